@@ -1,0 +1,290 @@
+/**
+ * Every error Theus throws, with the one table of codes. Messages say what happened, where
+ * (process, path, file:line:col) and what to do. Throw through these classes and builders,
+ * never `new Error('...')` inline.
+ */
+
+/** Every error code Theus uses. Each has a page in `docs/errors/`. */
+export type TheusErrorCode =
+  | 'ILLEGAL_READ'
+  | 'ILLEGAL_WRITE'
+  | 'IMMUTABLE_INPUT'
+  | 'UNDECLARED_ERROR'
+  | 'ZONE_POLICY'
+  | 'INVALID_CONTRACT'
+  | 'INVALID_CONTEXT'
+  | 'PROCESS_NOT_FOUND'
+  | 'DUPLICATE_PROCESS'
+  | 'NESTED_RUN'
+  | 'FLUX_SAFETY_TRIP'
+  | 'DISPOSED'
+  | 'INVALID_ARGS'
+  | 'NO_PROVIDER'
+  | 'CONFLICT'
+  | 'SCHEMA_VIOLATION'
+  | 'ENGINE_HALTED'
+  | 'AUDIT_BLOCK'
+  | 'AUDIT_INTERLOCK'
+  | 'RECIPE_INVALID'
+  | 'WORKFLOW_INVALID'
+  | 'ABORTED'
+  | 'PERSIST_INVALID'
+
+/** Where an error points: any of a process, a path, a file position. */
+export interface TheusErrorDetails {
+  process?: string
+  path?: string
+  file?: string
+  line?: number
+  column?: number
+  [key: string]: unknown
+}
+
+/**
+ * The base of every Theus error.
+ * @example
+ * try { engine.runProcess('nope') } catch (e) { if (e instanceof TheusError) console.log(e.code) }
+ */
+export class TheusError extends Error {
+  override name = 'TheusError'
+  readonly code: string
+  readonly details: TheusErrorDetails
+  constructor(
+    code: TheusErrorCode | (string & {}),
+    message: string,
+    options: { cause?: unknown; details?: TheusErrorDetails } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.details = options.details ?? {}
+  }
+}
+
+/**
+ * A process broke its contract: an illegal read or write, a write to an input, an undeclared
+ * error, or a zone policy violation.
+ * @example
+ * if (e instanceof ContractViolationError && e.code === 'ILLEGAL_WRITE') console.log(e.details.path)
+ */
+export class ContractViolationError extends TheusError {
+  override name = 'ContractViolationError'
+}
+
+/** A level B audit rule blocked a run; the run was rolled back. */
+export class AuditBlockError extends TheusError {
+  override name = 'AuditBlockError'
+  constructor(message: string, details: TheusErrorDetails = {}) {
+    super('AUDIT_BLOCK', message, { details })
+  }
+}
+
+/** A level S (stop: the engine halts) or A (abort: the workflow stops) audit interlock. */
+export class AuditInterlockError extends TheusError {
+  override name = 'AuditInterlockError'
+  readonly level: 'S' | 'A'
+  constructor(level: 'S' | 'A', message: string, details: TheusErrorDetails = {}) {
+    super('AUDIT_INTERLOCK', message, { details })
+    this.level = level
+  }
+}
+
+/** The engine is halted after a level S interlock; call `engine.resume()`. */
+export class EngineHaltedError extends TheusError {
+  override name = 'EngineHaltedError'
+  constructor(message: string, options: { cause?: unknown; details?: TheusErrorDetails } = {}) {
+    super('ENGINE_HALTED', message, options)
+  }
+}
+
+/** An async run read or wrote a path that another commit changed meanwhile. */
+export class ConflictError extends TheusError {
+  override name = 'ConflictError'
+  readonly paths: readonly string[]
+  constructor(message: string, paths: readonly string[], details: TheusErrorDetails = {}) {
+    super('CONFLICT', message, { details })
+    this.paths = paths
+  }
+}
+
+/** One problem found by a schema, with the path it concerns. */
+export interface SchemaIssue {
+  message: string
+  path: (string | number)[]
+}
+
+/** The would-be state failed the engine's schema; the run was rolled back. */
+export class SchemaViolationError extends TheusError {
+  override name = 'SchemaViolationError'
+  readonly issues: readonly SchemaIssue[]
+  constructor(message: string, issues: readonly SchemaIssue[], details: TheusErrorDetails = {}) {
+    super('SCHEMA_VIOLATION', message, { details })
+    this.issues = issues
+  }
+}
+
+/** One problem in a recipe, workflow or pipeline, as data. */
+export interface SourceIssue {
+  code: string
+  message: string
+  file?: string
+  line?: number
+  column?: number
+  hint?: string
+}
+
+/** A malformed audit recipe (YAML or object). */
+export class RecipeError extends TheusError {
+  override name = 'RecipeError'
+  readonly issues: readonly SourceIssue[]
+  readonly file: string | undefined
+  readonly line: number | undefined
+  readonly column: number | undefined
+  constructor(message: string, issues: readonly SourceIssue[] = [], details: TheusErrorDetails = {}) {
+    super('RECIPE_INVALID', message, { details })
+    this.issues = issues
+    this.file = details.file
+    this.line = details.line
+    this.column = details.column
+  }
+}
+
+/** A malformed state machine, Flux pipeline or condition expression. */
+export class WorkflowError extends TheusError {
+  override name = 'WorkflowError'
+  readonly issues: readonly SourceIssue[]
+  readonly file: string | undefined
+  readonly line: number | undefined
+  readonly column: number | undefined
+  constructor(message: string, issues: readonly SourceIssue[] = [], details: TheusErrorDetails = {}) {
+    super('WORKFLOW_INVALID', message, { details })
+    this.issues = issues
+    this.file = details.file
+    this.line = details.line
+    this.column = details.column
+  }
+}
+
+/** A run aborted through its `AbortSignal`; `cause` is the signal's reason. */
+export class AbortError extends TheusError {
+  override name = 'AbortError'
+  constructor(message: string, options: { cause?: unknown; details?: TheusErrorDetails } = {}) {
+    super('ABORTED', message, options)
+  }
+}
+
+//#region message builders: the one place where the wording of the common errors lives
+
+export const errors = {
+  illegalRead(process: string, path: string): ContractViolationError {
+    return new ContractViolationError(
+      'ILLEGAL_READ',
+      `Illegal Read: process '${process}' attempted to read '${path}', which is not declared in inputs or outputs. Add '${path}' (or an ancestor) to the contract's inputs.`,
+      { details: { process, path } },
+    )
+  },
+  illegalWrite(process: string, path: string): ContractViolationError {
+    return new ContractViolationError(
+      'ILLEGAL_WRITE',
+      `Illegal Write: process '${process}' attempted to modify '${path}', which is not declared in outputs. Add it to outputs, or move this write to a process that owns it.`,
+      { details: { process, path } },
+    )
+  },
+  immutableInput(process: string, path: string): ContractViolationError {
+    return new ContractViolationError(
+      'IMMUTABLE_INPUT',
+      `Immutable Violation: process '${process}' attempted to modify '${path}', which it may only read (declared in inputs). Declare the path in outputs to change it.`,
+      { details: { process, path } },
+    )
+  },
+  undeclaredError(process: string, cause: unknown, declared: readonly string[]): ContractViolationError {
+    const name = cause instanceof Error ? cause.name : typeof cause
+    const msg = cause instanceof Error ? cause.message : String(cause)
+    return new ContractViolationError(
+      'UNDECLARED_ERROR',
+      `Undeclared Error Violation: process '${process}' threw ${name} ('${msg}'), which is not in its declared errors [${declared.join(', ')}]. The run was rolled back. Add '${name}' to the contract's errors if it is expected.`,
+      { cause, details: { process, error: name } },
+    )
+  },
+  notFound(name: string, known: readonly string[]): TheusError {
+    const hint = suggest(name, known)
+    return new TheusError(
+      'PROCESS_NOT_FOUND',
+      `Process '${name}' not found in registry.${hint ? ` Did you mean '${hint}'?` : ' Register it with engine.registerProcess() first.'}`,
+      { details: { process: name } },
+    )
+  },
+  disposed(what: string): TheusError {
+    return new TheusError('DISPOSED', `The engine is disposed: ${what} is no longer possible. Create a new TheusEngine.`)
+  },
+  invalidArgs(process: string, got: unknown): TheusError {
+    return new TheusError(
+      'INVALID_ARGS',
+      `Invalid args for process '${process}': expected one plain object (or nothing), got ${describe(got)}. Pass the arguments as { name: value }.`,
+      { details: { process } },
+    )
+  },
+  invalidContext(reason: string): TheusError {
+    return new TheusError(
+      'INVALID_CONTEXT',
+      `Invalid context: ${reason}. A context is a plain object with the layers 'global' and 'domain' ('local' exists only inside a running process).`,
+    )
+  },
+  invalidContract(process: string, reason: string, path?: string): TheusError {
+    return new TheusError('INVALID_CONTRACT', `Invalid contract for process '${process}': ${reason}`, {
+      details: path === undefined ? { process } : { process, path },
+    })
+  },
+} as const
+
+//#endregion
+
+//#region small helpers shared by messages
+
+/** Describes a value for a message: its type and a short rendering. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'string') return `the string '${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`
+  if (typeof value === 'object') return `an object of class ${value.constructor?.name ?? 'null'}`
+  return `${typeof value} ${String(value)}`
+}
+
+/** Levenshtein distance, for "did you mean" hints. */
+export function editDistance(a: string, b: string): number {
+  const dp: number[] = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0]!
+    dp[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j]!
+      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
+      prev = tmp
+    }
+  }
+  return dp[b.length]!
+}
+
+/** The closest candidate to `word`, when one is close enough to be a likely typo. */
+export function suggest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined
+  let bestD = Number.POSITIVE_INFINITY
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase())
+    if (d < bestD) {
+      bestD = d
+      best = c
+    }
+  }
+  if (best === undefined) return undefined
+  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined
+}
+
+const warned = new Set<string>()
+/** Warns once per cause, with the `[theus]` prefix. */
+export function warnOnce(cause: string, message: string): void {
+  if (warned.has(cause)) return
+  warned.add(cause)
+  console.warn(`[theus] ${message}`)
+}
+
+//#endregion

@@ -1,0 +1,85 @@
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+
+const r = (p: string) => fileURLToPath(new URL(p, import.meta.url))
+
+// One config for three jobs: the playground dev server (`vite`), the library build
+// (`vite build --mode lib`) and the test runner (`vitest`, node and jsdom projects).
+// The aliases point `theus/*` at the sources, so tests and the playground import exactly
+// the public names a user imports.
+const alias = [
+  { find: /^theus\/react$/, replacement: r('./adapters/react/index.ts') },
+  { find: /^theus\/vue$/, replacement: r('./adapters/vue/index.ts') },
+  { find: /^theus\/vite$/, replacement: r('./src/vite/index.ts') },
+  { find: /^theus\/yaml$/, replacement: r('./src/yaml/index.ts') },
+  { find: /^theus$/, replacement: r('./src/index.ts') },
+]
+
+export default defineConfig(({ mode }) => {
+  if (mode === 'lib') {
+    return {
+      build: {
+        outDir: 'dist',
+        emptyOutDir: true,
+        minify: false,
+        sourcemap: true,
+        target: 'es2022',
+        lib: {
+          entry: {
+            index: r('./src/index.ts'),
+            react: r('./adapters/react/index.ts'),
+            vue: r('./adapters/vue/index.ts'),
+            vite: r('./src/vite/index.ts'),
+            yaml: r('./src/yaml/index.ts'),
+          },
+          formats: ['es'],
+        },
+        rollupOptions: {
+          // Adapters import `theus` as an external, so an app holds one engine copy.
+          external: (id: string) =>
+            id === 'theus' ||
+            id.startsWith('theus/') ||
+            id.startsWith('node:') ||
+            /^(react|react-dom|vue|vite|yaml|zod|immer|@preact\/signals-core)(\/|$)/.test(id),
+        },
+      },
+    }
+  }
+  return {
+    root: mode === 'test' ? undefined : r('./playground'),
+    resolve: { alias },
+    test: {
+      root: r('.'),
+      projects: [
+        {
+          resolve: { alias },
+          test: {
+            name: 'node',
+            environment: 'node',
+            include: ['test/**/*.test.ts'],
+            exclude: ['test/e2e/**', 'test/**/*.dom.test.ts'],
+          },
+        },
+        {
+          resolve: { alias },
+          test: {
+            name: 'dom',
+            environment: 'jsdom',
+            include: ['test/**/*.dom.test.ts', 'test/**/*.test.tsx'],
+            exclude: ['test/e2e/**'],
+          },
+        },
+        {
+          resolve: { alias },
+          test: {
+            name: 'e2e',
+            environment: 'node',
+            include: ['test/e2e/**/*.test.ts'],
+            testTimeout: 120_000,
+            hookTimeout: 180_000,
+          },
+        },
+      ],
+    },
+  }
+})
