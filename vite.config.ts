@@ -46,7 +46,7 @@ export default defineConfig(({ mode }) => {
     }
   }
   return {
-    root: mode === 'test' ? undefined : r('./playground'),
+    ...(mode === 'test' ? {} : { root: r('./playground') }),
     resolve: { alias },
     test: {
       root: r('.'),
