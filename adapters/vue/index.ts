@@ -1,0 +1,2 @@
+// Placeholder: the owner of this entry replaces it.
+export {}
