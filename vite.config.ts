@@ -57,7 +57,7 @@ export default defineConfig(({ mode }) => {
             name: 'node',
             environment: 'node',
             include: ['test/**/*.test.ts'],
-            exclude: ['test/e2e/**', 'test/**/*.dom.test.ts'],
+            exclude: ['test/e2e/**', 'test/pack/**', 'test/**/*.dom.test.ts'],
           },
         },
         {
@@ -66,15 +66,17 @@ export default defineConfig(({ mode }) => {
             name: 'dom',
             environment: 'jsdom',
             include: ['test/**/*.dom.test.ts', 'test/**/*.test.tsx'],
-            exclude: ['test/e2e/**'],
+            exclude: ['test/e2e/**', 'test/pack/**'],
           },
         },
         {
           resolve: { alias },
+          // Slow, whole-package checks: the playground in a real Chromium, and the packed
+          // tarball installed into a temporary project.
           test: {
             name: 'e2e',
             environment: 'node',
-            include: ['test/e2e/**/*.test.ts'],
+            include: ['test/e2e/**/*.test.ts', 'test/pack/**/*.test.ts'],
             testTimeout: 120_000,
             hookTimeout: 180_000,
           },

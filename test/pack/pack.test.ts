@@ -1,0 +1,132 @@
+/**
+ * The package as users get it: build (unless `dist/` is already fresh), `npm pack`, install the
+ * tarball into a temporary project outside the repository (offline, from npm's cache), and run
+ * the bank example there through `theus` and `theus/yaml` (see `check.mjs`).
+ */
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process'
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import pkg from '../../package.json' with { type: 'json' }
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+
+// `npm test` exports npm_* variables; `npm_config_local_prefix` among them would make the
+// nested `npm install` write into this repository instead of the temporary project.
+function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k === 'INIT_CWD' || k === 'npm_config_local_prefix') continue
+    if (/^npm_(package|lifecycle|command|execpath|node_execpath)/.test(k)) continue
+    env[k] = v
+  }
+  env.npm_config_update_notifier = 'false'
+  env.npm_config_fund = 'false'
+  env.npm_config_audit = 'false'
+  return env
+}
+
+function run(cmd: string, args: string[], cwd: string): SpawnSyncReturns<string> {
+  const r = spawnSync(cmd, args, { cwd, env: childEnv(), encoding: 'utf8', timeout: 150_000 })
+  if (r.status !== 0) {
+    throw new Error(
+      `\`${cmd} ${args.join(' ')}\` in ${cwd} exited ${r.status ?? r.signal}\n${r.stdout}\n${r.stderr}`,
+    )
+  }
+  return r
+}
+
+/** Every file `exports` promises, JS and types. */
+const promised = Object.entries(pkg.exports).flatMap(([key, t]) =>
+  key === './package.json' || typeof t === 'string' ? [] : [t.import, t.types],
+)
+
+function newestSource(p: string): number {
+  const s = statSync(p)
+  if (!s.isDirectory()) return s.mtimeMs
+  return readdirSync(p).reduce((m, f) => Math.max(m, newestSource(join(p, f))), s.mtimeMs)
+}
+
+// `.ci/run` builds right before `npm test`; rebuilding here would only cost time.
+function distIsFresh(): boolean {
+  const outputs = promised.map((f) => join(root, f))
+  if (!outputs.every(existsSync)) return false
+  const built = Math.min(...outputs.map((f) => statSync(f).mtimeMs))
+  const inputs = [
+    'src',
+    'adapters',
+    'package.json',
+    'vite.config.ts',
+    'tsconfig.json',
+    'tsconfig.build.json',
+  ]
+  return inputs.every((p) => newestSource(join(root, p)) <= built)
+}
+
+let work = ''
+let packed: { filename: string; files: { path: string }[] }
+
+beforeAll(() => {
+  if (!distIsFresh()) run('npm', ['run', 'build'], root)
+  work = mkdtempSync(join(tmpdir(), 'theus-pack-'))
+  const out = run('npm', ['pack', '--json', '--pack-destination', work], root).stdout
+  // npm may print notices before the JSON array.
+  packed = JSON.parse(out.slice(out.indexOf('[')))[0]
+  const app = join(work, 'app')
+  run('mkdir', ['-p', app], work)
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'theus-pack-check', private: true, type: 'module' }),
+  )
+  copyFileSync(join(root, 'test/pack/check.mjs'), join(app, 'check.mjs'))
+  const tarball = join(work, packed.filename)
+  const flags = ['--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock']
+  try {
+    run('npm', ['install', tarball, '--offline', ...flags], app)
+  } catch {
+    // A cold npm cache (a fresh machine without `npm ci`): let npm fetch what it lacks.
+    run('npm', ['install', tarball, '--prefer-offline', ...flags], app)
+  }
+})
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true })
+})
+
+describe('npm pack', () => {
+  it('ships every file that exports names, and no sources or tests', () => {
+    const files = packed.files.map((f) => f.path)
+    for (const f of promised) expect(files).toContain(f.replace(/^\.\//, ''))
+    expect(files).toContain('package.json')
+    expect(files).toContain('README.md')
+    expect(files.filter((f) => /^(src|test|adapters|playground|bench|scripts)\//.test(f))).toEqual(
+      [],
+    )
+  })
+
+  it('installs into another project and runs the bank example through theus and theus/yaml', () => {
+    const r = run('node', ['check.mjs'], join(work, 'app'))
+    const report = JSON.parse(r.stdout.trim().split('\n').at(-1)!)
+    expect(report.ok).toBe(true)
+    expect(report.result).toBe('Success')
+    expect(report.balances).toEqual({ Alice: 500, Bob: 500 })
+    expect(Object.keys(report.entries).sort()).toEqual([
+      'theus',
+      'theus/react',
+      'theus/vite',
+      'theus/vue',
+      'theus/yaml',
+    ])
+    expect(report.copies.TheusError).toBe(1)
+  })
+})
