@@ -44,7 +44,48 @@ export type {
 //#endregion
 
 //#region audit (issue 4)
+export { AUDIT_CONDITIONS, createAuditor, isAuditRecipe, validateAuditRecipe } from './audit/index.js'
+export type {
+  AuditCondition,
+  AuditHost,
+  AuditRead,
+  AuditRecipe,
+  AuditRecipeSource,
+  AuditRuleSource,
+  AuditScalar,
+  Auditor,
+  NormalizedProcessRecipe,
+  NormalizedRule,
+  ProcessRecipeSource,
+  RecipeLocator,
+  ValidateRecipeOptions,
+} from './audit/index.js'
 //#endregion
 
 //#region workflow (issue 5)
+export { signalKey, validateWorkflow } from './workflow/definition.js'
+export type { WorkflowDefinition, WorkflowState } from './workflow/definition.js'
+export { evaluateExpression, parseExpression, testCondition } from './workflow/expression.js'
+export type {
+  BinaryOperator,
+  Expression,
+  ExpressionLocation,
+  ExpressionNode,
+  ExpressionRoot,
+  ExpressionScope,
+} from './workflow/expression.js'
+export { executeFlux, validateFlux } from './workflow/flux.js'
+export type {
+  FluxDefinition,
+  FluxInput,
+  FluxRunOptions,
+  FluxStep,
+  ValidateFluxOptions,
+} from './workflow/flux.js'
+export type { WorkflowHost } from './workflow/host.js'
+export type { Locator, Position, ValidateOptions } from './workflow/issues.js'
+export { StateMachine } from './workflow/StateMachine.js'
+export type { WorkflowInput } from './workflow/StateMachine.js'
+export { WorkflowManager } from './workflow/WorkflowManager.js'
+export type { WorkflowStatus, WorkflowTransition } from './workflow/WorkflowManager.js'
 //#endregion

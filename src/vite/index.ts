@@ -1,2 +1,142 @@
-// Placeholder: the owner of this entry replaces it.
-export {}
+/**
+ * theus/vite: compiles audit recipes and workflows written in YAML at build time. An
+ * `import recipe from './specs/audit_recipe.yaml'` becomes `export default <plain object>`,
+ * validated while building, so the browser bundle ships data and no YAML parser, and a bad
+ * file fails the build (and shows in Vite's error overlay) with its file, line and column.
+ */
+import type { Plugin } from 'vite'
+import { createFilter, type FilterPattern } from 'vite'
+import { TheusError } from '../errors.js'
+import { parseAuditRecipe } from '../yaml/recipe.js'
+import { loadYaml } from '../yaml/source.js'
+
+/** The kinds of YAML document the plugin compiles, told apart by their top-level key. */
+export type TheusYamlKind = 'recipe' | 'workflow' | 'flux'
+
+/** Options of the `theus()` Vite plugin. */
+export interface TheusPluginOptions {
+  /**
+   * Which YAML files to compile. By default every `*.yaml` / `*.yml` import whose top level has
+   * `process_recipes` (a recipe), `states` (a state machine) or `steps` (a Flux pipeline);
+   * other YAML files are left to other plugins. Files matched here must be one of the three.
+   */
+  include?: FilterPattern
+  /** YAML files never to touch. */
+  exclude?: FilterPattern
+}
+
+type Validator = (text: string, options: { filename: string }) => unknown
+
+// Each kind's check. Workflow and Flux documents are converted to data here and validated by
+// the workflow classes when they receive them; wire their parsers in here once
+// `src/yaml/workflow.ts` and `src/yaml/flux.ts` exist.
+const VALIDATORS: Record<TheusYamlKind, Validator | undefined> = {
+  recipe: parseAuditRecipe,
+  workflow: undefined,
+  flux: undefined,
+}
+
+const YAML_FILE = /\.ya?ml$/i
+const KIND_KEYS: readonly [string, TheusYamlKind][] = [
+  ['process_recipes', 'recipe'],
+  ['states', 'workflow'],
+  ['steps', 'flux'],
+]
+
+/**
+ * The Theus Vite plugin.
+ * @example
+ * // vite.config.ts
+ * import { defineConfig } from 'vite'
+ * import theus from 'theus/vite'
+ * export default defineConfig({ plugins: [theus()] })
+ * // app code: import recipe from './specs/audit_recipe.yaml'
+ */
+export function theusPlugin(options: TheusPluginOptions = {}): Plugin {
+  const explicit = options.include !== undefined
+  const filter = createFilter(options.include ?? YAML_FILE, options.exclude)
+  return {
+    name: 'theus',
+    // Before vite's own transforms, which would try to read YAML as JavaScript.
+    enforce: 'pre',
+    transform(code, id) {
+      const file = fileOf(id)
+      if (file === undefined || !filter(file)) return null
+      const kind = kindOf(code)
+      if (kind === undefined) {
+        if (!explicit) return null
+        this.error({
+          id: file,
+          message: `${file} is not a Theus document: its top level has none of process_recipes, states, steps. Narrow the plugin's \`include\` option, or add the missing key.`,
+        })
+      }
+      try {
+        const data = compile(kind, code, file)
+        // JSON.parse rather than an object literal: in a literal, a `__proto__` key would set the
+        // prototype; JSON.parse makes it a plain own key, as the YAML loader does.
+        return {
+          code: `export default /* @__PURE__ */ JSON.parse(${JSON.stringify(JSON.stringify(data))})\n`,
+          map: { mappings: '' },
+        }
+      } catch (e) {
+        if (!(e instanceof TheusError)) throw e
+        const line = e.details.line
+        const column = e.details.column
+        this.error({
+          id: file,
+          message: e.message,
+          ...(line === undefined ? {} : { loc: { file, line, column: column ?? 1 } }),
+        })
+      }
+    },
+  }
+}
+
+/** The Theus Vite plugin (the default export of `theus/vite`). See `theusPlugin`. */
+export default theusPlugin
+
+/** Alias of `theusPlugin`: `import { theus } from 'theus/vite'`. */
+export const theus = theusPlugin
+
+/**
+ * Compiles one YAML document of the given kind to plain data, validating it. Throws the
+ * kind's error (`RecipeError`, `WorkflowError`) with file, line and column.
+ * @example
+ * compileTheusYaml('recipe', 'process_recipes: {}\n', 'audit_recipe.yaml') // { process_recipes: {} }
+ */
+export function compileTheusYaml(kind: TheusYamlKind, text: string, filename: string): unknown {
+  return compile(kind, text, filename)
+}
+
+function compile(kind: TheusYamlKind, text: string, filename: string): unknown {
+  const validate = VALIDATORS[kind]
+  validate?.(text, { filename })
+  const loaded = loadYaml(text, filename)
+  // The validator has already reported syntax problems; this is for kinds without one.
+  if (!loaded.ok) {
+    const { message, line, column } = loaded.problem
+    throw new TheusError(
+      kind === 'recipe' ? 'RECIPE_INVALID' : 'WORKFLOW_INVALID',
+      `Malformed YAML at ${filename}:${line}:${column}: ${message}. Check the indentation and quoting around this position.`,
+      { details: { file: filename, line, column } },
+    )
+  }
+  // The data shipped is the document as written, once checked: the runtime validates it again
+  // cheaply, without a YAML parser, and it stays readable in devtools.
+  return loaded.source.value
+}
+
+function fileOf(id: string): string | undefined {
+  // `?raw`, `?url` and other queries are someone else's business.
+  if (id.includes('?') || id.startsWith('\0')) return undefined
+  return YAML_FILE.test(id) ? id : undefined
+}
+
+// Reads the top-level keys textually, so a file with a syntax error deeper down is still
+// recognised as ours and its error reported with a position.
+function kindOf(text: string): TheusYamlKind | undefined {
+  for (const [key, kind] of KIND_KEYS) {
+    if (new RegExp(`^(?:${key}|"${key}"|'${key}')\\s*:`, 'm').test(text)) return kind
+  }
+  return undefined
+}

@@ -1,0 +1,152 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import theus, { compileTheusYaml, theusPlugin } from 'theus/vite'
+import { build } from 'vite'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const auditSource = fileURLToPath(new URL('../../src/audit/index.ts', import.meta.url))
+
+const RECIPE = `process_recipes:
+  base_money_rules:
+    inputs:
+      - field: amount
+        min: 0
+        level: B
+  transfer:
+    inherits: base_money_rules
+    inputs:
+      - field: amount
+        max: 10000
+        level: B
+`
+
+const BROKEN = `process_recipes:
+  transfer:
+    inputs:
+      - field: amount
+        maxx: 10000
+`
+
+let dir: string
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'theus-vite-'))
+  await writeFile(join(dir, 'audit_recipe.yaml'), RECIPE)
+  await writeFile(join(dir, 'broken.yaml'), BROKEN)
+  await writeFile(join(dir, 'bad-syntax.yaml'), 'process_recipes:\n  transfer: [\n')
+  // The app imports the core auditor and a recipe through the plugin, like a user's app.
+  await writeFile(
+    join(dir, 'main.js'),
+    `import recipe from './audit_recipe.yaml'
+import { createAuditor } from ${JSON.stringify(auditSource)}
+export const recipeData = recipe
+export const rules = createAuditor(recipe, { emit() {} }).rulesOf('transfer')
+`,
+  )
+  await writeFile(join(dir, 'broken.js'), `import r from './broken.yaml'\nexport default r\n`)
+  await writeFile(
+    join(dir, 'bad-syntax.js'),
+    `import r from './bad-syntax.yaml'\nexport default r\n`,
+  )
+})
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+async function buildApp(entry: string, outDir: string) {
+  return build({
+    root: dir,
+    configFile: false,
+    logLevel: 'silent',
+    plugins: [theus()],
+    build: {
+      outDir: join(dir, outDir),
+      emptyOutDir: true,
+      minify: false,
+      lib: { entry: join(dir, entry), formats: ['es'], fileName: () => 'app.mjs' },
+    },
+  })
+}
+
+describe('theus/vite', () => {
+  it('exports the plugin as default and as theusPlugin', () => {
+    expect(theus).toBe(theusPlugin)
+    expect(theus().name).toBe('theus')
+  })
+
+  it('compiles a recipe import into data, and the bundle ships no YAML parser', async () => {
+    await buildApp('main.js', 'out')
+    const { readFile } = await import('node:fs/promises')
+    const code = await readFile(join(dir, 'out', 'app.mjs'), 'utf8')
+    expect(code).toContain('base_money_rules')
+    for (const yamlCode of [
+      'LineCounter',
+      'parseDocument',
+      'YAMLParseError',
+      'from "yaml"',
+      "from 'yaml'",
+    ]) {
+      expect(code).not.toContain(yamlCode)
+    }
+    const app = await import(pathToFileURL(join(dir, 'out', 'app.mjs')).href)
+    expect(app.recipeData.process_recipes.transfer.inherits).toBe('base_money_rules')
+    expect(app.rules.inputs.map((r: { condition: string }) => r.condition)).toEqual(['min', 'max'])
+  })
+
+  it('fails the build on a bad recipe with file, line and column', async () => {
+    const err = (await buildApp('broken.js', 'out-broken').catch((e: unknown) => e)) as Error & {
+      id?: string
+      loc?: { file: string; line: number; column: number }
+    }
+    expect(err).toBeInstanceOf(Error)
+    expect(err.message).toContain('broken.yaml:5:9')
+    expect(err.message).toContain("Did you mean 'max'?")
+  })
+
+  it('fails the build on malformed YAML with file, line and column', async () => {
+    const err = (await buildApp('bad-syntax.js', 'out-syntax').catch((e: unknown) => e)) as Error
+    expect(err).toBeInstanceOf(Error)
+    expect(err.message).toMatch(/bad-syntax\.yaml:3:1/)
+  })
+
+  it('reports errors to Vite with id and loc (what the overlay shows)', () => {
+    const plugin = theusPlugin()
+    const errors: unknown[] = []
+    const ctx = {
+      error(e: unknown): never {
+        errors.push(e)
+        throw new Error('stop')
+      },
+    }
+    const transform = plugin.transform as (this: typeof ctx, code: string, id: string) => unknown
+    expect(() => transform.call(ctx, BROKEN, '/app/specs/audit_recipe.yaml')).toThrow('stop')
+    expect(errors[0]).toMatchObject({
+      id: '/app/specs/audit_recipe.yaml',
+      loc: { file: '/app/specs/audit_recipe.yaml', line: 5, column: 9 },
+    })
+    expect((errors[0] as { message: string }).message).toContain("unknown key 'maxx'")
+  })
+
+  it('leaves YAML files that are not Theus documents, and ?raw imports, to other plugins', () => {
+    const transform = theusPlugin().transform as (code: string, id: string) => unknown
+    expect(transform.call({}, 'title: hello\n', '/app/data.yaml')).toBeNull()
+    expect(transform.call({}, RECIPE, '/app/audit_recipe.yaml?raw')).toBeNull()
+    expect(transform.call({}, RECIPE, '/app/main.ts')).toBeNull()
+  })
+
+  it('emits JSON.parse so that a __proto__ key stays data', () => {
+    const transform = theusPlugin().transform as (code: string, id: string) => { code: string }
+    const out = transform.call({}, RECIPE, '/app/r.yml')
+    expect(out.code).toMatch(/^export default \/\* @__PURE__ \*\/ JSON\.parse\(/)
+  })
+
+  it('compileTheusYaml validates and returns the document as written', () => {
+    expect(compileTheusYaml('recipe', 'process_recipes: {}\n', 'r.yaml')).toEqual({
+      process_recipes: {},
+    })
+    expect(() => compileTheusYaml('recipe', BROKEN, 'r.yaml')).toThrow(/r\.yaml:5:9/)
+  })
+})
