@@ -78,6 +78,18 @@ assert.throws(
 stop()
 //#endregion
 
+//#region theus/yaml shares the core of theus
+// Errors thrown by the YAML entry are instances of the classes `theus` exports: one error table.
+assert.throws(
+  () => theusYaml.parseAuditRecipe('process_recipes:\n  transfer: [', { filename: 'bad.yaml' }),
+  (e) => e instanceof theus.RecipeError && e.code === 'RECIPE_INVALID' && e.file === 'bad.yaml',
+)
+const recipe = theusYaml.parseAuditRecipe(
+  'process_recipes:\n  transfer:\n    inputs:\n      - field: amount\n        max: 10000\n        level: B\n',
+)
+assert.equal(typeof recipe, 'object')
+//#endregion
+
 //#region the package as installed
 const pkgDir = join(dirname(fileURLToPath(import.meta.resolve('theus'))), '..')
 const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'))
