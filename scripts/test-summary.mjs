@@ -33,7 +33,8 @@ if (!report) {
   for (const file of report.testResults ?? []) {
     const anyFailedTest = (file.assertionResults ?? []).some((t) => t.status === 'failed')
     if (file.status === 'failed' && !anyFailedTest) {
-      console.error(`[test-summary] ${file.name} failed outside its tests: ${file.message ?? ''}`)
+      const why = String(file.message ?? '').split('\n')[0]
+      console.error(`[test-summary] ${file.name} failed outside its tests: ${why}`)
       failed += 1
     }
   }

@@ -1,14 +1,15 @@
 /**
  * The playground in a real browser: Debian's Chromium driven by playwright-core (STYLE.md),
- * against a production build of `playground/` served by `vite preview` on 127.0.0.1.
+ * against a production build of `playground/` served by `vite preview` on 127.0.0.1, and once
+ * against the dev server that `npm run dev` starts.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { createServer as createNetServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type BrowserContext, chromium, type Page } from 'playwright-core'
-import { build, type PreviewServer, preview } from 'vite'
+import { build, createServer, type PreviewServer, preview, type ViteDevServer } from 'vite'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
@@ -30,7 +31,7 @@ const CHROMIUM_ARGS = [
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const srv = createServer()
+    const srv = createNetServer()
     srv.once('error', reject)
     srv.listen(0, '127.0.0.1', () => {
       const addr = srv.address()
@@ -149,5 +150,35 @@ describe('playground bank demo in Chromium', () => {
     expect(await page.getByTestId('reserves').textContent()).toBe('1,000,000')
     expect(await page.getByTestId('commits').textContent()).toBe('0')
     expect(pageErrors).toEqual([])
+  })
+})
+
+describe('playground dev server (npm run dev)', () => {
+  let dev: ViteDevServer | undefined
+  afterAll(async () => {
+    await dev?.close()
+  })
+
+  it('serves the bank demo from the sources, and a transfer works', async () => {
+    dev = await createServer({
+      configFile,
+      root: playground,
+      logLevel: 'warn',
+      server: { host: '127.0.0.1', port: await freePort(), strictPort: true, hmr: false },
+    })
+    await dev.listen()
+    const devUrl = dev.resolvedUrls?.local[0] ?? ''
+    const devPage = await context!.newPage()
+    const errors: string[] = []
+    devPage.on('pageerror', (e) => errors.push(e.message))
+    await devPage.goto(devUrl)
+    // The first load may pre-bundle dependencies and reload the page once: wait for the text.
+    await devPage.getByTestId('balance-Alice').filter({ hasText: '1,000' }).waitFor()
+    await devPage.fill('input[name=amount]', '40')
+    await devPage.click('#transfer')
+    await devPage.getByTestId('balance-Bob').filter({ hasText: '40' }).waitFor()
+    expect(await devPage.getByTestId('balance-Alice').textContent()).toBe('960')
+    expect(errors).toEqual([])
+    await devPage.close()
   })
 })
