@@ -83,7 +83,10 @@ export type {
   ValidateFluxOptions,
 } from './workflow/flux.js'
 export type { WorkflowHost } from './workflow/host.js'
-export type { Locator, Position, ValidateOptions } from './workflow/issues.js'
+export type {
+  Locator as WorkflowLocator,
+  ValidateOptions as ValidateWorkflowOptions,
+} from './workflow/issues.js'
 export { StateMachine } from './workflow/StateMachine.js'
 export type { WorkflowInput } from './workflow/StateMachine.js'
 export { WorkflowManager } from './workflow/WorkflowManager.js'

@@ -5,8 +5,14 @@
  */
 import { registerTextParser } from '../textParsers.js'
 import { parseAuditRecipe } from './recipe.js'
+import { parseFlux } from './flux.js'
+import { parseWorkflow } from './workflow.js'
 
 export type { ParseRecipeOptions } from './recipe.js'
 export { parseAuditRecipe } from './recipe.js'
+export { parseFlux } from './flux.js'
+export { parseWorkflow } from './workflow.js'
 
 registerTextParser('recipe', parseAuditRecipe)
+registerTextParser('workflow', parseWorkflow)
+registerTextParser('flux', parseFlux)

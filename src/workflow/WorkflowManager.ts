@@ -1,0 +1,227 @@
+/**
+ * The running side of a state machine: it drives a pure `StateMachine` against an engine,
+ * runs the entry chains, sends the chain events, queues what arrives meanwhile and exposes
+ * its state as signals for views.
+ */
+import { batch, type ReadonlySignal, type Signal, signal } from '@preact/signals-core'
+import { AuditInterlockError, TheusError, warnOnce } from '../errors.js'
+import type { WorkflowDefinition } from './definition.js'
+import { signalKey } from './definition.js'
+import { isThenable, maxOpsOf, type WorkflowHost } from './host.js'
+import { StateMachine, type WorkflowInput } from './StateMachine.js'
+
+/** What a `WorkflowManager` is doing: nothing, running a chain, or stopped by a level A interlock. */
+export type WorkflowStatus = 'idle' | 'running' | 'aborted'
+
+/** One transition taken, in `WorkflowManager.history`. */
+export interface WorkflowTransition {
+  from: string
+  event: string
+  to: string
+  /** `Date.now()` when the transition was taken. */
+  at: number
+}
+
+interface Pending {
+  event: string
+  args: unknown
+  resolve: () => void
+}
+
+/**
+ * Runs a workflow against an engine. Entering a state runs its entry processes in order with
+ * the event's args; the chain then sends `EVT_CHAIN_DONE` or `EVT_CHAIN_FAIL` (or
+ * `EVT_SUCCESS` / `EVT_FAIL` where the state maps those), which carries the same args on.
+ * @example
+ * const wf = new WorkflowManager(engine, workflowYamlOrObject)
+ * await wf.send('CMD_TX', { from_user: 'Alice', to_user: 'Bob', amount: 10 })
+ * wf.state.value // 'IDLE' after the whole cascade
+ */
+export class WorkflowManager {
+  /** The pure machine this manager drives (read it; step it only through `send`). */
+  readonly machine: StateMachine
+  private readonly _engine: WorkflowHost
+  private readonly _state: Signal<string>
+  private readonly _status = signal<WorkflowStatus>('idle')
+  private readonly _lastError = signal<unknown>(null)
+  private readonly _history: WorkflowTransition[] = []
+  private readonly _queue: Pending[] = []
+  private _draining = false
+  // Bumped by reset(): a cascade that started before a reset stops at its next step.
+  private _epoch = 0
+  private _unsubscribe: (() => void) | undefined
+  private _disposed = false
+
+  /** The current state; during a chain, already the state being entered. */
+  readonly state: ReadonlySignal<string>
+  /** `'running'` while a chain runs, `'aborted'` after a level A interlock until `reset()`. */
+  readonly status: ReadonlySignal<WorkflowStatus> = this._status
+  /** The error thrown by the last failed chain, as thrown; `null` when the next chain starts. */
+  readonly lastError: ReadonlySignal<unknown> = this._lastError
+
+  constructor(engine: WorkflowHost, def: WorkflowInput) {
+    this._engine = engine
+    this.machine = new StateMachine(def)
+    this._state = signal(this.machine.current)
+    this.state = this._state
+    const signals = this.machine.definition.signals
+    if (Object.keys(signals).length > 0) {
+      // The signal bridge: a commit that publishes a truthy `sig_x` sends the mapped event.
+      this._unsubscribe = engine.on('signal', ({ path, value }) => {
+        if (!value) return
+        const key = signalKey(path)
+        if (key !== undefined && Object.hasOwn(signals, key)) void this.send(signals[key]!)
+      })
+    }
+  }
+
+  /** The validated definition. */
+  get definition(): WorkflowDefinition {
+    return this.machine.definition
+  }
+
+  /** Every transition taken, oldest first (kept across `reset()`). */
+  get history(): readonly WorkflowTransition[] {
+    return this._history
+  }
+
+  /**
+   * Sends an event. Resolves when the event and the cascade it starts are done (its chain,
+   * the chain event, and the chains that follow); never rejects. Events sent while a chain
+   * runs wait in order, after the chain's own events. While aborted, the event is ignored.
+   */
+  send(event: string, args?: unknown): Promise<void> {
+    if (this._disposed) {
+      warnOnce(
+        'workflow-send-disposed',
+        `send('${event}') was ignored: this WorkflowManager is disposed.`,
+      )
+      return Promise.resolve()
+    }
+    if (this._status.peek() === 'aborted') {
+      warnOnce(
+        `workflow-send-aborted:${event}`,
+        `send('${event}') was ignored: the workflow is aborted after a level A audit interlock (see lastError). Call reset() to start again.`,
+      )
+      return Promise.resolve()
+    }
+    return new Promise<void>((resolve) => {
+      this._queue.push({ event, args, resolve })
+      if (!this._draining) void this._drain()
+    })
+  }
+
+  /** Back to the initial state: status `'idle'`, `lastError` `null`, the queue emptied. */
+  reset(): void {
+    this._epoch++
+    this.machine.reset()
+    for (const p of this._queue.splice(0)) p.resolve()
+    batch(() => {
+      this._state.value = this.machine.current
+      this._status.value = 'idle'
+      this._lastError.value = null
+    })
+  }
+
+  /** Stops listening to the engine's signals; later sends are ignored. */
+  dispose(): void {
+    this._disposed = true
+    this._unsubscribe?.()
+    this._unsubscribe = undefined
+    for (const p of this._queue.splice(0)) p.resolve()
+  }
+
+  private async _drain(): Promise<void> {
+    this._draining = true
+    try {
+      for (let p = this._queue.shift(); p !== undefined; p = this._queue.shift()) {
+        try {
+          await this._cascade(p.event, p.args)
+        } catch (e) {
+          // Only a throwing signal subscriber can land here; send() still must not reject.
+          this._lastError.value = e
+        } finally {
+          p.resolve()
+        }
+      }
+    } finally {
+      this._draining = false
+    }
+  }
+
+  /** One user event and the chain events it leads to, up to the first state with no chain. */
+  private async _cascade(first: string, args: unknown): Promise<void> {
+    const epoch = this._epoch
+    const limit = maxOpsOf(this._engine)
+    let event: string | undefined = first
+    for (let steps = 0; event !== undefined; steps++) {
+      if (this._status.peek() === 'aborted') return
+      const from = this.machine.current
+      const to = this.machine.target(event)
+      if (to === undefined) {
+        // An event the state does not handle: nothing moves. It ends a cascade too.
+        if (this._status.peek() === 'running') this._status.value = 'idle'
+        return
+      }
+      if (steps >= limit) {
+        // A state whose chain event leads back into a chain forever: stop like Flux does.
+        batch(() => {
+          this._status.value = 'idle'
+          this._lastError.value = new TheusError(
+            'FLUX_SAFETY_TRIP',
+            `The workflow ran ${steps} chains in one cascade (limit maxOps = ${limit}) and was stopped in state '${from}'. A chain event probably leads back into a chain forever; check the transitions of '${from}'.`,
+          )
+        })
+        return
+      }
+      const entry = this.machine.trigger(event)
+      this._history.push({ from, event, to, at: Date.now() })
+      if (entry.length === 0) {
+        batch(() => {
+          this._state.value = to
+          this._status.value = 'idle'
+        })
+        return
+      }
+      batch(() => {
+        this._state.value = to
+        this._status.value = 'running'
+        this._lastError.value = null
+      })
+      const error = await this._runChain(entry, args)
+      if (epoch !== this._epoch) return
+      if (error === undefined) {
+        event = this.machine.chainEvent(to, true)
+        continue
+      }
+      if (error.value instanceof AuditInterlockError && error.value.level === 'A') {
+        // Level A: the workflow stops where it is; its fail event is not processed and
+        // nothing queued runs until reset().
+        for (const p of this._queue.splice(0)) p.resolve()
+        batch(() => {
+          this._status.value = 'aborted'
+          this._lastError.value = error.value
+        })
+        return
+      }
+      this._lastError.value = error.value
+      event = this.machine.chainEvent(to, false)
+    }
+  }
+
+  /** Runs the entry processes in order; the first failure stops the chain and is returned. */
+  private async _runChain(
+    entry: readonly string[],
+    args: unknown,
+  ): Promise<{ value: unknown } | undefined> {
+    for (const name of entry) {
+      try {
+        const r = this._engine.runProcess(name, args)
+        if (isThenable(r)) await r
+      } catch (value) {
+        return { value }
+      }
+    }
+    return undefined
+  }
+}

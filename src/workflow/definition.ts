@@ -1,0 +1,347 @@
+/**
+ * The state machine document (`workflow.yaml`): validation and normalisation. Aliases are
+ * resolved here once (`on`/`transitions` → `events`, `process` → `entry`, `start_state` →
+ * `initial`), so the machine and the manager only ever see one shape.
+ */
+
+import { parsePath } from '../context/paths.js'
+import { zoneOfSegment } from '../context/zones.js'
+import { suggest, WorkflowError } from '../errors.js'
+import { IssueCollector, isRecord, kindOf, setOwn, type ValidateOptions } from './issues.js'
+
+/** One state: the processes run on entry, and the transitions `event → target state`. */
+export interface WorkflowState {
+  entry: string[]
+  events: Record<string, string>
+}
+
+/** A validated, normalised state machine. It is also a valid input to `validateWorkflow`. */
+export interface WorkflowDefinition {
+  name?: string
+  description?: string
+  initial: string
+  states: Record<string, WorkflowState>
+  /** The signal bridge: signal field key (`sig_…`/`cmd_…`) → the event to send. */
+  signals: Record<string, string>
+}
+
+const TOP_KEYS = ['name', 'description', 'initial', 'start_state', 'states', 'signals'] as const
+const STATE_KEYS = ['entry', 'process', 'events', 'on', 'transitions', 'description'] as const
+const EVENT_ALIASES = ['events', 'on', 'transitions'] as const
+const ENTRY_ALIASES = ['entry', 'process'] as const
+/** The initial state when a document names none. */
+export const DEFAULT_INITIAL = 'IDLE'
+
+const validated = new WeakSet<object>()
+
+/**
+ * Validates a state machine document (the parsed YAML, or an object written in code) and
+ * returns its normalised form. Every problem is collected; the `WorkflowError` points at the
+ * first (file, line, column, and a hint) and lists all in `issues`.
+ * @example
+ * const def = validateWorkflow({ states: { IDLE: { on: { GO: 'BUSY' } }, BUSY: { process: 'work' } } })
+ * def.states.BUSY.entry // ['work']
+ */
+export function validateWorkflow(obj: unknown, options: ValidateOptions = {}): WorkflowDefinition {
+  if (typeof obj === 'object' && obj !== null && validated.has(obj))
+    return obj as WorkflowDefinition
+  const issues = new IssueCollector('workflow', options)
+  if (!isRecord(obj)) {
+    issues.add(
+      'NOT_A_MAPPING',
+      `a workflow must be a mapping with 'states:', got ${kindOf(obj)}`,
+      [],
+      'value',
+      'Start the file with `states:`.',
+    )
+    issues.throwIfAny()
+  }
+  const doc = obj as Record<string, unknown>
+
+  for (const key of Object.keys(doc)) {
+    if (!(TOP_KEYS as readonly string[]).includes(key)) unknownKey(issues, key, [key], TOP_KEYS)
+  }
+  for (const key of ['name', 'description'] as const) {
+    if (Object.hasOwn(doc, key) && typeof doc[key] !== 'string') {
+      issues.add('BAD_VALUE', `'${key}' must be a string, got ${kindOf(doc[key])}`, [key], 'value')
+    }
+  }
+
+  // initial / start_state
+  const initialKey = pickAlias(issues, doc, ['initial', 'start_state'], [])
+  const initialRaw = initialKey === undefined ? DEFAULT_INITIAL : doc[initialKey]
+  if (initialKey !== undefined && (typeof initialRaw !== 'string' || initialRaw === '')) {
+    issues.add(
+      'BAD_VALUE',
+      `'${initialKey}' must be a state name, got ${kindOf(initialRaw)}`,
+      [initialKey],
+      'value',
+    )
+  }
+
+  // states
+  const states: Record<string, WorkflowState> = {}
+  const rawStates = doc['states']
+  if (!Object.hasOwn(doc, 'states')) {
+    issues.add(
+      'NO_STATES',
+      "the workflow has no 'states:'",
+      [],
+      'key',
+      'Add `states:` with at least the initial state.',
+    )
+  } else if (!isRecord(rawStates)) {
+    issues.add(
+      'BAD_VALUE',
+      `'states' must be a mapping of state names, got ${kindOf(rawStates)}`,
+      ['states'],
+      'value',
+    )
+  }
+  const stateDefs = isRecord(rawStates) ? rawStates : {}
+  const stateNames = Object.keys(stateDefs)
+  const eventsKeyOf = new Map<string, string | undefined>()
+
+  for (const name of stateNames) {
+    const raw = stateDefs[name]
+    const state: WorkflowState = { entry: [], events: {} }
+    setOwn(states, name, state)
+    // A bare `DONE:` is a final state with nothing to do.
+    if (raw === null || raw === undefined) continue
+    if (!isRecord(raw)) {
+      issues.add(
+        'BAD_VALUE',
+        `state '${name}' must be a mapping (entry, events), got ${kindOf(raw)}`,
+        ['states', name],
+        'value',
+      )
+      continue
+    }
+    for (const key of Object.keys(raw)) {
+      if (!(STATE_KEYS as readonly string[]).includes(key))
+        unknownKey(issues, key, ['states', name, key], STATE_KEYS, `state '${name}'`)
+    }
+    if (Object.hasOwn(raw, 'description') && typeof raw['description'] !== 'string') {
+      issues.add(
+        'BAD_VALUE',
+        `'description' must be a string`,
+        ['states', name, 'description'],
+        'value',
+      )
+    }
+
+    const entryKey = pickAlias(issues, raw, ENTRY_ALIASES, ['states', name])
+    if (entryKey !== undefined) {
+      const entry = raw[entryKey]
+      const path = ['states', name, entryKey]
+      if (typeof entry === 'string') {
+        if (entry === '')
+          issues.add(
+            'BAD_ENTRY',
+            `state '${name}' has an empty '${entryKey}'`,
+            path,
+            'value',
+            'Name a process.',
+          )
+        else state.entry = [entry]
+      } else if (Array.isArray(entry)) {
+        entry.forEach((item, i) => {
+          if (typeof item !== 'string' || item === '') {
+            issues.add(
+              'BAD_ENTRY',
+              `'${entryKey}' of state '${name}' must list process names, item ${i} is ${kindOf(item)}`,
+              [...path, i],
+              'value',
+              'Write each entry as a process name.',
+            )
+          } else state.entry.push(item)
+        })
+      } else if (entry !== null) {
+        issues.add(
+          'BAD_ENTRY',
+          `'${entryKey}' of state '${name}' must be a process name or a list of them, got ${kindOf(entry)}`,
+          path,
+          'value',
+          `Write \`${entryKey}: name\` or \`${entryKey}: [a, b]\`.`,
+        )
+      }
+    }
+
+    const eventsKey = pickAlias(issues, raw, EVENT_ALIASES, ['states', name])
+    eventsKeyOf.set(name, eventsKey)
+    if (eventsKey !== undefined) {
+      const events = raw[eventsKey]
+      if (isRecord(events)) {
+        for (const ev of Object.keys(events)) {
+          const target = events[ev]
+          if (typeof target !== 'string' || target === '') {
+            issues.add(
+              'BAD_TRANSITION',
+              `transition '${ev}' of state '${name}' must name a target state, got ${kindOf(target)}`,
+              ['states', name, eventsKey, ev],
+              // An empty value has no text of its own: point at its key.
+              target === null || target === undefined ? 'key' : 'value',
+            )
+          } else setOwn(state.events, ev, target)
+        }
+      } else if (events !== null) {
+        issues.add(
+          'BAD_VALUE',
+          `'${eventsKey}' of state '${name}' must be a mapping EVENT: STATE, got ${kindOf(events)}`,
+          ['states', name, eventsKey],
+          'value',
+          `Write \`${eventsKey}: { EVT: NEXT_STATE }\`.`,
+        )
+      }
+    }
+  }
+
+  // Targets must exist. Checked after every state is known, so forward references work.
+  for (const name of stateNames) {
+    const state = states[name]!
+    for (const [ev, target] of Object.entries(state.events)) {
+      if (!Object.hasOwn(states, target)) {
+        const close = suggest(target, stateNames)
+        issues.add(
+          'UNDEFINED_STATE',
+          `transition '${ev}' of state '${name}' goes to '${target}', which is not a defined state`,
+          ['states', name, eventsKeyOf.get(name) ?? 'events', ev],
+          'value',
+          close
+            ? `Did you mean '${close}'?`
+            : `Define '${target}' under states, or use one of: ${stateNames.join(', ')}.`,
+        )
+      }
+    }
+  }
+
+  const initial = typeof initialRaw === 'string' && initialRaw !== '' ? initialRaw : DEFAULT_INITIAL
+  if (
+    isRecord(rawStates) &&
+    (initialKey === undefined || typeof initialRaw === 'string') &&
+    !Object.hasOwn(states, initial)
+  ) {
+    const close = suggest(initial, stateNames)
+    issues.add(
+      'MISSING_INITIAL',
+      initialKey === undefined
+        ? `the initial state defaults to '${DEFAULT_INITIAL}', which is not defined`
+        : `the initial state '${initial}' is not defined`,
+      initialKey === undefined ? ['states'] : [initialKey],
+      initialKey === undefined ? 'key' : 'value',
+      close
+        ? `Did you mean '${close}'?`
+        : `Define '${initial}' under states, or set \`initial:\` to one of: ${stateNames.join(', ') || '(none)'}.`,
+    )
+  }
+
+  // signals: the signal bridge
+  const signals: Record<string, string> = {}
+  if (Object.hasOwn(doc, 'signals')) {
+    const raw = doc['signals']
+    if (isRecord(raw)) {
+      const handled = new Set(stateNames.flatMap((s) => Object.keys(states[s]!.events)))
+      for (const key of Object.keys(raw)) {
+        const event = raw[key]
+        const field = signalKey(key)
+        if (field === undefined) {
+          issues.add(
+            'BAD_SIGNAL',
+            `'${key}' under signals is not a signal field`,
+            ['signals', key],
+            'key',
+            "Name a field with the 'sig_' or 'cmd_' prefix, such as sig_fraud_detected.",
+          )
+        } else if (typeof event !== 'string' || event === '') {
+          issues.add(
+            'BAD_SIGNAL',
+            `signal '${key}' must map to an event name, got ${kindOf(event)}`,
+            ['signals', key],
+            'value',
+          )
+        } else if (!handled.has(event)) {
+          const close = suggest(event, handled)
+          issues.add(
+            'BAD_SIGNAL',
+            `signal '${key}' sends '${event}', which no state handles`,
+            ['signals', key],
+            'value',
+            close
+              ? `Did you mean '${close}'?`
+              : `Add '${event}' to the events of the states that should react to it.`,
+          )
+        } else setOwn(signals, field, event)
+      }
+    } else if (raw !== null) {
+      issues.add(
+        'BAD_VALUE',
+        `'signals' must be a mapping sig_field: EVENT, got ${kindOf(raw)}`,
+        ['signals'],
+        'value',
+      )
+    }
+  }
+
+  issues.throwIfAny()
+  const def: WorkflowDefinition = { initial, states, signals }
+  if (typeof doc['name'] === 'string') def.name = doc['name']
+  if (typeof doc['description'] === 'string') def.description = doc['description']
+  validated.add(def)
+  return def
+}
+
+/**
+ * The key a signal is known by: the segment with the `sig_`/`cmd_` prefix (the field's own
+ * key), from a bare key or a dotted path. `undefined` when no segment is a signal field.
+ * @example
+ * signalKey('domain.sig_fraud_detected') // 'sig_fraud_detected'
+ */
+export function signalKey(path: string): string | undefined {
+  const segs = parsePath(path) ?? [path]
+  return segs.find((s) => zoneOfSegment(s) === 'signal')
+}
+
+/** Returns which of the alias keys the mapping uses; two at once is an error. */
+function pickAlias(
+  issues: IssueCollector,
+  obj: Record<string, unknown>,
+  aliases: readonly string[],
+  at: readonly (string | number)[],
+): string | undefined {
+  const present = aliases.filter((k) => Object.hasOwn(obj, k))
+  if (present.length > 1) {
+    issues.add(
+      'DUPLICATE_ALIAS',
+      `'${present[0]}' and '${present[1]}' are aliases of one another and both are given`,
+      [...at, present[1]!],
+      'key',
+      `Keep only '${present[0]}'.`,
+    )
+  }
+  return present[0]
+}
+
+function unknownKey(
+  issues: IssueCollector,
+  key: string,
+  path: readonly (string | number)[],
+  known: readonly string[],
+  where = 'the workflow',
+): void {
+  const close = suggest(key, known)
+  issues.add(
+    'UNKNOWN_KEY',
+    `unknown key '${key}' in ${where}`,
+    path,
+    'key',
+    close ? `Did you mean '${close}'?` : `Allowed keys: ${known.join(', ')}.`,
+  )
+}
+
+/** Throws a `WorkflowError` for a definition given in a form nothing can read. */
+export function notADefinition(what: string, got: unknown): WorkflowError {
+  return new WorkflowError(
+    `Expected a ${what} (an object, or YAML text with \`import 'theus/yaml'\`), got ${kindOf(got)}.`,
+    [{ code: 'NOT_A_MAPPING', message: `expected a ${what}` }],
+  )
+}

@@ -1,0 +1,38 @@
+/**
+ * What the workflow layer needs from an engine. Typed structurally so that workflows depend on
+ * a few members of `TheusEngine`, not on its module (and tests may drive a small fake).
+ */
+import type { EngineEventMap, EngineEventType, Patch } from '../engine/types.js'
+
+/**
+ * The engine members workflows use. `TheusEngine` provides all of them; the `_`-prefixed ones
+ * are internal and optional, so that a fake engine in a test needs only what it exercises.
+ */
+export interface WorkflowHost {
+  runProcess(name: string, args?: any, opts?: any): unknown
+  on<K extends EngineEventType>(type: K, handler: (event: EngineEventMap[K]) => void): () => void
+  readonly options?: { readonly maxOps?: number | undefined } | undefined
+  /** The committed value at a context path, read-only; `undefined` when missing. */
+  _peek?(segs: readonly string[]): unknown
+  /** What the last commit published for the signal field with key `name`. */
+  _lastSignal?(name: string): unknown
+  /** Applies patches as one commit (atomic Flux undo). */
+  _commitPatches?(patches: Patch[], label: string): void
+}
+
+/** The Flux safety limit when the engine sets none (SPEC §3). */
+export const DEFAULT_MAX_OPS = 10_000
+
+export function maxOpsOf(host: WorkflowHost): number {
+  const n = host.options?.maxOps
+  return typeof n === 'number' && n >= 0 ? n : DEFAULT_MAX_OPS
+}
+
+/** Awaits a value only when it is a promise, so synchronous processes stay synchronous. */
+export function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (
+    (typeof v === 'object' || typeof v === 'function') &&
+    v !== null &&
+    typeof (v as { then?: unknown }).then === 'function'
+  )
+}

@@ -1,0 +1,109 @@
+/**
+ * Collects the problems of one workflow or pipeline document and throws them as one
+ * `WorkflowError` that points at the first. Shared by the state machine and Flux validators so
+ * both word and place their errors alike.
+ */
+import { type SourceIssue, WorkflowError } from '../errors.js'
+
+/** A 1-based position in a source file. */
+export interface Position {
+  line: number
+  column: number
+}
+
+/**
+ * Maps a path inside the document to the position of its key (`'key'`) or value (`'value'`).
+ * `parseWorkflow` and `parseFlux` pass the YAML locator; objects built in code have none.
+ */
+export type Locator = (
+  path: readonly (string | number)[],
+  at?: 'key' | 'value',
+) => Position | undefined
+
+/** Options shared by `validateWorkflow` and `validateFlux`. */
+export interface ValidateOptions {
+  /** Named in messages and on the error. */
+  filename?: string | undefined
+  /** Gives line and column for a path (the YAML parsers pass one). */
+  locate?: Locator | undefined
+}
+
+export class IssueCollector {
+  readonly issues: SourceIssue[] = []
+
+  constructor(
+    private readonly kind: 'workflow' | 'pipeline',
+    private readonly options: ValidateOptions,
+  ) {}
+
+  add(
+    code: string,
+    message: string,
+    path: readonly (string | number)[],
+    at: 'key' | 'value',
+    hint?: string,
+    exact?: Position,
+  ): void {
+    const pos = exact ?? this.options.locate?.(path, at)
+    const issue: SourceIssue = { code, message }
+    if (this.options.filename !== undefined) issue.file = this.options.filename
+    if (pos) {
+      issue.line = pos.line
+      issue.column = pos.column
+    }
+    if (hint !== undefined) issue.hint = hint
+    this.issues.push(issue)
+  }
+
+  /** Adds the issues of an error thrown by a nested parser (the condition language). */
+  addError(e: WorkflowError): void {
+    for (const i of e.issues) {
+      const copy = { ...i }
+      if (this.options.filename !== undefined) copy.file = this.options.filename
+      this.issues.push(copy)
+    }
+  }
+
+  throwIfAny(): void {
+    const first = this.issues[0]
+    if (!first) return
+    const where =
+      first.line === undefined
+        ? (this.options.filename ?? `the ${this.kind}`)
+        : `${this.options.filename ?? '<inline>'}:${first.line}:${first.column}`
+    const more =
+      this.issues.length > 1
+        ? ` (and ${this.issues.length - 1} more problem${this.issues.length > 2 ? 's' : ''})`
+        : ''
+    const details: Record<string, unknown> = {}
+    if (this.options.filename !== undefined) details['file'] = this.options.filename
+    if (first.line !== undefined) details['line'] = first.line
+    if (first.column !== undefined) details['column'] = first.column
+    throw new WorkflowError(
+      `Invalid ${this.kind} at ${where}: ${first.message}.${first.hint ? ` ${first.hint}` : ''}${more}`,
+      this.issues,
+      details,
+    )
+  }
+}
+
+/** A plain object, as YAML mappings and object literals are. */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
+  const proto = Object.getPrototypeOf(v)
+  return proto === Object.prototype || proto === null
+}
+
+/** Sets an own property, so that keys such as `__proto__` stay data. */
+export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true })
+}
+
+/** Describes a value's kind for a message. */
+export function kindOf(v: unknown): string {
+  if (v === null) return 'null'
+  if (Array.isArray(v)) return 'a list'
+  if (isRecord(v)) return 'a mapping'
+  if (typeof v === 'string') return `the string '${v}'`
+  return `${typeof v} ${String(v)}`
+}

@@ -1,0 +1,24 @@
+/**
+ * Flux pipeline YAML text → a validated pipeline, conditions parsed, every error at its line
+ * and column.
+ */
+import { type FluxDefinition, validateFlux } from '../workflow/flux.js'
+import { loadYaml } from './source.js'
+import { syntaxError } from './workflow.js'
+
+/**
+ * Parses and validates a Flux pipeline written in YAML. Malformed YAML, duplicate keys, bad
+ * steps and condition syntax errors are a `WorkflowError` with file, line and column (inside a
+ * condition, the column of the offending character).
+ * @example
+ * const def = parseFlux('steps:\n  - p_init\n  - flux: while\n    condition: "domain.n < 3"\n    do: [p_inc]\n')
+ */
+export function parseFlux(text: string, options: { filename?: string } = {}): FluxDefinition {
+  const loaded = loadYaml(text, options.filename)
+  if (!loaded.ok) throw syntaxError('pipeline', loaded.problem, options.filename)
+  return validateFlux(loaded.source.value, {
+    filename: options.filename,
+    locate: loaded.source.locate,
+    text: String(text),
+  })
+}

@@ -1,0 +1,47 @@
+/**
+ * `workflow.yaml` text → a validated state machine definition, with every error at its line
+ * and column.
+ */
+import { WorkflowError } from '../errors.js'
+import { validateWorkflow, type WorkflowDefinition } from '../workflow/definition.js'
+import { formatPosition, loadYaml } from './source.js'
+
+/**
+ * Parses and validates a state machine written in YAML. Malformed YAML, duplicate keys and
+ * every validation problem are a `WorkflowError` with file, line and column.
+ * @example
+ * const def = parseWorkflow('states:\n  IDLE:\n    on: { GO: IDLE }\n', { filename: 'workflow.yaml' })
+ */
+export function parseWorkflow(
+  text: string,
+  options: { filename?: string } = {},
+): WorkflowDefinition {
+  const loaded = loadYaml(text, options.filename)
+  if (!loaded.ok) throw syntaxError('workflow', loaded.problem, options.filename)
+  return validateWorkflow(loaded.source.value, {
+    filename: options.filename,
+    locate: loaded.source.locate,
+  })
+}
+
+/** A YAML syntax problem as a `WorkflowError`. */
+export function syntaxError(
+  kind: 'workflow' | 'pipeline',
+  problem: { message: string; line: number; column: number },
+  filename: string | undefined,
+): WorkflowError {
+  const { line, column } = problem
+  return new WorkflowError(
+    `Invalid ${kind} at ${formatPosition(filename, { line, column })}: malformed YAML: ${problem.message}. Fix the YAML syntax at this position.`,
+    [
+      {
+        code: 'YAML_SYNTAX',
+        message: problem.message,
+        line,
+        column,
+        ...(filename === undefined ? {} : { file: filename }),
+      },
+    ],
+    { ...(filename === undefined ? {} : { file: filename }), line, column },
+  )
+}
