@@ -25,6 +25,11 @@ export type { Zone } from './context/zones.js'
 //#endregion
 
 //#region engine
+export { defineProcess, isProcessDefinition, process } from './contract/process.js'
+export type { Contract, ProcessContext, ProcessDefinition, ProcessFn, ProcessLog } from './contract/process.js'
+export { TheusEngine } from './engine/TheusEngine.js'
+export type { ContextInput, EngineOptions, StandardSchemaLike } from './engine/TheusEngine.js'
+export type { DeepReadonly, PathValue, StateOf } from './engine/pathTypes.js'
 export type {
   AuditAction,
   AuditLevel,

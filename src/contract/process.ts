@@ -1,0 +1,133 @@
+/**
+ * `process(contract, fn)`: a function with a declared contract, recognised by the engine
+ * through a brand (never by shape).
+ */
+import { errors } from '../errors.js'
+import { parsePath } from '../context/paths.js'
+
+/** What a process declares: the paths it reads and writes, the errors it may throw. */
+export interface Contract {
+  /** The registry name; defaults to the function's name. */
+  name?: string
+  /** Paths the body may read (read-only views). */
+  inputs?: readonly string[]
+  /** Paths the body may read and write. */
+  outputs?: readonly string[]
+  /** Error names (`e.name` or a class name in its prototype chain) re-thrown as they are. */
+  errors?: readonly string[]
+  /** Informational: shown by `theus audit inspect`. */
+  sideEffects?: readonly string[]
+}
+
+/** Structured logging inside a process; entries land in `engine.logs`. */
+export interface ProcessLog {
+  info(message: string, fields?: Record<string, unknown>): void
+  warn(message: string, fields?: Record<string, unknown>): void
+  error(message: string, fields?: Record<string, unknown>): void
+}
+
+/**
+ * The guarded context a process body receives. Type the layers with the type parameters when
+ * you want checked access; by default they are open.
+ */
+export interface ProcessContext<TDomain = any, TGlobal = any> {
+  readonly domain: TDomain
+  readonly global: TGlobal
+  /** A fresh object per run: readable, writable, never committed. */
+  readonly local: Record<string, any>
+  /** Alias of `domain` (the Python naming). */
+  readonly domain_ctx: TDomain
+  /** Alias of `global` (the Python naming). */
+  readonly global_ctx: TGlobal
+  readonly log: ProcessLog
+  /** The run's `AbortSignal` (from `runProcess(..., { signal })`), for `fetch`. */
+  readonly signal: AbortSignal | undefined
+}
+
+/** A process body. It may be async. */
+export type ProcessFn<TArgs = any, TResult = unknown> = (ctx: ProcessContext, args: TArgs) => TResult
+
+const BRAND: unique symbol = Symbol.for('theus.process')
+
+/** What `process()` returns: register it with `engine.registerProcess`. */
+export interface ProcessDefinition<TArgs = any, TResult = unknown> {
+  readonly name: string
+  readonly contract: Readonly<Contract>
+  readonly fn: ProcessFn<TArgs, TResult>
+  readonly [BRAND]: true
+}
+
+/** The contract with its paths parsed once, at definition time. */
+export interface ParsedContract {
+  inputs: string[][]
+  outputs: string[][]
+  errors: string[]
+}
+
+const parsed = new WeakMap<object, ParsedContract>()
+
+function checkPaths(name: string, list: unknown, key: string): string[][] {
+  if (list === undefined) return []
+  if (!Array.isArray(list))
+    throw errors.invalidContract(name, `'${key}' must be an array of dotted paths, got ${typeof list}.`)
+  return list.map((p, i) => {
+    const segs = parsePath(p)
+    if (!segs)
+      throw errors.invalidContract(
+        name,
+        `${key}[${i}] must be a non-empty dotted path such as 'domain.accounts', got ${JSON.stringify(p)}.`,
+      )
+    return segs
+  })
+}
+
+/**
+ * Declares a process: a function with a contract. Also exported as `defineProcess`.
+ * @example
+ * const inc = process({ inputs: ['domain.n'], outputs: ['domain.n'] }, function inc(ctx) { ctx.domain.n++ })
+ */
+export function process<TArgs = any, TResult = unknown>(
+  contract: Contract,
+  fn: ProcessFn<TArgs, TResult>,
+): ProcessDefinition<TArgs, TResult> {
+  const fallback = typeof fn === 'function' ? fn.name : ''
+  if (contract === null || typeof contract !== 'object')
+    throw errors.invalidContract(fallback || '<anonymous>', 'the contract must be an object.')
+  const name = contract.name ?? fallback
+  if (typeof fn !== 'function')
+    throw errors.invalidContract(String(name || '<anonymous>'), 'the body must be a function.')
+  if (typeof name !== 'string' || name.length === 0)
+    throw errors.invalidContract(
+      '<anonymous>',
+      "an anonymous function has no name. Give the function a name or set 'name' in the contract.",
+    )
+  const errs = contract.errors ?? []
+  if (!Array.isArray(errs) || errs.some((e) => typeof e !== 'string' || e.length === 0))
+    throw errors.invalidContract(name, "'errors' must be an array of error names.")
+  const p: ParsedContract = {
+    inputs: checkPaths(name, contract.inputs, 'inputs'),
+    outputs: checkPaths(name, contract.outputs, 'outputs'),
+    errors: [...errs],
+  }
+  const def = Object.freeze({
+    name,
+    contract: Object.freeze({ ...contract }),
+    fn,
+    [BRAND]: true as const,
+  })
+  parsed.set(def, p)
+  return def
+}
+
+/** `process` under a name that does not shadow Node's global `process`. */
+export const defineProcess = process
+
+/** True for values made by `process()`. */
+export function isProcessDefinition(value: unknown): value is ProcessDefinition {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true
+}
+
+/** The parsed contract of a definition made by `process()`. */
+export function parsedContract(def: ProcessDefinition): ParsedContract {
+  return parsed.get(def)!
+}

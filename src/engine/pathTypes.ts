@@ -1,0 +1,49 @@
+/** Type-level helpers: the value at a dotted path of a context type. */
+
+/** A deeply readonly view of a value, as snapshots are. */
+export type DeepReadonly<T> = T extends (...args: any[]) => any
+  ? T
+  : T extends ArrayBufferView | ArrayBuffer | Date
+    ? T
+    : T extends ReadonlyMap<infer K, infer V>
+      ? ReadonlyMap<K, DeepReadonly<V>>
+      : T extends ReadonlySet<infer V>
+        ? ReadonlySet<DeepReadonly<V>>
+        : T extends readonly (infer E)[]
+          ? readonly DeepReadonly<E>[]
+          : T extends object
+            ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+            : T
+
+/** The committed layers of a context type. */
+export interface StateOf<TContext> {
+  global: TContext extends { global: infer G } ? G : Record<string, never>
+  domain: TContext extends { domain: infer D } ? D : Record<string, never>
+}
+
+type Step<T, K extends string> = T extends ReadonlyMap<any, infer V>
+  ? V | undefined
+  : T extends readonly (infer E)[]
+    ? K extends `${number}`
+      ? E | undefined
+      : unknown
+    : K extends keyof T
+      ? T[K]
+      : T extends Record<string, infer V>
+        ? V | undefined
+        : unknown
+
+type Unalias<P extends string> = P extends `domain_ctx.${infer R}`
+  ? `domain.${R}`
+  : P extends `global_ctx.${infer R}`
+    ? `global.${R}`
+    : P
+
+type Walk<T, P extends string> = P extends `${infer H}.${infer R}` ? Walk<Step<T, H>, R> : Step<T, P>
+
+/**
+ * The type at a dotted path (`'domain.accounts.Alice'`) of a state type.
+ * @example
+ * type Bal = PathValue<{ domain: { accounts: Record<string, number> } }, 'domain.accounts.Alice'> // number | undefined
+ */
+export type PathValue<T, P extends string> = string extends P ? unknown : Walk<T, Unalias<P>>

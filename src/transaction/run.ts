@@ -1,0 +1,634 @@
+/**
+ * One run of a process: its write buffer and the guarded views its body sees.
+ *
+ * A view is a Proxy over a container. It checks the contract with the permission trie, reads
+ * the run's own writes first (read-your-writes) and records what it reads (for the conflict
+ * check of async runs). Writes land in the buffer and nowhere else, so a rollback is dropping
+ * the Run, and other readers never see uncommitted values.
+ *
+ * - Objects and Maps are buffered per key: changing one entry of a 100 000-entry record costs
+ *   the same as of a 10-entry one.
+ * - Arrays and Sets are copied on their first write in a run (O(length)); the copy is the
+ *   buffer. Keyed collections that grow large belong in records or Maps.
+ * - Containers assigned by the body are copied on assignment (state is a tree, never a graph);
+ *   the copy is owned by the run until the commit adopts it.
+ * - Heavy values (`heavy_` keys) are handed out and assigned by reference, never buffered.
+ */
+import type { TheusError } from '../errors.js'
+import { errors } from '../errors.js'
+import type { PermNode } from '../contract/permissions.js'
+import { zoneOfSegment } from '../context/zones.js'
+import { DELETED, deepCopy, existingNode, Kind, kindOf, type Node, nodeOf } from './tree.js'
+
+/** Recorded as the key of a read when a body enumerated a container's keys. */
+export const SHAPE: unique symbol = Symbol('theus.shape')
+
+// Keys that language and tooling protocols probe on any object (await, JSON, React, test
+// matchers, Vue). Reading them on a traversal view is not reading data, so it is not a
+// violation; it returns what the object has.
+const PROTOCOL_KEYS = new Set([
+  'then',
+  'toJSON',
+  '$$typeof',
+  'asymmetricMatch',
+  'nodeType',
+  '@@__IMMUTABLE_ITERABLE__@@',
+  '@@__IMMUTABLE_RECORD__@@',
+  '__v_isRef',
+  '__v_skip',
+  '__v_raw',
+  '__v_isReactive',
+  '__v_isReadonly',
+  '_isMockFunction',
+])
+
+/**
+ * What a view knows about itself, one per container per run. The View is also the Proxy's
+ * handler: its subclasses implement the traps, so a trap finds its state in `this`.
+ */
+export abstract class View {
+  proxy: any
+  constructor(
+    readonly run: Run,
+    /** The container the view shows: committed raw, or a run-owned fresh copy. */
+    readonly target: any,
+    /** The committed node, or undefined for a container owned by this run. */
+    readonly node: Node | undefined,
+    readonly kind: Kind,
+    readonly path: string,
+    readonly perm: PermNode | undefined,
+    readonly readAll: boolean,
+    readonly writeAll: boolean,
+    /** Inside a prefixed zone already: `heavy_` keys below no longer change the zone. */
+    readonly zoned: boolean,
+  ) {}
+
+  childPath(key: unknown): string {
+    return this.path === '' ? String(key) : `${this.path}.${String(key)}`
+  }
+
+  /** Throws unless the key may be read. Returns the child's permission cursor. */
+  checkRead(key: string): PermNode | undefined {
+    const p = this.perm?.children?.get(key)
+    if (!this.readAll && !this.writeAll && p === undefined)
+      throw this.run.violate(errors.illegalRead(this.run.name, this.childPath(key)))
+    return p
+  }
+
+  /** Throws unless the key may be written. */
+  checkWrite(key: string): PermNode | undefined {
+    const p = this.perm?.children?.get(key)
+    if (!this.writeAll && !(p !== undefined && p.output)) {
+      const path = this.childPath(key)
+      throw this.run.violate(
+        this.readAll ? errors.immutableInput(this.run.name, path) : errors.illegalWrite(this.run.name, path),
+      )
+    }
+    this.run.checkOpen()
+    return p
+  }
+
+  /** Reading the container as a whole (iteration of a Map or Set) needs read access to it. */
+  checkReadAll(): void {
+    if (!this.readAll && !this.writeAll) throw this.run.violate(errors.illegalRead(this.run.name, this.path))
+  }
+
+  /** Whole-container mutation (clear, sort through a Map/Set method...): needs the view itself writable. */
+  checkWriteSelf(): void {
+    if (!this.writeAll) {
+      const path = this.path
+      throw this.run.violate(
+        this.readAll ? errors.immutableInput(this.run.name, path) : errors.illegalWrite(this.run.name, path),
+      )
+    }
+    this.run.checkOpen()
+  }
+
+  isHeavy(key: unknown): boolean {
+    return !this.zoned && typeof key === 'string' && key.startsWith('heavy_')
+  }
+
+  /** Wraps a child value for the body: primitives as they are, containers as child views. */
+  wrap(key: unknown, value: unknown, p: PermNode | undefined, fresh: boolean): unknown {
+    if (typeof value !== 'object' || value === null) return value
+    if (value instanceof Date) return new Date(value.getTime())
+    if (this.isHeavy(key)) return value
+    const cached = this.run.views.get(value)
+    if (cached !== undefined) return cached.proxy
+    const k = kindOf(value)
+    if (k === -1) return value
+    const w = this.writeAll || (p !== undefined && p.output)
+    const r = w || this.readAll || (p !== undefined && p.input)
+    const node = fresh || this.node === undefined ? undefined : nodeOf(value, this.node, key)
+    const zoned = this.zoned || (typeof key === 'string' && zoneOfSegment(key) !== undefined)
+    return this.run.makeView(value, node, k, this.childPath(key), r ? undefined : p, r, w, zoned)
+  }
+}
+
+const viewOf = new WeakMap<object, View>()
+
+/** The View behind a proxy handed to a body, if it is one. */
+export function viewBehind(value: unknown): View | undefined {
+  return typeof value === 'object' && value !== null ? viewOf.get(value) : undefined
+}
+
+export class Run {
+  /** Per-key writes of committed objects and Maps. */
+  readonly writes = new Map<Node, Map<unknown, unknown>>()
+  /** Copy-on-write contents of committed arrays and Sets. */
+  readonly wholes = new Map<Node, unknown[] | Set<unknown>>()
+  /** Flat pairs (node, key) of what the body read, for the conflict check. */
+  readonly reads: unknown[] = []
+  readonly views = new Map<object, View>()
+  /** Heavy paths the body reassigned (applied at once, never rolled back). */
+  heavyWrites: { node: Node; key: unknown }[] | undefined
+  violation: TheusError | undefined
+  closed = false
+  aborted: TheusError | undefined
+
+  constructor(
+    readonly name: string,
+    readonly startSeq: number,
+  ) {}
+
+  violate(e: TheusError): TheusError {
+    this.violation ??= e
+    return e
+  }
+
+  checkOpen(): void {
+    if (this.aborted) throw this.aborted
+    if (this.closed)
+      throw errors.invalidContract(
+        this.name,
+        'a view was used after its run ended. Do not keep ctx or values read from it beyond the run.',
+      )
+  }
+
+  makeView(
+    target: any,
+    node: Node | undefined,
+    kind: Kind,
+    path: string,
+    perm: PermNode | undefined,
+    readAll: boolean,
+    writeAll: boolean,
+    zoned: boolean,
+  ): any {
+    const C = kind === Kind.Map ? MapView : kind === Kind.Set ? SetView : kind === Kind.Array ? ArrayView : ObjectView
+    const v = new C(this, target, node, kind, path, perm, readAll, writeAll, zoned)
+    v.proxy = new Proxy(target, v)
+    viewOf.set(v.proxy, v)
+    this.views.set(target, v)
+    return v.proxy
+  }
+
+  writeBuf(node: Node): Map<unknown, unknown> {
+    let w = this.writes.get(node)
+    if (w === undefined) this.writes.set(node, (w = new Map()))
+    return w
+  }
+
+  /** The run's copy of a committed array or Set, made on first write. */
+  whole(view: View): any {
+    if (view.node === undefined) return view.target
+    let c = this.wholes.get(view.node)
+    if (c === undefined) {
+      const raw = view.node.raw
+      if (view.kind === Kind.Array) {
+        c = (raw as unknown[]).slice()
+        // Elements keep their nodes so that the commit can tell them from fresh values.
+        for (let i = 0; i < c.length; i++) {
+          const el = c[i]
+          if (kindOf(el) !== -1) nodeOf(el as object, view.node, String(i))
+        }
+      } else c = new Set(raw as Set<unknown>)
+      this.wholes.set(view.node, c)
+    }
+    return c
+  }
+
+  /** The array or Set contents the run sees. */
+  current(view: View): any {
+    if (view.node === undefined) return view.target
+    return this.wholes.get(view.node) ?? view.target
+  }
+
+  /** Copies a value the body assigns into a run-owned container, unwrapping views. */
+  adopt(value: unknown, into?: View): unknown {
+    if (typeof value !== 'object' || value === null) return value
+    const src = viewBehind(value)
+    if (src !== undefined) {
+      // Moving an element inside the same array (sort, reverse, splice) keeps its node.
+      if (into !== undefined && src.node !== undefined && src.node.parent === into.node && into.kind === Kind.Array)
+        return src.node.raw
+      return this.contentOf(src)
+    }
+    return deepCopy(value, (v) => {
+      const inner = viewBehind(v)
+      return inner === undefined ? v : this.contentOf(inner)
+    })
+  }
+
+  /** A plain, run-owned deep copy of what a view shows (committed values merged with writes). */
+  contentOf(view: View): unknown {
+    if (view.node === undefined) return this.adopt(view.target)
+    return this.materialize(view.node)
+  }
+
+  materialize(node: Node): unknown {
+    const raw = node.raw
+    const w = this.writes.get(node)
+    const child = (key: unknown, v: unknown, fresh: boolean): unknown => {
+      if (typeof v !== 'object' || v === null) return v
+      if (typeof key === 'string' && key.startsWith('heavy_')) return v
+      if (v instanceof Date) return new Date(v.getTime())
+      if (kindOf(v) === -1) return v
+      if (fresh) return deepCopy(v)
+      return this.materialize(nodeOf(v as object, node, key))
+    }
+    switch (node.kind) {
+      case Kind.Array: {
+        const src = this.wholes.get(node) as unknown[] | undefined
+        const arr = src ?? (raw as unknown[])
+        return arr.map((v, i) =>
+          child(String(i), v, src !== undefined && typeof v === 'object' && v !== null && !existingNode(v)),
+        )
+      }
+      case Kind.Set: {
+        const src = (this.wholes.get(node) as Set<unknown> | undefined) ?? raw
+        return new Set([...src].map((v) => deepCopy(v)))
+      }
+      case Kind.Map: {
+        const out = new Map()
+        for (const [k, v] of raw as Map<unknown, unknown>) {
+          if (w?.has(k)) {
+            const b = w.get(k)
+            if (b !== DELETED) out.set(k, child(k, b, true))
+          } else out.set(k, child(k, v, false))
+        }
+        if (w) for (const [k, b] of w) if (!raw.has(k) && b !== DELETED) out.set(k, child(k, b, true))
+        return out
+      }
+      default: {
+        const out: Record<string, unknown> = {}
+        for (const k of Object.keys(raw)) {
+          if (w?.has(k)) {
+            const b = w.get(k)
+            if (b !== DELETED) out[k] = child(k, b, true)
+          } else out[k] = child(k, raw[k], false)
+        }
+        if (w)
+          for (const [k, b] of w)
+            if (!Object.hasOwn(raw, k as string) && b !== DELETED) out[k as string] = child(k, b, true)
+        return out
+      }
+    }
+  }
+}
+
+
+//#region views: the proxy traps
+
+const isProtocolKey = (key: string) => PROTOCOL_KEYS.has(key)
+
+/** Object views: per-key buffer over the committed object, or direct on a fresh one. */
+class ObjectView extends View {
+  get(target: any, key: string | symbol, receiver: unknown): unknown {
+    if (typeof key === 'symbol') return Reflect.get(target, key, receiver)
+    const run = this.run
+    if (run.aborted) throw run.aborted
+    const node = this.node
+    let value: unknown
+    let fresh = node === undefined
+    const w = node === undefined ? undefined : run.writes.get(node)
+    if (w !== undefined && w.has(key)) {
+      value = w.get(key)
+      if (value === DELETED) value = undefined
+      fresh = true
+    } else {
+      if (!Object.hasOwn(target, key) && (key in target || isProtocolKey(key))) return Reflect.get(target, key, receiver)
+      value = target[key]
+    }
+    const p = this.checkRead(key)
+    if (node !== undefined) run.reads.push(node, key)
+    return this.wrap(key, value, p, fresh)
+  }
+
+  set(target: any, key: string | symbol, value: unknown): boolean {
+    if (typeof key === 'symbol') throw this.run.violate(errors.illegalWrite(this.run.name, this.childPath(String(key))))
+    this.checkWrite(key)
+    const run = this.run
+    if (this.isHeavy(key)) {
+      target[key] = value
+      if (this.node) (run.heavyWrites ??= []).push({ node: this.node, key })
+      return true
+    }
+    const v = run.adopt(value)
+    if (this.node === undefined) target[key] = v
+    else run.writeBuf(this.node).set(key, v)
+    return true
+  }
+
+  deleteProperty(target: any, key: string | symbol): boolean {
+    if (typeof key === 'symbol') return false
+    this.checkWrite(key)
+    if (this.node === undefined) return delete target[key]
+    this.run.writeBuf(this.node).set(key, DELETED)
+    return true
+  }
+
+  has(target: any, key: string | symbol): boolean {
+    if (typeof key === 'symbol') return key in target
+    const node = this.node
+    const w = node === undefined ? undefined : this.run.writes.get(node)
+    let present: boolean
+    if (w?.has(key)) present = w.get(key) !== DELETED
+    else if (Object.hasOwn(target, key)) present = true
+    else return key in target
+    if (!this.readAll && !this.writeAll && this.perm?.children?.get(key) === undefined) return false
+    if (node !== undefined) this.run.reads.push(node, key)
+    return present
+  }
+
+  ownKeys(target: any): string[] {
+    const node = this.node
+    const w = node === undefined ? undefined : this.run.writes.get(node)
+    let keys = Object.keys(target)
+    if (w !== undefined) {
+      keys = keys.filter((k) => w.get(k) !== DELETED)
+      for (const [k, v] of w) if (v !== DELETED && !Object.hasOwn(target, k as string)) keys.push(k as string)
+    }
+    if (!this.readAll && !this.writeAll) keys = keys.filter((k) => this.perm?.children?.get(k) !== undefined)
+    if (node !== undefined) this.run.reads.push(node, SHAPE)
+    return keys
+  }
+
+  getOwnPropertyDescriptor(target: any, key: string | symbol): PropertyDescriptor | undefined {
+    if (typeof key === 'symbol') return Reflect.getOwnPropertyDescriptor(target, key)
+    const w = this.node === undefined ? undefined : this.run.writes.get(this.node)
+    const buffered = w?.has(key) === true
+    if (buffered ? w!.get(key) === DELETED : !Object.hasOwn(target, key)) return undefined
+    if (!this.readAll && !this.writeAll && this.perm?.children?.get(key) === undefined) return undefined
+    return { value: this.proxy[key], writable: true, enumerable: true, configurable: true }
+  }
+
+  defineProperty(target: any, key: string | symbol, desc: PropertyDescriptor): boolean {
+    if (typeof key === 'symbol' || !('value' in desc))
+      throw this.run.violate(errors.illegalWrite(this.run.name, this.childPath(String(key))))
+    return this.set(target, key, desc.value)
+  }
+
+  setPrototypeOf(): boolean {
+    this.checkWriteSelf()
+    return false
+  }
+
+  preventExtensions(): boolean {
+    this.checkWriteSelf()
+    return false
+  }
+}
+
+/** Array views: reads from the run's copy once written; every write goes to the copy. */
+class ArrayView extends View {
+  get(target: any, key: string | symbol, receiver: unknown): unknown {
+    const run = this.run
+    if (run.aborted) throw run.aborted
+    const src = run.current(this)
+    if (typeof key === 'symbol') return Reflect.get(src, key, receiver)
+    if (!Object.hasOwn(src, key) && (key in src || isProtocolKey(key))) return Reflect.get(src, key, receiver)
+    const value = src[key]
+    if (key === 'length') {
+      if (this.node) run.reads.push(this.node, SHAPE)
+      return value
+    }
+    const p = this.checkRead(key)
+    if (this.node !== undefined) run.reads.push(this.node, key)
+    // In the run's copy, elements with a node are committed ones; the others are fresh.
+    const fresh =
+      this.node === undefined || (src !== target && !(typeof value === 'object' && value !== null && existingNode(value)))
+    return this.wrap(key, value, p, fresh)
+  }
+
+  set(_target: any, key: string | symbol, value: unknown): boolean {
+    if (typeof key === 'symbol') throw this.run.violate(errors.illegalWrite(this.run.name, this.childPath(String(key))))
+    if (key === 'length') this.checkWriteSelf()
+    else this.checkWrite(key)
+    const copy = this.run.whole(this)
+    copy[key] = key === 'length' ? value : this.run.adopt(value, this)
+    return true
+  }
+
+  deleteProperty(_target: any, key: string | symbol): boolean {
+    if (typeof key === 'symbol') return false
+    this.checkWrite(key)
+    delete this.run.whole(this)[key]
+    return true
+  }
+
+  has(_target: any, key: string | symbol): boolean {
+    return key in this.run.current(this)
+  }
+
+  ownKeys(): (string | symbol)[] {
+    if (this.node) this.run.reads.push(this.node, SHAPE)
+    return Reflect.ownKeys(this.run.current(this))
+  }
+
+  getOwnPropertyDescriptor(_target: any, key: string | symbol): PropertyDescriptor | undefined {
+    const src = this.run.current(this)
+    const d = Reflect.getOwnPropertyDescriptor(src, key)
+    if (d === undefined || typeof key === 'symbol') return d
+    // `length` is non-configurable on the target: report it as such, with the run's value.
+    if (key === 'length') return { ...d, value: src.length }
+    return { value: this.proxy[key], writable: true, enumerable: d.enumerable ?? true, configurable: true }
+  }
+
+  defineProperty(target: any, key: string | symbol, desc: PropertyDescriptor): boolean {
+    if (typeof key === 'symbol' || !('value' in desc))
+      throw this.run.violate(errors.illegalWrite(this.run.name, this.childPath(String(key))))
+    return this.set(target, key, desc.value)
+  }
+
+  setPrototypeOf(): boolean {
+    this.checkWriteSelf()
+    return false
+  }
+
+  preventExtensions(): boolean {
+    this.checkWriteSelf()
+    return false
+  }
+}
+
+/** Map views: per-key buffer; the methods are replaced by guarded versions. */
+class MapView extends View {
+  private lookup(k: unknown): [present: boolean, value: unknown, fresh: boolean] {
+    const node = this.node
+    const w = node === undefined ? undefined : this.run.writes.get(node)
+    if (w?.has(k)) {
+      const b = w.get(k)
+      return b === DELETED ? [false, undefined, true] : [true, b, true]
+    }
+    const raw = this.target as Map<unknown, unknown>
+    return [raw.has(k), raw.get(k), node === undefined]
+  }
+
+  *entriesOf(): Generator<[unknown, unknown]> {
+    const node = this.node
+    const run = this.run
+    const raw = this.target as Map<unknown, unknown>
+    const w = node === undefined ? undefined : run.writes.get(node)
+    this.checkReadAll()
+    if (node) run.reads.push(node, SHAPE)
+    for (const [k, v] of raw) {
+      if (w?.has(k)) {
+        const b = w.get(k)
+        if (b !== DELETED) yield [k, this.wrap(k, b, undefined, true)]
+      } else yield [k, this.wrap(k, v, undefined, node === undefined)]
+    }
+    if (w) for (const [k, b] of w) if (!raw.has(k) && b !== DELETED) yield [k, this.wrap(k, b, undefined, true)]
+  }
+
+  get(target: any, key: string | symbol): unknown {
+    const run = this.run
+    if (run.aborted) throw run.aborted
+    const node = this.node
+    const raw = target as Map<unknown, unknown>
+    switch (key) {
+      case 'get':
+        return (k: unknown) => {
+          const p = this.checkRead(String(k))
+          if (node) run.reads.push(node, k)
+          const [, v, fresh] = this.lookup(k)
+          return this.wrap(k, v, p, fresh)
+        }
+      case 'has':
+        return (k: unknown) => {
+          this.checkRead(String(k))
+          if (node) run.reads.push(node, k)
+          return this.lookup(k)[0]
+        }
+      case 'size': {
+        if (node) run.reads.push(node, SHAPE)
+        const w = node === undefined ? undefined : run.writes.get(node)
+        if (!w) return raw.size
+        let n = raw.size
+        for (const [k, b] of w) {
+          if (b === DELETED) {
+            if (raw.has(k)) n--
+          } else if (!raw.has(k)) n++
+        }
+        return n
+      }
+      case 'set':
+        return (k: unknown, v: unknown) => {
+          this.checkWrite(String(k))
+          const adopted = this.isHeavy(k) ? v : run.adopt(v)
+          if (node === undefined) raw.set(k, adopted)
+          else run.writeBuf(node).set(k, adopted)
+          return this.proxy
+        }
+      case 'delete':
+        return (k: unknown) => {
+          this.checkWrite(String(k))
+          const had = this.lookup(k)[0]
+          if (node === undefined) raw.delete(k)
+          else if (had) run.writeBuf(node).set(k, DELETED)
+          return had
+        }
+      case 'clear':
+        return () => {
+          this.checkWriteSelf()
+          if (node === undefined) return raw.clear()
+          const keys = [...this.entriesOf()].map(([k]) => k)
+          const buf = run.writeBuf(node)
+          for (const k of keys) buf.set(k, DELETED)
+        }
+      case 'entries':
+      case Symbol.iterator:
+        return () => this.entriesOf()
+      case 'keys':
+        return function* (this: void, view: MapView) {
+          for (const [k] of view.entriesOf()) yield k
+        }.bind(undefined, this)
+      case 'values':
+        return function* (this: void, view: MapView) {
+          for (const [, v] of view.entriesOf()) yield v
+        }.bind(undefined, this)
+      case 'forEach':
+        return (fn: (v: unknown, k: unknown, m: unknown) => void, thisArg?: unknown) => {
+          for (const [k, v] of this.entriesOf()) fn.call(thisArg, v, k, this.proxy)
+        }
+      default:
+        return Reflect.get(Map.prototype, key, raw)
+    }
+  }
+
+  set(): boolean {
+    throw this.run.violate(errors.illegalWrite(this.run.name, this.path))
+  }
+}
+
+/** Set views: copy-on-write; object elements come out as copies. */
+class SetView extends View {
+  *valuesOf(): Generator<unknown> {
+    this.checkReadAll()
+    if (this.node) this.run.reads.push(this.node, SHAPE)
+    for (const v of this.run.current(this) as Set<unknown>) yield typeof v === 'object' && v !== null ? deepCopy(v) : v
+  }
+
+  get(_target: any, key: string | symbol): unknown {
+    const run = this.run
+    if (run.aborted) throw run.aborted
+    const cur = (): Set<unknown> => run.current(this)
+    switch (key) {
+      case 'has':
+        return (v: unknown) => {
+          this.checkReadAll()
+          if (this.node) run.reads.push(this.node, SHAPE)
+          return cur().has(v)
+        }
+      case 'size':
+        if (this.node) run.reads.push(this.node, SHAPE)
+        return cur().size
+      case 'add':
+        return (v: unknown) => {
+          this.checkWriteSelf()
+          run.whole(this).add(run.adopt(v))
+          return this.proxy
+        }
+      case 'delete':
+        return (v: unknown) => {
+          this.checkWriteSelf()
+          return run.whole(this).delete(v)
+        }
+      case 'clear':
+        return () => {
+          this.checkWriteSelf()
+          run.whole(this).clear()
+        }
+      case 'values':
+      case 'keys':
+      case Symbol.iterator:
+        return () => this.valuesOf()
+      case 'entries':
+        return function* (this: void, view: SetView) {
+          for (const v of view.valuesOf()) yield [v, v]
+        }.bind(undefined, this)
+      case 'forEach':
+        return (fn: (v: unknown, k: unknown, s: unknown) => void, thisArg?: unknown) => {
+          for (const v of this.valuesOf()) fn.call(thisArg, v, v, this.proxy)
+        }
+      default:
+        return Reflect.get(Set.prototype, key, cur())
+    }
+  }
+
+  set(): boolean {
+    throw this.run.violate(errors.illegalWrite(this.run.name, this.path))
+  }
+}
+
+//#endregion

@@ -1,0 +1,250 @@
+/**
+ * The committed tree: plain mutable containers owned by the engine, each wrapped lazily in a
+ * Node that carries versions (for snapshots and conflicts) and signals (for subscribers).
+ * Nothing here is handed out raw: readers get frozen snapshots, process bodies get views.
+ */
+import { type Signal, signal } from '@preact/signals-core'
+import { zoneOfSegment } from '../context/zones.js'
+
+export const enum Kind {
+  Object = 0,
+  Array = 1,
+  Map = 2,
+  Set = 3,
+}
+
+/** Marks a buffered deletion. */
+export const DELETED: unique symbol = Symbol('theus.deleted')
+
+export class Node {
+  /** Global commit sequence of the last change in this subtree; snapshots compare with it. */
+  ver = 0
+  snapVer = -1
+  snap: unknown = undefined
+  /** Commit sequence per key of the last commit that wrote it (conflict checks). */
+  stamps: Map<unknown, number> | undefined = undefined
+  /** Commit sequence of the last key added or removed. */
+  shapeStamp = 0
+  keySigs: Map<unknown, Signal<number>> | undefined = undefined
+  deepSig: Signal<number> | undefined = undefined
+  /** The path of the signal-zone field this node lies in, if any. */
+  sigField: string | undefined
+  /** Dotted path, for messages and patches. */
+  path: string
+  constructor(
+    readonly raw: any,
+    readonly kind: Kind,
+    public parent: Node | undefined,
+    public key: unknown,
+  ) {
+    if (parent === undefined) {
+      this.path = ''
+      this.sigField = undefined
+    } else {
+      const k = String(key)
+      this.path = parent.path === '' ? k : `${parent.path}.${k}`
+      this.sigField = parent.sigField ?? (zoneOfSegment(k) === 'signal' ? this.path : undefined)
+    }
+  }
+
+  keySig(key: unknown): Signal<number> {
+    this.keySigs ??= new Map()
+    let s = this.keySigs.get(key)
+    if (!s) this.keySigs.set(key, (s = signal(0)))
+    return s
+  }
+
+  deep(): Signal<number> {
+    return (this.deepSig ??= signal(0))
+  }
+
+  /** Path segments from the root (keys of Maps keep their type). */
+  segments(): (string | number)[] {
+    const out: (string | number)[] = []
+    for (let n: Node | undefined = this; n?.parent; n = n.parent) {
+      out.push(n.parent.kind === Kind.Array ? Number(n.key) : (n.key as string))
+    }
+    return out.reverse()
+  }
+}
+
+const nodes = new WeakMap<object, Node>()
+
+export function kindOf(v: unknown): Kind | -1 {
+  if (typeof v !== 'object' || v === null) return -1
+  if (Array.isArray(v)) return Kind.Array
+  if (v instanceof Map) return Kind.Map
+  if (v instanceof Set) return Kind.Set
+  const proto = Object.getPrototypeOf(v)
+  if (proto === Object.prototype || proto === null) return Kind.Object
+  return -1
+}
+
+/** The node of an engine-owned container, created on first use; re-parents moved containers. */
+export function nodeOf(raw: object, parent: Node | undefined, key: unknown): Node {
+  let n = nodes.get(raw)
+  if (n === undefined) {
+    n = new Node(raw, kindOf(raw) as Kind, parent, key)
+    nodes.set(raw, n)
+  } else if (n.parent !== parent || n.key !== key) {
+    n.parent = parent
+    n.key = key
+    n.path = parent === undefined ? '' : parent.path === '' ? String(key) : `${parent.path}.${String(key)}`
+    n.sigField = parent?.sigField ?? (zoneOfSegment(String(key)) === 'signal' ? n.path : undefined)
+  }
+  return n
+}
+
+export function existingNode(raw: object): Node | undefined {
+  return nodes.get(raw)
+}
+
+/** Reads one key of a container (object, array, Map). */
+export function getKey(raw: any, kind: Kind, key: unknown): unknown {
+  return kind === Kind.Map ? (raw as Map<unknown, unknown>).get(key) : raw[key as string]
+}
+
+export function hasKey(raw: any, kind: Kind, key: unknown): boolean {
+  return kind === Kind.Map ? (raw as Map<unknown, unknown>).has(key) : Object.hasOwn(raw, key as string)
+}
+
+/** True for a value held by reference: the heavy zone, and objects of other classes. */
+export function isHeavyKey(key: unknown): boolean {
+  return typeof key === 'string' && key.startsWith('heavy_')
+}
+
+/**
+ * A deep copy into new engine-owned containers. `unwrap` turns a view into the value it shows,
+ * so a body can assign what it read. Heavy keys and foreign objects stay by reference; Dates
+ * are copied, since freezing a Date does not stop `setTime`.
+ */
+export function deepCopy(value: unknown, unwrap?: (v: object) => unknown, heavy = false): unknown {
+  if (typeof value !== 'object' || value === null) return value
+  if (heavy) return value
+  if (unwrap) {
+    const u = unwrap(value)
+    if (u !== value) return u
+  }
+  if (value instanceof Date) return new Date(value.getTime())
+  const k = kindOf(value)
+  switch (k) {
+    case Kind.Array: {
+      const src = value as unknown[]
+      const out = new Array(src.length)
+      for (let i = 0; i < src.length; i++) out[i] = deepCopy(src[i], unwrap)
+      return out
+    }
+    case Kind.Map: {
+      const out = new Map()
+      for (const [mk, mv] of value as Map<unknown, unknown>)
+        out.set(mk, deepCopy(mv, unwrap, isHeavyKey(mk)))
+      return out
+    }
+    case Kind.Set: {
+      const out = new Set()
+      for (const sv of value as Set<unknown>) out.add(deepCopy(sv, unwrap))
+      return out
+    }
+    case Kind.Object: {
+      const out: Record<string, unknown> = {}
+      for (const key of Object.keys(value)) out[key] = deepCopy((value as any)[key], unwrap, isHeavyKey(key))
+      return out
+    }
+    default:
+      return value
+  }
+}
+
+//#region snapshots
+
+/** A Map whose mutators throw: the frozen form of a Map in a strict snapshot. */
+export class FrozenMap<K, V> extends Map<K, V> {
+  #locked = false
+  constructor(entries?: Iterable<readonly [K, V]>) {
+    super(entries)
+    this.#locked = true
+  }
+  override set(k: K, v: V): this {
+    if (this.#locked) throw new TypeError('Cannot modify a frozen Theus snapshot (Map).')
+    return super.set(k, v)
+  }
+  override delete(): boolean {
+    throw new TypeError('Cannot modify a frozen Theus snapshot (Map).')
+  }
+  override clear(): void {
+    throw new TypeError('Cannot modify a frozen Theus snapshot (Map).')
+  }
+}
+
+/** A Set whose mutators throw. */
+export class FrozenSet<T> extends Set<T> {
+  #locked = false
+  constructor(values?: Iterable<T>) {
+    super(values)
+    this.#locked = true
+  }
+  override add(v: T): this {
+    if (this.#locked) throw new TypeError('Cannot modify a frozen Theus snapshot (Set).')
+    return super.add(v)
+  }
+  override delete(): boolean {
+    throw new TypeError('Cannot modify a frozen Theus snapshot (Set).')
+  }
+  override clear(): void {
+    throw new TypeError('Cannot modify a frozen Theus snapshot (Set).')
+  }
+}
+
+function snapValue(v: unknown, parent: Node, key: unknown, freeze: boolean): unknown {
+  if (typeof v !== 'object' || v === null) return v
+  if (v instanceof Date) return new Date(v.getTime())
+  if (kindOf(v) === -1) return v
+  return snapshot(nodeOf(v, parent, key), freeze)
+}
+
+/**
+ * The immutable snapshot of a node, cached by version: only nodes changed since their last
+ * snapshot are copied; untouched children keep their identity.
+ */
+export function snapshot(node: Node, freeze: boolean): unknown {
+  if (node.snapVer === node.ver) return node.snap
+  const raw = node.raw
+  let out: unknown
+  switch (node.kind) {
+    case Kind.Array: {
+      const arr = new Array(raw.length)
+      for (let i = 0; i < raw.length; i++) arr[i] = snapValue(raw[i], node, String(i), freeze)
+      out = freeze ? Object.freeze(arr) : arr
+      break
+    }
+    case Kind.Map: {
+      const entries: [unknown, unknown][] = []
+      for (const [k, v] of raw as Map<unknown, unknown>)
+        entries.push([k, isHeavyKey(k) ? v : snapValue(v, node, k, freeze)])
+      out = freeze ? Object.freeze(new FrozenMap(entries)) : new Map(entries)
+      break
+    }
+    case Kind.Set: {
+      const vals: unknown[] = []
+      for (const v of raw as Set<unknown>) vals.push(typeof v === 'object' && v !== null ? deepFreeze(deepCopy(v), freeze) : v)
+      out = freeze ? Object.freeze(new FrozenSet(vals)) : new Set(vals)
+      break
+    }
+    default: {
+      const obj: Record<string, unknown> = {}
+      for (const k of Object.keys(raw)) obj[k] = isHeavyKey(k) ? raw[k] : snapValue(raw[k], node, k, freeze)
+      out = freeze ? Object.freeze(obj) : obj
+    }
+  }
+  node.snap = out
+  node.snapVer = node.ver
+  return out
+}
+
+function deepFreeze<T>(v: T, freeze: boolean): T {
+  if (!freeze || typeof v !== 'object' || v === null) return v
+  for (const k of Object.keys(v)) deepFreeze((v as any)[k], true)
+  return Object.freeze(v)
+}
+
+//#endregion
