@@ -32,9 +32,7 @@ export interface Auditor {
   /** The output gate: `read` should see the run's uncommitted draft. Same throws as `checkInput`. */
   checkOutput(process: string, args: Record<string, unknown>, read: AuditRead): void
   /** The effective rules of one process (inherited ones first), for `theus audit inspect` and the inspector. */
-  rulesOf(
-    process: string,
-  ):
+  rulesOf(process: string):
     | {
         inputs: NormalizedRule[]
         outputs: NormalizedRule[]

@@ -304,23 +304,27 @@ export function validateAuditRecipe(
   obj: unknown,
   options: ValidateRecipeOptions = {},
 ): AuditRecipe {
-  if (isAuditRecipe(obj)) return obj
-  let result: ReturnType<typeof auditRecipeSchema.safeParse>
   try {
-    result = auditRecipeSchema.safeParse(obj)
+    if (isAuditRecipe(obj)) return obj
+    const result = auditRecipeSchema.safeParse(obj)
+    const reserved = reservedNameIssues(obj)
+    if (!result.success || reserved.length > 0) {
+      throw toRecipeError(
+        [...reserved, ...(result.success ? [] : result.error.issues)],
+        obj,
+        options,
+      )
+    }
+    return normalize(obj as AuditRecipeSource)
   } catch (e) {
+    if (e instanceof RecipeError) throw e
     // A hostile object (throwing getters, revoked proxies) must still end as a RecipeError.
     throw new RecipeError(
-      `Invalid audit recipe${options.filename ? ` in ${options.filename}` : ''}: it could not be read (${(e as Error)?.message ?? String(e)}). Pass plain data.`,
+      `Invalid audit recipe${options.filename ? ` in ${options.filename}` : ''}: it could not be read (${e instanceof Error ? e.message : String(e)}). Pass plain data.`,
       [{ code: 'RECIPE_INVALID', message: 'the recipe could not be read' }],
       options.filename === undefined ? {} : { file: options.filename },
     )
   }
-  const reserved = reservedNameIssues(obj)
-  if (!result.success || reserved.length > 0) {
-    throw toRecipeError([...reserved, ...(result.success ? [] : result.error.issues)], obj, options)
-  }
-  return normalize(obj as AuditRecipeSource)
 }
 
 /**

@@ -7,8 +7,10 @@
 import type { Plugin } from 'vite'
 import { createFilter, type FilterPattern } from 'vite'
 import { TheusError } from '../errors.js'
+import { parseFlux } from '../yaml/flux.js'
 import { parseAuditRecipe } from '../yaml/recipe.js'
 import { loadYaml } from '../yaml/source.js'
+import { parseWorkflow } from '../yaml/workflow.js'
 
 /** The kinds of YAML document the plugin compiles, told apart by their top-level key. */
 export type TheusYamlKind = 'recipe' | 'workflow' | 'flux'
@@ -27,13 +29,12 @@ export interface TheusPluginOptions {
 
 type Validator = (text: string, options: { filename: string }) => unknown
 
-// Each kind's check. Workflow and Flux documents are converted to data here and validated by
-// the workflow classes when they receive them; wire their parsers in here once
-// `src/yaml/workflow.ts` and `src/yaml/flux.ts` exist.
-const VALIDATORS: Record<TheusYamlKind, Validator | undefined> = {
+// Each kind's parser validates the text and throws its positioned error (RecipeError,
+// WorkflowError); what is shipped is the document as written, once checked.
+const VALIDATORS: Record<TheusYamlKind, Validator> = {
   recipe: parseAuditRecipe,
-  workflow: undefined,
-  flux: undefined,
+  workflow: parseWorkflow,
+  flux: parseFlux,
 }
 
 const YAML_FILE = /\.ya?ml$/i
@@ -80,8 +81,9 @@ export function theusPlugin(options: TheusPluginOptions = {}): Plugin {
         }
       } catch (e) {
         if (!(e instanceof TheusError)) throw e
-        const line = e.details.line
-        const column = e.details.column
+        const at = e as TheusError & { line?: number; column?: number }
+        const line = at.line ?? e.details.line
+        const column = at.column ?? e.details.column
         this.error({
           id: file,
           message: e.message,
@@ -109,18 +111,10 @@ export function compileTheusYaml(kind: TheusYamlKind, text: string, filename: st
 }
 
 function compile(kind: TheusYamlKind, text: string, filename: string): unknown {
-  const validate = VALIDATORS[kind]
-  validate?.(text, { filename })
+  VALIDATORS[kind](text, { filename })
   const loaded = loadYaml(text, filename)
-  // The validator has already reported syntax problems; this is for kinds without one.
-  if (!loaded.ok) {
-    const { message, line, column } = loaded.problem
-    throw new TheusError(
-      kind === 'recipe' ? 'RECIPE_INVALID' : 'WORKFLOW_INVALID',
-      `Malformed YAML at ${filename}:${line}:${column}: ${message}. Check the indentation and quoting around this position.`,
-      { details: { file: filename, line, column } },
-    )
-  }
+  // Unreachable in practice: the parser above has already thrown on any syntax problem.
+  if (!loaded.ok) throw new TheusError('RECIPE_INVALID', loaded.problem.message)
   // The data shipped is the document as written, once checked: the runtime validates it again
   // cheaply, without a YAML parser, and it stays readable in devtools.
   return loaded.source.value

@@ -143,6 +143,34 @@ describe('theus/vite', () => {
     expect(out.code).toMatch(/^export default \/\* @__PURE__ \*\/ JSON\.parse\(/)
   })
 
+  it('compiles state machines and Flux pipelines, and reports their errors with positions', () => {
+    const workflow =
+      'states:\n  IDLE:\n    events: { GO: BUSY }\n  BUSY:\n    events: { DONE: IDLE }\n'
+    expect(compileTheusYaml('workflow', workflow, 'wf.yaml')).toEqual({
+      states: { IDLE: { events: { GO: 'BUSY' } }, BUSY: { events: { DONE: 'IDLE' } } },
+    })
+    const badWorkflow = 'states:\n  IDLE:\n    events: { GO: NOWHERE }\n'
+    const transform = theusPlugin().transform as (
+      code: string,
+      id: string,
+    ) => { code: string } | null
+    expect(transform.call({}, workflow, '/app/wf.yaml')?.code).toContain('JSON.parse')
+    const errors: { loc?: { line: number } }[] = []
+    const ctx = {
+      error(e: { loc?: { line: number } }): never {
+        errors.push(e)
+        throw new Error('stop')
+      },
+    }
+    expect(() => (transform as Function).call(ctx, badWorkflow, '/app/wf.yaml')).toThrow('stop')
+    expect(errors[0]?.loc?.line).toBe(3)
+    const flux = 'steps:\n  - p_init\n  - flux: while\n    do: [p_inc]\n'
+    expect(() => compileTheusYaml('flux', flux, 'flux.yaml')).toThrow(/flux\.yaml:\d+:\d+/)
+    expect(compileTheusYaml('flux', 'steps:\n  - p_init\n', 'f.yaml')).toEqual({
+      steps: ['p_init'],
+    })
+  })
+
   it('compileTheusYaml validates and returns the document as written', () => {
     expect(compileTheusYaml('recipe', 'process_recipes: {}\n', 'r.yaml')).toEqual({
       process_recipes: {},
