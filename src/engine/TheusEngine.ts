@@ -28,7 +28,9 @@ import {
   type ProcessLog,
   parsedContract,
 } from '../contract/process.js'
+import { createAuditor } from '../audit/auditor.js'
 import { parseText } from '../textParsers.js'
+import { executeFlux, type FluxInput, type FluxRunOptions } from '../workflow/flux.js'
 import { Run, SHAPE } from '../transaction/run.js'
 import {
   DELETED,
@@ -79,12 +81,6 @@ export interface AuditorLike {
   checkOutput(process: string, args: Record<string, unknown>, read: (segs: readonly string[]) => unknown): void
 }
 
-type AuditorFactory = (recipe: unknown, host: { emit(entry: AuditLogEntry): void }) => AuditorLike
-let auditorFactory: AuditorFactory | undefined
-/** Called by the audit module when it loads, so the engine core does not import it eagerly. */
-export function setAuditorFactory(f: AuditorFactory): void {
-  auditorFactory = f
-}
 
 /** Options of `new TheusEngine`. */
 export interface EngineOptions {
@@ -207,12 +203,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
     this._collectSignalFields(this._rootRaw, '')
     if (options.auditRecipe !== undefined && options.auditRecipe !== null) {
       const recipe = typeof options.auditRecipe === 'string' ? parseText('recipe', options.auditRecipe) : options.auditRecipe
-      if (!auditorFactory)
-        throw new TheusError(
-          'RECIPE_INVALID',
-          "An auditRecipe was given but the audit module is not loaded. Import { TheusEngine } from 'theus' (the full entry), not a deep path.",
-        )
-      this._auditor = auditorFactory(recipe, { emit: (entry) => this._onAudit(entry) })
+      this._auditor = createAuditor(recipe, { emit: (entry) => this._onAudit(entry) })
     }
     const root = this._root
     const strict = this._strict
@@ -918,6 +909,16 @@ export class TheusEngine<TContext extends ContextInput = any> {
   }
 
   //#endregion
+
+  /**
+   * Runs a Flux pipeline (`steps:`): resolves to the names of the processes run, in order.
+   * @example
+   * await engine.executeWorkflow({ steps: ['p_init', { flux: 'while', condition: 'domain.n < 3', do: ['p_inc'] }] })
+   */
+  executeWorkflow(def: FluxInput, args?: Record<string, unknown>, options: FluxRunOptions = {}): Promise<string[]> {
+    this._live('executeWorkflow')
+    return executeFlux(this, def, args, options)
+  }
 
   //#region admin: edit, patches, history
 
