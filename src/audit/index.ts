@@ -1,5 +1,4 @@
 /** Audit recipes: the object model, its validation, and the auditor that runs the gates. */
-
 export type { AuditHost, Auditor, AuditRead } from './auditor.js'
 export { createAuditor } from './auditor.js'
 export type {
