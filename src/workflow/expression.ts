@@ -49,6 +49,12 @@ export interface Expression {
  * published for the signal field with key `name`.
  */
 export interface ExpressionScope {
+  /**
+   * Reads a committed context path such as `['domain', 'n']` (the engine's `_peek`). When
+   * given, `domain` and `global` paths go through it, so a condition costs O(path depth)
+   * rather than a snapshot of a whole layer.
+   */
+  context?: (segments: readonly string[]) => unknown
   domain?: () => unknown
   global?: () => unknown
   args?: unknown
@@ -614,6 +620,11 @@ function readPath(
     i = 1
   } else if (root === 'args') {
     value = scope.args
+  } else if (scope.context) {
+    const v = scope.context([root, ...segments])
+    // State holds data, never functions: a function can only be a method found on a
+    // prototype by the host's walk, so it does not exist for a condition.
+    return typeof v === 'function' ? undefined : v
   } else {
     value = scope[root]?.()
   }

@@ -369,8 +369,9 @@ export async function executeFlux(
     return run.ran
   } catch (error) {
     if (atomic && run.undo.length > 0) {
-      // Later commits first, each commit's own inverse patches in their given order.
-      const patches: Patch[] = run.undo.reverse().flat()
+      // The engine lists a commit's inverse patches in the order of its writes (its own undo
+      // reverses them), so the whole pipeline is undone last write first.
+      const patches: Patch[] = run.undo.flat().reverse()
       try {
         engine._commitPatches!(patches, 'flux:undo')
       } catch (undoError) {
@@ -399,8 +400,7 @@ class FluxRun {
     private readonly maxOps: number,
   ) {
     this.scope = {
-      domain: () => engine._peek?.(['domain']),
-      global: () => engine._peek?.(['global']),
+      context: (segs) => engine._peek?.(segs),
       args,
       signal: (name) => engine._lastSignal?.(name),
     }
