@@ -4,13 +4,13 @@
  * parsed objects.
  */
 import { registerTextParser } from '../textParsers.js'
-import { parseAuditRecipe } from './recipe.js'
 import { parseFlux } from './flux.js'
+import { parseAuditRecipe } from './recipe.js'
 import { parseWorkflow } from './workflow.js'
 
+export { parseFlux } from './flux.js'
 export type { ParseRecipeOptions } from './recipe.js'
 export { parseAuditRecipe } from './recipe.js'
-export { parseFlux } from './flux.js'
 export { parseWorkflow } from './workflow.js'
 
 registerTextParser('recipe', parseAuditRecipe)
