@@ -188,7 +188,7 @@ export class WorkflowManager {
         this._status.value = 'running'
         this._lastError.value = null
       })
-      const error = await this._runChain(entry, args)
+      const error = await this._runChain(entry, args, epoch)
       if (epoch !== this._epoch) return
       if (error === undefined) {
         event = this.machine.chainEvent(to, true)
@@ -213,8 +213,11 @@ export class WorkflowManager {
   private async _runChain(
     entry: readonly string[],
     args: unknown,
+    epoch: number,
   ): Promise<{ value: unknown } | undefined> {
     for (const name of entry) {
+      // reset() during the chain: the rest of it belongs to a machine that no longer exists.
+      if (epoch !== this._epoch) return undefined
       try {
         const r = this._engine.runProcess(name, args)
         if (isThenable(r)) await r

@@ -255,6 +255,23 @@ describe('executeFlux / engine.executeWorkflow', () => {
     expect(engine.state.value.domain.n).toBe(21)
   })
 
+  it('cannot reach a prototype through the engine state', async () => {
+    const engine = makeEngine()
+    const ran = await engine.executeWorkflow({
+      steps: [
+        {
+          flux: 'if',
+          condition:
+            'domain.toString || domain.hasOwnProperty || domain.items.map || global.valueOf || len(domain.toString) >= 0',
+          then: ['p_done'],
+          else: ['p_other'],
+        },
+        { flux: 'if', condition: 'domain.items.length == 0 && len(domain) == 4', then: ['p_done'] },
+      ],
+    })
+    expect(ran).toEqual(['p_other', 'p_done'])
+  })
+
   it('treats a missing path as undefined', async () => {
     const engine = makeEngine()
     const ran = await engine.executeWorkflow({
