@@ -160,7 +160,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
   /** Initial values of signal-zone fields, by field path. */
   private readonly _signalInit = new Map<string, unknown>()
   /** Signal fields the last commit wrote (they reset on the next commit that writes). */
-  private _published = new Map<string, unknown>()
+  private _published: Map<string, unknown> | undefined
   private readonly _auditor: AuditorLike | undefined
 
   constructor(initial: TContext, options: EngineOptions = {}) {
@@ -538,133 +538,65 @@ export class TheusEngine<TContext extends ContextInput = any> {
     const wrote = run.writes.size > 0 || run.wholes.size > 0
     if (!wrote) {
       if (logRun) this._runLog.push({ process: label, args })
-      this._emit('commit', {
-        process: label,
-        args,
-        patches: [],
-        inversePatches: [],
-        result,
-        durationMs: performance.now() - t0,
-      })
+      if (this._listeners.commit.size > 0)
+        this._emit('commit', {
+          process: label,
+          args,
+          patches: [],
+          inversePatches: [],
+          result,
+          durationMs: performance.now() - t0,
+        })
       return []
     }
-    const seq = ++this._seq
-    const freeze = this._strict
-    const patches: Patch[] = []
-    const inverse: Patch[] = []
-    const fields = new Map<string, Node>()
-    const touched: Node[] = []
-    const snapOf = (v: unknown, parent: Node, key: unknown): unknown => {
-      if (typeof v !== 'object' || v === null) return v
-      if (v instanceof Date) return new Date(v.getTime())
-      if (kindOf(v) === -1 || (typeof key === 'string' && key.startsWith('heavy_'))) return v
-      return snapshot(nodeOf(v, parent, key), freeze)
-    }
-    let publishing = true
-    const applyKey = (node: Node, key: unknown, value: unknown) => {
-      const raw = node.raw
-      const isMap = node.kind === Kind.Map
-      const had = hasKey(raw, node.kind, key)
-      const old = had ? getKey(raw, node.kind, key) : undefined
-      const path = [...node.segments(), key as string]
-      const field = node.sigField ?? (typeof key === 'string' && zoneOfSegment(key) === 'signal' ? path.join('.') : undefined)
-      if (publishing && field !== undefined && !fields.has(field)) fields.set(field, node)
-      if (value === DELETED) {
-        if (!had) return
-        // Detached old values keep their last snapshot for the inverse patch.
-        const oldSnap = snapOf(old, node, key)
-        if (isMap) raw.delete(key)
-        else delete raw[key as string]
-        patches.push({ op: 'remove', path })
-        inverse.push({ op: 'add', path, value: oldSnap })
-        node.shapeStamp = seq
-      } else {
-        const oldSnap = had ? snapOf(old, node, key) : undefined
-        if (isMap) raw.set(key, value)
-        else raw[key as string] = value
-        patches.push({ op: had ? 'replace' : 'add', path, value: snapOf(value, node, key) })
-        inverse.push(had ? { op: 'replace', path, value: oldSnap } : { op: 'remove', path })
-        if (!had) node.shapeStamp = seq
-      }
-      ;(node.stamps ??= new Map()).set(key, seq)
-      const ks = node.keySigs?.get(key)
-      if (ks) ks.value = seq
-    }
+    const c = new Commit(++this._seq, this._strict)
     batch(() => {
       for (const [node, w] of run.writes) {
-        for (const [key, value] of w) applyKey(node, key, value)
-        touched.push(node)
+        for (const [key, value] of w) c.applyKey(node, key, value)
+        c.touched.push(node)
       }
-      for (const [node, content] of run.wholes) {
-        const oldSnap = snapshot(node, freeze)
-        const raw = node.raw
-        if (node.kind === Kind.Array) {
-          const arr = content as unknown[]
-          const seen = new Set<unknown>()
-          raw.length = arr.length
-          for (let i = 0; i < arr.length; i++) {
-            let el = arr[i]
-            if (typeof el === 'object' && el !== null && kindOf(el) !== -1) {
-              if (seen.has(el)) el = deepCopy(el)
-              seen.add(el)
-              if (existingNode(el as object)) nodeOf(el as object, node, String(i))
-            }
-            raw[i] = el
-          }
-        } else {
-          raw.clear()
-          for (const v of content as Set<unknown>) raw.add(v)
+      for (const [node, content] of run.wholes) c.applyWhole(node, content)
+      // Signal fields the last commit published reset unless this commit wrote them again.
+      if (this._published !== undefined) {
+        c.publishing = false
+        for (const field of this._published.keys()) {
+          if (c.fields?.has(field)) continue
+          this._resetSignalField(field, c)
         }
-        node.shapeStamp = seq
-        node.ver = seq
-        const path = node.segments()
-        patches.push({ op: 'replace', path, value: snapshot(node, freeze) })
-        inverse.push({ op: 'replace', path, value: oldSnap })
-        if (node.sigField !== undefined && !fields.has(node.sigField)) fields.set(node.sigField, node)
-        if (node.parent) {
-          ;(node.parent.stamps ??= new Map()).set(node.key, seq)
-          const ks = node.parent.keySigs?.get(node.key)
-          if (ks) ks.value = seq
-        }
-        touched.push(node)
       }
-      // Resets of the fields the last commit published and this one did not write.
-      publishing = false
-      for (const [field] of this._published) {
-        if (fields.has(field)) continue
-        this._resetSignalField(field, applyKey, touched)
-      }
-      for (const node of touched) bumpUp(node, seq)
+      for (const node of c.touched) bumpUp(node, c.seq)
     })
-    const published = new Map<string, unknown>()
-    for (const [field] of fields) published.set(field, this._peekSnapshot(field.split('.')))
+    let published: Map<string, unknown> | undefined
+    if (c.fields !== undefined) {
+      published = new Map()
+      for (const field of c.fields) published.set(field, this._peekSnapshot(field.split('.')))
+    }
     this._published = published
-    const entry: HistoryEntry = { process: label, args, patches, inversePatches: inverse, at: Date.now() }
+    const patches = c.patches
+    const inverse = c.inverse
     if (label !== 'undo' && label !== 'redo') {
-      this._redo.length = 0
+      if (this._redo.length > 0) this._redo.length = 0
       if (this.options.historyLimit > 0) {
-        this._history.push(entry)
+        this._history.push({ process: label, args, patches, inversePatches: inverse, at: Date.now() })
         if (this._history.length > this.options.historyLimit) this._history.shift()
       }
     }
     if (logRun) this._runLog.push(label === 'edit' ? { process: label, args, patches } : { process: label, args })
-    this._emit('commit', {
-      process: label,
-      args,
-      patches,
-      inversePatches: inverse,
-      result,
-      durationMs: performance.now() - t0,
-    })
-    for (const [field, value] of published) this._emit('signal', { process: label, path: field, value })
+    if (this._listeners.commit.size > 0)
+      this._emit('commit', {
+        process: label,
+        args,
+        patches,
+        inversePatches: inverse,
+        result,
+        durationMs: performance.now() - t0,
+      })
+    if (published !== undefined && this._listeners.signal.size > 0)
+      for (const [field, value] of published) this._emit('signal', { process: label, path: field, value })
     return patches
   }
 
-  private _resetSignalField(
-    field: string,
-    applyKey: (node: Node, key: unknown, value: unknown) => void,
-    touched: Node[],
-  ): void {
+  private _resetSignalField(field: string, c: Commit): void {
     const segs = field.split('.')
     let node = this._root
     for (let i = 0; i < segs.length - 1; i++) {
@@ -674,8 +606,8 @@ export class TheusEngine<TContext extends ContextInput = any> {
     }
     const key = segs[segs.length - 1]!
     const init = this._signalInit.has(field) ? deepCopy(this._signalInit.get(field)) : DELETED
-    applyKey(node, key, init)
-    touched.push(node)
+    c.applyKey(node, key, init)
+    c.touched.push(node)
   }
 
   private _collectSignalFields(obj: Record<string, unknown>, prefix: string): void {
@@ -830,6 +762,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
 
   /** For workflows: the value the last commit published for a signal field with this key. */
   _lastSignal(name: string): unknown {
+    if (this._published === undefined) return undefined
     for (const [field, value] of this._published) {
       const segs = field.split('.')
       if (segs[segs.length - 1] === name) return value
@@ -1154,6 +1087,98 @@ export class TheusEngine<TContext extends ContextInput = any> {
 }
 
 //#region helpers
+
+/** The state of one commit: the patches it emits and the nodes it touched. */
+class Commit {
+  readonly patches: Patch[] = []
+  readonly inverse: Patch[] = []
+  readonly touched: Node[] = []
+  /** Signal-zone fields this commit writes (created on the first one). */
+  fields: Set<string> | undefined
+  publishing = true
+  constructor(
+    readonly seq: number,
+    readonly freeze: boolean,
+  ) {}
+
+  snapOf(v: unknown, parent: Node, key: unknown): unknown {
+    if (typeof v !== 'object' || v === null) return v
+    if (v instanceof Date) return new Date(v.getTime())
+    if (kindOf(v) === -1 || (typeof key === 'string' && key.startsWith('heavy_'))) return v
+    return snapshot(nodeOf(v, parent, key), this.freeze)
+  }
+
+  applyKey(node: Node, key: unknown, value: unknown): void {
+    const raw = node.raw
+    const isMap = node.kind === Kind.Map
+    const had = hasKey(raw, node.kind, key)
+    const old = had ? getKey(raw, node.kind, key) : undefined
+    const path = node.segments()
+    path.push(node.kind === Kind.Array ? Number(key) : (key as string))
+    if (this.publishing) {
+      const field =
+        node.sigField ?? (typeof key === 'string' && zoneOfSegment(key) === 'signal' ? path.join('.') : undefined)
+      if (field !== undefined) (this.fields ??= new Set()).add(field)
+    }
+    const seq = this.seq
+    if (value === DELETED) {
+      if (!had) return
+      // The old value's snapshot is taken before it leaves the tree, for the inverse patch.
+      const oldSnap = this.snapOf(old, node, key)
+      if (isMap) raw.delete(key)
+      else delete raw[key as string]
+      this.patches.push({ op: 'remove', path })
+      this.inverse.push({ op: 'add', path, value: oldSnap })
+      node.shapeStamp = seq
+    } else {
+      const oldSnap = had ? this.snapOf(old, node, key) : undefined
+      if (isMap) raw.set(key, value)
+      else raw[key as string] = value
+      this.patches.push({ op: had ? 'replace' : 'add', path, value: this.snapOf(value, node, key) })
+      this.inverse.push(had ? { op: 'replace', path, value: oldSnap } : { op: 'remove', path })
+      if (!had) node.shapeStamp = seq
+    }
+    ;(node.stamps ??= new Map()).set(key, seq)
+    const ks = node.keySigs?.get(key)
+    if (ks) ks.value = seq
+  }
+
+  /** Installs the run's copy of an array or Set in place, keeping the node (and its children's). */
+  applyWhole(node: Node, content: unknown[] | Set<unknown>): void {
+    const oldSnap = snapshot(node, this.freeze)
+    const raw = node.raw
+    if (node.kind === Kind.Array) {
+      const arr = content as unknown[]
+      const seen = new Set<unknown>()
+      raw.length = arr.length
+      for (let i = 0; i < arr.length; i++) {
+        let el = arr[i]
+        if (typeof el === 'object' && el !== null && kindOf(el) !== -1) {
+          // An element placed twice is copied: the committed state stays a tree.
+          if (seen.has(el)) el = deepCopy(el)
+          seen.add(el)
+          if (existingNode(el as object)) nodeOf(el as object, node, String(i))
+        }
+        raw[i] = el
+      }
+    } else {
+      raw.clear()
+      for (const v of content as Set<unknown>) raw.add(v)
+    }
+    node.shapeStamp = this.seq
+    node.ver = this.seq
+    const path = node.segments()
+    this.patches.push({ op: 'replace', path, value: snapshot(node, this.freeze) })
+    this.inverse.push({ op: 'replace', path, value: oldSnap })
+    if (this.publishing && node.sigField !== undefined) (this.fields ??= new Set()).add(node.sigField)
+    if (node.parent) {
+      ;(node.parent.stamps ??= new Map()).set(node.key, this.seq)
+      const ks = node.parent.keySigs?.get(node.key)
+      if (ks) ks.value = this.seq
+    }
+    this.touched.push(node)
+  }
+}
 
 /** The guarded `ctx` a body receives. */
 class RunContext {

@@ -125,11 +125,14 @@ export abstract class View {
   }
 }
 
-const viewOf = new WeakMap<object, View>()
+/** Probed through the get trap: a view answers with itself, any other object with nothing. */
+const VIEW: unique symbol = Symbol('theus.view')
 
 /** The View behind a proxy handed to a body, if it is one. */
 export function viewBehind(value: unknown): View | undefined {
-  return typeof value === 'object' && value !== null ? viewOf.get(value) : undefined
+  if (typeof value !== 'object' || value === null) return undefined
+  const v = (value as { [VIEW]?: unknown })[VIEW]
+  return v instanceof View ? v : undefined
 }
 
 export class Run {
@@ -178,7 +181,6 @@ export class Run {
     const C = kind === Kind.Map ? MapView : kind === Kind.Set ? SetView : kind === Kind.Array ? ArrayView : ObjectView
     const v = new C(this, target, node, kind, path, perm, readAll, writeAll, zoned)
     v.proxy = new Proxy(target, v)
-    viewOf.set(v.proxy, v)
     this.views.set(target, v)
     return v.proxy
   }
@@ -222,11 +224,11 @@ export class Run {
       // Moving an element inside the same array (sort, reverse, splice) keeps its node.
       if (into !== undefined && src.node !== undefined && src.node.parent === into.node && into.kind === Kind.Array)
         return src.node.raw
-      return this.contentOf(src)
+      return src.run.contentOf(src)
     }
     return deepCopy(value, (v) => {
       const inner = viewBehind(v)
-      return inner === undefined ? v : this.contentOf(inner)
+      return inner === undefined ? v : inner.run.contentOf(inner)
     })
   }
 
@@ -295,7 +297,7 @@ const isProtocolKey = (key: string) => PROTOCOL_KEYS.has(key)
 /** Object views: per-key buffer over the committed object, or direct on a fresh one. */
 class ObjectView extends View {
   get(target: any, key: string | symbol, receiver: unknown): unknown {
-    if (typeof key === 'symbol') return Reflect.get(target, key, receiver)
+    if (typeof key === 'symbol') return key === VIEW ? this : Reflect.get(target, key, receiver)
     const run = this.run
     if (run.aborted) throw run.aborted
     const node = this.node
@@ -395,6 +397,7 @@ class ArrayView extends View {
   get(target: any, key: string | symbol, receiver: unknown): unknown {
     const run = this.run
     if (run.aborted) throw run.aborted
+    if (key === VIEW) return this
     const src = run.current(this)
     if (typeof key === 'symbol') return Reflect.get(src, key, receiver)
     if (!Object.hasOwn(src, key) && (key in src || isProtocolKey(key))) return Reflect.get(src, key, receiver)
@@ -492,6 +495,7 @@ class MapView extends View {
   }
 
   get(target: any, key: string | symbol): unknown {
+    if (key === VIEW) return this
     const run = this.run
     if (run.aborted) throw run.aborted
     const node = this.node
@@ -580,6 +584,7 @@ class SetView extends View {
   }
 
   get(_target: any, key: string | symbol): unknown {
+    if (key === VIEW) return this
     const run = this.run
     if (run.aborted) throw run.aborted
     const cur = (): Set<unknown> => run.current(this)

@@ -1,0 +1,67 @@
+/**
+ * A small interleaved benchmark harness. Contenders run in rounds, each round giving every
+ * contender one timed batch in turn, so that machine noise (the other core, GC, turbo) hits
+ * them all alike; the median batch is reported. Ratios are against a baseline measured in the
+ * same run, never against figures from another day.
+ */
+export interface Contender {
+  name: string
+  /** One operation. */
+  op: () => void
+  /** Optional: run once before timing (warm-up state). */
+  setup?: () => void
+}
+
+export interface Result {
+  name: string
+  nsPerOp: number
+  opsPerSec: number
+}
+
+const now = () => Number(process.hrtime.bigint())
+
+export function measure(contenders: Contender[], { rounds = 15, batchMs = 20 } = {}): Result[] {
+  for (const c of contenders) c.setup?.()
+  // Calibrate a batch size per contender so that one batch lasts about batchMs.
+  const sizes = contenders.map((c) => {
+    let n = 1
+    for (;;) {
+      const t = now()
+      for (let i = 0; i < n; i++) c.op()
+      const dt = (now() - t) / 1e6
+      if (dt > batchMs / 4 || n > 1 << 22) return Math.max(1, Math.round((n * batchMs) / Math.max(dt, 0.001)))
+      n *= 2
+    }
+  })
+  const samples: number[][] = contenders.map(() => [])
+  for (let r = 0; r < rounds; r++) {
+    for (let j = 0; j < contenders.length; j++) {
+      const c = contenders[j]!
+      const n = sizes[j]!
+      const t = now()
+      for (let i = 0; i < n; i++) c.op()
+      samples[j]!.push((now() - t) / n)
+    }
+  }
+  return contenders.map((c, j) => {
+    const s = samples[j]!.sort((a, b) => a - b)
+    const med = s[Math.floor(s.length / 2)]!
+    return { name: c.name, nsPerOp: med, opsPerSec: 1e9 / med }
+  })
+}
+
+export function fmtTime(ns: number): string {
+  if (ns < 1e3) return `${ns.toFixed(0)} ns`
+  if (ns < 1e6) return `${(ns / 1e3).toFixed(2)} µs`
+  return `${(ns / 1e6).toFixed(2)} ms`
+}
+
+export function printTable(title: string, results: Result[], baseline: string): void {
+  const base = results.find((r) => r.name === baseline)?.nsPerOp ?? 1
+  console.log(`\n${title}`)
+  console.log(`${'contender'.padEnd(34)}${'per op'.padStart(12)}${'ops/s'.padStart(14)}${'× baseline'.padStart(12)}`)
+  for (const r of results)
+    console.log(
+      `${r.name.padEnd(34)}${fmtTime(r.nsPerOp).padStart(12)}${Math.round(r.opsPerSec).toLocaleString('en-US').padStart(14)}${(r.nsPerOp / base).toFixed(1).padStart(12)}`,
+    )
+}

@@ -1,0 +1,156 @@
+/**
+ * The bank transfer (two balances change, one subscriber reads two balances) at 10, 1 000 and
+ * 100 000 accounts: Theus strict and non-strict, a rolled-back Theus run, a plain function,
+ * immer `produce`, MobX-State-Tree and valtio, interleaved in one process.
+ */
+import { effect } from '@preact/signals-core'
+import { produce } from 'immer'
+import { reaction } from 'mobx'
+import { types } from 'mobx-state-tree'
+import { TheusEngine, process as defineProcess } from 'theus'
+import { proxy, subscribe } from 'valtio/vanilla'
+import { type Contender, measure, printTable, type Result } from './harness.js'
+
+const SIZES = [10, 1_000, 100_000]
+
+function accounts(n: number): Record<string, number> {
+  const a: Record<string, number> = {}
+  for (let i = 0; i < n; i++) a[`u${i}`] = 1_000_000
+  return a
+}
+
+const transfer = defineProcess(
+  { name: 'transfer', inputs: ['domain.accounts'], outputs: ['domain.accounts'] },
+  function transfer(ctx, args: { from: string; to: string; amount: number }) {
+    const acc = ctx.domain.accounts
+    acc[args.from] = acc[args.from] - args.amount
+    acc[args.to] = acc[args.to] + args.amount
+  },
+)
+class Refused extends Error {}
+const failing = defineProcess(
+  { name: 'failing', inputs: ['domain.accounts'], outputs: ['domain.accounts'], errors: ['Refused'] },
+  function failing(ctx, args: { from: string; to: string; amount: number }) {
+    const acc = ctx.domain.accounts
+    acc[args.from] = acc[args.from] - args.amount
+    acc[args.to] = acc[args.to] + args.amount
+    throw new Refused('no')
+  },
+)
+
+let sink = 0
+const args = { from: 'u0', to: 'u1', amount: 1 }
+
+function theus(n: number, strict: boolean): Contender {
+  const engine = new TheusEngine({ domain: { accounts: accounts(n) } }, { strictMode: strict, historyLimit: 0 })
+  engine.registerProcess(transfer)
+  const a = engine.select('domain.accounts.u0')
+  const b = engine.select('domain.accounts.u1')
+  effect(() => {
+    sink += (a.value as number) + (b.value as number)
+  })
+  return { name: `theus ${strict ? 'strict' : 'non-strict'}`, op: () => engine.runProcess('transfer', args) }
+}
+
+function theusRollback(n: number): Contender {
+  const engine = new TheusEngine({ domain: { accounts: accounts(n) } }, { historyLimit: 0 })
+  engine.registerProcess(failing)
+  const a = engine.select('domain.accounts.u0')
+  const b = engine.select('domain.accounts.u1')
+  effect(() => {
+    sink += (a.value as number) + (b.value as number)
+  })
+  return {
+    name: 'theus strict, rolled back',
+    op: () => {
+      try {
+        engine.runProcess('failing', args)
+      } catch {
+        sink++
+      }
+    },
+  }
+}
+
+function plain(n: number): Contender {
+  const state = { accounts: accounts(n) }
+  const listeners: (() => void)[] = [() => (sink += state.accounts.u0! + state.accounts.u1!)]
+  return {
+    name: 'plain function',
+    op: () => {
+      state.accounts[args.from]! -= args.amount
+      state.accounts[args.to]! += args.amount
+      for (const l of listeners) l()
+    },
+  }
+}
+
+function immer(n: number): Contender {
+  let state = { accounts: accounts(n) }
+  return {
+    name: 'immer produce',
+    op: () => {
+      state = produce(state, (d) => {
+        d.accounts[args.from]! -= args.amount
+        d.accounts[args.to]! += args.amount
+      })
+      sink += state.accounts.u0! + state.accounts.u1!
+    },
+  }
+}
+
+function mst(n: number): Contender {
+  const Bank = types
+    .model({ accounts: types.map(types.number) })
+    .actions((self) => ({
+      transfer(from: string, to: string, amount: number) {
+        self.accounts.set(from, self.accounts.get(from)! - amount)
+        self.accounts.set(to, self.accounts.get(to)! + amount)
+      },
+    }))
+  const store = Bank.create({ accounts: accounts(n) })
+  reaction(
+    () => store.accounts.get('u0')! + store.accounts.get('u1')!,
+    (v) => {
+      sink += v
+    },
+  )
+  return { name: 'mobx-state-tree', op: () => store.transfer(args.from, args.to, args.amount) }
+}
+
+function valtio(n: number): Contender {
+  const state = proxy({ accounts: accounts(n) })
+  subscribe(
+    state,
+    () => {
+      sink += state.accounts.u0! + state.accounts.u1!
+    },
+    true,
+  )
+  return {
+    name: 'valtio (no rollback)',
+    op: () => {
+      state.accounts[args.from]! -= args.amount
+      state.accounts[args.to]! += args.amount
+    },
+  }
+}
+
+export function runTransferBench(): Record<number, Result[]> {
+  const out: Record<number, Result[]> = {}
+  for (const n of SIZES) {
+    const cs = [plain(n), theus(n, true), theus(n, false), theusRollback(n), mst(n), valtio(n)]
+    // immer copies the whole record per change: at 100 000 accounts a round takes seconds.
+    cs.push(immer(n))
+    const res = measure(cs, { rounds: n >= 100_000 ? 7 : 15 })
+    printTable(`bank transfer, ${n.toLocaleString('en-US')} accounts`, res, 'plain function')
+    out[n] = res
+  }
+  const strict = SIZES.map((n) => out[n]!.find((r) => r.name === 'theus strict')!.nsPerOp)
+  const rb = SIZES.map((n) => out[n]!.find((r) => r.name === 'theus strict, rolled back')!.nsPerOp)
+  console.log(
+    `\ntheus strict growth 10 → 100 000 accounts: ${(strict[2]! / strict[0]!).toFixed(2)}× (target ≤ 1.5×); rollback / commit: ${SIZES.map((n, i) => `${n}: ${(rb[i]! / strict[i]!).toFixed(2)}`).join(', ')} (target ≤ 1 for issue 2, ≤ 2 for issue 3)`,
+  )
+  if (sink === 42) console.log('')
+  return out
+}
