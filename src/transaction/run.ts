@@ -151,8 +151,25 @@ export class Run {
 
   constructor(
     readonly name: string,
-    readonly startSeq: number,
+    public startSeq: number,
   ) {}
+
+  /**
+   * Makes a finished synchronous run ready for the next run of the same process. Its views
+   * stay cached: they belong to this Run, which was closed between the two runs, so a view
+   * kept by a body could not act in between (nothing else runs during a synchronous run).
+   */
+  reuse(startSeq: number): void {
+    this.startSeq = startSeq
+    this.writes.clear()
+    this.wholes.clear()
+    this.reads.length = 0
+    if (this.views.size > 64) this.views.clear()
+    this.heavyWrites = undefined
+    this.violation = undefined
+    this.aborted = undefined
+    this.closed = false
+  }
 
   violate(e: TheusError): TheusError {
     this.violation ??= e

@@ -157,15 +157,18 @@ export function deepCopy(value: unknown, unwrap?: (v: object) => unknown, heavy 
 
 //#region snapshots
 
+// The base constructors call set()/add() before a subclass field exists, so the lock lives
+// outside the instances.
+const locked = new WeakSet<object>()
+
 /** A Map whose mutators throw: the frozen form of a Map in a strict snapshot. */
 export class FrozenMap<K, V> extends Map<K, V> {
-  #locked = false
   constructor(entries?: Iterable<readonly [K, V]>) {
     super(entries)
-    this.#locked = true
+    locked.add(this)
   }
   override set(k: K, v: V): this {
-    if (this.#locked) throw new TypeError('Cannot modify a frozen Theus snapshot (Map).')
+    if (locked.has(this)) throw new TypeError('Cannot modify a frozen Theus snapshot (Map).')
     return super.set(k, v)
   }
   override delete(): boolean {
@@ -178,13 +181,12 @@ export class FrozenMap<K, V> extends Map<K, V> {
 
 /** A Set whose mutators throw. */
 export class FrozenSet<T> extends Set<T> {
-  #locked = false
   constructor(values?: Iterable<T>) {
     super(values)
-    this.#locked = true
+    locked.add(this)
   }
   override add(v: T): this {
-    if (this.#locked) throw new TypeError('Cannot modify a frozen Theus snapshot (Set).')
+    if (locked.has(this)) throw new TypeError('Cannot modify a frozen Theus snapshot (Set).')
     return super.add(v)
   }
   override delete(): boolean {
