@@ -13,7 +13,7 @@ export function profileTransfer(n = 1000, runs = 300_000): void {
       acc[args.to] = acc[args.to] + args.amount
     },
   )
-  const engine = new TheusEngine({ domain: { accounts: a } })
+  const engine = new TheusEngine({ domain: { accounts: a } }, { runLogLimit: 1000 })
   engine.registerProcess(transfer)
   const x = engine.select('domain.accounts.u0')
   const y = engine.select('domain.accounts.u1')

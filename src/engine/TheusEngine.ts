@@ -92,6 +92,11 @@ export interface EngineOptions {
   schema?: StandardSchemaLike
   /** How many commits `history` keeps (default 100). */
   historyLimit?: number
+  /**
+   * How many entries `runLog` keeps (default: all, so that `replay` rebuilds the state from the
+   * initial context). Cap it for long-running loops; a capped log replays only from a checkpoint.
+   */
+  runLogLimit?: number
   /** Flux safety limit (default 10000). */
   maxOps?: number
 }
@@ -130,6 +135,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
   readonly options: Readonly<{
     strictMode: boolean
     historyLimit: number
+    runLogLimit: number
     maxOps: number
     schema: StandardSchemaLike | undefined
     auditRecipe: unknown
@@ -185,6 +191,8 @@ export class TheusEngine<TContext extends ContextInput = any> {
     }
     this._strict = options.strictMode ?? true
     const historyLimit = options.historyLimit ?? 100
+    const runLogLimit = options.runLogLimit ?? Number.POSITIVE_INFINITY
+    if (!(runLogLimit >= 0)) throw new TheusError('INVALID_ARGS', `runLogLimit must be ≥ 0, got ${String(runLogLimit)}.`)
     const maxOps = options.maxOps ?? 10_000
     if (!Number.isInteger(historyLimit) || historyLimit < 0)
       throw new TheusError('INVALID_ARGS', `historyLimit must be a whole number ≥ 0, got ${String(historyLimit)}.`)
@@ -193,6 +201,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
     this.options = Object.freeze({
       strictMode: this._strict,
       historyLimit,
+      runLogLimit,
       maxOps,
       schema: options.schema,
       auditRecipe: options.auditRecipe,
@@ -554,7 +563,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
   private _commit(run: Run, label: string, args: unknown, result: unknown, t0: number, logRun: boolean): Patch[] {
     const wrote = run.writes.size > 0 || run.wholes.size > 0
     if (!wrote) {
-      if (logRun) this._runLog.push({ process: label, args })
+      if (logRun) this._logRun({ process: label, args })
       if (this._listeners.commit.size > 0)
         this._emit('commit', {
           process: label,
@@ -598,7 +607,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
         if (this._history.length > this.options.historyLimit) this._history.shift()
       }
     }
-    if (logRun) this._runLog.push(label === 'edit' ? { process: label, args, patches } : { process: label, args })
+    if (logRun) this._logRun(label === 'edit' ? { process: label, args, patches } : { process: label, args })
     if (this._listeners.commit.size > 0)
       this._emit('commit', {
         process: label,
@@ -611,6 +620,13 @@ export class TheusEngine<TContext extends ContextInput = any> {
     if (published !== undefined && this._listeners.signal.size > 0)
       for (const [field, value] of published) this._emit('signal', { process: label, path: field, value })
     return patches
+  }
+
+  private _logRun(entry: RunLogEntry): void {
+    const limit = this.options.runLogLimit
+    if (limit === 0) return
+    this._runLog.push(entry)
+    if (this._runLog.length > limit) this._runLog.shift()
   }
 
   private _resetSignalField(field: string, c: Commit): void {

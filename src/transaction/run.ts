@@ -161,8 +161,8 @@ export class Run {
    */
   reuse(startSeq: number): void {
     this.startSeq = startSeq
-    this.writes.clear()
-    this.wholes.clear()
+    if (this.writes.size > 0) this.writes.clear()
+    if (this.wholes.size > 0) this.wholes.clear()
     this.reads.length = 0
     if (this.views.size > 64) this.views.clear()
     this.heavyWrites = undefined
