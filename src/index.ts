@@ -46,6 +46,24 @@ export type {
   RunOptions,
   SignalEvent,
 } from './engine/types.js'
+export { connectReduxDevTools } from './engine/devtools.js'
+export type {
+  ReduxDevToolsConnection,
+  ReduxDevToolsExtension,
+  ReduxDevToolsMessage,
+  ReduxDevToolsOptions,
+} from './engine/devtools.js'
+export { persist } from './engine/persist.js'
+export type {
+  PersistedState,
+  PersistEvent,
+  PersistEventType,
+  PersistFailureReason,
+  PersistHandle,
+  PersistOptions,
+  PersistStorage,
+  PersistZone,
+} from './engine/persist.js'
 //#endregion
 
 //#region audit (issue 4)

@@ -1,0 +1,724 @@
+/**
+ * `persist()`: saves chosen zones of an engine's state to a `localStorage`-like or async
+ * (IndexedDB-like) storage after commits, and hydrates the engine from it at start.
+ *
+ * Invariants:
+ * - Bad stored data never throws into the app and is never lost: it is copied to a backup key
+ *   before anything else is written under the main key. When even the backup cannot be
+ *   written (or the stored value cannot be read), saving stays off for this handle, so the
+ *   only copy is never overwritten.
+ * - Hydration is one `engine.edit()`: one atomic commit, checked by the engine's schema.
+ * - Saving never throws into a commit: it runs later (a microtask, or `debounceMs`), and its
+ *   failures are `'save-failed'` events.
+ */
+import { resolveZone, type Zone, zoneOfSegment } from '../context/zones.js'
+import { describe, errors, SchemaViolationError, TheusError, warnOnce } from '../errors.js'
+import type { TheusEngine } from './TheusEngine.js'
+
+//#region public types
+
+type MaybePromise<T> = T | PromiseLike<T>
+
+/**
+ * A key-value store of text: `localStorage`, `sessionStorage`, or an async store whose methods
+ * return promises (an IndexedDB wrapper such as idb-keyval's `get/set/del` adapted to these
+ * names). A missing key reads as `null` (or `undefined`).
+ */
+export interface PersistStorage {
+  getItem(key: string): MaybePromise<string | null | undefined>
+  setItem(key: string, value: string): MaybePromise<unknown>
+  removeItem(key: string): MaybePromise<unknown>
+}
+
+/** The zones `persist()` can save. Signals last one commit, so they are never saved. */
+export type PersistZone = Exclude<Zone, 'signal'>
+
+/** Why stored data was not applied. */
+export type PersistFailureReason =
+  /** `getItem` threw or rejected: nothing could be read (saving stays off). */
+  | 'read'
+  /** The stored text is not JSON. */
+  | 'parse'
+  /** JSON, but not `{ version, state: { global?, domain? } }`, or a bad tagged value. */
+  | 'shape'
+  /** The stored `version` differs from `version` and no `migrate` was given. */
+  | 'version'
+  /** `migrate` threw, returned a promise, or returned a state of the wrong shape. */
+  | 'migrate'
+  /** The engine's schema rejected the hydrated state (`SchemaViolationError`). */
+  | 'schema'
+  /** `engine.edit()` threw something else while applying the state. */
+  | 'apply'
+
+/** What `persist()` reports through `onEvent`. */
+export type PersistEvent =
+  | {
+      type: 'hydrated'
+      key: string
+      /** True when nothing was stored: the engine keeps its initial state. */
+      empty: boolean
+      /** The stored version, when `migrate` upgraded it. */
+      migratedFrom: number | undefined
+      /** Top-level keys of the payload that the current context lacks (`domain.x`): not applied. */
+      droppedKeys: string[]
+    }
+  | {
+      type: 'hydrate-failed'
+      key: string
+      reason: PersistFailureReason
+      /** Where the bad stored value now lives; `undefined` when nothing was read or the backup failed. */
+      backupKey: string | undefined
+      /** A `TheusError` with code `PERSIST_INVALID`; `cause` is the underlying error. */
+      error: TheusError
+    }
+  | { type: 'saved'; key: string; bytes: number }
+  | { type: 'save-failed'; key: string; error: unknown }
+
+/** The event names of `PersistEvent`. */
+export type PersistEventType = PersistEvent['type']
+
+/** Options of `persist()`. */
+export interface PersistOptions {
+  /** Where to save: `localStorage`, or an async store with the same three methods. */
+  storage: PersistStorage
+  /** The storage key of the payload. Backups go to `${key}:backup:<timestamp>`. */
+  key: string
+  /** The version of the state's shape, saved with it (default 0). */
+  version?: number
+  /** Turns a state saved under another version into one for `version`. Synchronous. */
+  migrate?: (oldState: PersistedState, oldVersion: number) => PersistedState
+  /** The zones to save (default `['data']`), e.g. `['data', 'meta']`. */
+  zones?: readonly PersistZone[]
+  /** Wait this long after a commit before writing, coalescing commits (default: one microtask). */
+  debounceMs?: number
+  /** Hears `'hydrated'`, `'hydrate-failed'`, `'saved'` and `'save-failed'`. Without it, failures warn once on the console. */
+  onEvent?: (event: PersistEvent) => void
+}
+
+/** The state part of a payload: the persisted zones of each layer. */
+export interface PersistedState {
+  global?: Record<string, unknown>
+  domain?: Record<string, unknown>
+}
+
+/** What `persist()` returns. */
+export interface PersistHandle {
+  /** Resolves once hydration is over, applied or not (never rejects). Already resolved for sync storage. */
+  readonly ready: Promise<void>
+  /** Writes a pending save now; resolves when the writes in flight are done. */
+  flush(): Promise<void>
+  /** Stops saving: writes a pending save at once, then ignores later commits. */
+  dispose(): void
+}
+
+//#endregion
+
+//#region persist
+
+const ZONES: readonly PersistZone[] = ['data', 'meta', 'heavy']
+const ALL_ZONES: readonly Zone[] = ['data', 'signal', 'meta', 'heavy']
+
+/**
+ * Saves the engine's data zone (or `zones`) after commits and hydrates the engine from the
+ * stored payload at start. Stored data that cannot be used is moved to a backup key, and the
+ * engine keeps its initial state.
+ * @example
+ * const saved = persist(engine, { storage: localStorage, key: 'bank', version: 2, migrate })
+ * await saved.ready
+ */
+export function persist(engine: TheusEngine<any>, options: PersistOptions): PersistHandle {
+  const opts = checkOptions(engine, options)
+  const { storage, key, version, migrate, zones, debounceMs, onEvent } = opts
+  const excludeZones = ALL_ZONES.filter((z) => !zones.has(z as PersistZone))
+  const savesEveryCommit = zones.has('heavy') // in-place heavy changes leave no patches
+
+  /** 'hydrating' until the stored value is applied or refused; saves wait for it. */
+  let phase: 'hydrating' | 'live' | 'disposed' = 'hydrating'
+  /** Saving is off for good: the stored value could not be read or backed up. */
+  let locked = false
+  /** A commit since the last write that the payload should show. */
+  let dirty = false
+  let scheduled = false
+  let gen = 0
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let writing: Promise<void> | undefined
+  let again = false
+  let selfCommit = false
+
+  const emit = (event: PersistEvent): void => {
+    if (onEvent) {
+      try {
+        onEvent(event)
+      } catch (e) {
+        console.error('[theus] a persist onEvent handler threw:', e)
+      }
+      return
+    }
+    if (event.type === 'hydrate-failed')
+      warnOnce(`persist:${key}:${event.reason}`, event.error.message)
+    else if (event.type === 'save-failed')
+      warnOnce(
+        `persist:${key}:save`,
+        `persist(): saving '${key}' failed: ${errorText(event.error)}.`,
+      )
+  }
+
+  const off = engine.on('commit', (e) => {
+    if (selfCommit) return
+    if (
+      !savesEveryCommit &&
+      !e.patches.some((p) => p.path.length > 1 && zones.has(patchZone(p.path) as PersistZone))
+    )
+      return
+    dirty = true
+    schedule()
+  })
+
+  function schedule(): void {
+    if (phase !== 'live' || locked || !dirty || scheduled) return
+    scheduled = true
+    const g = ++gen
+    const fire = () => {
+      if (g !== gen || !scheduled) return
+      scheduled = false
+      timer = undefined
+      write()
+    }
+    if (debounceMs > 0) timer = setTimeout(fire, debounceMs)
+    else queueMicrotask(fire)
+  }
+
+  function cancelScheduled(): void {
+    scheduled = false
+    gen++
+    if (timer !== undefined) clearTimeout(timer)
+    timer = undefined
+  }
+
+  /** Writes the current state; an async write in flight makes this one wait for it. */
+  function write(): void {
+    if (locked) return
+    if (writing) {
+      again = true
+      return
+    }
+    dirty = false
+    let text: string
+    try {
+      text = JSON.stringify({ version, state: encode(engine.toDict({ excludeZones })) })
+    } catch (e) {
+      emit({ type: 'save-failed', key, error: e })
+      return
+    }
+    const r = settle(
+      () => storage.setItem(key, text),
+      () => emit({ type: 'saved', key, bytes: text.length }),
+      (e) => emit({ type: 'save-failed', key, error: e }),
+    )
+    if (isThenable(r))
+      writing = Promise.resolve(r).then(() => {
+        writing = undefined
+        if (again) {
+          again = false
+          write()
+        }
+      })
+  }
+
+  //#region hydration
+
+  const fail = (
+    reason: PersistFailureReason,
+    detail: string,
+    cause: unknown,
+    raw: unknown,
+  ): MaybePromise<void> => {
+    const report = (backupKey: string | undefined, backupError?: unknown) => {
+      // Without a backup the stored value is its only copy: never write over it.
+      if (backupKey === undefined) locked = true
+      const where =
+        backupKey !== undefined
+          ? `the stored value was moved to '${backupKey}'. Inspect it, or delete it once you no longer need it.`
+          : reason === 'read'
+            ? 'saving is off for this session so that the stored value is not overwritten.'
+            : `the backup could not be written (${errorText(backupError)}), so the stored value stays under '${key}' and saving is off for this session.`
+      const error = new TheusError(
+        'PERSIST_INVALID',
+        `persist(): the state stored under '${key}' was not applied: ${detail}. The engine kept its initial state; ${where}`,
+        { cause, details: { key, reason, backupKey } },
+      )
+      emit({ type: 'hydrate-failed', key, reason, backupKey, error })
+    }
+    if (reason === 'read') return report(undefined)
+    const backupKey = nextBackupKey(key)
+    // The copy is safe before the main key is cleared; clearing it stops the next start from
+    // failing again (a failed removeItem is harmless: the next save overwrites the key).
+    return settle(
+      () => storage.setItem(backupKey, raw as string),
+      () =>
+        settle(
+          () => storage.removeItem(key),
+          () => report(backupKey),
+          () => report(backupKey),
+        ),
+      (e) => report(undefined, e),
+    )
+  }
+
+  const apply = (raw: unknown): MaybePromise<void> => {
+    // Disposed while an async read was in flight: leave the engine and the stored value alone.
+    if (phase === 'disposed' || engine.disposed) return
+    if (raw === null || raw === undefined) {
+      emit({ type: 'hydrated', key, empty: true, migratedFrom: undefined, droppedKeys: [] })
+      return
+    }
+    if (typeof raw !== 'string')
+      return fail('shape', `expected a JSON string, got ${describe(raw)}`, undefined, raw)
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(raw)
+    } catch (e) {
+      return fail('parse', `it is not valid JSON (${errorText(e)})`, e, raw)
+    }
+    let payload: { version: number; state: PersistedState }
+    try {
+      payload = readPayload(parsed)
+    } catch (e) {
+      return fail('shape', errorText(e), e, raw)
+    }
+    let state = payload.state
+    let migratedFrom: number | undefined
+    if (payload.version !== version) {
+      if (!migrate)
+        return fail(
+          'version',
+          `it was saved under version ${payload.version}, and this app expects version ${version}. Pass a migrate(oldState, oldVersion) option to upgrade it`,
+          undefined,
+          raw,
+        )
+      try {
+        const out: unknown = migrate(state, payload.version)
+        if (isThenable(out))
+          throw new TypeError('migrate returned a promise; it must be synchronous')
+        state = readState(out, 'the state migrate returned')
+      } catch (e) {
+        return fail(
+          'migrate',
+          `migrate() from version ${payload.version} failed: ${errorText(e)}`,
+          e,
+          raw,
+        )
+      }
+      migratedFrom = payload.version
+    }
+    let droppedKeys: string[]
+    try {
+      selfCommit = true
+      droppedKeys = hydrate(engine, state, zones)
+    } catch (e) {
+      const schema = e instanceof SchemaViolationError
+      return fail(
+        schema ? 'schema' : 'apply',
+        `${schema ? '' : 'applying it threw: '}${errorText(e)}`,
+        e,
+        raw,
+      )
+    } finally {
+      selfCommit = false
+    }
+    if (droppedKeys.length > 0 && !onEvent)
+      warnOnce(
+        `persist:${key}:dropped`,
+        `persist(): the state stored under '${key}' has keys the context no longer has (${droppedKeys.join(', ')}); they were not applied. Rename or remove them in migrate().`,
+      )
+    emit({ type: 'hydrated', key, empty: false, migratedFrom, droppedKeys })
+    // Store the upgraded payload at once, so the next start needs no migration.
+    if (migratedFrom !== undefined) dirty = true
+  }
+
+  const goLive = (): void => {
+    if (phase === 'hydrating') phase = 'live'
+    schedule()
+  }
+
+  let ready: Promise<void>
+  let read: MaybePromise<string | null | undefined>
+  let readFailed = false
+  try {
+    read = storage.getItem(key)
+  } catch (e) {
+    readFailed = true
+    read = undefined
+    fail('read', `storage.getItem('${key}') threw: ${errorText(e)}`, e, undefined)
+  }
+  if (readFailed) {
+    goLive()
+    ready = Promise.resolve()
+  } else if (isThenable(read)) {
+    ready = Promise.resolve(read)
+      .then(apply, (e: unknown) =>
+        fail('read', `storage.getItem('${key}') rejected: ${errorText(e)}`, e, undefined),
+      )
+      .then(goLive, goLive)
+  } else {
+    const out = apply(read)
+    if (isThenable(out)) ready = Promise.resolve(out).then(goLive, goLive)
+    else {
+      goLive()
+      ready = Promise.resolve()
+    }
+  }
+
+  //#endregion
+
+  return {
+    ready,
+    async flush() {
+      await ready
+      if (scheduled) {
+        cancelScheduled()
+        write()
+      }
+      while (writing) await writing
+    },
+    dispose() {
+      if (phase === 'disposed') return
+      off()
+      if (scheduled) {
+        cancelScheduled()
+        write()
+      }
+      phase = 'disposed'
+    },
+  }
+}
+
+//#endregion
+
+//#region options and payloads
+
+interface CheckedOptions {
+  storage: PersistStorage
+  key: string
+  version: number
+  migrate: PersistOptions['migrate'] | undefined
+  zones: ReadonlySet<PersistZone>
+  debounceMs: number
+  onEvent: PersistOptions['onEvent'] | undefined
+}
+
+function invalid(message: string): TheusError {
+  return new TheusError('PERSIST_INVALID', `persist(): ${message}`)
+}
+
+function checkOptions(engine: TheusEngine<any>, options: PersistOptions): CheckedOptions {
+  if (engine?.disposed === true) throw errors.disposed('persist()')
+  if (options === null || typeof options !== 'object')
+    throw invalid(`expected an options object { storage, key }, got ${describe(options)}.`)
+  const { storage, key } = options
+  if (
+    storage === null ||
+    typeof storage !== 'object' ||
+    typeof storage.getItem !== 'function' ||
+    typeof storage.setItem !== 'function' ||
+    typeof storage.removeItem !== 'function'
+  )
+    throw invalid(
+      `'storage' must have getItem, setItem and removeItem (localStorage, or an async store with those methods), got ${describe(storage)}.`,
+    )
+  if (typeof key !== 'string' || key === '')
+    throw invalid(`'key' must be a non-empty string, got ${describe(key)}.`)
+  const version = options.version ?? 0
+  if (!Number.isInteger(version))
+    throw invalid(`'version' must be an integer, got ${describe(version)}.`)
+  if (options.migrate !== undefined && typeof options.migrate !== 'function')
+    throw invalid(
+      `'migrate' must be a function (oldState, oldVersion) => newState, got ${describe(options.migrate)}.`,
+    )
+  const zones = new Set<PersistZone>()
+  for (const z of options.zones ?? ['data']) {
+    if (!ZONES.includes(z))
+      throw invalid(
+        z === ('signal' as unknown)
+          ? "the 'signal' zone cannot be persisted: a signal lasts one commit. Persist a data-zone field instead."
+          : `unknown zone ${describe(z)} in 'zones'. Zones: ${ZONES.map((x) => `'${x}'`).join(', ')}.`,
+      )
+    zones.add(z)
+  }
+  if (zones.size === 0) throw invalid("'zones' is empty: give at least one zone, e.g. ['data'].")
+  const debounceMs = options.debounceMs ?? 0
+  if (typeof debounceMs !== 'number' || !(debounceMs >= 0) || !Number.isFinite(debounceMs))
+    throw invalid(`'debounceMs' must be a number ≥ 0, got ${describe(debounceMs)}.`)
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function')
+    throw invalid(`'onEvent' must be a function, got ${describe(options.onEvent)}.`)
+  return {
+    storage,
+    key,
+    version,
+    migrate: options.migrate,
+    zones,
+    debounceMs,
+    onEvent: options.onEvent,
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null) return false
+  const proto = Object.getPrototypeOf(v)
+  return proto === Object.prototype || proto === null
+}
+
+function readState(v: unknown, what: string): PersistedState {
+  if (!isPlainObject(v))
+    throw new TypeError(`${what} is ${describe(v)}, not an object { global?, domain? }`)
+  for (const k of Object.keys(v)) {
+    if (k !== 'global' && k !== 'domain')
+      throw new TypeError(`${what} has the key '${k}'; only 'global' and 'domain' are layers`)
+    if (!isPlainObject(v[k]))
+      throw new TypeError(`${what}.${k} is ${describe(v[k])}, not an object`)
+  }
+  return v as PersistedState
+}
+
+function readPayload(parsed: unknown): { version: number; state: PersistedState } {
+  if (!isPlainObject(parsed))
+    throw new TypeError(`the payload is ${describe(parsed)}, not { version, state }`)
+  const v = parsed['version']
+  if (typeof v !== 'number' || !Number.isInteger(v))
+    throw new TypeError(`the payload's version is ${describe(v)}, not an integer`)
+  return { version: v, state: readState(decode(parsed['state']), "the payload's state") }
+}
+
+let lastStamp = 0
+/** A fresh backup key: timestamps, bumped so that two backups in one millisecond differ. */
+function nextBackupKey(key: string): string {
+  lastStamp = Math.max(Date.now(), lastStamp + 1)
+  return `${key}:backup:${lastStamp}`
+}
+
+//#endregion
+
+//#region applying a stored state
+
+/** The zone of a patch path (`['domain', 'meta_x', ...]`). */
+function patchZone(path: readonly (string | number)[]): Zone {
+  return resolveZone(path.map(String))
+}
+
+/**
+ * Applies a stored state in one `edit()`. Only the persisted zones change: their top-level
+ * keys present in the payload are replaced (keys the context lacks are dropped and returned),
+ * and inside a replaced object, keys of zones that are not persisted keep their current value.
+ */
+function hydrate(
+  engine: TheusEngine<any>,
+  state: PersistedState,
+  zones: ReadonlySet<PersistZone>,
+): string[] {
+  const dropped: string[] = []
+  const current = engine.state.value as Record<string, Record<string, unknown>>
+  const keeps = (k: string, inZone: boolean) => {
+    const z = inZone ? undefined : zoneOfSegment(k)
+    return z !== undefined && !zones.has(z as PersistZone)
+  }
+  /** True when a current object holds keys of zones not persisted, at any depth outside zones. */
+  const holdsOthers = (v: unknown): boolean =>
+    isPlainObject(v) &&
+    Object.keys(v).some(
+      (k) => keeps(k, false) || (zoneOfSegment(k) === undefined && holdsOthers(v[k])),
+    )
+  /** The stored value without keys of zones not persisted (a payload is not trusted for those). */
+  const strip = (v: unknown, inZone: boolean): unknown => {
+    if (Array.isArray(v)) return v.map((x) => strip(x, inZone))
+    if (v instanceof Map) return new Map([...v].map(([mk, mv]) => [mk, strip(mv, inZone)]))
+    if (!isPlainObject(v)) return v
+    const out: Record<string, unknown> = {}
+    for (const k of Object.keys(v))
+      if (!keeps(k, inZone)) out[k] = strip(v[k], inZone || zoneOfSegment(k) !== undefined)
+    return out
+  }
+  const put = (view: any, k: string, stored: unknown, cur: unknown, inZone: boolean): void => {
+    if (inZone || !isPlainObject(stored) || !holdsOthers(cur)) {
+      view[k] = stored
+      return
+    }
+    const child = view[k]
+    for (const ck of Object.keys(cur as Record<string, unknown>))
+      if (!keeps(ck, false) && !Object.hasOwn(stored, ck)) delete child[ck]
+    for (const ck of Object.keys(stored))
+      put(
+        child,
+        ck,
+        stored[ck],
+        (cur as Record<string, unknown>)[ck],
+        zoneOfSegment(ck) !== undefined,
+      )
+  }
+  engine.edit((root: any) => {
+    for (const layer of ['global', 'domain'] as const) {
+      const stored = state[layer]
+      if (stored === undefined) continue
+      const cur = current[layer] ?? {}
+      for (const k of Object.keys(stored)) {
+        if (!Object.hasOwn(cur, k)) {
+          dropped.push(`${layer}.${k}`)
+          continue
+        }
+        if (keeps(k, false)) continue
+        const inZone = zoneOfSegment(k) !== undefined
+        put(root[layer], k, strip(stored[k], inZone), cur[k], inZone)
+      }
+    }
+  })
+  return dropped
+}
+
+//#endregion
+
+//#region the tagged JSON encoding
+
+// JSON has no Map, Set, Date, typed array, bigint, undefined or non-finite number. Those are
+// written as `{ "$t": <tag>, "v": <JSON> }`; a plain object that has its own `$t` key is
+// wrapped as `{ "$t": "Object", "v": {...} }`, so decoding is never ambiguous.
+const TYPED = {
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+} as const
+type TypedName = keyof typeof TYPED
+
+/** The JSON-safe form of a state value (tags for what JSON cannot hold). */
+export function encode(v: unknown): unknown {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return v
+    case 'number':
+      return Number.isFinite(v) ? v : { $t: 'Number', v: String(v) }
+    case 'bigint':
+      return { $t: 'BigInt', v: v.toString() }
+    case 'undefined':
+      return { $t: 'undefined' }
+    case 'object': {
+      if (v === null) return null
+      if (Array.isArray(v)) return v.map(encode)
+      if (v instanceof Date)
+        return { $t: 'Date', v: Number.isNaN(v.getTime()) ? null : v.toISOString() }
+      if (v instanceof Map) return { $t: 'Map', v: [...v].map(([k, x]) => [encode(k), encode(x)]) }
+      if (v instanceof Set) return { $t: 'Set', v: [...v].map(encode) }
+      if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
+        const name = v.constructor.name
+        if (Object.hasOwn(TYPED, name))
+          return { $t: name, v: Array.from(v as unknown as ArrayLike<unknown>, encode) }
+      }
+      if (v instanceof ArrayBuffer) return { $t: 'ArrayBuffer', v: Array.from(new Uint8Array(v)) }
+      if (isPlainObject(v)) {
+        const out: Record<string, unknown> = {}
+        for (const k of Object.keys(v)) out[k] = encode(v[k])
+        return Object.hasOwn(v, '$t') ? { $t: 'Object', v: out } : out
+      }
+      break
+    }
+  }
+  throw new TypeError(
+    `${describe(v)} cannot be saved as JSON. Persisted zones hold plain objects, arrays, Map, Set, Date, typed arrays and primitives; keep other values in an unpersisted zone (meta_, heavy_)`,
+  )
+}
+
+/** The inverse of `encode`; throws on an unknown or malformed tag. */
+export function decode(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(decode)
+  if (!isPlainObject(v)) return v
+  if (!Object.hasOwn(v, '$t')) {
+    const out: Record<string, unknown> = {}
+    for (const k of Object.keys(v)) out[k] = decode(v[k])
+    return out
+  }
+  const tag = v['$t']
+  const x = v['v']
+  const bad = (what: string) =>
+    new TypeError(`a tagged value {"$t":${JSON.stringify(tag)}} has ${what}`)
+  switch (tag) {
+    case 'undefined':
+      return undefined
+    case 'Number':
+      if (x !== 'NaN' && x !== 'Infinity' && x !== '-Infinity')
+        throw bad('a "v" that is not NaN or ±Infinity')
+      return Number(x)
+    case 'BigInt':
+      if (typeof x !== 'string' || !/^-?\d+$/.test(x))
+        throw bad('a "v" that is not an integer string')
+      return BigInt(x)
+    case 'Date':
+      if (x !== null && typeof x !== 'string') throw bad('a "v" that is not a date string')
+      return new Date(x === null ? Number.NaN : x)
+    case 'Map':
+      if (!Array.isArray(x) || !x.every((e) => Array.isArray(e) && e.length === 2))
+        throw bad('a "v" that is not a list of [key, value]')
+      return new Map(x.map((e: unknown[]) => [decode(e[0]), decode(e[1])]))
+    case 'Set':
+      if (!Array.isArray(x)) throw bad('a "v" that is not a list')
+      return new Set(x.map(decode))
+    case 'Object': {
+      if (!isPlainObject(x)) throw bad('a "v" that is not an object')
+      const out: Record<string, unknown> = {}
+      for (const k of Object.keys(x)) out[k] = decode(x[k])
+      return out
+    }
+    case 'ArrayBuffer':
+      if (!Array.isArray(x)) throw bad('a "v" that is not a list of bytes')
+      return new Uint8Array(x as number[]).buffer
+    default:
+      if (typeof tag === 'string' && Object.hasOwn(TYPED, tag)) {
+        if (!Array.isArray(x)) throw bad('a "v" that is not a list')
+        const Ctor = TYPED[tag as TypedName] as unknown as { from(a: unknown[]): unknown }
+        return Ctor.from(x.map(decode))
+      }
+      throw bad('an unknown tag')
+  }
+}
+
+//#endregion
+
+//#region small helpers
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (
+    (typeof v === 'object' || typeof v === 'function') &&
+    v !== null &&
+    typeof (v as { then?: unknown }).then === 'function'
+  )
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e)
+}
+
+/**
+ * Calls a storage method that may be sync or async, then `ok` or `ko`: at once for a sync
+ * result (returning what they return), or when the promise settles.
+ */
+function settle(
+  call: () => unknown,
+  ok: () => MaybePromise<void>,
+  ko: (e: unknown) => MaybePromise<void>,
+): MaybePromise<void> {
+  let r: unknown
+  try {
+    r = call()
+  } catch (e) {
+    return ko(e)
+  }
+  if (!isThenable(r)) return ok()
+  return Promise.resolve(r).then(ok, ko)
+}
+
+//#endregion
