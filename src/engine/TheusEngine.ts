@@ -842,6 +842,9 @@ export class TheusEngine<TContext extends ContextInput = any> {
   toDict(options: { excludeZones?: readonly ('data' | 'signal' | 'meta' | 'heavy')[] } = {}): StateOf<TContext> {
     this._live('toDict')
     const exclude = new Set(options.excludeZones ?? ['signal', 'meta', 'heavy'])
+    const dropData = exclude.has('data')
+    // `inZone`: below a prefixed key, whose zone already decided. Data-zone plain objects are
+    // still walked when data is excluded, since prefixed keys may sit inside them.
     const copy = (v: unknown, inZone: boolean): unknown => {
       if (typeof v !== 'object' || v === null) return v
       if (v instanceof Date) return new Date(v.getTime())
@@ -852,6 +855,12 @@ export class TheusEngine<TContext extends ContextInput = any> {
           const z = inZone ? undefined : zoneOfSegment(key)
           if (z !== undefined && exclude.has(z)) continue
           const val = (v as Record<string, unknown>)[key]
+          if (!inZone && z === undefined && dropData) {
+            if (kindOf(val) !== Kind.Object) continue
+            const inner = copy(val, false) as Record<string, unknown>
+            if (Object.keys(inner).length > 0) out[key] = inner
+            continue
+          }
           out[key] = z === 'heavy' ? val : copy(val, inZone || z !== undefined)
         }
         return out
@@ -865,13 +874,8 @@ export class TheusEngine<TContext extends ContextInput = any> {
       if (k === Kind.Set) return new Set([...(v as Set<unknown>)].map((x) => copy(x, inZone)))
       return v
     }
-    const data = exclude.has('data')
     const out: Record<string, unknown> = {}
-    for (const layer of ['global', 'domain']) {
-      const l = copy(this._rootRaw[layer], false) as Record<string, unknown>
-      if (data) for (const k of Object.keys(l)) if (zoneOfSegment(k) === undefined) delete l[k]
-      out[layer] = l
-    }
+    for (const layer of ['global', 'domain']) out[layer] = copy(this._rootRaw[layer], false)
     return out as unknown as StateOf<TContext>
   }
 

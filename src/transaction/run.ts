@@ -364,8 +364,10 @@ class ObjectView extends View {
     let present: boolean
     if (w?.has(key)) present = w.get(key) !== DELETED
     else if (Object.hasOwn(target, key)) present = true
-    else return key in target
+    else if (key in target) return true
+    else present = false
     if (!this.readAll && !this.writeAll && this.perm?.children?.get(key) === undefined) return false
+    // Absent keys count as reads too: a run that saw "no Carol" conflicts when Carol is added.
     if (node !== undefined) this.run.reads.push(node, key)
     return present
   }
@@ -387,8 +389,9 @@ class ObjectView extends View {
     if (typeof key === 'symbol') return Reflect.getOwnPropertyDescriptor(target, key)
     const w = this.node === undefined ? undefined : this.run.writes.get(this.node)
     const buffered = w?.has(key) === true
-    if (buffered ? w!.get(key) === DELETED : !Object.hasOwn(target, key)) return undefined
     if (!this.readAll && !this.writeAll && this.perm?.children?.get(key) === undefined) return undefined
+    if (this.node !== undefined) this.run.reads.push(this.node, key)
+    if (buffered ? w!.get(key) === DELETED : !Object.hasOwn(target, key)) return undefined
     return { value: this.proxy[key], writable: true, enumerable: true, configurable: true }
   }
 
