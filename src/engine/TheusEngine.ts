@@ -654,6 +654,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
   }
 
   private _notifyHeavy(reg: Registered | undefined, run: Run): void {
+    if (run.heavyWrites === undefined && (reg === undefined || reg.heavyOutputs.length === 0)) return
     const paths: string[] = reg ? [...reg.heavyOutputs] : []
     if (run.heavyWrites) {
       const seq = ++this._seq
