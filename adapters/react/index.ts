@@ -1,2 +1,16 @@
-// Placeholder: the owner of this entry replaces it.
-export {}
+/**
+ * theus/react: the React adapter. Hooks read the engine's signals through
+ * `useSyncExternalStore`, so every component re-renders only when what it reads changes.
+ */
+export type { TheusHooks } from './createTheusHooks.js'
+export { createTheusHooks } from './createTheusHooks.js'
+export type { ContextOf, EqualityFn, Selected, StateSnapshot } from './internal.js'
+export type { TheusProviderProps } from './provider.js'
+export { TheusProvider } from './provider.js'
+export { useAuditLog } from './useAuditLog.js'
+export { useEngine } from './useEngine.js'
+export type { ProcessHandle, RunOutcome } from './useProcess.js'
+export { useProcess } from './useProcess.js'
+export { useTheus } from './useTheus.js'
+export type { WorkflowHandle } from './useWorkflow.js'
+export { useWorkflow } from './useWorkflow.js'

@@ -1,0 +1,41 @@
+import type { ProcessDefinition, TheusEngine } from 'theus'
+import type { EqualityFn, Selected, StateSnapshot } from './internal.js'
+import { useAuditLog } from './useAuditLog.js'
+import { useEngine } from './useEngine.js'
+import { type ProcessHandle, useProcess } from './useProcess.js'
+import { useTheus } from './useTheus.js'
+import { useWorkflow } from './useWorkflow.js'
+
+/** The hooks, typed for one engine type: paths and selectors infer from its context. */
+export interface TheusHooks<TEngine extends TheusEngine<any>> {
+  useEngine(): TEngine
+  useTheus<P extends string>(
+    path: P,
+    isEqual?: EqualityFn<Selected<TEngine, P>>,
+  ): Selected<TEngine, P>
+  useTheus<TResult>(
+    selector: (state: StateSnapshot<TEngine>) => TResult,
+    isEqual?: EqualityFn<TResult>,
+  ): TResult
+  useProcess<TArgs = Record<string, unknown>, TResult = unknown>(
+    name: string,
+  ): ProcessHandle<TArgs, TResult>
+  useProcess<TArgs, TResult>(
+    definition: ProcessDefinition<TArgs, TResult>,
+  ): ProcessHandle<TArgs, Awaited<TResult>>
+  useWorkflow: typeof useWorkflow
+  useAuditLog: typeof useAuditLog
+}
+
+/**
+ * The same hooks, typed for your engine. A provider cannot carry the engine's type to the
+ * hooks below it, so create them once beside the engine and import them from there. Nothing is
+ * created at runtime: these are the package's hooks, re-typed.
+ * @example
+ * export const engine = new TheusEngine(initial)
+ * export const { useTheus, useProcess } = createTheusHooks<typeof engine>()
+ * const accounts = useTheus('domain.accounts') // Readonly<Record<string, number>>
+ */
+export function createTheusHooks<TEngine extends TheusEngine<any>>(): TheusHooks<TEngine> {
+  return { useEngine, useTheus, useProcess, useWorkflow, useAuditLog } as TheusHooks<TEngine>
+}

@@ -1,0 +1,20 @@
+import { useContext } from 'react'
+import { type TheusEngine, TheusError } from 'theus'
+import { EngineContext } from './provider.js'
+
+/**
+ * The engine of the nearest `<TheusProvider>`. Outside a provider it throws `TheusError` with
+ * code `NO_PROVIDER`.
+ * @example
+ * const engine = useEngine()
+ * const onReset = () => engine.edit((s) => { s.domain.n = 0 })
+ */
+export function useEngine<TEngine extends TheusEngine<any> = TheusEngine>(): TEngine {
+  const engine = useContext(EngineContext)
+  if (engine === null)
+    throw new TheusError(
+      'NO_PROVIDER',
+      'useEngine() was called outside <TheusProvider>: no engine to read. Wrap the tree that uses Theus hooks: <TheusProvider engine={engine}><App /></TheusProvider>.',
+    )
+  return engine as TEngine
+}

@@ -1,0 +1,87 @@
+import { useCallback, useRef, useState } from 'react'
+import type { ProcessDefinition } from 'theus'
+import { useEngine } from './useEngine.js'
+
+/** What `run` resolves to: the process's value, or the error it failed with. Never a rejection. */
+export type RunOutcome<TResult> = { ok: true; value: TResult } | { ok: false; error: unknown }
+
+/** What `useProcess` returns. */
+export interface ProcessHandle<TArgs, TResult> {
+  /** Runs the process (looked up by name now, not at render); resolves, never rejects. */
+  run: (args?: TArgs) => Promise<RunOutcome<TResult>>
+  /** True while any run started by this hook is in flight. */
+  pending: boolean
+  /** The error of the last failed run; cleared when `run` is called. `null` at first. */
+  error: unknown
+  /** The value of the last successful run; `null` until one succeeds. */
+  result: TResult | null
+}
+
+interface RunState {
+  pending: boolean
+  error: unknown
+  result: unknown
+}
+
+const INITIAL: RunState = { pending: false, error: null, result: null }
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (
+    (typeof v === 'object' || typeof v === 'function') &&
+    v !== null &&
+    typeof (v as { then?: unknown }).then === 'function'
+  )
+}
+
+/**
+ * Runs a process from a component, with its status as state. Errors are data: `run` resolves
+ * to `{ ok: false, error }` and sets `error`. A synchronous process runs inside the `run` call
+ * (no `pending` render); an async one sets `pending` until it settles.
+ * @example
+ * const { run, pending, error } = useProcess('transfer')
+ * <button disabled={pending} onClick={() => run({ from_user: 'Alice', to_user: 'Bob', amount: 10 })} />
+ */
+export function useProcess<TArgs = Record<string, unknown>, TResult = unknown>(
+  name: string,
+): ProcessHandle<TArgs, TResult>
+export function useProcess<TArgs, TResult>(
+  definition: ProcessDefinition<TArgs, TResult>,
+): ProcessHandle<TArgs, Awaited<TResult>>
+export function useProcess(nameOrDef: string | ProcessDefinition): ProcessHandle<unknown, unknown> {
+  const engine = useEngine()
+  const name = typeof nameOrDef === 'string' ? nameOrDef : nameOrDef.name
+  const [state, setState] = useState<RunState>(INITIAL)
+  // Counted outside React state so that overlapping runs settle `pending` correctly.
+  const inFlight = useRef(0)
+
+  const run = useCallback(
+    (args?: unknown): Promise<RunOutcome<unknown>> => {
+      const settle = (outcome: RunOutcome<unknown>, async: boolean): RunOutcome<unknown> => {
+        if (async) inFlight.current--
+        const pending = inFlight.current > 0
+        setState((s) =>
+          outcome.ok
+            ? // `run` cleared `error`; only a failure that settled since may have set it again.
+              { pending, error: async ? s.error : null, result: outcome.value }
+            : { pending, error: outcome.error, result: s.result },
+        )
+        return outcome
+      }
+      let out: unknown
+      try {
+        out = engine.runProcess(name, args as Record<string, unknown> | undefined)
+      } catch (error) {
+        return Promise.resolve(settle({ ok: false, error }, false))
+      }
+      if (!isThenable(out)) return Promise.resolve(settle({ ok: true, value: out }, false))
+      inFlight.current++
+      setState((s) => ({ pending: true, error: null, result: s.result }))
+      return Promise.resolve(out).then(
+        (value) => settle({ ok: true, value }, true),
+        (error: unknown) => settle({ ok: false, error }, true),
+      )
+    },
+    [engine, name],
+  )
+  return { run, pending: state.pending, error: state.error, result: state.result }
+}

@@ -1,0 +1,42 @@
+import type { ProcessDefinition, TheusEngine } from 'theus'
+import type { ShallowRef } from 'vue'
+import type { EqualityFn, Selected, StateSnapshot } from './internal.js'
+import { useAuditLog } from './useAuditLog.js'
+import { useEngine } from './useEngine.js'
+import { type ProcessHandle, useProcess } from './useProcess.js'
+import { useTheus } from './useTheus.js'
+import { useWorkflow } from './useWorkflow.js'
+
+/** The composables, typed for one engine type: paths and selectors infer from its context. */
+export interface TheusHooks<TEngine extends TheusEngine<any>> {
+  useEngine(): TEngine
+  useTheus<P extends string>(
+    path: P,
+    isEqual?: EqualityFn<Selected<TEngine, P>>,
+  ): Readonly<ShallowRef<Selected<TEngine, P>>>
+  useTheus<TResult>(
+    selector: (state: StateSnapshot<TEngine>) => TResult,
+    isEqual?: EqualityFn<TResult>,
+  ): Readonly<ShallowRef<TResult>>
+  useProcess<TArgs = Record<string, unknown>, TResult = unknown>(
+    name: string,
+  ): ProcessHandle<TArgs, TResult>
+  useProcess<TArgs, TResult>(
+    definition: ProcessDefinition<TArgs, TResult>,
+  ): ProcessHandle<TArgs, Awaited<TResult>>
+  useWorkflow: typeof useWorkflow
+  useAuditLog: typeof useAuditLog
+}
+
+/**
+ * The same composables, typed for your engine. Injection cannot carry the engine's type, so
+ * create them once beside the engine and import them from there. Nothing is created at
+ * runtime: these are the package's composables, re-typed.
+ * @example
+ * export const engine = new TheusEngine(initial)
+ * export const { useTheus, useProcess } = createTheusHooks<typeof engine>()
+ * const accounts = useTheus('domain.accounts') // Readonly<ShallowRef<Readonly<Record<string, number>>>>
+ */
+export function createTheusHooks<TEngine extends TheusEngine<any>>(): TheusHooks<TEngine> {
+  return { useEngine, useTheus, useProcess, useWorkflow, useAuditLog } as TheusHooks<TEngine>
+}

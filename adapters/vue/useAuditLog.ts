@@ -1,0 +1,26 @@
+import type { AuditLogEntry } from 'theus'
+import { getCurrentScope, onScopeDispose, type ShallowRef, shallowReadonly, shallowRef } from 'vue'
+import { useEngine } from './useEngine.js'
+
+const EMPTY: readonly AuditLogEntry[] = Object.freeze([])
+
+/**
+ * The latest `limit` audit findings of the engine, oldest first, as a readonly ref updated on
+ * every `'audit'` event.
+ * @example
+ * const findings = useAuditLog(20)
+ * h('ol', findings.value.map((f) => h('li', `${f.level} ${f.message}`)))
+ */
+export function useAuditLog(limit = 50): Readonly<ShallowRef<readonly AuditLogEntry[]>> {
+  const engine = useEngine()
+  const n = Math.max(0, Math.floor(limit))
+  // `auditLog` is a ring buffer the engine mutates in place: copy it once per event.
+  const latest = (): readonly AuditLogEntry[] =>
+    n === 0 || engine.auditLog.length === 0 ? EMPTY : Object.freeze(engine.auditLog.slice(-n))
+  const entries = shallowRef(latest())
+  const stop = engine.on('audit', () => {
+    entries.value = latest()
+  })
+  if (getCurrentScope()) onScopeDispose(stop)
+  return shallowReadonly(entries) as Readonly<ShallowRef<readonly AuditLogEntry[]>>
+}

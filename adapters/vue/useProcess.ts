@@ -1,0 +1,75 @@
+import type { ProcessDefinition } from 'theus'
+import { type Ref, readonly, ref, shallowRef } from 'vue'
+import { useEngine } from './useEngine.js'
+
+/** What `run` resolves to: the process's value, or the error it failed with. Never a rejection. */
+export type RunOutcome<TResult> = { ok: true; value: TResult } | { ok: false; error: unknown }
+
+/** What `useProcess` returns: `run` and readonly refs of its status. */
+export interface ProcessHandle<TArgs, TResult> {
+  /** Runs the process (looked up by name now, not at setup); resolves, never rejects. */
+  run: (args?: TArgs) => Promise<RunOutcome<TResult>>
+  /** True while any run started by this composable is in flight. */
+  pending: Readonly<Ref<boolean>>
+  /** The error of the last failed run; cleared when `run` is called. `null` at first. */
+  error: Readonly<Ref<unknown>>
+  /** The value of the last successful run; `null` until one succeeds. */
+  result: Readonly<Ref<TResult | null>>
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (
+    (typeof v === 'object' || typeof v === 'function') &&
+    v !== null &&
+    typeof (v as { then?: unknown }).then === 'function'
+  )
+}
+
+/**
+ * Runs a process from a component, with its status as refs. Errors are data: `run` resolves
+ * to `{ ok: false, error }` and sets `error`. A synchronous process runs inside the `run` call;
+ * an async one sets `pending` until it settles.
+ * @example
+ * const { run, pending, error } = useProcess('transfer')
+ * h('button', { disabled: pending.value, onClick: () => run({ from_user: 'Alice', to_user: 'Bob', amount: 10 }) })
+ */
+export function useProcess<TArgs = Record<string, unknown>, TResult = unknown>(
+  name: string,
+): ProcessHandle<TArgs, TResult>
+export function useProcess<TArgs, TResult>(
+  definition: ProcessDefinition<TArgs, TResult>,
+): ProcessHandle<TArgs, Awaited<TResult>>
+export function useProcess(nameOrDef: string | ProcessDefinition): ProcessHandle<unknown, unknown> {
+  const engine = useEngine()
+  const name = typeof nameOrDef === 'string' ? nameOrDef : nameOrDef.name
+  const inFlight = ref(0)
+  const pending = ref(false)
+  // shallowRef: results and errors are shown as they are, never made deeply reactive.
+  const error = shallowRef<unknown>(null)
+  const result = shallowRef<unknown>(null)
+
+  const settle = (outcome: RunOutcome<unknown>, async: boolean): RunOutcome<unknown> => {
+    if (async) inFlight.value--
+    pending.value = inFlight.value > 0
+    if (outcome.ok) result.value = outcome.value
+    else error.value = outcome.error
+    return outcome
+  }
+  const run = (args?: unknown): Promise<RunOutcome<unknown>> => {
+    error.value = null
+    let out: unknown
+    try {
+      out = engine.runProcess(name, args as Record<string, unknown> | undefined)
+    } catch (e) {
+      return Promise.resolve(settle({ ok: false, error: e }, false))
+    }
+    if (!isThenable(out)) return Promise.resolve(settle({ ok: true, value: out }, false))
+    inFlight.value++
+    pending.value = true
+    return Promise.resolve(out).then(
+      (value) => settle({ ok: true, value }, true),
+      (e: unknown) => settle({ ok: false, error: e }, true),
+    )
+  }
+  return { run, pending: readonly(pending), error: readonly(error), result: readonly(result) }
+}

@@ -1,0 +1,91 @@
+import { process, TheusEngine } from 'theus'
+import { createTheusHooks, useProcess, useTheus } from 'theus/react'
+import { describe, expectTypeOf, it } from 'vitest'
+
+const engine = new TheusEngine({
+  global: { max_transfer: 10_000 },
+  domain: {
+    accounts: { Alice: 1000, Bob: 0 } as Record<string, number>,
+    total_reserves: 1_000_000,
+    sig_fraud_detected: false,
+    items: [] as { id: string; qty: number }[],
+  },
+})
+const transfer = process(
+  { inputs: ['domain.accounts'], outputs: ['domain.accounts'] },
+  function transfer(_ctx, args: { from_user: string; to_user: string; amount: number }) {
+    return args.amount > 0 ? 'Success' : 'Failed'
+  },
+)
+const load = process(
+  { outputs: ['domain.items'] },
+  async function load(_ctx, _args: { page: number }) {
+    return 3
+  },
+)
+
+const hooks = createTheusHooks<typeof engine>()
+
+// Hooks are only type-checked here, never called.
+describe('theus/react types', () => {
+  it('infers a path from the engine context', () => {
+    expectTypeOf(hooks.useTheus('domain.accounts')).toEqualTypeOf<
+      Readonly<Record<string, number>>
+    >()
+    expectTypeOf(hooks.useTheus('domain.accounts.Alice')).toEqualTypeOf(
+      engine.select('domain.accounts.Alice').value,
+    )
+    expectTypeOf(hooks.useTheus('domain.total_reserves')).toEqualTypeOf<number>()
+    expectTypeOf(hooks.useTheus('global.max_transfer')).toEqualTypeOf<number>()
+    expectTypeOf(hooks.useTheus('domain_ctx.sig_fraud_detected')).toEqualTypeOf<boolean>()
+    expectTypeOf(hooks.useTheus('domain.items.0')).toEqualTypeOf<
+      { readonly id: string; readonly qty: number } | undefined
+    >()
+  })
+
+  it('infers a selector from the engine context', () => {
+    expectTypeOf(hooks.useTheus((s) => s.domain.total_reserves)).toEqualTypeOf<number>()
+    expectTypeOf(hooks.useTheus((s) => Object.keys(s.domain.accounts))).toEqualTypeOf<string[]>()
+    hooks.useTheus(
+      (s) => s.domain.items,
+      (a, b) => {
+        expectTypeOf(a).toEqualTypeOf<readonly { readonly id: string; readonly qty: number }[]>()
+        return a.length === b.length
+      },
+    )
+    // @ts-expect-error the snapshot is read-only
+    hooks.useTheus((s) => (s.domain.total_reserves = 0))
+    // @ts-expect-error no such key in the context
+    hooks.useTheus((s) => s.domain.nope)
+  })
+
+  it('types isEqual by the selected value', () => {
+    hooks.useTheus('domain.total_reserves', (a, b) => {
+      expectTypeOf(a).toEqualTypeOf<number>()
+      return a === b
+    })
+  })
+
+  it('types a process handle from its definition', () => {
+    const h = hooks.useProcess(transfer)
+    expectTypeOf(h.run)
+      .parameter(0)
+      .toEqualTypeOf<{ from_user: string; to_user: string; amount: number } | undefined>()
+    expectTypeOf(h.result).toEqualTypeOf<string | null>()
+    const a = useProcess(load)
+    expectTypeOf(a.result).toEqualTypeOf<number | null>()
+    void a.run({ page: 1 }).then((o) => {
+      if (o.ok) expectTypeOf(o.value).toEqualTypeOf<number>()
+      else expectTypeOf(o.error).toEqualTypeOf<unknown>()
+    })
+    // @ts-expect-error wrong args
+    void a.run({ page: 'one' })
+  })
+
+  it('lets the untyped hooks take the engine type as a type argument', () => {
+    expectTypeOf(
+      useTheus<'domain.total_reserves', typeof engine>('domain.total_reserves'),
+    ).toEqualTypeOf<number>()
+    expectTypeOf(useTheus((s: { domain: { n: number } }) => s.domain.n)).toEqualTypeOf<number>()
+  })
+})
