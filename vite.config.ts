@@ -48,6 +48,9 @@ export default defineConfig(({ mode }) => {
   return {
     ...(mode === 'test' ? {} : { root: r('./playground') }),
     resolve: { alias },
+    // A process takes its name from its function unless the contract sets `name`, and the
+    // minifier drops function names: keep them, as every app that names processes so must.
+    build: { rolldownOptions: { output: { keepNames: true } } },
     test: {
       root: r('.'),
       projects: [

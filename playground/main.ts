@@ -30,7 +30,7 @@ const transfer = process(
     errors: ['ValueError'],
     sideEffects: [],
   },
-  function transfer(ctx: any, args: { from_user: string; to_user: string; amount: number }) {
+  function transfer(ctx, args: { from_user: string; to_user: string; amount: number }) {
     if (!(args.amount > 0)) throw new ValueError('Amount must be positive')
     const bal: number = ctx.domain.accounts[args.from_user] ?? 0
     if (bal < args.amount) {
@@ -46,7 +46,7 @@ const transfer = process(
 // Writes a path its contract does not declare: the guard stops it and nothing is committed.
 const skim = process(
   { inputs: ['domain.accounts'], outputs: ['domain.accounts'] },
-  function skim(ctx: any) {
+  function skim(ctx) {
     ctx.domain.accounts.Alice = 0
     ctx.domain.total_reserves = 0
   },
@@ -82,7 +82,7 @@ engine.on('signal', (e) => {
   signalEl.textContent = `signal ${e.path} = ${String(e.value)} (from ${e.process})`
 })
 
-function runAndShow(name: string, args?: unknown): void {
+function runAndShow(name: string, args?: Record<string, unknown>): void {
   resultEl.textContent = ''
   errorEl.textContent = ''
   signalEl.textContent = ''

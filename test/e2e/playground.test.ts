@@ -72,6 +72,8 @@ beforeAll(async () => {
     headless: true,
     args: CHROMIUM_ARGS,
   })
+  // A broken page should fail in seconds, not after the 30 s default, once per test.
+  context.setDefaultTimeout(15_000)
   page = context.pages()[0] ?? (await context.newPage())
   page.on('pageerror', (e) => pageErrors.push(e.message))
   page.on('console', (m) => {
@@ -87,7 +89,13 @@ afterAll(async () => {
 
 beforeEach(async () => {
   await page.goto(url)
-  await page.getByTestId('balance-Alice').filter({ hasText: /\d/ }).waitFor()
+  try {
+    await page.getByTestId('balance-Alice').filter({ hasText: /\d/ }).waitFor()
+  } catch (e) {
+    throw new Error(`the playground did not render; page errors: ${pageErrors.join(' | ')}`, {
+      cause: e,
+    })
+  }
 })
 
 const text = (testId: string) => () => page.getByTestId(testId).textContent()

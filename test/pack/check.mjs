@@ -88,6 +88,18 @@ const recipe = theusYaml.parseAuditRecipe(
   'process_recipes:\n  transfer:\n    inputs:\n      - field: amount\n        max: 10000\n        level: B\n',
 )
 assert.equal(typeof recipe, 'object')
+
+// Importing theus/yaml registered its parser in the registry the engine reads: YAML text works.
+const recipeText =
+  'process_recipes:\n  transfer:\n    inputs:\n      - field: amount\n        max: 10000\n        level: B\n'
+const audited = new TheusEngine(initial, { auditRecipe: recipeText })
+audited.registerProcess(transfer)
+assert.throws(
+  () => audited.runProcess('transfer', { from_user: 'Alice', to_user: 'Bob', amount: 20_000 }),
+  (e) => e instanceof theus.AuditBlockError && e.code === 'AUDIT_BLOCK',
+)
+assert.equal(audited.state.value.domain.accounts.Alice, 1000)
+audited.dispose?.()
 //#endregion
 
 //#region the package as installed
@@ -112,7 +124,8 @@ const count = (re) =>
     0,
   )
 const copies = {
-  TheusError: count(/\bclass TheusError\b/g),
+  // `class TheusError` or, as rolldown writes it, `var TheusError = class`.
+  TheusError: count(/\bclass TheusError\b|\bTheusError = class\b/g),
   registerTextParser: count(/\bfunction registerTextParser\b/g),
   parseText: count(/\bfunction parseText\b/g),
 }
