@@ -18,6 +18,9 @@ const alias = [
 export default defineConfig(({ mode }) => {
   if (mode === 'lib') {
     return {
+      // The published JSX must not depend on the NODE_ENV of whoever builds (vitest sets
+      // `test`, which would emit `react/jsx-dev-runtime` calls and absolute file names).
+      oxc: { jsx: { runtime: 'automatic', development: false } },
       build: {
         outDir: 'dist',
         emptyOutDir: true,
@@ -31,6 +34,7 @@ export default defineConfig(({ mode }) => {
             vue: r('./adapters/vue/index.ts'),
             vite: r('./src/vite/index.ts'),
             yaml: r('./src/yaml/index.ts'),
+            cli: r('./src/cli/index.ts'),
           },
           formats: ['es'],
         },

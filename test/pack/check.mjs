@@ -130,6 +130,7 @@ const copies = {
   parseText: count(/\bfunction parseText\b/g),
 }
 assert.equal(copies.TheusError, 1, 'dist holds exactly one TheusError class')
+assert.equal(count(/jsx-dev-runtime/g), 0, 'the React adapter ships production JSX')
 assert.ok(copies.registerTextParser <= 1, 'dist holds at most one text-parser registry')
 assert.ok(copies.parseText <= 1, 'dist holds at most one parseText')
 //#endregion

@@ -22,11 +22,13 @@ import pkg from '../../package.json' with { type: 'json' }
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
 // `npm test` exports npm_* variables; `npm_config_local_prefix` among them would make the
-// nested `npm install` write into this repository instead of the temporary project.
+// nested `npm install` write into this repository instead of the temporary project. Vitest's
+// own variables (NODE_ENV=test above all) must not change how the package is built either.
 function childEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [k, v] of Object.entries(process.env)) {
     if (k === 'INIT_CWD' || k === 'npm_config_local_prefix') continue
+    if (k === 'NODE_ENV' || k === 'TEST' || k.startsWith('VITEST')) continue
     if (/^npm_(package|lifecycle|command|execpath|node_execpath)/.test(k)) continue
     env[k] = v
   }
@@ -89,6 +91,23 @@ beforeAll(() => {
     JSON.stringify({ name: 'theus-pack-check', private: true, type: 'module' }),
   )
   copyFileSync(join(root, 'test/pack/check.mjs'), join(app, 'check.mjs'))
+  copyFileSync(join(root, 'test/pack/types.ts'), join(app, 'types.ts'))
+  writeFileSync(
+    join(app, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        lib: ['ES2023', 'DOM'],
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: [],
+      },
+      files: ['types.ts'],
+    }),
+  )
   const tarball = join(work, packed.filename)
   const flags = ['--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock']
   try {
@@ -128,5 +147,17 @@ describe('npm pack', () => {
       'theus/yaml',
     ])
     expect(report.copies.TheusError).toBe(1)
+  })
+
+  it('ships .d.ts files that type-check a consumer under NodeNext resolution', () => {
+    // The repository's own TypeScript, run on the temporary project: no types from the sources.
+    const tsc = join(root, 'node_modules/typescript/bin/tsc')
+    const r = spawnSync('node', [tsc, '-p', '.'], {
+      cwd: join(work, 'app'),
+      encoding: 'utf8',
+      timeout: 120_000,
+    })
+    expect(`${r.stdout}${r.stderr}`).toBe('')
+    expect(r.status).toBe(0)
   })
 })
