@@ -89,3 +89,10 @@ describe('theus/react types', () => {
     expectTypeOf(useTheus((s: { domain: { n: number } }) => s.domain.n)).toEqualTypeOf<number>()
   })
 })
+
+describe('theus/react untyped hooks', () => {
+  it('gives unknown for a path, and any layers to a selector, of an untyped engine', () => {
+    expectTypeOf(useTheus('domain.n')).toEqualTypeOf<unknown>()
+    expectTypeOf(useTheus((s) => s.domain)).toEqualTypeOf<any>()
+  })
+})
