@@ -139,7 +139,11 @@ export class RecipeError extends TheusError {
   readonly file: string | undefined
   readonly line: number | undefined
   readonly column: number | undefined
-  constructor(message: string, issues: readonly SourceIssue[] = [], details: TheusErrorDetails = {}) {
+  constructor(
+    message: string,
+    issues: readonly SourceIssue[] = [],
+    details: TheusErrorDetails = {},
+  ) {
     super('RECIPE_INVALID', message, { details })
     this.issues = issues
     this.file = details.file
@@ -155,7 +159,11 @@ export class WorkflowError extends TheusError {
   readonly file: string | undefined
   readonly line: number | undefined
   readonly column: number | undefined
-  constructor(message: string, issues: readonly SourceIssue[] = [], details: TheusErrorDetails = {}) {
+  constructor(
+    message: string,
+    issues: readonly SourceIssue[] = [],
+    details: TheusErrorDetails = {},
+  ) {
     super('WORKFLOW_INVALID', message, { details })
     this.issues = issues
     this.file = details.file
@@ -196,7 +204,11 @@ export const errors = {
       { details: { process, path } },
     )
   },
-  undeclaredError(process: string, cause: unknown, declared: readonly string[]): ContractViolationError {
+  undeclaredError(
+    process: string,
+    cause: unknown,
+    declared: readonly string[],
+  ): ContractViolationError {
     const name = cause instanceof Error ? cause.name : typeof cause
     const msg = cause instanceof Error ? cause.message : String(cause)
     return new ContractViolationError(
@@ -214,7 +226,10 @@ export const errors = {
     )
   },
   disposed(what: string): TheusError {
-    return new TheusError('DISPOSED', `The engine is disposed: ${what} is no longer possible. Create a new TheusEngine.`)
+    return new TheusError(
+      'DISPOSED',
+      `The engine is disposed: ${what} is no longer possible. Create a new TheusEngine.`,
+    )
   },
   invalidArgs(process: string, got: unknown): TheusError {
     return new TheusError(
@@ -230,9 +245,13 @@ export const errors = {
     )
   },
   invalidContract(process: string, reason: string, path?: string): TheusError {
-    return new TheusError('INVALID_CONTRACT', `Invalid contract for process '${process}': ${reason}`, {
-      details: path === undefined ? { process } : { process, path },
-    })
+    return new TheusError(
+      'INVALID_CONTRACT',
+      `Invalid contract for process '${process}': ${reason}`,
+      {
+        details: path === undefined ? { process } : { process, path },
+      },
+    )
   },
 } as const
 
@@ -244,7 +263,8 @@ export const errors = {
 export function describe(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'string') return `the string '${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`
+  if (typeof value === 'string')
+    return `the string '${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`
   if (typeof value === 'object') return `an object of class ${value.constructor?.name ?? 'null'}`
   return `${typeof value} ${String(value)}`
 }
@@ -280,7 +300,12 @@ export function suggest(word: string, candidates: Iterable<string>): string | un
 }
 
 const warned = new Set<string>()
-/** Warns once per cause, with the `[theus]` prefix. */
+/**
+ * Warns once per cause, with the `[theus]` prefix. Public so that the adapters share one set
+ * of causes with the core; applications rarely need it.
+ * @example
+ * warnOnce('my-cause', 'this shows once')
+ */
 export function warnOnce(cause: string, message: string): void {
   if (warned.has(cause)) return
   warned.add(cause)

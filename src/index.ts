@@ -2,6 +2,8 @@
  * theus: process-oriented state for the browser. This barrel names every public export.
  */
 //#region errors
+
+export type { SchemaIssue, SourceIssue, TheusErrorCode, TheusErrorDetails } from './errors.js'
 export {
   AbortError,
   AuditBlockError,
@@ -13,23 +15,49 @@ export {
   SchemaViolationError,
   TheusError,
   WorkflowError,
+  warnOnce,
 } from './errors.js'
-export type { SchemaIssue, SourceIssue, TheusErrorCode, TheusErrorDetails } from './errors.js'
+
 //#endregion
 
+export type { Layer } from './context/paths.js'
 //#region context
 export { normalizePath, parsePath } from './context/paths.js'
-export type { Layer } from './context/paths.js'
-export { resolveZone } from './context/zones.js'
 export type { Zone } from './context/zones.js'
+export { resolveZone } from './context/zones.js'
+
 //#endregion
 
+export type {
+  Contract,
+  ProcessContext,
+  ProcessDefinition,
+  ProcessFn,
+  ProcessLog,
+} from './contract/process.js'
 //#region engine
 export { defineProcess, isProcessDefinition, process } from './contract/process.js'
-export type { Contract, ProcessContext, ProcessDefinition, ProcessFn, ProcessLog } from './contract/process.js'
-export { TheusEngine } from './engine/TheusEngine.js'
-export type { ContextInput, EngineOptions, StandardSchemaLike } from './engine/TheusEngine.js'
+export type {
+  ReduxDevToolsConnection,
+  ReduxDevToolsExtension,
+  ReduxDevToolsMessage,
+  ReduxDevToolsOptions,
+} from './engine/devtools.js'
+export { connectReduxDevTools } from './engine/devtools.js'
 export type { DeepReadonly, PathValue, StateOf } from './engine/pathTypes.js'
+export type {
+  PersistEvent,
+  PersistEventType,
+  PersistedState,
+  PersistFailureReason,
+  PersistHandle,
+  PersistOptions,
+  PersistStorage,
+  PersistZone,
+} from './engine/persist.js'
+export { persist } from './engine/persist.js'
+export type { ContextInput, EngineOptions, StandardSchemaLike } from './engine/TheusEngine.js'
+export { TheusEngine } from './engine/TheusEngine.js'
 export type {
   AuditAction,
   AuditLevel,
@@ -46,49 +74,37 @@ export type {
   RunOptions,
   SignalEvent,
 } from './engine/types.js'
-export { connectReduxDevTools } from './engine/devtools.js'
-export type {
-  ReduxDevToolsConnection,
-  ReduxDevToolsExtension,
-  ReduxDevToolsMessage,
-  ReduxDevToolsOptions,
-} from './engine/devtools.js'
-export { persist } from './engine/persist.js'
-export type {
-  PersistedState,
-  PersistEvent,
-  PersistEventType,
-  PersistFailureReason,
-  PersistHandle,
-  PersistOptions,
-  PersistStorage,
-  PersistZone,
-} from './engine/persist.js'
+
 //#endregion
 
-//#region audit (issue 4)
-export { AUDIT_CONDITIONS, createAuditor, isAuditRecipe, validateAuditRecipe } from './audit/index.js'
 export type {
   AuditCondition,
   AuditHost,
+  Auditor,
   AuditRead,
   AuditRecipe,
   AuditRecipeSource,
   AuditRuleSource,
   AuditScalar,
-  Auditor,
   NormalizedProcessRecipe,
   NormalizedRule,
   ProcessRecipeSource,
   RecipeLocator,
   ValidateRecipeOptions,
 } from './audit/index.js'
+//#region audit (issue 4)
+export {
+  AUDIT_CONDITIONS,
+  createAuditor,
+  isAuditRecipe,
+  validateAuditRecipe,
+} from './audit/index.js'
+
 //#endregion
 
+export type { WorkflowDefinition, WorkflowState } from './workflow/definition.js'
 //#region workflow (issue 5)
 export { signalKey, validateWorkflow } from './workflow/definition.js'
-export type { WorkflowDefinition, WorkflowState } from './workflow/definition.js'
-export { evaluateExpression, parseExpression, testCondition } from './workflow/expression.js'
 export type {
   BinaryOperator,
   Expression,
@@ -97,7 +113,7 @@ export type {
   ExpressionRoot,
   ExpressionScope,
 } from './workflow/expression.js'
-export { executeFlux, validateFlux } from './workflow/flux.js'
+export { evaluateExpression, parseExpression, testCondition } from './workflow/expression.js'
 export type {
   FluxDefinition,
   FluxInput,
@@ -105,13 +121,14 @@ export type {
   FluxStep,
   ValidateFluxOptions,
 } from './workflow/flux.js'
+export { executeFlux, validateFlux } from './workflow/flux.js'
 export type { WorkflowHost } from './workflow/host.js'
 export type {
   Locator as WorkflowLocator,
   ValidateOptions as ValidateWorkflowOptions,
 } from './workflow/issues.js'
-export { StateMachine } from './workflow/StateMachine.js'
 export type { WorkflowInput } from './workflow/StateMachine.js'
-export { WorkflowManager } from './workflow/WorkflowManager.js'
+export { StateMachine } from './workflow/StateMachine.js'
 export type { WorkflowStatus, WorkflowTransition } from './workflow/WorkflowManager.js'
+export { WorkflowManager } from './workflow/WorkflowManager.js'
 //#endregion

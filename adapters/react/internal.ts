@@ -4,6 +4,7 @@
  */
 import { effect, type ReadonlySignal, untracked } from '@preact/signals-core'
 import type { DeepReadonly, PathValue, StateOf, TheusEngine } from 'theus'
+import { warnOnce } from 'theus'
 
 /** The context type of an engine type. */
 export type ContextOf<TEngine> = TEngine extends TheusEngine<infer C> ? C : never
@@ -50,16 +51,6 @@ export function isDev(): boolean {
   } catch {
     return true
   }
-}
-
-// TODO(lead): `warnOnce` lives in src/errors.ts but is not a public name of `theus`; when it
-// is exported, use it here so that the core and the adapters share one set of causes.
-const warned = new Set<string>()
-/** Warns once per cause, with the `[theus]` prefix (SPEC §9). */
-export function warnOnce(cause: string, message: string): void {
-  if (warned.has(cause)) return
-  warned.add(cause)
-  console.warn(`[theus] ${message}`)
 }
 
 /**

@@ -2,8 +2,9 @@
  * `process(contract, fn)`: a function with a declared contract, recognised by the engine
  * through a brand (never by shape).
  */
-import { errors } from '../errors.js'
+
 import { parsePath } from '../context/paths.js'
+import { errors } from '../errors.js'
 
 /** What a process declares: the paths it reads and writes, the errors it may throw. */
 export interface Contract {
@@ -45,7 +46,10 @@ export interface ProcessContext<TDomain = any, TGlobal = any> {
 }
 
 /** A process body. It may be async. */
-export type ProcessFn<TArgs = any, TResult = unknown> = (ctx: ProcessContext, args: TArgs) => TResult
+export type ProcessFn<TArgs = any, TResult = unknown> = (
+  ctx: ProcessContext,
+  args: TArgs,
+) => TResult
 
 const BRAND: unique symbol = Symbol.for('theus.process')
 
@@ -69,7 +73,10 @@ const parsed = new WeakMap<object, ParsedContract>()
 function checkPaths(name: string, list: unknown, key: string): string[][] {
   if (list === undefined) return []
   if (!Array.isArray(list))
-    throw errors.invalidContract(name, `'${key}' must be an array of dotted paths, got ${typeof list}.`)
+    throw errors.invalidContract(
+      name,
+      `'${key}' must be an array of dotted paths, got ${typeof list}.`,
+    )
   return list.map((p, i) => {
     const segs = parsePath(p)
     if (!segs)
@@ -124,7 +131,11 @@ export const defineProcess = process
 
 /** True for values made by `process()`. */
 export function isProcessDefinition(value: unknown): value is ProcessDefinition {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[BRAND] === true
+  )
 }
 
 /** The parsed contract of a definition made by `process()`. */

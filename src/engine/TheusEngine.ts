@@ -3,20 +3,15 @@
  * exposes the committed state as signals. The hot path (runProcess → commit) lives here and in
  * `transaction/`; see DESIGN.md for the invariants it keeps.
  */
-import { batch, computed, effect, type ReadonlySignal, type Signal, signal } from '@preact/signals-core'
 import {
-  AbortError,
-  ConflictError,
-  ContractViolationError,
-  describe,
-  EngineHaltedError,
-  errors,
-  type SchemaIssue,
-  SchemaViolationError,
-  suggest,
-  TheusError,
-  AuditInterlockError,
-} from '../errors.js'
+  batch,
+  computed,
+  effect,
+  type ReadonlySignal,
+  type Signal,
+  signal,
+} from '@preact/signals-core'
+import { createAuditor } from '../audit/auditor.js'
 import { joinPath, parsePath } from '../context/paths.js'
 import { resolveZone, zoneOfSegment } from '../context/zones.js'
 import { buildPermTrie, GRANT_ALL, type PermNode } from '../contract/permissions.js'
@@ -28,9 +23,20 @@ import {
   type ProcessLog,
   parsedContract,
 } from '../contract/process.js'
-import { createAuditor } from '../audit/auditor.js'
+import {
+  AbortError,
+  AuditInterlockError,
+  ConflictError,
+  ContractViolationError,
+  describe,
+  EngineHaltedError,
+  errors,
+  type SchemaIssue,
+  SchemaViolationError,
+  suggest,
+  TheusError,
+} from '../errors.js'
 import { parseText } from '../textParsers.js'
-import { executeFlux, type FluxInput, type FluxRunOptions } from '../workflow/flux.js'
 import { Run, SHAPE } from '../transaction/run.js'
 import {
   DELETED,
@@ -44,6 +50,7 @@ import {
   nodeOf,
   snapshot,
 } from '../transaction/tree.js'
+import { executeFlux, type FluxInput, type FluxRunOptions } from '../workflow/flux.js'
 import type { DeepReadonly, PathValue, StateOf } from './pathTypes.js'
 import type {
   AuditLogEntry,
@@ -77,10 +84,17 @@ type StandardResult =
 
 /** The audit seam: `src/audit` implements it; the engine calls it at the two gates. */
 export interface AuditorLike {
-  checkInput(process: string, args: Record<string, unknown>, read: (segs: readonly string[]) => unknown): void
-  checkOutput(process: string, args: Record<string, unknown>, read: (segs: readonly string[]) => unknown): void
+  checkInput(
+    process: string,
+    args: Record<string, unknown>,
+    read: (segs: readonly string[]) => unknown,
+  ): void
+  checkOutput(
+    process: string,
+    args: Record<string, unknown>,
+    read: (segs: readonly string[]) => unknown,
+  ): void
 }
-
 
 /** Options of `new TheusEngine`. */
 export interface EngineOptions {
@@ -192,12 +206,19 @@ export class TheusEngine<TContext extends ContextInput = any> {
     this._strict = options.strictMode ?? true
     const historyLimit = options.historyLimit ?? 100
     const runLogLimit = options.runLogLimit ?? Number.POSITIVE_INFINITY
-    if (!(runLogLimit >= 0)) throw new TheusError('INVALID_ARGS', `runLogLimit must be ≥ 0, got ${String(runLogLimit)}.`)
+    if (!(runLogLimit >= 0))
+      throw new TheusError('INVALID_ARGS', `runLogLimit must be ≥ 0, got ${String(runLogLimit)}.`)
     const maxOps = options.maxOps ?? 10_000
     if (!Number.isInteger(historyLimit) || historyLimit < 0)
-      throw new TheusError('INVALID_ARGS', `historyLimit must be a whole number ≥ 0, got ${String(historyLimit)}.`)
+      throw new TheusError(
+        'INVALID_ARGS',
+        `historyLimit must be a whole number ≥ 0, got ${String(historyLimit)}.`,
+      )
     if (!Number.isInteger(maxOps) || maxOps < 1)
-      throw new TheusError('INVALID_ARGS', `maxOps must be a whole number ≥ 1, got ${String(maxOps)}.`)
+      throw new TheusError(
+        'INVALID_ARGS',
+        `maxOps must be a whole number ≥ 1, got ${String(maxOps)}.`,
+      )
     this.options = Object.freeze({
       strictMode: this._strict,
       historyLimit,
@@ -213,7 +234,10 @@ export class TheusEngine<TContext extends ContextInput = any> {
     this._root = nodeOf(this._rootRaw, undefined, undefined)
     this._collectSignalFields(this._rootRaw, '')
     if (options.auditRecipe !== undefined && options.auditRecipe !== null) {
-      const recipe = typeof options.auditRecipe === 'string' ? parseText('recipe', options.auditRecipe) : options.auditRecipe
+      const recipe =
+        typeof options.auditRecipe === 'string'
+          ? parseText('recipe', options.auditRecipe)
+          : options.auditRecipe
       this._auditor = createAuditor(recipe, { emit: (entry) => this._onAudit(entry) })
     }
     const root = this._root
@@ -235,7 +259,10 @@ export class TheusEngine<TContext extends ContextInput = any> {
     this._live('registerProcess')
     const def = typeof nameOrDef === 'string' ? maybeDef : nameOrDef
     if (!isProcessDefinition(def)) {
-      const label = typeof nameOrDef === 'string' ? nameOrDef : ((def as { name?: string } | undefined)?.name ?? '?')
+      const label =
+        typeof nameOrDef === 'string'
+          ? nameOrDef
+          : ((def as { name?: string } | undefined)?.name ?? '?')
       throw errors.invalidContract(
         label,
         typeof def === 'function'
@@ -264,7 +291,10 @@ export class TheusEngine<TContext extends ContextInput = any> {
   scanAndRegister(modules: Record<string, unknown>): string[] | Promise<string[]> {
     this._live('scanAndRegister')
     if (modules === null || typeof modules !== 'object')
-      throw new TheusError('INVALID_ARGS', `scanAndRegister expects a module map (import.meta.glob), got ${describe(modules)}.`)
+      throw new TheusError(
+        'INVALID_ARGS',
+        `scanAndRegister expects a module map (import.meta.glob), got ${describe(modules)}.`,
+      )
     const entries = Object.entries(modules)
     const seen = new Set<unknown>()
     const names: string[] = []
@@ -279,7 +309,8 @@ export class TheusEngine<TContext extends ContextInput = any> {
     }
     if (entries.some(([, m]) => typeof m === 'function')) {
       return (async () => {
-        for (const [, m] of entries) take(typeof m === 'function' ? await (m as () => Promise<unknown>)() : m)
+        for (const [, m] of entries)
+          take(typeof m === 'function' ? await (m as () => Promise<unknown>)() : m)
         return names
       })()
     }
@@ -353,7 +384,11 @@ export class TheusEngine<TContext extends ContextInput = any> {
    * @example
    * engine.runProcess('transfer', { from_user: 'Alice', to_user: 'Bob', amount: 500 })
    */
-  runProcess<TResult = unknown>(name: string, args?: Record<string, unknown>, opts: RunOptions = {}): TResult {
+  runProcess<TResult = unknown>(
+    name: string,
+    args?: Record<string, unknown>,
+    opts: RunOptions = {},
+  ): TResult {
     this._live('runProcess')
     if (this._syncDepth > 0)
       throw new TheusError(
@@ -377,7 +412,12 @@ export class TheusEngine<TContext extends ContextInput = any> {
     return this._start(reg, args, opts, opts.retries ?? 0) as TResult
   }
 
-  private _start(reg: Registered, args: Record<string, unknown>, opts: RunOptions, retries: number): unknown {
+  private _start(
+    reg: Registered,
+    args: Record<string, unknown>,
+    opts: RunOptions,
+    retries: number,
+  ): unknown {
     const t0 = performance.now()
     const name = reg.name
     let run = reg.spare
@@ -406,7 +446,11 @@ export class TheusEngine<TContext extends ContextInput = any> {
         throw this._fail(run, reg, args, e)
       }
       this._syncDepth--
-      if (out !== null && typeof out === 'object' && typeof (out as Promise<unknown>).then === 'function') {
+      if (
+        out !== null &&
+        typeof out === 'object' &&
+        typeof (out as Promise<unknown>).then === 'function'
+      ) {
         pending = true
         return this._settle(run, reg, args, opts, retries, out as Promise<unknown>, t0)
       }
@@ -434,10 +478,13 @@ export class TheusEngine<TContext extends ContextInput = any> {
       const onAbort = () => {
         if (done) return
         done = true
-        const err = new AbortError(`Process '${reg.name}' was aborted before its commit; nothing of it was kept.`, {
-          cause: sig?.reason,
-          details: { process: reg.name },
-        })
+        const err = new AbortError(
+          `Process '${reg.name}' was aborted before its commit; nothing of it was kept.`,
+          {
+            cause: sig?.reason,
+            details: { process: reg.name },
+          },
+        )
         run.aborted = err
         reject(this._fail(run, reg, args, err))
       }
@@ -493,13 +540,17 @@ export class TheusEngine<TContext extends ContextInput = any> {
     try {
       if (run.violation) throw run.violation
       if (opts.signal?.aborted)
-        throw new AbortError(`Process '${reg.name}' was aborted before its commit; nothing of it was kept.`, {
-          cause: opts.signal.reason,
-          details: { process: reg.name },
-        })
+        throw new AbortError(
+          `Process '${reg.name}' was aborted before its commit; nothing of it was kept.`,
+          {
+            cause: opts.signal.reason,
+            details: { process: reg.name },
+          },
+        )
       if (this._halted) throw this._haltedError(reg.name)
       const result = this._plainResult(run, out)
-      if (this._auditor) this._auditor.checkOutput(reg.name, args, (segs) => this._peekDraft(run, segs))
+      if (this._auditor)
+        this._auditor.checkOutput(reg.name, args, (segs) => this._peekDraft(run, segs))
       this._checkSchema(run, reg.name)
       run.closed = true
       this._commit(run, reg.name, args, result, t0, true)
@@ -543,11 +594,13 @@ export class TheusEngine<TContext extends ContextInput = any> {
       const node = r[i] as Node
       const key = r[i + 1]
       const stamp = key === SHAPE ? node.shapeStamp : (node.stamps?.get(key) ?? 0)
-      if (stamp > since) out.add(key === SHAPE ? node.path : joinPath([node.path, String(key)].filter(Boolean)))
+      if (stamp > since)
+        out.add(key === SHAPE ? node.path : joinPath([node.path, String(key)].filter(Boolean)))
     }
     for (const [node, w] of run.writes)
       for (const key of w.keys())
-        if ((node.stamps?.get(key) ?? 0) > since) out.add(joinPath([node.path, String(key)].filter(Boolean)))
+        if ((node.stamps?.get(key) ?? 0) > since)
+          out.add(joinPath([node.path, String(key)].filter(Boolean)))
     for (const node of run.wholes.keys()) if (node.ver > since) out.add(node.path)
     return [...out]
   }
@@ -560,7 +613,14 @@ export class TheusEngine<TContext extends ContextInput = any> {
    * Applies a run's buffer to the committed tree in one batch. Cost: O(written keys × depth),
    * plus the snapshots of replaced containers for the inverse patches.
    */
-  private _commit(run: Run, label: string, args: unknown, result: unknown, t0: number, logRun: boolean): Patch[] {
+  private _commit(
+    run: Run,
+    label: string,
+    args: unknown,
+    result: unknown,
+    t0: number,
+    logRun: boolean,
+  ): Patch[] {
     const wrote = run.writes.size > 0 || run.wholes.size > 0
     if (!wrote) {
       if (logRun) this._logRun({ process: label, args })
@@ -603,11 +663,18 @@ export class TheusEngine<TContext extends ContextInput = any> {
     if (label !== 'undo' && label !== 'redo') {
       if (this._redo.length > 0) this._redo.length = 0
       if (this.options.historyLimit > 0) {
-        this._history.push({ process: label, args, patches, inversePatches: inverse, at: Date.now() })
+        this._history.push({
+          process: label,
+          args,
+          patches,
+          inversePatches: inverse,
+          at: Date.now(),
+        })
         if (this._history.length > this.options.historyLimit) this._history.shift()
       }
     }
-    if (logRun) this._logRun(label === 'edit' ? { process: label, args, patches } : { process: label, args })
+    if (logRun)
+      this._logRun(label === 'edit' ? { process: label, args, patches } : { process: label, args })
     if (this._listeners.commit.size > 0)
       this._emit('commit', {
         process: label,
@@ -618,7 +685,8 @@ export class TheusEngine<TContext extends ContextInput = any> {
         durationMs: performance.now() - t0,
       })
     if (published !== undefined && this._listeners.signal.size > 0)
-      for (const [field, value] of published) this._emit('signal', { process: label, path: field, value })
+      for (const [field, value] of published)
+        this._emit('signal', { process: label, path: field, value })
     return patches
   }
 
@@ -654,7 +722,8 @@ export class TheusEngine<TContext extends ContextInput = any> {
   }
 
   private _notifyHeavy(reg: Registered | undefined, run: Run): void {
-    if (run.heavyWrites === undefined && (reg === undefined || reg.heavyOutputs.length === 0)) return
+    if (run.heavyWrites === undefined && (reg === undefined || reg.heavyOutputs.length === 0))
+      return
     const paths: string[] = reg ? [...reg.heavyOutputs] : []
     if (run.heavyWrites) {
       const seq = ++this._seq
@@ -825,7 +894,8 @@ export class TheusEngine<TContext extends ContextInput = any> {
           v = Array.isArray(whole) ? whole[Number(seg)] : undefined
           fresh = v !== undefined && typeof v === 'object' && v !== null && !existingNode(v)
         } else v = getKey(v, k, seg)
-        if (!fresh && typeof v === 'object' && v !== null && kindOf(v) !== -1) node = nodeOf(v, node, seg)
+        if (!fresh && typeof v === 'object' && v !== null && kindOf(v) !== -1)
+          node = nodeOf(v, node, seg)
       } else v = getKey(v, k, seg)
     }
     if (typeof v === 'object' && v !== null && kindOf(v) !== -1) {
@@ -840,7 +910,9 @@ export class TheusEngine<TContext extends ContextInput = any> {
    * @example
    * JSON.stringify(engine.toDict())
    */
-  toDict(options: { excludeZones?: readonly ('data' | 'signal' | 'meta' | 'heavy')[] } = {}): StateOf<TContext> {
+  toDict(
+    options: { excludeZones?: readonly ('data' | 'signal' | 'meta' | 'heavy')[] } = {},
+  ): StateOf<TContext> {
     this._live('toDict')
     const exclude = new Set(options.excludeZones ?? ['signal', 'meta', 'heavy'])
     const dropData = exclude.has('data')
@@ -887,7 +959,11 @@ export class TheusEngine<TContext extends ContextInput = any> {
    * @example
    * await engine.executeWorkflow({ steps: ['p_init', { flux: 'while', condition: 'domain.n < 3', do: ['p_inc'] }] })
    */
-  executeWorkflow(def: FluxInput, args?: Record<string, unknown>, options: FluxRunOptions = {}): Promise<string[]> {
+  executeWorkflow(
+    def: FluxInput,
+    args?: Record<string, unknown>,
+    options: FluxRunOptions = {},
+  ): Promise<string[]> {
     this._live('executeWorkflow')
     return executeFlux(this, def, args, options)
   }
@@ -902,7 +978,10 @@ export class TheusEngine<TContext extends ContextInput = any> {
   edit<T>(fn: (state: StateOf<TContext>) => T): T {
     this._live('edit')
     if (this._syncDepth > 0)
-      throw new TheusError('NESTED_RUN', 'edit() was called from inside a running process. Call it outside any run.')
+      throw new TheusError(
+        'NESTED_RUN',
+        'edit() was called from inside a running process. Call it outside any run.',
+      )
     const t0 = performance.now()
     const run = new Run('edit', this._seq)
     const root = this._adminRoot(run)
@@ -918,7 +997,11 @@ export class TheusEngine<TContext extends ContextInput = any> {
     }
     this._syncDepth--
     try {
-      if (out !== null && typeof out === 'object' && typeof (out as { then?: unknown }).then === 'function')
+      if (
+        out !== null &&
+        typeof out === 'object' &&
+        typeof (out as { then?: unknown }).then === 'function'
+      )
         throw new TheusError(
           'INVALID_ARGS',
           'edit() is synchronous: its function returned a promise. Do async work first, then call edit() with the results, or use an async process.',
@@ -955,13 +1038,17 @@ export class TheusEngine<TContext extends ContextInput = any> {
         const seg = p.path[i]!
         parent = parent instanceof Map ? parent.get(seg) : parent[seg as string]
         if (parent === null || typeof parent !== 'object')
-          throw new TheusError('INVALID_ARGS', `Cannot apply a patch at '${p.path.join('.')}': '${seg}' is missing.`)
+          throw new TheusError(
+            'INVALID_ARGS',
+            `Cannot apply a patch at '${p.path.join('.')}': '${seg}' is missing.`,
+          )
       }
       const key = p.path[p.path.length - 1]!
       const isMap = parent instanceof Map
       if (p.op === 'remove') {
         if (isMap) parent.delete(key)
-        else if (Array.isArray(parent) && typeof key === 'number' && key < parent.length - 1) parent.splice(key, 1)
+        else if (Array.isArray(parent) && typeof key === 'number' && key < parent.length - 1)
+          parent.splice(key, 1)
         else delete parent[key as string]
       } else if (isMap) parent.set(key, p.value)
       else parent[key as string] = p.value
@@ -1074,7 +1161,12 @@ export class TheusEngine<TContext extends ContextInput = any> {
   }
 
   /** @internal Appends a `ctx.log` entry. */
-  _log(process: string, level: LogEntry['level'], message: string, fields: Record<string, unknown> | undefined): void {
+  _log(
+    process: string,
+    level: LogEntry['level'],
+    message: string,
+    fields: Record<string, unknown> | undefined,
+  ): void {
     this._logs.push({ at: Date.now(), process, level, message: String(message), fields })
     if (this._logs.length > RING) this._logs.shift()
   }
@@ -1121,7 +1213,16 @@ export class TheusEngine<TContext extends ContextInput = any> {
     const cached = run.views.get(this._rootRaw)
     if (cached !== undefined) return cached.proxy
     const all = perms === GRANT_ALL
-    return run.makeView(this._rootRaw, this._root, Kind.Object, '', all ? undefined : perms, all, all, false)
+    return run.makeView(
+      this._rootRaw,
+      this._root,
+      Kind.Object,
+      '',
+      all ? undefined : perms,
+      all,
+      all,
+      false,
+    )
   }
 
   //#endregion
@@ -1158,7 +1259,8 @@ class Commit {
     path.push(node.kind === Kind.Array ? Number(key) : (key as string))
     if (this.publishing) {
       const field =
-        node.sigField ?? (typeof key === 'string' && zoneOfSegment(key) === 'signal' ? path.join('.') : undefined)
+        node.sigField ??
+        (typeof key === 'string' && zoneOfSegment(key) === 'signal' ? path.join('.') : undefined)
       if (field !== undefined) (this.fields ??= new Set()).add(field)
     }
     const seq = this.seq
@@ -1211,7 +1313,8 @@ class Commit {
     const path = node.segments()
     this.patches.push({ op: 'replace', path, value: snapshot(node, this.freeze) })
     this.inverse.push({ op: 'replace', path, value: oldSnap })
-    if (this.publishing && node.sigField !== undefined) (this.fields ??= new Set()).add(node.sigField)
+    if (this.publishing && node.sigField !== undefined)
+      (this.fields ??= new Set()).add(node.sigField)
     if (node.parent) {
       ;(node.parent.stamps ??= new Map()).set(node.key, this.seq)
       const ks = node.parent.keySigs?.get(node.key)
@@ -1281,7 +1384,11 @@ function bumpUp(node: Node, seq: number): void {
 function errorDeclared(e: unknown, declared: readonly string[]): boolean {
   if (declared.length === 0 || e === null || typeof e !== 'object') return false
   if (declared.includes((e as Error).name)) return true
-  for (let p = Object.getPrototypeOf(e); p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+  for (
+    let p = Object.getPrototypeOf(e);
+    p !== null && p !== Object.prototype;
+    p = Object.getPrototypeOf(p)
+  ) {
     const n = (p.constructor as { name?: string } | undefined)?.name
     if (n && declared.includes(n)) return true
   }

@@ -21,17 +21,19 @@ export interface StateOf<TContext> {
   domain: TContext extends { domain: infer D } ? D : Record<string, never>
 }
 
-type Step<T, K extends string> = T extends ReadonlyMap<any, infer V>
-  ? V | undefined
-  : T extends readonly (infer E)[]
-    ? K extends `${number}`
-      ? E | undefined
-      : unknown
-    : K extends keyof T
-      ? T[K]
-      : T extends Record<string, infer V>
-        ? V | undefined
+type Step<T, K extends string> =
+  T extends ReadonlyMap<any, infer V>
+    ? V | undefined
+    : T extends readonly (infer E)[]
+      ? K extends `${number}`
+        ? E | undefined
         : unknown
+      : string extends keyof T
+        ? // A record (string index): any key may be missing.
+          T[string] | undefined
+        : K extends keyof T
+          ? T[K]
+          : unknown
 
 type Unalias<P extends string> = P extends `domain_ctx.${infer R}`
   ? `domain.${R}`
@@ -39,7 +41,9 @@ type Unalias<P extends string> = P extends `domain_ctx.${infer R}`
     ? `global.${R}`
     : P
 
-type Walk<T, P extends string> = P extends `${infer H}.${infer R}` ? Walk<Step<T, H>, R> : Step<T, P>
+type Walk<T, P extends string> = P extends `${infer H}.${infer R}`
+  ? Walk<Step<T, H>, R>
+  : Step<T, P>
 
 /**
  * The type at a dotted path (`'domain.accounts.Alice'`) of a state type.

@@ -14,10 +14,11 @@
  *   the copy is owned by the run until the commit adopts it.
  * - Heavy values (`heavy_` keys) are handed out and assigned by reference, never buffered.
  */
+
+import { zoneOfSegment } from '../context/zones.js'
+import type { PermNode } from '../contract/permissions.js'
 import type { TheusError } from '../errors.js'
 import { errors } from '../errors.js'
-import type { PermNode } from '../contract/permissions.js'
-import { zoneOfSegment } from '../context/zones.js'
 import { DELETED, deepCopy, existingNode, Kind, kindOf, type Node, nodeOf } from './tree.js'
 
 /** Recorded as the key of a read when a body enumerated a container's keys. */
@@ -78,10 +79,12 @@ export abstract class View {
   /** Throws unless the key may be written. */
   checkWrite(key: string): PermNode | undefined {
     const p = this.perm?.children?.get(key)
-    if (!this.writeAll && !(p !== undefined && p.output)) {
+    if (!this.writeAll && !p?.output) {
       const path = this.childPath(key)
       throw this.run.violate(
-        this.readAll ? errors.immutableInput(this.run.name, path) : errors.illegalWrite(this.run.name, path),
+        this.readAll
+          ? errors.immutableInput(this.run.name, path)
+          : errors.illegalWrite(this.run.name, path),
       )
     }
     this.run.checkOpen()
@@ -90,7 +93,8 @@ export abstract class View {
 
   /** Reading the container as a whole (iteration of a Map or Set) needs read access to it. */
   checkReadAll(): void {
-    if (!this.readAll && !this.writeAll) throw this.run.violate(errors.illegalRead(this.run.name, this.path))
+    if (!this.readAll && !this.writeAll)
+      throw this.run.violate(errors.illegalRead(this.run.name, this.path))
   }
 
   /** Whole-container mutation (clear, sort through a Map/Set method...): needs the view itself writable. */
@@ -98,7 +102,9 @@ export abstract class View {
     if (!this.writeAll) {
       const path = this.path
       throw this.run.violate(
-        this.readAll ? errors.immutableInput(this.run.name, path) : errors.illegalWrite(this.run.name, path),
+        this.readAll
+          ? errors.immutableInput(this.run.name, path)
+          : errors.illegalWrite(this.run.name, path),
       )
     }
     this.run.checkOpen()
@@ -117,8 +123,8 @@ export abstract class View {
     if (cached !== undefined) return cached.proxy
     const k = kindOf(value)
     if (k === -1) return value
-    const w = this.writeAll || (p !== undefined && p.output)
-    const r = w || this.readAll || (p !== undefined && p.input)
+    const w = this.writeAll || p?.output
+    const r = w || this.readAll || p?.input
     const node = fresh || this.node === undefined ? undefined : nodeOf(value, this.node, key)
     const zoned = this.zoned || (typeof key === 'string' && zoneOfSegment(key) !== undefined)
     return this.run.makeView(value, node, k, this.childPath(key), r ? undefined : p, r, w, zoned)
@@ -195,7 +201,14 @@ export class Run {
     writeAll: boolean,
     zoned: boolean,
   ): any {
-    const C = kind === Kind.Map ? MapView : kind === Kind.Set ? SetView : kind === Kind.Array ? ArrayView : ObjectView
+    const C =
+      kind === Kind.Map
+        ? MapView
+        : kind === Kind.Set
+          ? SetView
+          : kind === Kind.Array
+            ? ArrayView
+            : ObjectView
     const v = new C(this, target, node, kind, path, perm, readAll, writeAll, zoned)
     v.proxy = new Proxy(target, v)
     this.views.set(target, v)
@@ -239,7 +252,12 @@ export class Run {
     const src = viewBehind(value)
     if (src !== undefined) {
       // Moving an element inside the same array (sort, reverse, splice) keeps its node.
-      if (into !== undefined && src.node !== undefined && src.node.parent === into.node && into.kind === Kind.Array)
+      if (
+        into !== undefined &&
+        src.node !== undefined &&
+        src.node.parent === into.node &&
+        into.kind === Kind.Array
+      )
         return src.node.raw
       return src.run.contentOf(src)
     }
@@ -271,7 +289,11 @@ export class Run {
         const src = this.wholes.get(node) as unknown[] | undefined
         const arr = src ?? (raw as unknown[])
         return arr.map((v, i) =>
-          child(String(i), v, src !== undefined && typeof v === 'object' && v !== null && !existingNode(v)),
+          child(
+            String(i),
+            v,
+            src !== undefined && typeof v === 'object' && v !== null && !existingNode(v),
+          ),
         )
       }
       case Kind.Set: {
@@ -286,7 +308,8 @@ export class Run {
             if (b !== DELETED) out.set(k, child(k, b, true))
           } else out.set(k, child(k, v, false))
         }
-        if (w) for (const [k, b] of w) if (!raw.has(k) && b !== DELETED) out.set(k, child(k, b, true))
+        if (w)
+          for (const [k, b] of w) if (!raw.has(k) && b !== DELETED) out.set(k, child(k, b, true))
         return out
       }
       default: {
@@ -299,13 +322,13 @@ export class Run {
         }
         if (w)
           for (const [k, b] of w)
-            if (!Object.hasOwn(raw, k as string) && b !== DELETED) out[k as string] = child(k, b, true)
+            if (!Object.hasOwn(raw, k as string) && b !== DELETED)
+              out[k as string] = child(k, b, true)
         return out
       }
     }
   }
 }
-
 
 //#region views: the proxy traps
 
@@ -321,12 +344,13 @@ class ObjectView extends View {
     let value: unknown
     let fresh = node === undefined
     const w = node === undefined ? undefined : run.writes.get(node)
-    if (w !== undefined && w.has(key)) {
+    if (w?.has(key)) {
       value = w.get(key)
       if (value === DELETED) value = undefined
       fresh = true
     } else {
-      if (!Object.hasOwn(target, key) && (key in target || isProtocolKey(key))) return Reflect.get(target, key, receiver)
+      if (!Object.hasOwn(target, key) && (key in target || isProtocolKey(key)))
+        return Reflect.get(target, key, receiver)
       value = target[key]
     }
     const p = this.checkRead(key)
@@ -335,7 +359,8 @@ class ObjectView extends View {
   }
 
   set(target: any, key: string | symbol, value: unknown): boolean {
-    if (typeof key === 'symbol') throw this.run.violate(errors.illegalWrite(this.run.name, this.childPath(String(key))))
+    if (typeof key === 'symbol')
+      throw this.run.violate(errors.illegalWrite(this.run.name, this.childPath(String(key))))
     this.checkWrite(key)
     const run = this.run
     if (this.isHeavy(key)) {
@@ -378,9 +403,11 @@ class ObjectView extends View {
     let keys = Object.keys(target)
     if (w !== undefined) {
       keys = keys.filter((k) => w.get(k) !== DELETED)
-      for (const [k, v] of w) if (v !== DELETED && !Object.hasOwn(target, k as string)) keys.push(k as string)
+      for (const [k, v] of w)
+        if (v !== DELETED && !Object.hasOwn(target, k as string)) keys.push(k as string)
     }
-    if (!this.readAll && !this.writeAll) keys = keys.filter((k) => this.perm?.children?.get(k) !== undefined)
+    if (!this.readAll && !this.writeAll)
+      keys = keys.filter((k) => this.perm?.children?.get(k) !== undefined)
     if (node !== undefined) this.run.reads.push(node, SHAPE)
     return keys
   }
@@ -389,7 +416,8 @@ class ObjectView extends View {
     if (typeof key === 'symbol') return Reflect.getOwnPropertyDescriptor(target, key)
     const w = this.node === undefined ? undefined : this.run.writes.get(this.node)
     const buffered = w?.has(key) === true
-    if (!this.readAll && !this.writeAll && this.perm?.children?.get(key) === undefined) return undefined
+    if (!this.readAll && !this.writeAll && this.perm?.children?.get(key) === undefined)
+      return undefined
     if (this.node !== undefined) this.run.reads.push(this.node, key)
     if (buffered ? w!.get(key) === DELETED : !Object.hasOwn(target, key)) return undefined
     return { value: this.proxy[key], writable: true, enumerable: true, configurable: true }
@@ -420,7 +448,8 @@ class ArrayView extends View {
     if (key === VIEW) return this
     const src = run.current(this)
     if (typeof key === 'symbol') return Reflect.get(src, key, receiver)
-    if (!Object.hasOwn(src, key) && (key in src || isProtocolKey(key))) return Reflect.get(src, key, receiver)
+    if (!Object.hasOwn(src, key) && (key in src || isProtocolKey(key)))
+      return Reflect.get(src, key, receiver)
     const value = src[key]
     if (key === 'length') {
       if (this.node) run.reads.push(this.node, SHAPE)
@@ -430,12 +459,14 @@ class ArrayView extends View {
     if (this.node !== undefined) run.reads.push(this.node, key)
     // In the run's copy, elements with a node are committed ones; the others are fresh.
     const fresh =
-      this.node === undefined || (src !== target && !(typeof value === 'object' && value !== null && existingNode(value)))
+      this.node === undefined ||
+      (src !== target && !(typeof value === 'object' && value !== null && existingNode(value)))
     return this.wrap(key, value, p, fresh)
   }
 
   set(_target: any, key: string | symbol, value: unknown): boolean {
-    if (typeof key === 'symbol') throw this.run.violate(errors.illegalWrite(this.run.name, this.childPath(String(key))))
+    if (typeof key === 'symbol')
+      throw this.run.violate(errors.illegalWrite(this.run.name, this.childPath(String(key))))
     if (key === 'length') this.checkWriteSelf()
     else this.checkWrite(key)
     const copy = this.run.whole(this)
@@ -465,7 +496,12 @@ class ArrayView extends View {
     if (d === undefined || typeof key === 'symbol') return d
     // `length` is non-configurable on the target: report it as such, with the run's value.
     if (key === 'length') return { ...d, value: src.length }
-    return { value: this.proxy[key], writable: true, enumerable: d.enumerable ?? true, configurable: true }
+    return {
+      value: this.proxy[key],
+      writable: true,
+      enumerable: d.enumerable ?? true,
+      configurable: true,
+    }
   }
 
   defineProperty(target: any, key: string | symbol, desc: PropertyDescriptor): boolean {
@@ -511,7 +547,9 @@ class MapView extends View {
         if (b !== DELETED) yield [k, this.wrap(k, b, undefined, true)]
       } else yield [k, this.wrap(k, v, undefined, node === undefined)]
     }
-    if (w) for (const [k, b] of w) if (!raw.has(k) && b !== DELETED) yield [k, this.wrap(k, b, undefined, true)]
+    if (w)
+      for (const [k, b] of w)
+        if (!raw.has(k) && b !== DELETED) yield [k, this.wrap(k, b, undefined, true)]
   }
 
   get(target: any, key: string | symbol): unknown {
@@ -600,7 +638,8 @@ class SetView extends View {
   *valuesOf(): Generator<unknown> {
     this.checkReadAll()
     if (this.node) this.run.reads.push(this.node, SHAPE)
-    for (const v of this.run.current(this) as Set<unknown>) yield typeof v === 'object' && v !== null ? deepCopy(v) : v
+    for (const v of this.run.current(this) as Set<unknown>)
+      yield typeof v === 'object' && v !== null ? deepCopy(v) : v
   }
 
   get(_target: any, key: string | symbol): unknown {

@@ -6,7 +6,7 @@
 import { type Signal, signal } from '@preact/signals-core'
 import { zoneOfSegment } from '../context/zones.js'
 
-export const enum Kind {
+export enum Kind {
   Object = 0,
   Array = 1,
   Map = 2,
@@ -89,7 +89,8 @@ export function nodeOf(raw: object, parent: Node | undefined, key: unknown): Nod
   } else if (n.parent !== parent || n.key !== key) {
     n.parent = parent
     n.key = key
-    n.path = parent === undefined ? '' : parent.path === '' ? String(key) : `${parent.path}.${String(key)}`
+    n.path =
+      parent === undefined ? '' : parent.path === '' ? String(key) : `${parent.path}.${String(key)}`
     n.sigField = parent?.sigField ?? (zoneOfSegment(String(key)) === 'signal' ? n.path : undefined)
   }
   return n
@@ -105,7 +106,9 @@ export function getKey(raw: any, kind: Kind, key: unknown): unknown {
 }
 
 export function hasKey(raw: any, kind: Kind, key: unknown): boolean {
-  return kind === Kind.Map ? (raw as Map<unknown, unknown>).has(key) : Object.hasOwn(raw, key as string)
+  return kind === Kind.Map
+    ? (raw as Map<unknown, unknown>).has(key)
+    : Object.hasOwn(raw, key as string)
 }
 
 /** True for a value held by reference: the heavy zone, and objects of other classes. */
@@ -147,7 +150,8 @@ export function deepCopy(value: unknown, unwrap?: (v: object) => unknown, heavy 
     }
     case Kind.Object: {
       const out: Record<string, unknown> = {}
-      for (const key of Object.keys(value)) out[key] = deepCopy((value as any)[key], unwrap, isHeavyKey(key))
+      for (const key of Object.keys(value))
+        out[key] = deepCopy((value as any)[key], unwrap, isHeavyKey(key))
       return out
     }
     default:
@@ -228,13 +232,15 @@ export function snapshot(node: Node, freeze: boolean): unknown {
     }
     case Kind.Set: {
       const vals: unknown[] = []
-      for (const v of raw as Set<unknown>) vals.push(typeof v === 'object' && v !== null ? deepFreeze(deepCopy(v), freeze) : v)
+      for (const v of raw as Set<unknown>)
+        vals.push(typeof v === 'object' && v !== null ? deepFreeze(deepCopy(v), freeze) : v)
       out = freeze ? Object.freeze(new FrozenSet(vals)) : new Set(vals)
       break
     }
     default: {
       const obj: Record<string, unknown> = {}
-      for (const k of Object.keys(raw)) obj[k] = isHeavyKey(k) ? raw[k] : snapValue(raw[k], node, k, freeze)
+      for (const k of Object.keys(raw))
+        obj[k] = isHeavyKey(k) ? raw[k] : snapValue(raw[k], node, k, freeze)
       out = freeze ? Object.freeze(obj) : obj
     }
   }

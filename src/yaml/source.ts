@@ -38,7 +38,12 @@ export function loadYaml(
   const lineCounter = new LineCounter()
   let doc: ReturnType<typeof parseDocument>
   try {
-    doc = parseDocument(String(text), { schema: 'core', uniqueKeys: true, prettyErrors: false, lineCounter })
+    doc = parseDocument(String(text), {
+      schema: 'core',
+      uniqueKeys: true,
+      prettyErrors: false,
+      lineCounter,
+    })
   } catch (e) {
     return { ok: false, problem: { message: (e as Error).message, line: 1, column: 1 } }
   }
@@ -65,7 +70,9 @@ export function loadYaml(
         for (const seg of path) {
           keyNode = undefined
           if (isMap(node)) {
-            const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg))
+            const pair = node.items.find(
+              (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg),
+            )
             if (!pair) return rangeOf(node)
             keyNode = pair.key
             node = pair.value
@@ -109,7 +116,10 @@ function toPlain(node: Node | null | undefined): unknown {
 }
 
 /** `file:line:col` for messages. */
-export function formatPosition(filename: string | undefined, pos: SourcePosition | undefined): string {
+export function formatPosition(
+  filename: string | undefined,
+  pos: SourcePosition | undefined,
+): string {
   const f = filename ?? '<inline>'
   return pos ? `${f}:${pos.line}:${pos.column}` : f
 }
