@@ -162,6 +162,43 @@ describe('guard: read permission', () => {
     expect(p.run()).toEqual([['val', 1]])
   })
 
+  it('hides undeclared elements of an array traversal view from Object.keys, in and for...in', () => {
+    const engine = new TheusEngine(base())
+    const keys = define(engine, { inputs: ['domain.list.0'] }, (ctx) =>
+      Object.keys(ctx.domain.list),
+    )
+    const has = define(engine, { inputs: ['domain.list.0'] }, (ctx) => [
+      0 in ctx.domain.list,
+      1 in ctx.domain.list,
+    ])
+    const forIn = define(engine, { inputs: ['domain.list.0'] }, (ctx) => {
+      const out: string[] = []
+      for (const k in ctx.domain.list) out.push(k)
+      return out
+    })
+    expect(keys.run()).toEqual(['0'])
+    expect(has.run()).toEqual([true, false])
+    expect(forIn.run()).toEqual(['0'])
+  })
+
+  it('throws ILLEGAL_READ for an undeclared element of an array traversal view', () => {
+    const e = violation(base, { inputs: ['domain.list.0'] }, (ctx) => ctx.domain.list[1])
+    expect(e.code).toBe('ILLEGAL_READ')
+    expect(e.message).toContain('domain.list.1')
+  })
+
+  it('lets a body write a declared child of a traversal view, and delete it', () => {
+    const engine = new TheusEngine(base())
+    define(engine, { outputs: ['domain.config.val'] }, (ctx) => {
+      ctx.domain.config.val = 5
+    }).run()
+    expect(engine.state.value.domain.config).toEqual({ val: 5, secret: 2, other: { x: 1 } })
+    define(engine, { outputs: ['domain.config.val'] }, (ctx) => {
+      delete ctx.domain.config.val
+    }).run()
+    expect(engine.state.value.domain.config).toEqual({ secret: 2, other: { x: 1 } })
+  })
+
   it('exposes several declared children of one traversal view and nothing else', () => {
     const engine = new TheusEngine(base())
     const p = define(
@@ -574,6 +611,23 @@ describe('guard: no raw object escapes', () => {
     expect(engine.state.value.domain.accounts).toEqual({ Alice: 1, Bob: 50 })
   })
 
+  it('freezes Maps and Sets in a returned value, and the values inside them', () => {
+    const engine = new TheusEngine(base())
+    const p = define(engine, { outputs: ['domain.nested'] }, (ctx) => ({
+      m: new Map([['x', ctx.domain.nested.inner]]),
+      s: new Set([1]),
+    }))
+    const out = p.run() as { m: Map<string, any>; s: Set<number> }
+    expect(out.m.get('x')).toEqual({ deep: { v: 1 } })
+    expect(Object.isFrozen(out.m.get('x'))).toBe(true)
+    expect(() => out.m.set('y', 1)).toThrow()
+    expect(() => out.s.add(2)).toThrow()
+    expect(() => {
+      out.m.get('x').deep.v = 5
+    }).toThrow()
+    expect(engine.state.value.domain.nested.inner.deep.v).toBe(1)
+  })
+
   it('returns a value that stays readable after the run, independent of later commits', () => {
     const engine = new TheusEngine(base())
     const p = define(engine, { outputs: ['domain.accounts'] }, (ctx) => ctx.domain.accounts)
@@ -624,6 +678,23 @@ describe('guard: no raw object escapes', () => {
     p.run(args)
     args.entry.k = 2
     expect(engine.state.value.domain.config).toEqual({ k: 1 })
+  })
+})
+
+describe('guard: messages after a reorder', () => {
+  it('names the current path of an element after another process reordered the array', () => {
+    const engine = new TheusEngine(base())
+    const readOnly = define(engine, { inputs: ['domain.nested'] }, (ctx, a) => {
+      ctx.domain.nested.arr[a.i].a = 9
+    })
+    const grow = define(engine, { outputs: ['domain.nested'] }, (ctx) => {
+      ctx.domain.nested.arr.unshift({ a: 0 })
+    })
+    expect(caught(() => readOnly.run({ i: 0 })).message).toContain("'domain.nested.arr.0.a'")
+    grow.run()
+    const e = caught(() => readOnly.run({ i: 1 }))
+    expect(e.code).toBe('IMMUTABLE_INPUT')
+    expect(e.message).toContain("'domain.nested.arr.1.a'")
   })
 })
 

@@ -172,6 +172,26 @@ describe('TheusEngine.runProcess', () => {
   })
 })
 
+describe('TheusEngine.history and runLog', () => {
+  it('cannot be changed from outside the engine', () => {
+    const engine = new TheusEngine(initial())
+    const p = define(engine, { outputs: ['domain.n'] }, (ctx) => {
+      ctx.domain.n += 1
+    })
+    engine.runProcess(p)
+    for (const list of [engine.history, engine.runLog] as any[]) {
+      try {
+        list.length = 0
+      } catch {}
+      try {
+        list.push({ process: 'forged', args: {} })
+      } catch {}
+    }
+    expect(engine.history).toHaveLength(1)
+    expect(engine.runLog).toEqual([{ process: p, args: {} }])
+  })
+})
+
 describe('TheusEngine.edit', () => {
   it('runs synchronously and returns the value of fn', () => {
     const engine = new TheusEngine(initial())

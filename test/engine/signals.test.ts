@@ -81,6 +81,35 @@ describe('TheusEngine.state', () => {
     expect(s1.domain.s).toBe(s0.domain.s)
   })
 
+  it('keeps untouched Map entries identical', () => {
+    const engine = new TheusEngine({
+      domain: {
+        m: new Map<string, any>([
+          ['a', 1],
+          ['o', { z: 1 }],
+        ]),
+      },
+    })
+    const s0 = engine.state.value
+    define(engine, { outputs: ['domain.m'] }, (ctx) => {
+      ctx.domain.m.set('a', 2)
+    })()
+    const s1 = engine.state.value
+    expect(s1.domain.m).not.toBe(s0.domain.m)
+    expect(s1.domain.m.get('a')).toBe(2)
+    expect(s1.domain.m.get('o')).toBe(s0.domain.m.get('o'))
+  })
+
+  it('returns the same snapshot on every read between commits', () => {
+    const engine = new TheusEngine(initial())
+    expect(engine.state.value).toBe(engine.state.value)
+    define(engine, { outputs: ['domain.n'] }, (ctx) => {
+      ctx.domain.n = 1
+    })()
+    expect(engine.state.value).toBe(engine.state.value)
+    expect(engine.select('domain.accounts').value).toBe(engine.select('domain.accounts').value)
+  })
+
   it('keeps untouched elements of a changed array identical', () => {
     const engine = new TheusEngine(initial())
     const s0 = engine.state.value

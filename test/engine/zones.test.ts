@@ -212,6 +212,55 @@ describe('signal zone', () => {
     expect(seen).toEqual([false, true, false])
   })
 
+  it('is reset by an edit() commit', () => {
+    const engine = new TheusEngine(initial())
+    define(engine, { outputs: ['domain.sig_fraud_detected'] }, (ctx) => {
+      ctx.domain.sig_fraud_detected = true
+    })()
+    engine.edit((s) => {
+      s.domain.n = 5
+    })
+    expect(engine.state.value.domain.sig_fraud_detected).toBe(false)
+  })
+
+  it('resets within the same single notification as the commit', () => {
+    const engine = new TheusEngine(initial())
+    define(engine, { outputs: ['domain.sig_fraud_detected'] }, (ctx) => {
+      ctx.domain.sig_fraud_detected = true
+    })()
+    const seen: [number, boolean][] = []
+    const stop = effect(() => {
+      const s = engine.state.value
+      seen.push([s.domain.n, s.domain.sig_fraud_detected])
+    })
+    define(engine, { outputs: ['domain.n'] }, (ctx) => {
+      ctx.domain.n = 1
+    })()
+    stop()
+    expect(seen).toEqual([
+      [0, true],
+      [1, false],
+    ])
+  })
+
+  it('shows the reset in the commit patches', () => {
+    const engine = new TheusEngine(initial())
+    define(engine, { outputs: ['domain.sig_fraud_detected'] }, (ctx) => {
+      ctx.domain.sig_fraud_detected = true
+    })()
+    const patches: unknown[] = []
+    engine.on('commit', (e) => patches.push(...e.patches))
+    define(engine, { outputs: ['domain.n'] }, (ctx) => {
+      ctx.domain.n = 1
+    })()
+    expect(patches).toContainEqual({ op: 'replace', path: ['domain', 'n'], value: 1 })
+    expect(patches).toContainEqual({
+      op: 'replace',
+      path: ['domain', 'sig_fraud_detected'],
+      value: false,
+    })
+  })
+
   it('removes on reset a signal field that did not exist initially', () => {
     const engine = new TheusEngine(initial())
     define(engine, { outputs: ['domain.rest'] }, (ctx) => {
