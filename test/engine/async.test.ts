@@ -167,6 +167,41 @@ describe('async body: draft across awaits, commit when it settles', () => {
     off()
   })
 
+  it('arrays, Maps and Sets: read-your-writes across awaits, invisible outside until the commit', async () => {
+    const gate = deferred()
+    const coll = process({ outputs: ['domain.list', 'domain.c'] }, async function coll(ctx) {
+      ctx.domain.list.push(4)
+      ctx.domain.c.m = new Map([['k', 1]])
+      await Promise.resolve()
+      ctx.domain.c.m.set('j', 2)
+      ctx.domain.c.s = new Set(['p'])
+      await gate.promise
+      ctx.domain.c.s.add('q')
+      ctx.domain.list.splice(0, 1)
+      return [[...ctx.domain.list], [...ctx.domain.c.m.keys()], [...ctx.domain.c.s]]
+    })
+    const { engine } = engineWith(coll)
+    const p = engine.runProcess('coll')
+    await flush()
+    expect(engine.state.value.domain.list).toEqual([1, 2, 3])
+    expect(engine.state.value.domain.c).toEqual({ x: 1, y: 2 })
+    gate.resolve()
+    await expect(p).resolves.toEqual([
+      [2, 3, 4],
+      ['k', 'j'],
+      ['p', 'q'],
+    ])
+    expect(engine.state.value.domain.list).toEqual([2, 3, 4])
+    const c = engine.state.value.domain.c as any
+    expect(c.m).toBeInstanceOf(Map)
+    expect([...c.m]).toEqual([
+      ['k', 1],
+      ['j', 2],
+    ])
+    expect(c.s).toBeInstanceOf(Set)
+    expect([...c.s]).toEqual(['p', 'q'])
+  })
+
   it('other runs do not see its uncommitted writes, sync or async', async () => {
     const gate = deferred()
     const writer = process({ outputs: ['domain.a', 'domain.c'] }, async function writer(ctx) {
@@ -646,6 +681,23 @@ describe('abort', () => {
     expect(engine.history).toHaveLength(0)
     expect(engine.runLog).toHaveLength(0)
     expect(rollbacks).toHaveLength(1)
+  })
+
+  it('a signal aborted during the body’s synchronous part rejects at once, not when the body settles', async () => {
+    const ac = new AbortController()
+    const reason = new Error('cancelled while starting')
+    const hang = process({ outputs: ['domain.a'] }, async function hang(ctx) {
+      ctx.domain.a = 2
+      ac.abort(reason) // e.g. a "cancel the previous request" handler fired synchronously
+      await new Promise(() => {}) // never settles
+    })
+    const { engine } = engineWith(hang)
+    const t = track(engine.runProcess('hang', {}, { signal: ac.signal }) as Promise<unknown>)
+    await flush()
+    expect(t.settled).toBe(true)
+    expect(t.error).toBeInstanceOf(AbortError)
+    expect((t.error as AbortError).cause).toBe(reason)
+    expect(engine.state.value.domain.a).toBe(1)
   })
 
   it('the cause is the default reason when abort() is called without one', async () => {

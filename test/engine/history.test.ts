@@ -318,6 +318,27 @@ describe('undo and redo', () => {
     expect(engine.state.value).toEqual(s3)
   })
 
+  it('snapshot Maps and Sets deep-equal the plain Map and Set a user compares them with', () => {
+    // Users (and test suites) write expect(state.domain.m).toEqual(new Map(...)). A frozen
+    // snapshot may block mutators, but it should still be a Map as far as deep equality goes.
+    const { engine } = make()
+    engine.edit((s) => {
+      s.domain.m.set('y', 2)
+      s.domain.s.add('q')
+    })
+    engine.undo()
+    expect(engine.state.value.domain.m).toEqual(new Map([['x', 1]]))
+    expect(engine.state.value.domain.s).toEqual(new Set(['p']))
+    engine.redo()
+    expect(engine.state.value.domain.m).toEqual(
+      new Map([
+        ['x', 1],
+        ['y', 2],
+      ]),
+    )
+    expect(engine.state.value.domain.s).toEqual(new Set(['p', 'q']))
+  })
+
   it('round trips on Dates', () => {
     const { engine } = make()
     engine.edit((s) => {
