@@ -117,7 +117,7 @@ describe('the bank example', () => {
     const engine = setup()
     const alice = engine.select('domain.accounts.Alice')
     const bob = engine.select('domain.accounts.Bob')
-    const seen: number[][] = []
+    const seen: (number | undefined)[][] = []
     const stop = effect(() => {
       seen.push([alice.value, bob.value])
     })

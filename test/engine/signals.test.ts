@@ -296,7 +296,7 @@ describe('TheusEngine.select', () => {
     const engine = new TheusEngine(initial())
     const alice = engine.select('domain.accounts.Alice')
     const bob = engine.select('domain.accounts.Bob')
-    const seen: [number, number][] = []
+    const seen: (number | undefined)[][] = []
     const stop = effect(() => {
       seen.push([alice.value, bob.value])
     })
