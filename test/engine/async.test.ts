@@ -354,6 +354,32 @@ describe('overlapping async runs', () => {
     expect(engine.state.value.domain.a).toBe(20)
   })
 
+  it('replacing or deleting a container conflicts with a concurrent commit inside it (no lost update)', async () => {
+    // A write of domain.c overlaps a write of domain.c.x, exactly as two writes of domain.a do
+    // (arrays already behave so). Otherwise the later commit silently drops the earlier one.
+    const cases: [string, (ctx: any) => void][] = [
+      ['replace', (ctx) => (ctx.domain.c = { x: 0, y: 0 })],
+      ['delete', (ctx) => delete ctx.domain.c],
+    ]
+    for (const [label, write] of cases) {
+      const gate = deferred()
+      const reset = process({ outputs: ['domain.c'] }, async function reset(ctx) {
+        write(ctx)
+        await gate.promise
+      })
+      const setX = process({ outputs: ['domain.c'] }, function setX(ctx) {
+        ctx.domain.c.x = 5
+      })
+      const { engine } = engineWith(reset, setX)
+      const p = engine.runProcess('reset')
+      engine.runProcess('setX')
+      gate.resolve()
+      const e = await rejection(p).catch((x) => x)
+      expect(e, label).toBeInstanceOf(ConflictError)
+      expect(engine.state.value.domain.c, label).toEqual({ x: 5, y: 2 })
+    }
+  })
+
   it('a sync run while async runs are pending commits at once; their conflict check sees it', async () => {
     const gate = deferred()
     const derive = process(
