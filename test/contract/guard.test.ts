@@ -233,6 +233,55 @@ describe('guard: write permission', () => {
     expect((engine.state.value.domain.nested as any).added).toEqual({ y: 1 })
   })
 
+  it('allows writing a declared output below a declared input', () => {
+    const engine = new TheusEngine(base())
+    define(engine, { inputs: ['domain.config'], outputs: ['domain.config.val'] }, (ctx) => {
+      ctx.domain.config.val = ctx.domain.config.secret + 10
+    }).run()
+    expect(engine.state.value.domain.config.val).toBe(12)
+    define(engine, { inputs: ['domain'], outputs: ['domain.total'] }, (ctx) => {
+      ctx.domain.total = ctx.domain.accounts.Alice
+    }).run()
+    expect(engine.state.value.domain.total).toBe(100)
+    define(engine, { inputs: ['domain.nested'], outputs: ['domain.nested.arr.0'] }, (ctx) => {
+      ctx.domain.nested.arr[0].a = 2
+    }).run()
+    expect(engine.state.value.domain.nested.arr[0]!.a).toBe(2)
+  })
+
+  it('keeps siblings of an output below an input read-only', () => {
+    const e = violation(
+      base,
+      { inputs: ['domain.config'], outputs: ['domain.config.val'] },
+      (ctx) => {
+        ctx.domain.config.secret = 0
+      },
+    )
+    expect(e.code).toBe('IMMUTABLE_INPUT')
+    expect(e.message).toContain('domain.config.secret')
+  })
+
+  it('judges a write to an array element by its current index, across runs and reorders', () => {
+    const engine = new TheusEngine({ domain: { rows: [{ v: 0 }, { v: 0 }] } })
+    const write = define(
+      engine,
+      { inputs: ['domain.rows'], outputs: ['domain.rows.0'] },
+      (ctx, a) => {
+        ctx.domain.rows[a.i].v += 1
+      },
+    )
+    const reverse = define(engine, { outputs: ['domain.rows'] }, (ctx) => {
+      ctx.domain.rows.reverse()
+    })
+    write.run({ i: 0 })
+    reverse.run()
+    const before = engine.state.value
+    const e = caught(() => write.run({ i: 1 }))
+    expect(e.code).toBe('IMMUTABLE_INPUT')
+    expect(engine.state.value).toBe(before)
+    expect(engine.state.value.domain.rows).toEqual([{ v: 0 }, { v: 1 }])
+  })
+
   it('throws ILLEGAL_WRITE for a write to a path not in outputs', () => {
     const engine = new TheusEngine(base())
     engine.registerProcess(
