@@ -102,6 +102,32 @@ assert.equal(audited.state.value.domain.accounts.Alice, 1000)
 audited.dispose?.()
 //#endregion
 
+//#region the adapters import `theus` as an external: they serve the engine made by `theus`
+{
+  const { createElement } = await import('react')
+  const { renderToString } = await import('react-dom/server')
+  const { TheusProvider, useTheus } = await import('theus/react')
+  const Balance = () => createElement('b', null, `Alice ${useTheus('domain.accounts.Alice')}`)
+  const html = renderToString(createElement(TheusProvider, { engine }, createElement(Balance)))
+  assert.equal(html, '<b>Alice 500</b>', 'theus/react renders the state of a theus engine')
+
+  const { createSSRApp } = await import('vue')
+  const { createTheusPlugin, useEngine } = await import('theus/vue')
+  const app = createSSRApp({ render: () => null })
+  app.use(createTheusPlugin(engine))
+  assert.equal(
+    app.runWithContext(() => useEngine()),
+    engine,
+    'theus/vue provides the engine',
+  )
+  assert.throws(
+    () => useEngine(),
+    (e) => e instanceof TheusError && e.code === 'NO_PROVIDER',
+    "theus/vue throws theus's own TheusError",
+  )
+}
+//#endregion
+
 //#region the package as installed
 const pkgDir = join(dirname(fileURLToPath(import.meta.resolve('theus'))), '..')
 const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'))

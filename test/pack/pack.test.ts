@@ -108,13 +108,17 @@ beforeAll(() => {
       files: ['types.ts'],
     }),
   )
-  const tarball = join(work, packed.filename)
+  // The adapters' optional peers, at the versions this repository tests with.
+  const peers = (['react', 'react-dom', 'vue'] as const).map(
+    (p) => `${p}@${pkg.devDependencies[p]}`,
+  )
+  const install = ['install', join(work, packed.filename), ...peers]
   const flags = ['--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock']
   try {
-    run('npm', ['install', tarball, '--offline', ...flags], app)
+    run('npm', [...install, '--offline', ...flags], app)
   } catch {
     // A cold npm cache (a fresh machine without `npm ci`): let npm fetch what it lacks.
-    run('npm', ['install', tarball, '--prefer-offline', ...flags], app)
+    run('npm', [...install, '--prefer-offline', ...flags], app)
   }
 })
 
@@ -133,7 +137,7 @@ describe('npm pack', () => {
     )
   })
 
-  it('installs into another project and runs the bank example through theus and theus/yaml', () => {
+  it('installs into another project and runs the bank example through theus, theus/yaml and the adapters', () => {
     const r = run('node', ['check.mjs'], join(work, 'app'))
     const report = JSON.parse(r.stdout.trim().split('\n').at(-1)!)
     expect(report.ok).toBe(true)
