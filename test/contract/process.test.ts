@@ -81,6 +81,13 @@ describe('process', () => {
     expect(caught(() => process({ outputs: [''] }, function p() {})).code).toBe('INVALID_CONTRACT')
   })
 
+  it('throws INVALID_CONTRACT for a contract name that is not a non-empty string', () => {
+    expect(caught(() => process({ name: 42 as any }, function p() {})).code).toBe(
+      'INVALID_CONTRACT',
+    )
+    expect(caught(() => process({ name: '' }, (() => () => {})())).code).toBe('INVALID_CONTRACT')
+  })
+
   it('throws INVALID_CONTRACT when inputs or outputs is not an array', () => {
     expect(caught(() => process({ inputs: 'domain.a' as any }, function p() {})).code).toBe(
       'INVALID_CONTRACT',
@@ -146,6 +153,15 @@ describe('TheusEngine.registerProcess', () => {
     expect(e2.code).toBe('DUPLICATE_PROCESS')
   })
 
+  it('refuses registering the same definition twice: DUPLICATE_PROCESS', () => {
+    const engine = new TheusEngine(initial())
+    const def = process({}, function twice() {})
+    engine.registerProcess(def)
+    const e = caught(() => engine.registerProcess(def))
+    expect(e).toBeInstanceOf(TheusError)
+    expect(e.code).toBe('DUPLICATE_PROCESS')
+  })
+
   it('keeps the first process after a DUPLICATE_PROCESS', () => {
     const engine = new TheusEngine(initial())
     engine.registerProcess(
@@ -193,6 +209,35 @@ describe('contract validation at registration', () => {
       engine.registerProcess(process({ inputs: ['domain.sig_fraud_detected'] }, function z() {})),
     )
     expect(caught(() => engine.runProcess('z')).code).toBe('PROCESS_NOT_FOUND')
+  })
+
+  it('applies the zone policy to the first prefixed segment of a nested input', () => {
+    const engine = new TheusEngine({
+      domain: { ui: { sig_click: '', label: '' }, heavy_img: { sig_x: 1 }, meta_log: { a: 1 } },
+    })
+    expect(
+      caught(() =>
+        engine.registerProcess(process({ inputs: ['domain.ui.sig_click'] }, function a() {})),
+      ).code,
+    ).toBe('ZONE_POLICY')
+    expect(
+      caught(() =>
+        engine.registerProcess(process({ inputs: ['domain.meta_log.a'] }, function b() {})),
+      ).code,
+    ).toBe('ZONE_POLICY')
+    engine.registerProcess(process({ inputs: ['domain.heavy_img.sig_x'] }, function c() {}))
+    engine.registerProcess(process({ inputs: ['domain.ui'] }, function d() {}))
+  })
+
+  it('applies the zone policy to aliased paths', () => {
+    const engine = new TheusEngine(initial())
+    expect(
+      caught(() =>
+        engine.registerProcess(
+          process({ inputs: ['domain_ctx.sig_fraud_detected'] }, function a() {}),
+        ),
+      ).code,
+    ).toBe('ZONE_POLICY')
   })
 
   it('allows signal and meta paths in outputs', () => {

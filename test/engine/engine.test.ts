@@ -346,6 +346,49 @@ describe('TheusEngine non-strict mode', () => {
     expect(engine.state.value).toEqual(beforeCopy)
   })
 
+  it('keeps uncommitted writes invisible outside the run', () => {
+    const engine = new TheusEngine(initial(), { strictMode: false })
+    const sel = engine.select('domain.n')
+    let notified = 0
+    const stop = effect(() => {
+      sel.value
+      notified++
+    })
+    const p = define(engine, {}, (ctx) => {
+      ctx.domain.n = 5
+      ctx.domain.list.push(3)
+      return [
+        engine.state.value.domain.n,
+        engine.state.value.domain.list.length,
+        sel.value,
+        notified,
+      ]
+    })
+    expect(engine.runProcess(p)).toEqual([0, 2, 0, 1])
+    expect(engine.state.value.domain.n).toBe(5)
+    expect(notified).toBe(2)
+    stop()
+  })
+
+  it('notifies no subscriber for a failed run', () => {
+    const engine = new TheusEngine(initial(), { strictMode: false })
+    let notified = 0
+    const stop = effect(() => {
+      engine.state.value
+      engine.select('domain.n').value
+      engine.select('domain.accounts').value
+      notified++
+    })
+    const p = define(engine, {}, (ctx) => {
+      ctx.domain.n = 5
+      ctx.domain.accounts.Bob = 1
+      throw new Error('x')
+    })
+    caught(() => engine.runProcess(p))
+    stop()
+    expect(notified).toBe(1)
+  })
+
   it('has no zone policy', () => {
     const engine = new TheusEngine(initial(), { strictMode: false })
     engine.registerProcess(
