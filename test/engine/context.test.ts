@@ -54,6 +54,12 @@ describe('new TheusEngine(initial)', () => {
     expect(codeOf(() => new TheusEngine(undefined as any))).toBe('INVALID_CONTEXT')
   })
 
+  it('refuses a layer that is not a plain object with INVALID_CONTEXT', () => {
+    expect(codeOf(() => new TheusEngine({ domain: 5 } as any))).toBe('INVALID_CONTEXT')
+    expect(codeOf(() => new TheusEngine({ domain: [] } as any))).toBe('INVALID_CONTEXT')
+    expect(codeOf(() => new TheusEngine({ global: new Map() } as any))).toBe('INVALID_CONTEXT')
+  })
+
   it('gives INVALID_CONTEXT a message that names the problem', () => {
     try {
       new TheusEngine({ domain: {}, local: {} } as any)

@@ -423,6 +423,38 @@ describe("'commit' event", () => {
     ])
   })
 
+  it('gives full paths for nested objects and Map entries', () => {
+    const engine = new TheusEngine({
+      domain: { m: new Map<string, any>([['a', { b: 1 }]]), obj: { a: { b: { c: 1 } } } },
+    })
+    const events: CommitEvent[] = []
+    engine.on('commit', (e) => events.push(e))
+    define(engine, { outputs: ['domain.m', 'domain.obj'] }, (ctx) => {
+      ctx.domain.m.get('a').b = 2
+      ctx.domain.obj.a.b.c = 3
+      ctx.domain.m.set('z', 1)
+    })()
+    expect(events[0]!.patches).toHaveLength(3)
+    expect(events[0]!.patches).toEqual(
+      expect.arrayContaining([
+        { op: 'replace', path: ['domain', 'm', 'a', 'b'], value: 2 },
+        { op: 'replace', path: ['domain', 'obj', 'a', 'b', 'c'], value: 3 },
+        { op: 'add', path: ['domain', 'm', 'z'], value: 1 },
+      ]),
+    )
+  })
+
+  it('gives a patch for a whole-layer replacement', () => {
+    const engine = new TheusEngine(initial())
+    const events: CommitEvent[] = []
+    engine.on('commit', (e) => events.push(e))
+    define(engine, { outputs: ['domain'] }, (ctx) => {
+      ctx.domain = { n: 2 }
+    })()
+    expect(engine.state.value.domain).toEqual({ n: 2 })
+    expect(events[0]!.patches).toEqual([{ op: 'replace', path: ['domain'], value: { n: 2 } }])
+  })
+
   it('fires after the state is updated', () => {
     const engine = new TheusEngine(initial())
     let seen: number | undefined

@@ -284,6 +284,14 @@ describe('heavy zone', () => {
     expect(Object.isFrozen(engine.state.value.domain.heavy_blob.pixels)).toBe(false)
   })
 
+  it('holds a heavy_ value nested in a data object by reference too', () => {
+    const blob = { px: [1] }
+    const engine = new TheusEngine({ domain: { charts: { heavy_main: blob, title: 't' } } })
+    expect(engine.state.value.domain.charts.heavy_main).toBe(blob)
+    expect(Object.isFrozen(blob)).toBe(false)
+    expect(Object.isFrozen(engine.state.value.domain.charts)).toBe(true)
+  })
+
   it('hands the body the same object as state, as input or as output', () => {
     const engine = new TheusEngine(initial())
     const chart = engine.state.value.domain.heavy_chart
