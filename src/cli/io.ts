@@ -1,0 +1,89 @@
+/**
+ * What every command shares: the streams it writes to, its one error type, and the rule that a
+ * user's file is never overwritten silently.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, relative, resolve } from 'node:path'
+
+/** Where a command runs and writes; tests pass their own. */
+export interface CliIO {
+  /** The directory relative paths are resolved against. */
+  cwd: string
+  stdout: (text: string) => void
+  stderr: (text: string) => void
+}
+
+/**
+ * A failure the user can fix: printed as one line (`theus: <message>`) on stderr, exit code 1.
+ * Messages say what happened and what to do.
+ */
+export class CliError extends Error {
+  override name = 'CliError'
+}
+
+/** Collapses a message onto one line: the CLI's failures are always a single line. */
+export function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/g, ' ').trim()
+}
+
+/** `path` relative to the command's directory, for messages. */
+export function shown(io: CliIO, path: string): string {
+  const rel = relative(io.cwd, path)
+  return rel === '' ? '.' : rel.startsWith('..') ? path : rel
+}
+
+/** Reads a UTF-8 file, or `undefined` when it does not exist. */
+export function readIfExists(path: string): string | undefined {
+  return existsSync(path) ? readFileSync(path, 'utf8') : undefined
+}
+
+/** How `writeGenerated` treated the file. */
+export type WriteOutcome = 'created' | 'unchanged' | 'overwritten'
+
+/**
+ * Writes a generated file under the CLI's overwrite rule: a missing file is created; a file with
+ * the same content is left alone; a file with other content is refused (CliError) unless
+ * `force`, in which case it is overwritten and the change is reported in lines.
+ */
+export function writeGenerated(
+  io: CliIO,
+  path: string,
+  content: string,
+  opts: { force: boolean; command: string },
+): WriteOutcome {
+  const abs = resolve(io.cwd, path)
+  const before = readIfExists(abs)
+  if (before === content) {
+    io.stdout(`unchanged ${shown(io, abs)}\n`)
+    return 'unchanged'
+  }
+  if (before !== undefined && !opts.force) {
+    throw new CliError(
+      `${shown(io, abs)} exists and differs from what '${opts.command}' would write; run again with --force to overwrite it, or --dry-run to print the new content.`,
+    )
+  }
+  mkdirSync(dirname(abs), { recursive: true })
+  writeFileSync(abs, content)
+  if (before === undefined) {
+    io.stdout(`created ${shown(io, abs)}\n`)
+    return 'created'
+  }
+  const { added, removed } = lineChanges(before, content)
+  io.stdout(`overwrote ${shown(io, abs)} (+${added} -${removed} lines)\n`)
+  return 'overwritten'
+}
+
+/** Lines added and removed between two texts, counted as multisets (cheap, order-blind). */
+export function lineChanges(before: string, after: string): { added: number; removed: number } {
+  const count = new Map<string, number>()
+  for (const l of before.split('\n')) count.set(l, (count.get(l) ?? 0) + 1)
+  let added = 0
+  for (const l of after.split('\n')) {
+    const n = count.get(l) ?? 0
+    if (n > 0) count.set(l, n - 1)
+    else added++
+  }
+  let removed = 0
+  for (const n of count.values()) removed += n
+  return { added, removed }
+}

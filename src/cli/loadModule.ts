@@ -1,0 +1,94 @@
+/**
+ * Imports an app's module (its `src/context.ts`) from the command line. JavaScript is imported
+ * as it is. TypeScript is compiled with the first compiler found, looked up from the app's
+ * directory first: esbuild (bundles the module's relative imports; packages stay imports),
+ * then typescript's `transpileModule`, then Node's own `stripTypeScriptTypes` (Node 22.13+);
+ * the last two compile the one file, so its relative imports must be JavaScript. The compiled
+ * file is written beside the source under a dot-name, so its imports resolve as the source's
+ * would, and removed at once.
+ */
+import { randomBytes } from 'node:crypto'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { basename, dirname, join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { CliError } from './io.js'
+
+type Compile = (file: string) => Promise<string | undefined>
+
+async function importFrom(cwd: string, id: string): Promise<any> {
+  for (const base of [join(cwd, 'package.json'), import.meta.url]) {
+    try {
+      const resolved = createRequire(base).resolve(id)
+      const mod = await import(pathToFileURL(resolved).href)
+      return mod.default ?? mod
+    } catch {
+      // not installed there: try the next place
+    }
+  }
+  return undefined
+}
+
+const compilers: ((cwd: string) => Compile)[] = [
+  (cwd) => async (file) => {
+    const esbuild = await importFrom(cwd, 'esbuild')
+    if (typeof esbuild?.build !== 'function') return undefined
+    const out = await esbuild.build({
+      entryPoints: [file],
+      bundle: true,
+      packages: 'external',
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      write: false,
+      logLevel: 'silent',
+    })
+    return out.outputFiles[0]?.text as string | undefined
+  },
+  (cwd) => async (file) => {
+    const ts = await importFrom(cwd, 'typescript')
+    if (typeof ts?.transpileModule !== 'function') return undefined
+    return ts.transpileModule(readFileSync(file, 'utf8'), {
+      fileName: file,
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    }).outputText as string
+  },
+  () => async (file) => {
+    const mod = (await import('node:module')) as { stripTypeScriptTypes?: (code: string) => string }
+    if (typeof mod.stripTypeScriptTypes !== 'function') return undefined
+    return mod.stripTypeScriptTypes(readFileSync(file, 'utf8'))
+  },
+]
+
+/** Imports `file` (JS or TS) and returns its namespace. Throws `CliError` when it cannot. */
+export async function loadModule(file: string, cwd: string): Promise<Record<string, unknown>> {
+  const isTs = /\.[cm]?tsx?$/.test(file)
+  let url = pathToFileURL(file).href
+  let temp: string | undefined
+  if (isTs) {
+    let code: string | undefined
+    for (const make of compilers) {
+      try {
+        code = await make(cwd)(file)
+      } catch (e) {
+        throw new CliError(`cannot compile ${basename(file)}: ${(e as Error).message}`)
+      }
+      if (code !== undefined) break
+    }
+    if (code === undefined) {
+      throw new CliError(
+        `cannot compile ${basename(file)}: no TypeScript compiler found; install esbuild or typescript in the project (npm i -D typescript).`,
+      )
+    }
+    temp = join(dirname(file), `.theus-${basename(file)}-${randomBytes(4).toString('hex')}.mjs`)
+    writeFileSync(temp, code)
+    url = pathToFileURL(temp).href
+  }
+  try {
+    return (await import(`${url}?t=${Date.now()}`)) as Record<string, unknown>
+  } catch (e) {
+    throw new CliError(`cannot import ${basename(file)}: ${(e as Error).message}`)
+  } finally {
+    if (temp !== undefined) rmSync(temp, { force: true })
+  }
+}

@@ -1,0 +1,601 @@
+/**
+ * The context schema file (`specs/context_schema.yaml`): its model, how it is inferred from a
+ * context value (refined by a zod schema's JSON Schema when there is one), how it is read back
+ * and checked, and the `src/context.ts` written from it.
+ *
+ * Format (version 1), one entry per path, parents before children:
+ *
+ * ```yaml
+ * version: 1
+ * fields:
+ *   domain:                 { type: object, zone: data }
+ *   domain.accounts:        { type: record, values: number, zone: data, default: { Alice: 1000 } }
+ *   domain.heavy_chart:     { type: Float64Array, zone: heavy, length: 365 }
+ * ```
+ */
+import { parseDocument } from 'yaml'
+import { parsePath } from '../context/paths.js'
+import { resolveZone, type Zone } from '../context/zones.js'
+import { CliError } from './io.js'
+
+/** Typed arrays and buffers: heavy values, written as `new X(length)`. */
+export const BINARY_TYPES = [
+  'Float64Array',
+  'Float32Array',
+  'Int32Array',
+  'Int16Array',
+  'Int8Array',
+  'Uint32Array',
+  'Uint16Array',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'BigInt64Array',
+  'BigUint64Array',
+  'ArrayBuffer',
+] as const
+
+/** The value types a field may have. */
+export const FIELD_TYPES = [
+  'object',
+  'record',
+  'array',
+  'map',
+  'set',
+  'string',
+  'number',
+  'integer',
+  'boolean',
+  'null',
+  'date',
+  'unknown',
+  ...BINARY_TYPES,
+] as const
+
+/** Element types of `record` values, `array` items, `map` values and `set` items. */
+export const ELEMENT_TYPES = [
+  'string',
+  'number',
+  'integer',
+  'boolean',
+  'date',
+  'object',
+  'unknown',
+] as const
+
+export type FieldType = (typeof FIELD_TYPES)[number]
+export type ElementType = (typeof ELEMENT_TYPES)[number]
+
+/** One path of the context. */
+export interface FieldSpec {
+  type: FieldType
+  /** Follows from the name (`sig_`, `cmd_`, `meta_`, `heavy_`); written for the reader, checked on read. */
+  zone: Zone
+  /** Element type of a record, array, map or set. */
+  values?: ElementType
+  items?: ElementType
+  /** Length of a typed array (elements) or ArrayBuffer (bytes). */
+  length?: number
+  /** The initial value; absent for `object` (built from its children) and zero-filled binaries. */
+  default?: unknown
+  min?: number
+  max?: number
+  min_len?: number
+  max_len?: number
+  regex?: string
+  enum?: (string | number | boolean | null)[]
+  nullable?: boolean
+  optional?: boolean
+  description?: string
+}
+
+/** The whole file: paths in order, parents before children. */
+export interface ContextSchemaModel {
+  fields: Map<string, FieldSpec>
+}
+
+const FIELD_KEYS = [
+  'type',
+  'zone',
+  'values',
+  'items',
+  'length',
+  'default',
+  'min',
+  'max',
+  'min_len',
+  'max_len',
+  'regex',
+  'enum',
+  'nullable',
+  'optional',
+  'description',
+] as const
+
+//#region inference
+
+type JsonSchema = Record<string, any>
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype
+
+/**
+ * Builds the model of a context value; `json` is the JSON Schema of its zod schema (or
+ * undefined), which decides records from objects, integers, bounds, enums and descriptions.
+ */
+export function inferModel(
+  context: Record<string, unknown>,
+  json: JsonSchema | undefined,
+): ContextSchemaModel {
+  const fields = new Map<string, FieldSpec>()
+  for (const layer of ['global', 'domain'] as const) {
+    const value = context[layer] ?? {}
+    visit(fields, layer, value, json?.properties?.[layer], true)
+  }
+  return { fields }
+}
+
+function unwrapNullable(s: JsonSchema | undefined): {
+  schema: JsonSchema | undefined
+  nullable: boolean
+} {
+  if (Array.isArray(s?.type) && s.type.includes('null')) {
+    const rest = s.type.filter((t: unknown) => t !== 'null')
+    return { schema: { ...s, type: rest.length === 1 ? rest[0] : rest }, nullable: true }
+  }
+  const alts = s?.anyOf as JsonSchema[] | undefined
+  if (Array.isArray(alts) && alts.length === 2) {
+    const nonNull = alts.filter((a) => a?.type !== 'null')
+    if (nonNull.length === 1) return { schema: nonNull[0], nullable: true }
+  }
+  return { schema: s, nullable: false }
+}
+
+function visit(
+  fields: Map<string, FieldSpec>,
+  path: string,
+  value: unknown,
+  rawSchema: JsonSchema | undefined,
+  required: boolean,
+): void {
+  const { schema, nullable } = unwrapNullable(rawSchema)
+  const zone = resolveZone(path)
+  const spec: FieldSpec = { type: 'unknown', zone }
+  const isRecord =
+    schema?.type === 'object' &&
+    schema.properties === undefined &&
+    typeof schema.additionalProperties === 'object'
+  if (isPlainObject(value) && !isRecord) {
+    spec.type = 'object'
+    refine(spec, schema, nullable, required)
+    fields.set(path, spec)
+    const keys = new Set([...Object.keys(value), ...Object.keys(schema?.properties ?? {})])
+    const req = new Set<string>(schema?.required ?? [])
+    for (const k of keys) {
+      if (!Object.hasOwn(value, k)) continue
+      visit(
+        fields,
+        `${path}.${k}`,
+        value[k],
+        schema?.properties?.[k],
+        schema === undefined || req.has(k),
+      )
+    }
+    return
+  }
+  Object.assign(spec, describeValue(value, schema, isRecord))
+  refine(spec, schema, nullable, required)
+  fields.set(path, spec)
+}
+
+function elementOf(values: Iterable<unknown>, schema: JsonSchema | undefined): ElementType {
+  const t = schema?.type
+  if (t === 'string' || t === 'number' || t === 'integer' || t === 'boolean') return t
+  if (t === 'object') return 'object'
+  const kinds = new Set<ElementType>()
+  for (const v of values) kinds.add(scalarKind(v))
+  return kinds.size === 1 ? [...kinds][0]! : 'unknown'
+}
+
+function scalarKind(v: unknown): ElementType {
+  if (typeof v === 'string') return 'string'
+  if (typeof v === 'number') return 'number'
+  if (typeof v === 'boolean') return 'boolean'
+  if (v instanceof Date) return 'date'
+  if (isPlainObject(v)) return 'object'
+  return 'unknown'
+}
+
+function describeValue(
+  value: unknown,
+  schema: JsonSchema | undefined,
+  isRecord: boolean,
+): Partial<FieldSpec> {
+  if (value instanceof Date) return { type: 'date', default: value.toISOString() }
+  if (value instanceof Map) {
+    return {
+      type: 'map',
+      values: elementOf(value.values(), undefined),
+      default: [...value.entries()].map(([k, v]) => [k, plain(v)]),
+    }
+  }
+  if (value instanceof Set)
+    return { type: 'set', items: elementOf(value, undefined), default: [...value].map(plain) }
+  if (value instanceof ArrayBuffer) return { type: 'ArrayBuffer', length: value.byteLength }
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    const type = value.constructor.name as FieldType
+    if (!(BINARY_TYPES as readonly string[]).includes(type)) return { type: 'unknown' }
+    const arr = value as unknown as ArrayLike<number | bigint>
+    const out: Partial<FieldSpec> = { type, length: arr.length }
+    if (Array.from(arr).some((x) => x !== 0 && x !== 0n))
+      out.default = Array.from(arr, (x) => (typeof x === 'bigint' ? Number(x) : x))
+    return out
+  }
+  if (Array.isArray(value))
+    return { type: 'array', items: elementOf(value, schema?.items), default: value.map(plain) }
+  if (isRecord) {
+    const v = (value ?? {}) as Record<string, unknown>
+    return {
+      type: 'record',
+      values: elementOf(Object.values(v), schema?.additionalProperties),
+      default: plain(v),
+    }
+  }
+  const t = schema?.type
+  if (typeof value === 'number')
+    return { type: t === 'integer' ? 'integer' : 'number', default: value }
+  if (typeof value === 'string') return { type: 'string', default: value }
+  if (typeof value === 'boolean') return { type: 'boolean', default: value }
+  if (value === null) {
+    const type = (FIELD_TYPES as readonly string[]).includes(t) ? (t as FieldType) : 'null'
+    return type === 'null' ? { type, default: null } : { type, default: null, nullable: true }
+  }
+  return { type: 'unknown', ...(value === undefined ? {} : { default: plain(value) }) }
+}
+
+function plain(v: unknown): unknown {
+  if (v instanceof Date) return v.toISOString()
+  if (Array.isArray(v)) return v.map(plain)
+  if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]))
+  if (typeof v === 'bigint') return Number(v)
+  return v
+}
+
+function refine(
+  spec: FieldSpec,
+  schema: JsonSchema | undefined,
+  nullable: boolean,
+  required: boolean,
+): void {
+  if (nullable) spec.nullable = true
+  if (!required) spec.optional = true
+  if (schema === undefined) return
+  const safe = (n: unknown) => typeof n === 'number' && Math.abs(n) < Number.MAX_SAFE_INTEGER
+  if (safe(schema.minimum)) spec.min = schema.minimum
+  if (safe(schema.maximum)) spec.max = schema.maximum
+  if (safe(schema.exclusiveMinimum) || safe(schema.exclusiveMaximum)) {
+    spec.description = [spec.description, 'exclusive bounds written as inclusive']
+      .filter(Boolean)
+      .join('; ')
+    if (safe(schema.exclusiveMinimum)) spec.min = schema.exclusiveMinimum
+    if (safe(schema.exclusiveMaximum)) spec.max = schema.exclusiveMaximum
+  }
+  const minLen = schema.minLength ?? schema.minItems
+  const maxLen = schema.maxLength ?? schema.maxItems
+  if (typeof minLen === 'number') spec.min_len = minLen
+  if (typeof maxLen === 'number') spec.max_len = maxLen
+  if (typeof schema.pattern === 'string') spec.regex = schema.pattern
+  if (Array.isArray(schema.enum)) spec.enum = schema.enum
+  else if (schema.const !== undefined) spec.enum = [schema.const]
+  if (typeof schema.description === 'string') spec.description = schema.description
+}
+
+//#endregion
+
+//#region the YAML file
+
+/** Serialises the model (with a header comment naming where it came from). */
+export function modelToYaml(model: ContextSchemaModel, header: string): string {
+  const fields: Record<string, Record<string, unknown>> = {}
+  for (const [path, spec] of model.fields) {
+    const out: Record<string, unknown> = {}
+    for (const k of FIELD_KEYS) if (spec[k] !== undefined) out[k] = spec[k]
+    fields[path] = out
+  }
+  const doc = parseDocument('{}')
+  doc.contents = doc.createNode({ version: 1, fields }) as never
+  doc.commentBefore = header
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: true })
+}
+
+/** Reads and checks a context schema file. Throws a one-line `CliError` naming the path at fault. */
+export function yamlToModel(text: string, filename: string): ContextSchemaModel {
+  const doc = parseDocument(text, { schema: 'core', uniqueKeys: true })
+  const err = doc.errors[0]
+  if (err) {
+    const at = err.linePos?.[0]
+    throw new CliError(
+      `${filename}${at ? `:${at.line}:${at.col}` : ''}: malformed YAML: ${err.message.split('\n')[0]}`,
+    )
+  }
+  const root = doc.toJS() as { version?: unknown; fields?: unknown } | null
+  const bad = (path: string, what: string): never => {
+    throw new CliError(`${filename}: ${path}: ${what}`)
+  }
+  if (!isPlainObject(root))
+    return bad('top level', 'expected a mapping with version: 1 and fields:')
+  for (const k of Object.keys(root))
+    if (k !== 'version' && k !== 'fields')
+      bad(k, `unknown key; the top level has version and fields`)
+  if (root.version !== 1) bad('version', `expected 1, got ${JSON.stringify(root.version)}`)
+  if (!isPlainObject(root.fields))
+    return bad('fields', 'expected a mapping of dotted paths to field specs')
+  // The layers exist whether or not the file lists them, and always come first.
+  const fields = new Map<string, FieldSpec>([
+    ['global', { type: 'object', zone: 'data' }],
+    ['domain', { type: 'object', zone: 'data' }],
+  ])
+  for (const [path, raw] of Object.entries(root.fields)) {
+    const segs = parsePath(path)
+    const where = `fields.${path}`
+    if (!segs || (segs[0] !== 'global' && segs[0] !== 'domain') || segs.join('.') !== path) {
+      bad(where, "a path is dotted and starts with 'global' or 'domain', e.g. domain.accounts")
+    }
+    if (segs!.length > 1) {
+      const parent = segs!.slice(0, -1).join('.')
+      if (fields.get(parent)?.type !== 'object')
+        bad(where, `its parent '${parent}' must come before it, with type: object`)
+    }
+    if (!isPlainObject(raw))
+      return bad(where, 'expected a mapping such as { type: number, default: 0 }')
+    for (const k of Object.keys(raw)) {
+      if (!(FIELD_KEYS as readonly string[]).includes(k))
+        bad(`${where}.${k}`, `unknown key; use one of ${FIELD_KEYS.join(', ')}`)
+    }
+    const type = raw.type
+    if (typeof type !== 'string' || !(FIELD_TYPES as readonly string[]).includes(type)) {
+      bad(`${where}.type`, `expected one of ${FIELD_TYPES.join(', ')}`)
+    }
+    const zone = resolveZone(path)
+    if (raw.zone !== undefined && raw.zone !== zone) {
+      bad(
+        `${where}.zone`,
+        `the name makes it '${zone}'; zones follow name prefixes (sig_, cmd_, meta_, heavy_): rename the field to change its zone`,
+      )
+    }
+    for (const k of ['values', 'items'] as const) {
+      if (
+        raw[k] !== undefined &&
+        !(ELEMENT_TYPES as readonly string[]).includes(raw[k] as string)
+      ) {
+        bad(`${where}.${k}`, `expected one of ${ELEMENT_TYPES.join(', ')}`)
+      }
+    }
+    for (const k of ['min', 'max', 'min_len', 'max_len', 'length'] as const) {
+      if (raw[k] !== undefined && typeof raw[k] !== 'number')
+        bad(`${where}.${k}`, 'expected a number')
+    }
+    if (raw.regex !== undefined) {
+      try {
+        new RegExp(raw.regex as string)
+      } catch {
+        bad(`${where}.regex`, 'expected a valid JavaScript regular expression')
+      }
+    }
+    if (raw.enum !== undefined && !Array.isArray(raw.enum))
+      bad(`${where}.enum`, 'expected a list of literals')
+    const spec = { ...raw, zone } as unknown as FieldSpec
+    checkDefault(spec, where, bad)
+    fields.set(path, spec)
+  }
+  for (const layer of ['global', 'domain']) {
+    if (fields.get(layer)?.type !== 'object') bad(`fields.${layer}`, 'a layer has type: object')
+  }
+  return { fields }
+}
+
+function checkDefault(spec: FieldSpec, where: string, bad: (p: string, w: string) => never): void {
+  const d = spec.default
+  const at = `${where}.default`
+  if (d === undefined) return
+  if (d === null && (spec.nullable || spec.type === 'null' || spec.type === 'unknown')) return
+  const ok: Partial<Record<FieldType, boolean>> = {
+    string: typeof d === 'string',
+    number: typeof d === 'number',
+    integer: Number.isInteger(d),
+    boolean: typeof d === 'boolean',
+    date: typeof d === 'string' && !Number.isNaN(Date.parse(d)),
+    record: isPlainObject(d),
+    array: Array.isArray(d),
+    set: Array.isArray(d),
+    map: Array.isArray(d) && d.every((e) => Array.isArray(e) && e.length === 2),
+    object: false,
+  }
+  const verdict = ok[spec.type]
+  if ((BINARY_TYPES as readonly string[]).includes(spec.type)) {
+    if (!Array.isArray(d) || !d.every((x) => typeof x === 'number'))
+      bad(at, 'expected a list of numbers')
+    return
+  }
+  if (verdict === false) {
+    bad(
+      at,
+      spec.type === 'object'
+        ? 'an object has no default: give its children defaults'
+        : `does not fit type ${spec.type}`,
+    )
+  }
+}
+
+//#endregion
+
+//#region code
+
+/** Writes `src/context.ts` for the model: a zod schema, its type, and the initial context. */
+export function modelToCode(model: ContextSchemaModel, source: string): string {
+  const children = new Map<string, string[]>()
+  for (const path of model.fields.keys()) {
+    const i = path.lastIndexOf('.')
+    if (i < 0) continue
+    const parent = path.slice(0, i)
+    children.set(parent, [...(children.get(parent) ?? []), path])
+  }
+  const key = (path: string) => {
+    const k = path.slice(path.lastIndexOf('.') + 1)
+    return /^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)
+  }
+  const pad = (n: number) => '  '.repeat(n)
+  const schemaOf = (path: string, depth: number): string => {
+    const spec = model.fields.get(path)!
+    let s: string
+    if (spec.type === 'object') {
+      const kids = children.get(path) ?? []
+      s =
+        kids.length === 0
+          ? 'z.object({})'
+          : `z.object({\n${kids.map((k) => `${pad(depth + 1)}${key(k)}: ${schemaOf(k, depth + 1)},\n`).join('')}${pad(depth)}})`
+    } else {
+      s = zodOf(spec)
+    }
+    if (spec.description !== undefined) s += `.describe(${JSON.stringify(spec.description)})`
+    if (spec.nullable && spec.type !== 'null') s += '.nullable()'
+    if (spec.optional) s += '.optional()'
+    return s
+  }
+  const initialOf = (path: string, depth: number): string => {
+    const spec = model.fields.get(path)!
+    if (spec.type === 'object') {
+      const kids = (children.get(path) ?? []).filter((k) => {
+        const c = model.fields.get(k)!
+        return !(c.optional && c.default === undefined && c.type !== 'object')
+      })
+      if (kids.length === 0) return '{}'
+      return `{\n${kids.map((k) => `${pad(depth + 1)}${key(k)}: ${initialOf(k, depth + 1)},\n`).join('')}${pad(depth)}}`
+    }
+    return literalOf(spec)
+  }
+  return `/**
+ * The application's context: its zod schema (checked on every commit), its type, and its
+ * initial value. Written by \`theus schema code\` from ${source}:
+ * edit that file and run it again, or edit this one and run \`theus schema gen\`.
+ */
+import { z } from 'zod'
+
+export const contextSchema = z.object({
+  global: ${schemaOf('global', 1)},
+  domain: ${schemaOf('domain', 1)},
+})
+
+export type Context = z.infer<typeof contextSchema>
+
+export const initialContext: Context = {
+  global: ${initialOf('global', 1)},
+  domain: ${initialOf('domain', 1)},
+}
+`
+}
+
+function zodOfElement(t: ElementType | undefined): string {
+  switch (t) {
+    case 'string':
+      return 'z.string()'
+    case 'number':
+      return 'z.number()'
+    case 'integer':
+      return 'z.number().int()'
+    case 'boolean':
+      return 'z.boolean()'
+    case 'date':
+      return 'z.date()'
+    case 'object':
+      return 'z.record(z.string(), z.unknown())'
+    default:
+      return 'z.unknown()'
+  }
+}
+
+function zodOf(spec: FieldSpec): string {
+  if ((BINARY_TYPES as readonly string[]).includes(spec.type)) return `z.instanceof(${spec.type})`
+  const bounds = (minKey: 'min' | 'min_len', maxKey: 'max' | 'max_len') =>
+    `${spec[minKey] === undefined ? '' : `.min(${spec[minKey]})`}${spec[maxKey] === undefined ? '' : `.max(${spec[maxKey]})`}`
+  if (spec.enum !== undefined && spec.enum.length > 0) {
+    const values = spec.enum
+    if (values.length > 1 && values.every((v) => typeof v === 'string'))
+      return `z.enum(${JSON.stringify(values)})`
+    const lits = values.map((v) => `z.literal(${JSON.stringify(v)})`)
+    return lits.length === 1 ? lits[0]! : `z.union([${lits.join(', ')}])`
+  }
+  switch (spec.type) {
+    case 'string':
+      return `z.string()${bounds('min_len', 'max_len')}${spec.regex === undefined ? '' : `.regex(new RegExp(${JSON.stringify(spec.regex)}))`}`
+    case 'number':
+      return `z.number()${bounds('min', 'max')}`
+    case 'integer':
+      return `z.number().int()${bounds('min', 'max')}`
+    case 'boolean':
+      return 'z.boolean()'
+    case 'null':
+      return 'z.null()'
+    case 'date':
+      return 'z.date()'
+    case 'record':
+      return `z.record(z.string(), ${zodOfElement(spec.values)})`
+    case 'array':
+      return `z.array(${zodOfElement(spec.items)})${bounds('min_len', 'max_len')}`
+    case 'map':
+      return `z.map(z.unknown(), ${zodOfElement(spec.values)})`
+    case 'set':
+      return `z.set(${zodOfElement(spec.items)})`
+    default:
+      return 'z.unknown()'
+  }
+}
+
+function literalOf(spec: FieldSpec): string {
+  const d = spec.default
+  if ((BINARY_TYPES as readonly string[]).includes(spec.type)) {
+    if (Array.isArray(d))
+      return spec.type === 'ArrayBuffer'
+        ? `new Uint8Array(${jsLiteral(d)}).buffer`
+        : `new ${spec.type}(${jsLiteral(d)})`
+    return `new ${spec.type}(${spec.length ?? 0})`
+  }
+  const json = (v: unknown) => jsLiteral(v ?? null)
+  if (d === null) return 'null'
+  switch (spec.type) {
+    case 'date':
+      return d === null ? 'null' : `new Date(${json(d ?? new Date(0).toISOString())})`
+    case 'map':
+      return `new Map(${d === undefined ? '' : json(d)})`
+    case 'set':
+      return `new Set(${d === undefined ? '' : json(d)})`
+    case 'record':
+      return d === undefined ? '{}' : json(d)
+    case 'array':
+      return d === undefined ? '[]' : json(d)
+    case 'string':
+      return json(d ?? '')
+    case 'number':
+    case 'integer':
+      return json(d ?? spec.min ?? 0)
+    case 'boolean':
+      return json(d ?? false)
+    default:
+      return d === undefined ? (spec.optional ? 'undefined' : 'null') : json(d)
+  }
+}
+
+/** A value as a JavaScript literal in the project's style: single quotes, spaced braces. */
+function jsLiteral(v: unknown): string {
+  if (typeof v === 'string')
+    return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`
+  if (Array.isArray(v)) return `[${v.map(jsLiteral).join(', ')}]`
+  if (isPlainObject(v)) {
+    const entries = Object.entries(v).map(
+      ([k, x]) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : jsLiteral(k)}: ${jsLiteral(x)}`,
+    )
+    return entries.length === 0 ? '{}' : `{ ${entries.join(', ')} }`
+  }
+  return JSON.stringify(v ?? null)
+}
+
+//#endregion

@@ -1,0 +1,327 @@
+/**
+ * The files of `theus init`: a Vite + React + TypeScript app around the bank example. The
+ * context module and the schema file are not here: `init` writes them with the same code as
+ * `theus schema code` and `theus schema gen`, so the three always agree.
+ */
+import type { ContextSchemaModel, FieldSpec } from './schemaModel.js'
+
+/** Versions written into the app's package.json. */
+export interface TemplateVersions {
+  theus: string
+  react: string
+  reactDom: string
+  zod: string
+  vite: string
+  typescript: string
+  typesReact: string
+  typesReactDom: string
+  typesNode: string
+}
+
+/** The bank context of SPEC §1, as a schema model. */
+export function bankModel(): ContextSchemaModel {
+  const f = (spec: FieldSpec): FieldSpec => spec
+  return {
+    fields: new Map<string, FieldSpec>([
+      ['global', f({ type: 'object', zone: 'data' })],
+      ['global.max_transfer', f({ type: 'integer', zone: 'data', default: 10000, min: 0 })],
+      ['domain', f({ type: 'object', zone: 'data' })],
+      [
+        'domain.accounts',
+        f({ type: 'record', zone: 'data', values: 'number', default: { Alice: 1000, Bob: 0 } }),
+      ],
+      ['domain.total_reserves', f({ type: 'number', zone: 'data', default: 1000000, min: 0 })],
+      ['domain.sig_fraud_detected', f({ type: 'boolean', zone: 'signal', default: false })],
+      ['domain.meta_last_tx', f({ type: 'string', zone: 'meta', default: '' })],
+      ['domain.heavy_chart', f({ type: 'Float64Array', zone: 'heavy', length: 365 })],
+    ]),
+  }
+}
+
+/** Every file but the context module and the schema file, by path. */
+export function appFiles(name: string, v: TemplateVersions): Record<string, string> {
+  const pkg = {
+    name,
+    private: true,
+    version: '0.0.0',
+    type: 'module',
+    scripts: {
+      dev: 'vite',
+      build: 'tsc --noEmit && vite build',
+      preview: 'vite preview',
+      typecheck: 'tsc --noEmit',
+      'audit:gen-spec': 'theus audit gen-spec',
+      'schema:gen': 'theus schema gen',
+    },
+    dependencies: {
+      react: v.react,
+      'react-dom': v.reactDom,
+      theus: v.theus,
+      zod: v.zod,
+    },
+    devDependencies: {
+      '@types/node': v.typesNode,
+      '@types/react': v.typesReact,
+      '@types/react-dom': v.typesReactDom,
+      typescript: v.typescript,
+      vite: v.vite,
+    },
+  }
+  return {
+    'package.json': `${JSON.stringify(pkg, null, 2)}\n`,
+    '.gitignore': 'node_modules\ndist\n*.local\n',
+    'README.md': README(name),
+    'index.html': `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="UTF-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1.0" />
+    <title>${escapeHtml(name)}</title>
+  </head>
+  <body>
+    <div id="root"></div>
+    <script type="module" src="/src/main.tsx"></script>
+  </body>
+</html>
+`,
+    'vite.config.ts': `import theus from 'theus/vite'
+import { defineConfig } from 'vite'
+
+// theus() compiles the YAML recipe and workflow at build time: the bundle ships plain data,
+// and a mistake in them fails the build with its file, line and column.
+export default defineConfig({
+  plugins: [theus()],
+})
+`,
+    'tsconfig.json': `${JSON.stringify(
+      {
+        compilerOptions: {
+          target: 'ES2022',
+          lib: ['ES2023', 'DOM', 'DOM.Iterable'],
+          module: 'ESNext',
+          moduleResolution: 'Bundler',
+          jsx: 'react-jsx',
+          strict: true,
+          noUncheckedIndexedAccess: true,
+          verbatimModuleSyntax: true,
+          isolatedModules: true,
+          skipLibCheck: true,
+          noEmit: true,
+        },
+        include: ['src', 'vite.config.ts'],
+      },
+      null,
+      2,
+    )}\n`,
+    'src/env.d.ts': `/// <reference types="vite/client" />
+
+// Theus YAML files, compiled by the theus() Vite plugin into plain objects.
+declare module '*.yaml' {
+  const data: Record<string, unknown>
+  export default data
+}
+`,
+    'src/engine.ts': `import { TheusEngine, WorkflowManager } from 'theus'
+import recipe from '../specs/audit_recipe.yaml'
+import workflowDefinition from '../workflows/workflow.yaml'
+import { contextSchema, initialContext } from './context'
+
+/** The one engine of the app: the context, its audit recipe and its schema. */
+export const engine = new TheusEngine(initialContext, {
+  auditRecipe: recipe,
+  schema: contextSchema,
+})
+
+// Every process exported from src/processes/ is registered.
+engine.scanAndRegister(import.meta.glob('./processes/*.ts', { eager: true }))
+
+/** The state machine of workflows/workflow.yaml, driving the processes. */
+export const workflow = new WorkflowManager(engine, workflowDefinition)
+`,
+    'src/main.tsx': `import { StrictMode } from 'react'
+import { createRoot } from 'react-dom/client'
+import { TheusProvider } from 'theus/react'
+import { App } from './App'
+import { engine } from './engine'
+
+const root = document.getElementById('root')
+if (!root) throw new Error('index.html has no #root element')
+
+createRoot(root).render(
+  <StrictMode>
+    <TheusProvider engine={engine}>
+      <App />
+    </TheusProvider>
+  </StrictMode>,
+)
+`,
+    'src/App.tsx': `import { type FormEvent, useState } from 'react'
+import { useAuditLog, useProcess, useTheus, useWorkflow } from 'theus/react'
+import { workflow } from './engine'
+import type { TransferArgs } from './processes/transfer'
+
+export function App() {
+  const accounts = useTheus('domain.accounts') as Readonly<Record<string, number>>
+  const lastTx = useTheus('domain.meta_last_tx') as string
+  const transfer = useProcess<TransferArgs, string>('transfer')
+  const flow = useWorkflow(workflow)
+  const audit = useAuditLog(5)
+  const [amount, setAmount] = useState(100)
+  const [message, setMessage] = useState('')
+
+  const onSubmit = async (event: FormEvent) => {
+    event.preventDefault()
+    const outcome = await transfer.run({ from_user: 'Alice', to_user: 'Bob', amount })
+    setMessage(outcome.ok ? outcome.value : String((outcome.error as Error).message))
+  }
+
+  return (
+    <main>
+      <h1>Theus bank</h1>
+      <ul>
+        {Object.entries(accounts).map(([user, balance]) => (
+          <li key={user}>
+            {user}: {balance}
+          </li>
+        ))}
+      </ul>
+      <form onSubmit={onSubmit}>
+        <label>
+          Alice pays Bob{' '}
+          <input
+            type="number"
+            value={amount}
+            onChange={(e) => setAmount(Number(e.target.value))}
+          />
+        </label>{' '}
+        <button type="submit" disabled={transfer.pending}>
+          Transfer
+        </button>{' '}
+        <button
+          type="button"
+          onClick={() => void flow.send('CMD_TX', { from_user: 'Bob', to_user: 'Alice', amount: 50 })}
+        >
+          Workflow: Bob pays Alice 50
+        </button>
+      </form>
+      <p>{message}</p>
+      <p>
+        Workflow: {flow.state} ({flow.status}) {lastTx && \`last: \${lastTx}\`}
+      </p>
+      <h2>Audit</h2>
+      <ul>
+        {audit.map((entry) => (
+          <li key={\`\${entry.at}-\${entry.field}-\${entry.count}\`}>
+            [{entry.level}] {entry.message}
+          </li>
+        ))}
+      </ul>
+    </main>
+  )
+}
+`,
+    'src/processes/transfer.ts': `import { process } from 'theus'
+
+export class ValueError extends Error {
+  override name = 'ValueError'
+}
+
+export interface TransferArgs {
+  from_user: string
+  to_user: string
+  amount: number
+}
+
+/** Moves money between two accounts; insufficient funds raise the fraud signal instead. */
+export const transfer = process(
+  {
+    inputs: ['domain.accounts'],
+    outputs: ['domain.accounts', 'domain.total_reserves', 'domain.sig_fraud_detected'],
+    errors: ['ValueError'],
+    sideEffects: [],
+  },
+  function transfer(ctx, args: TransferArgs) {
+    if (!(args.amount > 0)) throw new ValueError('Amount must be positive')
+    const bal: number = ctx.domain.accounts[args.from_user] ?? 0
+    if (bal < args.amount) {
+      ctx.domain.sig_fraud_detected = true
+      return 'Failed: Insufficient Funds'
+    }
+    ctx.domain.accounts[args.from_user] = bal - args.amount
+    ctx.domain.accounts[args.to_user] = (ctx.domain.accounts[args.to_user] ?? 0) + args.amount
+    return 'Success'
+  },
+)
+`,
+    'src/processes/notify.ts': `import { process } from 'theus'
+
+/** Records the last transfer (meta zone) and logs it; run by the workflow after a transfer. */
+export const notify = process(
+  { outputs: ['domain.meta_last_tx'] },
+  function notify(ctx, args: { from_user: string; to_user: string; amount: number }) {
+    const line = \`\${args.from_user} -> \${args.to_user}: \${args.amount}\`
+    ctx.domain.meta_last_tx = line
+    ctx.log.info('transfer done', { line })
+  },
+)
+`,
+    'specs/audit_recipe.yaml': `# Audit recipe: the rules each process's input and output gates check.
+# Levels: S stop the engine, A abort the workflow, B block the run, C warn.
+# Add a skeleton for every new process with: npx theus audit gen-spec
+# See what applies to one process with:     npx theus audit inspect transfer
+process_recipes:
+  transfer:
+    inputs:
+      - field: amount # args first, then a context path
+        max: 10000
+        level: B
+        message: A transfer is limited to 10000
+    outputs:
+      - field: domain.total_reserves
+        min: 0
+        level: S
+        message: Reserves must never be negative
+    side_effects: []
+    errors: [ValueError]
+  notify:
+    inputs: []
+    outputs: []
+    side_effects: []
+    errors: []
+`,
+    'workflows/workflow.yaml': `# The bank's state machine: CMD_TX runs transfer, then notify, then back to IDLE.
+initial: IDLE
+states:
+  IDLE:
+    events: { CMD_TX: PROCESSING }
+  PROCESSING:
+    entry: transfer
+    events: { EVT_SUCCESS: NOTIFY, EVT_FAIL: IDLE }
+  NOTIFY:
+    entry: [notify]
+    events: { EVT_CHAIN_DONE: IDLE }
+`,
+  }
+}
+
+function README(name: string): string {
+  return `# ${name}
+
+A Vite + React app on [Theus](https://www.npmjs.com/package/theus).
+
+\`\`\`sh
+npm install
+npm run dev
+\`\`\`
+
+- \`src/context.ts\`: the context (zod schema and initial value), mirrored by \`specs/context_schema.yaml\`
+  (\`npx theus schema gen\` writes the YAML from the module, \`npx theus schema code\` the reverse).
+- \`src/processes/\`: the processes, registered by \`src/engine.ts\`.
+- \`specs/audit_recipe.yaml\`: the audit rules (\`npx theus audit gen-spec\`, \`npx theus audit inspect <process>\`).
+- \`workflows/workflow.yaml\`: the state machine.
+`
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`)
+}

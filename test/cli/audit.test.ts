@@ -1,0 +1,208 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseAuditRecipe } from 'theus/yaml'
+import { describe, expect, it } from 'vitest'
+import { expectOneLine, run, tempDir, writeFiles } from './helpers.js'
+
+const PROCESSES = {
+  'src/processes/transfer.ts': `import { process } from 'theus'
+export const transfer = process(
+  {
+    inputs: ['domain.accounts'],
+    outputs: ['domain.accounts', 'domain.total_reserves'],
+    errors: ['ValueError'],
+    sideEffects: ['email'],
+  },
+  function transfer(ctx, args: { amount: number }) {
+    // process({}, function fake() {}) in a comment is not a process
+    const s = "process({ name: 'alsoFake' }, function x() {})"
+    return s
+  },
+)
+`,
+  'src/processes/more.ts': `import { defineProcess } from 'theus'
+export const a = defineProcess({ name: 'audit_log', outputs: ['domain.meta_log'] }, async (ctx) => {})
+export const b = defineProcess<{ n: number }>({ outputs: ['domain.n'] }, async function increment(ctx, args) {})
+export const c = defineProcess({ outputs: ['domain.n'] }, (ctx) => {})
+`,
+}
+
+const RECIPE = `# Bank rules: reviewed by compliance, keep this comment.
+process_recipes:
+  # money rules shared by every money-moving process
+  base_money_rules:
+    inputs:
+      - field: amount
+        min: 0
+        level: B # negative amounts are blocked
+  transfer:
+    inherits: base_money_rules
+    inputs:
+      - { field: amount, max: 10000, level: B, threshold: 3 }
+    outputs:
+      - field: domain.total_reserves
+        min: 0
+        level: S
+        message: Reserves must never be negative
+    errors: [ValueError]
+  # end of the process recipes
+description: 'Bank rules, v1'
+`
+
+describe('theus audit gen-spec', () => {
+  it('adds a skeleton for every process without a recipe and keeps content and comments', async () => {
+    const dir = tempDir()
+    writeFiles(dir, { ...PROCESSES, 'specs/audit_recipe.yaml': RECIPE })
+    const r = await run(dir, 'audit', 'gen-spec')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('added audit_log, increment')
+    const text = readFileSync(join(dir, 'specs/audit_recipe.yaml'), 'utf8')
+    // Every original line is kept byte for byte; the skeletons go after the last entry.
+    const at = text.indexOf('  # audit_log')
+    expect(at).toBeGreaterThan(0)
+    expect(text.slice(0, at) + text.slice(text.indexOf('  # end of'))).toBe(RECIPE)
+    expect(text).toContain('# negative amounts are blocked')
+    const recipe = parseAuditRecipe(text)
+    expect(Object.keys(recipe.process_recipes)).toEqual([
+      'base_money_rules',
+      'transfer',
+      'audit_log',
+      'increment',
+    ])
+    expect(recipe.process_recipes.increment).toEqual({
+      inputs: [],
+      outputs: [],
+      side_effects: [],
+      errors: [],
+    })
+    expect(text).toContain('# contract outputs: domain.meta_log')
+    // The anonymous arrow function has no readable name: a warning, never a guess.
+    expect(r.stderr).toMatch(/more\.ts:4: a process without a readable name/)
+  })
+
+  it('creates the recipe when it is missing, with the contract errors and side effects', async () => {
+    const dir = tempDir()
+    writeFiles(dir, PROCESSES)
+    const r = await run(dir, 'audit', 'gen-spec')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('created specs/audit_recipe.yaml')
+    const recipe = parseAuditRecipe(readFileSync(join(dir, 'specs/audit_recipe.yaml'), 'utf8'))
+    expect(recipe.process_recipes.transfer).toEqual({
+      inputs: [],
+      outputs: [],
+      side_effects: ['email'],
+      errors: ['ValueError'],
+    })
+    expect(recipe.process_recipes).not.toHaveProperty('fake')
+    expect(recipe.process_recipes).not.toHaveProperty('alsoFake')
+  })
+
+  it('changes nothing on a second run', async () => {
+    const dir = tempDir()
+    writeFiles(dir, PROCESSES)
+    await run(dir, 'audit', 'gen-spec')
+    const before = readFileSync(join(dir, 'specs/audit_recipe.yaml'), 'utf8')
+    const r = await run(dir, 'audit', 'gen-spec')
+    expect(r.stdout).toContain('every process has a recipe')
+    expect(readFileSync(join(dir, 'specs/audit_recipe.yaml'), 'utf8')).toBe(before)
+  })
+
+  it('prints the result and writes nothing with --dry-run', async () => {
+    const dir = tempDir()
+    writeFiles(dir, PROCESSES)
+    const r = await run(dir, 'audit', 'gen-spec', '--dry-run')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('transfer:')
+    expect(existsSync(join(dir, 'specs/audit_recipe.yaml'))).toBe(false)
+  })
+
+  it('reads --recipe and --processes', async () => {
+    const dir = tempDir()
+    writeFiles(dir, { 'lib/p.js': PROCESSES['src/processes/transfer.ts'] })
+    const r = await run(dir, 'audit', 'gen-spec', '--recipe', 'rules.yaml', '--processes', 'lib')
+    expect(r.code).toBe(0)
+    expect(
+      Object.keys(parseAuditRecipe(readFileSync(join(dir, 'rules.yaml'), 'utf8')).process_recipes),
+    ).toEqual(['transfer'])
+  })
+
+  it('refuses to edit an invalid recipe, with one line and its position, and leaves it as it was', async () => {
+    const dir = tempDir()
+    const bad = 'process_recipes:\n  transfer:\n    inputs:\n      - { field: amount, maxx: 3 }\n'
+    writeFiles(dir, { ...PROCESSES, 'specs/audit_recipe.yaml': bad })
+    const line = expectOneLine(await run(dir, 'audit', 'gen-spec'))
+    expect(line).toMatch(/audit_recipe\.yaml:4:\d+/)
+    expect(readFileSync(join(dir, 'specs/audit_recipe.yaml'), 'utf8')).toBe(bad)
+  })
+
+  it('refuses a missing processes directory with one line', async () => {
+    const line = expectOneLine(await run(tempDir(), 'audit', 'gen-spec'))
+    expect(line).toContain('no processes at src/processes')
+  })
+
+  it('has --help', async () => {
+    const r = await run(tempDir(), 'audit', 'gen-spec', '--help')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('Usage: theus audit gen-spec')
+  })
+})
+
+describe('theus audit inspect', () => {
+  const project = () => {
+    const dir = tempDir()
+    writeFiles(dir, { ...PROCESSES, 'specs/audit_recipe.yaml': RECIPE })
+    return dir
+  }
+
+  it('prints the effective rules, inherited ones first and marked, side effects and errors', async () => {
+    const r = await run(project(), 'audit', 'inspect', 'transfer')
+    expect(r.code).toBe(0)
+    const out = r.stdout
+    expect(out).toContain('inherits: base_money_rules')
+    const inherited = out.indexOf('amount min 0, level B, (inherited from base_money_rules)')
+    const own = out.indexOf('amount max 10000, level B, threshold 3')
+    expect(inherited).toBeGreaterThan(0)
+    expect(own).toBeGreaterThan(inherited)
+    expect(out).toContain(
+      'domain.total_reserves min 0, level S, message "Reserves must never be negative"',
+    )
+    expect(out).toContain('errors: ValueError')
+    expect(out).toContain('side effects: email')
+    expect(out).toContain('contract (src/processes/transfer.ts:2)')
+  })
+
+  it('prints JSON with --json', async () => {
+    const r = await run(project(), 'audit', 'inspect', 'transfer', '--json')
+    const view = JSON.parse(r.stdout)
+    expect(view.inputs.map((x: { from: string }) => x.from)).toEqual([
+      'base_money_rules',
+      'transfer',
+    ])
+    expect(view.errors).toEqual(['ValueError'])
+  })
+
+  it('says when a known process has no recipe, and exits 0', async () => {
+    const r = await run(project(), 'audit', 'inspect', 'increment')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('increment: no recipe')
+  })
+
+  it('refuses an unknown process with a did-you-mean', async () => {
+    const line = expectOneLine(await run(project(), 'audit', 'inspect', 'transfr'))
+    expect(line).toContain("did you mean 'transfer'?")
+  })
+
+  it('refuses a missing recipe and a missing <process> with one line', async () => {
+    expect(expectOneLine(await run(tempDir(), 'audit', 'inspect', 'x'))).toContain(
+      'no audit recipe at',
+    )
+    expect(expectOneLine(await run(tempDir(), 'audit', 'inspect'))).toContain('needs <process>')
+  })
+
+  it('never writes a file', async () => {
+    const dir = project()
+    writeFileSync(join(dir, 'specs/audit_recipe.yaml'), RECIPE)
+    await run(dir, 'audit', 'inspect', 'transfer')
+    expect(readFileSync(join(dir, 'specs/audit_recipe.yaml'), 'utf8')).toBe(RECIPE)
+  })
+})

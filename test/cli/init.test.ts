@@ -1,0 +1,127 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { AuditBlockError, TheusEngine, WorkflowManager } from 'theus'
+import { parseAuditRecipe, parseWorkflow } from 'theus/yaml'
+import { describe, expect, it } from 'vitest'
+import { expectOneLine, linkNodeModules, run, tempDir } from './helpers.js'
+
+const FILES = [
+  'package.json',
+  'index.html',
+  'vite.config.ts',
+  'tsconfig.json',
+  'src/main.tsx',
+  'src/App.tsx',
+  'src/engine.ts',
+  'src/env.d.ts',
+  'src/context.ts',
+  'src/processes/transfer.ts',
+  'src/processes/notify.ts',
+  'specs/audit_recipe.yaml',
+  'specs/context_schema.yaml',
+  'workflows/workflow.yaml',
+]
+
+describe('theus init', () => {
+  it('scaffolds a Vite + React + TypeScript app that uses theus', async () => {
+    const cwd = tempDir()
+    const r = await run(cwd, 'init', 'my-bank')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('cd my-bank')
+    const dir = join(cwd, 'my-bank')
+    for (const f of FILES) expect(existsSync(join(dir, f)), f).toBe(true)
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
+    expect(pkg.name).toBe('my-bank')
+    expect(Object.keys(pkg.dependencies)).toEqual(
+      expect.arrayContaining(['theus', 'react', 'react-dom', 'zod']),
+    )
+    expect(Object.keys(pkg.devDependencies)).toEqual(
+      expect.arrayContaining(['vite', 'typescript', '@types/react']),
+    )
+    expect(readFileSync(join(dir, 'vite.config.ts'), 'utf8')).toContain("from 'theus/vite'")
+    expect(readFileSync(join(dir, 'src/App.tsx'), 'utf8')).toMatch(/useTheus[\s\S]*useProcess/)
+    expect(readFileSync(join(dir, 'src/main.tsx'), 'utf8')).toContain(
+      '<TheusProvider engine={engine}>',
+    )
+    // The YAML files are valid documents of their kind.
+    parseAuditRecipe(readFileSync(join(dir, 'specs/audit_recipe.yaml'), 'utf8'))
+    parseWorkflow(readFileSync(join(dir, 'workflows/workflow.yaml'), 'utf8'))
+  })
+
+  it('leaves a scaffold the other commands agree with', async () => {
+    const cwd = tempDir()
+    await run(cwd, 'init', 'app')
+    const dir = join(cwd, 'app')
+    linkNodeModules(dir)
+    const gen = await run(dir, 'schema', 'gen')
+    expect(gen.stderr).toBe('')
+    expect(gen.stdout).toBe('unchanged specs/context_schema.yaml\n')
+    expect((await run(dir, 'schema', 'code')).stdout).toBe('unchanged src/context.ts\n')
+    expect((await run(dir, 'audit', 'gen-spec')).stdout).toContain('every process has a recipe')
+    const inspect = await run(dir, 'audit', 'inspect', 'transfer')
+    expect(inspect.stdout).toContain('amount max 10000, level B')
+  })
+
+  it('gives a context, processes and recipe that run together in an engine', async () => {
+    const cwd = tempDir()
+    await run(cwd, 'init', 'live')
+    const dir = join(cwd, 'live')
+    linkNodeModules(dir)
+    const { contextSchema, initialContext } = await import(join(dir, 'src/context.ts'))
+    const { transfer } = await import(join(dir, 'src/processes/transfer.ts'))
+    const { notify } = await import(join(dir, 'src/processes/notify.ts'))
+    const engine = new TheusEngine<any>(initialContext, {
+      auditRecipe: parseAuditRecipe(readFileSync(join(dir, 'specs/audit_recipe.yaml'), 'utf8')),
+      schema: contextSchema,
+    })
+    engine.registerProcess(transfer)
+    engine.registerProcess(notify)
+    const flow = new WorkflowManager(
+      engine,
+      readFileSync(join(dir, 'workflows/workflow.yaml'), 'utf8'),
+    )
+    await flow.send('CMD_TX', { from_user: 'Alice', to_user: 'Bob', amount: 300 })
+    expect(flow.lastError.value).toBe(null)
+    const domain = engine.state.value.domain as { accounts: unknown; meta_last_tx: unknown }
+    expect(domain.accounts).toEqual({ Alice: 700, Bob: 300 })
+    expect(domain.meta_last_tx).toBe('Alice -> Bob: 300')
+    expect(flow.state.value).toBe('IDLE')
+    // The recipe's level B rule blocks a transfer over 10000.
+    expect(() =>
+      engine.runProcess('transfer', { from_user: 'Alice', to_user: 'Bob', amount: 20000 }),
+    ).toThrow(AuditBlockError)
+  })
+
+  it('accepts an existing empty directory', async () => {
+    const cwd = tempDir()
+    mkdirSync(join(cwd, 'empty'))
+    expect((await run(cwd, 'init', 'empty')).code).toBe(0)
+  })
+
+  it('refuses a non-empty target with exit 1 and one line, and touches nothing', async () => {
+    const cwd = tempDir()
+    mkdirSync(join(cwd, 'taken'))
+    writeFileSync(join(cwd, 'taken', 'package.json'), '{"name":"mine"}')
+    const r = await run(cwd, 'init', 'taken')
+    expect(r.code).toBe(1)
+    expect(expectOneLine(r)).toContain('taken is not empty')
+    expect(readdirSync(join(cwd, 'taken'))).toEqual(['package.json'])
+    expect(readFileSync(join(cwd, 'taken', 'package.json'), 'utf8')).toBe('{"name":"mine"}')
+  })
+
+  it('refuses a bad name, a missing name and extra arguments with one line', async () => {
+    expect(expectOneLine(await run(tempDir(), 'init', 'My App'))).toContain(
+      'not a valid package name',
+    )
+    expect(expectOneLine(await run(tempDir(), 'init'))).toContain('needs <name>')
+    expect(expectOneLine(await run(tempDir(), 'init', 'a', 'b'))).toContain(
+      "unexpected argument 'b'",
+    )
+  })
+
+  it('has --help', async () => {
+    const r = await run(tempDir(), 'init', '--help')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('Usage: theus init <name>')
+  })
+})

@@ -1,0 +1,71 @@
+import { spawnSync } from 'node:child_process'
+import { describe, expect, it } from 'vitest'
+import { expectOneLine, repoRoot, run, tempDir } from './helpers.js'
+
+describe('theus (dispatch)', () => {
+  it('prints the command list for --help and exits 0', async () => {
+    const r = await run(tempDir(), '--help')
+    expect(r.code).toBe(0)
+    for (const c of [
+      'init <name>',
+      'audit gen-spec',
+      'audit inspect',
+      'schema gen',
+      'schema code',
+    ]) {
+      expect(r.stdout).toContain(c)
+    }
+  })
+
+  it('prints the list and exits 1 when no command is given', async () => {
+    const r = await run(tempDir())
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('Usage: theus')
+  })
+
+  it('prints the version of the package', async () => {
+    const r = await run(tempDir(), '--version')
+    expect(r.code).toBe(0)
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/)
+  })
+
+  it('refuses an unknown command or subcommand with one line', async () => {
+    expect(expectOneLine(await run(tempDir(), 'deploy'))).toContain("unknown command 'deploy'")
+    expect(expectOneLine(await run(tempDir(), 'audit', 'fix'))).toContain(
+      'audit gen-spec, audit inspect',
+    )
+  })
+
+  it('shows a group help for `theus audit --help` and `theus schema --help`', async () => {
+    const audit = await run(tempDir(), 'audit', '--help')
+    expect(audit.code).toBe(0)
+    expect(audit.stdout).toContain('theus audit inspect --help')
+    const schema = await run(tempDir(), 'schema', '--help')
+    expect(schema.stdout).toContain('theus schema code --help')
+  })
+
+  it('refuses an unknown option with one line naming it', async () => {
+    const line = expectOneLine(await run(tempDir(), 'schema', 'gen', '--bogus'))
+    expect(line).toContain("'--bogus'")
+    expect(line).toContain('theus schema gen --help')
+  })
+
+  it('runs as a child process from the sources (node --import tsx)', () => {
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/index.ts', 'audit', 'inspect', '--help'],
+      {
+        cwd: repoRoot,
+        encoding: 'utf8',
+      },
+    )
+    expect(r.status).toBe(0)
+    expect(r.stdout).toContain('Usage: theus audit inspect <process>')
+    const bad = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'init'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    })
+    expect(bad.status).toBe(1)
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1)
+  })
+})

@@ -1,0 +1,227 @@
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { parse } from 'yaml'
+import { expectOneLine, linkNodeModules, run, tempDir, writeFiles } from './helpers.js'
+
+const ZOD_CONTEXT = `import { z } from 'zod'
+export const contextSchema = z.object({
+  global: z.object({ max_transfer: z.number().int().min(0).max(50000) }),
+  domain: z.object({
+    accounts: z.record(z.string(), z.number()),
+    status: z.enum(['open', 'closed']).describe('account state'),
+    note: z.string().nullable(),
+    nick: z.string().min(2).optional(),
+    tags: z.array(z.string()),
+    sig_alarm: z.boolean(),
+    heavy_img: z.instanceof(Uint8Array),
+  }),
+})
+export const initialContext = {
+  global: { max_transfer: 10000 },
+  domain: {
+    accounts: { Alice: 1000 } as Record<string, number>,
+    status: 'open' as const,
+    note: null,
+    tags: ['a'],
+    sig_alarm: false,
+    heavy_img: new Uint8Array(4),
+  },
+}
+`
+
+describe('theus schema gen', () => {
+  it('writes one entry per path from the value and its zod schema', async () => {
+    const dir = tempDir()
+    linkNodeModules(dir)
+    writeFiles(dir, { 'src/context.ts': ZOD_CONTEXT })
+    const r = await run(dir, 'schema', 'gen')
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('created specs/context_schema.yaml')
+    const text = readFileSync(join(dir, 'specs/context_schema.yaml'), 'utf8')
+    expect(text).toContain(
+      '# Written by `theus schema gen` from src/context.ts (initialContext), and its zod schema contextSchema',
+    )
+    const { version, fields } = parse(text)
+    expect(version).toBe(1)
+    expect(fields['global.max_transfer']).toEqual({
+      type: 'integer',
+      zone: 'data',
+      default: 10000,
+      min: 0,
+      max: 50000,
+    })
+    expect(fields['domain.accounts']).toEqual({
+      type: 'record',
+      zone: 'data',
+      values: 'number',
+      default: { Alice: 1000 },
+    })
+    expect(fields['domain.status']).toMatchObject({
+      type: 'string',
+      enum: ['open', 'closed'],
+      description: 'account state',
+    })
+    expect(fields['domain.note']).toMatchObject({ nullable: true, default: null })
+    expect(fields['domain.tags']).toEqual({
+      type: 'array',
+      zone: 'data',
+      items: 'string',
+      default: ['a'],
+    })
+    expect(fields['domain.sig_alarm']).toEqual({ type: 'boolean', zone: 'signal', default: false })
+    expect(fields['domain.heavy_img']).toEqual({ type: 'Uint8Array', zone: 'heavy', length: 4 })
+  })
+
+  it('infers from the value alone when no schema is exported (a .js module needs no compiler)', async () => {
+    const dir = tempDir()
+    writeFiles(dir, {
+      'app/ctx.mjs': `export default { domain: { counter: 1, items: [1, 2], meta_trace: 'x', config: { deep: true } } }\n`,
+    })
+    const r = await run(dir, 'schema', 'gen', '--context', 'app/ctx.mjs', '--out', 'schema.yaml')
+    expect(r.code).toBe(0)
+    const { fields } = parse(readFileSync(join(dir, 'schema.yaml'), 'utf8'))
+    expect(Object.keys(fields)).toEqual([
+      'global',
+      'domain',
+      'domain.counter',
+      'domain.items',
+      'domain.meta_trace',
+      'domain.config',
+      'domain.config.deep',
+    ])
+    expect(fields['domain.items']).toEqual({
+      type: 'array',
+      zone: 'data',
+      items: 'number',
+      default: [1, 2],
+    })
+    expect(fields['domain.meta_trace'].zone).toBe('meta')
+    expect(fields['domain.config']).toEqual({ type: 'object', zone: 'data' })
+  })
+
+  it('never overwrites a different file silently: refuses, then overwrites with --force and says so', async () => {
+    const dir = tempDir()
+    writeFiles(dir, {
+      'src/context.mjs': 'export const initial = { domain: { n: 1 } }\n',
+      'specs/context_schema.yaml': '# mine\n',
+    })
+    const line = expectOneLine(await run(dir, 'schema', 'gen', '--context', 'src/context.mjs'))
+    expect(line).toContain('--force')
+    expect(readFileSync(join(dir, 'specs/context_schema.yaml'), 'utf8')).toBe('# mine\n')
+    const forced = await run(dir, 'schema', 'gen', '--context', 'src/context.mjs', '--force')
+    expect(forced.code).toBe(0)
+    expect(forced.stdout).toMatch(/overwrote specs\/context_schema\.yaml \(\+\d+ -1 lines\)/)
+    const again = await run(dir, 'schema', 'gen', '--context', 'src/context.mjs')
+    expect(again.code).toBe(0)
+    expect(again.stdout).toContain('unchanged')
+  })
+
+  it('refuses bad input with one line', async () => {
+    const dir = tempDir()
+    writeFiles(dir, {
+      'a.mjs': 'export const other = 1\n',
+      'b.mjs': 'export const initial = { domain: {}, extra: {} }\n',
+    })
+    expect(expectOneLine(await run(dir, 'schema', 'gen'))).toContain(
+      'no context module at src/context.ts',
+    )
+    expect(expectOneLine(await run(dir, 'schema', 'gen', '--context', 'a.mjs'))).toContain(
+      'exports no initial context',
+    )
+    expect(expectOneLine(await run(dir, 'schema', 'gen', '--context', 'b.mjs'))).toContain(
+      "root key 'extra'",
+    )
+  })
+
+  it('has --help', async () => {
+    const r = await run(tempDir(), 'schema', 'gen', '--help')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('Usage: theus schema gen')
+  })
+})
+
+describe('theus schema code', () => {
+  it('writes a context module whose schema gen gives the same file back', async () => {
+    const dir = tempDir()
+    linkNodeModules(dir)
+    writeFiles(dir, { 'src/context.ts': ZOD_CONTEXT })
+    await run(dir, 'schema', 'gen')
+    const yaml = readFileSync(join(dir, 'specs/context_schema.yaml'), 'utf8')
+    const code = await run(dir, 'schema', 'code', '--out', 'src/generated.ts')
+    expect(code.code).toBe(0)
+    const ts = readFileSync(join(dir, 'src/generated.ts'), 'utf8')
+    expect(ts).toContain(
+      'status: z.enum(["open","closed"]).describe(\'account state\'),'.replace(
+        "'account state'",
+        '"account state"',
+      ),
+    )
+    expect(ts).toContain('heavy_img: new Uint8Array(4),')
+    expect(ts).toContain('accounts: { Alice: 1000 },')
+    const back = await run(
+      dir,
+      'schema',
+      'gen',
+      '--context',
+      'src/generated.ts',
+      '--out',
+      'specs/back.yaml',
+    )
+    expect(back.code).toBe(0)
+    const again = readFileSync(join(dir, 'specs/back.yaml'), 'utf8')
+    const body = (t: string) => t.slice(t.indexOf('version:'))
+    expect(body(again)).toBe(body(yaml))
+  })
+
+  it('refuses a schema file with a mistake, with one line naming the path', async () => {
+    const dir = tempDir()
+    const cases: [string, string][] = [
+      ['version: 1\nfields:\n  domain.x: { type: number, zone: signal }\n', 'fields.domain.x.zone'],
+      ['version: 1\nfields:\n  domain.x: { type: numbr }\n', 'fields.domain.x.type'],
+      [
+        'version: 1\nfields:\n  domain.x: { type: number, dflt: 1 }\n',
+        'fields.domain.x.dflt: unknown key',
+      ],
+      [
+        'version: 1\nfields:\n  domain.x: { type: number, default: "1" }\n',
+        'does not fit type number',
+      ],
+      ['version: 1\nfields:\n  local.x: { type: number }\n', "starts with 'global' or 'domain'"],
+      ['version: 2\nfields: {}\n', 'version'],
+      ['version: 1\nfields: [\n', 'malformed YAML'],
+    ]
+    for (const [text, expected] of cases) {
+      writeFileSync(join(dir, 'schema.yaml'), text)
+      const line = expectOneLine(
+        await run(dir, 'schema', 'code', '--schema', 'schema.yaml', '--dry-run'),
+      )
+      expect(line).toContain(expected)
+    }
+    expect(expectOneLine(await run(dir, 'schema', 'code'))).toContain(
+      'no context schema at specs/context_schema.yaml',
+    )
+  })
+
+  it('refuses to overwrite a different src/context.ts without --force', async () => {
+    const dir = tempDir()
+    writeFiles(dir, {
+      'specs/context_schema.yaml':
+        'version: 1\nfields:\n  domain.n: { type: integer, default: 3 }\n',
+      'src/context.ts': '// my own context\n',
+    })
+    expectOneLine(await run(dir, 'schema', 'code'))
+    expect(readFileSync(join(dir, 'src/context.ts'), 'utf8')).toBe('// my own context\n')
+    const forced = await run(dir, 'schema', 'code', '--force')
+    expect(forced.code).toBe(0)
+    expect(forced.stdout).toContain('overwrote src/context.ts')
+    expect(readFileSync(join(dir, 'src/context.ts'), 'utf8')).toContain('n: z.number().int(),')
+  })
+
+  it('has --help', async () => {
+    const r = await run(tempDir(), 'schema', 'code', '-h')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('Usage: theus schema code')
+  })
+})
