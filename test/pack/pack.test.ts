@@ -153,6 +153,18 @@ describe('npm pack', () => {
     expect(report.copies.TheusError).toBe(1)
   })
 
+  it('installs the `theus` command of SPEC §8, which answers --help', () => {
+    const bins: Record<string, string> = (pkg as { bin?: Record<string, string> }).bin ?? {}
+    expect(Object.keys(bins)).toContain('theus')
+    const files = packed.files.map((f) => f.path)
+    for (const [name, file] of Object.entries(bins)) {
+      expect(files).toContain(file.replace(/^\.\//, ''))
+      const app = join(work, 'app')
+      const r = run(join(app, 'node_modules/.bin', name), ['--help'], app)
+      expect(r.stdout).toMatch(/theus/i)
+    }
+  })
+
   it('ships .d.ts files that type-check a consumer under NodeNext resolution', () => {
     // The repository's own TypeScript, run on the temporary project: no types from the sources.
     const tsc = join(root, 'node_modules/typescript/bin/tsc')
