@@ -37,7 +37,7 @@ import {
   TheusError,
 } from '../errors.js'
 import { parseText } from '../textParsers.js'
-import { Run, SHAPE } from '../transaction/run.js'
+import { bufferedValue, Readded, Run, SHAPE } from '../transaction/run.js'
 import {
   DELETED,
   deepCopy,
@@ -46,6 +46,7 @@ import {
   hasKey,
   Kind,
   kindOf,
+  lockCollection,
   type Node,
   nodeOf,
   snapshot,
@@ -184,6 +185,10 @@ export class TheusEngine<TContext extends ContextInput = any> {
   /** Signal fields the last commit wrote (they reset on the next commit that writes). */
   private _published: Map<string, unknown> | undefined
   private readonly _auditor: AuditorLike | undefined
+  private _historyView: readonly HistoryEntry[] | undefined
+  private _runLogView: readonly RunLogEntry[] | undefined
+  private _auditLogView: readonly AuditLogEntry[] | undefined
+  private _logsView: readonly LogEntry[] | undefined
 
   constructor(initial: TContext, options: EngineOptions = {}) {
     if (initial === null || typeof initial !== 'object' || kindOf(initial) !== Kind.Object)
@@ -271,9 +276,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
       )
     }
     const name = typeof nameOrDef === 'string' ? nameOrDef : def.name
-    const existing = this._registry.get(name)
-    if (existing) {
-      if (existing.def === def) return
+    if (this._registry.has(name)) {
       throw new TheusError(
         'DUPLICATE_PROCESS',
         `Process '${name}' is already registered. Give the second one another name (contract.name), or register it once.`,
@@ -406,8 +409,10 @@ export class TheusEngine<TContext extends ContextInput = any> {
         cause: opts.signal.reason,
         details: { process: name },
       })
-      this._emit('rollback', { process: name, args, error: err })
-      return Promise.reject(err) as TResult
+      this._emit('rollback', { process: name, args: frozenCopy(args), error: err })
+      // An async process answers with a rejected promise, a synchronous one throws.
+      if (reg.def.fn.constructor.name === 'AsyncFunction') return Promise.reject(err) as TResult
+      throw err
     }
     return this._start(reg, args, opts, opts.retries ?? 0) as TResult
   }
@@ -425,6 +430,9 @@ export class TheusEngine<TContext extends ContextInput = any> {
       reg.spare = undefined
       run.reuse(this._seq)
     } else run = new Run(name, this._seq)
+    // The log, history and events keep the args as given: neither the body nor the caller can
+    // rewrite them afterwards.
+    run.logged = frozenCopy(args)
     let pending = false
     try {
       // 1. Input gate, on args and the committed state.
@@ -489,6 +497,8 @@ export class TheusEngine<TContext extends ContextInput = any> {
         reject(this._fail(run, reg, args, err))
       }
       sig?.addEventListener('abort', onAbort, { once: true })
+      // The signal may have aborted during the body's synchronous part.
+      if (sig?.aborted) onAbort()
       body.then(
         (value) => {
           if (done) return
@@ -553,8 +563,10 @@ export class TheusEngine<TContext extends ContextInput = any> {
         this._auditor.checkOutput(reg.name, args, (segs) => this._peekDraft(run, segs))
       this._checkSchema(run, reg.name)
       run.closed = true
-      this._commit(run, reg.name, args, result, t0, true)
-      this._notifyHeavy(reg, run)
+      batch(() => {
+        this._commit(run, reg.name, run.logged ?? args, result, t0, true)
+        this._notifyHeavy(reg, run)
+      })
       return result
     } catch (e) {
       throw this._fail(run, reg, args, e)
@@ -573,7 +585,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
       this._emit('halt', { process: reg.name, error: err })
     }
     this._notifyHeavy(reg, run)
-    this._emit('rollback', { process: reg.name, args, error: err })
+    this._emit('rollback', { process: reg.name, args: run.logged ?? args, error: err })
     return err
   }
 
@@ -598,9 +610,14 @@ export class TheusEngine<TContext extends ContextInput = any> {
         out.add(key === SHAPE ? node.path : joinPath([node.path, String(key)].filter(Boolean)))
     }
     for (const [node, w] of run.writes)
-      for (const key of w.keys())
-        if ((node.stamps?.get(key) ?? 0) > since)
+      for (const key of w.keys()) {
+        // A container the run replaces or deletes conflicts with a commit inside it too: its
+        // node's version moved (no lost update).
+        const old = hasKey(node.raw, node.kind, key) ? getKey(node.raw, node.kind, key) : undefined
+        const child = typeof old === 'object' && old !== null ? existingNode(old) : undefined
+        if ((node.stamps?.get(key) ?? 0) > since || (child !== undefined && child.ver > since))
           out.add(joinPath([node.path, String(key)].filter(Boolean)))
+      }
     for (const node of run.wholes.keys()) if (node.ver > since) out.add(node.path)
     return [...out]
   }
@@ -621,8 +638,30 @@ export class TheusEngine<TContext extends ContextInput = any> {
     t0: number,
     logRun: boolean,
   ): Patch[] {
-    const wrote = run.writes.size > 0 || run.wholes.size > 0
-    if (!wrote) {
+    const c = new Commit(this._seq + 1, this._strict, run.silent)
+    if (run.writes.size > 0 || run.wholes.size > 0) {
+      batch(() => {
+        // Old contents of arrays and Sets first, before any write of this commit lands.
+        const olds =
+          run.wholes.size > 0 ? [...run.wholes.keys()].map((n) => snapshot(n, c.freeze)) : []
+        for (const [node, w] of run.writes) {
+          let applied = false
+          for (const [key, value] of w) if (c.applyKey(node, key, value)) applied = true
+          // Versions move at once, so that snapshots built later in this commit see the writes.
+          if (applied) bumpUp(node)
+        }
+        let i = 0
+        for (const [node, content] of run.wholes) c.applyWhole(node, content, olds[i++])
+        // Signal fields the last commit published reset unless this commit wrote them again.
+        if (c.patches.length > 0 && this._published !== undefined) {
+          c.publishing = false
+          for (const field of this._published.keys())
+            if (!c.written?.has(field)) this._resetSignalField(field, c)
+        }
+      })
+    }
+    if (c.patches.length === 0) {
+      // Nothing changed (a run that wrote nothing, or only deleted absent keys).
       if (logRun) this._logRun({ process: label, args })
       if (this._listeners.commit.size > 0)
         this._emit('commit', {
@@ -635,23 +674,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
         })
       return []
     }
-    const c = new Commit(++this._seq, this._strict)
-    batch(() => {
-      for (const [node, w] of run.writes) {
-        for (const [key, value] of w) c.applyKey(node, key, value)
-        c.touched.push(node)
-      }
-      for (const [node, content] of run.wholes) c.applyWhole(node, content)
-      // Signal fields the last commit published reset unless this commit wrote them again.
-      if (this._published !== undefined) {
-        c.publishing = false
-        for (const field of this._published.keys()) {
-          if (c.fields?.has(field)) continue
-          this._resetSignalField(field, c)
-        }
-      }
-      for (const node of c.touched) bumpUp(node, c.seq)
-    })
+    this._seq = c.seq
     let published: Map<string, unknown> | undefined
     if (c.fields !== undefined) {
       published = new Map()
@@ -663,13 +686,15 @@ export class TheusEngine<TContext extends ContextInput = any> {
     if (label !== 'undo' && label !== 'redo') {
       if (this._redo.length > 0) this._redo.length = 0
       if (this.options.historyLimit > 0) {
-        this._history.push({
-          process: label,
-          args,
-          patches,
-          inversePatches: inverse,
-          at: Date.now(),
-        })
+        this._history.push(
+          Object.freeze({
+            process: label,
+            args,
+            patches: Object.freeze(patches) as Patch[],
+            inversePatches: Object.freeze(inverse) as Patch[],
+            at: Date.now(),
+          }),
+        )
         if (this._history.length > this.options.historyLimit) this._history.shift()
       }
     }
@@ -693,7 +718,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
   private _logRun(entry: RunLogEntry): void {
     const limit = this.options.runLogLimit
     if (limit === 0) return
-    this._runLog.push(entry)
+    this._runLog.push(Object.freeze(entry))
     if (this._runLog.length > limit) this._runLog.shift()
   }
 
@@ -707,8 +732,12 @@ export class TheusEngine<TContext extends ContextInput = any> {
     }
     const key = segs[segs.length - 1]!
     const init = this._signalInit.has(field) ? deepCopy(this._signalInit.get(field)) : DELETED
-    c.applyKey(node, key, init)
-    c.touched.push(node)
+    const before = c.patches.length
+    if (c.applyKey(node, key, init)) {
+      // Marked so that undo, redo and replay apply it as a reset, without publishing it.
+      for (let i = before; i < c.patches.length; i++) markReset(c.patches[i]!)
+      bumpUp(node)
+    }
   }
 
   private _collectSignalFields(obj: Record<string, unknown>, prefix: string): void {
@@ -725,23 +754,22 @@ export class TheusEngine<TContext extends ContextInput = any> {
     if (run.heavyWrites === undefined && (reg === undefined || reg.heavyOutputs.length === 0))
       return
     const paths: string[] = reg ? [...reg.heavyOutputs] : []
-    if (run.heavyWrites) {
-      const seq = ++this._seq
-      batch(() => {
-        for (const { node, key } of run.heavyWrites!) {
+    const writes = run.heavyWrites
+    run.heavyWrites = undefined
+    // One batch: a reassigned heavy path notifies its subscribers once.
+    batch(() => {
+      if (writes) {
+        const seq = ++this._seq
+        for (const { node, key } of writes) {
           ;(node.stamps ??= new Map()).set(key, seq)
-          const ks = node.keySigs?.get(key)
-          if (ks) ks.value = seq
-          bumpUp(node, seq)
+          bumpUp(node)
           paths.push(joinPath([node.path, String(key)].filter(Boolean)))
         }
-      })
-      run.heavyWrites = undefined
-    }
-    if (paths.length === 0 || this._heavySigs.size === 0) return
-    batch(() => {
-      for (const [p, s] of this._heavySigs)
-        if (paths.some((h) => p === h || p.startsWith(`${h}.`) || h.startsWith(`${p}.`))) s.value++
+      }
+      if (paths.length === 0 || this._heavySigs.size === 0) return
+      for (const [p, sig] of this._heavySigs)
+        if (paths.some((h) => p === h || p.startsWith(`${h}.`) || h.startsWith(`${p}.`)))
+          sig.value++
     })
   }
 
@@ -887,7 +915,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
         const w = run.writes.get(node)
         const whole = run.wholes.get(node)
         if (w?.has(seg)) {
-          v = w.get(seg)
+          v = bufferedValue(w.get(seg))
           if (v === DELETED) return undefined
           fresh = true
         } else if (whole) {
@@ -1033,6 +1061,11 @@ export class TheusEngine<TContext extends ContextInput = any> {
     const root = this._adminRoot(run)
     for (const p of patches) {
       if (p.path.length === 0) continue
+      if (isReset(p)) {
+        const segs = p.path.map(String)
+        const at = segs.findIndex((seg) => zoneOfSegment(seg) === 'signal')
+        if (at >= 0) (run.silent ??= new Set()).add(segs.slice(0, at + 1).join('.'))
+      }
       let parent = root
       for (let i = 0; i < p.path.length - 1; i++) {
         const seg = p.path[i]!
@@ -1061,7 +1094,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
 
   /** The committed runs up to now, oldest first, with their patches (at most `historyLimit`). */
   get history(): readonly HistoryEntry[] {
-    return this._history
+    return (this._historyView ??= readonlyArray(this._history))
   }
 
   /**
@@ -1090,7 +1123,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
 
   /** The replayable list of committed runs. */
   get runLog(): readonly RunLogEntry[] {
-    return this._runLog
+    return (this._runLogView ??= readonlyArray(this._runLog))
   }
 
   /**
@@ -1112,7 +1145,8 @@ export class TheusEngine<TContext extends ContextInput = any> {
       else if (entry.process === 'undo') engine.undo()
       else if (entry.process === 'redo') engine.redo()
       else if (engine._registry.has(entry.process))
-        await engine.runProcess(entry.process, entry.args as Record<string, unknown>)
+        // The logged args are frozen; the body gets a copy it may scribble on, as the original did.
+        await engine.runProcess(entry.process, deepCopy(entry.args) as Record<string, unknown>)
       else if (Array.isArray(entry.patches)) engine._commitPatches(entry.patches, entry.process)
       else throw errors.notFound(entry.process, engine.processNames)
     }
@@ -1173,12 +1207,12 @@ export class TheusEngine<TContext extends ContextInput = any> {
 
   /** The latest audit findings (at most 1000), oldest first. */
   get auditLog(): readonly AuditLogEntry[] {
-    return this._auditLog
+    return (this._auditLogView ??= readonlyArray(this._auditLog))
   }
 
   /** The latest `ctx.log` entries (at most 1000), oldest first. */
   get logs(): readonly LogEntry[] {
-    return this._logs
+    return (this._logsView ??= readonlyArray(this._logs))
   }
 
   /** True after a level S interlock, until `resume()`. */
@@ -1230,17 +1264,19 @@ export class TheusEngine<TContext extends ContextInput = any> {
 
 //#region helpers
 
-/** The state of one commit: the patches it emits and the nodes it touched. */
+/** The state of one commit: the patches it emits and the signal fields it writes. */
 class Commit {
   readonly patches: Patch[] = []
   readonly inverse: Patch[] = []
-  readonly touched: Node[] = []
-  /** Signal-zone fields this commit writes (created on the first one). */
+  /** Signal-zone fields this commit writes (they do not reset). */
+  written: Set<string> | undefined
+  /** Signal-zone fields this commit publishes (written, not silent, not resets). */
   fields: Set<string> | undefined
   publishing = true
   constructor(
     readonly seq: number,
     readonly freeze: boolean,
+    readonly silent: Set<string> | undefined,
   ) {}
 
   snapOf(v: unknown, parent: Node, key: unknown): unknown {
@@ -1250,45 +1286,62 @@ class Commit {
     return snapshot(nodeOf(v, parent, key), this.freeze)
   }
 
-  applyKey(node: Node, key: unknown, value: unknown): void {
+  private noteField(field: string | undefined): boolean {
+    if (field === undefined) return false
+    ;(this.written ??= new Set()).add(field)
+    if (this.publishing && !this.silent?.has(field)) (this.fields ??= new Set()).add(field)
+    return true
+  }
+
+  /** Applies one buffered key; false when it changed nothing (a delete of an absent key). */
+  applyKey(node: Node, key: unknown, buffered: unknown): boolean {
     const raw = node.raw
     const isMap = node.kind === Kind.Map
     const had = hasKey(raw, node.kind, key)
+    if (buffered === DELETED && !had) return false
+    const readded = buffered instanceof Readded
+    const value = readded ? (buffered as Readded).value : buffered
     const old = had ? getKey(raw, node.kind, key) : undefined
     const path = node.segments()
     path.push(node.kind === Kind.Array ? Number(key) : (key as string))
-    if (this.publishing) {
-      const field =
-        node.sigField ??
-        (typeof key === 'string' && zoneOfSegment(key) === 'signal' ? path.join('.') : undefined)
-      if (field !== undefined) (this.fields ??= new Set()).add(field)
-    }
+    const field =
+      node.sigField ??
+      (typeof key === 'string' && zoneOfSegment(key) === 'signal' ? path.join('.') : undefined)
+    const isSignal = this.noteField(field)
     const seq = this.seq
+    let inv: Patch
     if (value === DELETED) {
-      if (!had) return
       // The old value's snapshot is taken before it leaves the tree, for the inverse patch.
       const oldSnap = this.snapOf(old, node, key)
       if (isMap) raw.delete(key)
       else delete raw[key as string]
       this.patches.push({ op: 'remove', path })
-      this.inverse.push({ op: 'add', path, value: oldSnap })
+      inv = { op: 'add', path, value: oldSnap }
       node.shapeStamp = seq
     } else {
       const oldSnap = had ? this.snapOf(old, node, key) : undefined
+      // A key deleted then set again in the run moves last, as it would in a plain object.
+      if (readded) {
+        if (isMap) raw.delete(key)
+        else delete raw[key as string]
+        node.shapeStamp = seq
+      }
       if (isMap) raw.set(key, value)
       else raw[key as string] = value
       this.patches.push({ op: had ? 'replace' : 'add', path, value: this.snapOf(value, node, key) })
-      this.inverse.push(had ? { op: 'replace', path, value: oldSnap } : { op: 'remove', path })
+      inv = had ? { op: 'replace', path, value: oldSnap } : { op: 'remove', path }
       if (!had) node.shapeStamp = seq
     }
+    if (isSignal) markReset(inv)
+    this.inverse.push(inv)
     ;(node.stamps ??= new Map()).set(key, seq)
     const ks = node.keySigs?.get(key)
     if (ks) ks.value = seq
+    return true
   }
 
   /** Installs the run's copy of an array or Set in place, keeping the node (and its children's). */
-  applyWhole(node: Node, content: unknown[] | Set<unknown>): void {
-    const oldSnap = snapshot(node, this.freeze)
+  applyWhole(node: Node, content: unknown[] | Set<unknown>, oldSnap: unknown): void {
     const raw = node.raw
     if (node.kind === Kind.Array) {
       const arr = content as unknown[]
@@ -1309,18 +1362,17 @@ class Commit {
       for (const v of content as Set<unknown>) raw.add(v)
     }
     node.shapeStamp = this.seq
-    node.ver = this.seq
+    bumpUp(node)
     const path = node.segments()
     this.patches.push({ op: 'replace', path, value: snapshot(node, this.freeze) })
-    this.inverse.push({ op: 'replace', path, value: oldSnap })
-    if (this.publishing && node.sigField !== undefined)
-      (this.fields ??= new Set()).add(node.sigField)
+    const inv: Patch = { op: 'replace', path, value: oldSnap }
+    if (this.noteField(node.sigField)) markReset(inv)
+    this.inverse.push(inv)
     if (node.parent) {
       ;(node.parent.stamps ??= new Map()).set(node.key, this.seq)
       const ks = node.parent.keySigs?.get(node.key)
       if (ks) ks.value = this.seq
     }
-    this.touched.push(node)
   }
 }
 
@@ -1373,12 +1425,53 @@ class RunContext {
   }
 }
 
-function bumpUp(node: Node, seq: number): void {
+let versionCounter = 0
+/**
+ * Marks a node and its ancestors changed: their cached snapshots are stale. Every bump takes a
+ * fresh version, so a snapshot built earlier in the same commit is never mistaken for current.
+ */
+function bumpUp(node: Node): void {
+  const v = ++versionCounter
   for (let n: Node | undefined = node; n !== undefined; n = n.parent) {
-    if (n.ver === seq && n !== node) break
-    n.ver = seq
-    if (n.deepSig) n.deepSig.value = seq
+    n.ver = v
+    if (n.deepSig) n.deepSig.value = v
   }
+}
+
+/** A deep, frozen copy of a run's args, for the log and the events. */
+function frozenCopy(args: Record<string, unknown>): Record<string, unknown> {
+  return deepFreeze(deepCopy(args) as Record<string, unknown>)
+}
+
+const readonlyTraps: ProxyHandler<unknown[]> = {
+  set() {
+    throw new TypeError(
+      "This array is read-only: it is the engine's record, changed only by the engine.",
+    )
+  },
+  deleteProperty() {
+    throw new TypeError(
+      "This array is read-only: it is the engine's record, changed only by the engine.",
+    )
+  },
+  defineProperty() {
+    throw new TypeError(
+      "This array is read-only: it is the engine's record, changed only by the engine.",
+    )
+  },
+}
+/** A live read-only view of one of the engine's arrays (history, logs): reads pass, writes throw. */
+function readonlyArray<T>(arr: T[]): readonly T[] {
+  return new Proxy(arr, readonlyTraps as ProxyHandler<T[]>)
+}
+
+const RESET: unique symbol = Symbol('theus.reset')
+/** Tags a patch (non-enumerably) as a signal reset, or the undo of a signal write. */
+function markReset(p: Patch): void {
+  Object.defineProperty(p, RESET, { value: true })
+}
+function isReset(p: Patch): boolean {
+  return (p as { [RESET]?: boolean })[RESET] === true
 }
 
 function errorDeclared(e: unknown, declared: readonly string[]): boolean {
@@ -1395,12 +1488,21 @@ function errorDeclared(e: unknown, declared: readonly string[]): boolean {
   return false
 }
 
+/** Freezes a run-owned copy in place; Maps and Sets are locked (their mutators throw). */
 function deepFreeze<T>(v: T): T {
   if (typeof v !== 'object' || v === null || Object.isFrozen(v)) return v
   const k = kindOf(v)
   if (k === Kind.Object || k === Kind.Array) {
     for (const key of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[key])
     Object.freeze(v)
+  } else if (k === Kind.Map) {
+    const m = v as unknown as Map<unknown, unknown>
+    for (const x of m.values()) deepFreeze(x)
+    lockCollection(m)
+  } else if (k === Kind.Set) {
+    const set = v as unknown as Set<unknown>
+    for (const x of set) deepFreeze(x)
+    lockCollection(set)
   }
   return v
 }

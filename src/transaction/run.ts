@@ -19,7 +19,16 @@ import { zoneOfSegment } from '../context/zones.js'
 import type { PermNode } from '../contract/permissions.js'
 import type { TheusError } from '../errors.js'
 import { errors } from '../errors.js'
-import { DELETED, deepCopy, existingNode, Kind, kindOf, type Node, nodeOf } from './tree.js'
+import {
+  currentLayout,
+  DELETED,
+  deepCopy,
+  existingNode,
+  Kind,
+  kindOf,
+  type Node,
+  nodeOf,
+} from './tree.js'
 
 /** Recorded as the key of a read when a body enumerated a container's keys. */
 export const SHAPE: unique symbol = Symbol('theus.shape')
@@ -123,11 +132,12 @@ export abstract class View {
     if (cached !== undefined) return cached.proxy
     const k = kindOf(value)
     if (k === -1) return value
-    const w = this.writeAll || p?.output
-    const r = w || this.readAll || p?.input
+    const w = this.writeAll || p?.output === true
+    const r = w || this.readAll || p?.input === true
     const node = fresh || this.node === undefined ? undefined : nodeOf(value, this.node, key)
     const zoned = this.zoned || (typeof key === 'string' && zoneOfSegment(key) !== undefined)
-    return this.run.makeView(value, node, k, this.childPath(key), r ? undefined : p, r, w, zoned)
+    // The trie stays even below a readable path: an output may be declared deeper down.
+    return this.run.makeView(value, node, k, this.childPath(key), p, r, w, zoned)
   }
 }
 
@@ -140,6 +150,55 @@ export function viewBehind(value: unknown): View | undefined {
   const v = (value as { [VIEW]?: unknown })[VIEW]
   return v instanceof View ? v : undefined
 }
+
+//#region the write buffer
+
+/**
+ * A buffered value for a key that the run deleted and then set again: at commit the key is
+ * removed and re-added, so it moves last in iteration order, as with a plain object or Map.
+ */
+export class Readded {
+  constructor(readonly value: unknown) {}
+}
+
+/** The value a buffer entry stands for (DELETED stays DELETED). */
+export function bufferedValue(b: unknown): unknown {
+  return b instanceof Readded ? b.value : b
+}
+
+/** Buffers a set of `key`, keeping track of a delete earlier in the same run. */
+function bufferSet(w: Map<unknown, unknown>, key: unknown, value: unknown, inRaw: boolean): void {
+  const prev = w.get(key)
+  w.set(key, inRaw && (prev === DELETED || prev instanceof Readded) ? new Readded(value) : value)
+}
+
+/** Buffers a delete of `key`; a key the run itself added just leaves the buffer. */
+function bufferDelete(w: Map<unknown, unknown>, key: unknown, inRaw: boolean): void {
+  if (inRaw) w.set(key, DELETED)
+  else w.delete(key)
+}
+
+/**
+ * Keys in iteration order as the run sees them: committed keys minus deleted and re-added
+ * ones, then keys the run added or re-added, in the order it did so.
+ */
+function* mergedKeys(
+  rawKeys: Iterable<unknown>,
+  has: (k: unknown) => boolean,
+  w: Map<unknown, unknown> | undefined,
+) {
+  for (const k of rawKeys) {
+    if (w !== undefined && w.has(k)) {
+      const b = w.get(k)
+      if (b === DELETED || b instanceof Readded) continue
+    }
+    yield k
+  }
+  if (w !== undefined)
+    for (const [k, b] of w) if (b !== DELETED && (b instanceof Readded || !has(k))) yield k
+}
+
+//#endregion
 
 export class Run {
   /** Per-key writes of committed objects and Maps. */
@@ -154,6 +213,11 @@ export class Run {
   violation: TheusError | undefined
   closed = false
   aborted: TheusError | undefined
+  /** Signal fields whose writes are not published (resets replayed by undo, redo, replay). */
+  silent: Set<string> | undefined
+  /** A frozen copy of the args, as logged and sent with events. */
+  logged: Record<string, unknown> | undefined
+  private layout = currentLayout()
 
   constructor(
     readonly name: string,
@@ -161,19 +225,27 @@ export class Run {
   ) {}
 
   /**
-   * Makes a finished synchronous run ready for the next run of the same process. Its views
-   * stay cached: they belong to this Run, which was closed between the two runs, so a view
-   * kept by a body could not act in between (nothing else runs during a synchronous run).
+   * Makes a finished synchronous run ready for the next run of the same process. Views of
+   * committed nodes stay cached while no node moved (they carry the permissions of their
+   * path); views of run-owned containers are dropped, since the commit adopted those
+   * containers and a view writing straight into them would now write into committed state.
+   * A view kept by a body cannot act in between: the run is closed, and nothing else runs
+   * during a synchronous run.
    */
   reuse(startSeq: number): void {
     this.startSeq = startSeq
     if (this.writes.size > 0) this.writes.clear()
     if (this.wholes.size > 0) this.wholes.clear()
     this.reads.length = 0
-    if (this.views.size > 64) this.views.clear()
+    const layout = currentLayout()
+    if (this.views.size > 64 || layout !== this.layout) this.views.clear()
+    else for (const [t, v] of this.views) if (v.node === undefined) this.views.delete(t)
+    this.layout = layout
     this.heavyWrites = undefined
     this.violation = undefined
     this.aborted = undefined
+    this.silent = undefined
+    this.logged = undefined
     this.closed = false
   }
 
@@ -301,29 +373,20 @@ export class Run {
         return new Set([...src].map((v) => deepCopy(v)))
       }
       case Kind.Map: {
+        const m = raw as Map<unknown, unknown>
         const out = new Map()
-        for (const [k, v] of raw as Map<unknown, unknown>) {
-          if (w?.has(k)) {
-            const b = w.get(k)
-            if (b !== DELETED) out.set(k, child(k, b, true))
-          } else out.set(k, child(k, v, false))
+        for (const k of mergedKeys(m.keys(), (x) => m.has(x), w)) {
+          const inBuf = w?.has(k) === true
+          out.set(k, child(k, inBuf ? bufferedValue(w!.get(k)) : m.get(k), inBuf))
         }
-        if (w)
-          for (const [k, b] of w) if (!raw.has(k) && b !== DELETED) out.set(k, child(k, b, true))
         return out
       }
       default: {
         const out: Record<string, unknown> = {}
-        for (const k of Object.keys(raw)) {
-          if (w?.has(k)) {
-            const b = w.get(k)
-            if (b !== DELETED) out[k] = child(k, b, true)
-          } else out[k] = child(k, raw[k], false)
+        for (const k of mergedKeys(Object.keys(raw), (x) => Object.hasOwn(raw, x as string), w)) {
+          const inBuf = w?.has(k) === true
+          out[k as string] = child(k, inBuf ? bufferedValue(w!.get(k)) : raw[k as string], inBuf)
         }
-        if (w)
-          for (const [k, b] of w)
-            if (!Object.hasOwn(raw, k as string) && b !== DELETED)
-              out[k as string] = child(k, b, true)
         return out
       }
     }
@@ -345,7 +408,7 @@ class ObjectView extends View {
     let fresh = node === undefined
     const w = node === undefined ? undefined : run.writes.get(node)
     if (w?.has(key)) {
-      value = w.get(key)
+      value = bufferedValue(w.get(key))
       if (value === DELETED) value = undefined
       fresh = true
     } else {
@@ -370,7 +433,7 @@ class ObjectView extends View {
     }
     const v = run.adopt(value)
     if (this.node === undefined) target[key] = v
-    else run.writeBuf(this.node).set(key, v)
+    else bufferSet(run.writeBuf(this.node), key, v, Object.hasOwn(target, key))
     return true
   }
 
@@ -378,7 +441,10 @@ class ObjectView extends View {
     if (typeof key === 'symbol') return false
     this.checkWrite(key)
     if (this.node === undefined) return delete target[key]
-    this.run.writeBuf(this.node).set(key, DELETED)
+    const w = this.run.writes.get(this.node)
+    const present = w?.has(key) ? w.get(key) !== DELETED : Object.hasOwn(target, key)
+    // Deleting what is not there writes nothing.
+    if (present) bufferDelete(this.run.writeBuf(this.node), key, Object.hasOwn(target, key))
     return true
   }
 
@@ -400,12 +466,12 @@ class ObjectView extends View {
   ownKeys(target: any): string[] {
     const node = this.node
     const w = node === undefined ? undefined : this.run.writes.get(node)
-    let keys = Object.keys(target)
-    if (w !== undefined) {
-      keys = keys.filter((k) => w.get(k) !== DELETED)
-      for (const [k, v] of w)
-        if (v !== DELETED && !Object.hasOwn(target, k as string)) keys.push(k as string)
-    }
+    let keys =
+      w === undefined
+        ? Object.keys(target)
+        : ([
+            ...mergedKeys(Object.keys(target), (k) => Object.hasOwn(target, k as string), w),
+          ] as string[])
     if (!this.readAll && !this.writeAll)
       keys = keys.filter((k) => this.perm?.children?.get(k) !== undefined)
     if (node !== undefined) this.run.reads.push(node, SHAPE)
@@ -442,10 +508,20 @@ class ObjectView extends View {
 
 /** Array views: reads from the run's copy once written; every write goes to the copy. */
 class ArrayView extends View {
+  /** In a traversal view (only some indices declared), undeclared indices are hidden. */
+  private hidden(key: string): boolean {
+    return (
+      !this.readAll &&
+      !this.writeAll &&
+      key !== 'length' &&
+      this.perm?.children?.get(key) === undefined
+    )
+  }
+
   get(target: any, key: string | symbol, receiver: unknown): unknown {
+    if (key === VIEW) return this
     const run = this.run
     if (run.aborted) throw run.aborted
-    if (key === VIEW) return this
     const src = run.current(this)
     if (typeof key === 'symbol') return Reflect.get(src, key, receiver)
     if (!Object.hasOwn(src, key) && (key in src || isProtocolKey(key)))
@@ -482,12 +558,16 @@ class ArrayView extends View {
   }
 
   has(_target: any, key: string | symbol): boolean {
+    if (typeof key === 'string' && this.hidden(key) && Object.hasOwn(this.run.current(this), key))
+      return false
     return key in this.run.current(this)
   }
 
   ownKeys(): (string | symbol)[] {
     if (this.node) this.run.reads.push(this.node, SHAPE)
-    return Reflect.ownKeys(this.run.current(this))
+    const keys = Reflect.ownKeys(this.run.current(this))
+    if (this.readAll || this.writeAll) return keys
+    return keys.filter((k) => typeof k !== 'string' || !this.hidden(k))
   }
 
   getOwnPropertyDescriptor(_target: any, key: string | symbol): PropertyDescriptor | undefined {
@@ -496,6 +576,7 @@ class ArrayView extends View {
     if (d === undefined || typeof key === 'symbol') return d
     // `length` is non-configurable on the target: report it as such, with the run's value.
     if (key === 'length') return { ...d, value: src.length }
+    if (this.hidden(key)) return undefined
     return {
       value: this.proxy[key],
       writable: true,
@@ -528,7 +609,7 @@ class MapView extends View {
     const w = node === undefined ? undefined : this.run.writes.get(node)
     if (w?.has(k)) {
       const b = w.get(k)
-      return b === DELETED ? [false, undefined, true] : [true, b, true]
+      return b === DELETED ? [false, undefined, true] : [true, bufferedValue(b), true]
     }
     const raw = this.target as Map<unknown, unknown>
     return [raw.has(k), raw.get(k), node === undefined]
@@ -541,15 +622,10 @@ class MapView extends View {
     const w = node === undefined ? undefined : run.writes.get(node)
     this.checkReadAll()
     if (node) run.reads.push(node, SHAPE)
-    for (const [k, v] of raw) {
-      if (w?.has(k)) {
-        const b = w.get(k)
-        if (b !== DELETED) yield [k, this.wrap(k, b, undefined, true)]
-      } else yield [k, this.wrap(k, v, undefined, node === undefined)]
+    for (const k of [...mergedKeys(raw.keys(), (x) => raw.has(x), w)]) {
+      const [, v, fresh] = this.lookup(k)
+      yield [k, this.wrap(k, v, undefined, fresh)]
     }
-    if (w)
-      for (const [k, b] of w)
-        if (!raw.has(k) && b !== DELETED) yield [k, this.wrap(k, b, undefined, true)]
   }
 
   get(target: any, key: string | symbol): unknown {
@@ -589,7 +665,7 @@ class MapView extends View {
           this.checkWrite(String(k))
           const adopted = this.isHeavy(k) ? v : run.adopt(v)
           if (node === undefined) raw.set(k, adopted)
-          else run.writeBuf(node).set(k, adopted)
+          else bufferSet(run.writeBuf(node), k, adopted, raw.has(k))
           return this.proxy
         }
       case 'delete':
@@ -597,7 +673,7 @@ class MapView extends View {
           this.checkWrite(String(k))
           const had = this.lookup(k)[0]
           if (node === undefined) raw.delete(k)
-          else if (had) run.writeBuf(node).set(k, DELETED)
+          else if (had) bufferDelete(run.writeBuf(node), k, raw.has(k))
           return had
         }
       case 'clear':
@@ -606,7 +682,7 @@ class MapView extends View {
           if (node === undefined) return raw.clear()
           const keys = [...this.entriesOf()].map(([k]) => k)
           const buf = run.writeBuf(node)
-          for (const k of keys) buf.set(k, DELETED)
+          for (const k of keys) bufferDelete(buf, k, raw.has(k))
         }
       case 'entries':
       case Symbol.iterator:

@@ -29,22 +29,21 @@ export class Node {
   deepSig: Signal<number> | undefined = undefined
   /** The path of the signal-zone field this node lies in, if any. */
   sigField: string | undefined
-  /** Dotted path, for messages and patches. */
-  path: string
   constructor(
     readonly raw: any,
     readonly kind: Kind,
     public parent: Node | undefined,
     public key: unknown,
   ) {
-    if (parent === undefined) {
-      this.path = ''
-      this.sigField = undefined
-    } else {
-      const k = String(key)
-      this.path = parent.path === '' ? k : `${parent.path}.${k}`
-      this.sigField = parent.sigField ?? (zoneOfSegment(k) === 'signal' ? this.path : undefined)
-    }
+    this.sigField = sigFieldOf(parent, key)
+  }
+
+  /**
+   * Dotted path, for messages. Computed from the parent chain (array elements move), so it is
+   * never stale; it is not on any hot path.
+   */
+  get path(): string {
+    return this.segments().join('.')
   }
 
   keySig(key: unknown): Signal<number> {
@@ -89,11 +88,30 @@ export function nodeOf(raw: object, parent: Node | undefined, key: unknown): Nod
   } else if (n.parent !== parent || n.key !== key) {
     n.parent = parent
     n.key = key
-    n.path =
-      parent === undefined ? '' : parent.path === '' ? String(key) : `${parent.path}.${String(key)}`
-    n.sigField = parent?.sigField ?? (zoneOfSegment(String(key)) === 'signal' ? n.path : undefined)
+    n.sigField = sigFieldOf(parent, key)
+    layoutEpoch++
   }
   return n
+}
+
+/**
+ * Bumped whenever a node moves (an array element changes index): views cached across runs
+ * carry the permissions of the path they were made for, so they are dropped when it changes.
+ */
+let layoutEpoch = 0
+export function currentLayout(): number {
+  return layoutEpoch
+}
+
+function sigFieldOf(parent: Node | undefined, key: unknown): string | undefined {
+  if (parent === undefined) return undefined
+  if (parent.sigField !== undefined) return parent.sigField
+  if (typeof key === 'string' && zoneOfSegment(key) === 'signal') {
+    const segs = parent.segments()
+    segs.push(key)
+    return segs.join('.')
+  }
+  return undefined
 }
 
 export function existingNode(raw: object): Node | undefined {
@@ -161,44 +179,19 @@ export function deepCopy(value: unknown, unwrap?: (v: object) => unknown, heavy 
 
 //#region snapshots
 
-// The base constructors call set()/add() before a subclass field exists, so the lock lives
-// outside the instances.
-const locked = new WeakSet<object>()
-
-/** A Map whose mutators throw: the frozen form of a Map in a strict snapshot. */
-export class FrozenMap<K, V> extends Map<K, V> {
-  constructor(entries?: Iterable<readonly [K, V]>) {
-    super(entries)
-    locked.add(this)
-  }
-  override set(k: K, v: V): this {
-    if (locked.has(this)) throw new TypeError('Cannot modify a frozen Theus snapshot (Map).')
-    return super.set(k, v)
-  }
-  override delete(): boolean {
-    throw new TypeError('Cannot modify a frozen Theus snapshot (Map).')
-  }
-  override clear(): void {
-    throw new TypeError('Cannot modify a frozen Theus snapshot (Map).')
-  }
+function refuse(): never {
+  throw new TypeError('Cannot modify a frozen Theus snapshot.')
 }
+const LOCKED = { value: refuse, enumerable: false, writable: false, configurable: false }
 
-/** A Set whose mutators throw. */
-export class FrozenSet<T> extends Set<T> {
-  constructor(values?: Iterable<T>) {
-    super(values)
-    locked.add(this)
-  }
-  override add(v: T): this {
-    if (locked.has(this)) throw new TypeError('Cannot modify a frozen Theus snapshot (Set).')
-    return super.add(v)
-  }
-  override delete(): boolean {
-    throw new TypeError('Cannot modify a frozen Theus snapshot (Set).')
-  }
-  override clear(): void {
-    throw new TypeError('Cannot modify a frozen Theus snapshot (Set).')
-  }
+/**
+ * Locks a Map or Set in place: its mutators throw and the object is frozen. It stays of class
+ * Map or Set, so `toEqual(new Map(...))` and `instanceof Map` hold for snapshot values.
+ */
+export function lockCollection<T extends Map<unknown, unknown> | Set<unknown>>(c: T): T {
+  if (c instanceof Map) Object.defineProperties(c, { set: LOCKED, delete: LOCKED, clear: LOCKED })
+  else Object.defineProperties(c, { add: LOCKED, delete: LOCKED, clear: LOCKED })
+  return Object.freeze(c)
 }
 
 function snapValue(v: unknown, parent: Node, key: unknown, freeze: boolean): unknown {
@@ -227,14 +220,14 @@ export function snapshot(node: Node, freeze: boolean): unknown {
       const entries: [unknown, unknown][] = []
       for (const [k, v] of raw as Map<unknown, unknown>)
         entries.push([k, isHeavyKey(k) ? v : snapValue(v, node, k, freeze)])
-      out = freeze ? Object.freeze(new FrozenMap(entries)) : new Map(entries)
+      out = freeze ? lockCollection(new Map(entries)) : new Map(entries)
       break
     }
     case Kind.Set: {
       const vals: unknown[] = []
       for (const v of raw as Set<unknown>)
         vals.push(typeof v === 'object' && v !== null ? deepFreeze(deepCopy(v), freeze) : v)
-      out = freeze ? Object.freeze(new FrozenSet(vals)) : new Set(vals)
+      out = freeze ? lockCollection(new Set(vals)) : new Set(vals)
       break
     }
     default: {
