@@ -71,4 +71,53 @@ describe('guard (property)', () => {
       { numRuns: 1000 },
     )
   })
+
+  it('never lets a value read through the guard change the state unless the path is an output', () => {
+    fc.assert(
+      fc.property(
+        fc.subarray(PATHS),
+        fc.subarray(PATHS),
+        fc.constantFrom('domain.a', 'domain.a.y', 'domain.b'),
+        fc.constantFrom('x', 'z', 'fresh'),
+        (inputs, outputs, target, key) => {
+          const declared = [...inputs, ...outputs]
+          const readable =
+            declared.some((d) => isAncestorOrSelf(d, target)) ||
+            declared.some((d) => isAncestorOrSelf(target, d))
+          fc.pre(readable)
+          const engine = new TheusEngine(initial())
+          engine.registerProcess(
+            process({ inputs, outputs }, function leak(ctx) {
+              let cur = ctx.domain
+              for (const s of target.split('.').slice(1)) cur = cur[s]
+              const escaped = cur
+              try {
+                escaped[key] = 99
+              } catch {}
+              return escaped
+            }),
+          )
+          const before = engine.state.value
+          const allowed = outputs.some((o) => isAncestorOrSelf(o, `${target}.${key}`))
+          let failed = false
+          let out: any
+          try {
+            out = engine.runProcess('leak')
+          } catch (e) {
+            expect(e).toBeInstanceOf(ContractViolationError)
+            failed = true
+          }
+          if (allowed) {
+            expect(failed).toBe(false)
+            expect(engine.select(`${target}.${key}`).value).toBe(99)
+            expect(Object.isFrozen(out)).toBe(true)
+          } else {
+            expect(failed).toBe(true)
+            expect(engine.state.value).toBe(before)
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    )
+  })
 })
