@@ -707,6 +707,49 @@ describe('guard: no raw object escapes', () => {
     expect(engine.state.value.domain.accounts).toEqual({ Alice: 100, Bob: 50 })
   })
 
+  it('does not let array, Map or Set views kept past the run change the state', () => {
+    const engine = new TheusEngine({
+      domain: {
+        list: [1, 2],
+        m: new Map([['a', 1]]),
+        s: new Set([1]),
+      },
+    })
+    const kept: any = {}
+    const keep = define(engine, { outputs: ['domain.list', 'domain.m', 'domain.s'] }, (ctx) => {
+      kept.list = ctx.domain.list
+      kept.m = ctx.domain.m
+      kept.s = ctx.domain.s
+    })
+    keep.run()
+    keep.run()
+    const before = engine.state.value
+    const attempts = [
+      () => kept.list.push(3),
+      () => {
+        kept.list[0] = 9
+      },
+      () => kept.list.sort((a: number, b: number) => b - a),
+      () => kept.m.set('a', 2),
+      () => kept.m.delete('a'),
+      () => kept.s.add(2),
+      () => kept.s.clear(),
+    ]
+    for (const attempt of attempts) {
+      try {
+        attempt()
+      } catch {}
+    }
+    expect(engine.state.value).toBe(before)
+    expect(engine.state.value.domain.list).toEqual([1, 2])
+    expect([...engine.state.value.domain.m]).toEqual([['a', 1]])
+    expect([...engine.state.value.domain.s]).toEqual([1])
+    keep.run()
+    expect(engine.state.value.domain.list).toEqual([1, 2])
+    expect([...engine.state.value.domain.m]).toEqual([['a', 1]])
+    expect([...engine.state.value.domain.s]).toEqual([1])
+  })
+
   it('copies an object the body assigns: mutating it afterwards changes nothing', () => {
     const engine = new TheusEngine(base())
     const mine = { x: 1 }
