@@ -215,6 +215,15 @@ describe('TheusEngine.state', () => {
     expect(engine.state.value.domain.s.has(1)).toBe(true)
   })
 
+  it('does not let a Date in a strict snapshot be changed for later readers', () => {
+    const engine = new TheusEngine({ domain: { d: new Date(0) } })
+    try {
+      engine.state.value.domain.d.setTime(5000)
+    } catch {}
+    expect(engine.state.value.domain.d.getTime()).toBe(0)
+    expect(engine.select('domain.d').value.getTime()).toBe(0)
+  })
+
   it('freezes snapshots after a commit too', () => {
     const engine = new TheusEngine(initial())
     define(engine, { outputs: ['domain.accounts', 'domain.rows'] }, (ctx) => {
