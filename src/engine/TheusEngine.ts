@@ -47,6 +47,7 @@ import {
   Kind,
   kindOf,
   lockCollection,
+  lockDate,
   type Node,
   nodeOf,
   snapshot,
@@ -1281,7 +1282,7 @@ class Commit {
 
   snapOf(v: unknown, parent: Node, key: unknown): unknown {
     if (typeof v !== 'object' || v === null) return v
-    if (v instanceof Date) return new Date(v.getTime())
+    if (v instanceof Date) return this.freeze ? lockDate(new Date(v.getTime())) : new Date(v.getTime())
     if (kindOf(v) === -1 || (typeof key === 'string' && key.startsWith('heavy_'))) return v
     return snapshot(nodeOf(v, parent, key), this.freeze)
   }
@@ -1491,6 +1492,7 @@ function errorDeclared(e: unknown, declared: readonly string[]): boolean {
 /** Freezes a run-owned copy in place; Maps and Sets are locked (their mutators throw). */
 function deepFreeze<T>(v: T): T {
   if (typeof v !== 'object' || v === null || Object.isFrozen(v)) return v
+  if (v instanceof Date) return lockDate(v) as T
   const k = kindOf(v)
   if (k === Kind.Object || k === Kind.Array) {
     for (const key of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[key])

@@ -194,9 +194,17 @@ export function lockCollection<T extends Map<unknown, unknown> | Set<unknown>>(c
   return Object.freeze(c)
 }
 
+const DATE_SETTERS = Object.getOwnPropertyNames(Date.prototype).filter((k) => k.startsWith('set'))
+
+/** Locks a Date in place: its setters throw (freezing alone does not stop `setTime`). */
+export function lockDate(d: Date): Date {
+  for (const k of DATE_SETTERS) Object.defineProperty(d, k, LOCKED)
+  return Object.freeze(d)
+}
+
 function snapValue(v: unknown, parent: Node, key: unknown, freeze: boolean): unknown {
   if (typeof v !== 'object' || v === null) return v
-  if (v instanceof Date) return new Date(v.getTime())
+  if (v instanceof Date) return freeze ? lockDate(new Date(v.getTime())) : new Date(v.getTime())
   if (kindOf(v) === -1) return v
   return snapshot(nodeOf(v, parent, key), freeze)
 }
