@@ -29,13 +29,15 @@ export function measure(contenders: Contender[], { rounds = 15, batchMs = 20 } =
       const t = now()
       for (let i = 0; i < n; i++) c.op()
       const dt = (now() - t) / 1e6
-      if (dt > batchMs / 4 || n > 1 << 22) return Math.max(1, Math.round((n * batchMs) / Math.max(dt, 0.001)))
+      if (dt > batchMs / 4 || n > 1 << 22)
+        return Math.max(1, Math.round((n * batchMs) / Math.max(dt, 0.001)))
       n *= 2
     }
   })
   const samples: number[][] = contenders.map(() => [])
   // One untimed round first: every contender's code gets optimised before any is measured.
-  for (let j = 0; j < contenders.length; j++) for (let i = 0; i < sizes[j]!; i++) contenders[j]!.op()
+  for (let j = 0; j < contenders.length; j++)
+    for (let i = 0; i < sizes[j]!; i++) contenders[j]!.op()
   for (let r = 0; r < rounds; r++) {
     for (let j = 0; j < contenders.length; j++) {
       const c = contenders[j]!
@@ -61,7 +63,9 @@ export function fmtTime(ns: number): string {
 export function printTable(title: string, results: Result[], baseline: string): void {
   const base = results.find((r) => r.name === baseline)?.nsPerOp ?? 1
   console.log(`\n${title}`)
-  console.log(`${'contender'.padEnd(34)}${'per op'.padStart(12)}${'ops/s'.padStart(14)}${'× baseline'.padStart(12)}`)
+  console.log(
+    `${'contender'.padEnd(34)}${'per op'.padStart(12)}${'ops/s'.padStart(14)}${'× baseline'.padStart(12)}`,
+  )
   for (const r of results)
     console.log(
       `${r.name.padEnd(34)}${fmtTime(r.nsPerOp).padStart(12)}${Math.round(r.opsPerSec).toLocaleString('en-US').padStart(14)}${(r.nsPerOp / base).toFixed(1).padStart(12)}`,

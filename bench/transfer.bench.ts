@@ -7,7 +7,7 @@ import { effect } from '@preact/signals-core'
 import { produce } from 'immer'
 import { reaction } from 'mobx'
 import { types } from 'mobx-state-tree'
-import { TheusEngine, process as defineProcess } from 'theus'
+import { process as defineProcess, TheusEngine } from 'theus'
 import { proxy, subscribe } from 'valtio/vanilla'
 import { type Contender, measure, printTable, type Result } from './harness.js'
 
@@ -32,7 +32,12 @@ class Refused extends Error {}
 // the engine's own rollback cost; the other makes it in the body, as most code does.
 const prebuilt = new Refused('no')
 const failing = defineProcess(
-  { name: 'failing', inputs: ['domain.accounts'], outputs: ['domain.accounts'], errors: ['Refused'] },
+  {
+    name: 'failing',
+    inputs: ['domain.accounts'],
+    outputs: ['domain.accounts'],
+    errors: ['Refused'],
+  },
   function failing(ctx, args: { from: string; to: string; amount: number; fresh?: boolean }) {
     const acc = ctx.domain.accounts
     acc[args.from] = acc[args.from] - args.amount
@@ -118,14 +123,12 @@ function immer(n: number): Contender {
 }
 
 function mst(n: number): Contender {
-  const Bank = types
-    .model({ accounts: types.map(types.number) })
-    .actions((self) => ({
-      transfer(from: string, to: string, amount: number) {
-        self.accounts.set(from, self.accounts.get(from)! - amount)
-        self.accounts.set(to, self.accounts.get(to)! + amount)
-      },
-    }))
+  const Bank = types.model({ accounts: types.map(types.number) }).actions((self) => ({
+    transfer(from: string, to: string, amount: number) {
+      self.accounts.set(from, self.accounts.get(from)! - amount)
+      self.accounts.set(to, self.accounts.get(to)! + amount)
+    },
+  }))
   const store = Bank.create({ accounts: accounts(n) })
   reaction(
     () => store.accounts.get('u0')! + store.accounts.get('u1')!,
@@ -176,9 +179,15 @@ export function runTransferBench(): Record<number, Result[]> {
   const pick = (n: number, name: string) => out[n]!.find((r) => r.name === name)!.nsPerOp
   const strict = SIZES.map((n) => pick(n, 'theus strict'))
   const ratio = (name: string) =>
-    SIZES.map((n, i) => `${n.toLocaleString('en-US')}: ${(pick(n, name) / strict[i]!).toFixed(2)}`).join(', ')
-  console.log(`\ntheus strict per op: ${strict.map((t) => `${(t / 1000).toFixed(2)} µs`).join(', ')} (target ≤ 1.5 µs)`)
-  console.log(`theus strict growth 10 → 100 000 accounts: ${(strict[2]! / strict[0]!).toFixed(2)}× (target ≤ 1.5×)`)
+    SIZES.map(
+      (n, i) => `${n.toLocaleString('en-US')}: ${(pick(n, name) / strict[i]!).toFixed(2)}`,
+    ).join(', ')
+  console.log(
+    `\ntheus strict per op: ${strict.map((t) => `${(t / 1000).toFixed(2)} µs`).join(', ')} (target ≤ 1.5 µs)`,
+  )
+  console.log(
+    `theus strict growth 10 → 100 000 accounts: ${(strict[2]! / strict[0]!).toFixed(2)}× (target ≤ 1.5×)`,
+  )
   console.log(`rollback / commit: ${ratio('theus strict, rolled back')} (target ≤ 1, issue 3: ≤ 2)`)
   console.log(`rollback with new Error / commit: ${ratio('theus strict, rolled back (new Error)')}`)
   console.log(`audit overhead (2 rules) / no recipe: ${ratio('theus strict + audit (2 rules)')}`)

@@ -35,7 +35,9 @@ async function bundle(entry, name) {
       {
         name: 'theus-sources',
         setup(b) {
-          b.onResolve({ filter: /^theus(\/(react|vue))?$/ }, (args) => ({ path: `${root}${sources[args.path]}` }))
+          b.onResolve({ filter: /^theus(\/(react|vue))?$/ }, (args) => ({
+            path: `${root}${sources[args.path]}`,
+          }))
         },
       },
     ],

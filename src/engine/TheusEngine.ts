@@ -1282,7 +1282,8 @@ class Commit {
 
   snapOf(v: unknown, parent: Node, key: unknown): unknown {
     if (typeof v !== 'object' || v === null) return v
-    if (v instanceof Date) return this.freeze ? lockDate(new Date(v.getTime())) : new Date(v.getTime())
+    if (v instanceof Date)
+      return this.freeze ? lockDate(new Date(v.getTime())) : new Date(v.getTime())
     if (kindOf(v) === -1 || (typeof key === 'string' && key.startsWith('heavy_'))) return v
     return snapshot(nodeOf(v, parent, key), this.freeze)
   }

@@ -188,7 +188,7 @@ function* mergedKeys(
   w: Map<unknown, unknown> | undefined,
 ) {
   for (const k of rawKeys) {
-    if (w !== undefined && w.has(k)) {
+    if (w?.has(k)) {
       const b = w.get(k)
       if (b === DELETED || b instanceof Readded) continue
     }
