@@ -25,6 +25,13 @@ export interface TheusPluginOptions {
   include?: FilterPattern
   /** YAML files never to touch. */
   exclude?: FilterPattern
+  /**
+   * Keep function names in production bundles (default true). A process takes its name from
+   * its function unless the contract sets `name`, and a minifier drops function names, so an
+   * app whose processes rely on function names needs this. Set `false` when every contract
+   * has a `name`.
+   */
+  keepNames?: boolean
 }
 
 type Validator = (text: string, options: { filename: string }) => unknown
@@ -60,6 +67,13 @@ export function theusPlugin(options: TheusPluginOptions = {}): Plugin {
     name: 'theus',
     // Before vite's own transforms, which would try to read YAML as JavaScript.
     enforce: 'pre',
+    config() {
+      if (options.keepNames === false) return undefined
+      return { build: { rolldownOptions: { output: { keepNames: true } } } } as Record<
+        string,
+        unknown
+      >
+    },
     transform(code, id) {
       const file = fileOf(id)
       if (file === undefined || !filter(file)) return null

@@ -178,3 +178,44 @@ describe('theus/vite', () => {
     expect(() => compileTheusYaml('recipe', BROKEN, 'r.yaml')).toThrow(/r\.yaml:5:9/)
   })
 })
+
+describe('theus/vite keepNames', () => {
+  const processSource = fileURLToPath(new URL('../../src/contract/process.ts', import.meta.url))
+  async function minified(plugin: ReturnType<typeof theus>, name: string): Promise<string> {
+    await writeFile(
+      join(dir, `${name}.js`),
+      `import { process } from ${JSON.stringify(processSource)}
+export const def = process({ outputs: ['domain.n'] }, function incrementCounter(ctx) { ctx.domain.n++ })
+`,
+    )
+    await build({
+      root: dir,
+      configFile: false,
+      logLevel: 'silent',
+      plugins: [plugin],
+      build: {
+        outDir: join(dir, `out-${name}`),
+        emptyOutDir: true,
+        minify: true,
+        // An app build (lib builds do not mangle names), with the entry's exports kept.
+        rollupOptions: {
+          input: join(dir, `${name}.js`),
+          preserveEntrySignatures: 'strict',
+          output: { format: 'es', entryFileNames: 'app.mjs' },
+        },
+      },
+    })
+    const mod = await import(`${pathToFileURL(join(dir, `out-${name}`, 'app.mjs')).href}?t=${name}`)
+    return mod.def.name
+  }
+
+  it('keeps function names in minified bundles, so processes keep their names', async () => {
+    expect(await minified(theus(), 'names-kept')).toBe('incrementCounter')
+  })
+
+  it('leaves the minifier alone with keepNames: false (a nameless function is then refused)', async () => {
+    await expect(minified(theus({ keepNames: false }), 'names-dropped')).rejects.toThrow(
+      /anonymous function has no name/,
+    )
+  })
+})
