@@ -1,5 +1,5 @@
 import type { ProcessDefinition } from 'theus'
-import { type Ref, readonly, ref, shallowRef } from 'vue'
+import { type Ref, ref, shallowReadonly, shallowRef } from 'vue'
 import { useEngine } from './useEngine.js'
 
 /** What `run` resolves to: the process's value, or the error it failed with. Never a rejection. */
@@ -71,5 +71,11 @@ export function useProcess(nameOrDef: string | ProcessDefinition): ProcessHandle
       (e: unknown) => settle({ ok: false, error: e }, true),
     )
   }
-  return { run, pending: readonly(pending), error: readonly(error), result: readonly(result) }
+  // shallowReadonly: `readonly` would hand out a read-only proxy of the value, not the value.
+  return {
+    run,
+    pending: shallowReadonly(pending),
+    error: shallowReadonly(error),
+    result: shallowReadonly(result),
+  }
 }

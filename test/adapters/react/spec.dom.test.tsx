@@ -1,0 +1,274 @@
+/**
+ * SPEC §7 (React adapter) and the adapter bullets of §9, one test per rule, through public
+ * names only, in and out of StrictMode.
+ */
+import { act, cleanup, renderHook } from '@testing-library/react'
+import { type ReactNode, StrictMode } from 'react'
+import { type AuditLogEntry, process, TheusEngine, TheusError, WorkflowManager } from 'theus'
+import {
+  TheusProvider,
+  useAuditLog,
+  useEngine,
+  useProcess,
+  useTheus,
+  useWorkflow,
+} from 'theus/react'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createBank, deferred, shallowEqualArrays, ValueError } from '../bank.js'
+import { modes } from './modes.js'
+
+afterEach(() => {
+  cleanup()
+  vi.restoreAllMocks()
+})
+
+function wrap(engine: TheusEngine<any>, Outer: (p: { children?: ReactNode }) => ReactNode) {
+  return ({ children }: { children?: ReactNode }) => (
+    <Outer>
+      <TheusProvider engine={engine}>{children}</TheusProvider>
+    </Outer>
+  )
+}
+
+function asyncEngine() {
+  const gates: ReturnType<typeof deferred<void>>[] = []
+  const engine = new TheusEngine({ domain: { n: 0 } })
+  engine.registerProcess(
+    process(
+      { inputs: ['domain.n'], outputs: ['domain.n'], errors: ['ValueError'] },
+      async function bump(ctx, args: { by: number }) {
+        const gate = deferred<void>()
+        gates.push(gate)
+        await gate.promise
+        if (args.by < 0) throw new ValueError('negative')
+        ctx.domain.n += args.by
+        return ctx.domain.n
+      },
+    ),
+  )
+  return { engine, gates }
+}
+
+describe.each(modes)('SPEC §7 React ($mode)', ({ Wrapper }) => {
+  it('useProcess: error and result start null; run resolves { ok, value } / { ok, error }, never rejects', async () => {
+    const engine = createBank(3)
+    const { result } = renderHook(() => useProcess('transfer'), { wrapper: wrap(engine, Wrapper) })
+    expect(result.current.error).toBeNull()
+    expect(result.current.result).toBeNull()
+    expect(result.current.pending).toBe(false)
+    let ok: unknown
+    await act(async () => {
+      ok = await result.current.run({ from_user: 'acc0', to_user: 'acc1', amount: 10 })
+    })
+    expect(ok).toEqual({ ok: true, value: 'Success' })
+    expect(result.current.result).toBe('Success')
+    let bad: any
+    await act(async () => {
+      bad = await result.current.run({ from_user: 'acc0', to_user: 'acc1', amount: -1 })
+    })
+    expect(bad.ok).toBe(false)
+    expect(bad.error).toBeInstanceOf(ValueError)
+    expect(Object.keys(bad).sort()).toEqual(['error', 'ok'])
+    expect(result.current.error).toBe(bad.error)
+    // result keeps the last success
+    expect(result.current.result).toBe('Success')
+    // run clears error
+    await act(async () => {
+      await result.current.run({ from_user: 'acc0', to_user: 'acc1', amount: 1 })
+    })
+    expect(result.current.error).toBeNull()
+  })
+
+  it('useProcess: an unknown name resolves { ok: false } with PROCESS_NOT_FOUND; the name is looked up at run time', async () => {
+    const engine = new TheusEngine({ domain: { n: 0 } })
+    const { result } = renderHook(() => useProcess('late'), { wrapper: wrap(engine, Wrapper) })
+    let out: any
+    await act(async () => {
+      out = await result.current.run()
+    })
+    expect(out.ok).toBe(false)
+    expect((out.error as TheusError).code).toBe('PROCESS_NOT_FOUND')
+    engine.registerProcess(
+      process({ outputs: ['domain.n'] }, function late(ctx) {
+        ctx.domain.n = 5
+        return 'done'
+      }),
+    )
+    await act(async () => {
+      out = await result.current.run()
+    })
+    expect(out).toEqual({ ok: true, value: 'done' })
+    expect(result.current.error).toBeNull()
+  })
+
+  it('useProcess: pending while any run of this hook is in flight; run clears error at once', async () => {
+    const { engine, gates } = asyncEngine()
+    const { result } = renderHook(() => useProcess<{ by: number }, number>('bump'), {
+      wrapper: wrap(engine, Wrapper),
+    })
+    let first!: Promise<unknown>
+    await act(async () => {
+      first = result.current.run({ by: -1 })
+    })
+    expect(result.current.pending).toBe(true)
+    await act(async () => {
+      gates[0]!.resolve()
+      await first
+    })
+    expect(result.current.pending).toBe(false)
+    expect(result.current.error).toBeInstanceOf(ValueError)
+    let a!: Promise<unknown>
+    let b!: Promise<unknown>
+    await act(async () => {
+      a = result.current.run({ by: 1 })
+      b = result.current.run({ by: 2 })
+    })
+    expect(result.current.error).toBeNull()
+    expect(result.current.pending).toBe(true)
+    await act(async () => {
+      gates[1]!.resolve()
+      await a
+    })
+    // the second run is still in flight
+    expect(result.current.pending).toBe(true)
+    await act(async () => {
+      gates[2]!.resolve()
+      await b
+    })
+    expect(result.current.pending).toBe(false)
+    // (the second run read `n` after the first committed: it may end in a ConflictError)
+    expect(result.current.result).toBe(1)
+  })
+
+  it('useAuditLog(limit = 50): the latest entries, oldest first, updated on every audit event', () => {
+    const engine = new TheusEngine(
+      { domain: { n: 0 } },
+      { auditRecipe: { process_recipes: { p: { inputs: [{ field: 'v', max: 0 }] } } } },
+    )
+    engine.registerProcess(process({ name: 'p' }, () => undefined))
+    const def = renderHook(() => useAuditLog(), { wrapper: wrap(engine, Wrapper) })
+    const three = renderHook(() => useAuditLog(3), { wrapper: wrap(engine, Wrapper) })
+    expect(def.result.current).toEqual([])
+    act(() => {
+      engine.runProcess('p', { v: 1 })
+    })
+    expect(def.result.current.map((e: AuditLogEntry) => e.value)).toEqual([1])
+    act(() => {
+      for (let v = 2; v <= 60; v++) engine.runProcess('p', { v })
+    })
+    const values = def.result.current.map((e: AuditLogEntry) => e.value)
+    expect(values).toHaveLength(50)
+    expect(values[0]).toBe(11)
+    expect(values[49]).toBe(60)
+    expect(three.result.current.map((e: AuditLogEntry) => e.value)).toEqual([58, 59, 60])
+  })
+
+  it('useTheus(selector, isEqual): no re-render while isEqual says equal', () => {
+    const engine = createBank(3)
+    let renders = 0
+    const { result } = renderHook(
+      () => {
+        renders++
+        return useTheus((s) => Object.keys(s.domain.accounts), shallowEqualArrays)
+      },
+      { wrapper: wrap(engine, Wrapper) },
+    )
+    const first = result.current
+    renders = 0
+    act(() => {
+      engine.runProcess('transfer', { from_user: 'acc0', to_user: 'acc1', amount: 1 })
+    })
+    expect(renders).toBe(0)
+    expect(result.current).toBe(first)
+    act(() => {
+      engine.runProcess('transfer', { from_user: 'acc0', to_user: 'new', amount: 1 })
+    })
+    expect(renders).toBeGreaterThan(0)
+    expect(result.current).toEqual(['acc0', 'acc1', 'acc2', 'new'])
+  })
+
+  it('useTheus(path) re-renders on change only, never for a rolled-back run', () => {
+    const engine = createBank(3)
+    let renders = 0
+    const { result } = renderHook(
+      () => {
+        renders++
+        return useTheus('domain.accounts.acc0')
+      },
+      { wrapper: wrap(engine, Wrapper) },
+    )
+    renders = 0
+    act(() => {
+      try {
+        engine.runProcess('transfer', { from_user: 'acc0', to_user: 'acc1', amount: -1 })
+      } catch {}
+    })
+    expect(renders).toBe(0)
+    act(() => {
+      engine.runProcess('transfer', { from_user: 'acc0', to_user: 'acc1', amount: 5 })
+    })
+    expect(result.current).toBe(95)
+    expect(renders).toBeGreaterThan(0)
+  })
+
+  it('useWorkflow returns { state, status, send, lastError } as values', async () => {
+    const engine = createBank(3)
+    const wf = new WorkflowManager(engine, {
+      states: {
+        IDLE: { on: { GO: 'RUN' } },
+        RUN: { entry: 'transfer', on: { EVT_CHAIN_FAIL: 'IDLE', EVT_CHAIN_DONE: 'IDLE' } },
+      },
+    })
+    const { result } = renderHook(() => useWorkflow(wf), { wrapper: wrap(engine, Wrapper) })
+    expect(Object.keys(result.current).sort()).toEqual(['lastError', 'send', 'state', 'status'])
+    expect(result.current.state).toBe('IDLE')
+    expect(result.current.status).toBe('idle')
+    expect(result.current.lastError).toBeNull()
+    await act(async () => {
+      await result.current.send('GO', { from_user: 'acc0', to_user: 'acc1', amount: -1 })
+    })
+    expect(result.current.state).toBe('IDLE')
+    expect(result.current.lastError).toBeInstanceOf(ValueError)
+  })
+})
+
+describe('SPEC §7 React: provider and warnings', () => {
+  it('useEngine outside a provider throws NO_PROVIDER, saying to wrap the tree', () => {
+    vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    let err: unknown
+    try {
+      renderHook(() => useEngine())
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(TheusError)
+    expect((err as TheusError).code).toBe('NO_PROVIDER')
+    expect((err as Error).message).toMatch(/wrap/i)
+    expect((err as Error).message).toContain('TheusProvider')
+  })
+
+  it('a selector that builds a new object warns once with [theus] and does not loop', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined)
+    const engine = createBank(3)
+    let renders = 0
+    const selectSpecNew = (s: any) => ({ spec_new: s.domain.accounts.acc0 })
+    const { result } = renderHook(
+      () => {
+        renders++
+        return useTheus(selectSpecNew)
+      },
+      { wrapper: wrap(engine, StrictMode) },
+    )
+    renderHook(() => useTheus(selectSpecNew), { wrapper: wrap(engine, StrictMode) })
+    expect(result.current).toEqual({ spec_new: 100 })
+    renders = 0
+    act(() => {
+      engine.runProcess('transfer', { from_user: 'acc1', to_user: 'acc2', amount: 1 })
+    })
+    // once per commit (twice under StrictMode), not a loop
+    expect(renders).toBeLessThanOrEqual(2)
+    const ours = warn.mock.calls.filter((c) => String(c[0]).includes('spec_new'))
+    expect(ours).toHaveLength(1)
+    expect(String(ours[0]![0]).startsWith('[theus]')).toBe(true)
+  })
+})
