@@ -156,6 +156,19 @@ describe('SPEC §5.1 StateMachine', () => {
     expect(e.message).toContain(`workflow.yaml:${line}:`)
   })
 
+  it('points at the offending value: an undefined target state, a bad entry', () => {
+    const at = (text: string) => {
+      try {
+        parseWorkflow(text)
+      } catch (e) {
+        return [(e as WorkflowError).details['line'], (e as WorkflowError).details['column']]
+      }
+      return undefined
+    }
+    expect(at('states:\n  IDLE:\n    on: { GO: NOWHERE }\n')).toEqual([3, 15])
+    expect(at('states:\n  IDLE:\n    entry: 5\n')).toEqual([3, 12])
+  })
+
   it('points an unknown key at the key itself', () => {
     try {
       parseWorkflow('states:\n  IDLE:\n    entri: x\n')
@@ -491,6 +504,31 @@ describe('SPEC §5.2 Flux', () => {
     expect(evaluateExpression(parseExpression('args.x'), { args: {} })).toBeUndefined()
   })
 
+  it('validates the whole pipeline before running any step', async () => {
+    const { engine, calls } = engineWith()
+    const err = await engine
+      .executeWorkflow({ steps: ['p_inc', { flux: 'if', condition: 'domain.n <', then: [] }] })
+      .catch((e) => e)
+    expect(err).toBeInstanceOf(WorkflowError)
+    expect(calls).toEqual([])
+  })
+
+  it('points Flux errors at the offending value', () => {
+    const at = (text: string) => {
+      try {
+        parseFlux(text)
+      } catch (e) {
+        return [(e as WorkflowError).details['line'], (e as WorkflowError).details['column']]
+      }
+      return undefined
+    }
+    expect(at('steps:\n  - flux: loop\n    do: [a]\n')).toEqual([2, 11])
+    // inside a condition: the column of the offending character
+    expect(at('steps:\n  - flux: if\n    condition: "domain.n < )"\n    then: [a]\n')).toEqual([
+      3, 28,
+    ])
+  })
+
   const badPipelines: [string, string, number][] = [
     ['while without condition', 'steps:\n  - flux: while\n    do: [a]\n', 2],
     ['while without do', 'steps:\n  - flux: while\n    condition: "true"\n', 2],
@@ -545,6 +583,11 @@ describe('SPEC §9 expression grammar', () => {
     ['\'a\' == "a"', true],
     ['len("abc") + 1', 4],
     ['!!1', true],
+    ['-2 + 3', 1],
+    ['2 - 1 - 1', 0],
+    ['8 / 2 / 2', 2],
+    ['1 + 2 < 2 + 2', true],
+    ['false && false || true', true],
   ])('%s evaluates to %s', (src, expected) => {
     expect(ev(src)).toBe(expected)
   })

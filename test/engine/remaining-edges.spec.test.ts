@@ -1,0 +1,60 @@
+/**
+ * SPEC §9 "Remaining edges": the engine bullets (history entries, undo/redo results, the key
+ * order of scanAndRegister, a null context), through public names only.
+ */
+import { process, TheusEngine, TheusError } from 'theus'
+import { describe, expect, it } from 'vitest'
+
+const inc = process({ inputs: ['domain.n'], outputs: ['domain.n'] }, function inc(ctx) {
+  ctx.domain.n++
+})
+
+describe('SPEC §9 remaining edges (engine)', () => {
+  it('history entries are { process, args, patches, inversePatches, at }', () => {
+    const engine = new TheusEngine({ domain: { n: 0 } })
+    engine.registerProcess(inc)
+    engine.runProcess('inc', { why: 'test' })
+    expect(engine.history).toHaveLength(1)
+    const h = engine.history[0]!
+    expect(Object.keys(h).sort()).toEqual(['args', 'at', 'inversePatches', 'patches', 'process'])
+    expect(h.process).toBe('inc')
+    expect(h.args).toEqual({ why: 'test' })
+    expect(typeof h.at).toBe('number')
+  })
+
+  it('undo() and redo() return true when they did something, false otherwise', () => {
+    const engine = new TheusEngine({ domain: { n: 0 } })
+    engine.registerProcess(inc)
+    expect(engine.undo()).toBe(false)
+    expect(engine.redo()).toBe(false)
+    engine.runProcess('inc')
+    expect(engine.undo()).toBe(true)
+    expect(engine.state.value.domain.n).toBe(0)
+    expect(engine.undo()).toBe(false)
+    expect(engine.redo()).toBe(true)
+    expect(engine.state.value.domain.n).toBe(1)
+    expect(engine.redo()).toBe(false)
+  })
+
+  it('scanAndRegister visits a module map in its key order', () => {
+    const mk = (name: string) => process({ name }, () => undefined)
+    const engine = new TheusEngine({ domain: {} })
+    const names = engine.scanAndRegister({
+      './z.ts': { z: mk('z') },
+      './a.ts': { b: mk('b'), a: mk('a') },
+      './m.ts': { m: mk('m') },
+    })
+    expect(names).toEqual(['z', 'b', 'a', 'm'])
+  })
+
+  it('null as a context is INVALID_CONTEXT', () => {
+    let err: unknown
+    try {
+      new TheusEngine(null as never)
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(TheusError)
+    expect((err as TheusError).code).toBe('INVALID_CONTEXT')
+  })
+})
