@@ -2,7 +2,10 @@
 import { effect } from '@preact/signals-core'
 import { process as defineProcess, TheusEngine } from 'theus'
 
-export function profileTransfer(n = 1000, runs = 300_000): void {
+export function profileTransfer(
+  n = 1000,
+  runs = Number(process.env.THEUS_PROFILE_RUNS ?? 300_000),
+): void {
   const a: Record<string, number> = {}
   for (let i = 0; i < n; i++) a[`u${i}`] = 1e6
   const transfer = defineProcess(

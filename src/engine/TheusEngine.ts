@@ -53,6 +53,7 @@ import {
   snapshot,
 } from '../transaction/tree.js'
 import { executeFlux, type FluxInput, type FluxRunOptions } from '../workflow/flux.js'
+import { BoundedLog } from './BoundedLog.js'
 import type { DeepReadonly, PathValue, StateOf } from './pathTypes.js'
 import type {
   AuditLogEntry,
@@ -172,11 +173,11 @@ export class TheusEngine<TContext extends ContextInput = any> {
     halt: new Set(),
   }
   private _syncDepth = 0
-  private readonly _history: HistoryEntry[] = []
+  private readonly _history: BoundedLog<HistoryEntry>
   private readonly _redo: HistoryEntry[] = []
-  private readonly _runLog: RunLogEntry[] = []
-  private readonly _auditLog: AuditLogEntry[] = []
-  private readonly _logs: LogEntry[] = []
+  private readonly _runLog: BoundedLog<RunLogEntry>
+  private readonly _auditLog = new BoundedLog<AuditLogEntry>(RING)
+  private readonly _logs = new BoundedLog<LogEntry>(RING)
   private _halted = false
   private _disposed = false
   private readonly _selects = new Map<string, ReadonlySignal<unknown>>()
@@ -186,10 +187,6 @@ export class TheusEngine<TContext extends ContextInput = any> {
   /** Signal fields the last commit wrote (they reset on the next commit that writes). */
   private _published: Map<string, unknown> | undefined
   private readonly _auditor: AuditorLike | undefined
-  private _historyView: readonly HistoryEntry[] | undefined
-  private _runLogView: readonly RunLogEntry[] | undefined
-  private _auditLogView: readonly AuditLogEntry[] | undefined
-  private _logsView: readonly LogEntry[] | undefined
 
   constructor(initial: TContext, options: EngineOptions = {}) {
     if (initial === null || typeof initial !== 'object' || kindOf(initial) !== Kind.Object)
@@ -238,6 +235,8 @@ export class TheusEngine<TContext extends ContextInput = any> {
       domain: deepCopy(initial.domain ?? {}) as Record<string, unknown>,
     }
     this._root = nodeOf(this._rootRaw, undefined, undefined)
+    this._history = new BoundedLog(historyLimit)
+    this._runLog = new BoundedLog(runLogLimit)
     this._collectSignalFields(this._rootRaw, '')
     if (options.auditRecipe !== undefined && options.auditRecipe !== null) {
       const recipe =
@@ -696,7 +695,6 @@ export class TheusEngine<TContext extends ContextInput = any> {
             at: Date.now(),
           }),
         )
-        if (this._history.length > this.options.historyLimit) this._history.shift()
       }
     }
     if (logRun)
@@ -717,10 +715,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
   }
 
   private _logRun(entry: RunLogEntry): void {
-    const limit = this.options.runLogLimit
-    if (limit === 0) return
     this._runLog.push(Object.freeze(entry))
-    if (this._runLog.length > limit) this._runLog.shift()
   }
 
   private _resetSignalField(field: string, c: Commit): void {
@@ -1095,7 +1090,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
 
   /** The committed runs up to now, oldest first, with their patches (at most `historyLimit`). */
   get history(): readonly HistoryEntry[] {
-    return (this._historyView ??= readonlyArray(this._history))
+    return this._history.list()
   }
 
   /**
@@ -1124,7 +1119,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
 
   /** The replayable list of committed runs. */
   get runLog(): readonly RunLogEntry[] {
-    return (this._runLogView ??= readonlyArray(this._runLog))
+    return this._runLog.list()
   }
 
   /**
@@ -1191,7 +1186,6 @@ export class TheusEngine<TContext extends ContextInput = any> {
 
   private _onAudit(entry: AuditLogEntry): void {
     this._auditLog.push(entry)
-    if (this._auditLog.length > RING) this._auditLog.shift()
     this._emit('audit', entry)
   }
 
@@ -1203,17 +1197,16 @@ export class TheusEngine<TContext extends ContextInput = any> {
     fields: Record<string, unknown> | undefined,
   ): void {
     this._logs.push({ at: Date.now(), process, level, message: String(message), fields })
-    if (this._logs.length > RING) this._logs.shift()
   }
 
   /** The latest audit findings (at most 1000), oldest first. */
   get auditLog(): readonly AuditLogEntry[] {
-    return (this._auditLogView ??= readonlyArray(this._auditLog))
+    return this._auditLog.list()
   }
 
   /** The latest `ctx.log` entries (at most 1000), oldest first. */
   get logs(): readonly LogEntry[] {
-    return (this._logsView ??= readonlyArray(this._logs))
+    return this._logs.list()
   }
 
   /** True after a level S interlock, until `resume()`. */
@@ -1442,29 +1435,13 @@ function bumpUp(node: Node): void {
 
 /** A deep, frozen copy of a run's args, for the log and the events. */
 function frozenCopy(args: Record<string, unknown>): Record<string, unknown> {
-  return deepFreeze(deepCopy(args) as Record<string, unknown>)
-}
-
-const readonlyTraps: ProxyHandler<unknown[]> = {
-  set() {
-    throw new TypeError(
-      "This array is read-only: it is the engine's record, changed only by the engine.",
-    )
-  },
-  deleteProperty() {
-    throw new TypeError(
-      "This array is read-only: it is the engine's record, changed only by the engine.",
-    )
-  },
-  defineProperty() {
-    throw new TypeError(
-      "This array is read-only: it is the engine's record, changed only by the engine.",
-    )
-  },
-}
-/** A live read-only view of one of the engine's arrays (history, logs): reads pass, writes throw. */
-function readonlyArray<T>(arr: T[]): readonly T[] {
-  return new Proxy(arr, readonlyTraps as ProxyHandler<T[]>)
+  // Most args are a few primitives: a shallow frozen copy is the deep one.
+  for (const k in args) {
+    const v = args[k]
+    if (typeof v === 'object' && v !== null)
+      return deepFreeze(deepCopy(args) as Record<string, unknown>)
+  }
+  return Object.freeze({ ...args })
 }
 
 const RESET: unique symbol = Symbol('theus.reset')

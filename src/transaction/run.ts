@@ -218,6 +218,8 @@ export class Run {
   /** A frozen copy of the args, as logged and sent with events. */
   logged: Record<string, unknown> | undefined
   private layout = currentLayout()
+  /** How many cached views show run-owned containers (dropped on reuse). */
+  private freshViews = 0
 
   constructor(
     readonly name: string,
@@ -239,7 +241,9 @@ export class Run {
     this.reads.length = 0
     const layout = currentLayout()
     if (this.views.size > 64 || layout !== this.layout) this.views.clear()
-    else for (const [t, v] of this.views) if (v.node === undefined) this.views.delete(t)
+    else if (this.freshViews > 0)
+      for (const [t, v] of this.views) if (v.node === undefined) this.views.delete(t)
+    this.freshViews = 0
     this.layout = layout
     this.heavyWrites = undefined
     this.violation = undefined
@@ -284,6 +288,7 @@ export class Run {
     const v = new C(this, target, node, kind, path, perm, readAll, writeAll, zoned)
     v.proxy = new Proxy(target, v)
     this.views.set(target, v)
+    if (node === undefined) this.freshViews++
     return v.proxy
   }
 
