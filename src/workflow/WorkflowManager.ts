@@ -22,6 +22,10 @@ export interface WorkflowTransition {
   at: number
 }
 
+// Names each manager in warning causes, so that "once per cause" means once per abort of one
+// manager, not once per page.
+let managers = 0
+
 interface Pending {
   event: string
   args: unknown
@@ -51,6 +55,9 @@ export class WorkflowManager {
   private _epoch = 0
   private _unsubscribe: (() => void) | undefined
   private _disposed = false
+  private readonly _id = ++managers
+  // Counts the level A aborts, so each abort warns once about the sends it ignores.
+  private _aborts = 0
 
   /** The current state; during a chain, already the state being entered. */
   readonly state: ReadonlySignal<string>
@@ -93,15 +100,15 @@ export class WorkflowManager {
   send(event: string, args?: unknown): Promise<void> {
     if (this._disposed) {
       warnOnce(
-        'workflow-send-disposed',
+        `workflow-send-disposed:${this._id}`,
         `send('${event}') was ignored: this WorkflowManager is disposed.`,
       )
       return Promise.resolve()
     }
     if (this._status.peek() === 'aborted') {
       warnOnce(
-        `workflow-send-aborted:${event}`,
-        `send('${event}') was ignored: the workflow is aborted after a level A audit interlock (see lastError). Call reset() to start again.`,
+        `workflow-send-aborted:${this._id}:${this._aborts}`,
+        `send('${event}') was ignored: the workflow is aborted after a level A audit interlock (see lastError). Call reset() to start again; until then every send() is ignored (this warning shows once per abort).`,
       )
       return Promise.resolve()
     }
@@ -198,6 +205,7 @@ export class WorkflowManager {
         // Level A: the workflow stops where it is; its fail event is not processed and
         // nothing queued runs until reset().
         for (const p of this._queue.splice(0)) p.resolve()
+        this._aborts++
         batch(() => {
           this._status.value = 'aborted'
           this._lastError.value = error.value

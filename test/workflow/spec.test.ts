@@ -334,13 +334,16 @@ describe('SPEC §5.1 WorkflowManager', () => {
     expect(wf.history.map((h) => h.event)).toEqual(['CMD_A_TX'])
     expect(calls).toEqual([])
 
+    const ignored = () => warn.mock.calls.filter((c) => String(c[0]).includes('was ignored'))
     await expect(wf.send('EVT_CHAIN_FAIL')).resolves.toBeUndefined()
     await expect(wf.send('EVT_CHAIN_FAIL')).resolves.toBeUndefined()
+    await expect(wf.send('CMD_A_TX', args)).resolves.toBeUndefined()
     expect(wf.state.value).toBe('PROCESSING')
     expect(wf.status.value).toBe('aborted')
-    const ours = warn.mock.calls.filter((c) => String(c[0]).includes('EVT_CHAIN_FAIL'))
-    expect(ours).toHaveLength(1)
-    expect(String(ours[0]![0]).startsWith('[theus]')).toBe(true)
+    expect(calls).toEqual([])
+    // one warning for this abort, whatever the events ignored
+    expect(ignored()).toHaveLength(1)
+    expect(String(ignored()[0]![0]).startsWith('[theus]')).toBe(true)
 
     wf.reset()
     expect(wf.state.value).toBe('IDLE')
@@ -349,6 +352,11 @@ describe('SPEC §5.1 WorkflowManager', () => {
     await wf.send('CMD_A_TX', { ...args, amount: 5 })
     expect(calls).toEqual(['transfer'])
     expect(wf.state.value).toBe('IDLE')
+    // a new abort is a new cause: its first ignored send warns again
+    await wf.send('CMD_A_TX', args)
+    expect(wf.status.value).toBe('aborted')
+    await wf.send('EVT_CHAIN_FAIL')
+    expect(ignored()).toHaveLength(2)
   })
 
   it('reset() clears the queue', async () => {
