@@ -211,6 +211,19 @@ describe('SPEC §4 audit: levels and actions', () => {
   })
 })
 
+describe('SPEC §3.1/§4 audit: S at the input gate', () => {
+  it('halts the engine before the body runs', () => {
+    const { engine } = withRule({ field: 'amount', max: 10, level: 'S' })
+    const before = engine.state.value
+    const err = run(engine, { amount: 20 })
+    expect(err).toBeInstanceOf(AuditInterlockError)
+    expect((err as AuditInterlockError).level).toBe('S')
+    expect(engine.halted).toBe(true)
+    expect(engine.state.value).toBe(before)
+    expect(run(engine, { amount: 1 })).toBeInstanceOf(EngineHaltedError)
+  })
+})
+
 describe('SPEC §4 audit: thresholds', () => {
   it('threshold is an alias of max_threshold: fail, fail, block at 3/3, then a fresh count', () => {
     const { engine } = withRule({ field: 'amount', max: 10, level: 'B', threshold: 3 })

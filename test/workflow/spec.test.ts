@@ -241,6 +241,31 @@ describe('SPEC §5.1 WorkflowManager', () => {
     expect(wf.lastError.value).toBeInstanceOf(ValueError)
   })
 
+  it('an event the state does not handle moves nothing and still resolves', async () => {
+    const { engine, calls } = engineWith()
+    const wf = new WorkflowManager(engine, parseWorkflow(BANK))
+    await expect(wf.send('EVT_CHAIN_DONE')).resolves.toBeUndefined()
+    expect(wf.state.value).toBe('IDLE')
+    expect(wf.status.value).toBe('idle')
+    expect(wf.history).toHaveLength(0)
+    expect(calls).toEqual([])
+  })
+
+  it('a level A interlock at the output gate aborts too', async () => {
+    const { engine } = engineWith({
+      auditRecipe: {
+        process_recipes: {
+          transfer: { outputs: [{ field: 'domain.accounts.Alice', min: 950, level: 'A' }] },
+        },
+      },
+    })
+    const wf = new WorkflowManager(engine, parseWorkflow(BANK))
+    await wf.send('CMD_TX', args)
+    expect(wf.status.value).toBe('aborted')
+    expect(wf.state.value).toBe('PROCESSING')
+    expect(engine.state.value.domain.accounts.Alice).toBe(1000)
+  })
+
   it('runs each entry process with the event args', async () => {
     const { engine } = engineWith()
     const wf = new WorkflowManager(engine, {
