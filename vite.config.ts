@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
+import { theusPlugin } from './src/vite/index.js'
 
 const r = (p: string) => fileURLToPath(new URL(p, import.meta.url))
 
@@ -52,6 +53,9 @@ export default defineConfig(({ mode }) => {
   return {
     ...(mode === 'test' ? {} : { root: r('./playground') }),
     resolve: { alias },
+    // The playground imports its YAML recipe and workflows compiled by theus/vite; tests load
+    // YAML through their own means.
+    plugins: mode === 'test' ? [] : [theusPlugin()],
     // A process takes its name from its function unless the contract sets `name`, and the
     // minifier drops function names: keep them, as every app that names processes so must.
     build: { rolldownOptions: { output: { keepNames: true } } },
