@@ -10,7 +10,11 @@ export class BoundedLog<T> {
   private start = 0
   private view: readonly T[] | undefined
 
-  constructor(private readonly limit: number) {}
+  /** `seal` freezes an entry when a reader first sees it (freezing on every append costs). */
+  constructor(
+    private readonly limit: number,
+    private readonly seal: (entry: T) => void = Object.freeze,
+  ) {}
 
   get length(): number {
     return this.buf.length
@@ -26,11 +30,13 @@ export class BoundedLog<T> {
     if (this.start !== 0 || this.limit !== Number.POSITIVE_INFINITY) this.view = undefined
   }
 
-  /** Removes and returns the newest entry. */
+  /** Removes and returns the newest entry (sealed). */
   pop(): T | undefined {
     this.normalize()
     this.view = undefined
-    return this.buf.pop()
+    const e = this.buf.pop()
+    if (e !== undefined) this.seal(e)
+    return e
   }
 
   /**
