@@ -423,7 +423,8 @@ export class TheusEngine<TContext extends ContextInput = any> {
     opts: RunOptions,
     retries: number,
   ): unknown {
-    const t0 = performance.now()
+    // The clock is read only when someone listens for durations (it is not free).
+    const t0 = this._listeners.commit.size > 0 ? performance.now() : -1
     const name = reg.name
     let run = reg.spare
     if (run !== undefined) {
@@ -670,7 +671,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
           patches: [],
           inversePatches: [],
           result,
-          durationMs: performance.now() - t0,
+          durationMs: t0 < 0 ? 0 : performance.now() - t0,
         })
       return []
     }
@@ -706,7 +707,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
         patches: Object.freeze(patches) as Patch[],
         inversePatches: Object.freeze(inverse) as Patch[],
         result,
-        durationMs: performance.now() - t0,
+        durationMs: t0 < 0 ? 0 : performance.now() - t0,
       })
     if (published !== undefined && this._listeners.signal.size > 0)
       for (const [field, value] of published)
@@ -849,6 +850,21 @@ export class TheusEngine<TContext extends ContextInput = any> {
       const v = getKey(node.raw, node.kind, seg)
       const last = i === segs.length - 1
       if (typeof v !== 'object' || v === null) return last ? v : undefined
+      // Fast path: a container seen before has its node already.
+      const known = existingNode(v)
+      if (
+        known !== undefined &&
+        known.parent === node &&
+        known.key === seg &&
+        !seg.startsWith('heavy_')
+      ) {
+        node = known
+        if (last) {
+          node.deep().value
+          return snapshot(node, this._strict)
+        }
+        continue
+      }
       if (v instanceof Date) return last ? new Date(v.getTime()) : undefined
       if (seg.startsWith('heavy_') || kindOf(v) === -1) {
         if (last) return v

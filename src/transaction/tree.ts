@@ -57,8 +57,20 @@ export class Node {
     return (this.deepSig ??= signal(0))
   }
 
-  /** Path segments from the root (keys of Maps keep their type). */
+  private segsCache: readonly (string | number)[] | undefined = undefined
+  private segsLayout = -1
+
+  /** Path segments from the root (keys of Maps keep their type): a fresh array. */
   segments(): (string | number)[] {
+    // Cached until some node moves (then every cached path may be stale).
+    if (this.segsCache === undefined || this.segsLayout !== layoutEpoch) {
+      this.segsCache = this.walkSegments()
+      this.segsLayout = layoutEpoch
+    }
+    return this.segsCache.slice()
+  }
+
+  private walkSegments(): (string | number)[] {
     const out: (string | number)[] = []
     for (let n: Node | undefined = this; n?.parent; n = n.parent) {
       out.push(n.parent.kind === Kind.Array ? Number(n.key) : (n.key as string))
