@@ -1308,11 +1308,13 @@ class Commit {
   applyKey(node: Node, key: unknown, buffered: unknown): boolean {
     const raw = node.raw
     const isMap = node.kind === Kind.Map
-    const had = hasKey(raw, node.kind, key)
+    // One lookup in the common case: a defined value is present.
+    const found = getKey(raw, node.kind, key)
+    const had = (found !== undefined && typeof found !== 'function') || hasKey(raw, node.kind, key)
+    const old = had ? found : undefined
     if (buffered === DELETED && !had) return false
     const readded = buffered instanceof Readded
     const value = readded ? (buffered as Readded).value : buffered
-    const old = had ? getKey(raw, node.kind, key) : undefined
     const path = node.segments()
     path.push(node.kind === Kind.Array ? Number(key) : (key as string))
     const field =

@@ -167,9 +167,14 @@ export function bufferedValue(b: unknown): unknown {
 }
 
 /** Buffers a set of `key`, keeping track of a delete earlier in the same run. */
-function bufferSet(w: Map<unknown, unknown>, key: unknown, value: unknown, inRaw: boolean): void {
+function bufferSet(
+  w: Map<unknown, unknown>,
+  key: unknown,
+  value: unknown,
+  inRaw: () => boolean,
+): void {
   const prev = w.get(key)
-  w.set(key, inRaw && (prev === DELETED || prev instanceof Readded) ? new Readded(value) : value)
+  w.set(key, (prev === DELETED || prev instanceof Readded) && inRaw() ? new Readded(value) : value)
 }
 
 /** Buffers a delete of `key`; a key the run itself added just leaves the buffer. */
@@ -417,9 +422,15 @@ class ObjectView extends View {
       if (value === DELETED) value = undefined
       fresh = true
     } else {
-      if (!Object.hasOwn(target, key) && (key in target || isProtocolKey(key)))
-        return Reflect.get(target, key, receiver)
       value = target[key]
+      // Only an undefined or a function can be inherited (state holds no functions): data
+      // reads skip the own-key check.
+      if (
+        (value === undefined || typeof value === 'function') &&
+        !Object.hasOwn(target, key) &&
+        (key in target || isProtocolKey(key))
+      )
+        return Reflect.get(target, key, receiver)
     }
     const p = this.checkRead(key)
     if (node !== undefined) run.reads.push(node, key)
@@ -438,7 +449,7 @@ class ObjectView extends View {
     }
     const v = run.adopt(value)
     if (this.node === undefined) target[key] = v
-    else bufferSet(run.writeBuf(this.node), key, v, Object.hasOwn(target, key))
+    else bufferSet(run.writeBuf(this.node), key, v, () => Object.hasOwn(target, key))
     return true
   }
 
@@ -670,7 +681,7 @@ class MapView extends View {
           this.checkWrite(String(k))
           const adopted = this.isHeavy(k) ? v : run.adopt(v)
           if (node === undefined) raw.set(k, adopted)
-          else bufferSet(run.writeBuf(node), k, adopted, raw.has(k))
+          else bufferSet(run.writeBuf(node), k, adopted, () => raw.has(k))
           return this.proxy
         }
       case 'delete':
