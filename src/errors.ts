@@ -218,11 +218,20 @@ export const errors = {
     )
   },
   notFound(name: string, known: readonly string[]): TheusError {
-    const hint = suggest(name, known)
+    // The message is the contract's wording exactly; a likely typo adds its correction, and
+    // `details.hint` always says what to do.
+    const close = suggest(name, known)
     return new TheusError(
       'PROCESS_NOT_FOUND',
-      `Process '${name}' not found in registry.${hint ? ` Did you mean '${hint}'?` : ' Register it with engine.registerProcess() first.'}`,
-      { details: { process: name } },
+      `Process '${name}' not found in registry.${close ? ` Did you mean '${close}'?` : ''}`,
+      {
+        details: {
+          process: name,
+          hint: close
+            ? `Did you mean '${close}'?`
+            : 'Register it with engine.registerProcess() (or scanAndRegister) before running it.',
+        },
+      },
     )
   },
   disposed(what: string): TheusError {

@@ -434,3 +434,18 @@ describe('TheusEngine.on', () => {
     expect(caught(() => engine.on('nope' as any, () => {}))).toBeInstanceOf(TheusError)
   })
 })
+
+describe('PROCESS_NOT_FOUND wording', () => {
+  it('is exactly the contract sentence for an unknown name, with what to do in details.hint', () => {
+    const engine = new TheusEngine({ domain: { n: 0 } })
+    let caught: unknown
+    try {
+      engine.runProcess('x')
+    } catch (e) {
+      caught = e
+    }
+    expect(caught).toBeInstanceOf(TheusError)
+    expect((caught as TheusError).message).toBe("Process 'x' not found in registry.")
+    expect((caught as TheusError).details.hint).toMatch(/registerProcess/)
+  })
+})
