@@ -132,19 +132,19 @@ export interface SourceIssue {
   hint?: string
 }
 
-/** A malformed audit recipe (YAML or object). */
-export class RecipeError extends TheusError {
-  override name = 'RecipeError'
+/** An error about a source document: its issues, and where the first one stands. */
+export abstract class SourceError extends TheusError {
   readonly issues: readonly SourceIssue[]
   readonly file: string | undefined
   readonly line: number | undefined
   readonly column: number | undefined
   constructor(
+    code: TheusErrorCode,
     message: string,
-    issues: readonly SourceIssue[] = [],
-    details: TheusErrorDetails = {},
+    issues: readonly SourceIssue[],
+    details: TheusErrorDetails,
   ) {
-    super('RECIPE_INVALID', message, { details })
+    super(code, message, { details })
     this.issues = issues
     this.file = details.file
     this.line = details.line
@@ -152,23 +152,27 @@ export class RecipeError extends TheusError {
   }
 }
 
-/** A malformed state machine, Flux pipeline or condition expression. */
-export class WorkflowError extends TheusError {
-  override name = 'WorkflowError'
-  readonly issues: readonly SourceIssue[]
-  readonly file: string | undefined
-  readonly line: number | undefined
-  readonly column: number | undefined
+/** A malformed audit recipe (YAML or object). */
+export class RecipeError extends SourceError {
+  override name = 'RecipeError'
   constructor(
     message: string,
     issues: readonly SourceIssue[] = [],
     details: TheusErrorDetails = {},
   ) {
-    super('WORKFLOW_INVALID', message, { details })
-    this.issues = issues
-    this.file = details.file
-    this.line = details.line
-    this.column = details.column
+    super('RECIPE_INVALID', message, issues, details)
+  }
+}
+
+/** A malformed state machine, Flux pipeline or condition expression. */
+export class WorkflowError extends SourceError {
+  override name = 'WorkflowError'
+  constructor(
+    message: string,
+    issues: readonly SourceIssue[] = [],
+    details: TheusErrorDetails = {},
+  ) {
+    super('WORKFLOW_INVALID', message, issues, details)
   }
 }
 

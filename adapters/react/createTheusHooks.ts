@@ -1,5 +1,5 @@
 import type { ProcessDefinition, TheusEngine } from 'theus'
-import type { EqualityFn, Selected, StateSnapshot } from './internal.js'
+import type { EqualityFn, Selected, StateSnapshot } from '../shared.js'
 import { useAuditLog } from './useAuditLog.js'
 import { useEngine } from './useEngine.js'
 import { type ProcessHandle, useProcess } from './useProcess.js'

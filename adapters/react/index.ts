@@ -2,9 +2,10 @@
  * theus/react: the React adapter. Hooks read the engine's signals through
  * `useSyncExternalStore`, so every component re-renders only when what it reads changes.
  */
+
+export type { ContextOf, EqualityFn, Selected, StateSnapshot } from '../shared.js'
 export type { TheusHooks } from './createTheusHooks.js'
 export { createTheusHooks } from './createTheusHooks.js'
-export type { ContextOf, EqualityFn, Selected, StateSnapshot } from './internal.js'
 export type { TheusProviderProps } from './provider.js'
 export { TheusProvider } from './provider.js'
 export { useAuditLog } from './useAuditLog.js'

@@ -1,9 +1,9 @@
 import { useCallback, useRef, useState } from 'react'
 import type { ProcessDefinition } from 'theus'
+import { attempt, type RunOutcome } from '../shared.js'
 import { useEngine } from './useEngine.js'
 
-/** What `run` resolves to: the process's value, or the error it failed with. Never a rejection. */
-export type RunOutcome<TResult> = { ok: true; value: TResult } | { ok: false; error: unknown }
+export type { RunOutcome } from '../shared.js'
 
 /** What `useProcess` returns. */
 export interface ProcessHandle<TArgs, TResult> {
@@ -24,14 +24,6 @@ interface RunState {
 }
 
 const INITIAL: RunState = { pending: false, error: null, result: null }
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return (
-    (typeof v === 'object' || typeof v === 'function') &&
-    v !== null &&
-    typeof (v as { then?: unknown }).then === 'function'
-  )
-}
 
 /**
  * Runs a process from a component, with its status as state. Errors are data: `run` resolves
@@ -67,19 +59,11 @@ export function useProcess(nameOrDef: string | ProcessDefinition): ProcessHandle
         )
         return outcome
       }
-      let out: unknown
-      try {
-        out = engine.runProcess(name, args as Record<string, unknown> | undefined)
-      } catch (error) {
-        return Promise.resolve(settle({ ok: false, error }, false))
-      }
-      if (!isThenable(out)) return Promise.resolve(settle({ ok: true, value: out }, false))
+      const outcome = attempt(engine, name, args)
+      if (!(outcome instanceof Promise)) return Promise.resolve(settle(outcome, false))
       inFlight.current++
       setState((s) => ({ pending: true, error: null, result: s.result }))
-      return Promise.resolve(out).then(
-        (value) => settle({ ok: true, value }, true),
-        (error: unknown) => settle({ ok: false, error }, true),
-      )
+      return outcome.then((o) => settle(o, true))
     },
     [engine, name],
   )

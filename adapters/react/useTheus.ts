@@ -6,7 +6,7 @@ import {
   type Selected,
   type StateSnapshot,
   subscribeSignal,
-} from './internal.js'
+} from '../shared.js'
 import { useEngine } from './useEngine.js'
 
 interface Memo {

@@ -1,7 +1,7 @@
 import type { ReadonlySignal } from '@preact/signals-core'
 import { useCallback, useSyncExternalStore } from 'react'
 import type { WorkflowManager, WorkflowStatus } from 'theus'
-import { subscribeSignal } from './internal.js'
+import { subscribeSignal } from '../shared.js'
 
 /** What `useWorkflow` returns: the manager's signals' current values and its `send`. */
 export interface WorkflowHandle {

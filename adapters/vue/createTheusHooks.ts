@@ -1,6 +1,6 @@
 import type { ProcessDefinition, TheusEngine } from 'theus'
 import type { ShallowRef } from 'vue'
-import type { EqualityFn, Selected, StateSnapshot } from './internal.js'
+import type { EqualityFn, Selected, StateSnapshot } from '../shared.js'
 import { useAuditLog } from './useAuditLog.js'
 import { useEngine } from './useEngine.js'
 import { type ProcessHandle, useProcess } from './useProcess.js'

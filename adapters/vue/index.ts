@@ -3,9 +3,10 @@
  * every component updates only when what it reads changes. Same names and arguments as
  * theus/react.
  */
+
+export type { ContextOf, EqualityFn, Selected, StateSnapshot } from '../shared.js'
 export type { TheusHooks } from './createTheusHooks.js'
 export { createTheusHooks } from './createTheusHooks.js'
-export type { ContextOf, EqualityFn, Selected, StateSnapshot } from './internal.js'
 export { createTheusPlugin, provideTheus } from './provider.js'
 export { useAuditLog } from './useAuditLog.js'
 export { useEngine } from './useEngine.js'

@@ -1,9 +1,9 @@
 import type { ProcessDefinition } from 'theus'
 import { type Ref, ref, shallowReadonly, shallowRef } from 'vue'
+import { attempt, type RunOutcome } from '../shared.js'
 import { useEngine } from './useEngine.js'
 
-/** What `run` resolves to: the process's value, or the error it failed with. Never a rejection. */
-export type RunOutcome<TResult> = { ok: true; value: TResult } | { ok: false; error: unknown }
+export type { RunOutcome } from '../shared.js'
 
 /** What `useProcess` returns: `run` and readonly refs of its status. */
 export interface ProcessHandle<TArgs, TResult> {
@@ -15,14 +15,6 @@ export interface ProcessHandle<TArgs, TResult> {
   error: Readonly<Ref<unknown>>
   /** The value of the last successful run; `null` until one succeeds. */
   result: Readonly<Ref<TResult | null>>
-}
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return (
-    (typeof v === 'object' || typeof v === 'function') &&
-    v !== null &&
-    typeof (v as { then?: unknown }).then === 'function'
-  )
 }
 
 /**
@@ -57,19 +49,11 @@ export function useProcess(nameOrDef: string | ProcessDefinition): ProcessHandle
   }
   const run = (args?: unknown): Promise<RunOutcome<unknown>> => {
     error.value = null
-    let out: unknown
-    try {
-      out = engine.runProcess(name, args as Record<string, unknown> | undefined)
-    } catch (e) {
-      return Promise.resolve(settle({ ok: false, error: e }, false))
-    }
-    if (!isThenable(out)) return Promise.resolve(settle({ ok: true, value: out }, false))
+    const outcome = attempt(engine, name, args)
+    if (!(outcome instanceof Promise)) return Promise.resolve(settle(outcome, false))
     inFlight.value++
     pending.value = true
-    return Promise.resolve(out).then(
-      (value) => settle({ ok: true, value }, true),
-      (e: unknown) => settle({ ok: false, error: e }, true),
-    )
+    return outcome.then((o) => settle(o, true))
   }
   // shallowReadonly: `readonly` would hand out a read-only proxy of the value, not the value.
   return {

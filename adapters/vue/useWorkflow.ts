@@ -1,7 +1,7 @@
 import type { ReadonlySignal } from '@preact/signals-core'
 import type { WorkflowManager, WorkflowStatus } from 'theus'
 import { getCurrentScope, onScopeDispose, type ShallowRef, shallowReadonly, shallowRef } from 'vue'
-import { subscribeSignal } from './internal.js'
+import { subscribeSignal } from '../shared.js'
 
 /** What `useWorkflow` returns: readonly refs of the manager's signals, and its `send`. */
 export interface WorkflowHandle {

@@ -123,6 +123,25 @@ export abstract class View {
     return !this.zoned && typeof key === 'string' && key.startsWith('heavy_')
   }
 
+  abstract set(target: any, key: string | symbol, value: unknown): boolean
+
+  // Shared traps: a defined value is a write; prototypes and extensibility never change.
+  defineProperty(target: any, key: string | symbol, desc: PropertyDescriptor): boolean {
+    if (typeof key === 'symbol' || !('value' in desc))
+      throw this.run.violate(errors.illegalWrite(this.run.name, this.childPath(String(key))))
+    return this.set(target, key, desc.value)
+  }
+
+  setPrototypeOf(): boolean {
+    this.checkWriteSelf()
+    return false
+  }
+
+  preventExtensions(): boolean {
+    this.checkWriteSelf()
+    return false
+  }
+
   /** Wraps a child value for the body: primitives as they are, containers as child views. */
   wrap(key: unknown, value: unknown, p: PermNode | undefined, fresh: boolean): unknown {
     if (typeof value !== 'object' || value === null) return value
@@ -504,22 +523,6 @@ class ObjectView extends View {
     if (buffered ? w!.get(key) === DELETED : !Object.hasOwn(target, key)) return undefined
     return { value: this.proxy[key], writable: true, enumerable: true, configurable: true }
   }
-
-  defineProperty(target: any, key: string | symbol, desc: PropertyDescriptor): boolean {
-    if (typeof key === 'symbol' || !('value' in desc))
-      throw this.run.violate(errors.illegalWrite(this.run.name, this.childPath(String(key))))
-    return this.set(target, key, desc.value)
-  }
-
-  setPrototypeOf(): boolean {
-    this.checkWriteSelf()
-    return false
-  }
-
-  preventExtensions(): boolean {
-    this.checkWriteSelf()
-    return false
-  }
 }
 
 /** Array views: reads from the run's copy once written; every write goes to the copy. */
@@ -599,22 +602,6 @@ class ArrayView extends View {
       enumerable: d.enumerable ?? true,
       configurable: true,
     }
-  }
-
-  defineProperty(target: any, key: string | symbol, desc: PropertyDescriptor): boolean {
-    if (typeof key === 'symbol' || !('value' in desc))
-      throw this.run.violate(errors.illegalWrite(this.run.name, this.childPath(String(key))))
-    return this.set(target, key, desc.value)
-  }
-
-  setPrototypeOf(): boolean {
-    this.checkWriteSelf()
-    return false
-  }
-
-  preventExtensions(): boolean {
-    this.checkWriteSelf()
-    return false
   }
 }
 

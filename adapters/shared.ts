@@ -1,6 +1,7 @@
 /**
- * Pieces the hooks share: the engine-typed aliases, the bridge from a signal to a
- * `useSyncExternalStore` subscription, and the development-only warning. Not exported.
+ * Pieces both adapters share: the engine-typed aliases, the bridge from a signal to a
+ * subscription (`useSyncExternalStore` in React, a shallow ref in Vue), and the
+ * development-only warning. Not a public entry: the adapters re-export the types.
  */
 import { effect, type ReadonlySignal, untracked } from '@preact/signals-core'
 import type { DeepReadonly, PathValue, StateOf, TheusEngine } from 'theus'
@@ -71,5 +72,31 @@ export function checkSelectorStability<T>(
   warnOnce(
     `unstable-selector:${source}`,
     `useTheus(selector): the selector returned a new value for the same state (${source}). It is cached per snapshot so it does not loop, but it re-renders on every commit. Select primitives (one useTheus per value) or pass an isEqual (for example a shallow comparison) as the second argument.`,
+  )
+}
+
+/** What `run` resolves to: the process's value, or the error it failed with. Never a rejection. */
+export type RunOutcome<TResult> = { ok: true; value: TResult } | { ok: false; error: unknown }
+
+/**
+ * Runs a process and reports its outcome as data: at once for a synchronous process, as a
+ * promise (that never rejects) for an async one. Both adapters' `useProcess` build on it.
+ */
+export function attempt(
+  engine: TheusEngine<any>,
+  name: string,
+  args: unknown,
+): RunOutcome<unknown> | Promise<RunOutcome<unknown>> {
+  let out: unknown
+  try {
+    out = engine.runProcess(name, args as Record<string, unknown> | undefined)
+  } catch (error) {
+    return { ok: false, error }
+  }
+  if (typeof (out as { then?: unknown } | null)?.then !== 'function')
+    return { ok: true, value: out }
+  return Promise.resolve(out).then(
+    (value): RunOutcome<unknown> => ({ ok: true, value }),
+    (error: unknown): RunOutcome<unknown> => ({ ok: false, error }),
   )
 }
