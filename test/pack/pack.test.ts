@@ -82,7 +82,11 @@ beforeAll(() => {
   if (!distIsFresh()) run('npm', ['run', 'build'], root)
   work = mkdtempSync(join(tmpdir(), 'theus-pack-'))
   // dist/ is fresh (built above): skip `prepack`, which rebuilds for users who pack a clone.
-  const out = run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], root).stdout
+  const out = run(
+    'npm',
+    ['pack', '--json', '--ignore-scripts', '--pack-destination', work],
+    root,
+  ).stdout
   // npm may print notices before the JSON array.
   packed = JSON.parse(out.slice(out.indexOf('[')))[0]
   const app = join(work, 'app')
