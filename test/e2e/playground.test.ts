@@ -4,7 +4,7 @@
  * against the dev server that `npm run dev` starts. Each test loads the page afresh, so each
  * starts from the initial context (Alice 1,000, Bob 0, Carol 500, reserves 1,000,000).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer as createNetServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -76,6 +76,10 @@ beforeAll(async () => {
   url = server.resolvedUrls?.local[0] ?? ''
   expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
 
+  if (!existsSync('/usr/bin/chromium'))
+    throw new Error(
+      'Chromium is not installed at /usr/bin/chromium: run `apt-get update && apt-get install -y chromium` (README, "Working on Theus"); .ci/run does it for CI.',
+    )
   context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
     executablePath: '/usr/bin/chromium',
     headless: true,
