@@ -11,7 +11,7 @@ import {
   type Signal,
   signal,
 } from '@preact/signals-core'
-import { createAuditor } from '../audit/auditor.js'
+import { type Auditor, createAuditor } from '../audit/auditor.js'
 import { joinPath, parsePath } from '../context/paths.js'
 import { resolveZone, zoneOfSegment } from '../context/zones.js'
 import { buildPermTrie, GRANT_ALL, type PermNode } from '../contract/permissions.js'
@@ -84,20 +84,6 @@ type StandardResult =
         readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined
       }>
     }
-
-/** The audit seam: `src/audit` implements it; the engine calls it at the two gates. */
-export interface AuditorLike {
-  checkInput(
-    process: string,
-    args: Record<string, unknown>,
-    read: (segs: readonly string[]) => unknown,
-  ): void
-  checkOutput(
-    process: string,
-    args: Record<string, unknown>,
-    read: (segs: readonly string[]) => unknown,
-  ): void
-}
 
 /** Options of `new TheusEngine`. */
 export interface EngineOptions {
@@ -186,7 +172,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
   private readonly _signalInit = new Map<string, unknown>()
   /** Signal fields the last commit wrote (they reset on the next commit that writes). */
   private _published: Map<string, unknown> | undefined
-  private readonly _auditor: AuditorLike | undefined
+  private readonly _auditor: Auditor | undefined
 
   constructor(initial: TContext, options: EngineOptions = {}) {
     if (initial === null || typeof initial !== 'object' || kindOf(initial) !== Kind.Object)
