@@ -145,10 +145,11 @@ export abstract class View {
   /** Wraps a child value for the body: primitives as they are, containers as child views. */
   wrap(key: unknown, value: unknown, p: PermNode | undefined, fresh: boolean): unknown {
     if (typeof value !== 'object' || value === null) return value
-    if (value instanceof Date) return new Date(value.getTime())
-    if (this.isHeavy(key)) return value
+    // A container seen before in this run: its view (the common case, checked first).
     const cached = this.run.views.get(value)
     if (cached !== undefined) return cached.proxy
+    if (value instanceof Date) return new Date(value.getTime())
+    if (this.isHeavy(key)) return value
     const k = kindOf(value)
     if (k === -1) return value
     const w = this.writeAll || p?.output === true
@@ -435,7 +436,7 @@ class ObjectView extends View {
     const node = this.node
     let value: unknown
     let fresh = node === undefined
-    const w = node === undefined ? undefined : run.writes.get(node)
+    const w = node === undefined || run.writes.size === 0 ? undefined : run.writes.get(node)
     if (w?.has(key)) {
       value = bufferedValue(w.get(key))
       if (value === DELETED) value = undefined
