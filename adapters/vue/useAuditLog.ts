@@ -1,5 +1,6 @@
 import type { AuditLogEntry } from 'theus'
-import { getCurrentScope, onScopeDispose, type ShallowRef, shallowReadonly, shallowRef } from 'vue'
+import { type ShallowRef, shallowReadonly, shallowRef } from 'vue'
+import { subscribeInScope } from './scoped.js'
 import { useEngine } from './useEngine.js'
 
 const EMPTY: readonly AuditLogEntry[] = Object.freeze([])
@@ -18,9 +19,10 @@ export function useAuditLog(limit = 50): Readonly<ShallowRef<readonly AuditLogEn
   const latest = (): readonly AuditLogEntry[] =>
     n === 0 || engine.auditLog.length === 0 ? EMPTY : Object.freeze(engine.auditLog.slice(-n))
   const entries = shallowRef(latest())
-  const stop = engine.on('audit', () => {
-    entries.value = latest()
-  })
-  if (getCurrentScope()) onScopeDispose(stop)
+  subscribeInScope(() =>
+    engine.on('audit', () => {
+      entries.value = latest()
+    }),
+  )
   return shallowReadonly(entries) as Readonly<ShallowRef<readonly AuditLogEntry[]>>
 }

@@ -1,5 +1,5 @@
 import type { TheusEngine } from 'theus'
-import { computed, getCurrentScope, onScopeDispose, type ShallowRef, shallowRef } from 'vue'
+import { computed, type ShallowRef, shallowRef } from 'vue'
 import {
   checkSelectorStability,
   type EqualityFn,
@@ -7,6 +7,7 @@ import {
   type StateSnapshot,
   subscribeSignal,
 } from '../shared.js'
+import { subscribeInScope } from './scoped.js'
 import { useEngine } from './useEngine.js'
 
 /**
@@ -39,10 +40,11 @@ export function useTheus(
   const source = typeof pathOrSelector === 'string' ? engine.select(pathOrSelector) : engine.state
   // A Vue mirror of the signal: shallowRef triggers only when the snapshot (or value) changes.
   const mirror = shallowRef(source.peek())
-  const stop = subscribeSignal(source, () => {
-    mirror.value = source.peek()
-  })
-  if (getCurrentScope()) onScopeDispose(stop)
+  subscribeInScope(() =>
+    subscribeSignal(source, () => {
+      mirror.value = source.peek()
+    }),
+  )
 
   const eq = isEqual ?? Object.is
   let has = false

@@ -1,7 +1,8 @@
 import type { ReadonlySignal } from '@preact/signals-core'
 import type { WorkflowManager, WorkflowStatus } from 'theus'
-import { getCurrentScope, onScopeDispose, type ShallowRef, shallowReadonly, shallowRef } from 'vue'
+import { type ShallowRef, shallowReadonly, shallowRef } from 'vue'
 import { subscribeSignal } from '../shared.js'
+import { subscribeInScope } from './scoped.js'
 
 /** What `useWorkflow` returns: readonly refs of the manager's signals, and its `send`. */
 export interface WorkflowHandle {
@@ -16,10 +17,11 @@ export interface WorkflowHandle {
 
 function useSignalRef<T>(sig: ReadonlySignal<T>): Readonly<ShallowRef<T>> {
   const r = shallowRef(sig.peek())
-  const stop = subscribeSignal(sig, () => {
-    r.value = sig.peek()
-  })
-  if (getCurrentScope()) onScopeDispose(stop)
+  subscribeInScope(() =>
+    subscribeSignal(sig, () => {
+      r.value = sig.peek()
+    }),
+  )
   return shallowReadonly(r) as Readonly<ShallowRef<T>>
 }
 

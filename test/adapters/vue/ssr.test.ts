@@ -1,0 +1,67 @@
+import { createTheusPlugin, useAuditLog, useTheus } from 'theus/vue'
+import { describe, expect, it, vi } from 'vitest'
+import { createSSRApp, defineComponent, h } from 'vue'
+import { renderToString } from 'vue/server-renderer'
+import { createBank } from '../bank.js'
+
+describe('theus/vue on the server', () => {
+  it('renders the current snapshot with renderToString, without warnings', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const engine = createBank(3)
+    engine.runProcess('transfer', { from_user: 'acc0', to_user: 'acc1', amount: 5 })
+    const Row = defineComponent({
+      props: { name: { type: String, required: true } },
+      setup(props) {
+        const balance = useTheus(`domain.accounts.${props.name}`)
+        return () => h('li', `${props.name}: ${String(balance.value)}`)
+      },
+    })
+    const App = defineComponent(
+      () => () =>
+        h(
+          'ul',
+          ['acc0', 'acc1'].map((name) => h(Row, { name })),
+        ),
+    )
+    const html = await renderToString(createSSRApp(App).use(createTheusPlugin(engine)))
+    expect(html).toContain('acc0: 95')
+    expect(html).toContain('acc1: 105')
+    expect(warn).not.toHaveBeenCalled()
+    expect(error).not.toHaveBeenCalled()
+    warn.mockRestore()
+    error.mockRestore()
+  })
+})
+
+describe('theus/vue on the server: subscriptions', () => {
+  it('subscribes to nothing during a server render (Vue never disposes scopes there)', async () => {
+    const engine = createBank(2)
+    const on = vi.spyOn(engine, 'on')
+    let signalReads = 0
+    const select = engine.select.bind(engine)
+    // Counts reads (`.value`) of the selected signal.
+    vi.spyOn(engine, 'select').mockImplementation(
+      ((path: string) =>
+        new Proxy(select(path), {
+          get(target, key) {
+            if (key === 'value') signalReads++
+            return Reflect.get(target, key, target)
+          },
+        })) as typeof engine.select,
+    )
+    const View = defineComponent(() => {
+      const balance = useTheus('domain.accounts.acc0')
+      const findings = useAuditLog()
+      return () => h('p', `${String(balance.value)} ${findings.value.length}`)
+    })
+    expect(await renderToString(createSSRApp(View).use(createTheusPlugin(engine)))).toBe(
+      '<p>100 0</p>',
+    )
+    expect(on).not.toHaveBeenCalled()
+    // After the render, a commit must reach no leftover effect (a leak would re-read the signal).
+    signalReads = 0
+    engine.runProcess('transfer', { from_user: 'acc0', to_user: 'acc1', amount: 1 })
+    expect(signalReads).toBe(0)
+  })
+})
