@@ -19,10 +19,15 @@ export type StateSnapshot<TEngine> =
   IsAny<ContextOf<TEngine>> extends true
     ? { readonly global: any; readonly domain: any }
     : DeepReadonly<StateOf<ContextOf<TEngine>>>
-/** The type of `engine.select(path)`'s value. */
-export type Selected<TEngine, P extends string> = DeepReadonly<
-  PathValue<StateOf<ContextOf<TEngine>>, P>
->
+/**
+ * The type of `engine.select(path)`'s value. For an untyped engine (what a provider gives) it is
+ * `any`, like a selector's layers, so `useTheus('domain.accounts.Alice')` renders as it is; the
+ * hooks of `createTheusHooks<typeof engine>()` give the checked type.
+ */
+export type Selected<TEngine, P extends string> =
+  IsAny<ContextOf<TEngine>> extends true
+    ? any
+    : DeepReadonly<PathValue<StateOf<ContextOf<TEngine>>, P>>
 /** Compares two selections; `true` keeps the previous one (no re-render). */
 export type EqualityFn<T> = (a: T, b: T) => boolean
 

@@ -48,7 +48,7 @@ describe('theus/vue types', () => {
     expectTypeOf(wf.status.value).toEqualTypeOf<'idle' | 'running' | 'aborted'>()
   })
 
-  it('gives unknown for a path of an untyped engine', () => {
-    expectTypeOf(useTheus('domain.n').value).toEqualTypeOf<unknown>()
+  it('gives any for a path of an untyped engine', () => {
+    expectTypeOf(useTheus('domain.n').value).toEqualTypeOf<any>()
   })
 })

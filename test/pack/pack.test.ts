@@ -113,8 +113,16 @@ beforeAll(() => {
       files: ['types.ts'],
     }),
   )
-  // The adapters' optional peers, at the versions this repository tests with.
-  const peers = (['react', 'react-dom', 'vue'] as const).map(
+  writeFileSync(
+    join(app, 'tsconfig.bundler.json'),
+    JSON.stringify({
+      extends: './tsconfig.json',
+      compilerOptions: { module: 'ESNext', moduleResolution: 'Bundler' },
+    }),
+  )
+  // The adapters' optional peers (and React's types, as a TypeScript user adds them), at the
+  // versions this repository tests with.
+  const peers = (['react', 'react-dom', 'vue', '@types/react'] as const).map(
     (p) => `${p}@${pkg.devDependencies[p]}`,
   )
   const install = ['install', join(work, packed.filename), ...peers]
@@ -170,10 +178,13 @@ describe('npm pack', () => {
     }
   })
 
-  it('ships .d.ts files that type-check a consumer under NodeNext resolution', () => {
+  it.each([
+    ['NodeNext', 'tsconfig.json'],
+    ['Bundler', 'tsconfig.bundler.json'],
+  ])('ships .d.ts files that type-check the SPEC samples under %s resolution', (_, config) => {
     // The repository's own TypeScript, run on the temporary project: no types from the sources.
     const tsc = join(root, 'node_modules/typescript/bin/tsc')
-    const r = spawnSync('node', [tsc, '-p', '.'], {
+    const r = spawnSync('node', [tsc, '-p', config], {
       cwd: join(work, 'app'),
       encoding: 'utf8',
       timeout: 120_000,

@@ -1,30 +1,73 @@
 // Type-checked inside the temporary project against the installed tarball's `.d.ts` files
-// (NodeNext resolution, skipLibCheck off): the published types resolve and describe the API.
+// (strict, skipLibCheck off), once under NodeNext and once under Bundler resolution: the
+// published types resolve and the SPEC's samples compile as a user writes them.
+import type { ReactNode } from 'react'
 import { type ProcessDefinition, process, TheusEngine, TheusError } from 'theus'
+import { useTheus } from 'theus/react'
+import { useTheus as useTheusVue } from 'theus/vue'
 import { parseAuditRecipe } from 'theus/yaml'
 
-const transfer = process(
-  { inputs: ['domain.accounts'], outputs: ['domain.accounts'], errors: ['ValueError'] },
+//#region SPEC §1–§3, verbatim
+const initial = {
+  global: { max_transfer: 10_000 },
+  domain: {
+    accounts: { Alice: 1000, Bob: 0 } as Record<string, number>,
+    total_reserves: 1_000_000,
+    sig_fraud_detected: false,
+    meta_last_tx: '',
+    heavy_chart: new Float64Array(365),
+  },
+}
+
+class ValueError extends Error {
+  override name = 'ValueError'
+}
+
+export const transfer = process(
+  {
+    inputs: ['domain.accounts'],
+    outputs: ['domain.accounts', 'domain.total_reserves', 'domain.sig_fraud_detected'],
+    errors: ['ValueError'],
+    sideEffects: [], // informational, shown by `theus audit inspect`
+  },
   function transfer(ctx, args: { from_user: string; to_user: string; amount: number }) {
-    ctx.domain.accounts[args.from_user] -= args.amount
+    if (args.amount <= 0) throw new ValueError('Amount must be positive')
+    const bal = ctx.domain.accounts[args.from_user] ?? 0
+    if (bal < args.amount) {
+      ctx.domain.sig_fraud_detected = true
+      return 'Failed: Insufficient Funds'
+    }
+    ctx.domain.accounts[args.from_user] = bal - args.amount
     ctx.domain.accounts[args.to_user] = (ctx.domain.accounts[args.to_user] ?? 0) + args.amount
     return 'Success'
   },
 )
 const def: ProcessDefinition = transfer
 
-const engine = new TheusEngine({
-  global: { max_transfer: 10_000 },
-  domain: { accounts: { Alice: 1000, Bob: 0 } as Record<string, number> },
-})
+const auditRecipe = parseAuditRecipe('process_recipes: {}', { filename: 'audit_recipe.yaml' })
+const engine = new TheusEngine(initial, { strictMode: true, auditRecipe })
 engine.registerProcess(def)
+new TheusEngine(initial).registerProcess('transfer', transfer)
 const result: unknown = engine.runProcess('transfer', {
   from_user: 'Alice',
   to_user: 'Bob',
-  amount: 5,
+  amount: 500,
 })
 const alice: number | undefined = engine.state.value.domain.accounts.Alice
-const recipe = parseAuditRecipe('process_recipes: {}', { filename: 'audit_recipe.yaml' })
 const code: string = new TheusError('DISPOSED', 'example').code
+//#endregion
 
-export const used = [result, alice, recipe, code]
+//#region SPEC §7: the plain hooks (an untyped engine from the provider) give values a view renders
+export function Balance(): ReactNode {
+  const balance = useTheus('domain.accounts.Alice')
+  const bob = useTheus((s) => s.domain.accounts.Bob)
+  const node: ReactNode = balance
+  return [node, bob]
+}
+export function useAliceBalance(): number {
+  const balance = useTheusVue('domain.accounts.Alice')
+  return balance.value
+}
+//#endregion
+
+export const used = [result, alice, code]
