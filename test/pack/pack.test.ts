@@ -9,6 +9,7 @@ import {
   existsSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -97,6 +98,12 @@ beforeAll(() => {
   )
   copyFileSync(join(root, 'test/pack/check.mjs'), join(app, 'check.mjs'))
   copyFileSync(join(root, 'test/pack/types.ts'), join(app, 'types.ts'))
+  copyFileSync(join(root, 'test/pack/vite-app.ts'), join(app, 'vite-app.ts'))
+  // The `*.yaml` module declaration that docs/vite.md tells users to write, as written there.
+  const viteDoc = readFileSync(join(root, 'docs/vite.md'), 'utf8')
+  const yamlDecl = /```ts\n(declare module '\*\.yaml'[\s\S]*?)```/.exec(viteDoc)?.[1]
+  if (!yamlDecl) throw new Error("docs/vite.md has no `declare module '*.yaml'` block")
+  writeFileSync(join(app, 'yaml-env.d.ts'), yamlDecl)
   writeFileSync(
     join(app, 'tsconfig.json'),
     JSON.stringify({
@@ -110,7 +117,7 @@ beforeAll(() => {
         skipLibCheck: false,
         types: [],
       },
-      files: ['types.ts'],
+      files: ['types.ts', 'vite-app.ts', 'yaml-env.d.ts'],
     }),
   )
   writeFileSync(
