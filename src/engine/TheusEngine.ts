@@ -277,6 +277,8 @@ export class TheusEngine<TContext extends ContextInput = any> {
    * @example
    * engine.scanAndRegister(import.meta.glob('./processes/*.ts', { eager: true }))
    */
+  scanAndRegister(modules: Record<string, () => Promise<unknown>>): Promise<string[]>
+  scanAndRegister(modules: Record<string, unknown>): string[]
   scanAndRegister(modules: Record<string, unknown>): string[] | Promise<string[]> {
     this._live('scanAndRegister')
     if (modules === null || typeof modules !== 'object')
@@ -1137,7 +1139,10 @@ export class TheusEngine<TContext extends ContextInput = any> {
   ): Promise<TheusEngine<T>> {
     const engine = new TheusEngine(initial, options)
     if (Array.isArray(processes)) for (const p of processes) engine.registerProcess(p)
-    else await engine.scanAndRegister(processes as Record<string, unknown>)
+    else
+      await (engine.scanAndRegister as (m: Record<string, unknown>) => unknown)(
+        processes as Record<string, unknown>,
+      )
     for (const entry of runLog) {
       if (entry.process === 'edit') engine._commitPatches(entry.patches ?? [], 'edit')
       else if (entry.process === 'undo') engine.undo()

@@ -1,39 +1,54 @@
 /** Type-level helpers: the value at a dotted path of a context type. */
 
-/** A deeply readonly view of a value, as snapshots are. */
-export type DeepReadonly<T> = T extends (...args: any[]) => any
-  ? T
-  : T extends ArrayBufferView | ArrayBuffer | Date
-    ? T
-    : T extends ReadonlyMap<infer K, infer V>
-      ? ReadonlyMap<K, DeepReadonly<V>>
-      : T extends ReadonlySet<infer V>
-        ? ReadonlySet<DeepReadonly<V>>
-        : T extends readonly (infer E)[]
-          ? readonly DeepReadonly<E>[]
-          : T extends object
-            ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
-            : T
+type IsAny<T> = 0 extends 1 & T ? true : false
 
-/** The committed layers of a context type. */
-export interface StateOf<TContext> {
+/** A deeply readonly view of a value, as snapshots are (`any` stays `any`). */
+export type DeepReadonly<T> =
+  IsAny<T> extends true
+    ? any
+    : T extends (...args: any[]) => any
+      ? T
+      : T extends ArrayBufferView | ArrayBuffer | Date
+        ? T
+        : T extends ReadonlyMap<infer K, infer V>
+          ? ReadonlyMap<K, DeepReadonly<V>>
+          : T extends ReadonlySet<infer V>
+            ? ReadonlySet<DeepReadonly<V>>
+            : T extends readonly (infer E)[]
+              ? readonly DeepReadonly<E>[]
+              : T extends object
+                ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+                : T
+
+/**
+ * The committed layers of a context type. An untyped engine (`TheusEngine`, context `any`) has
+ * `any` layers, so `engine.state.value.domain.accounts` type-checks without annotations.
+ */
+export type StateOf<TContext> = IsAny<TContext> extends true ? AnyLayers : TypedLayers<TContext>
+interface AnyLayers {
+  global: any
+  domain: any
+}
+interface TypedLayers<TContext> {
   global: TContext extends { global: infer G } ? G : Record<string, never>
   domain: TContext extends { domain: infer D } ? D : Record<string, never>
 }
 
 type Step<T, K extends string> =
-  T extends ReadonlyMap<any, infer V>
-    ? V | undefined
-    : T extends readonly (infer E)[]
-      ? K extends `${number}`
-        ? E | undefined
-        : unknown
-      : string extends keyof T
-        ? // A record (string index): any key may be missing.
-          T[string] | undefined
-        : K extends keyof T
-          ? T[K]
+  IsAny<T> extends true
+    ? any
+    : T extends ReadonlyMap<any, infer V>
+      ? V | undefined
+      : T extends readonly (infer E)[]
+        ? K extends `${number}`
+          ? E | undefined
           : unknown
+        : string extends keyof T
+          ? // A record (string index): any key may be missing.
+            T[string] | undefined
+          : K extends keyof T
+            ? T[K]
+            : unknown
 
 type Unalias<P extends string> = P extends `domain_ctx.${infer R}`
   ? `domain.${R}`

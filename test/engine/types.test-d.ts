@@ -64,3 +64,40 @@ describe('engine types', () => {
     expectTypeOf<Zone>().toEqualTypeOf<'data' | 'signal' | 'meta' | 'heavy'>()
   })
 })
+
+describe('scanAndRegister types', () => {
+  it('returns names for an eager module map and a promise of names for a lazy one', () => {
+    const engine = new TheusEngine({ domain: { n: 0 } })
+    const eager: Record<string, unknown> = { './a.ts': {} }
+    const lazy: Record<string, () => Promise<unknown>> = { './a.ts': async () => ({}) }
+    expectTypeOf(engine.scanAndRegister(eager)).toEqualTypeOf<string[]>()
+    expectTypeOf(engine.scanAndRegister(lazy)).toEqualTypeOf<Promise<string[]>>()
+  })
+})
+
+describe('state and select types', () => {
+  it('infer from the initial context, records giving possibly-undefined entries', () => {
+    const chart = new Float64Array(3)
+    const e = new TheusEngine({
+      global: { max_transfer: 10_000 },
+      domain: {
+        accounts: { Alice: 1000 } as Record<string, number>,
+        n: 1,
+        items: [1, 2],
+        heavy_chart: chart,
+      },
+    })
+    expectTypeOf(e.select('domain.accounts.Alice').value).toEqualTypeOf<number | undefined>()
+    expectTypeOf(e.select('domain.n').value).toEqualTypeOf<number>()
+    expectTypeOf(e.select('global.max_transfer').value).toEqualTypeOf<number>()
+    expectTypeOf(e.select('domain.items.0').value).toEqualTypeOf<number | undefined>()
+    expectTypeOf(e.select('domain.heavy_chart').value).toEqualTypeOf<typeof chart>()
+    expectTypeOf(e.state.value.domain.n).toEqualTypeOf<number>()
+  })
+
+  it('gives any layers to an untyped engine', () => {
+    const engine = new TheusEngine({ domain: { n: 1 } }) as TheusEngine
+    expectTypeOf(engine.state.value.domain).toBeAny()
+    expectTypeOf(engine.select('domain.whatever.deep').value).toBeAny()
+  })
+})

@@ -10,13 +10,13 @@ describe('theus/vue on the server', () => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => {})
     const engine = createBank(3)
     engine.runProcess('transfer', { from_user: 'acc0', to_user: 'acc1', amount: 5 })
-    const Row = defineComponent({
-      props: { name: { type: String, required: true } },
-      setup(props) {
+    const Row = defineComponent(
+      (props: { name: string }) => {
         const balance = useTheus(`domain.accounts.${props.name}`)
         return () => h('li', `${props.name}: ${String(balance.value)}`)
       },
-    })
+      { props: ['name'] },
+    )
     const App = defineComponent(
       () => () =>
         h(
