@@ -3,7 +3,27 @@
  * context module and the schema file are not here: `init` writes them with the same code as
  * `theus schema code` and `theus schema gen`, so the three always agree.
  */
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { ContextSchemaModel, FieldSpec } from './schemaModel.js'
+
+/**
+ * The React sources of the scaffold are real files in the package's `templates/app/`, so that
+ * they stay readable and formatted, and the library's own sources never contain app code.
+ * Found by walking up from this module: `src/cli/` in the repository, `dist/` once built.
+ */
+function templateFile(rel: string): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (;;) {
+    const file = join(dir, 'templates', 'app', rel)
+    if (existsSync(file)) return readFileSync(file, 'utf8')
+    const up = dirname(dir)
+    if (up === dir)
+      throw new Error(`theus: the scaffold template ${rel} is missing from the package`)
+    dir = up
+  }
+}
 
 /** Versions written into the app's package.json. */
 export interface TemplateVersions {
@@ -138,88 +158,8 @@ engine.scanAndRegister(import.meta.glob('./processes/*.ts', { eager: true }))
 /** The state machine of workflows/workflow.yaml, driving the processes. */
 export const workflow = new WorkflowManager(engine, workflowDefinition)
 `,
-    'src/main.tsx': `import { StrictMode } from 'react'
-import { createRoot } from 'react-dom/client'
-import { TheusProvider } from 'theus/react'
-import { App } from './App'
-import { engine } from './engine'
-
-const root = document.getElementById('root')
-if (!root) throw new Error('index.html has no #root element')
-
-createRoot(root).render(
-  <StrictMode>
-    <TheusProvider engine={engine}>
-      <App />
-    </TheusProvider>
-  </StrictMode>,
-)
-`,
-    'src/App.tsx': `import { type FormEvent, useState } from 'react'
-import { useAuditLog, useProcess, useTheus, useWorkflow } from 'theus/react'
-import { workflow } from './engine'
-import type { TransferArgs } from './processes/transfer'
-
-export function App() {
-  const accounts = useTheus('domain.accounts') as Readonly<Record<string, number>>
-  const lastTx = useTheus('domain.meta_last_tx') as string
-  const transfer = useProcess<TransferArgs, string>('transfer')
-  const flow = useWorkflow(workflow)
-  const audit = useAuditLog(5)
-  const [amount, setAmount] = useState(100)
-  const [message, setMessage] = useState('')
-
-  const onSubmit = async (event: FormEvent) => {
-    event.preventDefault()
-    const outcome = await transfer.run({ from_user: 'Alice', to_user: 'Bob', amount })
-    setMessage(outcome.ok ? outcome.value : String((outcome.error as Error).message))
-  }
-
-  return (
-    <main>
-      <h1>Theus bank</h1>
-      <ul>
-        {Object.entries(accounts).map(([user, balance]) => (
-          <li key={user}>
-            {user}: {balance}
-          </li>
-        ))}
-      </ul>
-      <form onSubmit={onSubmit}>
-        <label>
-          Alice pays Bob{' '}
-          <input
-            type="number"
-            value={amount}
-            onChange={(e) => setAmount(Number(e.target.value))}
-          />
-        </label>{' '}
-        <button type="submit" disabled={transfer.pending}>
-          Transfer
-        </button>{' '}
-        <button
-          type="button"
-          onClick={() => void flow.send('CMD_TX', { from_user: 'Bob', to_user: 'Alice', amount: 50 })}
-        >
-          Workflow: Bob pays Alice 50
-        </button>
-      </form>
-      <p>{message}</p>
-      <p>
-        Workflow: {flow.state} ({flow.status}) {lastTx && \`last: \${lastTx}\`}
-      </p>
-      <h2>Audit</h2>
-      <ul>
-        {audit.map((entry) => (
-          <li key={\`\${entry.at}-\${entry.field}-\${entry.count}\`}>
-            [{entry.level}] {entry.message}
-          </li>
-        ))}
-      </ul>
-    </main>
-  )
-}
-`,
+    'src/main.tsx': templateFile('src/main.tsx'),
+    'src/App.tsx': templateFile('src/App.tsx'),
     'src/processes/transfer.ts': `import { process } from 'theus'
 
 export class ValueError extends Error {

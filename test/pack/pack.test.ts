@@ -185,6 +185,18 @@ describe('npm pack', () => {
     }
   })
 
+  it('scaffolds an app with `theus init` from the installed package (templates shipped)', () => {
+    const app = join(work, 'app')
+    const r = run(join(app, 'node_modules/.bin', 'theus'), ['init', 'scaffolded'], app)
+    expect(r.stdout).toContain('scaffolded')
+    expect(readFileSync(join(app, 'scaffolded/src/main.tsx'), 'utf8')).toContain(
+      '<TheusProvider engine={engine}>',
+    )
+    expect(readFileSync(join(app, 'scaffolded/src/App.tsx'), 'utf8')).toContain(
+      "useProcess<TransferArgs, string>('transfer')",
+    )
+  })
+
   it.each([
     ['NodeNext', 'tsconfig.json'],
     ['Bundler', 'tsconfig.bundler.json'],
