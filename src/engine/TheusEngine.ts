@@ -397,7 +397,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
         cause: opts.signal.reason,
         details: { process: name },
       })
-      this._emit('rollback', { process: name, args: frozenCopy(args), error: err })
+      this._emit('rollback', { process: name, args: copyArgs(args), error: err })
       // An async process answers with a rejected promise, a synchronous one throws.
       if (reg.def.fn.constructor.name === 'AsyncFunction') return Promise.reject(err) as TResult
       throw err
@@ -421,7 +421,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
     } else run = new Run(name, this._seq)
     // The log, history and events keep the args as given: neither the body nor the caller can
     // rewrite them afterwards.
-    run.logged = frozenCopy(args)
+    run.logged = copyArgs(args)
     let pending = false
     try {
       // 1. Input gate, on args and the committed state.
@@ -627,27 +627,27 @@ export class TheusEngine<TContext extends ContextInput = any> {
     t0: number,
     logRun: boolean,
   ): Patch[] {
+    // Callers hold a batch() open around the commit and its heavy notifications, so that
+    // every signal notifies once, after the whole commit.
     const c = new Commit(this._seq + 1, this._strict, run.silent)
     if (run.writes.size > 0 || run.wholes.size > 0) {
-      batch(() => {
-        // Old contents of arrays and Sets first, before any write of this commit lands.
-        const olds =
-          run.wholes.size > 0 ? [...run.wholes.keys()].map((n) => snapshot(n, c.freeze)) : []
-        for (const [node, w] of run.writes) {
-          let applied = false
-          for (const [key, value] of w) if (c.applyKey(node, key, value)) applied = true
-          // Versions move at once, so that snapshots built later in this commit see the writes.
-          if (applied) bumpUp(node)
-        }
-        let i = 0
-        for (const [node, content] of run.wholes) c.applyWhole(node, content, olds[i++])
-        // Signal fields the last commit published reset unless this commit wrote them again.
-        if (c.patches.length > 0 && this._published !== undefined) {
-          c.publishing = false
-          for (const field of this._published.keys())
-            if (!c.written?.has(field)) this._resetSignalField(field, c)
-        }
-      })
+      // Old contents of arrays and Sets first, before any write of this commit lands.
+      const olds =
+        run.wholes.size > 0 ? [...run.wholes.keys()].map((n) => snapshot(n, c.freeze)) : []
+      for (const [node, w] of run.writes) {
+        let applied = false
+        for (const [key, value] of w) if (c.applyKey(node, key, value)) applied = true
+        // Versions move at once, so that snapshots built later in this commit see the writes.
+        if (applied) bumpUp(node)
+      }
+      let i = 0
+      for (const [node, content] of run.wholes) c.applyWhole(node, content, olds[i++])
+      // Signal fields the last commit published reset unless this commit wrote them again.
+      if (c.patches.length > 0 && this._published !== undefined) {
+        c.publishing = false
+        for (const field of this._published.keys())
+          if (!c.written?.has(field)) this._resetSignalField(field, c)
+      }
     }
     if (c.patches.length === 0) {
       // Nothing changed (a run that wrote nothing, or only deleted absent keys).
@@ -1044,8 +1044,10 @@ export class TheusEngine<TContext extends ContextInput = any> {
     }
     const result = this._plainResult(run, out) as T
     run.closed = true
-    this._commit(run, 'edit', undefined, result, t0, true)
-    this._notifyHeavy(undefined, run)
+    batch(() => {
+      this._commit(run, 'edit', undefined, result, t0, true)
+      this._notifyHeavy(undefined, run)
+    })
     return result
   }
 
@@ -1087,9 +1089,11 @@ export class TheusEngine<TContext extends ContextInput = any> {
       else parent[key as string] = p.value
     }
     run.closed = true
-    const out = this._commit(run, label, undefined, undefined, t0, logRun)
-    this._notifyHeavy(undefined, run)
-    return out
+    return batch(() => {
+      const out = this._commit(run, label, undefined, undefined, t0, logRun)
+      this._notifyHeavy(undefined, run)
+      return out
+    })
   }
 
   /** The committed runs up to now, oldest first, with their patches (at most `historyLimit`). */
@@ -1182,6 +1186,9 @@ export class TheusEngine<TContext extends ContextInput = any> {
   private _emit<K extends EngineEventType>(type: K, event: EngineEventMap[K]): void {
     const set = this._listeners[type]
     if (set.size === 0) return
+    // The args a listener sees are the logged ones: frozen before anyone can touch them.
+    const args = (event as { args?: unknown }).args
+    if (typeof args === 'object' && args !== null) deepFreeze(args)
     for (const h of [...set]) {
       try {
         ;(h as (e: EngineEventMap[K]) => void)(event)
@@ -1449,22 +1456,25 @@ function bumpUp(node: Node): void {
 /** Freezes a history or run-log entry and its patch lists when a reader first sees it. */
 function sealEntry<T extends object>(entry: T): void {
   if (Object.isFrozen(entry)) return
-  const e = entry as { patches?: Patch[]; inversePatches?: Patch[] }
+  const e = entry as { patches?: Patch[]; inversePatches?: Patch[]; args?: unknown }
+  if (typeof e.args === 'object' && e.args !== null) deepFreeze(e.args)
   if (e.patches) Object.freeze(e.patches)
   if (e.inversePatches) Object.freeze(e.inversePatches)
   Object.freeze(entry)
 }
 
-/** A deep, frozen copy of a run's args, for the log and the events. */
-function frozenCopy(args: Record<string, unknown>): Record<string, unknown> {
-  // Most args are a few primitives: a shallow frozen copy is the deep one.
+/**
+ * A deep copy of a run's args, for the log and the events: taken before the body runs, so
+ * that neither the body nor the caller can rewrite history. It is frozen when first handed
+ * out (an event, or a read of the log), not on every run.
+ */
+function copyArgs(args: Record<string, unknown>): Record<string, unknown> {
+  // Most args are a few primitives: a shallow copy is the deep one.
   for (const k in args) {
     const v = args[k]
-    if (typeof v === 'object' && v !== null)
-      return deepFreeze(deepCopy(args) as Record<string, unknown>)
+    if (typeof v === 'object' && v !== null) return deepCopy(args) as Record<string, unknown>
   }
-  // Object.assign, not a spread: freezing a spread literal is several times slower in V8.
-  return Object.freeze(Object.assign({}, args))
+  return Object.assign({}, args)
 }
 
 const RESET: unique symbol = Symbol('theus.reset')
