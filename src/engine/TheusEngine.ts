@@ -44,6 +44,7 @@ import {
   existingNode,
   getKey,
   hasKey,
+  isHeavyKey,
   Kind,
   kindOf,
   lockCollection,
@@ -840,12 +841,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
       if (typeof v !== 'object' || v === null) return last ? v : undefined
       // Fast path: a container seen before has its node already.
       const known = existingNode(v)
-      if (
-        known !== undefined &&
-        known.parent === node &&
-        known.key === seg &&
-        !seg.startsWith('heavy_')
-      ) {
+      if (known !== undefined && known.parent === node && known.key === seg && !isHeavyKey(seg)) {
         node = known
         if (last) {
           node.deep().value
@@ -854,7 +850,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
         continue
       }
       if (v instanceof Date) return last ? new Date(v.getTime()) : undefined
-      if (seg.startsWith('heavy_') || kindOf(v) === -1) {
+      if (isHeavyKey(seg) || kindOf(v) === -1) {
         if (last) return v
         return (v as Record<string, unknown>)[segs[i + 1]!] === undefined
           ? undefined
@@ -880,7 +876,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
       if (!hasKey(v, k, seg)) return undefined
       v = getKey(v, k, seg)
       if (typeof v !== 'object' || v === null) return i === segs.length - 1 ? v : undefined
-      if (seg.startsWith('heavy_') || kindOf(v) === -1) return walkForeign(v, segs.slice(i + 1))
+      if (isHeavyKey(seg) || kindOf(v) === -1) return walkForeign(v, segs.slice(i + 1))
       node = nodeOf(v, node, seg)
     }
     if (v instanceof Date) return new Date(v.getTime())
@@ -1291,7 +1287,7 @@ class Commit {
     if (typeof v !== 'object' || v === null) return v
     if (v instanceof Date)
       return this.freeze ? lockDate(new Date(v.getTime())) : new Date(v.getTime())
-    if (kindOf(v) === -1 || (typeof key === 'string' && key.startsWith('heavy_'))) return v
+    if (kindOf(v) === -1 || isHeavyKey(key)) return v
     return snapshot(nodeOf(v, parent, key), this.freeze)
   }
 

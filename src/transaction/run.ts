@@ -24,6 +24,7 @@ import {
   DELETED,
   deepCopy,
   existingNode,
+  isHeavyKey,
   Kind,
   kindOf,
   type Node,
@@ -120,7 +121,7 @@ export abstract class View {
   }
 
   isHeavy(key: unknown): boolean {
-    return !this.zoned && typeof key === 'string' && key.startsWith('heavy_')
+    return !this.zoned && isHeavyKey(key)
   }
 
   abstract set(target: any, key: string | symbol, value: unknown): boolean
@@ -380,7 +381,7 @@ export class Run {
     const w = this.writes.get(node)
     const child = (key: unknown, v: unknown, fresh: boolean): unknown => {
       if (typeof v !== 'object' || v === null) return v
-      if (typeof key === 'string' && key.startsWith('heavy_')) return v
+      if (isHeavyKey(key)) return v
       if (v instanceof Date) return new Date(v.getTime())
       if (kindOf(v) === -1) return v
       if (fresh) return deepCopy(v)
