@@ -36,6 +36,7 @@ export default defineConfig(({ mode }) => {
             react: r('./adapters/react/index.ts'),
             vue: r('./adapters/vue/index.ts'),
             vite: r('./src/vite/index.ts'),
+            'vite-hmr': r('./src/vite/hmrRuntime.ts'),
             devtools: r('./src/devtools/index.ts'),
             'devtools-react': r('./adapters/react/devtools.ts'),
             yaml: r('./src/yaml/index.ts'),
