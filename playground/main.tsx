@@ -5,6 +5,7 @@
  */
 import { type ReactNode, useEffect, useState } from 'react'
 import { createRoot } from 'react-dom/client'
+import { TheusDevtools } from 'theus/devtools/react'
 import { TheusProvider } from 'theus/react'
 import { BankDemo } from './BankDemo'
 import { engine, interestPipeline, machine } from './engine'
@@ -56,6 +57,7 @@ function App(): ReactNode {
         </main>
         <Inspector />
       </div>
+      <TheusDevtools workflows={{ workflow: machine }} className="devtools" />
     </TheusProvider>
   )
 }

@@ -122,7 +122,7 @@ export function mountTheusDevtools(
   const first = h(
     'button',
     { type: 'button', 'aria-label': 'Jump to the oldest state', 'data-testid': 'devtools-first' },
-    '⏮',
+    '|◀',
   ) as HTMLButtonElement
   const back = h(
     'button',
@@ -145,7 +145,7 @@ export function mountTheusDevtools(
   const last = h(
     'button',
     { type: 'button', 'aria-label': 'Jump to the latest state', 'data-testid': 'devtools-last' },
-    '⏭',
+    '▶|',
   ) as HTMLButtonElement
   const travel = h(
     'div',
@@ -746,8 +746,10 @@ export function mountTheusDevtools(
 
 let mounted = 0
 
+// The engine keeps one counter per rule (process:gate:field:condition, numbered when two rules
+// share those): level and limit tell such rules apart here.
 function counterKey(e: AuditLogEntry): string {
-  return `${e.process}:${e.gate}:${e.field}:${e.condition}`
+  return `${e.process}:${e.gate}:${e.field}:${e.condition} ${short(e.limit)}`
 }
 
 function formatMs(ms: number): string {

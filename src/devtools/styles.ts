@@ -6,7 +6,8 @@ export const STYLES = `
   --ok: #6fdc8c; --bad: #ff8383; --warn: #ffd166; --add: #6fdc8c; --del: #ff8383;
   font: 12px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
   color: var(--fg); background: var(--bg); border: 1px solid var(--line); border-radius: 6px;
-  display: flex; flex-direction: column; min-height: 0; height: 100%; box-sizing: border-box;
+  display: flex; flex-direction: column; min-height: 0; box-sizing: border-box;
+  height: var(--theus-devtools-height, 420px);
   overflow: hidden;
 }
 *, *::before, *::after { box-sizing: inherit; }
