@@ -5,7 +5,7 @@
  * file fails the build (and shows in Vite's error overlay) with its file, line and column.
  */
 import { existsSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { basename, dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Plugin, ViteDevServer } from 'vite'
 import { createFilter, type FilterPattern } from 'vite'
@@ -186,7 +186,7 @@ const SCRIPT_FILE = /\.(?:[cm]?[jt]sx?)$/
 const PROCESS_CALL = /\b(?:process|defineProcess)\s*\(\s*\{/
 const HERE = dirname(fileURLToPath(import.meta.url))
 // Theus's own files (sources in this repository, dist/ in a package) are never process modules.
-const OWN_ROOT = resolve(HERE, '..', '..')
+const OWN_ROOT = basename(HERE) === 'dist' ? resolve(HERE, '..') : resolve(HERE, '..', '..')
 
 // The runtime beside this file: the TypeScript source in the repository, the built file in a
 // package (dist/vite-hmr.js beside dist/vite.js).
