@@ -105,7 +105,6 @@ export function mountTheusDevtools(
   // Entries undone, most recent last: what redo() will bring back, for the slider and the list.
   const undone: HistoryEntry[] = []
   let knownHistory = engine.history
-  let halted = engine.halted
   let notice = ''
   let scheduled = false
   let disposed = false
@@ -260,7 +259,6 @@ export function mountTheusDevtools(
   slider.addEventListener('input', () => jumpTo(Number(slider.value)))
   resumeButton.addEventListener('click', () => {
     engine.resume()
-    halted = engine.halted
     schedule()
   })
   //#endregion
@@ -276,7 +274,9 @@ export function mountTheusDevtools(
       knownHistory = engine.history
     } else if (process === 'redo') {
       const back = undone.pop()
-      knownHistory = back === undefined ? engine.history : [...engine.history, back]
+      // (Whether or not the engine has pushed it back before telling its listeners.)
+      const now = engine.history
+      knownHistory = back === undefined || now.at(-1) === back ? now : [...now, back]
     } else {
       if (patches > 0) undone.length = 0
       knownHistory = engine.history
@@ -301,11 +301,13 @@ export function mountTheusDevtools(
       push(signals, { id: runId++, event })
       markDirty('signals')
     }),
-    engine.on('halt', () => {
-      halted = true
-      markDirty()
-    }),
+    engine.on('halt', () => markDirty()),
   )
+  // 'resume' arrives with the engine's halt signal (SPEC §10.2); an engine without it refuses
+  // the name, and the header then catches up with `halted` on the next event.
+  try {
+    offs.push(engine.on('resume' as 'halt', () => markDirty()))
+  } catch {}
   for (const [, manager] of workflows) {
     offs.push(
       manager.state.subscribe(() => markDirty('workflows')),
@@ -356,6 +358,7 @@ export function mountTheusDevtools(
     position.textContent = `${depth} / ${max}`
     first.disabled = back.disabled = depth === 0
     forward.disabled = last.disabled = undone.length === 0
+    const halted = engine.halted
     haltBadge.textContent = halted ? 'halted' : ''
     resumeButton.hidden = !halted
     for (const [tab, label] of TABS) {

@@ -47,21 +47,37 @@ const recipe = (max: number) => `process_recipes:
         level: B
 `
 
+const workflow = (busy: string, extra = '') => `initial: IDLE
+states:
+  IDLE:
+    events: { GO: BUSY }
+  BUSY:
+    events: { ${busy} }
+${extra}`
+
 const FILES: Record<string, string> = {
   'index.html': `<!doctype html>
 <html><body>
 <output id="n"></output> <button id="bump">bump</button> <output id="error"></output>
+<output id="wf"></output> <button id="go">GO</button> <button id="pause">PAUSE</button>
 <script type="module" src="/main.ts"></script>
 </body></html>
 `,
-  'engine.ts': `import { TheusEngine } from 'theus'
+  'engine.ts': `import { TheusEngine, WorkflowManager } from 'theus'
 import * as processes from './processes'
 import auditRecipe from './audit_recipe.yaml'
+import workflow from './workflow.yaml'
 
 export const engine = new TheusEngine({ domain: { n: 0 } }, { auditRecipe })
 engine.scanAndRegister({ './processes.ts': processes })
+export const machine = new WorkflowManager(engine, workflow)
 `,
-  'main.ts': `import { engine } from './engine'
+  'main.ts': `import { engine, machine } from './engine'
+
+const wf = document.getElementById('wf')!
+machine.state.subscribe((s) => { wf.textContent = s })
+document.getElementById('go')!.addEventListener('click', () => void machine.send('GO'))
+document.getElementById('pause')!.addEventListener('click', () => void machine.send('PAUSE'))
 
 const n = document.getElementById('n')!
 const error = document.getElementById('error')!
@@ -77,6 +93,7 @@ document.getElementById('bump')!.addEventListener('click', () => {
 `,
   'processes.ts': processes('ctx.domain.n += 1'),
   'audit_recipe.yaml': recipe(1000),
+  'workflow.yaml': workflow('STOP: IDLE'),
 }
 
 function freePort(): Promise<number> {
@@ -185,6 +202,24 @@ describe('live editing with theus/vite', () => {
     await bump()
     await page.locator('#error', { hasText: 'AUDIT_BLOCK' }).waitFor()
     expect(await page.textContent('#n')).toBe(before)
+    expect(await page.evaluate(() => (window as { __kept?: boolean }).__kept)).toBe(true)
+    expect(pageErrors).toEqual([])
+  })
+
+  it('editing a workflow updates its manager in the state it is in', async () => {
+    await page.click('#go')
+    await page.locator('#wf', { hasText: 'BUSY' }).waitFor()
+    // PAUSE means nothing yet.
+    await page.click('#pause')
+    expect(await page.textContent('#wf')).toBe('BUSY')
+    await edit(
+      'workflow.yaml',
+      workflow('STOP: IDLE, PAUSE: PAUSED', '  PAUSED:\n    events: { GO: BUSY }\n'),
+      'workflow workflow.yaml updated',
+    )
+    expect(await page.textContent('#wf')).toBe('BUSY')
+    await page.click('#pause')
+    await page.locator('#wf', { hasText: 'PAUSED' }).waitFor()
     expect(await page.evaluate(() => (window as { __kept?: boolean }).__kept)).toBe(true)
     expect(pageErrors).toEqual([])
   })
