@@ -60,6 +60,7 @@ const FILES: Record<string, string> = {
 <html><body>
 <output id="n"></output> <button id="bump">bump</button> <output id="error"></output>
 <output id="wf"></output> <button id="go">GO</button> <button id="pause">PAUSE</button>
+<div id="devtools"></div>
 <script type="module" src="/main.ts"></script>
 </body></html>
 `,
@@ -72,7 +73,10 @@ export const engine = new TheusEngine({ domain: { n: 0 } }, { auditRecipe })
 engine.scanAndRegister({ './processes.ts': processes })
 export const machine = new WorkflowManager(engine, workflow)
 `,
-  'main.ts': `import { engine, machine } from './engine'
+  'main.ts': `import { mountTheusDevtools } from 'theus/devtools'
+import { engine, machine } from './engine'
+
+mountTheusDevtools(engine, document.getElementById('devtools')!, { workflows: { machine } })
 
 const wf = document.getElementById('wf')!
 machine.state.subscribe((s) => { wf.textContent = s })
@@ -124,7 +128,12 @@ beforeAll(async () => {
     configFile: false,
     root: app,
     logLevel: 'silent',
-    resolve: { alias: [{ find: /^theus$/, replacement: join(root, 'src/index.ts') }] },
+    resolve: {
+      alias: [
+        { find: /^theus$/, replacement: join(root, 'src/index.ts') },
+        { find: /^theus\/devtools$/, replacement: join(root, 'src/devtools/index.ts') },
+      ],
+    },
     plugins: [theusPlugin()],
     // Nothing to pre-bundle (the core is ESM sources): no reload in the middle of the test.
     optimizeDeps: { noDiscovery: true, include: [] },
@@ -198,6 +207,8 @@ describe('live editing with theus/vite', () => {
   it('editing the recipe swaps it in the running engine', async () => {
     await edit('processes.ts', processes('ctx.domain.n += 1'), 'Live edit: bump replaced')
     await edit('audit_recipe.yaml', recipe(0), 'audit recipe replaced')
+    // The panel says so (its notice bar, inside its shadow root).
+    await page.getByTestId('devtools-notice').filter({ hasText: 'counters reset' }).waitFor()
     const before = await page.textContent('#n')
     await bump()
     await page.locator('#error', { hasText: 'AUDIT_BLOCK' }).waitFor()
