@@ -3,7 +3,11 @@
  * DOM event on `globalThis`, so the panel hears it without either importing the other.
  */
 
-/** The event's name: `globalThis.addEventListener('theus:hmr', ...)`. */
+/**
+ * The event's name.
+ * @example
+ * addEventListener(HMR_EVENT, (e) => console.log((e as CustomEvent<TheusHmrNotice>).detail.message))
+ */
 export const HMR_EVENT = 'theus:hmr'
 
 /** `detail` of a `'theus:hmr'` event. */

@@ -105,7 +105,6 @@ export function mountTheusDevtools(
   // Entries undone, most recent last: what redo() will bring back, for the slider and the list.
   const undone: HistoryEntry[] = []
   let knownHistory = engine.history
-  let notice = ''
   let scheduled = false
   let disposed = false
   const push = <T>(list: T[], item: T) => {
@@ -329,8 +328,7 @@ export function mountTheusDevtools(
   offs.push(() => globalThis.removeEventListener?.(HMR_EVENT, onHmr))
 
   function setNotice(text: string) {
-    notice = text
-    noticeBar.textContent = notice
+    noticeBar.textContent = text
   }
 
   // Renders are batched: many events in one task cost one render, of the visible tab only.
