@@ -152,6 +152,7 @@ export function acceptProcesses(
   for (const engine of live(registry().engines)) {
     const byName = new Map(defs.map((d) => [d.name, d]))
     const replaced: string[] = []
+    let kept = 0
     const missing = new Set(byName.keys())
     for (const name of engine.processNames) {
       const old = engine.getProcess(name)
@@ -161,7 +162,13 @@ export function acceptProcesses(
       if (old === def) continue
       try {
         engine.replaceProcess(name, def)
-        replaced.push(name)
+        // Every export is a new object; the notice names those whose body or contract changed.
+        if (
+          String(old!.fn) !== String(def.fn) ||
+          JSON.stringify(old!.contract) !== JSON.stringify(def.contract)
+        )
+          replaced.push(name)
+        else kept++
       } catch (e) {
         report(
           hot,
@@ -181,11 +188,13 @@ export function acceptProcesses(
           report(hot, file, e, `Live edit: the new process '${name}' (${file}) was not registered.`)
         }
       }
-    if (replaced.length > 0)
+    if (replaced.length > 0 || kept > 0)
       notify(
         'process',
         engine,
-        `Live edit: ${replaced.join(', ')} replaced from ${basename(file)}; state kept.`,
+        replaced.length > 0
+          ? `Live edit: ${replaced.join(', ')} replaced from ${basename(file)}; state kept.`
+          : `Live edit: ${basename(file)} reloaded (${kept} processes re-registered); state kept.`,
       )
   }
 }
