@@ -6,6 +6,7 @@
  * Only the dev server ever serves this module (as `virtual:theus-hmr`): a production bundle
  * holds none of it, and the engine carries no hook for it. It finds the live engines by
  * wrapping `TheusEngine.prototype.registerProcess` (every engine with processes calls it) and
+ * `runProcess`, and
  * the live managers by wrapping `WorkflowManager.prototype.send` and `reset`.
  */
 import {
@@ -52,17 +53,28 @@ function registry(): Registry {
   if (!Object.hasOwn(engineProto, WRAPPED)) {
     engineProto[WRAPPED] = true
     const seen = new WeakSet<object>()
+    const remember = (e: TheusEngine) => {
+      if (seen.has(e)) return
+      seen.add(e)
+      reg.engines.add(new WeakRef(e))
+    }
     const register = engineProto.registerProcess
     engineProto.registerProcess = function registerProcess(
       this: TheusEngine,
       ...args: Parameters<TheusEngine['registerProcess']>
     ) {
-      if (!seen.has(this)) {
-        seen.add(this)
-        reg.engines.add(new WeakRef(this))
-      }
+      remember(this)
       return register.apply(this, args)
     }
+    // An engine given its processes another way is found at its first run.
+    const run = engineProto.runProcess
+    engineProto.runProcess = function runProcess(
+      this: TheusEngine,
+      ...args: Parameters<TheusEngine['runProcess']>
+    ) {
+      remember(this)
+      return run.apply(this, args)
+    } as TheusEngine['runProcess']
   }
   const managerProto = WorkflowManager.prototype as WorkflowManager & { [WRAPPED]?: true }
   if (!Object.hasOwn(managerProto, WRAPPED)) {
