@@ -10,6 +10,7 @@ import { ErrorView } from './ErrorView'
 import { AccountSelect, AmountField } from './fields'
 import { errorData, formatMoney, formatValue, parseAmount } from './format'
 import type { TransferArgs } from './processes'
+import auditRecipe from './specs/audit_recipe.yaml'
 
 const sameNames = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && a.every((v, i) => v === b[i])
@@ -95,6 +96,25 @@ function useRunWarnings(process: string): { warnings: AuditLogEntry[]; startRun:
   return { warnings, startRun: () => setWarnings([]) }
 }
 
+interface RuleSource {
+  field?: string
+  message?: string
+  [condition: string]: unknown
+}
+
+/**
+ * The rule's own message, from the recipe this page was built with: an audit log entry's
+ * `message` is the engine's whole sentence, and under the form the rule's words say enough.
+ */
+function ruleMessage(f: AuditLogEntry): string | undefined {
+  const recipes = (auditRecipe as { process_recipes?: Record<string, Record<string, unknown>> })
+    .process_recipes
+  const rules = recipes?.[f.process]?.[f.gate === 'input' ? 'inputs' : 'outputs']
+  if (!Array.isArray(rules)) return undefined
+  const rule = (rules as RuleSource[]).find((r) => r.field === f.field && f.condition in r)
+  return rule?.message
+}
+
 function AuditWarnings({ warnings, testId }: { warnings: AuditLogEntry[]; testId: string }) {
   if (warnings.length === 0) return null
   return (
@@ -104,7 +124,7 @@ function AuditWarnings({ warnings, testId }: { warnings: AuditLogEntry[]; testId
           <span className={`badge level-${f.level}`}>
             {f.level} {f.action}
           </span>{' '}
-          {f.message ?? `${f.field} ${f.condition} ${formatValue(f.limit)}`}:{' '}
+          {ruleMessage(f) ?? `${f.field} ${f.condition} ${formatValue(f.limit)}`}:{' '}
           <code>
             {f.field} = {formatValue(f.value)}
           </code>{' '}
