@@ -111,7 +111,11 @@ function ruleMessage(f: AuditLogEntry): string | undefined {
     .process_recipes
   const rules = recipes?.[f.process]?.[f.gate === 'input' ? 'inputs' : 'outputs']
   if (!Array.isArray(rules)) return undefined
-  const rule = (rules as RuleSource[]).find((r) => r.field === f.field && f.condition in r)
+  // Two rules may share a field and a condition (max 10,000 at B, max 5,000 at C): the limit
+  // tells them apart.
+  const rule = (rules as RuleSource[]).find(
+    (r) => r.field === f.field && r[f.condition] === f.limit,
+  )
   return rule?.message
 }
 

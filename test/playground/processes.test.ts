@@ -22,7 +22,7 @@ function bank() {
   return engine
 }
 
-const refusal = (engine: TheusEngine, name: string, args: unknown) => {
+const refusal = (engine: TheusEngine, name: string, args: Record<string, unknown>) => {
   const before = engine.state.value
   let error: unknown
   try {
