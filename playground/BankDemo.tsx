@@ -291,7 +291,8 @@ function HistoryControls(): ReactNode {
         Redo
       </button>
       <span className="muted">
-        history: <output data-testid="history-count">{count}</output> commits to undo
+        history: <output data-testid="history-count">{count}</output>{' '}
+        {count === 1 ? 'commit' : 'commits'} to undo
       </span>
     </div>
   )
