@@ -157,4 +157,12 @@ describe('theus init (npm install from a tarball, then the app builds)', () => {
     expect(bundle).toContain('EVT_CHAIN_DONE')
     expect(readFileSync(join(app, 'dist/index.html'), 'utf8')).toContain('<div id="root">')
   }, 600_000)
+
+  it("run from that tarball install, theus init depends on the same tarball (read from npm's lockfile)", () => {
+    expect(app).not.toBe('')
+    // The installed CLI, as `npx theus init` runs it in a project that installed the tarball.
+    sh(join(app, 'node_modules/.bin/theus'), ['init', 'again'], app)
+    const pkg = JSON.parse(readFileSync(join(app, 'again/package.json'), 'utf8'))
+    expect(pkg.dependencies.theus).toBe(`file:${tarball}`)
+  }, 120_000)
 })
