@@ -268,18 +268,40 @@ function DepositForm(): ReactNode {
 function HistoryControls(): ReactNode {
   const engine = useEngine()
   const [count, setCount] = useState(engine.history.length)
+  const [last, setLast] = useState<string | undefined>(engine.history.at(-1)?.process)
   const [redoable, setRedoable] = useState(0)
   useEffect(
     () =>
       engine.on('commit', (e) => {
-        setCount(engine.history.length)
-        setRedoable((n) => (e.process === 'undo' ? n + 1 : e.process === 'redo' ? n - 1 : 0))
+        // Read the history once the commit is done: redo() may fire 'commit' before its entry
+        // is back in the history.
+        queueMicrotask(() => {
+          setCount(engine.history.length)
+          setLast(engine.history.at(-1)?.process)
+        })
+        // A run that wrote nothing (empty patches) makes no history entry and keeps the redo
+        // stack; any other new commit clears it.
+        setRedoable((n) =>
+          e.process === 'undo'
+            ? n + 1
+            : e.process === 'redo'
+              ? n - 1
+              : e.patches.length === 0
+                ? n
+                : 0,
+        )
       }),
     [engine],
   )
   return (
     <div className="row">
-      <button type="button" data-testid="undo" disabled={count === 0} onClick={() => engine.undo()}>
+      <button
+        type="button"
+        data-testid="undo"
+        disabled={count === 0}
+        title={last === undefined ? 'Nothing to undo' : `Undo the last ${last} commit`}
+        onClick={() => engine.undo()}
+      >
         Undo
       </button>
       <button

@@ -419,6 +419,10 @@ describe('playground bank demo in Chromium', () => {
     await expect.poll(text('balance-Bob')).toBe('250')
     expect(await page.getByTestId('balance-Alice').textContent()).toBe('750')
     expect(await page.getByTestId('redo').isDisabled()).toBe(true)
+    await expect.poll(text('history-count')).toBe('1')
+    expect(await page.getByTestId('undo').getAttribute('title')).toBe(
+      'Undo the last transfer commit',
+    )
   })
 
   it('an async deposit shows pending, then its result', async () => {
