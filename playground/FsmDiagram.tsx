@@ -172,12 +172,23 @@ export function FsmDiagram({
   const frame = frameOf(useNarrow(), ordered.length)
   const pos = layout(ordered, frame)
   const edges = edgesOf(definition)
+  // On an ellipse the states need not fill it evenly (three sit at −1, ½, ½ of its width):
+  // centre the drawing on what is drawn, with room around it for the curves and their labels.
+  let viewBox = `0 0 ${frame.w} ${frame.h}`
+  if (frame.kind === 'ellipse' && pos.size > 0) {
+    const xs = [...pos.values()].map((p) => p.x)
+    const pad = 56
+    const minX = Math.min(...xs) - NODE_W / 2 - pad
+    const maxX = Math.max(...xs) + NODE_W / 2 + pad
+    const x = Math.min(minX, (minX + maxX) / 2 - frame.w / 2)
+    viewBox = `${x} 0 ${Math.max(maxX - minX, frame.w)} ${frame.h}`
+  }
   const has = (from: string, to: string) => edges.some((e) => e.from === from && e.to === to)
   return (
     // biome-ignore lint/a11y/useSemanticElements: an <svg> cannot be a <fieldset>; role="group" keeps its states and transitions reachable
     <svg
       className="fsm"
-      viewBox={`0 0 ${frame.w} ${frame.h}`}
+      viewBox={viewBox}
       style={{ maxWidth: frame.w }}
       role="group"
       aria-label={`State machine ${definition.name ?? ''}: current state ${state}, ${status}`}
