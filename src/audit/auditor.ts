@@ -16,6 +16,7 @@ import {
   type NormalizedRule,
   validateAuditRecipe,
 } from './recipe.js'
+import { MAX_REGEX_INPUT } from './regex.js'
 
 /** Where findings go; the engine appends them to `auditLog` and fires `'audit'`. */
 export interface AuditHost {
@@ -238,9 +239,11 @@ function tester(condition: AuditCondition, limit: unknown): (value: unknown) => 
         return n !== undefined && n <= (limit as number)
       }
     case 'regex': {
-      // No `g` or `y` flag, so `test` keeps no state between calls.
+      // No `g` or `y` flag, so `test` keeps no state between calls. The recipe checker refused
+      // patterns that backtrack catastrophically; a value longer than MAX_REGEX_INPUT fails
+      // without running the pattern, which bounds what any accepted pattern can cost.
       const re = new RegExp(limit as string)
-      return (v) => typeof v === 'string' && re.test(v)
+      return (v) => typeof v === 'string' && v.length <= MAX_REGEX_INPUT && re.test(v)
     }
   }
 }

@@ -13,9 +13,17 @@ export type {
   RecipeLocator,
   ValidateRecipeOptions,
 } from './recipe.js'
+export type { RecipeKeyKind, RecipeKeySpec, RecipeProblem } from './recipe.js'
 export {
   AUDIT_CONDITIONS,
-  auditRecipeSchema,
   isAuditRecipe,
+  NOT_A_RECIPE,
+  PROCESS_TABLE,
+  RECIPE_MESSAGES,
+  RULE_TABLE,
+  recipeProblems,
+  TOP_TABLE,
   validateAuditRecipe,
+  valueProblem,
 } from './recipe.js'
+export { MAX_REGEX_INPUT, regexHazard } from './regex.js'

@@ -16,3 +16,4 @@ export { parseWorkflow } from './workflow.js'
 registerTextParser('recipe', parseAuditRecipe)
 registerTextParser('workflow', parseWorkflow)
 registerTextParser('flux', parseFlux)
+export { auditRecipeSchema } from './schema.js'
