@@ -13,6 +13,7 @@ const alias = [
   { find: /^theus\/vue$/, replacement: r('./adapters/vue/index.ts') },
   { find: /^theus\/vite$/, replacement: r('./src/vite/index.ts') },
   { find: /^theus\/yaml$/, replacement: r('./src/yaml/index.ts') },
+  { find: /^theus\/workflow$/, replacement: r('./src/workflow/index.ts') },
   { find: /^theus$/, replacement: r('./src/index.ts') },
 ]
 
@@ -35,6 +36,7 @@ export default defineConfig(({ mode }) => {
             vue: r('./adapters/vue/index.ts'),
             vite: r('./src/vite/index.ts'),
             yaml: r('./src/yaml/index.ts'),
+            workflow: r('./src/workflow/index.ts'),
             cli: r('./src/cli/index.ts'),
           },
           formats: ['es'],

@@ -10,10 +10,12 @@ export type {
   NormalizedProcessRecipe,
   NormalizedRule,
   ProcessRecipeSource,
+  RecipeKeyKind,
+  RecipeKeySpec,
   RecipeLocator,
+  RecipeProblem,
   ValidateRecipeOptions,
 } from './recipe.js'
-export type { RecipeKeyKind, RecipeKeySpec, RecipeProblem } from './recipe.js'
 export {
   AUDIT_CONDITIONS,
   isAuditRecipe,

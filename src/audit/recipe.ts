@@ -5,7 +5,7 @@
  * filled in).
  *
  * This file is in the core, so it imports neither `yaml` nor `zod` (SPEC §10.5): the checker is
- * a small interpreter of `RECIPE_KEYS`. `theus/yaml` builds its zod schema from the same table
+ * a small interpreter of `RULE_TABLE`, `PROCESS_TABLE` and `TOP_TABLE`. `theus/yaml` builds its zod schema from the same table
  * (`auditRecipeSchema`), so there is one source of truth. YAML text reaches this file through
  * `theus/yaml` or the Vite plugin, which pass a locator so that every problem points at a line
  * and column.

@@ -1,5 +1,6 @@
 import fc from 'fast-check'
-import { evaluateExpression, parseExpression, testCondition, WorkflowError } from 'theus'
+import { WorkflowError } from 'theus'
+import { evaluateExpression, parseExpression, testCondition } from 'theus/workflow'
 import { describe, expect, it } from 'vitest'
 
 const state = {
