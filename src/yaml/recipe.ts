@@ -25,7 +25,7 @@ export function parseAuditRecipe(text: string, options: ParseRecipeOptions = {})
   const fileDetails = filename === undefined ? {} : { file: filename }
   if (typeof text !== 'string') {
     throw new RecipeError(
-      `parseAuditRecipe expects YAML text, got ${describe(text)}. Pass the file's contents, or give the parsed object to validateAuditRecipe.`,
+      `parseAuditRecipe expects YAML text, got ${describeSafe(text)}. Pass the file's contents, or give the parsed object to validateAuditRecipe.`,
       [{ code: 'RECIPE_INVALID', message: 'not a string' }],
       fileDetails,
     )
@@ -65,4 +65,12 @@ export function parseAuditRecipe(text: string, options: ParseRecipeOptions = {})
     ...(filename === undefined ? {} : { filename }),
     locate: (path, at) => source.locate(path, at),
   })
+}
+
+function describeSafe(v: unknown): string {
+  try {
+    return describe(v)
+  } catch {
+    return 'an unreadable value'
+  }
 }
