@@ -18,6 +18,7 @@ export type {
 } from './recipe.js'
 export {
   AUDIT_CONDITIONS,
+  COMPILED_RECIPE,
   isAuditRecipe,
   NOT_A_RECIPE,
   PROCESS_TABLE,

@@ -222,6 +222,13 @@ const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype'])
 // symbol key cannot come from JSON or YAML data, and it is set non-enumerable, by
 // `normalize` and by code the Vite plugin emits, only on recipes that passed this checker.
 const BRAND = Symbol.for('theus.auditRecipe')
+/**
+ * The key under which code emitted by the `theus/vite` plugin attaches the normalised form of a
+ * recipe it checked at build time, so the core adopts it without checking it again. Like the
+ * brand, a symbol key is out of reach of JSON and YAML data: only code can set it, and code is
+ * trusted (SPEC §10.1).
+ */
+export const COMPILED_RECIPE = Symbol.for('theus.compiledRecipe')
 const MAX_ISSUES = 100
 // Nesting deeper than 200 levels in any form is refused (SPEC §10.4).
 const MAX_INHERITANCE = 200
@@ -563,6 +570,8 @@ export function validateAuditRecipe(
 ): AuditRecipe {
   try {
     if (isAuditRecipe(obj)) return obj
+    const compiled = fromCompiled(obj)
+    if (compiled) return compiled
     const { problems, more } = recipeProblems(obj)
     if (problems.length > 0) throw toRecipeError(problems, more, options)
     return normalize(obj as AuditRecipeSource)
@@ -590,6 +599,34 @@ export function isAuditRecipe(value: unknown): value is AuditRecipe {
     value !== null &&
     (value as Record<symbol, unknown>)[BRAND] === true
   )
+}
+
+// Adopts the normalised recipe that the Vite plugin attached at build time: frozen and
+// branded as `normalize` would have returned it.
+function fromCompiled(obj: unknown): AuditRecipe | undefined {
+  if (typeof obj !== 'object' || obj === null) return undefined
+  const c = (obj as Record<symbol, unknown>)[COMPILED_RECIPE]
+  if (!isMapping(c) || !isMapping(c['process_recipes'])) return undefined
+  const procs: Record<string, NormalizedProcessRecipe> = Object.create(null)
+  for (const [name, rec] of Object.entries(c['process_recipes'] as Record<string, unknown>)) {
+    if (RESERVED_NAMES.has(name) || !isMapping(rec)) return undefined
+    const list = (k: string) => {
+      const v = rec[k]
+      return Object.freeze(Array.isArray(v) ? v.map((x) => Object.freeze(x)) : [])
+    }
+    Object.defineProperty(procs, name, {
+      value: Object.freeze({
+        inputs: list('inputs'),
+        outputs: list('outputs'),
+        side_effects: list('side_effects'),
+        errors: list('errors'),
+      }),
+      enumerable: true,
+    })
+  }
+  const recipe: AuditRecipe = { process_recipes: Object.freeze(procs) }
+  Object.defineProperty(recipe, BRAND, { value: true })
+  return Object.freeze(recipe)
 }
 
 function toRecipeError(

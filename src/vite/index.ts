@@ -86,11 +86,17 @@ export function theusPlugin(options: TheusPluginOptions = {}): Plugin {
         })
       }
       try {
-        const data = compile(kind, code, file)
+        const { data, normalized } = compileWithForm(kind, code, file)
         // JSON.parse rather than an object literal: in a literal, a `__proto__` key would set the
         // prototype; JSON.parse makes it a plain own key, as the YAML loader does.
+        const json = (v: unknown) => `JSON.parse(${JSON.stringify(JSON.stringify(v))})`
+        if (normalized === undefined)
+          return { code: `export default /* @__PURE__ */ ${json(data)}\n`, map: { mappings: '' } }
+        // A recipe also carries its normalised form, checked here at build time, under a
+        // symbol key (COMPILED_RECIPE) that no data can hold: the core adopts it as is
+        // instead of checking the recipe a second time in the browser.
         return {
-          code: `export default /* @__PURE__ */ JSON.parse(${JSON.stringify(JSON.stringify(data))})\n`,
+          code: `const recipe = /* @__PURE__ */ ${json(data)}\nObject.defineProperty(recipe, Symbol.for('theus.compiledRecipe'), { value: /* @__PURE__ */ ${json(normalized)} })\nexport default recipe\n`,
           map: { mappings: '' },
         }
       } catch (e) {
@@ -125,13 +131,24 @@ export function compileTheusYaml(kind: TheusYamlKind, text: string, filename: st
 }
 
 function compile(kind: TheusYamlKind, text: string, filename: string): unknown {
-  VALIDATORS[kind](text, { filename })
+  return compileWithForm(kind, text, filename).data
+}
+
+function compileWithForm(
+  kind: TheusYamlKind,
+  text: string,
+  filename: string,
+): { data: unknown; normalized?: unknown } {
+  const checked = VALIDATORS[kind](text, { filename })
   const loaded = loadYaml(text, filename)
   // Unreachable in practice: the parser above has already thrown on any syntax problem.
   if (!loaded.ok) throw new TheusError('RECIPE_INVALID', loaded.problem.message)
-  // The data shipped is the document as written, once checked: the runtime validates it again
-  // cheaply, without a YAML parser, and it stays readable in devtools.
-  return loaded.source.value
+  // The data shipped is the document as written, once checked, so it stays readable in
+  // devtools; workflows and pipelines are checked again cheaply at run time, recipes come
+  // with their normalised form.
+  return kind === 'recipe'
+    ? { data: loaded.source.value, normalized: checked }
+    : { data: loaded.source.value }
 }
 
 function fileOf(id: string): string | undefined {
