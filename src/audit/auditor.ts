@@ -64,8 +64,6 @@ const ACTION: Record<AuditLevel, AuditAction> = {
   B: 'block',
   C: 'warn',
 }
-// Walking args must never step into prototypes.
-const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor'])
 
 /**
  * Binds a recipe (a validated one, or an object that is validated here) to a fresh set of
@@ -258,9 +256,12 @@ function readArgs(args: object, c: CompiledRule): unknown {
   let cur: unknown = args
   const segs = [c.argKey, ...c.segs.slice(1)]
   for (const seg of segs) {
-    if (FORBIDDEN_SEGMENTS.has(seg)) return undefined
+    // Own data only (SPEC §10.1): an args key named `constructor` is read, an inherited
+    // `constructor` is missing, and `__proto__` never names data.
+    if (seg === '__proto__') return undefined
     if (cur instanceof Map) cur = cur.get(seg)
-    else if (typeof cur === 'object' && cur !== null) cur = (cur as Record<string, unknown>)[seg]
+    else if (typeof cur === 'object' && cur !== null)
+      cur = Object.hasOwn(cur, seg) ? (cur as Record<string, unknown>)[seg] : undefined
     else if (typeof cur === 'string' && seg === 'length') cur = cur.length
     else return undefined
   }
