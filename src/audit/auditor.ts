@@ -7,9 +7,10 @@
  * and reports through `host.emit`, so it is tested without an engine and the engine decides
  * what halting or rolling back means.
  */
-import { parsePath } from '../context/paths.js'
 import type { AuditAction, AuditLevel, AuditLogEntry } from '../engine/types.js'
 import { AuditBlockError, AuditInterlockError, type TheusError } from '../errors.js'
+import { applyFunction, type FunctionName } from '../workflow/functions.js'
+import { parseField } from './field.js'
 import {
   type AuditCondition,
   type AuditRecipe,
@@ -53,6 +54,8 @@ interface CompiledRule {
   /** The field's first segment as written, before alias resolution: the args key to look for. */
   argKey: string
   counterKey: string
+  /** A computed field's functions, innermost first (`len(domain.cart)` → ['len']). */
+  fns: readonly FunctionName[]
   test: (value: unknown) => boolean
 }
 
@@ -107,9 +110,8 @@ export function createAuditor(recipe: AuditRecipe | unknown, host: AuditHost): A
     // Every rule is evaluated even after one acts: each violation is a finding and counts,
     // and a level S rule must still halt the engine when an earlier rule already blocks.
     for (const c of rules) {
-      const value = Object.hasOwn(safeArgs, c.argKey)
-        ? readArgs(safeArgs, c)
-        : safeRead(read, c.segs)
+      let value = Object.hasOwn(safeArgs, c.argKey) ? readArgs(safeArgs, c) : safeRead(read, c.segs)
+      for (const fn of c.fns) value = applyFunction(fn, value)
       let passed: boolean
       try {
         passed = c.test(value)
@@ -204,11 +206,13 @@ function compile(process: string, gate: Gate, rules: readonly NormalizedRule[]):
     const base = `${process}:${gate}:${rule.field}:${rule.condition}`
     const n = (seen.get(base) ?? 0) + 1
     seen.set(base, n)
+    // The recipe checker guarantees a parsable field; a compiled recipe is trusted code.
+    const field = parseField(rule.field) ?? { segs: [rule.field], argKey: rule.field, fns: [] }
     return {
       rule,
-      // The schema guarantees a parsable path.
-      segs: parsePath(rule.field) ?? [rule.field],
-      argKey: /^[^.[]*/.exec(rule.field)?.[0] ?? rule.field,
+      segs: field.segs,
+      argKey: field.argKey,
+      fns: field.fns,
       counterKey: n === 1 ? base : `${base}#${n}`,
       test: tester(rule.condition, rule.limit),
     }

@@ -10,9 +10,9 @@
  * `theus/yaml` or the Vite plugin, which pass a locator so that every problem points at a line
  * and column.
  */
-import { parsePath } from '../context/paths.js'
 import type { AuditLevel } from '../engine/types.js'
 import { describe, RecipeError, type SourceIssue, suggest } from '../errors.js'
+import { parseField } from './field.js'
 import { regexHazard } from './regex.js'
 
 //#region types
@@ -36,7 +36,10 @@ export type AuditScalar = string | number | boolean | null
 
 /** One rule as written in a recipe. */
 export interface AuditRuleSource {
-  /** A key of the process's args, or a context path (`domain.x`, `domain_ctx.x`). */
+  /**
+   * A key of the process's args, or a context path (`domain.x`, `domain_ctx.x`), or a computed
+   * value: `len`, `sum`, `min`, `max`, `mean` or `abs` of one (`len(domain.cart)`).
+   */
   field: string
   /** `S` stop, `A` abort, `B` block, `C` warn (default). */
   level?: AuditLevel
@@ -205,7 +208,8 @@ export const NOT_A_RECIPE = 'a recipe must be a mapping with a `process_recipes`
 
 /** The messages of the checks beyond a value's type, shared with the zod schema. */
 export const RECIPE_MESSAGES = {
-  badPath: 'is not a valid path (write e.g. `amount` or `domain.accounts.Alice`)',
+  badPath:
+    'is not a valid path or computed value (write e.g. `amount`, `domain.accounts.Alice` or `len(domain.cart)`; the functions are len, sum, min, max, mean, abs)',
   badRegex: 'is not a valid JavaScript regular expression',
   notWhole: (key: string) => `${key} must be a whole number`,
   tooSmall: (key: string, min: number) =>
@@ -288,7 +292,7 @@ function typeOk(spec: RecipeKeySpec, v: unknown): boolean {
  * bounds). Exported for the zod schema, which calls it from a refinement.
  */
 export function valueProblem(key: string, spec: RecipeKeySpec, v: unknown): string | undefined {
-  if (spec.kind === 'path' && parsePath(v) === undefined) return RECIPE_MESSAGES.badPath
+  if (spec.kind === 'path' && parseField(v) === undefined) return RECIPE_MESSAGES.badPath
   if (spec.kind === 'count') {
     if (!Number.isInteger(v)) return RECIPE_MESSAGES.notWhole(key)
     if ((v as number) < (spec.min ?? 0)) return RECIPE_MESSAGES.tooSmall(key, spec.min ?? 0)

@@ -127,6 +127,7 @@ describe('regex rules: long values', () => {
 
   it('fails a value over 10 000 characters without running the pattern', () => {
     const { check, entries } = gate()
+    expect(check('a')).toBe(true) // compiles the rules, which uses regexes of its own
     const test = vi.spyOn(RegExp.prototype, 'test')
     expect(check('a'.repeat(10_001))).toBe(false)
     expect(test).not.toHaveBeenCalled()
