@@ -89,12 +89,14 @@ export type {
   NormalizedProcessRecipe,
   NormalizedRule,
   ProcessRecipeSource,
+  RecipeKnowledge,
   RecipeLocator,
   ValidateRecipeOptions,
 } from './audit/index.js'
 //#region audit (issue 4)
 export {
   AUDIT_CONDITIONS,
+  checkRecipeAgainst,
   createAuditor,
   isAuditRecipe,
   validateAuditRecipe,
@@ -106,7 +108,7 @@ export type { WorkflowDefinition, WorkflowState } from './workflow/definition.js
 //#region workflow (issue 5). The Flux runtime and the condition language (executeFlux,
 // validateFlux, parseExpression, evaluateExpression, testCondition) live in `theus/workflow`,
 // outside the core's bundle; their types stay importable from here.
-export { signalKey, validateWorkflow } from './workflow/definition.js'
+export { checkWorkflowProcesses, signalKey, validateWorkflow } from './workflow/definition.js'
 export type {
   BinaryOperator,
   Expression,

@@ -1,6 +1,8 @@
 /** Audit recipes: the object model, its validation, and the auditor that runs the gates. */
 export type { AuditHost, Auditor, AuditRead } from './auditor.js'
 export { createAuditor } from './auditor.js'
+export type { RecipeKnowledge } from './names.js'
+export { checkRecipeAgainst } from './names.js'
 export type {
   AuditCondition,
   AuditRecipe,

@@ -104,6 +104,11 @@ export interface NormalizedProcessRecipe {
 /** A validated, normalised recipe, as `validateAuditRecipe` and `parseAuditRecipe` return it. */
 export interface AuditRecipe {
   readonly process_recipes: Readonly<Record<string, NormalizedProcessRecipe>>
+  /**
+   * The entries that other entries inherit: rule sets (like `base_money_rules`) that need not
+   * be the name of a process.
+   */
+  readonly inherited?: readonly string[]
 }
 
 /** Maps a path inside the recipe to a 1-based position in its source text. */
@@ -628,7 +633,13 @@ function fromCompiled(obj: unknown): AuditRecipe | undefined {
       enumerable: true,
     })
   }
-  const recipe: AuditRecipe = { process_recipes: Object.freeze(procs) }
+  const inherited = Array.isArray(c['inherited'])
+    ? c['inherited'].filter((n): n is string => typeof n === 'string')
+    : []
+  const recipe: AuditRecipe = {
+    process_recipes: Object.freeze(procs),
+    inherited: Object.freeze(inherited),
+  }
   Object.defineProperty(recipe, BRAND, { value: true })
   return Object.freeze(recipe)
 }
@@ -712,7 +723,15 @@ function normalize(src: AuditRecipeSource): AuditRecipe {
     return rec
   }
   for (const name of Object.keys(procs)) resolve(name)
-  const recipe: AuditRecipe = { process_recipes: Object.freeze(out) }
+  const inherited = new Set<string>()
+  for (const name of Object.keys(procs)) {
+    const parent = procs[name]?.inherits
+    if (parent !== undefined) inherited.add(parent)
+  }
+  const recipe: AuditRecipe = {
+    process_recipes: Object.freeze(out),
+    inherited: Object.freeze([...inherited]),
+  }
   Object.defineProperty(recipe, BRAND, { value: true })
   return Object.freeze(recipe)
 }

@@ -362,3 +362,38 @@ export function notADefinition(what: string, got: unknown): WorkflowError {
     [{ code: 'NOT_A_MAPPING', message: `expected a ${what}` }],
   )
 }
+
+/**
+ * Throws a `WorkflowError` listing every entry process of a workflow that is not among
+ * `processes` (issue 14: a typo would otherwise fail only when its state is entered), with
+ * "did you mean". Called by `WorkflowManager` with the engine's registered processes.
+ * @example
+ * checkWorkflowProcesses(validateWorkflow(def), ['transfer', 'notify'])
+ */
+export function checkWorkflowProcesses(
+  def: WorkflowDefinition,
+  processes: Iterable<string>,
+  options: ValidateOptions = {},
+): void {
+  const names = [...processes]
+  const known = new Set(names)
+  const issues = new IssueCollector('workflow', options)
+  for (const [state, { entry }] of Object.entries(def.states)) {
+    entry.forEach((name, i) => {
+      if (known.has(name)) return
+      issues.add(
+        'UNKNOWN_PROCESS',
+        `state '${state}' runs '${name}', which is not a registered process`,
+        ['states', state, 'entry', i],
+        'value',
+        () => {
+          const close = nearest(name, names)
+          return close
+            ? `Did you mean '${close}'?`
+            : `Register it before creating the manager, or use one of: ${listed(names) || '(none registered)'}.`
+        },
+      )
+    })
+  }
+  issues.throwIfAny()
+}

@@ -7,7 +7,7 @@
  * `theus` and, for convenience, here too.
  */
 export type { WorkflowDefinition, WorkflowState } from './definition.js'
-export { signalKey, validateWorkflow } from './definition.js'
+export { checkWorkflowProcesses, signalKey, validateWorkflow } from './definition.js'
 export type {
   BinaryOperator,
   Expression,
