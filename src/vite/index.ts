@@ -6,11 +6,13 @@
  */
 import type { Plugin } from 'vite'
 import { createFilter, type FilterPattern } from 'vite'
+import { validateAuditRecipe } from '../audit/recipe.js'
 import { TheusError } from '../errors.js'
-import { parseFlux } from '../yaml/flux.js'
-import { parseAuditRecipe } from '../yaml/recipe.js'
+import { validateWorkflow } from '../workflow/definition.js'
+import { validateFlux } from '../workflow/flux.js'
+import { recipeSyntaxError } from '../yaml/recipe.js'
 import { loadYaml } from '../yaml/source.js'
-import { parseWorkflow } from '../yaml/workflow.js'
+import { syntaxError } from '../yaml/workflow.js'
 
 /** The kinds of YAML document the plugin compiles, told apart by their top-level key. */
 export type TheusYamlKind = 'recipe' | 'workflow' | 'flux'
@@ -32,16 +34,6 @@ export interface TheusPluginOptions {
    * has a `name`.
    */
   keepNames?: boolean
-}
-
-type Validator = (text: string, options: { filename: string }) => unknown
-
-// Each kind's parser validates the text and throws its positioned error (RecipeError,
-// WorkflowError); what is shipped is the document as written, once checked.
-const VALIDATORS: Record<TheusYamlKind, Validator> = {
-  recipe: parseAuditRecipe,
-  workflow: parseWorkflow,
-  flux: parseFlux,
 }
 
 const YAML_FILE = /\.ya?ml$/i
@@ -139,16 +131,23 @@ function compileWithForm(
   text: string,
   filename: string,
 ): { data: unknown; normalized?: unknown } {
-  const checked = VALIDATORS[kind](text, { filename })
-  const loaded = loadYaml(text, filename)
-  // Unreachable in practice: the parser above has already thrown on any syntax problem.
-  if (!loaded.ok) throw new TheusError('RECIPE_INVALID', loaded.problem.message)
-  // The data shipped is the document as written, once checked, so it stays readable in
-  // devtools; workflows and pipelines are checked again cheaply at run time, recipes come
-  // with their normalised form.
-  return kind === 'recipe'
-    ? { data: loaded.source.value, normalized: checked }
-    : { data: loaded.source.value }
+  // One parse per file: the document as written is what ships, once checked by the same
+  // validators that parseAuditRecipe, parseWorkflow and parseFlux use, with the same errors.
+  const loaded = loadYaml(String(text), filename)
+  if (!loaded.ok) {
+    throw kind === 'recipe'
+      ? recipeSyntaxError(loaded.problem, filename)
+      : syntaxError(kind === 'workflow' ? 'workflow' : 'pipeline', loaded.problem, filename)
+  }
+  const { value, locate } = loaded.source
+  // The data shipped is the document as written, so it stays readable in devtools; workflows
+  // and pipelines are checked again cheaply at run time, recipes come with their normalised
+  // form.
+  if (kind === 'recipe')
+    return { data: value, normalized: validateAuditRecipe(value, { filename, locate }) }
+  if (kind === 'workflow') validateWorkflow(value, { filename, locate })
+  else validateFlux(value, { filename, locate, text: String(text) })
+  return { data: value }
 }
 
 function fileOf(id: string): string | undefined {

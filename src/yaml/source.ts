@@ -15,8 +15,11 @@ import {
   parseDocument,
 } from 'yaml'
 
-/** Documents larger than this are refused before parsing (SPEC §10.4). */
-export const MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+/**
+ * Documents longer than this (5 MB, counted in characters, decimal: 5 000 000) are refused
+ * before parsing (SPEC §10.4).
+ */
+export const MAX_DOCUMENT_BYTES = 5_000_000
 /** Deeper nesting than this, in any form, is refused (SPEC §10.4). */
 export const MAX_NESTING = 200
 
@@ -68,7 +71,7 @@ export function loadYaml(
     return {
       ok: false,
       problem: {
-        message: `the document is ${(src.length / 1048576).toFixed(1)} MB, over the 5 MB limit`,
+        message: `the document is ${(src.length / 1_000_000).toFixed(1)} MB, over the 5 MB limit (5 000 000 characters)`,
         line: 1,
         column: 1,
       },
