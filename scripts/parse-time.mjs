@@ -36,7 +36,8 @@ const generators = {
   ],
   flux: [
     parseFlux,
-    (i) => `  - flux: if\n    condition: "domain.n < ${i} && len(args.items) > 0"\n    then: [p${i}]\n`,
+    (i) =>
+      `  - flux: if\n    condition: "domain.n < ${i} && len(args.items) > 0"\n    then: [p${i}]\n`,
     'steps:\n',
   ],
 }

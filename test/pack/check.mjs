@@ -108,7 +108,11 @@ flow.registerProcess(transfer)
 const ran = await flow.executeWorkflow(
   {
     steps: [
-      { flux: 'if', condition: 'args.amount > 0 && len(args.from_user) > 0', then: ['transfer'] },
+      {
+        flux: 'while',
+        condition: 'domain.accounts.Bob < 100 && len(args.from_user) > 0',
+        do: ['transfer'],
+      },
     ],
   },
   { from_user: 'Alice', to_user: 'Bob', amount: 100 },
