@@ -89,12 +89,14 @@ export type {
   NormalizedProcessRecipe,
   NormalizedRule,
   ProcessRecipeSource,
+  RecipeKnowledge,
   RecipeLocator,
   ValidateRecipeOptions,
 } from './audit/index.js'
 //#region audit (issue 4)
 export {
   AUDIT_CONDITIONS,
+  checkRecipeAgainst,
   createAuditor,
   isAuditRecipe,
   validateAuditRecipe,
@@ -103,8 +105,10 @@ export {
 //#endregion
 
 export type { WorkflowDefinition, WorkflowState } from './workflow/definition.js'
-//#region workflow (issue 5)
-export { signalKey, validateWorkflow } from './workflow/definition.js'
+//#region workflow (issue 5). The Flux runtime and the condition language (executeFlux,
+// validateFlux, parseExpression, evaluateExpression, testCondition) live in `theus/workflow`,
+// outside the core's bundle; their types stay importable from here.
+export { checkWorkflowProcesses, signalKey, validateWorkflow } from './workflow/definition.js'
 export type {
   BinaryOperator,
   Expression,
@@ -113,7 +117,6 @@ export type {
   ExpressionRoot,
   ExpressionScope,
 } from './workflow/expression.js'
-export { evaluateExpression, parseExpression, testCondition } from './workflow/expression.js'
 export type {
   FluxDefinition,
   FluxInput,
@@ -121,7 +124,6 @@ export type {
   FluxStep,
   ValidateFluxOptions,
 } from './workflow/flux.js'
-export { executeFlux, validateFlux } from './workflow/flux.js'
 export type { WorkflowHost } from './workflow/host.js'
 export type {
   Locator as WorkflowLocator,

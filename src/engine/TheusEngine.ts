@@ -53,7 +53,7 @@ import {
   nodeOf,
   snapshot,
 } from '../transaction/tree.js'
-import { executeFlux, type FluxInput, type FluxRunOptions } from '../workflow/flux.js'
+import type { FluxInput, FluxRunOptions } from '../workflow/flux.js'
 import { BoundedLog } from './BoundedLog.js'
 import type { DeepReadonly, PathValue, StateOf } from './pathTypes.js'
 import type {
@@ -1019,6 +1019,9 @@ export class TheusEngine<TContext extends ContextInput = any> {
 
   /**
    * Runs a Flux pipeline (`steps:`): resolves to the names of the processes run, in order.
+   * The Flux runtime (pipeline checker, expression language, runner) is loaded on the first
+   * call with a dynamic `import()`, so bundlers put it in a chunk of its own and an app that
+   * never runs a pipeline does not ship it (SPEC §10.5).
    * @example
    * await engine.executeWorkflow({ steps: ['p_init', { flux: 'while', condition: 'domain.n < 3', do: ['p_inc'] }] })
    */
@@ -1028,7 +1031,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
     options: FluxRunOptions = {},
   ): Promise<string[]> {
     this._live('executeWorkflow')
-    return executeFlux(this, def, args, options)
+    return import('../workflow/flux.js').then((m) => m.executeFlux(this, def, args, options))
   }
 
   //#region admin: edit, patches, history

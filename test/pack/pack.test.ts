@@ -170,6 +170,7 @@ describe('npm pack', () => {
       'theus/react',
       'theus/vite',
       'theus/vue',
+      'theus/workflow',
       'theus/yaml',
     ])
     expect(report.copies.TheusError).toBe(1)
