@@ -28,15 +28,32 @@ export { resolveZone } from './context/zones.js'
 
 //#endregion
 
+//#region engine
 export type {
   Contract,
   ProcessContext,
   ProcessDefinition,
   ProcessFn,
   ProcessLog,
+  TypedContract,
+  TypedProcess,
 } from './contract/process.js'
-//#region engine
-export { defineProcess, isProcessDefinition, process } from './contract/process.js'
+export {
+  createProcess,
+  defineProcess,
+  isProcessDefinition,
+  process,
+} from './contract/process.js'
+export type {
+  ArgsOf,
+  ContractView,
+  ProcessesOf,
+  ProcessMap,
+  ProcessNames,
+  ResultOf,
+  RunArgs,
+  TypedProcessContext,
+} from './contract/types.js'
 export type {
   ReduxDevToolsConnection,
   ReduxDevToolsExtension,
@@ -44,7 +61,13 @@ export type {
   ReduxDevToolsOptions,
 } from './engine/devtools.js'
 export { connectReduxDevTools } from './engine/devtools.js'
-export type { DeepReadonly, PathValue, StateOf } from './engine/pathTypes.js'
+export type {
+  ContractPath,
+  DeepReadonly,
+  PathValue,
+  StateOf,
+  StatePath,
+} from './engine/pathTypes.js'
 export type {
   PersistEvent,
   PersistEventType,
