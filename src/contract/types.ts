@@ -83,10 +83,10 @@ type ExactKeys<O extends string> = O extends `${string}.${string}` ? never : O
 type Member<T, K extends PropertyKey> =
   IsAny<T> extends true
     ? any
-    : K extends keyof T
-      ? T[K]
-      : string extends keyof T
-        ? T[string & keyof T] | undefined
+    : string extends keyof T
+      ? T[string & keyof T] | undefined
+      : K extends keyof T
+        ? T[K]
         : never
 
 /**

@@ -119,12 +119,14 @@ export type SubPaths<T, D extends number = PathDepth> =
     ? string
     : [D] extends [never]
       ? T extends Leaf
-        ? never
+        ? T extends ReadonlyMap<any, any>
+          ? string
+          : never
         : string
-      : T extends Leaf
-        ? never
-        : T extends ReadonlyMap<any, infer V>
-          ? `${string}` | `${string}.${SubPaths<V, Down[D]>}`
+      : T extends ReadonlyMap<any, infer V>
+        ? `${string}` | `${string}.${SubPaths<V, Down[D]>}`
+        : T extends Leaf
+          ? never
           : T extends readonly (infer E)[]
             ? `${number}` | `${number}.${SubPaths<E, Down[D]>}`
             : T extends object
