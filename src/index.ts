@@ -53,6 +53,7 @@ export type {
   ResultOf,
   RunArgs,
   TypedProcessContext,
+  UncheckedName,
 } from './contract/types.js'
 export type {
   ReduxDevToolsConnection,

@@ -1,6 +1,7 @@
-import type { TheusEngine } from 'theus'
+import type { StatePath, TheusEngine } from 'theus'
 import { computed, type ShallowRef, shallowRef } from 'vue'
 import {
+  type ContextOf,
   checkSelectorStability,
   type EqualityFn,
   type Selected,
@@ -24,10 +25,10 @@ import { useEngine } from './useEngine.js'
  * const alice = useTheus('domain.accounts.Alice')
  * const names = useTheus((s) => Object.keys(s.domain.accounts), shallowEqual)
  */
-export function useTheus<P extends string, TEngine extends TheusEngine<any> = TheusEngine>(
-  path: P,
-  isEqual?: EqualityFn<Selected<TEngine, P>>,
-): Readonly<ShallowRef<Selected<TEngine, P>>>
+export function useTheus<
+  P extends StatePath<ContextOf<TEngine>>,
+  TEngine extends TheusEngine<any> = TheusEngine,
+>(path: P, isEqual?: EqualityFn<Selected<TEngine, P>>): Readonly<ShallowRef<Selected<TEngine, P>>>
 export function useTheus<TResult, TEngine extends TheusEngine<any> = TheusEngine>(
   selector: (state: StateSnapshot<TEngine>) => TResult,
   isEqual?: EqualityFn<TResult>,

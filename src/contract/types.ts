@@ -127,6 +127,12 @@ export type ProcessMap = Record<string, ProcessDefinition<any, any>>
 export type ProcessNames<TProcesses> =
   IsAny<TProcesses> extends true ? never : keyof TProcesses & string
 
+/**
+ * The names `runProcess` takes unchecked: any string for an engine that was given no
+ * `processes`, none for one that was (its names are checked, `ProcessNames`).
+ */
+export type UncheckedName<TProcesses> = IsAny<TProcesses> extends true ? string : never
+
 /** The args type of a process definition. */
 export type ArgsOf<TDef> = TDef extends ProcessDefinition<infer A, any> ? A : never
 /** The result type of a process definition (a promise for an async body). */

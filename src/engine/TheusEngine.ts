@@ -23,7 +23,14 @@ import {
   type ProcessLog,
   parsedContract,
 } from '../contract/process.js'
-import type { ArgsOf, ProcessMap, ProcessNames, ResultOf, RunArgs } from '../contract/types.js'
+import type {
+  ArgsOf,
+  ProcessMap,
+  ProcessNames,
+  ResultOf,
+  RunArgs,
+  UncheckedName,
+} from '../contract/types.js'
 import {
   AbortError,
   AuditInterlockError,
@@ -56,7 +63,7 @@ import {
 } from '../transaction/tree.js'
 import { executeFlux, type FluxInput, type FluxRunOptions } from '../workflow/flux.js'
 import { BoundedLog } from './BoundedLog.js'
-import type { DeepReadonly, IsAny, PathValue, StateOf, StatePath } from './pathTypes.js'
+import type { DeepReadonly, PathValue, StateOf, StatePath } from './pathTypes.js'
 import type {
   AuditLogEntry,
   EngineEventMap,
@@ -407,7 +414,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     ...rest: RunArgs<ArgsOf<TProcesses[K]>, RunOptions>
   ): ResultOf<TProcesses[K]>
   runProcess<TResult = unknown>(
-    name: IsAny<TProcesses> extends true ? string : never,
+    name: UncheckedName<TProcesses>,
     args?: Record<string, unknown>,
     opts?: RunOptions,
   ): TResult
