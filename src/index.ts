@@ -63,6 +63,8 @@ export type {
 } from './engine/devtools.js'
 export { connectReduxDevTools } from './engine/devtools.js'
 export type {
+  CheckContractPath,
+  CheckPath,
   ContractPath,
   DeepReadonly,
   PathValue,

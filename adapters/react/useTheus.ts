@@ -1,5 +1,5 @@
 import { useCallback, useRef, useSyncExternalStore } from 'react'
-import type { StatePath, TheusEngine } from 'theus'
+import type { CheckPath, TheusEngine } from 'theus'
 import {
   type ContextOf,
   checkSelectorStability,
@@ -32,10 +32,10 @@ interface Memo {
  * const alice = useTheus('domain.accounts.Alice')
  * const names = useTheus((s) => Object.keys(s.domain.accounts), shallowEqual)
  */
-export function useTheus<
-  P extends StatePath<ContextOf<TEngine>>,
-  TEngine extends TheusEngine<any> = TheusEngine,
->(path: P, isEqual?: EqualityFn<Selected<TEngine, P>>): Selected<TEngine, P>
+export function useTheus<P extends string, TEngine extends TheusEngine<any> = TheusEngine>(
+  path: CheckPath<ContextOf<TEngine>, P>,
+  isEqual?: EqualityFn<Selected<TEngine, P>>,
+): Selected<TEngine, P>
 export function useTheus<TResult, TEngine extends TheusEngine<any> = TheusEngine>(
   selector: (state: StateSnapshot<TEngine>) => TResult,
   isEqual?: EqualityFn<TResult>,

@@ -1,11 +1,11 @@
 import type {
   ArgsOf,
+  CheckPath,
   ProcessDefinition,
   ProcessesOf,
   ProcessNames,
   ResultOf,
   RunOptions,
-  StatePath,
   TheusEngine,
   UncheckedName,
 } from 'theus'
@@ -23,8 +23,8 @@ import { useWorkflow } from './useWorkflow.js'
  */
 export interface TheusHooks<TEngine extends TheusEngine<any>> {
   useEngine(): TEngine
-  useTheus<P extends StatePath<ContextOf<TEngine>>>(
-    path: P,
+  useTheus<P extends string>(
+    path: CheckPath<ContextOf<TEngine>, P>,
     isEqual?: EqualityFn<Selected<TEngine, P>>,
   ): Readonly<ShallowRef<Selected<TEngine, P>>>
   useTheus<TResult>(

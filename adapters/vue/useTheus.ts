@@ -1,4 +1,4 @@
-import type { StatePath, TheusEngine } from 'theus'
+import type { CheckPath, TheusEngine } from 'theus'
 import { computed, type ShallowRef, shallowRef } from 'vue'
 import {
   type ContextOf,
@@ -25,10 +25,10 @@ import { useEngine } from './useEngine.js'
  * const alice = useTheus('domain.accounts.Alice')
  * const names = useTheus((s) => Object.keys(s.domain.accounts), shallowEqual)
  */
-export function useTheus<
-  P extends StatePath<ContextOf<TEngine>>,
-  TEngine extends TheusEngine<any> = TheusEngine,
->(path: P, isEqual?: EqualityFn<Selected<TEngine, P>>): Readonly<ShallowRef<Selected<TEngine, P>>>
+export function useTheus<P extends string, TEngine extends TheusEngine<any> = TheusEngine>(
+  path: CheckPath<ContextOf<TEngine>, P>,
+  isEqual?: EqualityFn<Selected<TEngine, P>>,
+): Readonly<ShallowRef<Selected<TEngine, P>>>
 export function useTheus<TResult, TEngine extends TheusEngine<any> = TheusEngine>(
   selector: (state: StateSnapshot<TEngine>) => TResult,
   isEqual?: EqualityFn<TResult>,

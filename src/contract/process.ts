@@ -4,7 +4,7 @@
  */
 
 import { parsePath } from '../context/paths.js'
-import type { ContractPath } from '../engine/pathTypes.js'
+import type { CheckContractPath } from '../engine/pathTypes.js'
 import { errors } from '../errors.js'
 import type { TypedProcessContext } from './types.js'
 
@@ -142,19 +142,28 @@ export interface TypedContract<
   outputs?: TOutputs
 }
 
+/** Each path of a contract list checked against the context (see `CheckPath`). */
+type CheckPaths<TContext, T extends readonly string[]> = {
+  readonly [K in keyof T]: CheckContractPath<TContext, T[K] & string>
+}
+
 /**
  * The `process` function bound to a context type, as `createProcess<typeof initial>()` returns
  * it: contract paths are checked and completed, and the body's `ctx` is typed from them.
  */
 export type TypedProcess<TContext> = <
-  const TInputs extends readonly ContractPath<TContext>[] = readonly [],
-  const TOutputs extends readonly ContractPath<TContext>[] = readonly [],
+  const TInputs extends readonly string[] = readonly [],
+  const TOutputs extends readonly string[] = readonly [],
   TArgs = Record<string, unknown>,
   TResult = unknown,
 >(
-  contract: TypedContract<TInputs, TOutputs>,
+  contract: Omit<Contract, 'inputs' | 'outputs'> & {
+    inputs?: CheckPaths<TContext, TInputs>
+    outputs?: CheckPaths<TContext, TOutputs>
+  },
   fn: (
-    ctx: TypedProcessContext<TContext, TInputs[number], TOutputs[number]>,
+    // NoInfer: the body's ctx is given by the contract, never inferred from (cheaper to check).
+    ctx: NoInfer<TypedProcessContext<TContext, TInputs[number], TOutputs[number]>>,
     args: TArgs,
   ) => TResult,
 ) => ProcessDefinition<TArgs, TResult>

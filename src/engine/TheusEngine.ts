@@ -63,7 +63,7 @@ import {
 } from '../transaction/tree.js'
 import { executeFlux, type FluxInput, type FluxRunOptions } from '../workflow/flux.js'
 import { BoundedLog } from './BoundedLog.js'
-import type { DeepReadonly, PathValue, StateOf, StatePath } from './pathTypes.js'
+import type { CheckPath, DeepReadonly, PathValue, StateOf } from './pathTypes.js'
 import type {
   AuditLogEntry,
   EngineEventMap,
@@ -858,8 +858,8 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
    * @example
    * const alice = engine.select('domain.accounts.Alice')
    */
-  select<P extends StatePath<TContext>>(
-    path: P,
+  select<P extends string>(
+    path: CheckPath<TContext, P>,
   ): ReadonlySignal<DeepReadonly<PathValue<StateOf<TContext>, P>>> {
     this._live('select')
     const segs = parsePath(path)

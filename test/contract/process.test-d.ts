@@ -19,7 +19,9 @@ const initial = {
     config: { val: 1, other: { x: 'a' } },
     items: [] as { id: string; qty: number }[],
     tags: new Map<string, { n: number }>(),
-    deep: { a: { b: { c: { d: { e: { f: { g: 1 } } } } } } },
+    deep: {
+      l1: { l2: { l3: { l4: { l5: { l6: { l7: { l8: { l9: { l10: { l11: 1 } } } } } } } } } },
+    },
   },
 }
 type Ctx = typeof initial
@@ -74,13 +76,20 @@ describe('createProcess<Context>(): contract paths', () => {
     expectTypeOf<'domain.config.vall'>().not.toExtend<StatePath<Ctx>>()
   })
 
-  it('bounds the depth: deeper paths are accepted unchecked, shallower ones are checked', () => {
+  it('bounds the depth: segments past the 10th below the layer are accepted unchecked', () => {
     p(
-      { inputs: ['domain.deep.a.b.c.d.e.f.g', 'domain.deep.a.b.c.d.e.anything.below'] },
+      {
+        inputs: [
+          'domain.deep.l1.l2.l3.l4.l5.l6.l7.l8.l9.l10.l11',
+          'domain.deep.l1.l2.l3.l4.l5.l6.l7.l8.l9.anything.below',
+        ],
+      },
       function g() {},
     )
-    // @ts-expect-error checked above the bound
-    p({ inputs: ['domain.deep.a.x'] }, function h() {})
+    // @ts-expect-error checked within the bound
+    p({ inputs: ['domain.deep.l1.l2.l3.l4.l5.l6.l7.l8.nope'] }, function h() {})
+    // @ts-expect-error checked within the bound
+    p({ inputs: ['domain.deep.l1.x'] }, function i() {})
   })
 })
 
