@@ -155,6 +155,14 @@ export type {
 } from './workflow/issues.js'
 export type { WorkflowInput } from './workflow/StateMachine.js'
 export { StateMachine } from './workflow/StateMachine.js'
+export type {
+  CheckFlux,
+  CheckWorkflow,
+  KnownProcessNames,
+  TypedFluxSource,
+  TypedFluxStep,
+  TypedWorkflowSource,
+} from './workflow/types.js'
 export type { WorkflowStatus, WorkflowTransition } from './workflow/WorkflowManager.js'
 export { WorkflowManager } from './workflow/WorkflowManager.js'
 //#endregion

@@ -62,6 +62,7 @@ import {
   snapshot,
 } from '../transaction/tree.js'
 import { executeFlux, type FluxInput, type FluxRunOptions } from '../workflow/flux.js'
+import type { CheckFlux } from '../workflow/types.js'
 import { BoundedLog } from './BoundedLog.js'
 import type { CheckPath, DeepReadonly, PathValue, StateOf } from './pathTypes.js'
 import type {
@@ -1033,13 +1034,13 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
    * @example
    * await engine.executeWorkflow({ steps: ['p_init', { flux: 'while', condition: 'domain.n < 3', do: ['p_inc'] }] })
    */
-  executeWorkflow(
-    def: FluxInput,
+  executeWorkflow<const TDef extends FluxInput>(
+    def: CheckFlux<ProcessNames<TProcesses>, TDef>,
     args?: Record<string, unknown>,
     options: FluxRunOptions = {},
   ): Promise<string[]> {
     this._live('executeWorkflow')
-    return executeFlux(this, def, args, options)
+    return executeFlux(this, def as FluxInput, args, options)
   }
 
   //#region admin: edit, patches, history
