@@ -131,7 +131,7 @@ export function process<TArgs = any, TResult = unknown>(
 /** `process` under a name that does not shadow Node's global `process`. */
 export const defineProcess = process
 
-/** A contract whose paths are checked against a context type (see `createProcess`). */
+/** A contract with its path lists as literal tuples, as a typed `process` infers them. */
 export interface TypedContract<
   TInputs extends readonly string[] = readonly string[],
   TOutputs extends readonly string[] = readonly string[],
