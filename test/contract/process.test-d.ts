@@ -1,4 +1,5 @@
 import {
+  type CheckPath,
   type ContractPath,
   createProcess,
   type ProcessDefinition,
@@ -66,6 +67,23 @@ describe('createProcess<Context>(): contract paths', () => {
     p({ inputs: ['domain.total_reserves.x'] }, function e() {})
     // @ts-expect-error a misspelled alias path
     p({ outputs: ['global_ctx.max_transfr'] }, function f() {})
+  })
+
+  it('suggests the keys of the level being typed (what an editor completes and errors list)', () => {
+    expectTypeOf<CheckPath<Ctx, 'domain.config.v'>>().toEqualTypeOf<
+      'domain.config.val' | 'domain.config.other'
+    >()
+    expectTypeOf<CheckPath<Ctx, 'global.'>>().toEqualTypeOf<
+      'global.max_transfer' | 'global.flags'
+    >()
+    expectTypeOf<
+      CheckPath<Ctx, 'domain_ctx.config.other.x'>
+    >().toEqualTypeOf<'domain_ctx.config.other.x'>()
+    expectTypeOf<CheckPath<Ctx, 'domain.items.x'>>().toEqualTypeOf<`domain.items.${number}`>()
+    expectTypeOf<
+      CheckPath<Ctx, 'domain.total_reserves.x'>
+    >().toEqualTypeOf<'domain.total_reserves'>()
+    expectTypeOf<CheckPath<any, 'anything'>>().toEqualTypeOf<'anything'>()
   })
 
   it('completes paths: the accepted paths are a union of literals', () => {
