@@ -50,9 +50,7 @@ describe('theus init', () => {
     expect(readFileSync(join(dir, 'src/hooks.ts'), 'utf8')).toContain(
       'createTheusHooks<typeof engine>()',
     )
-    expect(readFileSync(join(dir, 'src/process.ts'), 'utf8')).toContain(
-      'createProcess<Context>()',
-    )
+    expect(readFileSync(join(dir, 'src/process.ts'), 'utf8')).toContain('createProcess<Context>()')
     expect(readFileSync(join(dir, 'src/engine.ts'), 'utf8')).toContain(
       'processes: { transfer, notify }',
     )
