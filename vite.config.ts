@@ -88,6 +88,20 @@ export default defineConfig(({ mode }) => {
           },
         },
         {
+          // Type-level tests (`*.test-d.ts`: expectTypeOf, @ts-expect-error), checked by tsc
+          // with the project's tsconfig: a wrong type fails `npm test`, not only `npm run typecheck`.
+          test: {
+            name: 'types',
+            include: [],
+            typecheck: {
+              enabled: true,
+              only: true,
+              include: ['test/**/*.test-d.ts'],
+              tsconfig: r('./tsconfig.json'),
+            },
+          },
+        },
+        {
           resolve: { alias },
           // Slow, whole-package checks: the playground in a real Chromium, and the packed
           // tarball installed into a temporary project.

@@ -28,15 +28,33 @@ export { resolveZone } from './context/zones.js'
 
 //#endregion
 
+//#region engine
 export type {
   Contract,
   ProcessContext,
   ProcessDefinition,
   ProcessFn,
   ProcessLog,
+  TypedContract,
+  TypedProcess,
 } from './contract/process.js'
-//#region engine
-export { defineProcess, isProcessDefinition, process } from './contract/process.js'
+export {
+  createProcess,
+  defineProcess,
+  isProcessDefinition,
+  process,
+} from './contract/process.js'
+export type {
+  ArgsOf,
+  ContractView,
+  ProcessesOf,
+  ProcessMap,
+  ProcessNames,
+  ResultOf,
+  RunArgs,
+  TypedProcessContext,
+  UncheckedName,
+} from './contract/types.js'
 export type {
   ReduxDevToolsConnection,
   ReduxDevToolsExtension,
@@ -44,7 +62,15 @@ export type {
   ReduxDevToolsOptions,
 } from './engine/devtools.js'
 export { connectReduxDevTools } from './engine/devtools.js'
-export type { DeepReadonly, PathValue, StateOf } from './engine/pathTypes.js'
+export type {
+  CheckContractPath,
+  CheckPath,
+  ContractPath,
+  DeepReadonly,
+  PathValue,
+  StateOf,
+  StatePath,
+} from './engine/pathTypes.js'
 export type {
   PersistEvent,
   PersistEventType,
@@ -131,6 +157,14 @@ export type {
 } from './workflow/issues.js'
 export type { WorkflowInput } from './workflow/StateMachine.js'
 export { StateMachine } from './workflow/StateMachine.js'
+export type {
+  CheckFlux,
+  CheckWorkflow,
+  KnownProcessNames,
+  TypedFluxSource,
+  TypedFluxStep,
+  TypedWorkflowSource,
+} from './workflow/types.js'
 export type { WorkflowStatus, WorkflowTransition } from './workflow/WorkflowManager.js'
 export { WorkflowManager } from './workflow/WorkflowManager.js'
 //#endregion

@@ -23,6 +23,14 @@ import {
   type ProcessLog,
   parsedContract,
 } from '../contract/process.js'
+import type {
+  ArgsOf,
+  ProcessMap,
+  ProcessNames,
+  ResultOf,
+  RunArgs,
+  UncheckedName,
+} from '../contract/types.js'
 import {
   AbortError,
   AuditInterlockError,
@@ -54,8 +62,9 @@ import {
   snapshot,
 } from '../transaction/tree.js'
 import type { FluxInput, FluxRunOptions } from '../workflow/flux.js'
+import type { CheckFlux } from '../workflow/types.js'
 import { BoundedLog } from './BoundedLog.js'
-import type { DeepReadonly, PathValue, StateOf } from './pathTypes.js'
+import type { CheckPath, DeepReadonly, PathValue, StateOf } from './pathTypes.js'
 import type {
   AuditLogEntry,
   EngineEventMap,
@@ -87,7 +96,13 @@ type StandardResult =
     }
 
 /** Options of `new TheusEngine`. */
-export interface EngineOptions {
+export interface EngineOptions<TProcesses extends ProcessMap = ProcessMap> {
+  /**
+   * Processes to register, by name (`{ transfer, deposit }`): each is registered under its key,
+   * as `registerProcess(key, def)` does, and the engine's type knows their names, args and
+   * results, so `runProcess(name, args)` is checked.
+   */
+  processes?: TProcesses
   /** Contract guard, zone policy and frozen snapshots (default true). */
   strictMode?: boolean
   /** An audit recipe object, or YAML text once `theus/yaml` is imported. */
@@ -134,7 +149,7 @@ const RING = 1000
  * engine.runProcess('inc')
  * engine.state.value.domain.n // 1
  */
-export class TheusEngine<TContext extends ContextInput = any> {
+export class TheusEngine<TContext extends ContextInput = any, TProcesses extends ProcessMap = any> {
   /** The options in force (defaults filled in). */
   readonly options: Readonly<{
     strictMode: boolean
@@ -152,6 +167,8 @@ export class TheusEngine<TContext extends ContextInput = any> {
   private readonly _strict: boolean
   private _seq = 1
   private readonly _registry = new Map<string, Registered>()
+  /** The name each definition was first registered under: `runProcess(def)` runs that one. */
+  private readonly _defNames = new WeakMap<ProcessDefinition, string>()
   private readonly _listeners: { [K in EngineEventType]: Set<(e: EngineEventMap[K]) => void> } = {
     commit: new Set(),
     rollback: new Set(),
@@ -175,7 +192,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
   private _published: Map<string, unknown> | undefined
   private _auditor: Auditor | undefined
 
-  constructor(initial: TContext, options: EngineOptions = {}) {
+  constructor(initial: TContext, options: EngineOptions<TProcesses> = {}) {
     if (initial === null || typeof initial !== 'object' || kindOf(initial) !== Kind.Object)
       throw errors.invalidContext(`expected a plain object, got ${describe(initial)}`)
     for (const key of Object.keys(initial)) {
@@ -238,6 +255,15 @@ export class TheusEngine<TContext extends ContextInput = any> {
       root.deep().value
       return snapshot(root, strict)
     }) as ReadonlySignal<any>
+    const procs = options.processes
+    if (procs !== undefined) {
+      if (procs === null || typeof procs !== 'object' || Array.isArray(procs))
+        throw new TheusError(
+          'INVALID_ARGS',
+          `options.processes must be an object of process definitions by name ({ transfer, deposit }), got ${describe(procs)}.`,
+        )
+      for (const [key, def] of Object.entries(procs)) this.registerProcess(key, def)
+    }
   }
 
   //#region registry
@@ -271,6 +297,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
       )
     }
     this._registry.set(name, this._compile(name, def, parsedContract(def)))
+    if (!this._defNames.has(def)) this._defNames.set(def, name)
   }
 
   /**
@@ -412,15 +439,37 @@ export class TheusEngine<TContext extends ContextInput = any> {
 
   /**
    * Runs a registered process as a transaction: its result, or a promise when the body is async.
+   * The process is named, or given as its definition (the one registered). An engine built with
+   * `processes` checks the name, the args and the result type.
    * @example
    * engine.runProcess('transfer', { from_user: 'Alice', to_user: 'Bob', amount: 500 })
+   * engine.runProcess(transfer, { from_user: 'Alice', to_user: 'Bob', amount: 500 })
    */
+  runProcess<TArgs, TResult>(
+    process: ProcessDefinition<TArgs, TResult>,
+    ...rest: RunArgs<TArgs, RunOptions>
+  ): TResult
+  runProcess<K extends ProcessNames<TProcesses>>(
+    name: K,
+    ...rest: RunArgs<ArgsOf<TProcesses[K]>, RunOptions>
+  ): ResultOf<TProcesses[K]>
   runProcess<TResult = unknown>(
-    name: string,
+    name: UncheckedName<TProcesses>,
+    args?: Record<string, unknown>,
+    opts?: RunOptions,
+  ): TResult
+  runProcess(
+    nameOrDef: string | ProcessDefinition,
     args?: Record<string, unknown>,
     opts: RunOptions = {},
-  ): TResult {
+  ): unknown {
     this._live('runProcess')
+    const name =
+      typeof nameOrDef === 'string'
+        ? nameOrDef
+        : isProcessDefinition(nameOrDef)
+          ? (this._defNames.get(nameOrDef) ?? nameOrDef.name)
+          : (nameOrDef as string)
     if (this._syncDepth > 0)
       throw new TheusError(
         'NESTED_RUN',
@@ -439,10 +488,10 @@ export class TheusEngine<TContext extends ContextInput = any> {
       })
       this._emit('rollback', { process: name, args: copyArgs(args), error: err })
       // An async process answers with a rejected promise, a synchronous one throws.
-      if (reg.def.fn.constructor.name === 'AsyncFunction') return Promise.reject(err) as TResult
+      if (reg.def.fn.constructor.name === 'AsyncFunction') return Promise.reject(err)
       throw err
     }
-    return this._start(reg, args, opts, opts.retries ?? 0) as TResult
+    return this._start(reg, args, opts, opts.retries ?? 0)
   }
 
   private _start(
@@ -849,7 +898,9 @@ export class TheusEngine<TContext extends ContextInput = any> {
    * @example
    * const alice = engine.select('domain.accounts.Alice')
    */
-  select<P extends string>(path: P): ReadonlySignal<DeepReadonly<PathValue<StateOf<TContext>, P>>> {
+  select<P extends string>(
+    path: CheckPath<TContext, P>,
+  ): ReadonlySignal<DeepReadonly<PathValue<StateOf<TContext>, P>>> {
     this._live('select')
     const segs = parsePath(path)
     if (!segs || (segs[0] !== 'domain' && segs[0] !== 'global'))
@@ -1025,13 +1076,15 @@ export class TheusEngine<TContext extends ContextInput = any> {
    * @example
    * await engine.executeWorkflow({ steps: ['p_init', { flux: 'while', condition: 'domain.n < 3', do: ['p_inc'] }] })
    */
-  executeWorkflow(
-    def: FluxInput,
+  executeWorkflow<const TDef extends FluxInput>(
+    def: CheckFlux<ProcessNames<TProcesses>, TDef>,
     args?: Record<string, unknown>,
     options: FluxRunOptions = {},
   ): Promise<string[]> {
     this._live('executeWorkflow')
-    return import('../workflow/flux.js').then((m) => m.executeFlux(this, def, args, options))
+    return import('../workflow/flux.js').then((m) =>
+      m.executeFlux(this, def as FluxInput, args, options),
+    )
   }
 
   //#region admin: edit, patches, history

@@ -9,6 +9,7 @@ import type { WorkflowDefinition } from './definition.js'
 import { signalKey } from './definition.js'
 import { isThenable, maxOpsOf, type WorkflowHost } from './host.js'
 import { StateMachine, type WorkflowInput } from './StateMachine.js'
+import type { CheckWorkflow } from './types.js'
 
 /** What a `WorkflowManager` is doing: nothing, running a chain, or stopped by a level A interlock. */
 export type WorkflowStatus = 'idle' | 'running' | 'aborted'
@@ -41,7 +42,11 @@ interface Pending {
  * await wf.send('CMD_TX', { from_user: 'Alice', to_user: 'Bob', amount: 10 })
  * wf.state.value // 'IDLE' after the whole cascade
  */
-export class WorkflowManager {
+export class WorkflowManager<
+  // Type-level only: they check the process names of a workflow written in code (docs/types.md).
+  TEngine extends WorkflowHost = WorkflowHost,
+  const TDef extends WorkflowInput = WorkflowInput,
+> {
   /** The pure machine this manager drives (read it; step it only through `send`). */
   readonly machine: StateMachine
   private readonly _engine: WorkflowHost
@@ -66,9 +71,9 @@ export class WorkflowManager {
   /** The error thrown by the last failed chain, as thrown; `null` when the next chain starts. */
   readonly lastError: ReadonlySignal<unknown> = this._lastError
 
-  constructor(engine: WorkflowHost, def: WorkflowInput) {
+  constructor(engine: TEngine, def: CheckWorkflow<TEngine, TDef>) {
     this._engine = engine
-    this.machine = new StateMachine(def)
+    this.machine = new StateMachine(def as WorkflowInput)
     this._state = signal(this.machine.current)
     this.state = this._state
     const signals = this.machine.definition.signals
