@@ -35,10 +35,12 @@ import {
   SchemaViolationError,
   suggest,
   TheusError,
+  warnOnce,
 } from '../errors.js'
 import { parseText } from '../textParsers.js'
-import { bufferedValue, Readded, Run, SHAPE } from '../transaction/run.js'
+import { bufferedValue, Readded, Run, SHAPE, viewBehind } from '../transaction/run.js'
 import {
+  classOf,
   DELETED,
   deepCopy,
   existingNode,
@@ -58,8 +60,10 @@ import { BoundedLog } from './BoundedLog.js'
 import type { DeepReadonly, PathValue, StateOf } from './pathTypes.js'
 import type {
   AuditLogEntry,
+  EngineErrorEvent,
   EngineEventMap,
   EngineEventType,
+  HaltEvent,
   HistoryEntry,
   LogEntry,
   Patch,
@@ -97,8 +101,8 @@ export interface EngineOptions {
   /** How many commits `history` keeps (default 100). */
   historyLimit?: number
   /**
-   * How many entries `runLog` keeps (default: all, so that `replay` rebuilds the state from the
-   * initial context). Cap it for long-running loops; a capped log replays only from a checkpoint.
+   * How many entries `runLog` keeps (default 1000; `Infinity` keeps every run). The state just
+   * before the first kept entry is `engine.runLogBase`, so a capped log still replays.
    */
   runLogLimit?: number
   /** Flux safety limit (default 10000). */
@@ -123,6 +127,11 @@ interface Registered {
 }
 
 const RING = 1000
+/** Labels of commits that are not runs of a process: their log entries carry patches. */
+const ADMIN = new Set(['edit', 'undo', 'redo'])
+const EMPTY: readonly Patch[] = Object.freeze([])
+/** Runs of every engine between their start and their applied commit (for static replay). */
+let activeRuns = 0
 
 //#endregion
 
@@ -144,8 +153,22 @@ export class TheusEngine<TContext extends ContextInput = any> {
     schema: StandardSchemaLike | undefined
     auditRecipe: unknown
   }>
-  /** The current snapshot: frozen deeply in strict mode; rebuilt lazily, with structural sharing. */
+  /** The current snapshot, frozen deeply (both modes); rebuilt lazily, with structural sharing. */
   readonly state: ReadonlySignal<DeepReadonly<StateOf<TContext>>>
+  /**
+   * Whether the engine is halted by a level S interlock, as a signal (`halted` reads it).
+   * @example
+   * effect(() => console.log(engine.haltedSignal.value ? 'halted' : 'running'))
+   */
+  readonly haltedSignal: ReadonlySignal<boolean>
+  /**
+   * Whether `undo()` has something to undo, as a signal.
+   * @example
+   * button.disabled = !engine.canUndo.value
+   */
+  readonly canUndo: ReadonlySignal<boolean>
+  /** Whether `redo()` has something to redo, as a signal. */
+  readonly canRedo: ReadonlySignal<boolean>
 
   private readonly _rootRaw: Record<string, any>
   private readonly _root: Node
@@ -158,15 +181,31 @@ export class TheusEngine<TContext extends ContextInput = any> {
     audit: new Set(),
     signal: new Set(),
     halt: new Set(),
+    resume: new Set(),
+    error: new Set(),
   }
-  private _syncDepth = 0
+  /**
+   * How many runs of this engine are between their start and the moment their commit is
+   * applied (body, gates, audit listeners, schema): runs, edits, undo and redo refuse with
+   * NESTED_RUN meanwhile (SPEC §10.2). Async bodies release it across their awaits.
+   */
+  private _busy = 0
   private readonly _history: BoundedLog<HistoryEntry>
   private readonly _redo: HistoryEntry[] = []
   private readonly _runLog: BoundedLog<RunLogEntry>
-  private readonly _auditLog = new BoundedLog<AuditLogEntry>(RING)
-  private readonly _logs = new BoundedLog<LogEntry>(RING)
-  private _halted = false
+  /** The patches each kept runLog entry applied, in step with `_runLog` (advance the base). */
+  private readonly _runLogPatches: BoundedLog<readonly Patch[]>
+  /** The state just before the first kept runLog entry; see `runLogBase`. */
+  private readonly _base: RunLogBase
+  private readonly _auditLog = new BoundedLog<AuditLogEntry>(RING, deepFreeze)
+  private readonly _logs = new BoundedLog<LogEntry>(RING, deepFreeze)
+  private readonly _halted = signal(false)
+  /** The halt event that `resume()` lifts. */
+  private _haltEvent: HaltEvent | undefined
+  private readonly _canUndo = signal(false)
+  private readonly _canRedo = signal(false)
   private _disposed = false
+  private readonly _disposers = new Set<() => void>()
   private readonly _selects = new Map<string, ReadonlySignal<unknown>>()
   private readonly _heavySigs = new Map<string, Signal<number>>()
   /** Initial values of signal-zone fields, by field path. */
@@ -194,10 +233,18 @@ export class TheusEngine<TContext extends ContextInput = any> {
         throw errors.invalidContext(`layer '${key}' must be a plain object, got ${describe(layer)}`)
     }
     this._strict = options.strictMode ?? true
+    checkContext(initial, this._strict)
     const historyLimit = options.historyLimit ?? 100
-    const runLogLimit = options.runLogLimit ?? Number.POSITIVE_INFINITY
-    if (!(runLogLimit >= 0))
-      throw new TheusError('INVALID_ARGS', `runLogLimit must be ≥ 0, got ${String(runLogLimit)}.`)
+    const runLogLimit = options.runLogLimit ?? 1000
+    if (
+      typeof runLogLimit !== 'number' ||
+      !(runLogLimit >= 0) ||
+      (!Number.isInteger(runLogLimit) && runLogLimit !== Number.POSITIVE_INFINITY)
+    )
+      throw new TheusError(
+        'INVALID_ARGS',
+        `runLogLimit must be a whole number ≥ 0 or Infinity, got ${String(runLogLimit)}.`,
+      )
     const maxOps = options.maxOps ?? 10_000
     if (!Number.isInteger(historyLimit) || historyLimit < 0)
       throw new TheusError(
@@ -224,6 +271,8 @@ export class TheusEngine<TContext extends ContextInput = any> {
     this._root = nodeOf(this._rootRaw, undefined, undefined)
     this._history = new BoundedLog(historyLimit, sealEntry)
     this._runLog = new BoundedLog(runLogLimit, sealEntry)
+    this._runLogPatches = new BoundedLog(runLogLimit, noSeal)
+    this._base = new RunLogBase(this._rootRaw)
     this._collectSignalFields(this._rootRaw, '')
     if (options.auditRecipe !== undefined && options.auditRecipe !== null) {
       const recipe =
@@ -233,11 +282,14 @@ export class TheusEngine<TContext extends ContextInput = any> {
       this._auditor = createAuditor(recipe, { emit: (entry) => this._onAudit(entry) })
     }
     const root = this._root
-    const strict = this._strict
+    // Frozen in both modes (SPEC §9): a mutated snapshot would disagree with the state.
     this.state = computed(() => {
       root.deep().value
-      return snapshot(root, strict)
+      return snapshot(root, true)
     }) as ReadonlySignal<any>
+    this.haltedSignal = this._halted
+    this.canUndo = this._canUndo
+    this.canRedo = this._canRedo
   }
 
   //#region registry
@@ -382,17 +434,24 @@ export class TheusEngine<TContext extends ContextInput = any> {
     opts: RunOptions = {},
   ): TResult {
     this._live('runProcess')
-    if (this._syncDepth > 0)
+    if (this._busy > 0)
       throw new TheusError(
         'NESTED_RUN',
-        `runProcess('${name}') was called from inside a running process. Processes do not call each other: chain them with a workflow (WorkflowManager or executeWorkflow).`,
+        `runProcess('${name}') was called while a run of this engine is in progress (its body, its audit gates and their listeners, or its schema check). Processes do not call each other: chain them with a workflow (WorkflowManager or executeWorkflow), or start the run from a 'commit' listener, which runs once the commit is applied.`,
         { details: { process: name } },
       )
     const reg = this._registry.get(name)
     if (reg === undefined) throw errors.notFound(String(name), [...this._registry.keys()])
     if (args === undefined || args === null) args = {}
     else if (kindOf(args) !== Kind.Object) throw errors.invalidArgs(name, args)
-    if (this._halted) throw this._haltedError(name)
+    const proto = protoKeyIn(args, 'args')
+    if (proto !== undefined)
+      throw new TheusError(
+        'INVALID_ARGS',
+        `Invalid args for process '${name}': '${proto}' is a '__proto__' key, which is never data (it would reach a prototype). Refuse that input before running the process.`,
+        { details: { process: name, path: proto } },
+      )
+    if (this._halted.peek()) throw this._haltedError(name)
     if (opts.signal?.aborted) {
       const err = new AbortError(`Process '${name}' was aborted before it started.`, {
         cause: opts.signal.reason,
@@ -412,18 +471,24 @@ export class TheusEngine<TContext extends ContextInput = any> {
     opts: RunOptions,
     retries: number,
   ): unknown {
+    const name = reg.name
+    // A retry comes here too: a halted engine never re-runs a body.
+    if (this._halted.peek()) throw this._haltedError(name)
     // The clock is read only when someone listens for durations (it is not free).
     const t0 = this._listeners.commit.size > 0 ? performance.now() : -1
-    const name = reg.name
     let run = reg.spare
     if (run !== undefined) {
       reg.spare = undefined
       run.reuse(this._seq)
-    } else run = new Run(name, this._seq)
+    } else {
+      run = new Run(name, this._seq)
+      run.strict = this._strict
+    }
     // The log, history and events keep the args as given: neither the body nor the caller can
     // rewrite them afterwards.
     run.logged = copyArgs(args)
     let pending = false
+    this._hold(run)
     try {
       // 1. Input gate, on args and the committed state.
       if (this._auditor) {
@@ -436,29 +501,46 @@ export class TheusEngine<TContext extends ContextInput = any> {
       // 2. The body, on views behind the contract guard.
       const ctx = new RunContext(this, run, reg, opts.signal)
       let out: unknown
-      this._syncDepth++
       try {
         out = reg.def.fn(ctx as unknown as ProcessContext, args)
       } catch (e) {
-        this._syncDepth--
         throw this._fail(run, reg, args, e)
       }
-      this._syncDepth--
       if (
         out !== null &&
         typeof out === 'object' &&
         typeof (out as Promise<unknown>).then === 'function'
       ) {
         pending = true
+        // Other runs may go on while this body awaits: they are not nested in it.
+        this._release(run)
         return this._settle(run, reg, args, opts, retries, out as Promise<unknown>, t0)
       }
+      // The body is over: its views die here, before the gates read what it wrote.
+      run.closed = true
       return this._finish(run, reg, args, out, t0, opts)
     } finally {
+      this._release(run)
       if (!pending) {
         run.closed = true
         reg.spare = run
       }
     }
+  }
+
+  /** Marks a run as between its start and its applied commit (NESTED_RUN meanwhile). */
+  private _hold(run: Run): void {
+    if (run.held) return
+    run.held = true
+    this._busy++
+    activeRuns++
+  }
+
+  private _release(run: Run): void {
+    if (!run.held) return
+    run.held = false
+    this._busy--
+    activeRuns--
   }
 
   private _settle(
@@ -493,6 +575,8 @@ export class TheusEngine<TContext extends ContextInput = any> {
         (value) => {
           if (done) return
           done = true
+          // The body settled: its views die now, whatever happens next.
+          run.closed = true
           sig?.removeEventListener('abort', onAbort)
           if (this._disposed) return reject(errors.disposed('committing a run'))
           const conflicts = this._conflicts(run)
@@ -513,14 +597,18 @@ export class TheusEngine<TContext extends ContextInput = any> {
             return
           }
           try {
+            this._hold(run)
             resolve(this._finish(run, reg, args, value, t0, opts))
           } catch (e) {
             reject(e)
+          } finally {
+            this._release(run)
           }
         },
         (e) => {
           if (done) return
           done = true
+          run.closed = true
           sig?.removeEventListener('abort', onAbort)
           reject(this._fail(run, reg, args, e))
         },
@@ -547,13 +635,15 @@ export class TheusEngine<TContext extends ContextInput = any> {
             details: { process: reg.name },
           },
         )
-      if (this._halted) throw this._haltedError(reg.name)
+      if (this._halted.peek()) throw this._haltedError(reg.name)
       const result = this._plainResult(run, out)
       if (this._auditor)
         this._auditor.checkOutput(reg.name, args, (segs) => this._peekDraft(run, segs))
       this._checkSchema(run, reg.name)
-      run.closed = true
-      batch(() => {
+      // A violation recorded while the gates ran (a kept view written by a listener) fails it.
+      if (run.violation) throw run.violation
+      if (this._halted.peek()) throw this._haltedError(reg.name)
+      this._batch(() => {
         this._commit(run, reg.name, run.logged ?? args, result, t0, true)
         this._notifyHeavy(reg, run)
       })
@@ -566,22 +656,26 @@ export class TheusEngine<TContext extends ContextInput = any> {
   /** Rolls a run back, fires `'rollback'`, and returns the error to throw (the error contract). */
   private _fail(run: Run, reg: Registered, args: unknown, e: unknown): unknown {
     run.closed = true
+    this._release(run)
     let err: unknown = e
     if (!(e instanceof TheusError)) {
       if (!errorDeclared(e, reg.errors)) err = errors.undeclaredError(reg.name, e, reg.errors)
     }
-    if (err instanceof AuditInterlockError && err.level === 'S' && !this._halted) {
-      this._halted = true
-      this._emit('halt', { process: reg.name, error: err })
-    }
-    this._notifyHeavy(reg, run)
+    this._batch(() => {
+      if (err instanceof AuditInterlockError && err.level === 'S' && !this._halted.peek()) {
+        this._haltEvent = Object.freeze({ process: reg.name, error: err })
+        this._halted.value = true
+        this._emit('halt', this._haltEvent)
+      }
+      this._notifyHeavy(reg, run)
+    })
     this._emit('rollback', { process: reg.name, args: run.logged ?? args, error: err })
     return err
   }
 
-  private _haltedError(name: string): EngineHaltedError {
+  private _haltedError(name: string, what = `process '${name}' was refused`): EngineHaltedError {
     return new EngineHaltedError(
-      `The engine is halted after a level S interlock; process '${name}' was refused. Fix the cause, then call engine.resume().`,
+      `The engine is halted after a level S interlock; ${what}. Fix the cause, then call engine.resume().`,
       { details: { process: name } },
     )
   }
@@ -627,19 +721,19 @@ export class TheusEngine<TContext extends ContextInput = any> {
     result: unknown,
     t0: number,
     logRun: boolean,
+    applied?: () => void,
   ): Patch[] {
     // Callers hold a batch() open around the commit and its heavy notifications, so that
     // every signal notifies once, after the whole commit.
-    const c = new Commit(this._seq + 1, this._strict, run.silent)
+    const c = new Commit(this._seq + 1, true, run.silent)
     if (run.writes.size > 0 || run.wholes.size > 0) {
       // Old contents of arrays and Sets first, before any write of this commit lands.
-      const olds =
-        run.wholes.size > 0 ? [...run.wholes.keys()].map((n) => snapshot(n, c.freeze)) : []
+      const olds = run.wholes.size > 0 ? [...run.wholes.keys()].map((n) => snapshot(n, true)) : []
       for (const [node, w] of run.writes) {
-        let applied = false
-        for (const [key, value] of w) if (c.applyKey(node, key, value)) applied = true
+        let any = false
+        for (const [key, value] of w) if (c.applyKey(node, key, value)) any = true
         // Versions move at once, so that snapshots built later in this commit see the writes.
-        if (applied) bumpUp(node)
+        if (any) bumpUp(node)
       }
       let i = 0
       for (const [node, content] of run.wholes) c.applyWhole(node, content, olds[i++])
@@ -652,13 +746,16 @@ export class TheusEngine<TContext extends ContextInput = any> {
     }
     if (c.patches.length === 0) {
       // Nothing changed (a run that wrote nothing, or only deleted absent keys).
-      if (logRun) this._logRun({ process: label, args })
+      if (logRun) this._logRun({ process: label, args }, EMPTY)
+      applied?.()
+      // The commit is applied: listeners may start runs of their own.
+      this._release(run)
       if (this._listeners.commit.size > 0)
         this._emit('commit', {
           process: label,
           args,
-          patches: [],
-          inversePatches: [],
+          patches: EMPTY as Patch[],
+          inversePatches: EMPTY as Patch[],
           result,
           durationMs: t0 < 0 ? 0 : performance.now() - t0,
         })
@@ -674,7 +771,10 @@ export class TheusEngine<TContext extends ContextInput = any> {
     const patches = c.patches
     const inverse = c.inverse
     if (label !== 'undo' && label !== 'redo') {
-      if (this._redo.length > 0) this._redo.length = 0
+      if (this._redo.length > 0) {
+        this._redo.length = 0
+        this._canRedo.value = false
+      }
       if (this.options.historyLimit > 0) {
         // Entries are frozen when read (BoundedLog seals them), not on this hot path.
         this._history.push({
@@ -684,28 +784,56 @@ export class TheusEngine<TContext extends ContextInput = any> {
           inversePatches: inverse,
           at: Date.now(),
         })
+        this._canUndo.value = true
       }
     }
+    // Runs replay by re-running their process; the others (edit, undo, redo, patches) carry
+    // the patches they applied, so that a log cut by runLogLimit still replays.
     if (logRun)
-      this._logRun(label === 'edit' ? { process: label, args, patches } : { process: label, args })
-    if (this._listeners.commit.size > 0)
+      this._logRun(
+        ADMIN.has(label) || !this._registry.has(label)
+          ? { process: label, args, patches }
+          : { process: label, args },
+        patches,
+      )
+    applied?.()
+    // The commit is applied: from here on, listeners and subscribers may start runs.
+    this._release(run)
+    if (this._listeners.commit.size > 0) {
+      sealPatches(patches)
+      sealPatches(inverse)
       this._emit('commit', {
         process: label,
         args,
-        // Shared with history: listeners get them frozen.
-        patches: Object.freeze(patches) as Patch[],
-        inversePatches: Object.freeze(inverse) as Patch[],
+        patches,
+        inversePatches: inverse,
         result,
         durationMs: t0 < 0 ? 0 : performance.now() - t0,
       })
+    }
     if (published !== undefined && this._listeners.signal.size > 0)
       for (const [field, value] of published)
         this._emit('signal', { process: label, path: field, value })
     return patches
   }
 
-  private _logRun(entry: RunLogEntry): void {
+  /**
+   * Appends to the run log. When the log is full, the oldest entry leaves it and its patches
+   * advance `runLogBase`: O(what that run touched), never O(state).
+   */
+  private _logRun(entry: RunLogEntry, patches: readonly Patch[]): void {
+    const limit = this.options.runLogLimit
+    if (limit === Number.POSITIVE_INFINITY) {
+      this._runLog.push(entry)
+      return
+    }
+    if (limit === 0) {
+      this._base.apply(patches)
+      return
+    }
     this._runLog.push(entry)
+    const dropped = this._runLogPatches.push(patches)
+    if (dropped !== undefined) this._base.apply(dropped)
   }
 
   private _resetSignalField(field: string, c: Commit): void {
@@ -737,6 +865,8 @@ export class TheusEngine<TContext extends ContextInput = any> {
   }
 
   private _notifyHeavy(reg: Registered | undefined, run: Run): void {
+    // A disposed engine's signals never change again.
+    if (this._disposed) return
     if (run.heavyWrites === undefined && (reg === undefined || reg.heavyOutputs.length === 0))
       return
     const paths: string[] = reg ? [...reg.heavyOutputs] : []
@@ -794,10 +924,10 @@ export class TheusEngine<TContext extends ContextInput = any> {
       // A view of a container counts as a container; other class instances pass as they are.
       const copied = run.adopt(out)
       if (copied === out) return out
-      return this._strict ? deepFreeze(copied) : copied
+      return deepFreeze(copied)
     }
     const copied = run.adopt(out)
-    return this._strict ? deepFreeze(copied) : copied
+    return deepFreeze(copied)
   }
 
   //#endregion
@@ -845,7 +975,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
         node = known
         if (last) {
           node.deep().value
-          return snapshot(node, this._strict)
+          return snapshot(node, true)
         }
         continue
       }
@@ -859,7 +989,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
       node = nodeOf(v as object, node, seg)
       if (last) {
         node.deep().value
-        return snapshot(node, this._strict)
+        return snapshot(node, true)
       }
     }
     return undefined
@@ -880,7 +1010,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
       node = nodeOf(v, node, seg)
     }
     if (v instanceof Date) return new Date(v.getTime())
-    return snapshot(node, this._strict)
+    return snapshot(node, true)
   }
 
   /** For workflows: the committed value at a path (snapshot for containers). */
@@ -1001,95 +1131,123 @@ export class TheusEngine<TContext extends ContextInput = any> {
    */
   edit<T>(fn: (state: StateOf<TContext>) => T): T {
     this._live('edit')
-    if (this._syncDepth > 0)
-      throw new TheusError(
-        'NESTED_RUN',
-        'edit() was called from inside a running process. Call it outside any run.',
-      )
+    if (this._busy > 0) throw errors.nestedRun('edit()')
+    if (this._halted.peek()) throw this._haltedError('edit', 'edit() was refused')
     const t0 = performance.now()
-    const run = new Run('edit', this._seq)
+    const run = this._adminRun('edit')
     const root = this._adminRoot(run)
-    let out: T
-    this._syncDepth++
+    this._hold(run)
     try {
-      out = fn(root as StateOf<TContext>)
-    } catch (e) {
-      this._syncDepth--
+      let out: T
+      try {
+        out = fn(root as StateOf<TContext>)
+      } catch (e) {
+        run.closed = true
+        this._release(run)
+        this._emit('rollback', { process: 'edit', args: undefined, error: e })
+        throw e
+      }
       run.closed = true
-      this._emit('rollback', { process: 'edit', args: undefined, error: e })
-      throw e
-    }
-    this._syncDepth--
-    try {
-      if (
-        out !== null &&
-        typeof out === 'object' &&
-        typeof (out as { then?: unknown }).then === 'function'
-      )
-        throw new TheusError(
-          'INVALID_ARGS',
-          'edit() is synchronous: its function returned a promise. Do async work first, then call edit() with the results, or use an async process.',
+      let result: T
+      try {
+        if (
+          out !== null &&
+          typeof out === 'object' &&
+          typeof (out as { then?: unknown }).then === 'function'
         )
-      if (run.violation) throw run.violation
-      this._checkSchema(run, 'edit')
-    } catch (e) {
-      run.closed = true
-      this._notifyHeavy(undefined, run)
-      this._emit('rollback', { process: 'edit', args: undefined, error: e })
-      throw e
+          throw new TheusError(
+            'INVALID_ARGS',
+            'edit() is synchronous: its function returned a promise. Do async work first, then call edit() with the results, or use an async process.',
+          )
+        if (run.violation) throw run.violation
+        this._checkSchema(run, 'edit')
+        if (run.violation) throw run.violation
+        if (this._halted.peek()) throw this._haltedError('edit', 'edit() was refused')
+        result = this._plainResult(run, out) as T
+      } catch (e) {
+        this._release(run)
+        this._batch(() => this._notifyHeavy(undefined, run))
+        this._emit('rollback', { process: 'edit', args: undefined, error: e })
+        throw e
+      }
+      this._batch(() => {
+        this._commit(run, 'edit', undefined, result, t0, true)
+        this._notifyHeavy(undefined, run)
+      })
+      return result
+    } finally {
+      this._release(run)
     }
-    const result = this._plainResult(run, out) as T
-    run.closed = true
-    batch(() => {
-      this._commit(run, 'edit', undefined, result, t0, true)
-      this._notifyHeavy(undefined, run)
-    })
-    return result
+  }
+
+  private _adminRun(label: string): Run {
+    const run = new Run(label, this._seq)
+    run.strict = this._strict
+    return run
   }
 
   private _adminRoot(run: Run): any {
     return run.makeView(this._rootRaw, this._root, Kind.Object, '', undefined, true, true, false)
   }
 
-  /** Applies patches as one commit (undo, redo, replay of edits, atomic workflows). */
-  _commitPatches(patches: readonly Patch[], label: string, logRun = true): Patch[] {
+  /**
+   * @internal Applies patches as one commit (undo, redo, replay of edits, atomic workflows).
+   * Patches go through the admin view, so they obey the same rules as a body's writes: no
+   * `__proto__`, plain data outside `heavy_`.
+   */
+  _commitPatches(
+    patches: readonly Patch[],
+    label: string,
+    logRun = true,
+    applied?: () => void,
+  ): Patch[] {
     this._live(label)
+    if (this._busy > 0) throw errors.nestedRun(`${label}()`)
+    if (this._halted.peek()) throw this._haltedError(label, `${label} was refused`)
     const t0 = performance.now()
-    const run = new Run(label, this._seq)
+    const run = this._adminRun(label)
     const root = this._adminRoot(run)
-    for (const p of patches) {
-      if (p.path.length === 0) continue
-      if (isReset(p)) {
-        const segs = p.path.map(String)
-        const at = segs.findIndex((seg) => zoneOfSegment(seg) === 'signal')
-        if (at >= 0) (run.silent ??= new Set()).add(segs.slice(0, at + 1).join('.'))
+    this._hold(run)
+    try {
+      for (const p of patches) {
+        checkPatch(p, label)
+        if (p.path.length === 0) continue
+        if (isReset(p)) {
+          const segs = p.path.map(String)
+          const at = segs.findIndex((seg) => zoneOfSegment(seg) === 'signal')
+          if (at >= 0) (run.silent ??= new Set()).add(segs.slice(0, at + 1).join('.'))
+        }
+        let parent = root
+        for (let i = 0; i < p.path.length - 1; i++) {
+          const seg = p.path[i]!
+          parent = parent instanceof Map ? parent.get(seg) : parent[seg as string]
+          if (parent === null || typeof parent !== 'object')
+            throw new TheusError(
+              'INVALID_ARGS',
+              `Cannot apply a patch at '${p.path.join('.')}': '${seg}' is missing.`,
+            )
+        }
+        const key = p.path[p.path.length - 1]!
+        const isMap = parent instanceof Map
+        if (p.op === 'remove') {
+          if (isMap) parent.delete(key)
+          else if (Array.isArray(parent) && typeof key === 'number' && key < parent.length - 1)
+            parent.splice(key, 1)
+          else delete parent[key as string]
+        } else if (isMap) parent.set(key, p.value)
+        else parent[key as string] = p.value
+        if (run.violation) throw run.violation
       }
-      let parent = root
-      for (let i = 0; i < p.path.length - 1; i++) {
-        const seg = p.path[i]!
-        parent = parent instanceof Map ? parent.get(seg) : parent[seg as string]
-        if (parent === null || typeof parent !== 'object')
-          throw new TheusError(
-            'INVALID_ARGS',
-            `Cannot apply a patch at '${p.path.join('.')}': '${seg}' is missing.`,
-          )
-      }
-      const key = p.path[p.path.length - 1]!
-      const isMap = parent instanceof Map
-      if (p.op === 'remove') {
-        if (isMap) parent.delete(key)
-        else if (Array.isArray(parent) && typeof key === 'number' && key < parent.length - 1)
-          parent.splice(key, 1)
-        else delete parent[key as string]
-      } else if (isMap) parent.set(key, p.value)
-      else parent[key as string] = p.value
+      run.closed = true
+      return this._batch(() => {
+        const out = this._commit(run, label, undefined, undefined, t0, logRun, applied)
+        this._notifyHeavy(undefined, run)
+        return out
+      })
+    } finally {
+      run.closed = true
+      this._release(run)
     }
-    run.closed = true
-    return batch(() => {
-      const out = this._commit(run, label, undefined, undefined, t0, logRun)
-      this._notifyHeavy(undefined, run)
-      return out
-    })
   }
 
   /** The committed runs up to now, oldest first, with their patches (at most `historyLimit`). */
@@ -1098,36 +1256,67 @@ export class TheusEngine<TContext extends ContextInput = any> {
   }
 
   /**
-   * Undoes the last commit (a commit of its inverse patches). `false` when there is nothing to undo.
+   * Undoes the last commit (a commit of its inverse patches). `false` when there is nothing to
+   * undo. Signal-zone values are not restored: a signal lasts one commit (SPEC §3.1).
    * @example
    * engine.undo()
    */
   undo(): boolean {
     this._live('undo')
-    const entry = this._history.pop()
+    if (this._busy > 0) throw errors.nestedRun('undo()')
+    if (this._halted.peek()) throw this._haltedError('undo', 'undo() was refused')
+    const entry = this._history.last()
     if (!entry) return false
-    this._commitPatches([...entry.inversePatches].reverse(), 'undo')
-    this._redo.push(entry)
+    // The entry moves only once its patches are applied: a failed undo keeps it.
+    this._commitPatches(withoutSignals([...entry.inversePatches].reverse()), 'undo', true, () => {
+      this._history.pop()
+      this._redo.push(entry)
+      this._canUndo.value = this._history.length > 0
+      this._canRedo.value = true
+    })
     return true
   }
 
-  /** Re-applies the last undone commit. `false` when there is nothing to redo. */
+  /**
+   * Re-applies the last undone commit. `false` when there is nothing to redo. Signal-zone
+   * values are neither restored nor published again.
+   * @example
+   * engine.redo()
+   */
   redo(): boolean {
     this._live('redo')
-    const entry = this._redo.pop()
+    if (this._busy > 0) throw errors.nestedRun('redo()')
+    if (this._halted.peek()) throw this._haltedError('redo', 'redo() was refused')
+    const entry = this._redo[this._redo.length - 1]
     if (!entry) return false
-    this._commitPatches(entry.patches, 'redo')
-    this._history.push(entry)
+    this._commitPatches(withoutSignals(entry.patches), 'redo', true, () => {
+      this._redo.pop()
+      if (this.options.historyLimit > 0) this._history.push(entry)
+      this._canUndo.value = this._history.length > 0
+      this._canRedo.value = this._redo.length > 0
+    })
     return true
   }
 
-  /** The replayable list of committed runs. */
+  /** The replayable list of committed runs, oldest first (at most `runLogLimit`). */
   get runLog(): readonly RunLogEntry[] {
     return this._runLog.list()
   }
 
   /**
-   * Builds a new engine from `initial` and replays a run log into it.
+   * The context just before the first entry of `runLog` (deeply frozen): the data and meta
+   * zones as they were, signal fields at their initial values, heavy keys left out. So
+   * `TheusEngine.replay(engine.runLogBase, processes, engine.runLog)` builds the live state.
+   * @example
+   * const copy = await TheusEngine.replay(engine.runLogBase, [transfer], engine.runLog)
+   */
+  get runLogBase(): StateOf<TContext> {
+    return this._base.value(this._signalInit) as StateOf<TContext>
+  }
+
+  /**
+   * Builds a new engine from `initial` and replays a run log into it. The log is untrusted
+   * input: a malformed entry, or one holding a `__proto__` key, fails with `INVALID_ARGS`.
    * @example
    * const copy = await TheusEngine.replay(initial, [transfer], engine.runLog)
    */
@@ -1137,6 +1326,13 @@ export class TheusEngine<TContext extends ContextInput = any> {
     runLog: readonly RunLogEntry[],
     options: EngineOptions = {},
   ): Promise<TheusEngine<T>> {
+    if (activeRuns > 0) throw errors.nestedRun('TheusEngine.replay()')
+    if (!Array.isArray(runLog))
+      throw new TheusError(
+        'INVALID_ARGS',
+        `replay expects a run log (an array of { process, args }), got ${describe(runLog)}.`,
+      )
+    runLog.forEach(checkLogEntry)
     const engine = new TheusEngine(initial, options)
     if (Array.isArray(processes)) for (const p of processes) engine.registerProcess(p)
     else
@@ -1145,11 +1341,19 @@ export class TheusEngine<TContext extends ContextInput = any> {
       )
     for (const entry of runLog) {
       if (entry.process === 'edit') engine._commitPatches(entry.patches ?? [], 'edit')
-      else if (entry.process === 'undo') engine.undo()
-      else if (entry.process === 'redo') engine.redo()
-      else if (engine._registry.has(entry.process))
+      else if (entry.process === 'undo' || entry.process === 'redo') {
+        // The undone (or redone) commit may lie before the log's first entry (runLogLimit):
+        // then the entry's own patches say what it did.
+        const stack = entry.process === 'undo' ? engine._history.length : engine._redo.length
+        if (stack > 0) entry.process === 'undo' ? engine.undo() : engine.redo()
+        else if (entry.patches !== undefined)
+          engine._commitPatches(withoutSignals(entry.patches), entry.process)
+      } else if (engine._registry.has(entry.process))
         // The logged args are frozen; the body gets a copy it may scribble on, as the original did.
-        await engine.runProcess(entry.process, deepCopy(entry.args) as Record<string, unknown>)
+        await engine.runProcess(
+          entry.process,
+          deepCopy(entry.args ?? {}) as Record<string, unknown>,
+        )
       else if (Array.isArray(entry.patches)) engine._commitPatches(entry.patches, entry.process)
       else throw errors.notFound(entry.process, engine.processNames)
     }
@@ -1167,7 +1371,9 @@ export class TheusEngine<TContext extends ContextInput = any> {
    */
   on<K extends EngineEventType>(type: K, handler: (event: EngineEventMap[K]) => void): () => void {
     this._live('on')
-    const set = this._listeners[type] as Set<(e: EngineEventMap[K]) => void> | undefined
+    const set = Object.hasOwn(this._listeners, type)
+      ? (this._listeners[type] as Set<(e: EngineEventMap[K]) => void>)
+      : undefined
     if (!set)
       throw new TheusError(
         'INVALID_ARGS',
@@ -1179,34 +1385,89 @@ export class TheusEngine<TContext extends ContextInput = any> {
     }
   }
 
+  /**
+   * Calls the listeners of an event with its payload, deeply frozen. A listener that throws
+   * changes nothing: its error goes to `'error'` and the other listeners still run.
+   */
   private _emit<K extends EngineEventType>(type: K, event: EngineEventMap[K]): void {
     const set = this._listeners[type]
     if (set.size === 0) return
-    // The args a listener sees are the logged ones: frozen before anyone can touch them.
-    const args = (event as { args?: unknown }).args
-    if (typeof args === 'object' && args !== null) deepFreeze(args)
+    freezePayload(event as unknown as Record<string, unknown>)
     for (const h of [...set]) {
       try {
         ;(h as (e: EngineEventMap[K]) => void)(event)
-      } catch (e) {
-        console.error(`[theus] a '${type}' listener threw:`, e)
+      } catch (error) {
+        this._reportError({ source: 'listener', event: type, error })
       }
     }
   }
 
+  /** Where the errors of listeners and subscribers go: `'error'`, or the console. */
+  private _reportError(event: EngineErrorEvent): void {
+    Object.freeze(event)
+    const set = this._listeners.error
+    if (set.size === 0) {
+      console.error(
+        `[theus] ${event.source === 'listener' ? `a '${event.event}' listener` : 'a subscriber'} threw (it changed nothing; listen to 'error' to handle it):`,
+        event.error,
+      )
+      return
+    }
+    for (const h of [...set]) {
+      try {
+        h(event)
+      } catch (e) {
+        console.error("[theus] an 'error' listener threw:", e)
+      }
+    }
+  }
+
+  /**
+   * Runs `fn` in one signals batch. Subscribers run when the batch ends; one that throws
+   * (signals-core rethrows the first error, after running the others) does not undo what
+   * `fn` did: its error goes to `'error'`.
+   */
+  private _batch<T>(fn: () => T): T {
+    let out: T | undefined
+    let done = false
+    try {
+      batch(() => {
+        out = fn()
+        done = true
+      })
+    } catch (error) {
+      if (!done) throw error
+      this._reportError({ source: 'subscriber', error })
+    }
+    return out as T
+  }
+
   private _onAudit(entry: AuditLogEntry): void {
+    // The entry is a record: frozen, and its value a copy (it may be a draft's or heavy).
+    if (typeof entry.value === 'object' && entry.value !== null)
+      entry.value = deepCopy(entry.value, unwrapView)
+    deepFreeze(entry)
     this._auditLog.push(entry)
     this._emit('audit', entry)
   }
 
-  /** @internal Appends a `ctx.log` entry. */
+  /** @internal Appends a `ctx.log` entry (its fields copied: they may hold views). */
   _log(
     process: string,
     level: LogEntry['level'],
     message: string,
     fields: Record<string, unknown> | undefined,
   ): void {
-    this._logs.push({ at: Date.now(), process, level, message: String(message), fields })
+    this._logs.push({
+      at: Date.now(),
+      process,
+      level,
+      message: String(message),
+      fields:
+        fields === undefined
+          ? undefined
+          : (deepCopy(fields, unwrapView) as Record<string, unknown>),
+    })
   }
 
   /** The latest audit findings (at most 1000), oldest first. */
@@ -1219,22 +1480,59 @@ export class TheusEngine<TContext extends ContextInput = any> {
     return this._logs.list()
   }
 
-  /** True after a level S interlock, until `resume()`. */
+  /** True after a level S interlock, until `resume()` (reads `haltedSignal`). */
   get halted(): boolean {
-    return this._halted
+    return this._halted.value
   }
 
-  /** Lifts the halt of a level S interlock. */
+  /**
+   * Lifts the halt of a level S interlock and fires `'resume'`; does nothing when not halted.
+   * @example
+   * if (engine.halted) engine.resume()
+   */
   resume(): void {
     this._live('resume')
-    this._halted = false
+    if (!this._halted.peek()) return
+    const halt = this._haltEvent
+    this._haltEvent = undefined
+    this._batch(() => {
+      this._halted.value = false
+    })
+    if (halt !== undefined) this._emit('resume', { process: halt.process, error: halt.error })
   }
 
-  /** Stops the engine: listeners are dropped and later calls throw `DISPOSED`. */
+  /**
+   * Stops the engine: listeners are dropped, persist and devtools handles stop, and later
+   * calls throw `DISPOSED`. The engine's signals never change again.
+   */
   dispose(): void {
     if (this._disposed) return
     this._disposed = true
     for (const set of Object.values(this._listeners)) set.clear()
+    const hooks = [...this._disposers]
+    this._disposers.clear()
+    for (const hook of hooks) {
+      try {
+        hook()
+      } catch (e) {
+        console.error('[theus] a dispose hook threw:', e)
+      }
+    }
+  }
+
+  /**
+   * @internal For handles tied to the engine (persist, devtools): `hook` runs once, when the
+   * engine is disposed (at once when it already is). Returns a function that unregisters it.
+   */
+  _onDispose(hook: () => void): () => void {
+    if (this._disposed) {
+      hook()
+      return () => {}
+    }
+    this._disposers.add(hook)
+    return () => {
+      this._disposers.delete(hook)
+    }
   }
 
   /** True once `dispose()` was called. */
@@ -1449,14 +1747,295 @@ function bumpUp(node: Node): void {
   }
 }
 
-/** Freezes a history or run-log entry and its patch lists when a reader first sees it. */
+/** Freezes a history or run-log entry, deeply, before a reader sees it. */
 function sealEntry<T extends object>(entry: T): void {
   if (Object.isFrozen(entry)) return
   const e = entry as { patches?: Patch[]; inversePatches?: Patch[]; args?: unknown }
   if (typeof e.args === 'object' && e.args !== null) deepFreeze(e.args)
-  if (e.patches) Object.freeze(e.patches)
-  if (e.inversePatches) Object.freeze(e.inversePatches)
+  if (e.patches) sealPatches(e.patches)
+  if (e.inversePatches) sealPatches(e.inversePatches)
   Object.freeze(entry)
+}
+
+const noSeal = (): void => {}
+
+/**
+ * Freezes a patch list, its patches and their paths and values. Values are snapshots (frozen
+ * already) or fresh copies; a heavy value is held by reference and never frozen.
+ */
+function sealPatches(list: readonly Patch[]): void {
+  if (Object.isFrozen(list)) return
+  for (const p of list) {
+    if (Object.isFrozen(p)) continue
+    Object.freeze(p.path)
+    if (!p.path.some(isHeavyKey)) deepFreeze(p.value)
+    Object.freeze(p)
+  }
+  Object.freeze(list)
+}
+
+/** Deep-freezes an event payload before listeners see it (the error objects excepted). */
+function freezePayload(event: Record<string, unknown>): void {
+  if (Object.isFrozen(event)) return
+  for (const key of Object.keys(event)) {
+    const v = event[key]
+    if (key === 'error' || typeof v !== 'object' || v === null) continue
+    if (key === 'patches' || key === 'inversePatches') sealPatches(v as Patch[])
+    else deepFreeze(v)
+  }
+  Object.freeze(event)
+}
+
+/** Turns a view into the plain value it shows (for copies of what a body handed over). */
+function unwrapView(v: object): unknown {
+  const inner = viewBehind(v)
+  return inner === undefined ? v : inner.run.contentOf(inner)
+}
+
+/** Patches without the signal zone: a signal lasts one commit, so undo and redo skip it. */
+function withoutSignals(patches: readonly Patch[]): Patch[] {
+  return patches.filter((p) => {
+    for (const seg of p.path) {
+      const zone = typeof seg === 'string' ? zoneOfSegment(seg) : undefined
+      if (zone !== undefined) return zone !== 'signal'
+    }
+    return true
+  })
+}
+
+/**
+ * The path of the first own `__proto__` key inside a value (walking plain data), if any.
+ * Untrusted input (args, replayed logs) holding one is refused: it is never a data key.
+ */
+function protoKeyIn(v: unknown, path: string, seen?: Set<object>): string | undefined {
+  if (typeof v !== 'object' || v === null) return undefined
+  const k = kindOf(v)
+  if (k === -1) return undefined
+  // Most args are a few primitives: nothing to walk, no allocation.
+  if (k === Kind.Object) {
+    let nested = false
+    for (const key in v) {
+      if (!Object.hasOwn(v, key)) continue
+      const x = (v as Record<string, unknown>)[key]
+      if (typeof x === 'object' && x !== null) nested = true
+    }
+    if (Object.hasOwn(v, '__proto__')) return `${path}.__proto__`
+    if (!nested) return undefined
+  }
+  const s = seen ?? new Set<object>()
+  if (s.has(v)) return undefined
+  s.add(v)
+  if (k === Kind.Object) {
+    for (const key of Object.keys(v)) {
+      const found = protoKeyIn((v as Record<string, unknown>)[key], `${path}.${key}`, s)
+      if (found) return found
+    }
+  } else if (k === Kind.Array) {
+    const a = v as unknown[]
+    for (let i = 0; i < a.length; i++) {
+      const found = protoKeyIn(a[i], `${path}.${i}`, s)
+      if (found) return found
+    }
+  } else if (k === Kind.Map) {
+    for (const [mk, mv] of v as Map<unknown, unknown>) {
+      const found = protoKeyIn(mv, `${path}.${String(mk)}`, s)
+      if (found) return found
+    }
+  } else
+    for (const x of v as Set<unknown>) {
+      const found = protoKeyIn(x, path, s)
+      if (found) return found
+    }
+  return undefined
+}
+
+const OPS = new Set(['add', 'replace', 'remove'])
+
+/** Refuses a malformed patch, or one that names or holds `__proto__`, with INVALID_ARGS. */
+function checkPatch(p: unknown, where: string): void {
+  const bad = (why: string) =>
+    new TheusError('INVALID_ARGS', `Cannot apply a patch in ${where}: ${why}.`)
+  if (typeof p !== 'object' || p === null) throw bad(`expected a patch object, got ${describe(p)}`)
+  const { op, path, value } = p as Patch
+  if (typeof op !== 'string' || !OPS.has(op))
+    throw bad(`op must be 'add', 'replace' or 'remove', got ${describe(op)}`)
+  if (!Array.isArray(path) || !path.every((s) => typeof s === 'string' || typeof s === 'number'))
+    throw bad(`path must be an array of keys, got ${describe(path)}`)
+  if (path.includes('__proto__'))
+    throw bad(`the path '${path.join('.')}' names '__proto__', which is never a data key`)
+  const proto = protoKeyIn(value, path.join('.'))
+  if (proto !== undefined) throw bad(`its value holds '${proto}', which is never a data key`)
+}
+
+/** Checks one replayed run-log entry (untrusted input): its shape, and no `__proto__` in it. */
+function checkLogEntry(entry: unknown, i: number): void {
+  const where = `runLog[${i}]`
+  if (
+    typeof entry !== 'object' ||
+    entry === null ||
+    typeof (entry as RunLogEntry).process !== 'string'
+  )
+    throw new TheusError(
+      'INVALID_ARGS',
+      `Cannot replay ${where}: expected { process, args }, got ${describe(entry)}.`,
+    )
+  const e = entry as RunLogEntry
+  const proto = protoKeyIn(e.args, 'args')
+  if (proto !== undefined)
+    throw new TheusError(
+      'INVALID_ARGS',
+      `Cannot replay ${where} ('${e.process}'): its ${proto} is a '__proto__' key, which is never data. The log was tampered with or built from untrusted input.`,
+      { details: { process: e.process, path: proto } },
+    )
+  if (e.patches !== undefined) {
+    if (!Array.isArray(e.patches))
+      throw new TheusError(
+        'INVALID_ARGS',
+        `Cannot replay ${where}: patches must be an array, got ${describe(e.patches)}.`,
+      )
+    for (const p of e.patches) checkPatch(p, `${where} ('${e.process}')`)
+  }
+}
+
+/**
+ * Checks an initial context: `__proto__` is never a key, values outside `heavy_` are plain
+ * data (strict mode refuses others; non-strict keeps them by reference and warns), no cycles.
+ */
+function checkContext(initial: ContextInput, strict: boolean): void {
+  const seen = new Set<object>()
+  const walk = (v: unknown, path: string): void => {
+    if (typeof v !== 'object' || v === null) {
+      if (typeof v === 'function') foreignAt(v, path)
+      return
+    }
+    if (v instanceof Date) return
+    const k = kindOf(v)
+    if (k === -1) {
+      foreignAt(v, path)
+      return
+    }
+    if (seen.has(v))
+      throw errors.invalidContext(
+        `'${path}' contains itself; the context is a tree of plain data (store an id instead of the object)`,
+      )
+    seen.add(v)
+    if (k === Kind.Object) {
+      for (const key of Object.keys(v)) {
+        if (key === '__proto__')
+          throw errors.invalidContext(
+            `'${path}.__proto__' is a '__proto__' key, which is never data (it would reach a prototype); rename it`,
+          )
+        if (!isHeavyKey(key)) walk((v as Record<string, unknown>)[key], `${path}.${key}`)
+      }
+    } else if (k === Kind.Array) {
+      const a = v as unknown[]
+      for (let i = 0; i < a.length; i++) walk(a[i], `${path}.${i}`)
+    } else if (k === Kind.Map) {
+      for (const [mk, mv] of v as Map<unknown, unknown>)
+        if (!isHeavyKey(mk)) walk(mv, `${path}.${String(mk)}`)
+    } else for (const x of v as Set<unknown>) walk(x, path)
+    seen.delete(v)
+  }
+  const foreignAt = (v: unknown, path: string): void => {
+    const cls = classOf(v)
+    const what = cls === 'Function' ? 'a function' : `an object of class ${cls}`
+    if (strict)
+      throw errors.invalidContext(
+        `'${path}' holds ${what}, which is not plain data. The data, signal and meta zones hold plain objects, arrays, Map, Set, Date and primitives; keep other values under a 'heavy_' key (held by reference)`,
+      )
+    warnOnce(
+      `foreign-value:${path}`,
+      `'${path}' holds ${what}, which is not plain data: it is kept by reference, never copied, frozen or rolled back. Put it under a 'heavy_' key to say so (non-strict mode; strict mode refuses it).`,
+    )
+  }
+  for (const layer of ['global', 'domain'] as const)
+    if (initial[layer] !== undefined) walk(initial[layer], layer)
+}
+
+/**
+ * `runLogBase`: the state just before the first kept run-log entry. It starts as a copy of
+ * the initial context and advances by the patches of each entry that leaves the log, so its
+ * cost per run is what that run touched. Containers it shares with frozen patch values are
+ * copied on their first change (each at most once).
+ */
+class RunLogBase {
+  private readonly root: Record<string, unknown>
+  private cache: unknown
+  constructor(rootRaw: Record<string, unknown>) {
+    this.root = { global: deepCopy(rootRaw.global), domain: deepCopy(rootRaw.domain) }
+  }
+
+  apply(patches: readonly Patch[]): void {
+    for (const p of patches) {
+      const path = p.path
+      if (path.length === 0) continue
+      // Signal fields stay at their initial values (a replay starts there); heavy values are
+      // not replayable.
+      let skip = false
+      for (const seg of path) {
+        const zone = typeof seg === 'string' ? zoneOfSegment(seg) : undefined
+        if (zone !== undefined) {
+          skip = zone === 'signal' || zone === 'heavy'
+          break
+        }
+      }
+      if (skip) continue
+      this.cache = undefined
+      let cur: any = this.root
+      let ok = true
+      for (let i = 0; i < path.length - 1; i++) {
+        const seg = path[i]
+        let next = cur instanceof Map ? cur.get(seg) : cur[seg as string]
+        if (typeof next !== 'object' || next === null) {
+          ok = false
+          break
+        }
+        if (Object.isFrozen(next)) {
+          next = thaw(next)
+          if (cur instanceof Map) cur.set(seg, next)
+          else cur[seg as string] = next
+        }
+        cur = next
+      }
+      if (!ok) continue
+      const key = path[path.length - 1]!
+      if (p.op === 'remove') {
+        if (cur instanceof Map) cur.delete(key)
+        else delete cur[key as string]
+      } else if (cur instanceof Map) cur.set(key, p.value)
+      else if (cur instanceof Set) continue
+      else cur[key as string] = p.value
+    }
+  }
+
+  /** A deep-frozen copy: signal fields at their initial values, heavy keys left out. */
+  value(signalInit: ReadonlyMap<string, unknown>): unknown {
+    if (this.cache !== undefined) return this.cache
+    const copy = (v: unknown, path: string): unknown => {
+      if (kindOf(v) !== Kind.Object) return deepCopy(v)
+      const out: Record<string, unknown> = {}
+      for (const key of Object.keys(v as object)) {
+        const p = path === '' ? key : `${path}.${key}`
+        const zone = zoneOfSegment(key)
+        if (zone === 'heavy') continue
+        if (zone === 'signal') {
+          if (signalInit.has(p)) out[key] = deepCopy(signalInit.get(p))
+        } else if (zone === 'meta') out[key] = deepCopy((v as Record<string, unknown>)[key])
+        else out[key] = copy((v as Record<string, unknown>)[key], p)
+      }
+      return out
+    }
+    this.cache = deepFreeze(copy(this.root, ''))
+    return this.cache
+  }
+}
+
+/** A changeable shallow copy of a frozen container. */
+function thaw(v: object): object {
+  if (Array.isArray(v)) return v.slice()
+  if (v instanceof Map) return new Map(v)
+  if (v instanceof Set) return new Set(v)
+  return Object.assign({}, v)
 }
 
 /**
@@ -1496,17 +2075,19 @@ function errorDeclared(e: unknown, declared: readonly string[]): boolean {
   return false
 }
 
-/** Freezes a run-owned copy in place; Maps and Sets are locked (their mutators throw). */
+/** Freezes a run-owned copy or a record in place; Maps and Sets are locked (their mutators throw). */
 function deepFreeze<T>(v: T): T {
   if (typeof v !== 'object' || v === null || Object.isFrozen(v)) return v
   if (v instanceof Date) return lockDate(v) as T
   const k = kindOf(v)
   if (k === Kind.Object || k === Kind.Array) {
-    for (const key of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[key])
+    // Heavy values are held by reference and never frozen.
+    for (const key of Object.keys(v))
+      if (!isHeavyKey(key)) deepFreeze((v as Record<string, unknown>)[key])
     Object.freeze(v)
   } else if (k === Kind.Map) {
     const m = v as unknown as Map<unknown, unknown>
-    for (const x of m.values()) deepFreeze(x)
+    for (const [mk, x] of m) if (!isHeavyKey(mk)) deepFreeze(x)
     lockCollection(m)
   } else if (k === Kind.Set) {
     const set = v as unknown as Set<unknown>

@@ -91,6 +91,25 @@ export function kindOf(v: unknown): Kind | -1 {
   return -1
 }
 
+/**
+ * The class name of a value that is not plain data, for messages: `Float64Array`, `Account`,
+ * `Function`. Looks at prototypes only, never runs a getter of the value itself.
+ */
+export function classOf(v: unknown): string {
+  if (typeof v === 'function') return 'Function'
+  if (typeof v !== 'object' || v === null) return typeof v
+  try {
+    for (let p = Object.getPrototypeOf(v); p !== null; p = Object.getPrototypeOf(p)) {
+      const d = Object.getOwnPropertyDescriptor(p, 'constructor')
+      const name = d && 'value' in d ? (d.value as { name?: unknown } | undefined)?.name : undefined
+      if (typeof name === 'string' && name !== '') return name
+    }
+  } catch {
+    // A hostile proxy: say what can be said.
+  }
+  return Object.prototype.toString.call(v).slice(8, -1)
+}
+
 /** The node of an engine-owned container, created on first use; re-parents moved containers. */
 export function nodeOf(raw: object, parent: Node | undefined, key: unknown): Node {
   let n = nodes.get(raw)
@@ -180,8 +199,19 @@ export function deepCopy(value: unknown, unwrap?: (v: object) => unknown, heavy 
     }
     case Kind.Object: {
       const out: Record<string, unknown> = {}
-      for (const key of Object.keys(value))
-        out[key] = deepCopy((value as any)[key], unwrap, isHeavyKey(key))
+      for (const key of Object.keys(value)) {
+        const v = deepCopy((value as any)[key], unwrap, isHeavyKey(key))
+        // An own `__proto__` key (JSON.parse makes them) stays an own key: assigning it would
+        // re-parent the copy. The engine refuses such keys before they reach the state.
+        if (key === '__proto__')
+          Object.defineProperty(out, key, {
+            value: v,
+            writable: true,
+            enumerable: true,
+            configurable: true,
+          })
+        else out[key] = v
+      }
       return out
     }
     default:
