@@ -131,6 +131,10 @@ export type {
 } from './workflow/issues.js'
 export type { WorkflowInput } from './workflow/StateMachine.js'
 export { StateMachine } from './workflow/StateMachine.js'
-export type { WorkflowStatus, WorkflowTransition } from './workflow/WorkflowManager.js'
+export type {
+  WorkflowManagerOptions,
+  WorkflowStatus,
+  WorkflowTransition,
+} from './workflow/WorkflowManager.js'
 export { WorkflowManager } from './workflow/WorkflowManager.js'
 //#endregion
