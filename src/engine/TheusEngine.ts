@@ -193,8 +193,6 @@ export class TheusEngine<TContext extends ContextInput = any> {
   private readonly _history: BoundedLog<HistoryEntry>
   private readonly _redo: HistoryEntry[] = []
   private readonly _runLog: BoundedLog<RunLogEntry>
-  /** The patches each kept runLog entry applied, in step with `_runLog` (advance the base). */
-  private readonly _runLogPatches: BoundedLog<readonly Patch[]>
   /** The state just before the first kept runLog entry; see `runLogBase`. */
   private readonly _base: RunLogBase
   private readonly _auditLog = new BoundedLog<AuditLogEntry>(RING, deepFreeze)
@@ -271,8 +269,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
     this._root = nodeOf(this._rootRaw, undefined, undefined)
     this._history = new BoundedLog(historyLimit, sealEntry)
     this._runLog = new BoundedLog(runLogLimit, sealEntry)
-    this._runLogPatches = new BoundedLog(runLogLimit, noSeal)
-    this._base = new RunLogBase(this._rootRaw)
+    this._base = new RunLogBase(this._rootRaw, runLogLimit)
     this._collectSignalFields(this._rootRaw, '')
     if (options.auditRecipe !== undefined && options.auditRecipe !== null) {
       const recipe =
@@ -794,7 +791,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
         ADMIN.has(label) || !this._registry.has(label)
           ? { process: label, args, patches }
           : { process: label, args },
-        patches,
+        inverse,
       )
     applied?.()
     // The commit is applied: from here on, listeners and subscribers may start runs.
@@ -817,23 +814,10 @@ export class TheusEngine<TContext extends ContextInput = any> {
     return patches
   }
 
-  /**
-   * Appends to the run log. When the log is full, the oldest entry leaves it and its patches
-   * advance `runLogBase`: O(what that run touched), never O(state).
-   */
-  private _logRun(entry: RunLogEntry, patches: readonly Patch[]): void {
-    const limit = this.options.runLogLimit
-    if (limit === Number.POSITIVE_INFINITY) {
-      this._runLog.push(entry)
-      return
-    }
-    if (limit === 0) {
-      this._base.apply(patches)
-      return
-    }
-    this._runLog.push(entry)
-    const dropped = this._runLogPatches.push(patches)
-    if (dropped !== undefined) this._base.apply(dropped)
+  /** Appends to the run log; `inverse` lets `runLogBase` step back over the entry. */
+  private _logRun(entry: RunLogEntry, inverse: readonly Patch[]): void {
+    if (this.options.runLogLimit > 0) this._runLog.push(entry)
+    this._base.note(inverse)
   }
 
   private _resetSignalField(field: string, c: Commit): void {
@@ -1311,7 +1295,13 @@ export class TheusEngine<TContext extends ContextInput = any> {
    * const copy = await TheusEngine.replay(engine.runLogBase, [transfer], engine.runLog)
    */
   get runLogBase(): StateOf<TContext> {
-    return this._base.value(this._signalInit) as StateOf<TContext>
+    return this._base.value(
+      () => ({
+        global: this._peekSnapshot(['global']),
+        domain: this._peekSnapshot(['domain']),
+      }),
+      this._signalInit,
+    ) as StateOf<TContext>
   }
 
   /**
@@ -1953,64 +1943,44 @@ function checkContext(initial: ContextInput, strict: boolean): void {
 }
 
 /**
- * `runLogBase`: the state just before the first kept run-log entry. It starts as a copy of
- * the initial context and advances by the patches of each entry that leaves the log, so its
- * cost per run is what that run touched. Containers it shares with frozen patch values are
- * copied on their first change (each at most once).
+ * `runLogBase`: the state just before the first kept run-log entry. With a finite
+ * `runLogLimit` it keeps, per kept entry, the inverse patches of its commit (shared with
+ * history and events; nothing is copied or applied per run) and rebuilds the base when read:
+ * the current snapshot with those inverses applied, newest first. With `Infinity` the base is
+ * the initial context, copied once.
  */
 class RunLogBase {
-  private readonly root: Record<string, unknown>
+  private readonly initial: Record<string, unknown> | undefined
+  private readonly inverses: BoundedLog<readonly Patch[]> | undefined
+  private ver = 0
+  private cacheVer = -1
   private cache: unknown
-  constructor(rootRaw: Record<string, unknown>) {
-    this.root = { global: deepCopy(rootRaw.global), domain: deepCopy(rootRaw.domain) }
+  constructor(rootRaw: Record<string, unknown>, limit: number) {
+    if (limit === Number.POSITIVE_INFINITY)
+      this.initial = { global: deepCopy(rootRaw.global), domain: deepCopy(rootRaw.domain) }
+    else this.inverses = new BoundedLog(limit, noSeal)
   }
 
-  apply(patches: readonly Patch[]): void {
-    for (const p of patches) {
-      const path = p.path
-      if (path.length === 0) continue
-      // Signal fields stay at their initial values (a replay starts there); heavy values are
-      // not replayable.
-      let skip = false
-      for (const seg of path) {
-        const zone = typeof seg === 'string' ? zoneOfSegment(seg) : undefined
-        if (zone !== undefined) {
-          skip = zone === 'signal' || zone === 'heavy'
-          break
-        }
-      }
-      if (skip) continue
-      this.cache = undefined
-      let cur: any = this.root
-      let ok = true
-      for (let i = 0; i < path.length - 1; i++) {
-        const seg = path[i]
-        let next = cur instanceof Map ? cur.get(seg) : cur[seg as string]
-        if (typeof next !== 'object' || next === null) {
-          ok = false
-          break
-        }
-        if (Object.isFrozen(next)) {
-          next = thaw(next)
-          if (cur instanceof Map) cur.set(seg, next)
-          else cur[seg as string] = next
-        }
-        cur = next
-      }
-      if (!ok) continue
-      const key = path[path.length - 1]!
-      if (p.op === 'remove') {
-        if (cur instanceof Map) cur.delete(key)
-        else delete cur[key as string]
-      } else if (cur instanceof Map) cur.set(key, p.value)
-      else if (cur instanceof Set) continue
-      else cur[key as string] = p.value
-    }
+  /** A commit entered the run log (with a finite limit, the oldest entry may have left it). */
+  note(inverse: readonly Patch[]): void {
+    if (this.inverses === undefined) return
+    this.inverses.push(inverse)
+    this.ver++
   }
 
   /** A deep-frozen copy: signal fields at their initial values, heavy keys left out. */
-  value(signalInit: ReadonlyMap<string, unknown>): unknown {
-    if (this.cache !== undefined) return this.cache
+  value(current: () => Record<string, unknown>, signalInit: ReadonlyMap<string, unknown>): unknown {
+    if (this.cacheVer === this.ver) return this.cache
+    let root: Record<string, unknown>
+    if (this.initial !== undefined) root = this.initial
+    else {
+      root = { ...current() }
+      const lists = this.inverses!.list()
+      for (let i = lists.length - 1; i >= 0; i--) {
+        const list = lists[i]!
+        for (let j = list.length - 1; j >= 0; j--) applyToBase(root, list[j]!)
+      }
+    }
     const copy = (v: unknown, path: string): unknown => {
       if (kindOf(v) !== Kind.Object) return deepCopy(v)
       const out: Record<string, unknown> = {}
@@ -2025,9 +1995,44 @@ class RunLogBase {
       }
       return out
     }
-    this.cache = deepFreeze(copy(this.root, ''))
+    this.cache = deepFreeze(copy(root, ''))
+    this.cacheVer = this.ver
     return this.cache
   }
+}
+
+/**
+ * Applies one patch to a plain tree whose containers may be frozen snapshots: each frozen
+ * container on the path is replaced by a changeable copy first. The signal and heavy zones are
+ * left alone (signals restart from their initial values; heavy values are not replayable).
+ */
+function applyToBase(root: Record<string, unknown>, p: Patch): void {
+  const path = p.path
+  if (path.length === 0) return
+  for (const seg of path) {
+    const zone = typeof seg === 'string' ? zoneOfSegment(seg) : undefined
+    if (zone === 'signal' || zone === 'heavy') return
+    if (zone !== undefined) break
+  }
+  let cur: any = root
+  for (let i = 0; i < path.length - 1; i++) {
+    const seg = path[i]
+    let next = cur instanceof Map ? cur.get(seg) : cur[seg as string]
+    if (typeof next !== 'object' || next === null) return
+    if (Object.isFrozen(next)) {
+      next = thaw(next)
+      if (cur instanceof Map) cur.set(seg, next)
+      else cur[seg as string] = next
+    }
+    cur = next
+  }
+  const key = path[path.length - 1]!
+  if (p.op === 'remove') {
+    if (cur instanceof Map) cur.delete(key)
+    else if (Array.isArray(cur) && typeof key === 'number') cur.splice(key, 1)
+    else delete cur[key as string]
+  } else if (cur instanceof Map) cur.set(key, p.value)
+  else if (!(cur instanceof Set)) cur[key as string] = p.value
 }
 
 /** A changeable shallow copy of a frozen container. */
