@@ -149,9 +149,16 @@ export function existingNode(raw: object): Node | undefined {
   return nodes.get(raw)
 }
 
-/** Reads one key of a container (object, array, Map). */
+/**
+ * Reads one key of a container (object, array, Map): own data only, so a path never reads an
+ * inherited member (a method, or the `__proto__` accessor) as a value (SPEC §10.1).
+ */
 export function getKey(raw: any, kind: Kind, key: unknown): unknown {
-  return kind === Kind.Map ? (raw as Map<unknown, unknown>).get(key) : raw[key as string]
+  if (kind === Kind.Map) return (raw as Map<unknown, unknown>).get(key)
+  const v = raw[key as string]
+  if ((typeof v === 'function' || key === '__proto__') && !Object.hasOwn(raw, key as string))
+    return undefined
+  return v
 }
 
 export function hasKey(raw: any, kind: Kind, key: unknown): boolean {

@@ -569,3 +569,28 @@ describe('ILLEGAL_READ did-you-mean', () => {
     expect(err?.details.hint).toBe("Did you mean 'domain.cart'?")
   })
 })
+
+describe('paths read own data only outside a run too', () => {
+  it('select(), the output gate and toDict never read an inherited member', () => {
+    const engine = new TheusEngine(bank(), {
+      auditRecipe: {
+        process_recipes: {
+          touch: { outputs: [{ field: 'domain.accounts.constructor', min: 0, level: 'C' }] },
+        },
+      },
+    })
+    expect(engine.select('domain.accounts.constructor').value).toBeUndefined()
+    expect(engine.select('domain.accounts.__proto__').value).toBeUndefined()
+    expect(engine.select('domain.accounts.toString').value).toBeUndefined()
+    engine.registerProcess(
+      process({ outputs: ['domain.total'] }, function touch(ctx) {
+        ctx.domain.total = 1
+      }),
+    )
+    engine.runProcess('touch')
+    expect(engine.auditLog.at(-1)).toMatchObject({
+      field: 'domain.accounts.constructor',
+      value: undefined,
+    })
+  })
+})
