@@ -1828,6 +1828,7 @@ function protoKeyIn(v: unknown, path: string, seen?: Set<object>): string | unde
     }
   } else if (k === Kind.Map) {
     for (const [mk, mv] of v as Map<unknown, unknown>) {
+      if (mk === '__proto__') return `${path}.__proto__`
       const found = protoKeyIn(mv, `${path}.${String(mk)}`, s)
       if (found) return found
     }
@@ -1921,8 +1922,13 @@ function checkContext(initial: ContextInput, strict: boolean): void {
       const a = v as unknown[]
       for (let i = 0; i < a.length; i++) walk(a[i], `${path}.${i}`)
     } else if (k === Kind.Map) {
-      for (const [mk, mv] of v as Map<unknown, unknown>)
+      for (const [mk, mv] of v as Map<unknown, unknown>) {
+        if (mk === '__proto__')
+          throw errors.invalidContext(
+            `'${path}.__proto__' is a '__proto__' key, which is never data (it would reach a prototype); rename it`,
+          )
         if (!isHeavyKey(mk)) walk(mv, `${path}.${String(mk)}`)
+      }
     } else for (const x of v as Set<unknown>) walk(x, path)
     seen.delete(v)
   }

@@ -420,8 +420,11 @@ export class Run {
       }
       case Kind.Map: {
         const m = new Map()
-        for (const [mk, mv] of value as Map<unknown, unknown>)
+        for (const [mk, mv] of value as Map<unknown, unknown>) {
+          if (mk === '__proto__')
+            throw this.violate(errors.protoKey(this.name, `${path}.__proto__`))
           m.set(mk, isHeavyKey(mk) ? mv : this.copyIn(mv, `${path}.${String(mk)}`, seen))
+        }
         out = m
         break
       }

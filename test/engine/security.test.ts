@@ -202,6 +202,24 @@ describe('__proto__ is never a data key', () => {
     expect(({} as any).polluted).toBeUndefined()
   })
 
+  it('is refused as a Map key too: in the context, in a write, in args', () => {
+    expect(code(() => new TheusEngine({ domain: { m: new Map([['__proto__', 1]]) } }))).toBe(
+      'INVALID_CONTEXT',
+    )
+    const engine = new TheusEngine({ domain: { m: new Map<string, unknown>(), out: {} as any } })
+    engine.registerProcess(
+      process({ outputs: ['domain.m', 'domain.out'] }, function put(ctx, args: { how: string }) {
+        if (args.how === 'set') ctx.domain.m.set('__proto__', 1)
+        else ctx.domain.out.v = new Map([['__proto__', 1]])
+      }),
+    )
+    expect(code(() => engine.runProcess('put', { how: 'set' }))).toBe('ILLEGAL_WRITE')
+    expect(code(() => engine.runProcess('put', { how: 'value' }))).toBe('ILLEGAL_WRITE')
+    expect(
+      code(() => engine.runProcess('put', { how: 'set', m: new Map([['__proto__', 1]]) })),
+    ).toBe('INVALID_ARGS')
+  })
+
   it('args holding it are INVALID_ARGS before anything runs', () => {
     const engine = new TheusEngine(bank())
     engine.registerProcess(transfer)
