@@ -13,6 +13,7 @@ import {
 } from '@preact/signals-core'
 import { type Auditor, createAuditor } from '../audit/auditor.js'
 import { joinPath, parsePath } from '../context/paths.js'
+import { checkContext, protoKeyIn } from '../context/plainData.js'
 import { resolveZone, zoneOfSegment } from '../context/zones.js'
 import { buildPermTrie, GRANT_ALL, type PermNode } from '../contract/permissions.js'
 import {
@@ -35,28 +36,36 @@ import {
   SchemaViolationError,
   suggest,
   TheusError,
-  warnOnce,
 } from '../errors.js'
 import { parseText } from '../textParsers.js'
-import { bufferedValue, Readded, Run, SHAPE, viewBehind } from '../transaction/run.js'
+import { bumpUp, Commit, isReset, markReset } from '../transaction/commit.js'
+import { conflictsOf } from '../transaction/conflicts.js'
+import { bufferedValue, Run, unwrapView } from '../transaction/run.js'
 import {
-  classOf,
   DELETED,
   deepCopy,
+  deepFreeze,
   existingNode,
   getKey,
   hasKey,
   isHeavyKey,
   Kind,
   kindOf,
-  lockCollection,
-  lockDate,
   type Node,
   nodeOf,
   snapshot,
 } from '../transaction/tree.js'
 import { executeFlux, type FluxInput, type FluxRunOptions } from '../workflow/flux.js'
 import { BoundedLog } from './BoundedLog.js'
+import { freezePayload } from './events.js'
+import {
+  checkLogEntry,
+  checkPatch,
+  RunLogBase,
+  sealEntry,
+  sealPatches,
+  withoutSignals,
+} from './history.js'
 import type { DeepReadonly, PathValue, StateOf } from './pathTypes.js'
 import type {
   AuditLogEntry,
@@ -576,7 +585,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
           run.closed = true
           sig?.removeEventListener('abort', onAbort)
           if (this._disposed) return reject(errors.disposed('committing a run'))
-          const conflicts = this._conflicts(run)
+          const conflicts = conflictsOf(run, this._seq)
           if (conflicts.length > 0) {
             const err = new ConflictError(
               `Conflict: process '${reg.name}' read or wrote ${conflicts.map((p) => `'${p}'`).join(', ')}, which another commit changed while it ran. The run was rolled back${retries > 0 ? '' : '; pass { retries: n } to re-run it'}.`,
@@ -675,32 +684,6 @@ export class TheusEngine<TContext extends ContextInput = any> {
       `The engine is halted after a level S interlock; ${what}. Fix the cause, then call engine.resume().`,
       { details: { process: name } },
     )
-  }
-
-  /** Conflicts of an async run: paths it read or wrote that a commit changed since it began. */
-  private _conflicts(run: Run): string[] {
-    if (this._seq === run.startSeq) return []
-    const out = new Set<string>()
-    const since = run.startSeq
-    const r = run.reads
-    for (let i = 0; i < r.length; i += 2) {
-      const node = r[i] as Node
-      const key = r[i + 1]
-      const stamp = key === SHAPE ? node.shapeStamp : (node.stamps?.get(key) ?? 0)
-      if (stamp > since)
-        out.add(key === SHAPE ? node.path : joinPath([node.path, String(key)].filter(Boolean)))
-    }
-    for (const [node, w] of run.writes)
-      for (const key of w.keys()) {
-        // A container the run replaces or deletes conflicts with a commit inside it too: its
-        // node's version moved (no lost update).
-        const old = hasKey(node.raw, node.kind, key) ? getKey(node.raw, node.kind, key) : undefined
-        const child = typeof old === 'object' && old !== null ? existingNode(old) : undefined
-        if ((node.stamps?.get(key) ?? 0) > since || (child !== undefined && child.ver > since))
-          out.add(joinPath([node.path, String(key)].filter(Boolean)))
-      }
-    for (const node of run.wholes.keys()) if (node.ver > since) out.add(node.path)
-    return [...out]
   }
 
   //#endregion
@@ -1556,121 +1539,6 @@ export class TheusEngine<TContext extends ContextInput = any> {
 
 //#region helpers
 
-/** The state of one commit: the patches it emits and the signal fields it writes. */
-class Commit {
-  readonly patches: Patch[] = []
-  readonly inverse: Patch[] = []
-  /** Signal-zone fields this commit writes (they do not reset). */
-  written: Set<string> | undefined
-  /** Signal-zone fields this commit publishes (written, not silent, not resets). */
-  fields: Set<string> | undefined
-  publishing = true
-  constructor(
-    readonly seq: number,
-    readonly freeze: boolean,
-    readonly silent: Set<string> | undefined,
-  ) {}
-
-  snapOf(v: unknown, parent: Node, key: unknown): unknown {
-    if (typeof v !== 'object' || v === null) return v
-    if (v instanceof Date)
-      return this.freeze ? lockDate(new Date(v.getTime())) : new Date(v.getTime())
-    if (kindOf(v) === -1 || isHeavyKey(key)) return v
-    return snapshot(nodeOf(v, parent, key), this.freeze)
-  }
-
-  private noteField(field: string | undefined): boolean {
-    if (field === undefined) return false
-    ;(this.written ??= new Set()).add(field)
-    if (this.publishing && !this.silent?.has(field)) (this.fields ??= new Set()).add(field)
-    return true
-  }
-
-  /** Applies one buffered key; false when it changed nothing (a delete of an absent key). */
-  applyKey(node: Node, key: unknown, buffered: unknown): boolean {
-    const raw = node.raw
-    const isMap = node.kind === Kind.Map
-    // One lookup in the common case: a defined value is present.
-    const found = getKey(raw, node.kind, key)
-    const had = (found !== undefined && typeof found !== 'function') || hasKey(raw, node.kind, key)
-    const old = had ? found : undefined
-    if (buffered === DELETED && !had) return false
-    const readded = buffered instanceof Readded
-    const value = readded ? (buffered as Readded).value : buffered
-    const path = node.segments()
-    path.push(node.kind === Kind.Array ? Number(key) : (key as string))
-    const field =
-      node.sigField ??
-      (typeof key === 'string' && zoneOfSegment(key) === 'signal' ? path.join('.') : undefined)
-    const isSignal = this.noteField(field)
-    const seq = this.seq
-    let inv: Patch
-    if (value === DELETED) {
-      // The old value's snapshot is taken before it leaves the tree, for the inverse patch.
-      const oldSnap = this.snapOf(old, node, key)
-      if (isMap) raw.delete(key)
-      else delete raw[key as string]
-      this.patches.push({ op: 'remove', path })
-      inv = { op: 'add', path, value: oldSnap }
-      node.shapeStamp = seq
-    } else {
-      const oldSnap = had ? this.snapOf(old, node, key) : undefined
-      // A key deleted then set again in the run moves last, as it would in a plain object.
-      if (readded) {
-        if (isMap) raw.delete(key)
-        else delete raw[key as string]
-        node.shapeStamp = seq
-      }
-      if (isMap) raw.set(key, value)
-      else raw[key as string] = value
-      this.patches.push({ op: had ? 'replace' : 'add', path, value: this.snapOf(value, node, key) })
-      inv = had ? { op: 'replace', path, value: oldSnap } : { op: 'remove', path }
-      if (!had) node.shapeStamp = seq
-    }
-    if (isSignal) markReset(inv)
-    this.inverse.push(inv)
-    ;(node.stamps ??= new Map()).set(key, seq)
-    const ks = node.keySigs?.get(key)
-    if (ks) ks.value = seq
-    return true
-  }
-
-  /** Installs the run's copy of an array or Set in place, keeping the node (and its children's). */
-  applyWhole(node: Node, content: unknown[] | Set<unknown>, oldSnap: unknown): void {
-    const raw = node.raw
-    if (node.kind === Kind.Array) {
-      const arr = content as unknown[]
-      const seen = new Set<unknown>()
-      raw.length = arr.length
-      for (let i = 0; i < arr.length; i++) {
-        let el = arr[i]
-        if (typeof el === 'object' && el !== null && kindOf(el) !== -1) {
-          // An element placed twice is copied: the committed state stays a tree.
-          if (seen.has(el)) el = deepCopy(el)
-          seen.add(el)
-          if (existingNode(el as object)) nodeOf(el as object, node, String(i))
-        }
-        raw[i] = el
-      }
-    } else {
-      raw.clear()
-      for (const v of content as Set<unknown>) raw.add(v)
-    }
-    node.shapeStamp = this.seq
-    bumpUp(node)
-    const path = node.segments()
-    this.patches.push({ op: 'replace', path, value: snapshot(node, this.freeze) })
-    const inv: Patch = { op: 'replace', path, value: oldSnap }
-    if (this.noteField(node.sigField)) markReset(inv)
-    this.inverse.push(inv)
-    if (node.parent) {
-      ;(node.parent.stamps ??= new Map()).set(node.key, this.seq)
-      const ks = node.parent.keySigs?.get(node.key)
-      if (ks) ks.value = this.seq
-    }
-  }
-}
-
 /** The guarded `ctx` a body receives. */
 class RunContext {
   private _local: Record<string, any> | undefined
@@ -1724,331 +1592,6 @@ class RunContext {
   }
 }
 
-let versionCounter = 0
-/**
- * Marks a node and its ancestors changed: their cached snapshots are stale. Every bump takes a
- * fresh version, so a snapshot built earlier in the same commit is never mistaken for current.
- */
-function bumpUp(node: Node): void {
-  const v = ++versionCounter
-  for (let n: Node | undefined = node; n !== undefined; n = n.parent) {
-    n.ver = v
-    if (n.deepSig) n.deepSig.value = v
-  }
-}
-
-/** Freezes a history or run-log entry, deeply, before a reader sees it. */
-function sealEntry<T extends object>(entry: T): void {
-  if (Object.isFrozen(entry)) return
-  const e = entry as { patches?: Patch[]; inversePatches?: Patch[]; args?: unknown }
-  if (typeof e.args === 'object' && e.args !== null) deepFreeze(e.args)
-  if (e.patches) sealPatches(e.patches)
-  if (e.inversePatches) sealPatches(e.inversePatches)
-  Object.freeze(entry)
-}
-
-const noSeal = (): void => {}
-
-/**
- * Freezes a patch list, its patches and their paths and values. Values are snapshots (frozen
- * already) or fresh copies; a heavy value is held by reference and never frozen.
- */
-function sealPatches(list: readonly Patch[]): void {
-  if (Object.isFrozen(list)) return
-  for (const p of list) {
-    if (Object.isFrozen(p)) continue
-    Object.freeze(p.path)
-    if (!p.path.some(isHeavyKey)) deepFreeze(p.value)
-    Object.freeze(p)
-  }
-  Object.freeze(list)
-}
-
-/** Deep-freezes an event payload before listeners see it (the error objects excepted). */
-function freezePayload(event: Record<string, unknown>): void {
-  if (Object.isFrozen(event)) return
-  for (const key of Object.keys(event)) {
-    const v = event[key]
-    if (key === 'error' || typeof v !== 'object' || v === null) continue
-    if (key === 'patches' || key === 'inversePatches') sealPatches(v as Patch[])
-    else deepFreeze(v)
-  }
-  Object.freeze(event)
-}
-
-/** Turns a view into the plain value it shows (for copies of what a body handed over). */
-function unwrapView(v: object): unknown {
-  const inner = viewBehind(v)
-  return inner === undefined ? v : inner.run.contentOf(inner)
-}
-
-/** Patches without the signal zone: a signal lasts one commit, so undo and redo skip it. */
-function withoutSignals(patches: readonly Patch[]): Patch[] {
-  return patches.filter((p) => {
-    for (const seg of p.path) {
-      const zone = typeof seg === 'string' ? zoneOfSegment(seg) : undefined
-      if (zone !== undefined) return zone !== 'signal'
-    }
-    return true
-  })
-}
-
-/**
- * The path of the first own `__proto__` key inside a value (walking plain data), if any.
- * Untrusted input (args, replayed logs) holding one is refused: it is never a data key.
- */
-function protoKeyIn(v: unknown, path: string, seen?: Set<object>): string | undefined {
-  if (typeof v !== 'object' || v === null) return undefined
-  const k = kindOf(v)
-  if (k === -1) return undefined
-  // Most args are a few primitives: nothing to walk, no allocation.
-  if (k === Kind.Object) {
-    let nested = false
-    for (const key in v) {
-      if (!Object.hasOwn(v, key)) continue
-      const x = (v as Record<string, unknown>)[key]
-      if (typeof x === 'object' && x !== null) nested = true
-    }
-    if (Object.hasOwn(v, '__proto__')) return `${path}.__proto__`
-    if (!nested) return undefined
-  }
-  const s = seen ?? new Set<object>()
-  if (s.has(v)) return undefined
-  s.add(v)
-  if (k === Kind.Object) {
-    for (const key of Object.keys(v)) {
-      const found = protoKeyIn((v as Record<string, unknown>)[key], `${path}.${key}`, s)
-      if (found) return found
-    }
-  } else if (k === Kind.Array) {
-    const a = v as unknown[]
-    for (let i = 0; i < a.length; i++) {
-      const found = protoKeyIn(a[i], `${path}.${i}`, s)
-      if (found) return found
-    }
-  } else if (k === Kind.Map) {
-    for (const [mk, mv] of v as Map<unknown, unknown>) {
-      if (mk === '__proto__') return `${path}.__proto__`
-      const found = protoKeyIn(mv, `${path}.${String(mk)}`, s)
-      if (found) return found
-    }
-  } else
-    for (const x of v as Set<unknown>) {
-      const found = protoKeyIn(x, path, s)
-      if (found) return found
-    }
-  return undefined
-}
-
-const OPS = new Set(['add', 'replace', 'remove'])
-
-/** Refuses a malformed patch, or one that names or holds `__proto__`, with INVALID_ARGS. */
-function checkPatch(p: unknown, where: string): void {
-  const bad = (why: string) =>
-    new TheusError('INVALID_ARGS', `Cannot apply a patch in ${where}: ${why}.`)
-  if (typeof p !== 'object' || p === null) throw bad(`expected a patch object, got ${describe(p)}`)
-  const { op, path, value } = p as Patch
-  if (typeof op !== 'string' || !OPS.has(op))
-    throw bad(`op must be 'add', 'replace' or 'remove', got ${describe(op)}`)
-  if (!Array.isArray(path) || !path.every((s) => typeof s === 'string' || typeof s === 'number'))
-    throw bad(`path must be an array of keys, got ${describe(path)}`)
-  if (path.includes('__proto__'))
-    throw bad(`the path '${path.join('.')}' names '__proto__', which is never a data key`)
-  const proto = protoKeyIn(value, path.join('.'))
-  if (proto !== undefined) throw bad(`its value holds '${proto}', which is never a data key`)
-}
-
-/** Checks one replayed run-log entry (untrusted input): its shape, and no `__proto__` in it. */
-function checkLogEntry(entry: unknown, i: number): void {
-  const where = `runLog[${i}]`
-  if (
-    typeof entry !== 'object' ||
-    entry === null ||
-    typeof (entry as RunLogEntry).process !== 'string'
-  )
-    throw new TheusError(
-      'INVALID_ARGS',
-      `Cannot replay ${where}: expected { process, args }, got ${describe(entry)}.`,
-    )
-  const e = entry as RunLogEntry
-  const proto = protoKeyIn(e.args, 'args')
-  if (proto !== undefined)
-    throw new TheusError(
-      'INVALID_ARGS',
-      `Cannot replay ${where} ('${e.process}'): its ${proto} is a '__proto__' key, which is never data. The log was tampered with or built from untrusted input.`,
-      { details: { process: e.process, path: proto } },
-    )
-  if (e.patches !== undefined) {
-    if (!Array.isArray(e.patches))
-      throw new TheusError(
-        'INVALID_ARGS',
-        `Cannot replay ${where}: patches must be an array, got ${describe(e.patches)}.`,
-      )
-    for (const p of e.patches) checkPatch(p, `${where} ('${e.process}')`)
-  }
-}
-
-/**
- * Checks an initial context: `__proto__` is never a key, values outside `heavy_` are plain
- * data (strict mode refuses others; non-strict keeps them by reference and warns), no cycles.
- */
-function checkContext(initial: ContextInput, strict: boolean): void {
-  const seen = new Set<object>()
-  const walk = (v: unknown, path: string): void => {
-    if (typeof v !== 'object' || v === null) {
-      if (typeof v === 'function') foreignAt(v, path)
-      return
-    }
-    if (v instanceof Date) return
-    const k = kindOf(v)
-    if (k === -1) {
-      foreignAt(v, path)
-      return
-    }
-    if (seen.has(v))
-      throw errors.invalidContext(
-        `'${path}' contains itself; the context is a tree of plain data (store an id instead of the object)`,
-      )
-    seen.add(v)
-    if (k === Kind.Object) {
-      for (const key of Object.keys(v)) {
-        if (key === '__proto__')
-          throw errors.invalidContext(
-            `'${path}.__proto__' is a '__proto__' key, which is never data (it would reach a prototype); rename it`,
-          )
-        if (!isHeavyKey(key)) walk((v as Record<string, unknown>)[key], `${path}.${key}`)
-      }
-    } else if (k === Kind.Array) {
-      const a = v as unknown[]
-      for (let i = 0; i < a.length; i++) walk(a[i], `${path}.${i}`)
-    } else if (k === Kind.Map) {
-      for (const [mk, mv] of v as Map<unknown, unknown>) {
-        if (mk === '__proto__')
-          throw errors.invalidContext(
-            `'${path}.__proto__' is a '__proto__' key, which is never data (it would reach a prototype); rename it`,
-          )
-        if (!isHeavyKey(mk)) walk(mv, `${path}.${String(mk)}`)
-      }
-    } else for (const x of v as Set<unknown>) walk(x, path)
-    seen.delete(v)
-  }
-  const foreignAt = (v: unknown, path: string): void => {
-    const cls = classOf(v)
-    const what = cls === 'Function' ? 'a function' : `an object of class ${cls}`
-    if (strict)
-      throw errors.invalidContext(
-        `'${path}' holds ${what}, which is not plain data. The data, signal and meta zones hold plain objects, arrays, Map, Set, Date and primitives; keep other values under a 'heavy_' key (held by reference)`,
-      )
-    warnOnce(
-      `foreign-value:${path}`,
-      `'${path}' holds ${what}, which is not plain data: it is kept by reference, never copied, frozen or rolled back. Put it under a 'heavy_' key to say so (non-strict mode; strict mode refuses it).`,
-    )
-  }
-  for (const layer of ['global', 'domain'] as const)
-    if (initial[layer] !== undefined) walk(initial[layer], layer)
-}
-
-/**
- * `runLogBase`: the state just before the first kept run-log entry. With a finite
- * `runLogLimit` it keeps, per kept entry, the inverse patches of its commit (shared with
- * history and events; nothing is copied or applied per run) and rebuilds the base when read:
- * the current snapshot with those inverses applied, newest first. With `Infinity` the base is
- * the initial context, copied once.
- */
-class RunLogBase {
-  private readonly initial: Record<string, unknown> | undefined
-  private readonly inverses: BoundedLog<readonly Patch[]> | undefined
-  private ver = 0
-  private cacheVer = -1
-  private cache: unknown
-  constructor(rootRaw: Record<string, unknown>, limit: number) {
-    if (limit === Number.POSITIVE_INFINITY)
-      this.initial = { global: deepCopy(rootRaw.global), domain: deepCopy(rootRaw.domain) }
-    else this.inverses = new BoundedLog(limit, noSeal)
-  }
-
-  /** A commit entered the run log (with a finite limit, the oldest entry may have left it). */
-  note(inverse: readonly Patch[]): void {
-    if (this.inverses === undefined) return
-    this.inverses.push(inverse)
-    this.ver++
-  }
-
-  /** A deep-frozen copy: signal fields at their initial values, heavy keys left out. */
-  value(current: () => Record<string, unknown>, signalInit: ReadonlyMap<string, unknown>): unknown {
-    if (this.cacheVer === this.ver) return this.cache
-    let root: Record<string, unknown>
-    if (this.initial !== undefined) root = this.initial
-    else {
-      root = { ...current() }
-      const lists = this.inverses!.list()
-      for (let i = lists.length - 1; i >= 0; i--) {
-        const list = lists[i]!
-        for (let j = list.length - 1; j >= 0; j--) applyToBase(root, list[j]!)
-      }
-    }
-    const copy = (v: unknown, path: string): unknown => {
-      if (kindOf(v) !== Kind.Object) return deepCopy(v)
-      const out: Record<string, unknown> = {}
-      for (const key of Object.keys(v as object)) {
-        const p = path === '' ? key : `${path}.${key}`
-        const zone = zoneOfSegment(key)
-        if (zone === 'heavy') continue
-        if (zone === 'signal') {
-          if (signalInit.has(p)) out[key] = deepCopy(signalInit.get(p))
-        } else if (zone === 'meta') out[key] = deepCopy((v as Record<string, unknown>)[key])
-        else out[key] = copy((v as Record<string, unknown>)[key], p)
-      }
-      return out
-    }
-    this.cache = deepFreeze(copy(root, ''))
-    this.cacheVer = this.ver
-    return this.cache
-  }
-}
-
-/**
- * Applies one patch to a plain tree whose containers may be frozen snapshots: each frozen
- * container on the path is replaced by a changeable copy first. The signal and heavy zones are
- * left alone (signals restart from their initial values; heavy values are not replayable).
- */
-function applyToBase(root: Record<string, unknown>, p: Patch): void {
-  const path = p.path
-  if (path.length === 0) return
-  for (const seg of path) {
-    const zone = typeof seg === 'string' ? zoneOfSegment(seg) : undefined
-    if (zone === 'signal' || zone === 'heavy') return
-    if (zone !== undefined) break
-  }
-  let cur: any = root
-  for (let i = 0; i < path.length - 1; i++) {
-    const seg = path[i]
-    let next = cur instanceof Map ? cur.get(seg) : cur[seg as string]
-    if (typeof next !== 'object' || next === null) return
-    if (Object.isFrozen(next)) {
-      next = thaw(next)
-      if (cur instanceof Map) cur.set(seg, next)
-      else cur[seg as string] = next
-    }
-    cur = next
-  }
-  const key = path[path.length - 1]!
-  if (p.op === 'remove') {
-    if (cur instanceof Map) cur.delete(key)
-    else if (Array.isArray(cur) && typeof key === 'number') cur.splice(key, 1)
-    else delete cur[key as string]
-  } else if (cur instanceof Map) cur.set(key, p.value)
-  else if (!(cur instanceof Set)) cur[key as string] = p.value
-}
-
-/** A changeable shallow copy of a frozen container. */
-function thaw(v: object): object {
-  if (Array.isArray(v)) return v.slice()
-  if (v instanceof Map) return new Map(v)
-  if (v instanceof Set) return new Set(v)
-  return Object.assign({}, v)
-}
-
 /**
  * A deep copy of a run's args, for the log and the events: taken before the body runs, so
  * that neither the body nor the caller can rewrite history. It is frozen when first handed
@@ -2063,15 +1606,6 @@ function copyArgs(args: Record<string, unknown>): Record<string, unknown> {
   return Object.assign({}, args)
 }
 
-const RESET: unique symbol = Symbol('theus.reset')
-/** Tags a patch (non-enumerably) as a signal reset, or the undo of a signal write. */
-function markReset(p: Patch): void {
-  Object.defineProperty(p, RESET, { value: true })
-}
-function isReset(p: Patch): boolean {
-  return (p as { [RESET]?: boolean })[RESET] === true
-}
-
 function errorDeclared(e: unknown, declared: readonly string[]): boolean {
   if (declared.length === 0 || e === null || typeof e !== 'object') return false
   if (declared.includes((e as Error).name)) return true
@@ -2084,28 +1618,6 @@ function errorDeclared(e: unknown, declared: readonly string[]): boolean {
     if (n && declared.includes(n)) return true
   }
   return false
-}
-
-/** Freezes a run-owned copy or a record in place; Maps and Sets are locked (their mutators throw). */
-function deepFreeze<T>(v: T): T {
-  if (typeof v !== 'object' || v === null || Object.isFrozen(v)) return v
-  if (v instanceof Date) return lockDate(v) as T
-  const k = kindOf(v)
-  if (k === Kind.Object || k === Kind.Array) {
-    // Heavy values are held by reference and never frozen.
-    for (const key of Object.keys(v))
-      if (!isHeavyKey(key)) deepFreeze((v as Record<string, unknown>)[key])
-    Object.freeze(v)
-  } else if (k === Kind.Map) {
-    const m = v as unknown as Map<unknown, unknown>
-    for (const [mk, x] of m) if (!isHeavyKey(mk)) deepFreeze(x)
-    lockCollection(m)
-  } else if (k === Kind.Set) {
-    const set = v as unknown as Set<unknown>
-    for (const x of set) deepFreeze(x)
-    lockCollection(set)
-  }
-  return v
 }
 
 /** Walks own data properties only, so a path never reaches a prototype or runs a getter. */

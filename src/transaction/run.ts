@@ -201,6 +201,12 @@ export function viewBehind(value: unknown): View | undefined {
   return v instanceof View ? v : undefined
 }
 
+/** Turns a view into the plain value it shows (for copies of what a body handed over). */
+export function unwrapView(v: object): unknown {
+  const inner = viewBehind(v)
+  return inner === undefined ? v : inner.run.contentOf(inner)
+}
+
 //#region the write buffer
 
 /**
@@ -389,11 +395,7 @@ export class Run {
         return src.node.raw
       return src.run.contentOf(src)
     }
-    if (path === undefined)
-      return deepCopy(value, (v) => {
-        const inner = viewBehind(v)
-        return inner === undefined ? v : inner.run.contentOf(inner)
-      })
+    if (path === undefined) return deepCopy(value, unwrapView)
     return this.copyIn(value, path, new Set())
   }
 

@@ -283,7 +283,13 @@ export function snapshot(node: Node, freeze: boolean): unknown {
     case Kind.Set: {
       const vals: unknown[] = []
       for (const v of raw as Set<unknown>)
-        vals.push(typeof v === 'object' && v !== null ? deepFreeze(deepCopy(v), freeze) : v)
+        vals.push(
+          typeof v === 'object' && v !== null
+            ? freeze
+              ? deepFreeze(deepCopy(v))
+              : deepCopy(v)
+            : v,
+        )
       out = freeze ? lockCollection(new Set(vals)) : new Set(vals)
       break
     }
@@ -299,10 +305,30 @@ export function snapshot(node: Node, freeze: boolean): unknown {
   return out
 }
 
-function deepFreeze<T>(v: T, freeze: boolean): T {
-  if (!freeze || typeof v !== 'object' || v === null) return v
-  for (const k of Object.keys(v)) deepFreeze((v as any)[k], true)
-  return Object.freeze(v)
+/**
+ * Freezes a run-owned copy or a record in place, deeply; Maps and Sets are locked (their
+ * mutators throw), Dates too. Heavy values are held by reference and never frozen; an already
+ * frozen object is taken as frozen all the way down (snapshots are).
+ */
+export function deepFreeze<T>(v: T): T {
+  if (typeof v !== 'object' || v === null || Object.isFrozen(v)) return v
+  if (v instanceof Date) return lockDate(v) as T
+  const k = kindOf(v)
+  if (k === Kind.Object || k === Kind.Array) {
+    // Heavy values are held by reference and never frozen.
+    for (const key of Object.keys(v))
+      if (!isHeavyKey(key)) deepFreeze((v as Record<string, unknown>)[key])
+    Object.freeze(v)
+  } else if (k === Kind.Map) {
+    const m = v as unknown as Map<unknown, unknown>
+    for (const [mk, x] of m) if (!isHeavyKey(mk)) deepFreeze(x)
+    lockCollection(m)
+  } else if (k === Kind.Set) {
+    const set = v as unknown as Set<unknown>
+    for (const x of set) deepFreeze(x)
+    lockCollection(set)
+  }
+  return v
 }
 
 //#endregion
