@@ -56,6 +56,7 @@ import {
   snapshot,
 } from '../transaction/tree.js'
 import { executeFlux, type FluxInput, type FluxRunOptions } from '../workflow/flux.js'
+import { isThenable } from '../workflow/host.js'
 import { BoundedLog } from './BoundedLog.js'
 import { freezePayload } from './events.js'
 import {
@@ -512,11 +513,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
       } catch (e) {
         throw this._fail(run, reg, args, e)
       }
-      if (
-        out !== null &&
-        typeof out === 'object' &&
-        typeof (out as Promise<unknown>).then === 'function'
-      ) {
+      if (isThenable(out)) {
         pending = true
         // Other runs may go on while this body awaits: they are not nested in it.
         this._release(run)
@@ -962,7 +959,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
     return undefined
   }
 
-  /** The committed value at a path as a snapshot (containers) or value; undefined when missing. */
+  /** @internal The committed value at a path as a snapshot (containers) or value; undefined when missing. */
   _peekSnapshot(segs: readonly string[]): unknown {
     let node = this._root
     let v: unknown = this._rootRaw
@@ -980,12 +977,12 @@ export class TheusEngine<TContext extends ContextInput = any> {
     return snapshot(node, true)
   }
 
-  /** For workflows: the committed value at a path (snapshot for containers). */
+  /** @internal For workflows: the committed value at a path (snapshot for containers). */
   _peek(segs: readonly string[]): unknown {
     return this._peekSnapshot(segs)
   }
 
-  /** For workflows: the value the last commit published for a signal field with this key. */
+  /** @internal For workflows: the value the last commit published for a signal field with this key. */
   _lastSignal(name: string): unknown {
     if (this._published === undefined) return undefined
     for (const [field, value] of this._published) {
@@ -1117,11 +1114,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
       run.closed = true
       let result: T
       try {
-        if (
-          out !== null &&
-          typeof out === 'object' &&
-          typeof (out as { then?: unknown }).then === 'function'
-        )
+        if (isThenable(out))
           throw new TheusError(
             'INVALID_ARGS',
             'edit() is synchronous: its function returned a promise. Do async work first, then call edit() with the results, or use an async process.',
