@@ -698,7 +698,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
     result: unknown,
     t0: number,
     logRun: boolean,
-    applied?: () => void,
+    applied?: (patches: Patch[], inverse: Patch[]) => void,
   ): Patch[] {
     // Callers hold a batch() open around the commit and its heavy notifications, so that
     // every signal notifies once, after the whole commit.
@@ -724,7 +724,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
     if (c.patches.length === 0) {
       // Nothing changed (a run that wrote nothing, or only deleted absent keys).
       if (logRun) this._logRun({ process: label, args }, EMPTY)
-      applied?.()
+      applied?.(EMPTY as Patch[], EMPTY as Patch[])
       // The commit is applied: listeners may start runs of their own.
       this._release(run)
       if (this._listeners.commit.size > 0)
@@ -773,7 +773,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
           : { process: label, args },
         inverse,
       )
-    applied?.()
+    applied?.(patches, inverse)
     // The commit is applied: from here on, listeners and subscribers may start runs.
     this._release(run)
     if (this._listeners.commit.size > 0) {
@@ -1159,7 +1159,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
     patches: readonly Patch[],
     label: string,
     logRun = true,
-    applied?: () => void,
+    applied?: (patches: Patch[], inverse: Patch[]) => void,
   ): Patch[] {
     this._live(label)
     if (this._busy > 0) throw errors.nestedRun(`${label}()`)
@@ -1258,6 +1258,27 @@ export class TheusEngine<TContext extends ContextInput = any> {
     return true
   }
 
+  /**
+   * Replay of an undo (or redo) whose commit lies before the log: the redo stack (or history)
+   * gets the entry that the original engine had there. `patches` and `inverse` are the ones
+   * the replayed commit applied and recorded, in write order.
+   */
+  private _stackReplayed(undo: boolean, patches: Patch[], inverse: Patch[]): void {
+    const entry: HistoryEntry = undo
+      ? {
+          process: 'undo',
+          args: undefined,
+          patches: [...inverse].reverse(),
+          inversePatches: [...patches].reverse(),
+          at: Date.now(),
+        }
+      : { process: 'redo', args: undefined, patches, inversePatches: inverse, at: Date.now() }
+    if (undo) this._redo.push(entry)
+    else if (this.options.historyLimit > 0) this._history.push(entry)
+    this._canUndo.value = this._history.length > 0
+    this._canRedo.value = this._redo.length > 0
+  }
+
   /** The replayable list of committed runs, oldest first (at most `runLogLimit`). */
   get runLog(): readonly RunLogEntry[] {
     return this._runLog.list()
@@ -1310,10 +1331,15 @@ export class TheusEngine<TContext extends ContextInput = any> {
       else if (entry.process === 'undo' || entry.process === 'redo') {
         // The undone (or redone) commit may lie before the log's first entry (runLogLimit):
         // then the entry's own patches say what it did.
-        const stack = entry.process === 'undo' ? engine._history.length : engine._redo.length
-        if (stack > 0) entry.process === 'undo' ? engine.undo() : engine.redo()
+        const undo = entry.process === 'undo'
+        const stack = undo ? engine._history.length : engine._redo.length
+        if (stack > 0) undo ? engine.undo() : engine.redo()
         else if (entry.patches !== undefined)
-          engine._commitPatches(withoutSignals(entry.patches), entry.process)
+          // The stacks then get the entry the original had, so that a later undo or redo of
+          // it in the log finds it where the original did.
+          engine._commitPatches(withoutSignals(entry.patches), entry.process, true, (p, inv) =>
+            engine._stackReplayed(undo, p, inv),
+          )
       } else if (engine._registry.has(entry.process))
         // The logged args are frozen; the body gets a copy it may scribble on, as the original did.
         await engine.runProcess(

@@ -376,6 +376,27 @@ describe('runLogLimit and runLogBase (SPEC §10.3)', () => {
     expect(engine.runLogBase.domain.sig_fraud_detected).toBe(false)
   })
 
+  it('replays undo and redo of commits that lie before the log, then of ones inside it (fuzz find)', async () => {
+    const engine = make({ runLogLimit: 5 })
+    engine.runProcess('transfer', { from: 'Alice', to: 'Bob', amount: 1 }) // A
+    engine.runProcess('inc') // B
+    engine.undo() // B
+    engine.runProcess('inc', { by: 5 }) // C
+    engine.undo() // C
+    engine.undo() // A: before the kept log
+    engine.redo() // A: the replayed engine must redo A here, not C
+    engine.redo() // C
+    expect(engine.runLog.map((e) => e.process)).toEqual(['inc', 'undo', 'undo', 'redo', 'redo'])
+    const copy = await TheusEngine.replay(engine.runLogBase, [transfer, inc], engine.runLog)
+    expect(copy.toDict()).toEqual(engine.toDict())
+    expect(copy.history).toHaveLength(engine.history.length)
+    copy.undo()
+    copy.undo()
+    engine.undo()
+    engine.undo()
+    expect(copy.toDict()).toEqual(engine.toDict())
+  })
+
   it('runLogLimit Infinity keeps everything from the initial state; 0 keeps nothing', async () => {
     const all = make({ runLogLimit: Number.POSITIVE_INFINITY })
     const none = make({ runLogLimit: 0 })
