@@ -58,7 +58,7 @@ import {
 import { executeFlux, type FluxInput, type FluxRunOptions } from '../workflow/flux.js'
 import { isThenable } from '../workflow/host.js'
 import { BoundedLog } from './BoundedLog.js'
-import { freezePayload } from './events.js'
+import { EventHub } from './events.js'
 import {
   checkLogEntry,
   checkPatch,
@@ -70,7 +70,6 @@ import {
 import type { DeepReadonly, PathValue, StateOf } from './pathTypes.js'
 import type {
   AuditLogEntry,
-  EngineErrorEvent,
   EngineEventMap,
   EngineEventType,
   HaltEvent,
@@ -185,15 +184,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
   private readonly _strict: boolean
   private _seq = 1
   private readonly _registry = new Map<string, Registered>()
-  private readonly _listeners: { [K in EngineEventType]: Set<(e: EngineEventMap[K]) => void> } = {
-    commit: new Set(),
-    rollback: new Set(),
-    audit: new Set(),
-    signal: new Set(),
-    halt: new Set(),
-    resume: new Set(),
-    error: new Set(),
-  }
+  private readonly _events = new EventHub()
   /**
    * How many runs of this engine are between their start and the moment their commit is
    * applied (body, gates, audit listeners, schema): runs, edits, undo and redo refuse with
@@ -464,7 +455,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
         cause: opts.signal.reason,
         details: { process: name },
       })
-      this._emit('rollback', { process: name, args: copyArgs(args), error: err })
+      this._events.emit('rollback', { process: name, args: copyArgs(args), error: err })
       // An async process answers with a rejected promise, a synchronous one throws.
       if (reg.def.fn.constructor.name === 'AsyncFunction') return Promise.reject(err) as TResult
       throw err
@@ -482,7 +473,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
     // A retry comes here too: a halted engine never re-runs a body.
     if (this._halted.peek()) throw this._haltedError(name)
     // The clock is read only when someone listens for durations (it is not free).
-    const t0 = this._listeners.commit.size > 0 ? performance.now() : -1
+    const t0 = this._events.listening('commit') ? performance.now() : -1
     let run = reg.spare
     if (run !== undefined) {
       reg.spare = undefined
@@ -646,7 +637,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
       // A violation recorded while the gates ran (a kept view written by a listener) fails it.
       if (run.violation) throw run.violation
       if (this._halted.peek()) throw this._haltedError(reg.name)
-      this._batch(() => {
+      this._events.batch(() => {
         this._commit(run, reg.name, run.logged ?? args, result, t0, true)
         this._notifyHeavy(reg, run)
       })
@@ -664,15 +655,15 @@ export class TheusEngine<TContext extends ContextInput = any> {
     if (!(e instanceof TheusError)) {
       if (!errorDeclared(e, reg.errors)) err = errors.undeclaredError(reg.name, e, reg.errors)
     }
-    this._batch(() => {
+    this._events.batch(() => {
       if (err instanceof AuditInterlockError && err.level === 'S' && !this._halted.peek()) {
         this._haltEvent = Object.freeze({ process: reg.name, error: err })
         this._halted.value = true
-        this._emit('halt', this._haltEvent)
+        this._events.emit('halt', this._haltEvent)
       }
       this._notifyHeavy(reg, run)
     })
-    this._emit('rollback', { process: reg.name, args: run.logged ?? args, error: err })
+    this._events.emit('rollback', { process: reg.name, args: run.logged ?? args, error: err })
     return err
   }
 
@@ -727,8 +718,8 @@ export class TheusEngine<TContext extends ContextInput = any> {
       applied?.(EMPTY as Patch[], EMPTY as Patch[])
       // The commit is applied: listeners may start runs of their own.
       this._release(run)
-      if (this._listeners.commit.size > 0)
-        this._emit('commit', {
+      if (this._events.listening('commit'))
+        this._events.emit('commit', {
           process: label,
           args,
           patches: EMPTY as Patch[],
@@ -776,10 +767,10 @@ export class TheusEngine<TContext extends ContextInput = any> {
     applied?.(patches, inverse)
     // The commit is applied: from here on, listeners and subscribers may start runs.
     this._release(run)
-    if (this._listeners.commit.size > 0) {
+    if (this._events.listening('commit')) {
       sealPatches(patches)
       sealPatches(inverse)
-      this._emit('commit', {
+      this._events.emit('commit', {
         process: label,
         args,
         patches,
@@ -788,9 +779,9 @@ export class TheusEngine<TContext extends ContextInput = any> {
         durationMs: t0 < 0 ? 0 : performance.now() - t0,
       })
     }
-    if (published !== undefined && this._listeners.signal.size > 0)
+    if (published !== undefined && this._events.listening('signal'))
       for (const [field, value] of published)
-        this._emit('signal', { process: label, path: field, value })
+        this._events.emit('signal', { process: label, path: field, value })
     return patches
   }
 
@@ -1108,7 +1099,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
       } catch (e) {
         run.closed = true
         this._release(run)
-        this._emit('rollback', { process: 'edit', args: undefined, error: e })
+        this._events.emit('rollback', { process: 'edit', args: undefined, error: e })
         throw e
       }
       run.closed = true
@@ -1126,11 +1117,11 @@ export class TheusEngine<TContext extends ContextInput = any> {
         result = this._plainResult(run, out) as T
       } catch (e) {
         this._release(run)
-        this._batch(() => this._notifyHeavy(undefined, run))
-        this._emit('rollback', { process: 'edit', args: undefined, error: e })
+        this._events.batch(() => this._notifyHeavy(undefined, run))
+        this._events.emit('rollback', { process: 'edit', args: undefined, error: e })
         throw e
       }
-      this._batch(() => {
+      this._events.batch(() => {
         this._commit(run, 'edit', undefined, result, t0, true)
         this._notifyHeavy(undefined, run)
       })
@@ -1199,7 +1190,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
         if (run.violation) throw run.violation
       }
       run.closed = true
-      return this._batch(() => {
+      return this._events.batch(() => {
         const out = this._commit(run, label, undefined, undefined, t0, logRun, applied)
         this._notifyHeavy(undefined, run)
         return out
@@ -1363,75 +1354,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
    */
   on<K extends EngineEventType>(type: K, handler: (event: EngineEventMap[K]) => void): () => void {
     this._live('on')
-    const set = Object.hasOwn(this._listeners, type)
-      ? (this._listeners[type] as Set<(e: EngineEventMap[K]) => void>)
-      : undefined
-    if (!set)
-      throw new TheusError(
-        'INVALID_ARGS',
-        `Unknown event '${String(type)}'. Events: ${Object.keys(this._listeners).join(', ')}.`,
-      )
-    set.add(handler)
-    return () => {
-      set.delete(handler)
-    }
-  }
-
-  /**
-   * Calls the listeners of an event with its payload, deeply frozen. A listener that throws
-   * changes nothing: its error goes to `'error'` and the other listeners still run.
-   */
-  private _emit<K extends EngineEventType>(type: K, event: EngineEventMap[K]): void {
-    const set = this._listeners[type]
-    if (set.size === 0) return
-    freezePayload(event as unknown as Record<string, unknown>)
-    for (const h of [...set]) {
-      try {
-        ;(h as (e: EngineEventMap[K]) => void)(event)
-      } catch (error) {
-        this._reportError({ source: 'listener', event: type, error })
-      }
-    }
-  }
-
-  /** Where the errors of listeners and subscribers go: `'error'`, or the console. */
-  private _reportError(event: EngineErrorEvent): void {
-    Object.freeze(event)
-    const set = this._listeners.error
-    if (set.size === 0) {
-      console.error(
-        `[theus] ${event.source === 'listener' ? `a '${event.event}' listener` : 'a subscriber'} threw (it changed nothing; listen to 'error' to handle it):`,
-        event.error,
-      )
-      return
-    }
-    for (const h of [...set]) {
-      try {
-        h(event)
-      } catch (e) {
-        console.error("[theus] an 'error' listener threw:", e)
-      }
-    }
-  }
-
-  /**
-   * Runs `fn` in one signals batch. Subscribers run when the batch ends; one that throws
-   * (signals-core rethrows the first error, after running the others) does not undo what
-   * `fn` did: its error goes to `'error'`.
-   */
-  private _batch<T>(fn: () => T): T {
-    let out: T | undefined
-    let done = false
-    try {
-      batch(() => {
-        out = fn()
-        done = true
-      })
-    } catch (error) {
-      if (!done) throw error
-      this._reportError({ source: 'subscriber', error })
-    }
-    return out as T
+    return this._events.on(type, handler)
   }
 
   private _onAudit(entry: AuditLogEntry): void {
@@ -1440,7 +1363,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
       entry.value = deepCopy(entry.value, unwrapView)
     deepFreeze(entry)
     this._auditLog.push(entry)
-    this._emit('audit', entry)
+    this._events.emit('audit', entry)
   }
 
   /** @internal Appends a `ctx.log` entry (its fields copied: they may hold views). */
@@ -1487,10 +1410,11 @@ export class TheusEngine<TContext extends ContextInput = any> {
     if (!this._halted.peek()) return
     const halt = this._haltEvent
     this._haltEvent = undefined
-    this._batch(() => {
+    this._events.batch(() => {
       this._halted.value = false
     })
-    if (halt !== undefined) this._emit('resume', { process: halt.process, error: halt.error })
+    if (halt !== undefined)
+      this._events.emit('resume', { process: halt.process, error: halt.error })
   }
 
   /**
@@ -1500,7 +1424,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
   dispose(): void {
     if (this._disposed) return
     this._disposed = true
-    for (const set of Object.values(this._listeners)) set.clear()
+    this._events.clear()
     const hooks = [...this._disposers]
     this._disposers.clear()
     for (const hook of hooks) {
