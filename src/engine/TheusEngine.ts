@@ -59,14 +59,7 @@ import { executeFlux, type FluxInput, type FluxRunOptions } from '../workflow/fl
 import { isThenable } from '../workflow/host.js'
 import { BoundedLog } from './BoundedLog.js'
 import { EventHub } from './events.js'
-import {
-  checkLogEntry,
-  checkPatch,
-  RunLogBase,
-  sealEntry,
-  sealPatches,
-  withoutSignals,
-} from './history.js'
+import { checkLogEntry, checkPatch, Records, sealPatches, withoutSignals } from './history.js'
 import type { DeepReadonly, PathValue, StateOf } from './pathTypes.js'
 import type {
   AuditLogEntry,
@@ -191,18 +184,13 @@ export class TheusEngine<TContext extends ContextInput = any> {
    * NESTED_RUN meanwhile (SPEC §10.2). Async bodies release it across their awaits.
    */
   private _busy = 0
-  private readonly _history: BoundedLog<HistoryEntry>
-  private readonly _redo: HistoryEntry[] = []
-  private readonly _runLog: BoundedLog<RunLogEntry>
-  /** The state just before the first kept runLog entry; see `runLogBase`. */
-  private readonly _base: RunLogBase
+  /** History, redo stack, run log and its base (SPEC §3, §10.3). */
+  private readonly _records: Records
   private readonly _auditLog = new BoundedLog<AuditLogEntry>(RING, deepFreeze)
   private readonly _logs = new BoundedLog<LogEntry>(RING, deepFreeze)
   private readonly _halted = signal(false)
   /** The halt event that `resume()` lifts. */
   private _haltEvent: HaltEvent | undefined
-  private readonly _canUndo = signal(false)
-  private readonly _canRedo = signal(false)
   private _disposed = false
   private readonly _disposers = new Set<() => void>()
   private readonly _selects = new Map<string, ReadonlySignal<unknown>>()
@@ -268,9 +256,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
       domain: deepCopy(initial.domain ?? {}) as Record<string, unknown>,
     }
     this._root = nodeOf(this._rootRaw, undefined, undefined)
-    this._history = new BoundedLog(historyLimit, sealEntry)
-    this._runLog = new BoundedLog(runLogLimit, sealEntry)
-    this._base = new RunLogBase(this._rootRaw, runLogLimit)
+    this._records = new Records(historyLimit, runLogLimit, this._rootRaw)
     this._collectSignalFields(this._rootRaw, '')
     if (options.auditRecipe !== undefined && options.auditRecipe !== null) {
       const recipe =
@@ -286,8 +272,8 @@ export class TheusEngine<TContext extends ContextInput = any> {
       return snapshot(root, true)
     }) as ReadonlySignal<any>
     this.haltedSignal = this._halted
-    this.canUndo = this._canUndo
-    this.canRedo = this._canRedo
+    this.canUndo = this._records.canUndo
+    this.canRedo = this._records.canRedo
   }
 
   //#region registry
@@ -714,7 +700,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
     }
     if (c.patches.length === 0) {
       // Nothing changed (a run that wrote nothing, or only deleted absent keys).
-      if (logRun) this._logRun({ process: label, args }, EMPTY)
+      if (logRun) this._records.logged({ process: label, args }, EMPTY)
       applied?.(EMPTY as Patch[], EMPTY as Patch[])
       // The commit is applied: listeners may start runs of their own.
       this._release(run)
@@ -738,27 +724,18 @@ export class TheusEngine<TContext extends ContextInput = any> {
     this._published = published
     const patches = c.patches
     const inverse = c.inverse
-    if (label !== 'undo' && label !== 'redo') {
-      if (this._redo.length > 0) {
-        this._redo.length = 0
-        this._canRedo.value = false
-      }
-      if (this.options.historyLimit > 0) {
-        // Entries are frozen when read (BoundedLog seals them), not on this hot path.
-        this._history.push({
-          process: label,
-          args,
-          patches,
-          inversePatches: inverse,
-          at: Date.now(),
-        })
-        this._canUndo.value = true
-      }
-    }
+    if (label !== 'undo' && label !== 'redo')
+      this._records.committed({
+        process: label,
+        args,
+        patches,
+        inversePatches: inverse,
+        at: Date.now(),
+      })
     // Runs replay by re-running their process; the others (edit, undo, redo, patches) carry
     // the patches they applied, so that a log cut by runLogLimit still replays.
     if (logRun)
-      this._logRun(
+      this._records.logged(
         ADMIN.has(label) || !this._registry.has(label)
           ? { process: label, args, patches }
           : { process: label, args },
@@ -783,12 +760,6 @@ export class TheusEngine<TContext extends ContextInput = any> {
       for (const [field, value] of published)
         this._events.emit('signal', { process: label, path: field, value })
     return patches
-  }
-
-  /** Appends to the run log; `inverse` lets `runLogBase` step back over the entry. */
-  private _logRun(entry: RunLogEntry, inverse: readonly Patch[]): void {
-    if (this.options.runLogLimit > 0) this._runLog.push(entry)
-    this._base.note(inverse)
   }
 
   private _resetSignalField(field: string, c: Commit): void {
@@ -1203,7 +1174,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
 
   /** The committed runs up to now, oldest first, with their patches (at most `historyLimit`). */
   get history(): readonly HistoryEntry[] {
-    return this._history.list()
+    return this._records.history.list()
   }
 
   /**
@@ -1216,15 +1187,12 @@ export class TheusEngine<TContext extends ContextInput = any> {
     this._live('undo')
     if (this._busy > 0) throw errors.nestedRun('undo()')
     if (this._halted.peek()) throw this._haltedError('undo', 'undo() was refused')
-    const entry = this._history.last()
+    const entry = this._records.history.last()
     if (!entry) return false
     // The entry moves only once its patches are applied: a failed undo keeps it.
-    this._commitPatches(withoutSignals([...entry.inversePatches].reverse()), 'undo', true, () => {
-      this._history.pop()
-      this._redo.push(entry)
-      this._canUndo.value = this._history.length > 0
-      this._canRedo.value = true
-    })
+    this._commitPatches(withoutSignals([...entry.inversePatches].reverse()), 'undo', true, () =>
+      this._records.undone(),
+    )
     return true
   }
 
@@ -1238,41 +1206,16 @@ export class TheusEngine<TContext extends ContextInput = any> {
     this._live('redo')
     if (this._busy > 0) throw errors.nestedRun('redo()')
     if (this._halted.peek()) throw this._haltedError('redo', 'redo() was refused')
-    const entry = this._redo[this._redo.length - 1]
+    const redo = this._records.redo
+    const entry = redo[redo.length - 1]
     if (!entry) return false
-    this._commitPatches(withoutSignals(entry.patches), 'redo', true, () => {
-      this._redo.pop()
-      if (this.options.historyLimit > 0) this._history.push(entry)
-      this._canUndo.value = this._history.length > 0
-      this._canRedo.value = this._redo.length > 0
-    })
+    this._commitPatches(withoutSignals(entry.patches), 'redo', true, () => this._records.redone())
     return true
-  }
-
-  /**
-   * Replay of an undo (or redo) whose commit lies before the log: the redo stack (or history)
-   * gets the entry that the original engine had there. `patches` and `inverse` are the ones
-   * the replayed commit applied and recorded, in write order.
-   */
-  private _stackReplayed(undo: boolean, patches: Patch[], inverse: Patch[]): void {
-    const entry: HistoryEntry = undo
-      ? {
-          process: 'undo',
-          args: undefined,
-          patches: [...inverse].reverse(),
-          inversePatches: [...patches].reverse(),
-          at: Date.now(),
-        }
-      : { process: 'redo', args: undefined, patches, inversePatches: inverse, at: Date.now() }
-    if (undo) this._redo.push(entry)
-    else if (this.options.historyLimit > 0) this._history.push(entry)
-    this._canUndo.value = this._history.length > 0
-    this._canRedo.value = this._redo.length > 0
   }
 
   /** The replayable list of committed runs, oldest first (at most `runLogLimit`). */
   get runLog(): readonly RunLogEntry[] {
-    return this._runLog.list()
+    return this._records.runLog.list()
   }
 
   /**
@@ -1283,7 +1226,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
    * const copy = await TheusEngine.replay(engine.runLogBase, [transfer], engine.runLog)
    */
   get runLogBase(): StateOf<TContext> {
-    return this._base.value(
+    return this._records.base.value(
       () => ({
         global: this._peekSnapshot(['global']),
         domain: this._peekSnapshot(['domain']),
@@ -1323,13 +1266,14 @@ export class TheusEngine<TContext extends ContextInput = any> {
         // The undone (or redone) commit may lie before the log's first entry (runLogLimit):
         // then the entry's own patches say what it did.
         const undo = entry.process === 'undo'
-        const stack = undo ? engine._history.length : engine._redo.length
+        const records = engine._records
+        const stack = undo ? records.history.length : records.redo.length
         if (stack > 0) undo ? engine.undo() : engine.redo()
         else if (entry.patches !== undefined)
           // The stacks then get the entry the original had, so that a later undo or redo of
           // it in the log finds it where the original did.
           engine._commitPatches(withoutSignals(entry.patches), entry.process, true, (p, inv) =>
-            engine._stackReplayed(undo, p, inv),
+            records.replayed(undo, p, inv),
           )
       } else if (engine._registry.has(entry.process))
         // The logged args are frozen; the body gets a copy it may scribble on, as the original did.

@@ -4,12 +4,13 @@
  * the first kept run-log entry.
  */
 
+import { signal } from '@preact/signals-core'
 import { protoKeyIn } from '../context/plainData.js'
 import { zoneOfSegment } from '../context/zones.js'
 import { describe, TheusError } from '../errors.js'
 import { deepCopy, deepFreeze, isHeavyKey, Kind, kindOf } from '../transaction/tree.js'
 import { BoundedLog } from './BoundedLog.js'
-import type { Patch, RunLogEntry } from './types.js'
+import type { HistoryEntry, Patch, RunLogEntry } from './types.js'
 
 /** Freezes a history or run-log entry, deeply, before a reader sees it. */
 export function sealEntry<T extends object>(entry: T): void {
@@ -196,4 +197,86 @@ function thaw(v: object): object {
   if (v instanceof Map) return new Map(v)
   if (v instanceof Set) return new Set(v)
   return Object.assign({}, v)
+}
+
+/**
+ * The engine's history and run log: committed entries (bounded by `historyLimit`), the redo
+ * stack, the run log (bounded by `runLogLimit`) with its base, and the `canUndo` / `canRedo`
+ * signals. The engine applies patches; this keeps the books, O(1) per commit.
+ */
+export class Records {
+  readonly history: BoundedLog<HistoryEntry>
+  readonly redo: HistoryEntry[] = []
+  readonly runLog: BoundedLog<RunLogEntry>
+  readonly base: RunLogBase
+  readonly canUndo = signal(false)
+  readonly canRedo = signal(false)
+
+  constructor(
+    private readonly historyLimit: number,
+    private readonly runLogLimit: number,
+    rootRaw: Record<string, unknown>,
+  ) {
+    this.history = new BoundedLog(historyLimit, sealEntry)
+    this.runLog = new BoundedLog(runLogLimit, sealEntry)
+    this.base = new RunLogBase(rootRaw, runLogLimit)
+  }
+
+  /** A new commit (not undo or redo): it enters history and clears the redo stack. */
+  committed(entry: HistoryEntry): void {
+    if (this.redo.length > 0) {
+      this.redo.length = 0
+      this.canRedo.value = false
+    }
+    if (this.historyLimit > 0) {
+      // Entries are frozen when read (BoundedLog seals them), not on this hot path.
+      this.history.push(entry)
+      this.canUndo.value = true
+    }
+  }
+
+  /** Appends to the run log; `inverse` lets `runLogBase` step back over the entry. */
+  logged(entry: RunLogEntry, inverse: readonly Patch[]): void {
+    if (this.runLogLimit > 0) this.runLog.push(entry)
+    this.base.note(inverse)
+  }
+
+  /** The last entry was undone: it moves to the redo stack. */
+  undone(): void {
+    const entry = this.history.pop()
+    if (entry !== undefined) this.redo.push(entry)
+    this.sync()
+  }
+
+  /** The last undone entry was redone: it moves back to history. */
+  redone(): void {
+    const entry = this.redo.pop()
+    if (entry !== undefined && this.historyLimit > 0) this.history.push(entry)
+    this.sync()
+  }
+
+  /**
+   * Replay of an undo (or redo) whose commit lies before the log: the redo stack (or history)
+   * gets the entry that the original engine had there. `patches` and `inverse` are the ones
+   * the replayed commit applied and recorded, in write order.
+   */
+  replayed(undo: boolean, patches: Patch[], inverse: Patch[]): void {
+    const at = Date.now()
+    if (undo)
+      this.redo.push({
+        process: 'undo',
+        args: undefined,
+        patches: [...inverse].reverse(),
+        inversePatches: [...patches].reverse(),
+        at,
+      })
+    else if (this.historyLimit > 0)
+      this.history.push({ process: 'redo', args: undefined, patches, inversePatches: inverse, at })
+    this.sync()
+  }
+
+  private sync(): void {
+    this.canUndo.value = this.history.length > 0
+    this.canRedo.value = this.redo.length > 0
+  }
 }
