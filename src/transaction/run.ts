@@ -204,7 +204,19 @@ export function viewBehind(value: unknown): View | undefined {
 /** Turns a view into the plain value it shows (for copies of what a body handed over). */
 export function unwrapView(v: object): unknown {
   const inner = viewBehind(v)
-  return inner === undefined ? v : inner.run.contentOf(inner)
+  if (inner === undefined) return v
+  inner.live()
+  return inner.run.contentOf(inner)
+}
+
+/**
+ * Reading a view as a whole (to copy what it shows) is a read: a dead view refuses it, so a
+ * view kept from another run cannot carry that run's writes (rolled back, perhaps) anywhere.
+ * A run may still copy its own views once its body is over (its return value).
+ */
+function readWhole(view: View, by: Run): void {
+  if (view.run === by && view.gen === by.gen && by.aborted === undefined) return
+  view.live()
 }
 
 //#region the write buffer
@@ -385,6 +397,7 @@ export class Run {
     }
     const src = viewBehind(value)
     if (src !== undefined) {
+      readWhole(src, this)
       // Moving an element inside the same array (sort, reverse, splice) keeps its node.
       if (
         into !== undefined &&
@@ -395,7 +408,13 @@ export class Run {
         return src.node.raw
       return src.run.contentOf(src)
     }
-    if (path === undefined) return deepCopy(value, unwrapView)
+    if (path === undefined)
+      return deepCopy(value, (v) => {
+        const inner = viewBehind(v)
+        if (inner === undefined) return v
+        readWhole(inner, this)
+        return inner.run.contentOf(inner)
+      })
     return this.copyIn(value, path, new Set())
   }
 
@@ -404,7 +423,10 @@ export class Run {
     if (typeof value !== 'object' || value === null)
       return typeof value === 'function' ? this.foreign(value, path) : value
     const inner = viewBehind(value)
-    if (inner !== undefined) return inner.run.contentOf(inner)
+    if (inner !== undefined) {
+      readWhole(inner, this)
+      return inner.run.contentOf(inner)
+    }
     if (value instanceof Date) return new Date(value.getTime())
     const k = kindOf(value)
     if (k === -1) return this.foreign(value, path)

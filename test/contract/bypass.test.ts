@@ -261,6 +261,31 @@ describe('bypass catalogue: writes outside the run', () => {
     expect(engine.state.value.domain.out.o).toBe(3)
   })
 
+  it('a view kept from a rolled-back run cannot carry its writes into another run', async () => {
+    const engine = new TheusEngine(initial())
+    let kept: any
+    engine.registerProcess(
+      process(contract, async function failing(ctx) {
+        ctx.domain.out.o = 'rolled back'
+        kept = ctx.domain.out
+        await Promise.resolve()
+        throw new Error('no')
+      }),
+    )
+    engine.registerProcess(
+      process(contract, function copy(ctx, args: { how: string }) {
+        if (args.how === 'assign') ctx.domain.out.copy = kept
+        else ctx.domain.out.copy = { nested: kept }
+      }),
+    )
+    await expect(engine.runProcess('failing')).rejects.toMatchObject({ code: 'UNDECLARED_ERROR' })
+    for (const how of ['assign', 'nested'])
+      expect(() => engine.runProcess('copy', { how })).toThrow(
+        expect.objectContaining({ code: 'INVALID_CONTRACT' }),
+      )
+    expect(engine.state.value.domain.out).toEqual({ o: 1 })
+  })
+
   it('a kept ctx.domain of an edit() is dead too', () => {
     const engine = new TheusEngine(initial())
     let kept: any
