@@ -13,6 +13,9 @@
  * - Containers assigned by the body are copied on assignment (state is a tree, never a graph);
  *   the copy is owned by the run until the commit adopts it.
  * - Heavy values (`heavy_` keys) are handed out and assigned by reference, never buffered.
+ * - Views expose own data only (an inherited member reads as an absent key), refuse
+ *   `__proto__` as a key and, in strict mode, values that are not plain data outside `heavy_`,
+ *   and die when the body ends: each carries its run's generation (SPEC §10.1).
  */
 
 import { zoneOfSegment } from '../context/zones.js'
