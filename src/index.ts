@@ -89,12 +89,14 @@ export type {
   AuditLevel,
   AuditLogEntry,
   CommitEvent,
+  EngineErrorEvent,
   EngineEventMap,
   EngineEventType,
   HaltEvent,
   HistoryEntry,
   LogEntry,
   Patch,
+  ResumeEvent,
   RollbackEvent,
   RunLogEntry,
   RunOptions,
@@ -165,6 +167,10 @@ export type {
   TypedFluxStep,
   TypedWorkflowSource,
 } from './workflow/types.js'
-export type { WorkflowStatus, WorkflowTransition } from './workflow/WorkflowManager.js'
+export type {
+  WorkflowManagerOptions,
+  WorkflowStatus,
+  WorkflowTransition,
+} from './workflow/WorkflowManager.js'
 export { WorkflowManager } from './workflow/WorkflowManager.js'
 //#endregion

@@ -175,6 +175,8 @@ export function createAuditor(recipe: AuditRecipe | unknown, host: AuditHost): A
       count,
       threshold: rule.maxThreshold,
       level: rule.level,
+      // The rule's own words, so that a UI can show them without parsing the sentence.
+      message: rule.message,
     }
     if (rule.level === 'B') return new AuditBlockError(message, details)
     return new AuditInterlockError(rule.level, message, details)

@@ -14,6 +14,8 @@ export interface WorkflowHost {
   readonly options?: { readonly maxOps?: number | undefined } | undefined
   /** The registered processes, so that a manager can check its entry names (`checkWorkflowProcesses`). */
   readonly processNames?: readonly string[]
+  /** True while the engine refuses every change (level S interlock): sends then fail. */
+  readonly halted?: boolean
   /** The committed value at a context path, read-only; `undefined` when missing. */
   _peek?(segs: readonly string[]): unknown
   /** What the last commit published for the signal field with key `name`. */
