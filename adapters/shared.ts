@@ -135,6 +135,10 @@ function handler(t: Tracker, h: object, kind: number): ProxyHandler<any> {
     ;(covered ??= new Set()).add(h)
     return t.keys(h)
   }
+  const size = () => {
+    ;(covered ??= new Set()).add(h)
+    return t.size(h)
+  }
   const own = (k: string | symbol): boolean =>
     typeof k === 'string' && (kind !== ARRAY || String(Number(k) >>> 0) === k) && t.has(h, k, cov())
   if (kind === MAP) {
@@ -154,7 +158,7 @@ function handler(t: Tracker, h: object, kind: number): ProxyHandler<any> {
     }
     map[Symbol.iterator] = map['entries']
     return {
-      get: (_, k) => (k === 'size' ? keys().length : map[k]),
+      get: (_, k) => (k === 'size' ? size() : map[k]),
       set: readOnly,
       deleteProperty: readOnly,
       defineProperty: readOnly,
@@ -164,7 +168,7 @@ function handler(t: Tracker, h: object, kind: number): ProxyHandler<any> {
   return {
     get(target, k) {
       if (own(k)) return read(k)
-      if (kind === ARRAY) return k === 'length' ? keys().length : Reflect.get(target, k)
+      if (kind === ARRAY) return k === 'length' ? size() : Reflect.get(target, k)
       return typeof k === 'string' && OBJECT_METHODS.has(k) ? Reflect.get(target, k) : undefined
     },
     has: (target, k) => own(k) || (kind === ARRAY && k in target),
@@ -174,7 +178,7 @@ function handler(t: Tracker, h: object, kind: number): ProxyHandler<any> {
     },
     getOwnPropertyDescriptor(_, k) {
       if (kind === ARRAY && k === 'length')
-        return { value: keys().length, writable: true, enumerable: false, configurable: false }
+        return { value: size(), writable: true, enumerable: false, configurable: false }
       return own(k)
         ? { value: read(k), writable: false, enumerable: true, configurable: true }
         : undefined

@@ -989,6 +989,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
     get(h: object, key: unknown, covered: boolean): unknown
     has(h: object, key: unknown, covered: boolean): boolean
     keys(h: object): unknown[]
+    size(h: object): number
     snap(h: object): unknown
   } {
     const strict = this._strict
@@ -1024,6 +1025,11 @@ export class TheusEngine<TContext extends ContextInput = any> {
         return n.kind === Kind.Map
           ? [...(n.raw as Map<unknown, unknown>).keys()]
           : Object.keys(n.raw)
+      },
+      size: (h) => {
+        const n = h as Node
+        n.deep().value
+        return n.kind === Kind.Object ? Object.keys(n.raw).length : (n.raw.length ?? n.raw.size)
       },
       snap: (h) => {
         const n = h as Node
