@@ -2,7 +2,7 @@
  * persist() at 1 000 and 100 000 accounts: 1 000 committed transfers then `flush()` (the
  * default 100 ms window coalesces them), against the same 1 000 transfers without persist;
  * and the worst case, a save after every commit (`debounceMs: 0`, a microtask between
- * commits), per commit. Rounds interleave the sizes; medians.
+ * commits), per commit. Rounds interleave the sizes; the fastest round of each case.
  */
 import { process as defineProcess, type PersistStorage, persist, TheusEngine } from 'theus'
 import { fmtTime } from './harness.js'
@@ -39,7 +39,8 @@ function engineOf(n: number) {
 }
 
 const now = () => performance.now()
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+/** The fastest round: the machines are shared, and other processes only add time. */
+const best = (xs: number[]) => Math.min(...xs)
 
 async function thousandCommits(n: number, withPersist: boolean): Promise<number> {
   const engine = engineOf(n)
@@ -88,8 +89,8 @@ export async function runPersistBench(rounds = 7): Promise<Record<string, number
       add(`save after every commit, ${n}`, await savePerCommit(n, n >= 100_000 ? 5 : 50))
     }
   const m: Record<string, number> = {}
-  for (const [k, v] of Object.entries(samples)) m[k] = median(v)
-  console.log('\npersist(), medians of interleaved rounds')
+  for (const [k, v] of Object.entries(samples)) m[k] = best(v)
+  console.log('\npersist(), fastest of interleaved rounds')
   console.log(
     `${'case'.padEnd(44)}${'1 000 acc.'.padStart(12)}${'100 000 acc.'.padStart(14)}${'ratio'.padStart(8)}`,
   )
