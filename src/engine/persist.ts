@@ -11,8 +11,8 @@
  * - Saving never throws into a commit: it runs later (`debounceMs`, 100 ms by default, so that
  *   a burst of commits is one write), and its failures are `'save-failed'` events.
  * - A save costs O(what changed since the last save) to encode, plus the storage write: the
- *   text is built in one pass from the engine's cached snapshot, and the text of every
- *   container that no commit replaced is reused (snapshots share untouched subtrees).
+ *   text is built once in one pass from the engine's cached snapshot, then kept up to date
+ *   from the commits' patches (`TextMirror`), reusing the text of every untouched container.
  * - Stored data is untrusted (SPEC §10.1): a `__proto__` key anywhere, or a class value outside
  *   the heavy zone (strict engines), rejects the payload before anything is assigned.
  */
