@@ -1,0 +1,172 @@
+/**
+ * syncTabs in Node: several engines in one process stand for tabs, on Node's BroadcastChannel
+ * (delivered between instances of one thread as between tabs) and an in-memory lock manager.
+ */
+import { ConflictError, TheusEngine } from 'theus'
+import { type SyncConflictEvent, syncTabs, type TabSync } from 'theus/sync'
+import { afterEach, describe, expect, it } from 'vitest'
+import { initial, MemoryLocks, note, sum, transfer, until } from './helpers.js'
+
+let open: TabSync[] = []
+afterEach(() => {
+  for (const t of open) t.close()
+  open = []
+})
+
+let n = 0
+function make() {
+  const engine = new TheusEngine(initial())
+  engine.registerProcess(transfer)
+  engine.registerProcess(note)
+  return engine
+}
+let locks = new MemoryLocks()
+function tabs(count: number, retries = 0) {
+  locks = new MemoryLocks()
+  const name = `t${n++}`
+  return Array.from({ length: count }, () => {
+    const engine = make()
+    const sync = syncTabs(engine, { name, locks, retries })
+    open.push(sync)
+    const conflicts: SyncConflictEvent[] = []
+    sync.onConflict((e) => conflicts.push(e))
+    return { engine, sync, conflicts }
+  })
+}
+
+const data = (e: TheusEngine<any>) => JSON.stringify(e.toDict())
+
+describe('syncTabs', () => {
+  it('elects one leader and shows a commit of one tab in the others', async () => {
+    const [a, b, c] = tabs(3)
+    await Promise.all([a!.sync.ready, b!.sync.ready, c!.sync.ready])
+    expect([a, b, c].filter((t) => t!.sync.isLeader)).toHaveLength(1)
+    b!.engine.runProcess('transfer', { from: 'Alice', to: 'Bob', amount: 100 })
+    await until(
+      () =>
+        a!.engine.state.value.domain.accounts.Bob === 100 &&
+        c!.engine.state.value.domain.accounts.Bob === 100,
+      'sync',
+    )
+    expect(data(a!.engine)).toBe(data(b!.engine))
+    expect(data(c!.engine)).toBe(data(b!.engine))
+    // The others applied it as a commit labelled with the process, not by re-running it.
+    expect(a!.engine.runLog.at(-1)).toEqual({
+      process: 'transfer',
+      args: { from: 'Alice', to: 'Bob', amount: 100 },
+    })
+  })
+
+  it('keeps tabs equal and the sum conserved when two tabs commit conflicting transfers at once', async () => {
+    const [a, b, c] = tabs(3)
+    await Promise.all([a!.sync.ready, b!.sync.ready, c!.sync.ready])
+    const followers = [a, b, c].filter((t) => !t!.sync.isLeader)
+    // Both followers commit on the same base before either hears of the other.
+    followers[0]!.engine.runProcess('transfer', { from: 'Alice', to: 'Bob', amount: 600 })
+    followers[1]!.engine.runProcess('transfer', { from: 'Alice', to: 'Carol', amount: 700 })
+    await until(
+      () =>
+        a!.conflicts.length + b!.conflicts.length + c!.conflicts.length === 1 &&
+        a!.sync.seq === 1 &&
+        b!.sync.seq === 1 &&
+        c!.sync.seq === 1,
+      'one conflict',
+    )
+    await until(
+      () => data(a!.engine) === data(b!.engine) && data(b!.engine) === data(c!.engine),
+      'equal tabs',
+    )
+    const acc = a!.engine.state.value.domain.accounts
+    expect(sum(acc)).toBe(1500)
+    expect(acc.Alice === 400 || acc.Alice === 300).toBe(true)
+    const e = [a, b, c].flatMap((t) => t!.conflicts)[0]!
+    expect(e.error).toBeInstanceOf(ConflictError)
+    expect(e.error.code).toBe('CONFLICT')
+    expect(e.process).toBe('transfer')
+  })
+
+  it('lets commits whose contracts touch disjoint paths both through', async () => {
+    const [a, b] = tabs(2)
+    await Promise.all([a!.sync.ready, b!.sync.ready])
+    a!.engine.runProcess('note', { key: 'x', text: 'from a' })
+    b!.engine.runProcess('transfer', { from: 'Alice', to: 'Bob', amount: 5 })
+    await until(() => a!.sync.seq === 2 && b!.sync.seq === 2, 'both ordered')
+    expect(a!.conflicts.length + b!.conflicts.length).toBe(0)
+    expect(a!.engine.state.value.domain.notes).toEqual({ x: 'from a' })
+    expect(a!.engine.state.value.domain.accounts.Bob).toBe(5)
+    expect(data(a!.engine)).toBe(data(b!.engine))
+  })
+
+  it('re-runs a rejected run with retries instead of reporting it', async () => {
+    const [a, b] = tabs(2, 1)
+    await Promise.all([a!.sync.ready, b!.sync.ready])
+    a!.engine.runProcess('transfer', { from: 'Alice', to: 'Bob', amount: 100 })
+    b!.engine.runProcess('transfer', { from: 'Alice', to: 'Bob', amount: 100 })
+    await until(
+      () =>
+        a!.engine.state.value.domain.accounts.Bob === 200 &&
+        b!.engine.state.value.domain.accounts.Bob === 200,
+      'both transfers',
+    )
+    expect(a!.conflicts.length + b!.conflicts.length).toBe(0)
+    expect(data(a!.engine)).toBe(data(b!.engine))
+  })
+
+  it('keeps undo per tab: undo reverts this tab’s commit, and is an ordinary commit for the others', async () => {
+    const [a, b] = tabs(2)
+    await Promise.all([a!.sync.ready, b!.sync.ready])
+    a!.engine.runProcess('note', { key: 'x', text: 'a' })
+    await until(() => b!.sync.seq === 1, 'first')
+    b!.engine.runProcess('note', { key: 'y', text: 'b' })
+    await until(() => a!.sync.seq === 2, 'second')
+    // a's history holds its own commit only, so its undo reverts x, not b's y.
+    expect(a!.engine.history.map((h) => h.args)).toEqual([{ key: 'x', text: 'a' }])
+    expect(a!.engine.undo()).toBe(true)
+    await until(() => b!.sync.seq === 3, 'undo ordered')
+    expect(b!.engine.state.value.domain.notes).toEqual({ y: 'b' })
+    expect(data(a!.engine)).toBe(data(b!.engine))
+    expect(b!.engine.history.map((h) => h.args)).toEqual([{ key: 'y', text: 'b' }])
+  })
+
+  it('elects another leader when the leader closes, and keeps syncing', async () => {
+    const [a, b, c] = tabs(3)
+    await Promise.all([a!.sync.ready, b!.sync.ready, c!.sync.ready])
+    const old = [a, b, c].find((t) => t!.sync.isLeader)!
+    const rest = [a, b, c].filter((t) => t !== old)
+    old.sync.close()
+    await until(() => rest.some((t) => t!.sync.isLeader), 'a new leader')
+    expect(rest.filter((t) => t!.sync.isLeader)).toHaveLength(1)
+    const follower = rest.find((t) => !t!.sync.isLeader)!
+    follower.engine.runProcess('transfer', { from: 'Carol', to: 'Bob', amount: 50 })
+    await until(
+      () => rest.every((t) => t!.engine.state.value.domain.accounts.Bob === 50),
+      'sync after takeover',
+    )
+    expect(data(rest[0]!.engine)).toBe(data(rest[1]!.engine))
+  })
+
+  it('brings a tab opened later to the shared state', async () => {
+    const [a] = tabs(1)
+    await a!.sync.ready
+    a!.engine.runProcess('transfer', { from: 'Alice', to: 'Bob', amount: 10 })
+    // Same name as `a`: open a second tab on it.
+    const late = make()
+    const sync = syncTabs(late, { name: `t${n - 1}`, locks })
+    open.push(sync)
+    await sync.ready
+    expect(data(late)).toBe(data(a!.engine))
+  })
+
+  it('writes to persistent storage from the leader only', async () => {
+    const [a, b] = tabs(2)
+    await Promise.all([a!.sync.ready, b!.sync.ready])
+    const writes: string[] = []
+    const store = {
+      getItem: () => null,
+      setItem: (k: string) => void writes.push(k),
+      removeItem: () => {},
+    }
+    for (const t of [a, b]) t!.sync.leaderStorage(store).setItem(t!.sync.id, 'x')
+    expect(writes).toEqual([[a, b].find((t) => t!.sync.isLeader)!.sync.id])
+  })
+})
