@@ -1,0 +1,171 @@
+/**
+ * theus/server with real `ws` sockets on 127.0.0.1, clients driven by connectTheusServer with
+ * `ws`'s WebSocket. Loops are bounded; waits poll the event loop.
+ */
+import { TheusEngine, type TheusError } from 'theus'
+import { createTheusServer, type TheusServer } from 'theus/server'
+import { connectTheusServer, type ServerRefusedEvent, type ServerSync } from 'theus/sync'
+import { afterEach, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+import { initial, note, sum, transfer, until } from './helpers.js'
+
+const recipe = {
+  process_recipes: {
+    transfer: { inputs: [{ field: 'amount', max: 500, level: 'B' }] },
+  },
+}
+
+function make(opts: ConstructorParameters<typeof TheusEngine>[1] = {}) {
+  const engine = new TheusEngine(initial(), { runLogLimit: Number.POSITIVE_INFINITY, ...opts })
+  engine.registerProcess(transfer)
+  engine.registerProcess(note)
+  return engine
+}
+
+let server: TheusServer | undefined
+let clients: ServerSync[] = []
+afterEach(async () => {
+  for (const c of clients) c.close()
+  clients = []
+  await server?.close()
+  server = undefined
+})
+
+/** `ws`'s WebSocket, recording instances so a test can cut one. */
+const sockets: WebSocket[] = []
+class TrackedWebSocket extends WebSocket {
+  constructor(url: string) {
+    super(url)
+    sockets.push(this)
+  }
+}
+
+async function setup(
+  count: number,
+  serverOpts: Partial<Parameters<typeof createTheusServer>[0]> = {},
+) {
+  const engine = make(serverOpts.engine ? {} : { auditRecipe: recipe })
+  server = createTheusServer({ engine, port: 0, ...serverOpts })
+  await server.ready
+  const url = `ws://127.0.0.1:${server.port}`
+  const out = Array.from({ length: count }, () => {
+    const e = make()
+    const sync = connectTheusServer(e, url, { WebSocket: TrackedWebSocket, reconnectDelayMs: 5 })
+    clients.push(sync)
+    const refused: ServerRefusedEvent[] = []
+    sync.onRefused((r) => refused.push(r))
+    return { engine: e, sync, refused }
+  })
+  await Promise.all(out.map((c) => c.sync.ready))
+  return { engine, url, clients: out }
+}
+
+const data = (e: TheusEngine<any>) => JSON.stringify(e.toDict())
+
+describe('createTheusServer + connectTheusServer', () => {
+  it('ends 1 000 concurrent runs from 10 clients with every client equal to the server, and the run log replays to it', async () => {
+    const { engine, clients: cs } = await setup(10)
+    const names = ['Alice', 'Bob', 'Carol']
+    cs.forEach((c, i) => {
+      for (let k = 0; k < 100; k++) {
+        const from = names[(i + k) % 3]!
+        const to = names[(i + k + 1) % 3]!
+        c.engine.runProcess('transfer', { from, to, amount: 1 + ((i * 7 + k) % 50) })
+        if (k % 10 === 0) c.engine.runProcess('note', { key: `c${i}`, text: `k${k}` })
+      }
+    })
+    await Promise.all(cs.map((c) => c.sync.synced()))
+    await until(
+      () => cs.every((c) => c.sync.seq === server!.seq),
+      'clients at the server seq',
+      2000,
+    )
+    const want = data(engine)
+    for (const c of cs) expect(JSON.parse(data(c.engine))).toEqual(JSON.parse(want))
+    expect(sum(engine.state.value.domain.accounts)).toBe(1500)
+    // 1 000 transfers + 100 notes reached the server (a transfer that found no funds commits its signal).
+    expect(engine.runLog.filter((r) => r.process === 'transfer')).toHaveLength(1000)
+    expect(engine.runLog.filter((r) => r.process === 'note')).toHaveLength(100)
+    const replayed = await TheusEngine.replay(initial(), [transfer, note], engine.runLog)
+    expect(data(replayed)).toBe(want)
+  })
+
+  it('loses nothing when a client disconnects mid-run and reconnects', async () => {
+    const { engine, clients: cs } = await setup(2)
+    const [a, b] = cs
+    const before = sockets.length
+    for (let k = 0; k < 20; k++)
+      a!.engine.runProcess('transfer', { from: 'Alice', to: 'Bob', amount: 1 })
+    // Cut a's socket with runs in flight, and let b commit while a is away.
+    sockets.at(-2)!.terminate()
+    for (let k = 0; k < 5; k++)
+      b!.engine.runProcess('transfer', { from: 'Carol', to: 'Bob', amount: 2 })
+    for (let k = 0; k < 10; k++)
+      a!.engine.runProcess('transfer', { from: 'Alice', to: 'Carol', amount: 3 })
+    await until(() => sockets.length > before, 'a reconnects')
+    await Promise.all(cs.map((c) => c.sync.synced()))
+    await until(() => cs.every((c) => c.sync.seq === server!.seq), 'caught up', 2000)
+    expect(engine.state.value.domain.accounts).toEqual({
+      Alice: 1000 - 20 - 30,
+      Bob: 20 + 10,
+      Carol: 500 - 10 + 30,
+    })
+    for (const c of cs) expect(data(c.engine)).toBe(data(engine))
+    expect(engine.runLog.filter((r) => r.process === 'transfer')).toHaveLength(35)
+  })
+
+  it('rolls back in its client a run the server’s audit rule refused, with the server’s error', async () => {
+    const { engine, clients: cs } = await setup(2)
+    const [a, b] = cs
+    // The client has no recipe (say it was modified): its optimistic run shows at once…
+    a!.engine.runProcess('transfer', { from: 'Alice', to: 'Bob', amount: 900 })
+    expect(a!.engine.state.value.domain.accounts.Bob).toBe(900)
+    a!.engine.runProcess('transfer', { from: 'Alice', to: 'Carol', amount: 100 })
+    await a!.sync.synced()
+    // …and is rolled back when the server's input gate blocks it; the other run stands.
+    expect(a!.refused).toHaveLength(1)
+    const err = a!.refused[0]!.error as TheusError
+    expect(err.code).toBe('AUDIT_BLOCK')
+    expect(err.name).toBe('AuditBlockError')
+    expect(a!.refused[0]!.args).toEqual({ from: 'Alice', to: 'Bob', amount: 900 })
+    expect(engine.state.value.domain.accounts).toEqual({ Alice: 900, Bob: 0, Carol: 600 })
+    await until(() => b!.sync.seq === server!.seq, 'b caught up')
+    expect(data(a!.engine)).toBe(data(engine))
+    expect(data(b!.engine)).toBe(data(engine))
+  })
+
+  it('lets authorize refuse a connection and a run', async () => {
+    const seen: string[] = []
+    const serverEngine = make()
+    const { clients: cs } = await setup(1, {
+      engine: serverEngine,
+      authorize: (ev) => {
+        seen.push(ev.kind)
+        if (ev.kind === 'run') return ev.process !== 'note'
+        return true
+      },
+    })
+    const [a] = cs
+    a!.engine.runProcess('note', { key: 'x', text: 'no' })
+    a!.engine.runProcess('transfer', { from: 'Alice', to: 'Bob', amount: 1 })
+    await a!.sync.synced()
+    expect(a!.refused.map((r) => r.error.code)).toEqual(['UNAUTHORIZED'])
+    expect(a!.engine.state.value.domain.notes).toEqual({})
+    expect(serverEngine.state.value.domain.accounts.Bob).toBe(1)
+    expect(seen).toEqual(['connection', 'run', 'run'])
+  })
+
+  it('sends a snapshot to a client too far behind the backlog', async () => {
+    const { engine, url, clients: cs } = await setup(1, { backlog: 3 })
+    const [a] = cs
+    const late = make()
+    for (let k = 0; k < 10; k++)
+      a!.engine.runProcess('transfer', { from: 'Alice', to: 'Bob', amount: 1 })
+    await a!.sync.synced()
+    // A client that had seq 1 and comes back after 10 commits cannot be caught up commit by commit.
+    const sync = connectTheusServer(late, url, { WebSocket: TrackedWebSocket })
+    clients.push(sync)
+    await sync.ready
+    expect(data(late)).toBe(data(engine))
+  })
+})
