@@ -6,8 +6,15 @@
  * keys changed after its base; the ordered commits go to every tab, which applies them as
  * commits of its own. Design and proofs of the rules: docs/sync.md.
  */
-import type { CommitEvent, Patch, PersistStorage, TheusEngine } from 'theus'
-import { ConflictError, TheusError } from 'theus'
+import type {
+  CommitEvent,
+  Patch,
+  PersistHandle,
+  PersistOptions,
+  PersistStorage,
+  TheusEngine,
+} from 'theus'
+import { ConflictError, persist, TheusError } from 'theus'
 import {
   applyPatches,
   commitKeys,
@@ -33,6 +40,13 @@ export interface SyncTabsOptions {
    * new state) before it is reported as `CONFLICT` (default 0).
    */
   retries?: number
+  /**
+   * Saves the shared state with `persist()` from the leader tab only. The first leader of a
+   * group hydrates from storage (its hydration is a commit like any other, so every tab gets
+   * it); a tab that takes over later starts saving without hydrating (it already holds the
+   * shared state, newer than what was last saved).
+   */
+  persist?: PersistOptions
   /** The lock manager (default `navigator.locks`). */
   locks?: SyncLocks
   /** The channel constructor (default `BroadcastChannel`). */
@@ -67,6 +81,8 @@ export interface TabSync {
    * tab saves the shared state instead of every tab racing to.
    */
   leaderStorage(storage: PersistStorage): PersistStorage
+  /** The `persist()` handle while this tab leads and `options.persist` was given. */
+  readonly persisted: PersistHandle | undefined
   /** Stops syncing: leaves the channel and gives the lock up (another tab takes over). */
   close(): void
 }
@@ -155,6 +171,7 @@ export function syncTabs(engine: TheusEngine<any>, options: SyncTabsOptions = {}
     markReady = r
   })
   let release: () => void = () => {}
+  let persisted: PersistHandle | undefined
 
   const post = (m: Msg) => {
     if (!closed) channel.postMessage(m)
@@ -230,6 +247,20 @@ export function syncTabs(engine: TheusEngine<any>, options: SyncTabsOptions = {}
       for (const c of lost) report(c, c.keys)
     }
     post({ t: 'leader', from: me, seq })
+    if (options.persist !== undefined) {
+      const storage = options.persist.storage
+      persisted = persist(engine, {
+        ...options.persist,
+        storage:
+          seq === 0
+            ? storage
+            : {
+                getItem: () => null,
+                setItem: (k, v) => storage.setItem(k, v),
+                removeItem: (k) => storage.removeItem(k),
+              },
+      })
+    }
     for (const h of [...leaderHandlers]) h(true)
     markReady()
   }
@@ -409,6 +440,9 @@ export function syncTabs(engine: TheusEngine<any>, options: SyncTabsOptions = {}
     get seq() {
       return seq
     },
+    get persisted() {
+      return persisted
+    },
     ready,
     onLeaderChange(h) {
       leaderHandlers.add(h)
@@ -429,6 +463,9 @@ export function syncTabs(engine: TheusEngine<any>, options: SyncTabsOptions = {}
       if (closed) return
       closed = true
       off()
+      // dispose() writes a pending save at once, before the lock goes to the next leader.
+      persisted?.dispose()
+      persisted = undefined
       channel.close()
       if (leader) {
         leader = false

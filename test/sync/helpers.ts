@@ -69,7 +69,7 @@ export const sum = (accounts: Record<string, number>) =>
   Object.values(accounts).reduce((a, b) => a + b, 0)
 
 /** Waits until `cond()` holds, polling the event loop (bounded). */
-export async function until(cond: () => boolean, what: string, rounds = 500): Promise<void> {
+export async function until(cond: () => boolean, what: string, rounds = 2500): Promise<void> {
   for (let i = 0; i < rounds; i++) {
     if (cond()) return
     await new Promise((r) => setTimeout(r, 2))

@@ -88,7 +88,7 @@ describe('createTheusServer + connectTheusServer', () => {
     expect(engine.runLog.filter((r) => r.process === 'note')).toHaveLength(100)
     const replayed = await TheusEngine.replay(initial(), [transfer, note], engine.runLog)
     expect(data(replayed)).toBe(want)
-  })
+  }, 60_000)
 
   it('loses nothing when a client disconnects mid-run and reconnects', async () => {
     const { engine, clients: cs } = await setup(2)
@@ -167,5 +167,54 @@ describe('createTheusServer + connectTheusServer', () => {
     clients.push(sync)
     await sync.ready
     expect(data(late)).toBe(data(engine))
+  })
+
+  it('broadcasts the server app’s own commits to every client', async () => {
+    const { engine, clients: cs } = await setup(2)
+    engine.edit((s: any) => {
+      s.domain.notes.admin = 'hello'
+    })
+    await until(() => cs.every((c) => c.sync.seq === server!.seq), 'clients caught up')
+    for (const c of cs) expect(c.engine.state.value.domain.notes).toEqual({ admin: 'hello' })
+  })
+
+  it('rolls back an edit made in a client (the server runs processes only) and reports it', async () => {
+    const { engine, clients: cs } = await setup(1)
+    const [a] = cs
+    a!.engine.edit((s: any) => {
+      s.domain.accounts.Alice = 1_000_000
+    })
+    await until(() => a!.refused.length === 1, 'refused')
+    expect(a!.refused[0]!.error.code).toBe('INVALID_ARGS')
+    expect(a!.engine.state.value.domain.accounts.Alice).toBe(1000)
+    expect(engine.state.value.domain.accounts.Alice).toBe(1000)
+  })
+
+  it('ignores frames that are not protocol messages, or that hold a __proto__ key', async () => {
+    const { engine, url } = await setup(0)
+    const raw = new WebSocket(url)
+    await new Promise((r) => raw.once('open', r))
+    const replies: string[] = []
+    raw.on('message', (d) => replies.push(String(d)))
+    raw.send(JSON.stringify({ t: 'hello', client: 'raw', lastSeq: null, pending: [] }))
+    await until(() => replies.some((r) => r.includes('welcome')), 'welcome')
+    raw.send('not json')
+    raw.send(JSON.stringify({ t: 'nope' }))
+    raw.send(
+      '{"t":"run","id":1,"process":"transfer","baseSeq":0,"args":{"from":"Alice","to":"Bob","amount":5,"__proto__":{"polluted":true}}}',
+    )
+    raw.send(
+      JSON.stringify({
+        t: 'run',
+        id: 2,
+        process: 'transfer',
+        baseSeq: 0,
+        args: { from: 'Alice', to: 'Bob', amount: 7 },
+      }),
+    )
+    await until(() => engine.state.value.domain.accounts.Bob === 7, 'the good run')
+    expect(({} as any).polluted).toBeUndefined()
+    expect(engine.runLog).toHaveLength(1)
+    raw.close()
   })
 })

@@ -2,7 +2,7 @@
  * syncTabs in Node: several engines in one process stand for tabs, on Node's BroadcastChannel
  * (delivered between instances of one thread as between tabs) and an in-memory lock manager.
  */
-import { ConflictError, TheusEngine } from 'theus'
+import { ConflictError, persist, TheusEngine } from 'theus'
 import { type SyncConflictEvent, syncTabs, type TabSync } from 'theus/sync'
 import { afterEach, describe, expect, it } from 'vitest'
 import { initial, MemoryLocks, note, sum, transfer, until } from './helpers.js'
@@ -168,5 +168,54 @@ describe('syncTabs', () => {
     }
     for (const t of [a, b]) t!.sync.leaderStorage(store).setItem(t!.sync.id, 'x')
     expect(writes).toEqual([[a, b].find((t) => t!.sync.isLeader)!.sync.id])
+  })
+
+  it('persists from the leader only: the first leader hydrates for all, a new leader saves without hydrating', async () => {
+    const store = new Map<string, string>()
+    const writers: string[] = []
+    let who = ''
+    const storage = {
+      getItem: (k: string) => store.get(k) ?? null,
+      setItem: (k: string, v: string) => {
+        writers.push(who)
+        store.set(k, v)
+      },
+      removeItem: (k: string) => void store.delete(k),
+    }
+    // What an earlier session saved.
+    const before = make()
+    const saved = persist(before, { storage, key: 'bank' })
+    before.runProcess('transfer', { from: 'Alice', to: 'Carol', amount: 300 })
+    saved.dispose()
+    writers.length = 0
+    const group = { name: `p${n++}`, locks: new MemoryLocks() }
+    const open2 = (label: string) => {
+      const engine = make()
+      engine.on('commit', () => {
+        who = label
+      })
+      const sync = syncTabs(engine, { ...group, persist: { storage, key: 'bank' } })
+      open.push(sync)
+      return { engine, sync }
+    }
+    const a = open2('a')
+    await a.sync.ready
+    const b = open2('b')
+    await b.sync.ready
+    expect(a.sync.isLeader).toBe(true)
+    expect(b.engine.state.value.domain.accounts).toEqual({ Alice: 700, Bob: 0, Carol: 800 })
+    b.engine.runProcess('transfer', { from: 'Carol', to: 'Bob', amount: 50 })
+    await until(() => a.sync.seq === 2, 'ordered')
+    await a.sync.persisted!.flush()
+    expect(JSON.parse(store.get('bank')!).state.domain.accounts.Bob).toBe(50)
+    expect(new Set(writers)).toEqual(new Set(['a']))
+    expect(b.sync.persisted).toBeUndefined()
+    a.sync.close()
+    await until(() => b.sync.isLeader, 'b leads')
+    b.engine.runProcess('transfer', { from: 'Carol', to: 'Bob', amount: 1 })
+    await b.sync.persisted!.flush()
+    // b saved its state and did not hydrate the older save over it.
+    expect(b.engine.state.value.domain.accounts.Bob).toBe(51)
+    expect(JSON.parse(store.get('bank')!).state.domain.accounts.Bob).toBe(51)
   })
 })
