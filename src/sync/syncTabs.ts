@@ -117,6 +117,7 @@ type Msg =
       seq: number
       state: Record<string, unknown>
       stamps: [[string, number][], [string, number][]]
+      judged: [string, number][]
     }
   | { t: 'leader'; from: string; seq: number }
 
@@ -163,8 +164,14 @@ export function syncTabs(engine: TheusEngine<any>, options: SyncTabsOptions = {}
   // This tab's commits not yet ordered, oldest first, and those it knows the leader will reject.
   let pending: Pending[] = []
   const doomed = new Map<number, Pending>()
-  // Leader only: commits rejected, so that later commits made on top of them are too.
+  // Commits rejected (every tab hears it), so that a leader rejects later commits made on top.
   const rejected = new Set<string>()
+  // Every tab: the last commit id of each tab that the leader judged (ordered or rejected), so
+  // that a commit sent again (to a new leader, after a snapshot) is never judged twice.
+  const judged = new Map<string, number>()
+  const noteJudged = (from: string, id: number) => {
+    if ((judged.get(from) ?? 0) < id) judged.set(from, id)
+  }
   let applying = false
   let markReady: () => void = () => {}
   const ready = new Promise<void>((r) => {
@@ -214,6 +221,7 @@ export function syncTabs(engine: TheusEngine<any>, options: SyncTabsOptions = {}
   /** Leader: order one commit (its own or a follower's already applied here). */
   const order = (from: string, id: number, process: string, args: unknown, patches: Patch[]) => {
     seq++
+    noteJudged(from, id)
     const changed = patches.map(patchKey)
     stamps.record(changed, seq)
     post({ t: 'ordered', seq, from, id, process, args, patches, changed })
@@ -306,6 +314,7 @@ export function syncTabs(engine: TheusEngine<any>, options: SyncTabsOptions = {}
     }
     seq = m.seq
     stamps.record(m.changed, m.seq)
+    noteJudged(m.from, m.id)
     if (m.from === me) {
       if (pending[0]?.id === m.id) pending.shift()
       return
@@ -335,6 +344,8 @@ export function syncTabs(engine: TheusEngine<any>, options: SyncTabsOptions = {}
   }
 
   const onReject = (m: Extract<Msg, { t: 'reject' }>) => {
+    noteJudged(m.to, m.id)
+    rejected.add(`${m.to}:${m.id}`)
     if (m.to !== me) return
     const known = doomed.get(m.id)
     if (known !== undefined) {
@@ -354,10 +365,11 @@ export function syncTabs(engine: TheusEngine<any>, options: SyncTabsOptions = {}
   }
 
   const onCommit = (m: Extract<Msg, { t: 'commit' }>) => {
-    if (!leader) return
+    if (!leader || m.id <= (judged.get(m.from) ?? 0)) return
     const paths = judge(m.from, m)
     if (paths.length > 0) {
       rejected.add(`${m.from}:${m.id}`)
+      noteJudged(m.from, m.id)
       post({ t: 'reject', to: m.from, id: m.id, paths })
       return
     }
@@ -377,6 +389,7 @@ export function syncTabs(engine: TheusEngine<any>, options: SyncTabsOptions = {}
     apply(patches, 'sync:snapshot', editEntry(patches))
     seq = m.seq
     stamps.load(m.stamps)
+    for (const [from, id] of m.judged) noteJudged(from, id)
     const again = pending
     pending = []
     if (again.length > 0) {
@@ -407,6 +420,7 @@ export function syncTabs(engine: TheusEngine<any>, options: SyncTabsOptions = {}
             seq,
             state: engine.toDict() as unknown as Record<string, unknown>,
             stamps: stamps.entries(),
+            judged: [...judged],
           })
         return
       case 'snapshot':

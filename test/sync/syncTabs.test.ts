@@ -218,4 +218,30 @@ describe('syncTabs', () => {
     expect(b.engine.state.value.domain.accounts.Bob).toBe(51)
     expect(JSON.parse(store.get('bank')!).state.domain.accounts.Bob).toBe(51)
   })
+
+  it('never judges a commit twice when it is sent again (to a new leader, after a snapshot)', async () => {
+    const [a, b] = tabs(2)
+    await Promise.all([a!.sync.ready, b!.sync.ready])
+    const follower = a!.sync.isLeader ? b! : a!
+    follower.engine.runProcess('note', { key: 'x', text: 'once' })
+    await until(() => a!.sync.seq === 1 && b!.sync.seq === 1, 'ordered')
+    // The same commit again, on a base where it would pass: the leader must ignore it.
+    const raw = new BroadcastChannel(`theus-sync:t${n - 1}`)
+    raw.postMessage({
+      t: 'commit',
+      from: follower.sync.id,
+      id: 1,
+      after: 0,
+      base: 1,
+      process: 'note',
+      args: { key: 'x', text: 'twice' },
+      patches: [{ op: 'replace', path: ['domain', 'notes', 'x'], value: 'twice' }],
+      keys: ['domain.notes.x', 'domain.notes'],
+    })
+    await new Promise((r) => setTimeout(r, 30))
+    raw.close()
+    expect(a!.sync.seq).toBe(1)
+    expect(a!.engine.state.value.domain.notes).toEqual({ x: 'once' })
+    expect(b!.engine.state.value.domain.notes).toEqual({ x: 'once' })
+  })
 })
