@@ -13,11 +13,13 @@ import { FluxDemo } from './FluxDemo'
 import { HaltBanner } from './HaltBanner'
 import { Inspector } from './Inspector'
 import { StateMachineDemo } from './StateMachineDemo'
+import { SyncDemo } from './SyncDemo'
 
-const TABS = { bank: 'Bank', workflows: 'Workflows' } as const
+const TABS = { bank: 'Bank', workflows: 'Workflows', sync: 'Sync' } as const
 type Tab = keyof typeof TABS
 
-const tabOf = (hash: string): Tab => (hash === '#workflows' ? 'workflows' : 'bank')
+const tabOf = (hash: string): Tab =>
+  hash === '#workflows' ? 'workflows' : hash === '#sync' ? 'sync' : 'bank'
 
 function App(): ReactNode {
   const [tab, setTab] = useState<Tab>(() => tabOf(location.hash))
@@ -48,6 +50,8 @@ function App(): ReactNode {
         <main>
           {tab === 'bank' ? (
             <BankDemo />
+          ) : tab === 'sync' ? (
+            <SyncDemo />
           ) : (
             <div className="stack">
               <StateMachineDemo manager={machine} />

@@ -139,3 +139,35 @@ describe('syncTabs in Chromium', () => {
     expect(await accounts(b)).toEqual(await accounts(c))
   })
 })
+
+describe('the playground Sync page', () => {
+  let dev: ViteDevServer | undefined
+  afterAll(async () => {
+    await dev?.close()
+  })
+
+  it('shows two synced views: a transfer in one shows in the other, and a conflict keeps them equal', async () => {
+    dev = await createServer({
+      configFile: join(root, 'vite.config.ts'),
+      root: join(root, 'playground'),
+      logLevel: 'warn',
+      server: { host: '127.0.0.1', port: 0, hmr: false },
+    })
+    await dev.listen()
+    const page = await context!.newPage()
+    pages.push(page)
+    page.on('pageerror', (e) => pageErrors.push(e.message))
+    await page.goto(`${dev.resolvedUrls?.local[0]}#sync`)
+    const a = page.getByTestId('sync-A')
+    const b = page.getByTestId('sync-B')
+    await a.getByText('(leader)').waitFor()
+    await a.getByRole('button', { name: 'Alice → Bob 100' }).click()
+    await b.getByRole('row', { name: /Bob/ }).filter({ hasText: '100' }).waitFor()
+    await page.getByRole('button', { name: /Conflict/ }).click()
+    await b.getByText(/^CONFLICT: /).waitFor()
+    const rows = async (v: typeof a) =>
+      ((await v.locator('tbody').textContent()) ?? '').replace(/\s+/g, ' ')
+    await expect.poll(() => rows(b)).toBe(await rows(a))
+    expect(await page.getByText(/^CONFLICT: /).count()).toBe(1)
+  })
+})
