@@ -48,6 +48,8 @@ export interface ServerSync {
   readonly clientId: string
   /** Whether the connection is open and caught up. */
   readonly connected: boolean
+  /** Whether the server's `authorize` refused the connection (close code 4403): no retry. */
+  readonly refused: boolean
   /** The sequence number of the last server commit applied here. */
   readonly seq: number
   /** Runs sent (or to send) that the server has not answered yet. */
@@ -104,6 +106,7 @@ export function connectTheusServer(
   let nextId = 0
   let pending: Pending[] = []
   let applying = false
+  let refusedConnection: number | undefined
   let replaying: Pending | null = null
   const refusedHandlers = new Set<(e: ServerRefusedEvent) => void>()
   let waiters: (() => void)[] = []
@@ -336,11 +339,16 @@ export function connectTheusServer(
       receive(m)
     }
     socket.onerror = () => {}
-    socket.onclose = () => {
+    socket.onclose = (ev: { code?: number }) => {
       if (ws !== socket) return
       ws = undefined
       welcomed = false
       if (closed) return
+      // 4403: authorize refused this connection; 4400: a bad hello. Retrying would not help.
+      if (ev?.code === 4403 || ev?.code === 4400) {
+        refusedConnection = ev.code
+        return
+      }
       setTimeout(connect, delay)
       delay = Math.min(delay * 2, 5000)
     }
@@ -353,6 +361,9 @@ export function connectTheusServer(
     clientId: me,
     get connected() {
       return welcomed
+    },
+    get refused() {
+      return refusedConnection !== undefined
     },
     get seq() {
       return seq

@@ -141,7 +141,13 @@ export function applyPatches(
   const e = engine as unknown as EngineInternals
   const redo = e._redo.slice()
   const applied = e._commitPatches(patches, label, false)
-  if (applied.length > 0 && label !== 'undo' && label !== 'redo') {
+  // `_commitPatches` adds a history entry for every label but undo/redo (when history is kept).
+  if (
+    applied.length > 0 &&
+    label !== 'undo' &&
+    label !== 'redo' &&
+    engine.options.historyLimit > 0
+  ) {
     e._history.pop()
     e._redo.length = 0
     e._redo.push(...redo)

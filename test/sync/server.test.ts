@@ -217,4 +217,24 @@ describe('createTheusServer + connectTheusServer', () => {
     expect(engine.runLog).toHaveLength(1)
     raw.close()
   })
+
+  it('stops reconnecting when authorize refuses the connection', async () => {
+    const serverEngine = make()
+    server = createTheusServer({
+      engine: serverEngine,
+      port: 0,
+      authorize: (ev) => ev.kind !== 'connection',
+    })
+    await server.ready
+    const before = sockets.length
+    const c = connectTheusServer(make(), `ws://127.0.0.1:${server.port}`, {
+      WebSocket: TrackedWebSocket,
+      reconnectDelayMs: 1,
+    })
+    clients.push(c)
+    await until(() => c.refused, 'refused')
+    await new Promise((r) => setTimeout(r, 30))
+    expect(sockets.length - before).toBe(1)
+    expect(c.connected).toBe(false)
+  })
 })
