@@ -76,3 +76,12 @@ export async function until(cond: () => boolean, what: string, rounds = 2500): P
   }
   throw new Error(`timed out waiting for ${what}`)
 }
+
+/** An async process: its commit comes after an await. */
+export const slowNote = process(
+  { inputs: [], outputs: ['domain.notes'] },
+  async function slowNote(ctx, args: { key: string; text: string }) {
+    await new Promise((r) => setTimeout(r, 1))
+    ctx.domain.notes[args.key] = args.text
+  },
+)

@@ -7,7 +7,7 @@ import { createTheusServer, type TheusServer } from 'theus/server'
 import { connectTheusServer, type ServerRefusedEvent, type ServerSync } from 'theus/sync'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { initial, note, sum, transfer, until } from './helpers.js'
+import { initial, note, slowNote, sum, transfer, until } from './helpers.js'
 
 const recipe = {
   process_recipes: {
@@ -19,6 +19,7 @@ function make(opts: ConstructorParameters<typeof TheusEngine>[1] = {}) {
   const engine = new TheusEngine(initial(), { runLogLimit: Number.POSITIVE_INFINITY, ...opts })
   engine.registerProcess(transfer)
   engine.registerProcess(note)
+  engine.registerProcess(slowNote)
   return engine
 }
 
@@ -236,5 +237,17 @@ describe('createTheusServer + connectTheusServer', () => {
     await new Promise((r) => setTimeout(r, 30))
     expect(sockets.length - before).toBe(1)
     expect(c.connected).toBe(false)
+  })
+
+  it('runs async processes on the server too, in order, and keeps clients equal', async () => {
+    const { engine, clients: cs } = await setup(3)
+    await Promise.all(
+      cs.map((c, i) => c.engine.runProcess('slowNote', { key: `k${i}`, text: String(i) })),
+    )
+    for (const c of cs) c.engine.runProcess('transfer', { from: 'Alice', to: 'Bob', amount: 1 })
+    await Promise.all(cs.map((c) => c.sync.synced()))
+    await until(() => cs.every((c) => c.sync.seq === server!.seq), 'caught up')
+    expect(engine.state.value.domain.notes).toEqual({ k0: '0', k1: '1', k2: '2' })
+    for (const c of cs) expect(c.engine.toDict()).toEqual(engine.toDict())
   })
 })
