@@ -24,7 +24,9 @@ const transfer = defineProcess(
 const names = Array.from({ length: 100 }, (_, i) => `u${i}`)
 const make = () => {
   const e = new TheusEngine({
-    domain: { accounts: Object.fromEntries(names.map((n) => [n, 1_000_000])) as Record<string, number> },
+    domain: {
+      accounts: Object.fromEntries(names.map((n) => [n, 1_000_000])) as Record<string, number>,
+    },
   })
   e.registerProcess(transfer)
   return e
@@ -45,7 +47,8 @@ const url = `ws://127.0.0.1:${server.port}`
     client.runProcess('transfer', { from: names[i % 100]!, to: names[(i + 1) % 100]!, amount: 1 })
     await sync.synced()
     times.push(performance.now() - t0)
-    if (sync.seq !== server.seq) throw new Error('synced() resolved before the server commit came back')
+    if (sync.seq !== server.seq)
+      throw new Error('synced() resolved before the server commit came back')
   }
   times.sort((a, b) => a - b)
   const mean = times.reduce((a, b) => a + b, 0) / times.length
@@ -67,7 +70,11 @@ const url = `ws://127.0.0.1:${server.port}`
   const t0 = performance.now()
   clients.forEach((c, i) => {
     for (let k = 0; k < 1000; k++)
-      c.engine.runProcess('transfer', { from: names[(i * 10 + k) % 100]!, to: names[(i * 10 + k + 3) % 100]!, amount: 1 })
+      c.engine.runProcess('transfer', {
+        from: names[(i * 10 + k) % 100]!,
+        to: names[(i * 10 + k + 3) % 100]!,
+        amount: 1,
+      })
   })
   let serverMs = 0
   const watch = setInterval(() => {
@@ -83,7 +90,8 @@ const url = `ws://127.0.0.1:${server.port}`
     `server order (10 000 runs sequenced and broadcast): ${serverMs.toFixed(0)} ms = ${Math.round((runs / serverMs) * 1000)} runs/s`,
   )
   const want = JSON.stringify(clients[0]!.engine.toDict())
-  if (clients.some((c) => JSON.stringify(c.engine.toDict()) !== want)) throw new Error('clients differ')
+  if (clients.some((c) => JSON.stringify(c.engine.toDict()) !== want))
+    throw new Error('clients differ')
   console.log(
     `throughput (10 clients × 1 000 runs at once, loopback): ${runs} runs in ${ms.toFixed(0)} ms = ${Math.round((runs / ms) * 1000)} runs/s, every client equal to the server`,
   )
