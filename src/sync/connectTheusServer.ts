@@ -8,7 +8,7 @@ import { batch } from '@preact/signals-core'
 import type { CommitEvent, Patch, TheusEngine } from 'theus'
 import { TheusError } from 'theus'
 import { encode } from '../engine/persist.js'
-import { applyPatches, editEntry, snapshotPatches, undoAll } from './core.js'
+import { applyPatches, callAll, editEntry, snapshotPatches, undoAll } from './core.js'
 import { type ClientMessage, decodeMessage, encodeMessage, type ServerMessage } from './protocol.js'
 
 /** The part of a WebSocket the client uses: the browser's, or `ws`'s in Node. */
@@ -180,7 +180,7 @@ export function connectTheusServer(
       )
       queueMicrotask(() => {
         apply(undo, 'sync:refused', editEntry(undo))
-        for (const h of [...refusedHandlers]) h({ process: e.process, args: e.args, error })
+        callAll(refusedHandlers, { process: e.process, args: e.args, error }, 'onRefused')
       })
       return
     }
@@ -312,7 +312,7 @@ export function connectTheusServer(
         replay()
       }
     })
-    for (const e of refused) for (const h of [...refusedHandlers]) h(e)
+    for (const e of refused) callAll(refusedHandlers, e, 'onRefused')
     settle()
   }
 

@@ -114,6 +114,20 @@ export class Stamps {
 
 //#endregion
 
+/**
+ * Calls every handler with `event`; one that throws does not stop the others nor the sync
+ * (its error goes to `console.error`, as the engine does for its listeners).
+ */
+export function callAll<T>(handlers: Iterable<(e: T) => void>, event: T, what: string): void {
+  for (const h of [...handlers]) {
+    try {
+      h(event)
+    } catch (e) {
+      console.error(`[theus] a ${what} handler threw:`, e)
+    }
+  }
+}
+
 //#region engine internals
 
 interface EngineInternals {

@@ -17,6 +17,7 @@ import type {
 import { ConflictError, persist, TheusError } from 'theus'
 import {
   applyPatches,
+  callAll,
   commitKeys,
   editEntry,
   overlaps,
@@ -215,7 +216,7 @@ export function syncTabs(engine: TheusEngine<any>, options: SyncTabsOptions = {}
       paths,
       { process: c.process, ...(paths[0] === undefined ? {} : { path: paths[0] }) },
     )
-    for (const h of [...conflictHandlers]) h({ process: c.process, args: c.args, error })
+    callAll(conflictHandlers, { process: c.process, args: c.args, error }, 'onConflict')
   }
 
   /** Leader: order one commit (its own or a follower's already applied here). */
@@ -269,7 +270,7 @@ export function syncTabs(engine: TheusEngine<any>, options: SyncTabsOptions = {}
               },
       })
     }
-    for (const h of [...leaderHandlers]) h(true)
+    callAll(leaderHandlers, true, 'onLeaderChange')
     markReady()
   }
 
@@ -483,7 +484,7 @@ export function syncTabs(engine: TheusEngine<any>, options: SyncTabsOptions = {}
       channel.close()
       if (leader) {
         leader = false
-        for (const h of [...leaderHandlers]) h(false)
+        callAll(leaderHandlers, false, 'onLeaderChange')
       }
       release()
     },

@@ -244,4 +244,32 @@ describe('syncTabs', () => {
     expect(a!.engine.state.value.domain.notes).toEqual({ x: 'once' })
     expect(b!.engine.state.value.domain.notes).toEqual({ x: 'once' })
   })
+
+  it('keeps syncing when an onConflict handler throws, and calls the other handlers', async () => {
+    const [a, b] = tabs(2)
+    await Promise.all([a!.sync.ready, b!.sync.ready])
+    const follower = a!.sync.isLeader ? b! : a!
+    const leader = follower === a ? b! : a!
+    const errors: unknown[] = []
+    const original = console.error
+    console.error = (...args: unknown[]) => void errors.push(args)
+    try {
+      follower.sync.onConflict(() => {
+        throw new Error('handler bug')
+      })
+      let after = 0
+      follower.sync.onConflict(() => {
+        after++
+      })
+      leader.engine.runProcess('transfer', { from: 'Alice', to: 'Bob', amount: 1 })
+      follower.engine.runProcess('transfer', { from: 'Alice', to: 'Bob', amount: 2 })
+      await until(() => follower.conflicts.length === 1, 'the conflict')
+      leader.engine.runProcess('note', { key: 'after', text: 'still syncing' })
+      await until(() => follower.engine.state.value.domain.notes.after === 'still syncing', 'sync')
+      expect(errors).toHaveLength(1)
+      expect(after).toBe(1)
+    } finally {
+      console.error = original
+    }
+  })
 })
