@@ -42,6 +42,8 @@ export interface TheusServerOptions {
   authorize?: (event: AuthorizeEvent) => boolean | undefined | Promise<boolean | undefined>
   /** How many commits are kept for clients that reconnect (default 1000); older: snapshot. */
   backlog?: number
+  /** How many client ids the server remembers (last run id, answers) for resends (default 10 000). */
+  maxClients?: number
   /** Largest message accepted, in bytes (default 1 MiB). */
   maxPayload?: number
 }
@@ -82,6 +84,7 @@ const RUN_KINDS = ['hello', 'run']
 export function createTheusServer(options: TheusServerOptions): TheusServer {
   const { engine } = options
   const backlogSize = options.backlog ?? 1000
+  const maxClients = options.maxClients ?? 10_000
   if (options.server === undefined && options.port === undefined)
     throw new TheusError(
       'INVALID_ARGS',
@@ -114,7 +117,17 @@ export function createTheusServer(options: TheusServerOptions): TheusServer {
   }
   const book = (client: string): ClientBook => {
     let b = books.get(client)
-    if (b === undefined) books.set(client, (b = { lastRunId: 0, answers: new Map() }))
+    if (b === undefined) {
+      books.set(client, (b = { lastRunId: 0, answers: new Map() }))
+      // Bounded memory: forget the client seen longest ago (it gets a snapshot if it returns,
+      // and its resent runs are executed again, so keep this above the clients you expect).
+      if (books.size > maxClients)
+        for (const id of books.keys()) {
+          if ([...conns].some((c) => c.info.client === id)) continue
+          books.delete(id)
+          break
+        }
+    }
     return b
   }
   const answer = (client: string, m: ServerMessage & { id: number }) => {

@@ -250,4 +250,46 @@ describe('createTheusServer + connectTheusServer', () => {
     expect(engine.state.value.domain.notes).toEqual({ k0: '0', k1: '1', k2: '2' })
     for (const c of cs) expect(c.engine.toDict()).toEqual(engine.toDict())
   })
+
+  it('remembers at most maxClients client ids', async () => {
+    const { engine, url } = await setup(0, { maxClients: 2 })
+    for (const id of ['c1', 'c2', 'c3']) {
+      const raw = new WebSocket(url)
+      await new Promise((r) => raw.once('open', r))
+      const got: string[] = []
+      raw.on('message', (d) => got.push(String(d)))
+      raw.send(JSON.stringify({ t: 'hello', client: id, lastSeq: null, pending: [] }))
+      raw.send(
+        JSON.stringify({
+          t: 'run',
+          id: 1,
+          process: 'note',
+          baseSeq: 0,
+          args: { key: id, text: id },
+        }),
+      )
+      await until(() => got.some((m) => m.includes('"commit"')), 'commit')
+      raw.terminate()
+      await until(() => server!.connections === 0, 'closed')
+    }
+    // c1 was forgotten: its run id 1 is new again; c3 is remembered: its resend is ignored.
+    for (const id of ['c1', 'c3']) {
+      const raw = new WebSocket(url)
+      await new Promise((r) => raw.once('open', r))
+      raw.send(JSON.stringify({ t: 'hello', client: id, lastSeq: null, pending: [] }))
+      raw.send(
+        JSON.stringify({
+          t: 'run',
+          id: 1,
+          process: 'note',
+          baseSeq: 0,
+          args: { key: id, text: 'again' },
+        }),
+      )
+      await new Promise((r) => setTimeout(r, 30))
+      raw.terminate()
+    }
+    await until(() => engine.state.value.domain.notes.c1 === 'again', 'c1 ran again')
+    expect(engine.state.value.domain.notes.c3).toBe('c3')
+  })
 })
