@@ -170,6 +170,40 @@ export function applyPatches(
   return applied
 }
 
+const samePatch = (a: Patch, b: Patch): boolean => {
+  if (a.op !== b.op || a.path.length !== b.path.length) return false
+  for (let i = 0; i < a.path.length; i++) if (a.path[i] !== b.path[i]) return false
+  if (Object.is(a.value, b.value)) return true
+  try {
+    return JSON.stringify(a.value) === JSON.stringify(b.value)
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Takes this tab's commits that were rolled back (newest last) out of its undo history: they
+ * are its newest own entries, since commits applied from elsewhere never enter it. Stops at
+ * the first entry that is not one of them. Engine internal used: `_history.pop`.
+ */
+export function dropFromHistory(
+  engine: TheusEngine<any>,
+  commits: readonly { patches: readonly Patch[] }[],
+): void {
+  const e = engine as unknown as EngineInternals
+  for (let i = commits.length - 1; i >= 0; i--) {
+    const last = engine.history.at(-1)
+    const mine = commits[i]!.patches
+    if (
+      last === undefined ||
+      last.patches.length !== mine.length ||
+      !last.patches.every((p, j) => samePatch(p, mine[j]!))
+    )
+      return
+    e._history.pop()
+  }
+}
+
 /** A run-log entry that replays to exactly `patches`. */
 export function editEntry(patches: readonly Patch[]): {
   process: string

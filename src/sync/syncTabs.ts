@@ -19,6 +19,7 @@ import {
   applyPatches,
   callAll,
   commitKeys,
+  dropFromHistory,
   editEntry,
   overlaps,
   patchKey,
@@ -253,6 +254,7 @@ export function syncTabs(engine: TheusEngine<any>, options: SyncTabsOptions = {}
     if (failedAt >= 0) {
       const lost = mine.slice(failedAt)
       apply(undoAll(lost), 'sync:reject', editEntry(undoAll(lost)))
+      dropFromHistory(engine, lost)
       for (const c of lost) report(c, c.keys)
     }
     post({ t: 'leader', from: me, seq })
@@ -341,6 +343,7 @@ export function syncTabs(engine: TheusEngine<any>, options: SyncTabsOptions = {}
     const patches = [...undoAll(pending), ...m.patches, ...keep.flatMap((c) => c.patches)]
     apply(patches, m.process, editEntry(patches))
     pending = keep
+    dropFromHistory(engine, lost)
     for (const c of lost) doomed.set(c.id, c)
   }
 
@@ -360,6 +363,7 @@ export function syncTabs(engine: TheusEngine<any>, options: SyncTabsOptions = {}
     const lost = pending.slice(at)
     const undo = undoAll(lost)
     apply(undo, 'sync:reject', editEntry(undo))
+    dropFromHistory(engine, lost)
     pending = pending.slice(0, at)
     report(lost[0]!, m.paths)
     for (const c of lost.slice(1)) doomed.set(c.id, c)

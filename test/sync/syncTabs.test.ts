@@ -83,6 +83,12 @@ describe('syncTabs', () => {
     expect(e.error).toBeInstanceOf(ConflictError)
     expect(e.error.code).toBe('CONFLICT')
     expect(e.process).toBe('transfer')
+    // The rolled-back commit left its tab's undo history: undo has nothing of it to revert.
+    const loser = [a, b, c].find((t) => t!.conflicts.length === 1)!
+    const winner = followers.find((t) => t !== loser)!
+    expect(loser.engine.history).toHaveLength(0)
+    expect(loser.engine.undo()).toBe(false)
+    expect(winner.engine.history).toHaveLength(1)
   })
 
   it('lets commits whose contracts touch disjoint paths both through', async () => {
