@@ -16,6 +16,8 @@ const alias = [
   { find: /^theus\/vite$/, replacement: r('./src/vite/index.ts') },
   { find: /^theus\/yaml$/, replacement: r('./src/yaml/index.ts') },
   { find: /^theus\/workflow$/, replacement: r('./src/workflow/index.ts') },
+  { find: /^theus\/sync$/, replacement: r('./src/sync/index.ts') },
+  { find: /^theus\/server$/, replacement: r('./src/sync/server.ts') },
   { find: /^theus$/, replacement: r('./src/index.ts') },
 ]
 
@@ -42,6 +44,8 @@ export default defineConfig(({ mode }) => {
             'devtools-react': r('./adapters/react/devtools.ts'),
             yaml: r('./src/yaml/index.ts'),
             workflow: r('./src/workflow/index.ts'),
+            sync: r('./src/sync/index.ts'),
+            server: r('./src/sync/server.ts'),
             cli: r('./src/cli/index.ts'),
           },
           formats: ['es'],
@@ -52,7 +56,7 @@ export default defineConfig(({ mode }) => {
             id === 'theus' ||
             id.startsWith('theus/') ||
             id.startsWith('node:') ||
-            /^(react|react-dom|vue|vite|yaml|zod|immer|@preact\/signals-core)(\/|$)/.test(id),
+            /^(react|react-dom|vue|vite|yaml|zod|immer|ws|@preact\/signals-core)(\/|$)/.test(id),
         },
       },
     }

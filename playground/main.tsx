@@ -13,9 +13,10 @@ import { FluxDemo } from './FluxDemo'
 import { HaltBanner } from './HaltBanner'
 import { Inspector } from './Inspector'
 import { StateMachineDemo } from './StateMachineDemo'
+import { SyncDemo } from './SyncDemo'
 import { VueTab } from './VueTab'
 
-const TABS = { bank: 'Bank', workflows: 'Workflows', vue: 'Vue' } as const
+const TABS = { bank: 'Bank', workflows: 'Workflows', vue: 'Vue', sync: 'Sync' } as const
 type Tab = keyof typeof TABS
 
 const tabOf = (hash: string): Tab => {
@@ -58,6 +59,7 @@ function App(): ReactNode {
             </div>
           )}
           {tab === 'vue' && <VueTab />}
+          {tab === 'sync' && <SyncDemo />}
         </main>
         <Inspector />
       </div>

@@ -168,6 +168,8 @@ describe('npm pack', () => {
       'theus/devtools',
       'theus/devtools/react',
       'theus/react',
+      'theus/server',
+      'theus/sync',
       'theus/vite',
       'theus/vue',
       'theus/workflow',
