@@ -140,7 +140,9 @@ describe('theus/vite', () => {
   it('emits JSON.parse so that a __proto__ key stays data', () => {
     const transform = theusPlugin().transform as (code: string, id: string) => { code: string }
     const out = transform.call({}, RECIPE, '/app/r.yml')
-    expect(out.code).toMatch(/^export default \/\* @__PURE__ \*\/ Object\.defineProperty\(JSON\.parse\(/)
+    expect(out.code).toMatch(
+      /^export default \/\* @__PURE__ \*\/ Object\.defineProperty\(JSON\.parse\(/,
+    )
     expect(out.code).not.toMatch(/\{\s*"?__proto__/)
     const workflow = transform.call({}, 'states:\n  IDLE: {}\n', '/app/wf.yml')
     expect(workflow.code).toMatch(/^export default \/\* @__PURE__ \*\/ JSON\.parse\(/)
