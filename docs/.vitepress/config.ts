@@ -88,6 +88,23 @@ export default defineConfig({
   head: [['link', { rel: 'icon', href: '/logo.svg' }]],
   markdown: {
     config(md) {
+      // ```ts [src/engine.ts] names the file a block holds (the tutorial builds an app file by
+      // file). VitePress shows such titles only inside a code group; show them on any block.
+      const fence = md.renderer.rules.fence
+      if (fence) {
+        md.renderer.rules.fence = (tokens, idx, options, env, self) => {
+          // Read the title first: VitePress's own fence rule strips it from the info string.
+          const title = /\[([^\]]+)\]/.exec(tokens[idx]?.info ?? '')?.[1]
+          const html = fence(tokens, idx, options, env, self)
+          let inGroup = 0
+          for (let i = 0; i < idx; i++) {
+            if (tokens[i]?.type === 'container_code-group_open') inGroup++
+            else if (tokens[i]?.type === 'container_code-group_close') inGroup--
+          }
+          if (!title || inGroup > 0) return html
+          return `<div class="theus-file"><div class="theus-file-name">${md.utils.escapeHtml(title)}</div>${html}</div>`
+        }
+      }
       // A link that leaves the site (the repository's README beside docs/) points at the page
       // of the site that carries the same content, so the built site has no dead link. Only
       // files that exist are rewritten; `scripts/check-links.mjs` checks them on disk.
