@@ -43,6 +43,7 @@ const guideOrder = [
   'vite.md',
   'cli.md',
   'performance.md',
+  'guide/writing-docs.md',
 ]
 const topLevel = mdIn('.').filter((f) => f !== 'index.md' && f !== 'migration-from-python.md')
 const guide = [...existing(guideOrder), ...topLevel.filter((f) => !guideOrder.includes(f))].map(
@@ -85,6 +86,8 @@ export default defineConfig({
   cleanUrls: true,
   lastUpdated: false,
   srcExclude: ['**/node_modules/**'],
+  // The dependency cache goes with the other scratch files (.tmp/ is ignored by git and biome).
+  cacheDir: '../.tmp/vitepress-cache',
   head: [['link', { rel: 'icon', href: '/logo.svg' }]],
   markdown: {
     config(md) {

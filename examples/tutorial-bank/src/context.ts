@@ -1,7 +1,7 @@
 import { createProcess } from 'theus'
 
-// The whole state of the bank. `global` is configuration, `domain` the application's state;
-// name prefixes put a field in a zone: sig_ (signal), meta_ (observability), heavy_ (by reference).
+// The whole state of the bank: `global` is configuration, `domain` the app's state.
+// Name prefixes set a field's zone: sig_ signal, meta_ meta, heavy_ by reference.
 export const initial = {
   global: { max_transfer: 10_000, monthly_rate: 0.01 },
   domain: {
