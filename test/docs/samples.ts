@@ -18,7 +18,7 @@
  *   without one.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { join, relative, sep } from 'node:path'
+import { join, posix, relative, sep } from 'node:path'
 
 /**
  * Pages written before the sample check, whose blocks are fragments of the bank example (they
@@ -175,4 +175,53 @@ export function buildProjects(root: string, docsDir: string): PageProject[] {
 export function finishedTutorial(projects: PageProject[]): SampleFile[] {
   const chapters = projects.filter((p) => p.page.startsWith('docs/tutorial/'))
   return chapters.at(-1)?.files.filter((f) => f.origin.title) ?? []
+}
+
+/** The project file a relative import names, if any. */
+function resolveImport(files: Map<string, SampleFile>, from: string, spec: string) {
+  const base = posix.normalize(posix.join(posix.dirname(from), spec))
+  for (const candidate of [base, `${base}.ts`, `${base}.tsx`, `${base}/index.ts`]) {
+    const f = files.get(candidate)
+    if (f) return f
+  }
+  return undefined
+}
+
+/**
+ * Whether a file, or a file it imports (relatively, inside its page's project), uses
+ * `createProcess` (SPEC §11). Used only while the engine being tested does not export it yet.
+ */
+export function usesCreateProcess(project: PageProject, file: SampleFile): boolean {
+  const files = new Map(project.files.map((f) => [f.path, f]))
+  const seen = new Set<string>()
+  const visit = (f: SampleFile): boolean => {
+    if (seen.has(f.path)) return false
+    seen.add(f.path)
+    if (/\bcreateProcess\b/.test(f.code)) return true
+    for (const [, spec] of f.code.matchAll(/from\s+['"](\.{1,2}\/[^'"]+)['"]/g)) {
+      const target = spec ? resolveImport(files, f.path, spec) : undefined
+      if (target && visit(target)) return true
+    }
+    return false
+  }
+  return visit(file)
+}
+
+/** Drops, from every project, the files that need `createProcess`; returns what was dropped. */
+export function withoutCreateProcess(projects: PageProject[]): {
+  projects: PageProject[]
+  dropped: Sample[]
+} {
+  const dropped = new Map<string, Sample>()
+  const kept = projects.map((p) => {
+    const needs = new Set(p.files.filter((f) => usesCreateProcess(p, f)).map((f) => f.path))
+    for (const f of p.files)
+      if (needs.has(f.path)) dropped.set(`${f.origin.page}:${f.origin.line}`, f.origin)
+    return {
+      ...p,
+      files: p.files.filter((f) => !needs.has(f.path)),
+      runs: p.runs.filter((f) => !needs.has(f.path)),
+    }
+  })
+  return { projects: kept, dropped: [...dropped.values()] }
 }
