@@ -1,7 +1,7 @@
 /**
  * Extracts the code samples of the documentation site (docs/**.md) and lays them out as
  * modules, for `samples.test.ts` to type-check and run. The conventions, also described in
- * docs/guide/contributing-docs.md:
+ * docs/guide/writing-docs.md:
  *
  * - Every ```ts / ```tsx block is a module, type-checked with the repository's compiler options
  *   and `theus`, `theus/*` mapped to the sources.
@@ -111,6 +111,9 @@ export function extractSamples(root: string, file: string): Sample[] {
   return samples
 }
 
+/** A chapter of the tutorial (`docs/tutorial/01-context.md`): chapters build one app, in order. */
+export const TUTORIAL_CHAPTER = /^docs\/tutorial\/\d\d-[^/]+\.md$/
+
 export interface SampleFile {
   /** Path inside the page's folder (`src/engine.ts`, `sample-12.ts`). */
   path: string
@@ -143,7 +146,7 @@ export function buildProjects(root: string, docsDir: string): PageProject[] {
     if (relative(root, file).split(sep).join('/') in PAGES_NOT_YET_CHECKED) continue
     const samples = extractSamples(root, file).filter((s) => !s.skip)
     const page = relative(root, file).split(sep).join('/')
-    const inTutorial = page.startsWith('docs/tutorial/')
+    const inTutorial = TUTORIAL_CHAPTER.test(page)
     const files = new Map<string, SampleFile>(inTutorial ? tutorialFiles : [])
     const runs: SampleFile[] = []
     for (const s of samples) {
@@ -173,7 +176,7 @@ export function buildProjects(root: string, docsDir: string): PageProject[] {
 
 /** The tutorial's files after its last chapter: what examples/tutorial-bank must hold. */
 export function finishedTutorial(projects: PageProject[]): SampleFile[] {
-  const chapters = projects.filter((p) => p.page.startsWith('docs/tutorial/'))
+  const chapters = projects.filter((p) => TUTORIAL_CHAPTER.test(p.page))
   return chapters.at(-1)?.files.filter((f) => f.origin.title) ?? []
 }
 
