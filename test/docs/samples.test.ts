@@ -36,13 +36,16 @@ const root = fileURLToPath(new URL('../..', import.meta.url))
 const docsDir = join(root, 'docs')
 const exampleDir = join(root, 'examples/tutorial-bank')
 
-const sources: Record<string, string> = {
-  'theus/react': 'adapters/react/index.ts',
-  'theus/vue': 'adapters/vue/index.ts',
-  'theus/vite': 'src/vite/index.ts',
-  'theus/yaml': 'src/yaml/index.ts',
-  theus: 'src/index.ts',
-}
+// `theus` and every `theus/*` entry, mapped to its source file as the repository's tsconfig maps
+// them (so an entry point added to the package is available to the samples at once).
+const sources: Record<string, string> = Object.fromEntries(
+  Object.entries(
+    (ts.readConfigFile(join(root, 'tsconfig.json'), ts.sys.readFile).config?.compilerOptions
+      ?.paths ?? {}) as Record<string, string[]>,
+  )
+    .filter(([k, v]) => /^theus(\/|$)/.test(k) && v[0])
+    .map(([k, v]) => [k, relative(root, join(root, v[0] as string))]),
+)
 
 // SPEC §11's typed form (`createProcess`, the `processes` option) is what the docs teach. Until
 // the engine under test exports `createProcess`, the samples that need it (directly or through
@@ -202,7 +205,7 @@ function runSamples(): Map<string, FileResult> {
     }
   }
   const alias = Object.entries(sources).map(([k, v]) => ({
-    find: `/^${k.replace('/', '\\/')}$/`,
+    find: `/^${k.replaceAll('/', '\\/')}$/`,
     replacement: join(root, v),
   }))
   const aliasCode = `[${alias.map((a) => `{ find: ${a.find}, replacement: ${JSON.stringify(a.replacement)} }`).join(', ')}]`
