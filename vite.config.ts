@@ -11,6 +11,8 @@ const r = (p: string) => fileURLToPath(new URL(p, import.meta.url))
 const alias = [
   { find: /^theus\/react$/, replacement: r('./adapters/react/index.ts') },
   { find: /^theus\/vue$/, replacement: r('./adapters/vue/index.ts') },
+  { find: /^theus\/devtools\/react$/, replacement: r('./adapters/react/devtools.ts') },
+  { find: /^theus\/devtools$/, replacement: r('./src/devtools/index.ts') },
   { find: /^theus\/vite$/, replacement: r('./src/vite/index.ts') },
   { find: /^theus\/yaml$/, replacement: r('./src/yaml/index.ts') },
   { find: /^theus$/, replacement: r('./src/index.ts') },
@@ -34,6 +36,9 @@ export default defineConfig(({ mode }) => {
             react: r('./adapters/react/index.ts'),
             vue: r('./adapters/vue/index.ts'),
             vite: r('./src/vite/index.ts'),
+            'vite-hmr': r('./src/vite/hmrRuntime.ts'),
+            devtools: r('./src/devtools/index.ts'),
+            'devtools-react': r('./adapters/react/devtools.ts'),
             yaml: r('./src/yaml/index.ts'),
             cli: r('./src/cli/index.ts'),
           },

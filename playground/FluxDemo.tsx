@@ -6,6 +6,7 @@ import { type ReactNode, useState } from 'react'
 import { type FluxInput, type FluxStep, validateFlux } from 'theus'
 import { useEngine, useTheus } from 'theus/react'
 import { ErrorView } from './ErrorView'
+import { AccountSelect } from './fields'
 import { formatMoney } from './format'
 
 /** One line per step, the way the YAML reads. */
@@ -62,10 +63,7 @@ export function FluxDemo({ pipeline }: { pipeline: FluxInput }): ReactNode {
       </h2>
       <pre className="code">{steps}</pre>
       <div className="row">
-        <label>
-          Account
-          <input name="flux_user" value={user} onChange={(e) => setUser(e.target.value)} />
-        </label>
+        <AccountSelect name="flux_user" label="Account" value={user} onChange={setUser} />
         <button type="button" data-testid="run-flux" disabled={running} onClick={onRun}>
           Run executeWorkflow
         </button>

@@ -1,6 +1,7 @@
 import { type ReactNode, useEffect, useState } from 'react'
 import type { HaltEvent } from 'theus'
 import { useEngine } from 'theus/react'
+import { resumeEngine } from './resume'
 
 /**
  * Shown while the engine is halted by a level S interlock: every run is refused with
@@ -25,7 +26,7 @@ export function HaltBanner(): ReactNode {
         type="button"
         data-testid="resume"
         onClick={() => {
-          engine.resume()
+          resumeEngine(engine)
           setHalt(null)
         }}
       >

@@ -17,33 +17,54 @@ interface Logged<T> {
 
 let nextId = 0
 
-/** The last `limit` events of one type, newest first, collected while mounted. */
+interface EventList<T> {
+  /** The last `limit` events, newest first. */
+  list: Logged<T>[]
+  /** Every event of the type since the inspector mounted. */
+  total: number
+}
+
+/** The last `limit` events of one type, newest first, and their count, collected while mounted. */
 function useEngineEvents<K extends EngineEventType>(
   type: K,
   limit = LIMIT,
-): Logged<EngineEventMap[K]>[] {
+): EventList<EngineEventMap[K]> {
   const engine = useEngine()
-  const [events, setEvents] = useState<Logged<EngineEventMap[K]>[]>([])
+  const [events, setEvents] = useState<EventList<EngineEventMap[K]>>({ list: [], total: 0 })
   useEffect(
     () =>
       engine.on(type, (event) =>
-        setEvents((list) => [{ id: nextId++, event }, ...list].slice(0, limit)),
+        setEvents(({ list, total }) => ({
+          list: [{ id: nextId++, event }, ...list].slice(0, limit),
+          total: total + 1,
+        })),
       ),
     [engine, type, limit],
   )
   return events
 }
 
+/** "(3)", or "(26, last 8)" once the list is capped: the count is every event, never the cap. */
+function counted({ list, total }: EventList<unknown>): string {
+  return total > list.length ? `(${total}, last ${list.length})` : `(${total})`
+}
+
 function Commits(): ReactNode {
   const commits = useEngineEvents('commit')
   return (
     <details open>
-      <summary>Commits ({commits.length})</summary>
+      <summary data-testid="inspector-commits-summary">Commits {counted(commits)}</summary>
       <ol className="log" data-testid="inspector-commits">
-        {commits.map(({ id, event }) => (
+        {commits.list.map(({ id, event }) => (
           <li key={id}>
-            <strong>{event.process}</strong>{' '}
-            <span className="muted">{formatValue(event.args)}</span>
+            <strong>{event.process}</strong>
+            {/* undo, redo and edit take no args: nothing to show, rather than "undefined" */}
+            {event.args !== undefined && (
+              <>
+                {' '}
+                <span className="muted">{formatValue(event.args)}</span>
+              </>
+            )}
             <ul className="patches">
               {event.patches.length === 0 && <li className="muted">no patches</li>}
               {event.patches.map((p, i) => (
@@ -62,9 +83,9 @@ function Rollbacks(): ReactNode {
   const rollbacks = useEngineEvents('rollback')
   return (
     <details open>
-      <summary>Rollbacks ({rollbacks.length})</summary>
+      <summary>Rollbacks {counted(rollbacks)}</summary>
       <ol className="log" data-testid="inspector-rollbacks">
-        {rollbacks.map(({ id, event }) => {
+        {rollbacks.list.map(({ id, event }) => {
           const e = errorData(event.error)
           return (
             <li key={id} title={e.message}>
@@ -79,10 +100,15 @@ function Rollbacks(): ReactNode {
 }
 
 function AuditLog(): ReactNode {
+  const engine = useEngine()
   const findings = useAuditLog(LIMIT)
+  // useAuditLog re-renders on every 'audit' event, so the log's length here is current.
+  const total = engine.auditLog.length
   return (
     <details open>
-      <summary>Audit log ({findings.length})</summary>
+      <summary>
+        Audit log {total > findings.length ? `(${total}, last ${findings.length})` : `(${total})`}
+      </summary>
       <ol className="log" data-testid="inspector-audit">
         {findings.map((f) => (
           <li key={`${f.at}:${f.process}:${f.field}:${f.condition}:${f.count}:${f.action}`}>
@@ -102,9 +128,9 @@ function Signals(): ReactNode {
   const signals = useEngineEvents('signal')
   return (
     <details open>
-      <summary>Signals ({signals.length})</summary>
+      <summary>Signals {counted(signals)}</summary>
       <ol className="log" data-testid="inspector-signals">
-        {signals.map(({ id, event }) => (
+        {signals.list.map(({ id, event }) => (
           <li key={id}>
             <code>{event.path}</code> = {formatValue(event.value)}{' '}
             <span className="muted">from {event.process}</span>

@@ -9,11 +9,15 @@ import auditRecipe from './specs/audit_recipe.yaml'
 import interest from './workflows/interest.yaml'
 import workflow from './workflows/workflow.yaml'
 
-/** SPEC §1's context, with a third account and the ledger of the interest pipeline. */
+/**
+ * SPEC §1's context, with two more accounts and the ledger of the interest pipeline. Carol holds
+ * enough for large transfers (the level C rule counts those over 5,000, the level B rule blocks
+ * those over 10,000); Dave's account is frozen (a level A rule on `from_user`).
+ */
 export const initial = {
   global: { max_transfer: 10_000, interest_months: 3, monthly_rate: 0.01 },
   domain: {
-    accounts: { Alice: 1000, Bob: 0, Carol: 500 } as Record<string, number>,
+    accounts: { Alice: 1000, Bob: 0, Carol: 15_000, Dave: 300 } as Record<string, number>,
     total_reserves: 1_000_000,
     sig_fraud_detected: false,
     meta_last_tx: '',

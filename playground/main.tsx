@@ -1,10 +1,11 @@
 /**
  * The playground: the bank and state-machine demos of the spec and an inspector, as a React app
- * on `theus/react`. Public names only (`theus`, `theus/react`), resolved to the sources by the
+ * on `theus/react`, and the bank again as a Vue app on `theus/vue` sharing the same engine. Public names only (`theus`, `theus/react`), resolved to the sources by the
  * aliases in vite.config.ts.
  */
 import { type ReactNode, useEffect, useState } from 'react'
 import { createRoot } from 'react-dom/client'
+import { TheusDevtools } from 'theus/devtools/react'
 import { TheusProvider } from 'theus/react'
 import { BankDemo } from './BankDemo'
 import { engine, interestPipeline, machine } from './engine'
@@ -12,11 +13,15 @@ import { FluxDemo } from './FluxDemo'
 import { HaltBanner } from './HaltBanner'
 import { Inspector } from './Inspector'
 import { StateMachineDemo } from './StateMachineDemo'
+import { VueTab } from './VueTab'
 
-const TABS = { bank: 'Bank', workflows: 'Workflows' } as const
+const TABS = { bank: 'Bank', workflows: 'Workflows', vue: 'Vue' } as const
 type Tab = keyof typeof TABS
 
-const tabOf = (hash: string): Tab => (hash === '#workflows' ? 'workflows' : 'bank')
+const tabOf = (hash: string): Tab => {
+  const t = hash.slice(1)
+  return Object.hasOwn(TABS, t) ? (t as Tab) : 'bank'
+}
 
 function App(): ReactNode {
   const [tab, setTab] = useState<Tab>(() => tabOf(location.hash))
@@ -45,17 +50,18 @@ function App(): ReactNode {
       <HaltBanner />
       <div className="layout">
         <main>
-          {tab === 'bank' ? (
-            <BankDemo />
-          ) : (
+          {tab === 'bank' && <BankDemo />}
+          {tab === 'workflows' && (
             <div className="stack">
               <StateMachineDemo manager={machine} />
               <FluxDemo pipeline={interestPipeline} />
             </div>
           )}
+          {tab === 'vue' && <VueTab />}
         </main>
         <Inspector />
       </div>
+      <TheusDevtools workflows={{ workflow: machine }} className="devtools" />
     </TheusProvider>
   )
 }

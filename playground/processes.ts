@@ -19,7 +19,38 @@ export interface TransferArgs {
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
-/** SPEC §2: moves money between two accounts, or raises the fraud signal. */
+/**
+ * An amount is a finite number above 0. `NaN` (an empty form field) and `Infinity` fail here,
+ * with the process's own error, wherever no audit rule stopped them first.
+ */
+function checkAmount(amount: unknown): number {
+  if (typeof amount !== 'number' || !Number.isFinite(amount) || amount <= 0)
+    throw new ValueError(`Amount must be a positive number, got ${String(amount)}`)
+  return amount
+}
+
+/** A name of an existing account: a typo must not open a new one. */
+function checkAccount(accounts: Record<string, number>, name: unknown, role: string): string {
+  if (typeof name !== 'string' || !(name in accounts))
+    throw new ValueError(
+      `Unknown ${role} account ${JSON.stringify(name)}; the accounts are ${Object.keys(accounts).join(', ')}`,
+    )
+  return name
+}
+
+/** The checks every transfer passes before any money moves. */
+function checkTransfer(accounts: Record<string, number>, args: TransferArgs): void {
+  checkAmount(args.amount)
+  checkAccount(accounts, args.from_user, 'sending')
+  checkAccount(accounts, args.to_user, 'receiving')
+  if (args.from_user === args.to_user)
+    throw new ValueError(`From and To are the same account (${args.from_user})`)
+}
+
+/**
+ * SPEC §2: moves money between two accounts, or raises the fraud signal. Refuses what is not a
+ * positive amount, an unknown account and a transfer to the same account (`ValueError`).
+ */
 export const transfer = process(
   {
     inputs: ['domain.accounts'],
@@ -28,7 +59,7 @@ export const transfer = process(
     sideEffects: [],
   },
   function transfer(ctx, args: TransferArgs) {
-    if (!(args.amount > 0)) throw new ValueError('Amount must be positive')
+    checkTransfer(ctx.domain.accounts, args)
     const bal: number = ctx.domain.accounts[args.from_user] ?? 0
     if (bal < args.amount) {
       ctx.domain.sig_fraud_detected = true
@@ -37,6 +68,23 @@ export const transfer = process(
     ctx.domain.accounts[args.from_user] = bal - args.amount
     ctx.domain.accounts[args.to_user] = (ctx.domain.accounts[args.to_user] ?? 0) + args.amount
     return 'Success'
+  },
+)
+
+/**
+ * The state machine's guard, first in PROCESSING's chain: a transfer that could not move money
+ * (insufficient funds, besides `transfer`'s own checks) fails the chain, so the machine takes
+ * `EVT_FAIL` back to IDLE instead of notifying a transfer that did not happen. Writes nothing.
+ */
+export const check_funds = process(
+  { inputs: ['domain.accounts'], errors: ['ValueError'] },
+  function check_funds(ctx, args: TransferArgs) {
+    checkTransfer(ctx.domain.accounts, args)
+    const bal: number = ctx.domain.accounts[args.from_user] ?? 0
+    if (bal < args.amount)
+      throw new ValueError(
+        `Insufficient funds: ${args.from_user} holds ${bal}, the transfer needs ${args.amount}`,
+      )
   },
 )
 
@@ -51,7 +99,8 @@ export const deposit = process(
     sideEffects: ['bank API'],
   },
   async function deposit(ctx, args: { user: string; amount: number }) {
-    if (!(args.amount > 0)) throw new ValueError('Amount must be positive')
+    checkAmount(args.amount)
+    checkAccount(ctx.domain.accounts, args.user, 'receiving')
     await delay(400)
     ctx.domain.accounts[args.user] = (ctx.domain.accounts[args.user] ?? 0) + args.amount
     ctx.domain.total_reserves += args.amount
@@ -96,8 +145,13 @@ export const open_quarter = process({ outputs: ['domain.ledger'] }, function ope
 
 /** One month of simple interest on `args.user`'s balance, into the ledger. */
 export const accrue_interest = process(
-  { inputs: ['domain.accounts', 'global.monthly_rate'], outputs: ['domain.ledger'] },
+  {
+    inputs: ['domain.accounts', 'global.monthly_rate'],
+    outputs: ['domain.ledger'],
+    errors: ['ValueError'],
+  },
   function accrue_interest(ctx, args: { user: string }) {
+    checkAccount(ctx.domain.accounts, args.user, 'interest')
     const balance: number = ctx.domain.accounts[args.user] ?? 0
     ctx.domain.ledger.accrued += Math.round(balance * ctx.global.monthly_rate * 100) / 100
     ctx.domain.ledger.month += 1
@@ -106,8 +160,13 @@ export const accrue_interest = process(
 
 /** Pays the accrued interest out of the reserves. */
 export const post_interest = process(
-  { inputs: ['domain.ledger'], outputs: ['domain.accounts', 'domain.total_reserves'] },
+  {
+    inputs: ['domain.ledger'],
+    outputs: ['domain.accounts', 'domain.total_reserves'],
+    errors: ['ValueError'],
+  },
   function post_interest(ctx, args: { user: string }) {
+    checkAccount(ctx.domain.accounts, args.user, 'interest')
     const accrued: number = ctx.domain.ledger.accrued
     ctx.domain.accounts[args.user] = (ctx.domain.accounts[args.user] ?? 0) + accrued
     ctx.domain.total_reserves -= accrued

@@ -30,7 +30,8 @@ const GROUPS: Record<string, string[]> = {
 const HELP = `Usage: theus <command> [options]
 
 Commands:
-  init <name>                 scaffold a Vite + React + TypeScript app that uses theus
+  init <name> [--theus <spec>]
+                              scaffold a Vite + React + TypeScript app that uses theus
   audit gen-spec              add a rule skeleton for every process without a recipe
   audit inspect <process>     print a process's effective rules, side effects and errors
   schema gen                  write specs/context_schema.yaml from src/context.ts

@@ -65,14 +65,41 @@ export const ELEMENT_TYPES = [
 export type FieldType = (typeof FIELD_TYPES)[number]
 export type ElementType = (typeof ELEMENT_TYPES)[number]
 
+/**
+ * An element with constraints of its own (`z.array(z.number().min(0))`): written as a mapping,
+ * `items: { type: number, min: 0 }`; an element without constraints stays a plain type name.
+ */
+export interface ElementSpec {
+  type: ElementType
+  min?: number
+  max?: number
+  min_len?: number
+  max_len?: number
+  regex?: string
+  enum?: (string | number | boolean | null)[]
+  nullable?: boolean
+}
+
+/** The keys an element mapping may hold. */
+const ELEMENT_KEYS = [
+  'type',
+  'min',
+  'max',
+  'min_len',
+  'max_len',
+  'regex',
+  'enum',
+  'nullable',
+] as const
+
 /** One path of the context. */
 export interface FieldSpec {
   type: FieldType
   /** Follows from the name (`sig_`, `cmd_`, `meta_`, `heavy_`); written for the reader, checked on read. */
   zone: Zone
-  /** Element type of a record, array, map or set. */
-  values?: ElementType
-  items?: ElementType
+  /** Element type of a record, array, map or set, with its own constraints when it has any. */
+  values?: ElementType | ElementSpec
+  items?: ElementType | ElementSpec
   /** Length of a typed array (elements) or ArrayBuffer (bytes). */
   length?: number
   /** The initial value; absent for `object` (built from its children) and zero-filled binaries. */
@@ -129,6 +156,7 @@ export function inferModel(
   const fields = new Map<string, FieldSpec>()
   for (const layer of ['global', 'domain'] as const) {
     const value = context[layer] ?? {}
+    refuseUndescribable(value, layer)
     visit(fields, layer, value, json?.properties?.[layer], true)
   }
   return { fields }
@@ -187,13 +215,65 @@ function visit(
   fields.set(path, spec)
 }
 
-function elementOf(values: Iterable<unknown>, schema: JsonSchema | undefined): ElementType {
+/**
+ * A schema file holds data: a function, a symbol or an instance of an application class has no
+ * description there, and would otherwise fail deep in the YAML writer without saying where.
+ * Throws a `CliError` naming the first such path.
+ */
+function refuseUndescribable(value: unknown, at: string, heavy = false): void {
+  const fail = (what: string): never => {
+    throw new CliError(
+      `the context holds ${what} at ${at}; a context schema describes data only: move it out of the context (into a process or a module constant), or replace it with data.`,
+    )
+  }
+  if (typeof value === 'function') fail(`a function${value.name ? ` (${value.name})` : ''}`)
+  if (typeof value === 'symbol') fail('a symbol')
+  if (typeof value !== 'object' || value === null) return
+  if (value instanceof Date || value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return
+  if (value instanceof Map) {
+    for (const [k, v] of value)
+      refuseUndescribable(v, `${at}[${JSON.stringify(k) ?? String(k)}]`, heavy)
+    return
+  }
+  if (value instanceof Set) {
+    let i = 0
+    for (const v of value) refuseUndescribable(v, `${at} (set item ${i++})`, heavy)
+    return
+  }
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) refuseUndescribable(v, `${at}[${i}]`, heavy)
+    return
+  }
+  const proto = Object.getPrototypeOf(value)
+  if (proto !== Object.prototype && proto !== null) {
+    // The heavy zone holds any object by reference (a model, a canvas): described as unknown.
+    if (heavy) return
+    fail(`an instance of ${proto?.constructor?.name || 'a class'}`)
+  }
+  for (const [k, v] of Object.entries(value))
+    refuseUndescribable(v, `${at}.${k}`, heavy || k.startsWith('heavy_'))
+}
+
+function elementOf(
+  values: Iterable<unknown>,
+  rawSchema: JsonSchema | undefined,
+): ElementType | ElementSpec {
+  const { schema, nullable } = unwrapNullable(rawSchema)
   const t = schema?.type
-  if (t === 'string' || t === 'number' || t === 'integer' || t === 'boolean') return t
-  if (t === 'object') return 'object'
-  const kinds = new Set<ElementType>()
-  for (const v of values) kinds.add(scalarKind(v))
-  return kinds.size === 1 ? [...kinds][0]! : 'unknown'
+  let type: ElementType
+  if (t === 'string' || t === 'number' || t === 'integer' || t === 'boolean') type = t
+  else if (t === 'object') type = 'object'
+  else {
+    const kinds = new Set<ElementType>()
+    for (const v of values) kinds.add(scalarKind(v))
+    type = kinds.size === 1 ? [...kinds][0]! : 'unknown'
+  }
+  // The element's own constraints, kept so that `schema code` writes them back.
+  const spec: FieldSpec = { type, zone: 'data' }
+  refine(spec, schema, nullable, true)
+  const out: ElementSpec = { type }
+  for (const k of ELEMENT_KEYS) if (k !== 'type' && spec[k] !== undefined) out[k] = spec[k] as never
+  return Object.keys(out).length === 1 ? type : out
 }
 
 function scalarKind(v: unknown): ElementType {
@@ -249,6 +329,7 @@ function describeValue(
     const type = (FIELD_TYPES as readonly string[]).includes(t) ? (t as FieldType) : 'null'
     return type === 'null' ? { type, default: null } : { type, default: null, nullable: true }
   }
+  if (typeof value === 'object' && !isPlainObject(value)) return { type: 'unknown' }
   return { type: 'unknown', ...(value === undefined ? {} : { default: plain(value) }) }
 }
 
@@ -363,26 +444,25 @@ export function yamlToModel(text: string, filename: string): ContextSchemaModel 
       )
     }
     for (const k of ['values', 'items'] as const) {
-      if (
-        raw[k] !== undefined &&
-        !(ELEMENT_TYPES as readonly string[]).includes(raw[k] as string)
-      ) {
-        bad(`${where}.${k}`, `expected one of ${ELEMENT_TYPES.join(', ')}`)
+      const el = raw[k]
+      if (el === undefined) continue
+      const elWhere = `${where}.${k}`
+      const expected = `expected one of ${ELEMENT_TYPES.join(', ')}, or a mapping such as { type: number, min: 0 }`
+      if (isPlainObject(el)) {
+        for (const ek of Object.keys(el)) {
+          if (!(ELEMENT_KEYS as readonly string[]).includes(ek))
+            bad(`${elWhere}.${ek}`, `unknown key; an element has ${ELEMENT_KEYS.join(', ')}`)
+        }
+        if (!(ELEMENT_TYPES as readonly string[]).includes(el.type as string))
+          bad(`${elWhere}.type`, `expected one of ${ELEMENT_TYPES.join(', ')}`)
+        checkConstraints(el, elWhere, bad)
+      } else if (!(ELEMENT_TYPES as readonly string[]).includes(el as string)) {
+        bad(elWhere, expected)
       }
     }
-    for (const k of ['min', 'max', 'min_len', 'max_len', 'length'] as const) {
-      if (raw[k] !== undefined && typeof raw[k] !== 'number')
-        bad(`${where}.${k}`, 'expected a number')
-    }
-    if (raw.regex !== undefined) {
-      try {
-        new RegExp(raw.regex as string)
-      } catch {
-        bad(`${where}.regex`, 'expected a valid JavaScript regular expression')
-      }
-    }
-    if (raw.enum !== undefined && !Array.isArray(raw.enum))
-      bad(`${where}.enum`, 'expected a list of literals')
+    if (raw.length !== undefined && typeof raw.length !== 'number')
+      bad(`${where}.length`, 'expected a number')
+    checkConstraints(raw, where, bad)
     const spec = { ...raw, zone } as unknown as FieldSpec
     checkDefault(spec, where, bad)
     fields.set(path, spec)
@@ -391,6 +471,29 @@ export function yamlToModel(text: string, filename: string): ContextSchemaModel 
     if (fields.get(layer)?.type !== 'object') bad(`fields.${layer}`, 'a layer has type: object')
   }
   return { fields }
+}
+
+/** The constraint keys a field and an element share. */
+function checkConstraints(
+  raw: Record<string, unknown>,
+  where: string,
+  bad: (p: string, w: string) => never,
+): void {
+  for (const k of ['min', 'max', 'min_len', 'max_len'] as const) {
+    if (raw[k] !== undefined && typeof raw[k] !== 'number')
+      bad(`${where}.${k}`, 'expected a number')
+  }
+  if (raw.regex !== undefined) {
+    try {
+      new RegExp(raw.regex as string)
+    } catch {
+      bad(`${where}.regex`, 'expected a valid JavaScript regular expression')
+    }
+  }
+  if (raw.enum !== undefined && !Array.isArray(raw.enum))
+    bad(`${where}.enum`, 'expected a list of literals')
+  if (raw.nullable !== undefined && typeof raw.nullable !== 'boolean')
+    bad(`${where}.nullable`, 'expected true or false')
 }
 
 function checkDefault(spec: FieldSpec, where: string, bad: (p: string, w: string) => never): void {
@@ -494,8 +597,14 @@ export const initialContext: Context = {
 `
 }
 
-function zodOfElement(t: ElementType | undefined): string {
-  switch (t) {
+function zodOfElement(e: ElementType | ElementSpec | undefined): string {
+  if (typeof e === 'object') {
+    // An element with constraints: the same code a field of that type gets.
+    const scalar = e.type === 'string' || e.type === 'number' || e.type === 'integer'
+    const s = scalar || e.enum !== undefined ? zodOf({ ...e, zone: 'data' }) : zodOfElement(e.type)
+    return e.nullable ? `${s}.nullable()` : s
+  }
+  switch (e) {
     case 'string':
       return 'z.string()'
     case 'number':

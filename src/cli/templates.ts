@@ -111,6 +111,9 @@ import { defineConfig } from 'vite'
 // and a mistake in them fails the build with its file, line and column.
 export default defineConfig({
   plugins: [theus()],
+  // One copy of each, also when theus is linked from a checkout (file:), whose own
+  // node_modules would otherwise hand theus/react a second React.
+  resolve: { dedupe: ['react', 'react-dom', 'theus'] },
 })
 `,
     'tsconfig.json': `${JSON.stringify(

@@ -173,7 +173,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
   private readonly _signalInit = new Map<string, unknown>()
   /** Signal fields the last commit wrote (they reset on the next commit that writes). */
   private _published: Map<string, unknown> | undefined
-  private readonly _auditor: Auditor | undefined
+  private _auditor: Auditor | undefined
 
   constructor(initial: TContext, options: EngineOptions = {}) {
     if (initial === null || typeof initial !== 'object' || kindOf(initial) !== Kind.Object)
@@ -365,6 +365,45 @@ export class TheusEngine<TContext extends ContextInput = any> {
       heavyOutputs: c.outputs.filter((s) => resolveZone(s) === 'heavy').map((s) => s.join('.')),
       spare: undefined,
     }
+  }
+
+  /**
+   * Hot replacement (live editing, `theus/vite`): swaps the definition registered under
+   * `def.name` (or `name`) for a new one, keeping the state, history and logs. The new contract
+   * is checked as at registration; when it does not fit the context (`INVALID_CONTRACT`,
+   * `ZONE_POLICY`) it throws and the old definition stays. An unregistered name is
+   * `PROCESS_NOT_FOUND`. Runs already started finish with the definition they began with.
+   * @example
+   * engine.replaceProcess(transferV2) // the next runProcess('transfer') runs the new body
+   */
+  replaceProcess(nameOrDef: string | ProcessDefinition, maybeDef?: ProcessDefinition): void {
+    this._live('replaceProcess')
+    const def = typeof nameOrDef === 'string' ? maybeDef : nameOrDef
+    if (!isProcessDefinition(def))
+      throw errors.invalidContract(
+        typeof nameOrDef === 'string' ? nameOrDef : '?',
+        `replaceProcess expects a definition made by process(), got ${describe(def)}.`,
+      )
+    const name = typeof nameOrDef === 'string' ? nameOrDef : def.name
+    if (!this._registry.has(name)) throw errors.notFound(name, [...this._registry.keys()])
+    this._registry.set(name, this._compile(name, def, parsedContract(def)))
+  }
+
+  /**
+   * Hot replacement of the audit recipe (live editing of `audit_recipe.yaml`): the new recipe
+   * is checked (`RecipeError`, the old one stays) and runs from the next gate on, with fresh
+   * counters. `null` removes the gates. `options.auditRecipe` keeps the constructor's value.
+   * @example
+   * engine.replaceAuditRecipe(newRecipe)
+   */
+  replaceAuditRecipe(recipe: unknown): void {
+    this._live('replaceAuditRecipe')
+    this._auditor =
+      recipe === undefined || recipe === null
+        ? undefined
+        : createAuditor(typeof recipe === 'string' ? parseText('recipe', recipe) : recipe, {
+            emit: (entry) => this._onAudit(entry),
+          })
   }
 
   //#endregion

@@ -1,12 +1,17 @@
 /**
- * `connectReduxDevTools()`: shows an engine's commits in the Redux DevTools browser extension.
+ * `connectReduxDevTools()`: shows an engine's commits in the Redux DevTools browser extension,
+ * and lets the extension's time travel move the engine.
  *
- * It is a window onto the engine, not a second way to change it: time travel (jump, skip,
- * reorder, import, dispatch) is switched off in the extension, because state changes only
- * through processes and `edit()`. Use `engine.undo()` / `engine.redo()` to go back.
+ * A jump in the monitor (JUMP_TO_ACTION, JUMP_TO_STATE) is carried out with `engine.undo()` and
+ * `engine.redo()`, so the engine's own history stays true: the state the monitor shows is the
+ * state the app renders, and undo/redo in the app go on from there. Everything else that would
+ * change state from the monitor (skip, reorder, import, dispatch, reset) stays off: state
+ * changes only through processes and `edit()`.
  */
 import type { Zone } from '../context/zones.js'
+import { warnOnce } from '../errors.js'
 import type { TheusEngine } from './TheusEngine.js'
+import type { HistoryEntry } from './types.js'
 
 /** The part of a Redux DevTools connection Theus uses. */
 export interface ReduxDevToolsConnection {
@@ -19,7 +24,7 @@ export interface ReduxDevToolsConnection {
 /** A message from the extension's monitor. */
 export interface ReduxDevToolsMessage {
   type: string
-  payload?: { type?: string; status?: boolean } | unknown
+  payload?: { type?: string; status?: boolean; actionId?: number; index?: number } | unknown
   state?: string
 }
 
@@ -34,12 +39,17 @@ export interface ReduxDevToolsOptions {
   name?: string
   /** Zones left out of the state shown (default: `signal`, `meta`, `heavy`, as `toDict()`). */
   excludeZones?: readonly Zone[]
+  /**
+   * Let the monitor's time travel (the slider, "Jump") move the engine through undo/redo
+   * (default true). `false` makes the monitor a read-only window: jumps are ignored.
+   */
+  timeTravel?: boolean
 }
 
 /**
  * Sends every commit to the Redux DevTools extension as the action `{ type: process, payload:
- * args }` with the state after it. Returns a function that disconnects. Without the extension
- * it does nothing and returns a no-op.
+ * args }` with the state after it, and follows the monitor's jumps through undo/redo. Returns a
+ * function that disconnects. Without the extension it does nothing and returns a no-op.
  * @example
  * const disconnect = connectReduxDevTools(engine, { name: 'bank' })
  */
@@ -50,6 +60,7 @@ export function connectReduxDevTools(
   const ext = (globalThis as { __REDUX_DEVTOOLS_EXTENSION__?: ReduxDevToolsExtension })
     .__REDUX_DEVTOOLS_EXTENSION__
   if (ext === undefined || ext === null || typeof ext.connect !== 'function') return () => {}
+  const timeTravel = options.timeTravel !== false
   const dictOptions =
     options.excludeZones === undefined ? {} : { excludeZones: options.excludeZones }
   const read = () => engine.toDict(dictOptions)
@@ -62,7 +73,7 @@ export function connectReduxDevTools(
       export: true,
       lock: false,
       persist: false,
-      jump: false,
+      jump: timeTravel,
       skip: false,
       reorder: false,
       import: false,
@@ -70,17 +81,101 @@ export function connectReduxDevTools(
       test: false,
     },
   })
-  devtools.init(read())
+  // Where the engine stood after each action the monitor holds, by action id (0 is the
+  // initial state): the last history entry then (`null` before any). History entries keep
+  // their identity through undo and redo, so a position survives both, and `historyLimit`
+  // dropping old entries does not shift it.
+  let marks: (HistoryEntry | null)[] = []
+  const here = (): HistoryEntry | null => engine.history.at(-1) ?? null
+  const start = () => {
+    marks = [here()]
+    devtools.init(read())
+  }
+  start()
   let paused = false
+  let jumping = false
   const offCommit = engine.on('commit', (e) => {
-    if (!paused) devtools.send({ type: e.process, payload: e.args }, read())
+    // The undo/redo commits of a jump are the monitor's own doing: it already shows them.
+    if (paused || jumping) return
+    marks.push(here())
+    devtools.send({ type: e.process, payload: e.args }, read())
   })
+
+  // Moves the engine to where it stood after action `id`. Returns false (engine unmoved) when
+  // that point is no longer reachable: a later commit cleared the redo stack, or the history
+  // limit dropped it.
+  const jump = (id: number): boolean => {
+    const target = marks[id]
+    if (target === undefined || engine.disposed) return false
+    const hist = engine.history
+    jumping = true
+    let redone = 0
+    try {
+      if (target === null ? hist.length > 0 : hist.includes(target)) {
+        while (here() !== target) if (!engine.undo()) break
+      } else {
+        while (here() !== target && engine.redo()) redone++
+      }
+      if (here() === target) return true
+      // Unreachable: put back what we redid, so a refused jump changes nothing.
+      for (; redone > 0; redone--) engine.undo()
+      return false
+    } catch (e) {
+      // A halted engine refuses undo/redo (ENGINE_HALTED): the state stays where it is.
+      warnOnce(
+        `redux-devtools-jump:${String((e as { code?: string })?.code)}`,
+        `Redux DevTools: the jump was refused (${(e as Error)?.message ?? String(e)}). Resume the engine, then jump again.`,
+      )
+      return false
+    } finally {
+      jumping = false
+    }
+  }
+
   const offMessages = devtools.subscribe?.((message) => {
-    if (message?.type !== 'DISPATCH') return
-    const payload = (message.payload ?? {}) as { type?: string; status?: boolean }
-    if (payload.type === 'PAUSE_RECORDING') paused = payload.status === true
-    // "Commit" in the monitor makes the current state its new starting point.
-    else if (payload.type === 'COMMIT' && !engine.disposed) devtools.init(read())
+    if (message?.type !== 'DISPATCH' || engine.disposed) return
+    const payload = (message.payload ?? {}) as {
+      type?: string
+      status?: boolean
+      actionId?: number
+      index?: number
+    }
+    switch (payload.type) {
+      case 'PAUSE_RECORDING':
+        paused = payload.status === true
+        return
+      // "Commit" in the monitor makes the current state its new starting point.
+      case 'COMMIT':
+        start()
+        return
+      case 'JUMP_TO_STATE':
+      case 'JUMP_TO_ACTION': {
+        if (!timeTravel) return
+        const id = payload.actionId ?? payload.index
+        if (typeof id !== 'number') return
+        if (!jump(id)) {
+          warnOnce(
+            'redux-devtools-unreachable',
+            'Redux DevTools: that action is no longer reachable through undo/redo (a later commit cleared the redo stack, or historyLimit dropped it). The monitor restarts from the current state.',
+          )
+          start()
+        }
+        return
+      }
+      // "Revert" goes back to the last "Commit" (or the connection), through undo/redo.
+      case 'ROLLBACK':
+        if (timeTravel && jump(0)) start()
+        return
+      // "Reset" would restart the app from its initial state: Theus has no such operation
+      // besides undoing everything, which the slider does. The monitor restarts from the
+      // current state so that it never shows a state the engine is not in.
+      case 'RESET':
+        start()
+        return
+      // IMPORT_STATE, TOGGLE_ACTION, REORDER_ACTION, LOCK_CHANGES: switched off in `features`.
+      default:
+        return
+    }
   })
   let connected = true
   return () => {

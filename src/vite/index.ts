@@ -4,7 +4,10 @@
  * validated while building, so the browser bundle ships data and no YAML parser, and a bad
  * file fails the build (and shows in Vite's error overlay) with its file, line and column.
  */
-import type { Plugin } from 'vite'
+import { existsSync } from 'node:fs'
+import { basename, dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Plugin, ViteDevServer } from 'vite'
 import { createFilter, type FilterPattern } from 'vite'
 import { TheusError } from '../errors.js'
 import { parseFlux } from '../yaml/flux.js'
@@ -32,6 +35,13 @@ export interface TheusPluginOptions {
    * has a `name`.
    */
   keepNames?: boolean
+  /**
+   * Live editing in `vite dev` (default true): process modules, audit recipes and workflows
+   * are hot-replaced in the running engines, keeping the state (see docs/devtools.md). `false`
+   * leaves them to Vite's usual updates. `{ include, exclude }` chooses the process modules
+   * (default: every module of the app that calls `process({` or `defineProcess({`).
+   */
+  hmr?: boolean | { include?: FilterPattern; exclude?: FilterPattern }
 }
 
 type Validator = (text: string, options: { filename: string }) => unknown
@@ -63,10 +73,22 @@ const KIND_KEYS: readonly [string, TheusYamlKind][] = [
 export function theusPlugin(options: TheusPluginOptions = {}): Plugin {
   const explicit = options.include !== undefined
   const filter = createFilter(options.include ?? YAML_FILE, options.exclude)
+  const hmrOptions = typeof options.hmr === 'object' ? options.hmr : {}
+  const processFilter = createFilter(hmrOptions.include ?? SCRIPT_FILE, hmrOptions.exclude)
+  let hot = false
   return {
     name: 'theus',
     // Before vite's own transforms, which would try to read YAML as JavaScript.
     enforce: 'pre',
+    configResolved(config) {
+      hot = options.hmr !== false && config.command === 'serve' && !config.isProduction
+    },
+    resolveId(id) {
+      return hot && id === HMR_RUNTIME_ID ? runtimeFile() : null
+    },
+    configureServer(server) {
+      listenForHmrErrors(server)
+    },
     config() {
       if (options.keepNames === false) return undefined
       return { build: { rolldownOptions: { output: { keepNames: true } } } } as Record<
@@ -75,6 +97,8 @@ export function theusPlugin(options: TheusPluginOptions = {}): Plugin {
       >
     },
     transform(code, id) {
+      if (hot && isProcessModule(code, id, processFilter, hmrOptions.include !== undefined))
+        return { code: `${code}\n${processHmr(id)}`, map: null }
       const file = fileOf(id)
       if (file === undefined || !filter(file)) return null
       const kind = kindOf(code)
@@ -89,8 +113,12 @@ export function theusPlugin(options: TheusPluginOptions = {}): Plugin {
         const data = compile(kind, code, file)
         // JSON.parse rather than an object literal: in a literal, a `__proto__` key would set the
         // prototype; JSON.parse makes it a plain own key, as the YAML loader does.
+        const json = `/* @__PURE__ */ JSON.parse(${JSON.stringify(JSON.stringify(data))})`
         return {
-          code: `export default /* @__PURE__ */ JSON.parse(${JSON.stringify(JSON.stringify(data))})\n`,
+          code:
+            hot && (kind === 'recipe' || kind === 'workflow')
+              ? yamlHmr(kind, file, json)
+              : `export default ${json}\n`,
           map: { mappings: '' },
         }
       } catch (e) {
@@ -148,3 +176,88 @@ function kindOf(text: string): TheusYamlKind | undefined {
   }
   return undefined
 }
+
+//#region live editing (vite dev only)
+
+const HMR_RUNTIME_ID = 'virtual:theus-hmr'
+const HMR_ERROR_EVENT = 'theus:hmr-error'
+const SCRIPT_FILE = /\.(?:[cm]?[jt]sx?)$/
+// A call of process() or defineProcess() with a contract literal: what a process module holds.
+const PROCESS_CALL = /\b(?:process|defineProcess)\s*\(\s*\{/
+const HERE = dirname(fileURLToPath(import.meta.url))
+// Theus's own files (sources in this repository, dist/ in a package) are never process modules.
+const OWN_ROOT = basename(HERE) === 'dist' ? resolve(HERE, '..') : resolve(HERE, '..', '..')
+
+// The runtime beside this file: the TypeScript source in the repository, the built file in a
+// package (dist/vite-hmr.js beside dist/vite.js).
+function runtimeFile(): string {
+  for (const name of ['hmrRuntime.ts', 'vite-hmr.js']) {
+    const file = resolve(HERE, name)
+    if (existsSync(file)) return file
+  }
+  throw new TheusError(
+    'INVALID_ARGS',
+    `theus/vite: the live-editing runtime is missing beside ${HERE}. Reinstall theus, or pass hmr: false.`,
+  )
+}
+
+function isProcessModule(
+  code: string,
+  id: string,
+  filter: (id: string) => boolean,
+  explicit: boolean,
+): boolean {
+  if (id.startsWith('\0') || id.includes('?') || id.includes('/node_modules/')) return false
+  const file = id.split('?')[0]!
+  if (file.startsWith(`${OWN_ROOT}/src/`) || file.startsWith(`${OWN_ROOT}/adapters/`)) return false
+  if (file.startsWith(`${OWN_ROOT}/dist/`) || !filter(file)) return false
+  return explicit || PROCESS_CALL.test(code)
+}
+
+// Appended, so line numbers (and the source map) stay as they are.
+function processHmr(id: string): string {
+  return [
+    `import { acceptProcesses as __theus_acceptProcesses } from ${JSON.stringify(HMR_RUNTIME_ID)}`,
+    'if (import.meta.hot) {',
+    `  import.meta.hot.accept((mod) => __theus_acceptProcesses(import.meta.hot, ${JSON.stringify(id)}, mod))`,
+    '}',
+    '',
+  ].join('\n')
+}
+
+function yamlHmr(kind: 'recipe' | 'workflow', file: string, json: string): string {
+  const accept = kind === 'recipe' ? 'acceptRecipe' : 'acceptWorkflow'
+  return [
+    `import { ${accept} as __theus_accept } from ${JSON.stringify(HMR_RUNTIME_ID)}`,
+    `const __theus_data = ${json}`,
+    'export default __theus_data',
+    'if (import.meta.hot) {',
+    '  import.meta.hot.accept((mod) => {',
+    `    if (mod) __theus_accept(import.meta.hot, ${JSON.stringify(file)}, __theus_data, mod.default)`,
+    '  })',
+    '}',
+    '',
+  ].join('\n')
+}
+
+// A live edit the engine refused (a contract the state no longer fits, a recipe it rejects)
+// is shown in Vite's error overlay and the terminal; the page keeps running the previous code.
+function listenForHmrErrors(server: ViteDevServer): void {
+  server.ws.on(HMR_ERROR_EVENT, (data: unknown) => {
+    const d = (data ?? {}) as { file?: unknown; message?: unknown; stack?: unknown }
+    const message = typeof d.message === 'string' ? d.message : 'A live edit was refused.'
+    const file = typeof d.file === 'string' ? d.file : undefined
+    server.config.logger.error(`[theus] ${message}`, { timestamp: true })
+    server.ws.send({
+      type: 'error',
+      err: {
+        message,
+        stack: typeof d.stack === 'string' ? d.stack : '',
+        plugin: 'theus',
+        ...(file === undefined ? {} : { id: file, loc: { file, line: 1, column: 1 } }),
+      },
+    })
+  })
+}
+
+//#endregion

@@ -1,9 +1,17 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { AuditBlockError, TheusEngine, WorkflowManager } from 'theus'
 import { parseAuditRecipe, parseWorkflow } from 'theus/yaml'
 import { describe, expect, it } from 'vitest'
-import { expectOneLine, linkNodeModules, run, tempDir } from './helpers.js'
+import { detectTheusSpec } from '../../src/cli/init.js'
+import { expectOneLine, linkNodeModules, repoRoot, run, tempDir, writeFiles } from './helpers.js'
 
 const FILES = [
   'package.json',
@@ -123,5 +131,79 @@ describe('theus init', () => {
     const r = await run(tempDir(), 'init', '--help')
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('Usage: theus init <name>')
+  })
+})
+
+describe('theus init: the theus dependency', () => {
+  const theusDep = (dir: string) =>
+    JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).dependencies.theus as string
+
+  it('depends on the checkout the CLI runs from (file:<absolute path>), so npm install works', async () => {
+    const cwd = tempDir()
+    const r = await run(cwd, 'init', 'app')
+    expect(r.code).toBe(0)
+    const spec = `file:${realpathSync(repoRoot).replace(/\/$/, '')}`
+    expect(theusDep(join(cwd, 'app'))).toBe(spec)
+    expect(r.stdout).toContain(`"theus": "${spec}"`)
+  })
+
+  it('writes --theus as given: a range or tag as it is, a path as file:<absolute path>', async () => {
+    const cwd = tempDir()
+    expect((await run(cwd, 'init', 'a', '--theus', '^0.2.0')).code).toBe(0)
+    expect(theusDep(join(cwd, 'a'))).toBe('^0.2.0')
+    writeFileSync(join(cwd, 'theus-0.1.0.tgz'), '')
+    expect((await run(cwd, 'init', 'b', '--theus', './theus-0.1.0.tgz')).code).toBe(0)
+    expect(theusDep(join(cwd, 'b'))).toBe(`file:${join(cwd, 'theus-0.1.0.tgz')}`)
+    // A relative file: spec is read by npm from the app's folder: made absolute here.
+    expect((await run(cwd, 'init', 'c', '--theus', 'file:theus-0.1.0.tgz')).code).toBe(0)
+    expect(theusDep(join(cwd, 'c'))).toBe(`file:${join(cwd, 'theus-0.1.0.tgz')}`)
+  })
+
+  it('refuses a --theus path that does not exist, or an empty one, with one line and no files', async () => {
+    const cwd = tempDir()
+    const line = expectOneLine(await run(cwd, 'init', 'a', '--theus', './missing.tgz'))
+    expect(line).toContain('missing.tgz does not exist')
+    expect(existsSync(join(cwd, 'a'))).toBe(false)
+    expect(expectOneLine(await run(cwd, 'init', 'b', '--theus', ' '))).toContain(
+      '--theus needs a value',
+    )
+  })
+
+  describe('detectTheusSpec', () => {
+    function installed(lock: object | undefined, file = 'node_modules/.package-lock.json') {
+      const project = tempDir()
+      writeFiles(project, { 'node_modules/theus/package.json': '{"name":"theus"}' })
+      if (lock) writeFiles(project, { [file]: JSON.stringify({ packages: lock }) })
+      return { project, pkgDir: join(project, 'node_modules/theus') }
+    }
+
+    it('gives file:<dir> for a package outside node_modules (a checkout, or a link target)', () => {
+      expect(detectTheusSpec('/home/me/src/theus', '0.1.0')).toBe('file:/home/me/src/theus')
+    })
+
+    it('gives file:<absolute tarball> for a package installed from a tarball', () => {
+      const { project, pkgDir } = installed({
+        'node_modules/theus': { version: '0.1.0', resolved: 'file:../dl/theus-0.1.0.tgz' },
+      })
+      expect(detectTheusSpec(pkgDir, '0.1.0')).toBe(
+        `file:${join(project, '../dl/theus-0.1.0.tgz')}`,
+      )
+    })
+
+    it('gives file:<absolute target> for a linked package (from package-lock.json too)', () => {
+      const { project, pkgDir } = installed(
+        { 'node_modules/theus': { resolved: '../theus', link: true } },
+        'package-lock.json',
+      )
+      expect(detectTheusSpec(pkgDir, '0.1.0')).toBe(`file:${join(project, '../theus')}`)
+    })
+
+    it('gives the registry range for a registry install, or when no lockfile says otherwise', () => {
+      const { pkgDir } = installed({
+        'node_modules/theus': { resolved: 'https://registry.npmjs.org/theus/-/theus-0.1.0.tgz' },
+      })
+      expect(detectTheusSpec(pkgDir, '0.1.0')).toBe('^0.1.0')
+      expect(detectTheusSpec(installed(undefined).pkgDir, '0.3.1')).toBe('^0.3.1')
+    })
   })
 })

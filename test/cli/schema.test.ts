@@ -142,6 +142,117 @@ describe('theus schema gen', () => {
   })
 })
 
+const ELEMENT_CONTEXT = `import { z } from 'zod'
+export const contextSchema = z.object({
+  global: z.object({}),
+  domain: z.object({
+    scores: z.array(z.number().min(0)).max(10),
+    prices: z.record(z.string(), z.number().int().min(1).max(99)),
+    codes: z.array(z.string().min(2).regex(/^[A-Z]+$/)),
+    plain: z.array(z.number()),
+  }),
+})
+export const initialContext = {
+  global: {},
+  domain: { scores: [1, 2], prices: { tea: 3 }, codes: ['AB'], plain: [1] },
+}
+`
+
+describe('theus schema gen and code: element constraints', () => {
+  it('keeps the constraints of array items and record values, both ways', async () => {
+    const dir = tempDir()
+    linkNodeModules(dir)
+    writeFiles(dir, { 'src/context.ts': ELEMENT_CONTEXT })
+    const gen = await run(dir, 'schema', 'gen')
+    expect(gen.stderr).toBe('')
+    const yaml = readFileSync(join(dir, 'specs/context_schema.yaml'), 'utf8')
+    const { fields } = parse(yaml)
+    expect(fields['domain.scores']).toEqual({
+      type: 'array',
+      zone: 'data',
+      items: { type: 'number', min: 0 },
+      default: [1, 2],
+      max_len: 10,
+    })
+    expect(fields['domain.prices'].values).toEqual({ type: 'integer', min: 1, max: 99 })
+    expect(fields['domain.codes'].items).toEqual({ type: 'string', min_len: 2, regex: '^[A-Z]+$' })
+    // An element without constraints keeps the short form.
+    expect(fields['domain.plain'].items).toBe('number')
+
+    expect((await run(dir, 'schema', 'code', '--out', 'src/generated.ts')).code).toBe(0)
+    const ts = readFileSync(join(dir, 'src/generated.ts'), 'utf8')
+    expect(ts).toContain('scores: z.array(z.number().min(0)).max(10),')
+    expect(ts).toContain('prices: z.record(z.string(), z.number().int().min(1).max(99)),')
+    expect(ts).toContain('codes: z.array(z.string().min(2).regex(new RegExp("^[A-Z]+$"))),')
+    expect(ts).toContain('plain: z.array(z.number()),')
+
+    const back = await run(dir, 'schema', 'gen', '--context', 'src/generated.ts', '--out', 'b.yaml')
+    expect(back.code).toBe(0)
+    const body = (t: string) => t.slice(t.indexOf('version:'))
+    expect(body(readFileSync(join(dir, 'b.yaml'), 'utf8'))).toBe(body(yaml))
+  })
+
+  it('refuses an element mapping with a mistake, naming its path', async () => {
+    const dir = tempDir()
+    const cases: [string, string][] = [
+      [
+        'version: 1\nfields:\n  domain.x: { type: array, items: { type: numbr } }\n',
+        'fields.domain.x.items.type',
+      ],
+      [
+        'version: 1\nfields:\n  domain.x: { type: array, items: { type: number, mn: 0 } }\n',
+        'fields.domain.x.items.mn: unknown key',
+      ],
+      [
+        'version: 1\nfields:\n  domain.x: { type: record, values: { type: number, min: "0" } }\n',
+        'fields.domain.x.values.min: expected a number',
+      ],
+      ['version: 1\nfields:\n  domain.x: { type: array, items: 7 }\n', 'fields.domain.x.items'],
+    ]
+    for (const [text, expected] of cases) {
+      writeFileSync(join(dir, 'schema.yaml'), text)
+      const line = expectOneLine(
+        await run(dir, 'schema', 'code', '--schema', 'schema.yaml', '--dry-run'),
+      )
+      expect(line).toContain(expected)
+    }
+  })
+})
+
+describe('theus schema gen: values a schema cannot describe', () => {
+  it.each([
+    [
+      'a function',
+      'domain: { config: { onSave: function onSave() {} } }',
+      'a function (onSave) at domain.config.onSave',
+    ],
+    ['an arrow in an array', 'domain: { hooks: [1, () => 0] }', 'a function at domain.hooks[1]'],
+    [
+      'a class instance',
+      'domain: { when: new (class Clock {})() }',
+      'an instance of Clock at domain.when',
+    ],
+    ['a symbol in a record', 'global: { tags: { a: Symbol("x") } }', 'a symbol at global.tags.a'],
+  ])('refuses %s with one line naming the path', async (_, body, expected) => {
+    const dir = tempDir()
+    writeFiles(dir, { 'ctx.mjs': `export const initial = { ${body} }\n` })
+    const line = expectOneLine(await run(dir, 'schema', 'gen', '--context', 'ctx.mjs', '--dry-run'))
+    expect(line).toContain(expected)
+    expect(line).toContain('describes data only')
+    expect(line).not.toContain('Tag not resolved')
+  })
+
+  it('describes a class instance in the heavy zone as unknown (held by reference)', async () => {
+    const dir = tempDir()
+    writeFiles(dir, {
+      'ctx.mjs': 'export const initial = { domain: { heavy_model: new (class Model {})() } }\n',
+    })
+    const r = await run(dir, 'schema', 'gen', '--context', 'ctx.mjs', '--dry-run')
+    expect(r.stderr).toBe('')
+    expect(parse(r.stdout).fields['domain.heavy_model']).toEqual({ type: 'unknown', zone: 'heavy' })
+  })
+})
+
 describe('theus schema code', () => {
   it('writes a context module whose schema gen gives the same file back', async () => {
     const dir = tempDir()

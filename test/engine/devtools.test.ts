@@ -1,4 +1,4 @@
-import { connectReduxDevTools, process, TheusEngine } from 'theus'
+import { connectReduxDevTools, EngineHaltedError, process, TheusEngine } from 'theus'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
 class ValueError extends Error {
@@ -124,24 +124,122 @@ describe('connectReduxDevTools', () => {
     })
   })
 
-  it('ignores time-travel messages: the engine state does not move', () => {
+  it('enables jump in the monitor, and nothing else that would change state', () => {
+    const fake = fakeExtension()
+    g.__REDUX_DEVTOOLS_EXTENSION__ = fake.ext
+    connectReduxDevTools(makeEngine())
+    const { features } = (fake.ext.connect.mock.calls[0] as unknown as [{ features: object }])[0]
+    expect(features).toMatchObject({ jump: true, skip: false, reorder: false, import: false })
+    expect(features).toMatchObject({ dispatch: false })
+  })
+
+  it('JUMP_TO_ACTION moves the engine through undo/redo, and sends nothing for it', () => {
+    const fake = fakeExtension()
+    g.__REDUX_DEVTOOLS_EXTENSION__ = fake.ext
+    const engine = makeEngine()
+    connectReduxDevTools(engine)
+    for (const amount of [1, 2, 3]) engine.runProcess('deposit', { user: 'Alice', amount })
+    const alice = () => engine.state.value.domain.accounts.Alice
+    expect(alice()).toBe(16)
+    const jump = (actionId: number, type = 'JUMP_TO_ACTION') =>
+      fake.message({ type: 'DISPATCH', payload: { type, actionId }, state: '{}' })
+    jump(1)
+    expect(alice()).toBe(11)
+    expect(engine.history.length).toBe(1)
+    jump(0)
+    expect(alice()).toBe(10)
+    expect(engine.history.length).toBe(0)
+    jump(3, 'JUMP_TO_STATE')
+    expect(alice()).toBe(16)
+    jump(2, 'JUMP_TO_STATE')
+    expect(alice()).toBe(13)
+    // The engine's own history is true: undo goes on from the jumped-to point.
+    expect(engine.runLog.map((e) => e.process).slice(-4)).toEqual(['redo', 'redo', 'redo', 'undo'])
+    expect(fake.connection.send).toHaveBeenCalledTimes(3)
+    // An app commit after a jump back is appended as action 4 and is reachable.
+    engine.runProcess('deposit', { user: 'Alice', amount: 100 })
+    expect(fake.connection.send).toHaveBeenCalledTimes(4)
+    jump(1)
+    expect(alice()).toBe(11)
+    jump(4)
+    expect(alice()).toBe(113)
+  })
+
+  it('a jump to an action no longer reachable leaves the engine and restarts the monitor', () => {
+    const fake = fakeExtension()
+    g.__REDUX_DEVTOOLS_EXTENSION__ = fake.ext
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const engine = makeEngine()
+    connectReduxDevTools(engine)
+    engine.runProcess('deposit', { user: 'Alice', amount: 1 })
+    engine.runProcess('deposit', { user: 'Alice', amount: 2 })
+    fake.message({ type: 'DISPATCH', payload: { type: 'JUMP_TO_ACTION', actionId: 1 } })
+    // A new commit clears the redo stack: action 2 (Alice 13) cannot come back.
+    engine.runProcess('deposit', { user: 'Alice', amount: 5 })
+    const before = engine.state.value
+    fake.message({ type: 'DISPATCH', payload: { type: 'JUMP_TO_ACTION', actionId: 2 } })
+    expect(engine.state.value).toBe(before)
+    expect(engine.state.value.domain.accounts.Alice).toBe(16)
+    expect(fake.connection.init).toHaveBeenLastCalledWith({
+      global: {},
+      domain: { accounts: { Alice: 16 } },
+    })
+    expect(warn).toHaveBeenCalled()
+    warn.mockRestore()
+  })
+
+  it('ROLLBACK returns to the last COMMIT through undo; RESET leaves the engine', () => {
     const fake = fakeExtension()
     g.__REDUX_DEVTOOLS_EXTENSION__ = fake.ext
     const engine = makeEngine()
     connectReduxDevTools(engine)
     engine.runProcess('deposit', { user: 'Alice', amount: 1 })
+    fake.message({ type: 'DISPATCH', payload: { type: 'COMMIT' } })
+    engine.runProcess('deposit', { user: 'Alice', amount: 2 })
+    engine.runProcess('deposit', { user: 'Alice', amount: 3 })
+    fake.message({ type: 'DISPATCH', payload: { type: 'RESET' } })
+    expect(engine.state.value.domain.accounts.Alice).toBe(16)
+    // RESET restarted the monitor here (Alice 16); ROLLBACK goes back to that point.
+    engine.runProcess('deposit', { user: 'Alice', amount: 4 })
+    fake.message({ type: 'DISPATCH', payload: { type: 'ROLLBACK' } })
+    expect(engine.state.value.domain.accounts.Alice).toBe(16)
+    expect(fake.connection.init).toHaveBeenLastCalledWith({
+      global: {},
+      domain: { accounts: { Alice: 16 } },
+    })
+  })
+
+  it('timeTravel: false ignores jumps: the engine state does not move', () => {
+    const fake = fakeExtension()
+    g.__REDUX_DEVTOOLS_EXTENSION__ = fake.ext
+    const engine = makeEngine()
+    connectReduxDevTools(engine, { timeTravel: false })
+    engine.runProcess('deposit', { user: 'Alice', amount: 1 })
     const before = engine.state.value
-    fake.message({
-      type: 'DISPATCH',
-      payload: { type: 'JUMP_TO_STATE' },
-      state: '{"domain":{"accounts":{}}}',
-    })
-    fake.message({
-      type: 'DISPATCH',
-      payload: { type: 'JUMP_TO_ACTION', actionId: 0 },
-      state: '{}',
-    })
+    fake.message({ type: 'DISPATCH', payload: { type: 'JUMP_TO_STATE', actionId: 0 } })
+    fake.message({ type: 'DISPATCH', payload: { type: 'JUMP_TO_ACTION', actionId: 0 } })
+    fake.message({ type: 'DISPATCH', payload: { type: 'ROLLBACK' } })
     expect(engine.state.value).toBe(before)
+    const { features } = (fake.ext.connect.mock.calls[0] as unknown as [{ features: object }])[0]
+    expect(features).toMatchObject({ jump: false })
+  })
+
+  it('a jump the engine refuses (halted: undo throws ENGINE_HALTED) leaves the state as it is', () => {
+    const fake = fakeExtension()
+    g.__REDUX_DEVTOOLS_EXTENSION__ = fake.ext
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const engine = makeEngine()
+    connectReduxDevTools(engine)
+    engine.runProcess('deposit', { user: 'Alice', amount: 1 })
+    // What a halted engine does (SPEC §10.2); stubbed so this test does not depend on halting.
+    const undo = vi.spyOn(engine, 'undo').mockImplementation(() => {
+      throw new EngineHaltedError('the engine is halted')
+    })
+    fake.message({ type: 'DISPATCH', payload: { type: 'JUMP_TO_ACTION', actionId: 0 } })
+    expect(engine.state.value.domain.accounts.Alice).toBe(11)
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('the engine is halted'))
+    undo.mockRestore()
+    warn.mockRestore()
   })
 
   it('stops sending and unsubscribes once disconnected', () => {

@@ -165,6 +165,8 @@ describe('npm pack', () => {
     expect(report.balances).toEqual({ Alice: 500, Bob: 500 })
     expect(Object.keys(report.entries).sort()).toEqual([
       'theus',
+      'theus/devtools',
+      'theus/devtools/react',
       'theus/react',
       'theus/vite',
       'theus/vue',

@@ -13,7 +13,10 @@ afterEach(() => {
   vi.restoreAllMocks()
 })
 
-describe.each(modes)('useTheus ($mode)', ({ Wrapper, renders }) => {
+// Each test renders 1 000 rows through jsdom: half a second on an idle machine, many seconds on a
+// loaded one. What these tests check is counts, never speed, so no test here may fail on a
+// deadline: the timeout only catches a hang.
+describe.each(modes)('useTheus ($mode)', { timeout: 120_000 }, ({ Wrapper, renders }) => {
   function setup() {
     const engine = createBank()
     const counts = new Map<string, number>()
