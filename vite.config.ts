@@ -15,6 +15,7 @@ const alias = [
   { find: /^theus\/devtools$/, replacement: r('./src/devtools/index.ts') },
   { find: /^theus\/vite$/, replacement: r('./src/vite/index.ts') },
   { find: /^theus\/yaml$/, replacement: r('./src/yaml/index.ts') },
+  { find: /^theus\/workflow$/, replacement: r('./src/workflow/index.ts') },
   { find: /^theus$/, replacement: r('./src/index.ts') },
 ]
 
@@ -40,6 +41,7 @@ export default defineConfig(({ mode }) => {
             devtools: r('./src/devtools/index.ts'),
             'devtools-react': r('./adapters/react/devtools.ts'),
             yaml: r('./src/yaml/index.ts'),
+            workflow: r('./src/workflow/index.ts'),
             cli: r('./src/cli/index.ts'),
           },
           formats: ['es'],
@@ -83,6 +85,20 @@ export default defineConfig(({ mode }) => {
             environment: 'jsdom',
             include: ['test/**/*.dom.test.ts', 'test/**/*.test.tsx'],
             exclude: ['test/e2e/**', 'test/pack/**'],
+          },
+        },
+        {
+          // Type-level tests (`*.test-d.ts`: expectTypeOf, @ts-expect-error), checked by tsc
+          // with the project's tsconfig: a wrong type fails `npm test`, not only `npm run typecheck`.
+          test: {
+            name: 'types',
+            include: [],
+            typecheck: {
+              enabled: true,
+              only: true,
+              include: ['test/**/*.test-d.ts'],
+              tsconfig: r('./tsconfig.json'),
+            },
           },
         },
         {

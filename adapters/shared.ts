@@ -4,7 +4,14 @@
  * development-only warning. Not a public entry: the adapters re-export the types.
  */
 import { effect, type ReadonlySignal, untracked } from '@preact/signals-core'
-import type { DeepReadonly, PathValue, StateOf, TheusEngine } from 'theus'
+import type {
+  DeepReadonly,
+  PathValue,
+  ProcessDefinition,
+  RunOptions,
+  StateOf,
+  TheusEngine,
+} from 'theus'
 import { warnOnce } from 'theus'
 
 /** The context type of an engine type. */
@@ -89,12 +96,17 @@ export type RunOutcome<TResult> = { ok: true; value: TResult } | { ok: false; er
  */
 export function attempt(
   engine: TheusEngine<any>,
-  name: string,
+  process: string | ProcessDefinition,
   args: unknown,
+  opts?: RunOptions,
 ): RunOutcome<unknown> | Promise<RunOutcome<unknown>> {
   let out: unknown
   try {
-    out = engine.runProcess(name, args as Record<string, unknown> | undefined)
+    out = (engine.runProcess as (p: unknown, a: unknown, o?: RunOptions) => unknown)(
+      process,
+      args,
+      opts,
+    )
   } catch (error) {
     return { ok: false, error }
   }

@@ -3,8 +3,9 @@
  * run with `engine.executeWorkflow`; shows the list of processes it ran.
  */
 import { type ReactNode, useState } from 'react'
-import { type FluxInput, type FluxStep, validateFlux } from 'theus'
+import type { FluxInput, FluxStep } from 'theus'
 import { useEngine, useTheus } from 'theus/react'
+import { validateFlux } from 'theus/workflow'
 import { ErrorView } from './ErrorView'
 import { AccountSelect } from './fields'
 import { formatMoney } from './format'

@@ -187,11 +187,55 @@ export class AbortError extends TheusError {
 //#region message builders: the one place where the wording of the common errors lives
 
 export const errors = {
-  illegalRead(process: string, path: string): ContractViolationError {
+  illegalRead(process: string, path: string, didYouMean?: string): ContractViolationError {
     return new ContractViolationError(
       'ILLEGAL_READ',
-      `Illegal Read: process '${process}' attempted to read '${path}', which is not declared in inputs or outputs. Add '${path}' (or an ancestor) to the contract's inputs.`,
+      `Illegal Read: process '${process}' attempted to read '${path}', which is not declared in inputs or outputs.${didYouMean === undefined ? '' : ` Did you mean '${didYouMean}'?`} Add '${path}' (or an ancestor) to the contract's inputs.`,
+      {
+        details:
+          didYouMean === undefined
+            ? { process, path }
+            : { process, path, hint: `Did you mean '${didYouMean}'?` },
+      },
+    )
+  },
+  /** A write of the key `__proto__`: never a data key (SPEC §10.1), whatever the contract. */
+  protoKey(process: string, path: string): ContractViolationError {
+    return new ContractViolationError(
+      'ILLEGAL_WRITE',
+      `Illegal Write: process '${process}' attempted to modify '${path}': '__proto__' is never a data key, since writing it would reach a prototype. Use another key name (or a Map); if the key comes from user input, refuse that input.`,
       { details: { process, path } },
+    )
+  },
+  /** A value that is not plain data, written outside `heavy_` in strict mode. */
+  zonePolicyValue(process: string, path: string, cls: string): ContractViolationError {
+    const what = cls === 'Function' ? 'a function' : `an object of class ${cls}`
+    return new ContractViolationError(
+      'ZONE_POLICY',
+      `Zone policy: process '${process}' wrote ${what} to '${path}'. The data, signal and meta zones hold plain data only (plain objects, arrays, Map, Set, Date, primitives), which the engine can copy, freeze and roll back. Convert it to plain data, or keep it under a 'heavy_' key (held by reference, never rolled back).`,
+      { details: { process, path, class: cls } },
+    )
+  },
+  /** A value with a cycle, written into the state (the state is a tree). */
+  zonePolicyCycle(process: string, path: string): ContractViolationError {
+    return new ContractViolationError(
+      'ZONE_POLICY',
+      `Zone policy: process '${process}' wrote a value that contains itself at '${path}'. The state is a tree of plain data: break the cycle (store an id instead of the object), or keep it under a 'heavy_' key.`,
+      { details: { process, path } },
+    )
+  },
+  /** A view used after its run ended (SPEC §10.1). */
+  deadView(process: string, path: string): TheusError {
+    return new TheusError(
+      'INVALID_CONTRACT',
+      `Invalid contract for process '${process}': the view of '${path || '(root)'}' was used after its run ended. A run's views live only while its body runs: do not keep ctx, or values read from it, beyond the run (copy plain values out instead).`,
+      { details: { process, path } },
+    )
+  },
+  nestedRun(what: string): TheusError {
+    return new TheusError(
+      'NESTED_RUN',
+      `${what} was called while a run of this engine is in progress (its body, its audit gates and their listeners, or its schema check). Processes do not call each other: chain them with a workflow (WorkflowManager or executeWorkflow), or act from a 'commit' listener, which runs once the commit is applied.`,
     )
   },
   illegalWrite(process: string, path: string): ContractViolationError {

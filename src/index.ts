@@ -28,15 +28,33 @@ export { resolveZone } from './context/zones.js'
 
 //#endregion
 
+//#region engine
 export type {
   Contract,
   ProcessContext,
   ProcessDefinition,
   ProcessFn,
   ProcessLog,
+  TypedContract,
+  TypedProcess,
 } from './contract/process.js'
-//#region engine
-export { defineProcess, isProcessDefinition, process } from './contract/process.js'
+export {
+  createProcess,
+  defineProcess,
+  isProcessDefinition,
+  process,
+} from './contract/process.js'
+export type {
+  ArgsOf,
+  ContractView,
+  ProcessesOf,
+  ProcessMap,
+  ProcessNames,
+  ResultOf,
+  RunArgs,
+  TypedProcessContext,
+  UncheckedName,
+} from './contract/types.js'
 export type {
   ReduxDevToolsConnection,
   ReduxDevToolsExtension,
@@ -44,7 +62,15 @@ export type {
   ReduxDevToolsOptions,
 } from './engine/devtools.js'
 export { connectReduxDevTools } from './engine/devtools.js'
-export type { DeepReadonly, PathValue, StateOf } from './engine/pathTypes.js'
+export type {
+  CheckContractPath,
+  CheckPath,
+  ContractPath,
+  DeepReadonly,
+  PathValue,
+  StateOf,
+  StatePath,
+} from './engine/pathTypes.js'
 export type {
   PersistEvent,
   PersistEventType,
@@ -63,12 +89,14 @@ export type {
   AuditLevel,
   AuditLogEntry,
   CommitEvent,
+  EngineErrorEvent,
   EngineEventMap,
   EngineEventType,
   HaltEvent,
   HistoryEntry,
   LogEntry,
   Patch,
+  ResumeEvent,
   RollbackEvent,
   RunLogEntry,
   RunOptions,
@@ -89,12 +117,14 @@ export type {
   NormalizedProcessRecipe,
   NormalizedRule,
   ProcessRecipeSource,
+  RecipeKnowledge,
   RecipeLocator,
   ValidateRecipeOptions,
 } from './audit/index.js'
 //#region audit (issue 4)
 export {
   AUDIT_CONDITIONS,
+  checkRecipeAgainst,
   createAuditor,
   isAuditRecipe,
   validateAuditRecipe,
@@ -103,8 +133,10 @@ export {
 //#endregion
 
 export type { WorkflowDefinition, WorkflowState } from './workflow/definition.js'
-//#region workflow (issue 5)
-export { signalKey, validateWorkflow } from './workflow/definition.js'
+//#region workflow (issue 5). The Flux runtime and the condition language (executeFlux,
+// validateFlux, parseExpression, evaluateExpression, testCondition) live in `theus/workflow`,
+// outside the core's bundle; their types stay importable from here.
+export { checkWorkflowProcesses, signalKey, validateWorkflow } from './workflow/definition.js'
 export type {
   BinaryOperator,
   Expression,
@@ -113,7 +145,6 @@ export type {
   ExpressionRoot,
   ExpressionScope,
 } from './workflow/expression.js'
-export { evaluateExpression, parseExpression, testCondition } from './workflow/expression.js'
 export type {
   FluxDefinition,
   FluxInput,
@@ -121,7 +152,6 @@ export type {
   FluxStep,
   ValidateFluxOptions,
 } from './workflow/flux.js'
-export { executeFlux, validateFlux } from './workflow/flux.js'
 export type { WorkflowHost } from './workflow/host.js'
 export type {
   Locator as WorkflowLocator,
@@ -129,6 +159,18 @@ export type {
 } from './workflow/issues.js'
 export type { WorkflowInput } from './workflow/StateMachine.js'
 export { StateMachine } from './workflow/StateMachine.js'
-export type { WorkflowStatus, WorkflowTransition } from './workflow/WorkflowManager.js'
+export type {
+  CheckFlux,
+  CheckWorkflow,
+  KnownProcessNames,
+  TypedFluxSource,
+  TypedFluxStep,
+  TypedWorkflowSource,
+} from './workflow/types.js'
+export type {
+  WorkflowManagerOptions,
+  WorkflowStatus,
+  WorkflowTransition,
+} from './workflow/WorkflowManager.js'
 export { WorkflowManager } from './workflow/WorkflowManager.js'
 //#endregion

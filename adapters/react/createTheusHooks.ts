@@ -1,28 +1,47 @@
-import type { ProcessDefinition, TheusEngine } from 'theus'
-import type { EqualityFn, Selected, StateSnapshot } from '../shared.js'
+import type {
+  ArgsOf,
+  CheckPath,
+  ProcessDefinition,
+  ProcessesOf,
+  ProcessNames,
+  ResultOf,
+  RunOptions,
+  TheusEngine,
+  UncheckedName,
+} from 'theus'
+import type { ContextOf, EqualityFn, Selected, StateSnapshot } from '../shared.js'
 import { useAuditLog } from './useAuditLog.js'
 import { useEngine } from './useEngine.js'
 import { type ProcessHandle, useProcess } from './useProcess.js'
 import { useTheus } from './useTheus.js'
 import { useWorkflow } from './useWorkflow.js'
 
-/** The hooks, typed for one engine type: paths and selectors infer from its context. */
+/**
+ * The hooks, typed for one engine type: paths and selectors infer from its context, and, when
+ * the engine was given `processes`, process names, args and results from those.
+ */
 export interface TheusHooks<TEngine extends TheusEngine<any>> {
   useEngine(): TEngine
   useTheus<P extends string>(
-    path: P,
+    path: CheckPath<ContextOf<TEngine>, P>,
     isEqual?: EqualityFn<Selected<TEngine, P>>,
   ): Selected<TEngine, P>
   useTheus<TResult>(
     selector: (state: StateSnapshot<TEngine>) => TResult,
     isEqual?: EqualityFn<TResult>,
   ): TResult
-  useProcess<TArgs = Record<string, unknown>, TResult = unknown>(
-    name: string,
-  ): ProcessHandle<TArgs, TResult>
   useProcess<TArgs, TResult>(
     definition: ProcessDefinition<TArgs, TResult>,
+    options?: RunOptions,
   ): ProcessHandle<TArgs, Awaited<TResult>>
+  useProcess<K extends ProcessNames<ProcessesOf<TEngine>>>(
+    name: K,
+    options?: RunOptions,
+  ): ProcessHandle<ArgsOf<ProcessesOf<TEngine>[K]>, Awaited<ResultOf<ProcessesOf<TEngine>[K]>>>
+  useProcess<TArgs = Record<string, unknown>, TResult = unknown>(
+    name: UncheckedName<ProcessesOf<TEngine>>,
+    options?: RunOptions,
+  ): ProcessHandle<TArgs, TResult>
   useWorkflow: typeof useWorkflow
   useAuditLog: typeof useAuditLog
 }
@@ -32,9 +51,10 @@ export interface TheusHooks<TEngine extends TheusEngine<any>> {
  * hooks below it, so create them once beside the engine and import them from there. Nothing is
  * created at runtime: these are the package's hooks, re-typed.
  * @example
- * export const engine = new TheusEngine(initial)
+ * export const engine = new TheusEngine(initial, { processes: { transfer } })
  * export const { useTheus, useProcess } = createTheusHooks<typeof engine>()
  * const accounts = useTheus('domain.accounts') // Readonly<Record<string, number>>
+ * const { run } = useProcess('transfer') // run(args: TransferArgs)
  */
 export function createTheusHooks<TEngine extends TheusEngine<any>>(): TheusHooks<TEngine> {
   return { useEngine, useTheus, useProcess, useWorkflow, useAuditLog } as TheusHooks<TEngine>

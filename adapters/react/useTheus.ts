@@ -1,6 +1,7 @@
 import { useCallback, useRef, useSyncExternalStore } from 'react'
-import type { TheusEngine } from 'theus'
+import type { CheckPath, TheusEngine } from 'theus'
 import {
+  type ContextOf,
   checkSelectorStability,
   type EqualityFn,
   type Selected,
@@ -32,7 +33,7 @@ interface Memo {
  * const names = useTheus((s) => Object.keys(s.domain.accounts), shallowEqual)
  */
 export function useTheus<P extends string, TEngine extends TheusEngine<any> = TheusEngine>(
-  path: P,
+  path: CheckPath<ContextOf<TEngine>, P>,
   isEqual?: EqualityFn<Selected<TEngine, P>>,
 ): Selected<TEngine, P>
 export function useTheus<TResult, TEngine extends TheusEngine<any> = TheusEngine>(

@@ -1,6 +1,7 @@
-import type { TheusEngine } from 'theus'
+import type { CheckPath, TheusEngine } from 'theus'
 import { computed, type ShallowRef, shallowRef } from 'vue'
 import {
+  type ContextOf,
   checkSelectorStability,
   type EqualityFn,
   type Selected,
@@ -25,7 +26,7 @@ import { useEngine } from './useEngine.js'
  * const names = useTheus((s) => Object.keys(s.domain.accounts), shallowEqual)
  */
 export function useTheus<P extends string, TEngine extends TheusEngine<any> = TheusEngine>(
-  path: P,
+  path: CheckPath<ContextOf<TEngine>, P>,
   isEqual?: EqualityFn<Selected<TEngine, P>>,
 ): Readonly<ShallowRef<Selected<TEngine, P>>>
 export function useTheus<TResult, TEngine extends TheusEngine<any> = TheusEngine>(

@@ -7,15 +7,17 @@
  * and reports through `host.emit`, so it is tested without an engine and the engine decides
  * what halting or rolling back means.
  */
-import { parsePath } from '../context/paths.js'
 import type { AuditAction, AuditLevel, AuditLogEntry } from '../engine/types.js'
 import { AuditBlockError, AuditInterlockError, type TheusError } from '../errors.js'
+import { applyFunction, type FunctionName } from '../workflow/functions.js'
+import { parseField } from './field.js'
 import {
   type AuditCondition,
   type AuditRecipe,
   type NormalizedRule,
   validateAuditRecipe,
 } from './recipe.js'
+import { MAX_REGEX_INPUT } from './regex.js'
 
 /** Where findings go; the engine appends them to `auditLog` and fires `'audit'`. */
 export interface AuditHost {
@@ -52,6 +54,8 @@ interface CompiledRule {
   /** The field's first segment as written, before alias resolution: the args key to look for. */
   argKey: string
   counterKey: string
+  /** A computed field's functions, innermost first (`len(domain.cart)` → ['len']). */
+  fns: readonly FunctionName[]
   test: (value: unknown) => boolean
 }
 
@@ -63,8 +67,6 @@ const ACTION: Record<AuditLevel, AuditAction> = {
   B: 'block',
   C: 'warn',
 }
-// Walking args must never step into prototypes.
-const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor'])
 
 /**
  * Binds a recipe (a validated one, or an object that is validated here) to a fresh set of
@@ -108,9 +110,8 @@ export function createAuditor(recipe: AuditRecipe | unknown, host: AuditHost): A
     // Every rule is evaluated even after one acts: each violation is a finding and counts,
     // and a level S rule must still halt the engine when an earlier rule already blocks.
     for (const c of rules) {
-      const value = Object.hasOwn(safeArgs, c.argKey)
-        ? readArgs(safeArgs, c)
-        : safeRead(read, c.segs)
+      let value = Object.hasOwn(safeArgs, c.argKey) ? readArgs(safeArgs, c) : safeRead(read, c.segs)
+      for (const fn of c.fns) value = applyFunction(fn, value)
       let passed: boolean
       try {
         passed = c.test(value)
@@ -174,6 +175,8 @@ export function createAuditor(recipe: AuditRecipe | unknown, host: AuditHost): A
       count,
       threshold: rule.maxThreshold,
       level: rule.level,
+      // The rule's own words, so that a UI can show them without parsing the sentence.
+      message: rule.message,
     }
     if (rule.level === 'B') return new AuditBlockError(message, details)
     return new AuditInterlockError(rule.level, message, details)
@@ -205,11 +208,13 @@ function compile(process: string, gate: Gate, rules: readonly NormalizedRule[]):
     const base = `${process}:${gate}:${rule.field}:${rule.condition}`
     const n = (seen.get(base) ?? 0) + 1
     seen.set(base, n)
+    // The recipe checker guarantees a parsable field; a compiled recipe is trusted code.
+    const field = parseField(rule.field) ?? { segs: [rule.field], argKey: rule.field, fns: [] }
     return {
       rule,
-      // The schema guarantees a parsable path.
-      segs: parsePath(rule.field) ?? [rule.field],
-      argKey: /^[^.[]*/.exec(rule.field)?.[0] ?? rule.field,
+      segs: field.segs,
+      argKey: field.argKey,
+      fns: field.fns,
       counterKey: n === 1 ? base : `${base}#${n}`,
       test: tester(rule.condition, rule.limit),
     }
@@ -238,9 +243,11 @@ function tester(condition: AuditCondition, limit: unknown): (value: unknown) => 
         return n !== undefined && n <= (limit as number)
       }
     case 'regex': {
-      // No `g` or `y` flag, so `test` keeps no state between calls.
+      // No `g` or `y` flag, so `test` keeps no state between calls. The recipe checker refused
+      // patterns that backtrack catastrophically; a value longer than MAX_REGEX_INPUT fails
+      // without running the pattern, which bounds what any accepted pattern can cost.
       const re = new RegExp(limit as string)
-      return (v) => typeof v === 'string' && re.test(v)
+      return (v) => typeof v === 'string' && v.length <= MAX_REGEX_INPUT && re.test(v)
     }
   }
 }
@@ -255,9 +262,12 @@ function readArgs(args: object, c: CompiledRule): unknown {
   let cur: unknown = args
   const segs = [c.argKey, ...c.segs.slice(1)]
   for (const seg of segs) {
-    if (FORBIDDEN_SEGMENTS.has(seg)) return undefined
+    // Own data only (SPEC §10.1): an args key named `constructor` is read, an inherited
+    // `constructor` is missing, and `__proto__` never names data.
+    if (seg === '__proto__') return undefined
     if (cur instanceof Map) cur = cur.get(seg)
-    else if (typeof cur === 'object' && cur !== null) cur = (cur as Record<string, unknown>)[seg]
+    else if (typeof cur === 'object' && cur !== null)
+      cur = Object.hasOwn(cur, seg) ? (cur as Record<string, unknown>)[seg] : undefined
     else if (typeof cur === 'string' && seg === 'length') cur = cur.length
     else return undefined
   }

@@ -1,6 +1,8 @@
 /** Audit recipes: the object model, its validation, and the auditor that runs the gates. */
 export type { AuditHost, Auditor, AuditRead } from './auditor.js'
 export { createAuditor } from './auditor.js'
+export type { RecipeKnowledge } from './names.js'
+export { checkRecipeAgainst } from './names.js'
 export type {
   AuditCondition,
   AuditRecipe,
@@ -10,12 +12,23 @@ export type {
   NormalizedProcessRecipe,
   NormalizedRule,
   ProcessRecipeSource,
+  RecipeKeyKind,
+  RecipeKeySpec,
   RecipeLocator,
+  RecipeProblem,
   ValidateRecipeOptions,
 } from './recipe.js'
 export {
   AUDIT_CONDITIONS,
-  auditRecipeSchema,
+  COMPILED_RECIPE,
   isAuditRecipe,
+  NOT_A_RECIPE,
+  PROCESS_TABLE,
+  RECIPE_MESSAGES,
+  RULE_TABLE,
+  recipeProblems,
+  TOP_TABLE,
   validateAuditRecipe,
+  valueProblem,
 } from './recipe.js'
+export { MAX_REGEX_INPUT, regexHazard } from './regex.js'

@@ -144,70 +144,13 @@ declare module '*.yaml' {
   export default data
 }
 `,
-    'src/engine.ts': `import { TheusEngine, WorkflowManager } from 'theus'
-import recipe from '../specs/audit_recipe.yaml'
-import workflowDefinition from '../workflows/workflow.yaml'
-import { contextSchema, initialContext } from './context'
-
-/** The one engine of the app: the context, its audit recipe and its schema. */
-export const engine = new TheusEngine(initialContext, {
-  auditRecipe: recipe,
-  schema: contextSchema,
-})
-
-// Every process exported from src/processes/ is registered.
-engine.scanAndRegister(import.meta.glob('./processes/*.ts', { eager: true }))
-
-/** The state machine of workflows/workflow.yaml, driving the processes. */
-export const workflow = new WorkflowManager(engine, workflowDefinition)
-`,
+    'src/engine.ts': templateFile('src/engine.ts'),
+    'src/hooks.ts': templateFile('src/hooks.ts'),
+    'src/process.ts': templateFile('src/process.ts'),
     'src/main.tsx': templateFile('src/main.tsx'),
     'src/App.tsx': templateFile('src/App.tsx'),
-    'src/processes/transfer.ts': `import { process } from 'theus'
-
-export class ValueError extends Error {
-  override name = 'ValueError'
-}
-
-export interface TransferArgs {
-  from_user: string
-  to_user: string
-  amount: number
-}
-
-/** Moves money between two accounts; insufficient funds raise the fraud signal instead. */
-export const transfer = process(
-  {
-    inputs: ['domain.accounts'],
-    outputs: ['domain.accounts', 'domain.total_reserves', 'domain.sig_fraud_detected'],
-    errors: ['ValueError'],
-    sideEffects: [],
-  },
-  function transfer(ctx, args: TransferArgs) {
-    if (!(args.amount > 0)) throw new ValueError('Amount must be positive')
-    const bal: number = ctx.domain.accounts[args.from_user] ?? 0
-    if (bal < args.amount) {
-      ctx.domain.sig_fraud_detected = true
-      return 'Failed: Insufficient Funds'
-    }
-    ctx.domain.accounts[args.from_user] = bal - args.amount
-    ctx.domain.accounts[args.to_user] = (ctx.domain.accounts[args.to_user] ?? 0) + args.amount
-    return 'Success'
-  },
-)
-`,
-    'src/processes/notify.ts': `import { process } from 'theus'
-
-/** Records the last transfer (meta zone) and logs it; run by the workflow after a transfer. */
-export const notify = process(
-  { outputs: ['domain.meta_last_tx'] },
-  function notify(ctx, args: { from_user: string; to_user: string; amount: number }) {
-    const line = \`\${args.from_user} -> \${args.to_user}: \${args.amount}\`
-    ctx.domain.meta_last_tx = line
-    ctx.log.info('transfer done', { line })
-  },
-)
-`,
+    'src/processes/transfer.ts': templateFile('src/processes/transfer.ts'),
+    'src/processes/notify.ts': templateFile('src/processes/notify.ts'),
     'specs/audit_recipe.yaml': `# Audit recipe: the rules each process's input and output gates check.
 # Levels: S stop the engine, A abort the workflow, B block the run, C warn.
 # Add a skeleton for every new process with: npx theus audit gen-spec
@@ -259,7 +202,8 @@ npm run dev
 
 - \`src/context.ts\`: the context (zod schema and initial value), mirrored by \`specs/context_schema.yaml\`
   (\`npx theus schema gen\` writes the YAML from the module, \`npx theus schema code\` the reverse).
-- \`src/processes/\`: the processes, registered by \`src/engine.ts\`.
+- \`src/processes/\`: the processes, made with \`process\` from \`src/process.ts\` (typed by the context) and
+  listed in \`src/engine.ts\`; \`src/hooks.ts\` has the React hooks typed for that engine.
 - \`specs/audit_recipe.yaml\`: the audit rules (\`npx theus audit gen-spec\`, \`npx theus audit inspect <process>\`).
 - \`workflows/workflow.yaml\`: the state machine.
 `

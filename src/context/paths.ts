@@ -50,7 +50,8 @@ export function parsePath(path: unknown): string[] | undefined {
   if (cur !== '') segs.push(cur)
   else if (!justClosed) return undefined
   const first = segs[0]
-  if (first !== undefined && first in LAYER_ALIASES) segs[0] = LAYER_ALIASES[first]!
+  // hasOwn, not `in`: `'constructor' in {}` is true, and the alias would be Object itself.
+  if (first !== undefined && Object.hasOwn(LAYER_ALIASES, first)) segs[0] = LAYER_ALIASES[first]!
   return segs
 }
 

@@ -4,7 +4,9 @@
  */
 
 import { parsePath } from '../context/paths.js'
+import type { CheckContractPath } from '../engine/pathTypes.js'
 import { errors } from '../errors.js'
+import type { TypedProcessContext } from './types.js'
 
 /** What a process declares: the paths it reads and writes, the errors it may throw. */
 export interface Contract {
@@ -128,6 +130,58 @@ export function process<TArgs = any, TResult = unknown>(
 
 /** `process` under a name that does not shadow Node's global `process`. */
 export const defineProcess = process
+
+/** A contract with its path lists as literal tuples, as a typed `process` infers them. */
+export interface TypedContract<
+  TInputs extends readonly string[] = readonly string[],
+  TOutputs extends readonly string[] = readonly string[],
+> extends Omit<Contract, 'inputs' | 'outputs'> {
+  /** Paths the body may read (read-only views). */
+  inputs?: TInputs
+  /** Paths the body may read and write. */
+  outputs?: TOutputs
+}
+
+/** Each path of a contract list checked against the context (see `CheckPath`). */
+type CheckPaths<TContext, T extends readonly string[]> = {
+  readonly [K in keyof T]: CheckContractPath<TContext, T[K] & string>
+}
+
+/**
+ * The `process` function bound to a context type, as `createProcess<typeof initial>()` returns
+ * it: contract paths are checked and completed, and the body's `ctx` is typed from them.
+ */
+export type TypedProcess<TContext> = <
+  const TInputs extends readonly string[] = readonly [],
+  const TOutputs extends readonly string[] = readonly [],
+  TArgs = Record<string, unknown>,
+  TResult = unknown,
+>(
+  contract: Omit<Contract, 'inputs' | 'outputs'> & {
+    inputs?: CheckPaths<TContext, TInputs>
+    outputs?: CheckPaths<TContext, TOutputs>
+  },
+  fn: (
+    // NoInfer: the body's ctx is given by the contract, never inferred from (cheaper to check).
+    ctx: NoInfer<TypedProcessContext<TContext, TInputs[number], TOutputs[number]>>,
+    args: TArgs,
+  ) => TResult,
+) => ProcessDefinition<TArgs, TResult>
+
+/**
+ * Returns `process` bound to a context type: a contract path that does not exist in the
+ * context is a compile error (and editors complete paths), and the body's `ctx` shows exactly
+ * the contract: inputs deeply readonly, outputs writable, undeclared paths absent. `args` and
+ * the result are typed from the function. At run time it is `process` itself.
+ * @example
+ * export const process = createProcess<typeof initial>()
+ * export const inc = process({ outputs: ['domain.n'] }, function inc(ctx, args: { by: number }) {
+ *   ctx.domain.n += args.by
+ * })
+ */
+export function createProcess<TContext>(): TypedProcess<TContext> {
+  return process as TypedProcess<TContext>
+}
 
 /** True for values made by `process()`. */
 export function isProcessDefinition(value: unknown): value is ProcessDefinition {

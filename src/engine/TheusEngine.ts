@@ -13,6 +13,7 @@ import {
 } from '@preact/signals-core'
 import { type Auditor, createAuditor } from '../audit/auditor.js'
 import { joinPath, parsePath } from '../context/paths.js'
+import { checkContext, protoKeyIn } from '../context/plainData.js'
 import { resolveZone, zoneOfSegment } from '../context/zones.js'
 import { buildPermTrie, GRANT_ALL, type PermNode } from '../contract/permissions.js'
 import {
@@ -23,6 +24,14 @@ import {
   type ProcessLog,
   parsedContract,
 } from '../contract/process.js'
+import type {
+  ArgsOf,
+  ProcessMap,
+  ProcessNames,
+  ResultOf,
+  RunArgs,
+  UncheckedName,
+} from '../contract/types.js'
 import {
   AbortError,
   AuditInterlockError,
@@ -37,29 +46,35 @@ import {
   TheusError,
 } from '../errors.js'
 import { parseText } from '../textParsers.js'
-import { bufferedValue, Readded, Run, SHAPE } from '../transaction/run.js'
+import { bumpUp, Commit, isReset, markReset } from '../transaction/commit.js'
+import { conflictsOf } from '../transaction/conflicts.js'
+import { bufferedValue, Run, unwrapView } from '../transaction/run.js'
 import {
   DELETED,
   deepCopy,
+  deepFreeze,
   existingNode,
   getKey,
   hasKey,
   isHeavyKey,
   Kind,
   kindOf,
-  lockCollection,
-  lockDate,
   type Node,
   nodeOf,
   snapshot,
 } from '../transaction/tree.js'
-import { executeFlux, type FluxInput, type FluxRunOptions } from '../workflow/flux.js'
+import type { FluxInput, FluxRunOptions } from '../workflow/flux.js'
+import { isThenable } from '../workflow/host.js'
+import type { CheckFlux } from '../workflow/types.js'
 import { BoundedLog } from './BoundedLog.js'
-import type { DeepReadonly, PathValue, StateOf } from './pathTypes.js'
+import { EventHub } from './events.js'
+import { checkLogEntry, checkPatch, Records, sealPatches, withoutSignals } from './history.js'
+import type { CheckPath, DeepReadonly, PathValue, StateOf } from './pathTypes.js'
 import type {
   AuditLogEntry,
   EngineEventMap,
   EngineEventType,
+  HaltEvent,
   HistoryEntry,
   LogEntry,
   Patch,
@@ -87,7 +102,13 @@ type StandardResult =
     }
 
 /** Options of `new TheusEngine`. */
-export interface EngineOptions {
+export interface EngineOptions<TProcesses extends ProcessMap = ProcessMap> {
+  /**
+   * Processes to register, by name (`{ transfer, deposit }`): each is registered under its key,
+   * as `registerProcess(key, def)` does, and the engine's type knows their names, args and
+   * results, so `runProcess(name, args)` is checked.
+   */
+  processes?: TProcesses
   /** Contract guard, zone policy and frozen snapshots (default true). */
   strictMode?: boolean
   /** An audit recipe object, or YAML text once `theus/yaml` is imported. */
@@ -97,8 +118,8 @@ export interface EngineOptions {
   /** How many commits `history` keeps (default 100). */
   historyLimit?: number
   /**
-   * How many entries `runLog` keeps (default: all, so that `replay` rebuilds the state from the
-   * initial context). Cap it for long-running loops; a capped log replays only from a checkpoint.
+   * How many entries `runLog` keeps (default 1000; `Infinity` keeps every run). The state just
+   * before the first kept entry is `engine.runLogBase`, so a capped log still replays.
    */
   runLogLimit?: number
   /** Flux safety limit (default 10000). */
@@ -123,6 +144,11 @@ interface Registered {
 }
 
 const RING = 1000
+/** Labels of commits that are not runs of a process: their log entries carry patches. */
+const ADMIN = new Set(['edit', 'undo', 'redo'])
+const EMPTY: readonly Patch[] = Object.freeze([])
+/** Runs of every engine between their start and their applied commit (for static replay). */
+let activeRuns = 0
 
 //#endregion
 
@@ -134,7 +160,7 @@ const RING = 1000
  * engine.runProcess('inc')
  * engine.state.value.domain.n // 1
  */
-export class TheusEngine<TContext extends ContextInput = any> {
+export class TheusEngine<TContext extends ContextInput = any, TProcesses extends ProcessMap = any> {
   /** The options in force (defaults filled in). */
   readonly options: Readonly<{
     strictMode: boolean
@@ -144,29 +170,46 @@ export class TheusEngine<TContext extends ContextInput = any> {
     schema: StandardSchemaLike | undefined
     auditRecipe: unknown
   }>
-  /** The current snapshot: frozen deeply in strict mode; rebuilt lazily, with structural sharing. */
+  /** The current snapshot, frozen deeply (both modes); rebuilt lazily, with structural sharing. */
   readonly state: ReadonlySignal<DeepReadonly<StateOf<TContext>>>
+  /**
+   * Whether the engine is halted by a level S interlock, as a signal (`halted` reads it).
+   * @example
+   * effect(() => console.log(engine.haltedSignal.value ? 'halted' : 'running'))
+   */
+  readonly haltedSignal: ReadonlySignal<boolean>
+  /**
+   * Whether `undo()` has something to undo, as a signal.
+   * @example
+   * button.disabled = !engine.canUndo.value
+   */
+  readonly canUndo: ReadonlySignal<boolean>
+  /** Whether `redo()` has something to redo, as a signal. */
+  readonly canRedo: ReadonlySignal<boolean>
 
   private readonly _rootRaw: Record<string, any>
   private readonly _root: Node
   private readonly _strict: boolean
   private _seq = 1
   private readonly _registry = new Map<string, Registered>()
-  private readonly _listeners: { [K in EngineEventType]: Set<(e: EngineEventMap[K]) => void> } = {
-    commit: new Set(),
-    rollback: new Set(),
-    audit: new Set(),
-    signal: new Set(),
-    halt: new Set(),
-  }
-  private _syncDepth = 0
-  private readonly _history: BoundedLog<HistoryEntry>
-  private readonly _redo: HistoryEntry[] = []
-  private readonly _runLog: BoundedLog<RunLogEntry>
-  private readonly _auditLog = new BoundedLog<AuditLogEntry>(RING)
-  private readonly _logs = new BoundedLog<LogEntry>(RING)
-  private _halted = false
+  /** The name each definition was first registered under: `runProcess(def)` runs that one. */
+  private readonly _defNames = new WeakMap<ProcessDefinition, string>()
+  private readonly _events = new EventHub()
+  /**
+   * How many runs of this engine are between their start and the moment their commit is
+   * applied (body, gates, audit listeners, schema): runs, edits, undo and redo refuse with
+   * NESTED_RUN meanwhile (SPEC §10.2). Async bodies release it across their awaits.
+   */
+  private _busy = 0
+  /** History, redo stack, run log and its base (SPEC §3, §10.3). */
+  private readonly _records: Records
+  private readonly _auditLog = new BoundedLog<AuditLogEntry>(RING, deepFreeze)
+  private readonly _logs = new BoundedLog<LogEntry>(RING, deepFreeze)
+  private readonly _halted = signal(false)
+  /** The halt event that `resume()` lifts. */
+  private _haltEvent: HaltEvent | undefined
   private _disposed = false
+  private readonly _disposers = new Set<() => void>()
   private readonly _selects = new Map<string, ReadonlySignal<unknown>>()
   private readonly _heavySigs = new Map<string, Signal<number>>()
   /** Initial values of signal-zone fields, by field path. */
@@ -175,7 +218,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
   private _published: Map<string, unknown> | undefined
   private _auditor: Auditor | undefined
 
-  constructor(initial: TContext, options: EngineOptions = {}) {
+  constructor(initial: TContext, options: EngineOptions<TProcesses> = {}) {
     if (initial === null || typeof initial !== 'object' || kindOf(initial) !== Kind.Object)
       throw errors.invalidContext(`expected a plain object, got ${describe(initial)}`)
     for (const key of Object.keys(initial)) {
@@ -194,10 +237,18 @@ export class TheusEngine<TContext extends ContextInput = any> {
         throw errors.invalidContext(`layer '${key}' must be a plain object, got ${describe(layer)}`)
     }
     this._strict = options.strictMode ?? true
+    checkContext(initial, this._strict)
     const historyLimit = options.historyLimit ?? 100
-    const runLogLimit = options.runLogLimit ?? Number.POSITIVE_INFINITY
-    if (!(runLogLimit >= 0))
-      throw new TheusError('INVALID_ARGS', `runLogLimit must be ≥ 0, got ${String(runLogLimit)}.`)
+    const runLogLimit = options.runLogLimit ?? 1000
+    if (
+      typeof runLogLimit !== 'number' ||
+      !(runLogLimit >= 0) ||
+      (!Number.isInteger(runLogLimit) && runLogLimit !== Number.POSITIVE_INFINITY)
+    )
+      throw new TheusError(
+        'INVALID_ARGS',
+        `runLogLimit must be a whole number ≥ 0 or Infinity, got ${String(runLogLimit)}.`,
+      )
     const maxOps = options.maxOps ?? 10_000
     if (!Number.isInteger(historyLimit) || historyLimit < 0)
       throw new TheusError(
@@ -222,8 +273,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
       domain: deepCopy(initial.domain ?? {}) as Record<string, unknown>,
     }
     this._root = nodeOf(this._rootRaw, undefined, undefined)
-    this._history = new BoundedLog(historyLimit, sealEntry)
-    this._runLog = new BoundedLog(runLogLimit, sealEntry)
+    this._records = new Records(historyLimit, runLogLimit, this._rootRaw)
     this._collectSignalFields(this._rootRaw, '')
     if (options.auditRecipe !== undefined && options.auditRecipe !== null) {
       const recipe =
@@ -233,11 +283,23 @@ export class TheusEngine<TContext extends ContextInput = any> {
       this._auditor = createAuditor(recipe, { emit: (entry) => this._onAudit(entry) })
     }
     const root = this._root
-    const strict = this._strict
+    // Frozen in both modes (SPEC §9): a mutated snapshot would disagree with the state.
     this.state = computed(() => {
       root.deep().value
-      return snapshot(root, strict)
+      return snapshot(root, true)
     }) as ReadonlySignal<any>
+    this.haltedSignal = this._halted
+    this.canUndo = this._records.canUndo
+    this.canRedo = this._records.canRedo
+    const procs = options.processes
+    if (procs !== undefined) {
+      if (procs === null || typeof procs !== 'object' || Array.isArray(procs))
+        throw new TheusError(
+          'INVALID_ARGS',
+          `options.processes must be an object of process definitions by name ({ transfer, deposit }), got ${describe(procs)}.`,
+        )
+      for (const [key, def] of Object.entries(procs)) this.registerProcess(key, def)
+    }
   }
 
   //#region registry
@@ -271,6 +333,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
       )
     }
     this._registry.set(name, this._compile(name, def, parsedContract(def)))
+    if (!this._defNames.has(def)) this._defNames.set(def, name)
   }
 
   /**
@@ -412,37 +475,66 @@ export class TheusEngine<TContext extends ContextInput = any> {
 
   /**
    * Runs a registered process as a transaction: its result, or a promise when the body is async.
+   * The process is named, or given as its definition (the one registered). An engine built with
+   * `processes` checks the name, the args and the result type.
    * @example
    * engine.runProcess('transfer', { from_user: 'Alice', to_user: 'Bob', amount: 500 })
+   * engine.runProcess(transfer, { from_user: 'Alice', to_user: 'Bob', amount: 500 })
    */
+  runProcess<TArgs, TResult>(
+    process: ProcessDefinition<TArgs, TResult>,
+    ...rest: RunArgs<TArgs, RunOptions>
+  ): TResult
+  runProcess<K extends ProcessNames<TProcesses>>(
+    name: K,
+    ...rest: RunArgs<ArgsOf<TProcesses[K]>, RunOptions>
+  ): ResultOf<TProcesses[K]>
   runProcess<TResult = unknown>(
-    name: string,
+    name: UncheckedName<TProcesses>,
+    args?: Record<string, unknown>,
+    opts?: RunOptions,
+  ): TResult
+  runProcess(
+    nameOrDef: string | ProcessDefinition,
     args?: Record<string, unknown>,
     opts: RunOptions = {},
-  ): TResult {
+  ): unknown {
     this._live('runProcess')
-    if (this._syncDepth > 0)
+    const name =
+      typeof nameOrDef === 'string'
+        ? nameOrDef
+        : isProcessDefinition(nameOrDef)
+          ? (this._defNames.get(nameOrDef) ?? nameOrDef.name)
+          : (nameOrDef as string)
+    if (this._busy > 0)
       throw new TheusError(
         'NESTED_RUN',
-        `runProcess('${name}') was called from inside a running process. Processes do not call each other: chain them with a workflow (WorkflowManager or executeWorkflow).`,
+        `runProcess('${name}') was called while a run of this engine is in progress (its body, its audit gates and their listeners, or its schema check). Processes do not call each other: chain them with a workflow (WorkflowManager or executeWorkflow), or start the run from a 'commit' listener, which runs once the commit is applied.`,
         { details: { process: name } },
       )
     const reg = this._registry.get(name)
     if (reg === undefined) throw errors.notFound(String(name), [...this._registry.keys()])
     if (args === undefined || args === null) args = {}
     else if (kindOf(args) !== Kind.Object) throw errors.invalidArgs(name, args)
-    if (this._halted) throw this._haltedError(name)
+    const proto = protoKeyIn(args, 'args')
+    if (proto !== undefined)
+      throw new TheusError(
+        'INVALID_ARGS',
+        `Invalid args for process '${name}': '${proto}' is a '__proto__' key, which is never data (it would reach a prototype). Refuse that input before running the process.`,
+        { details: { process: name, path: proto } },
+      )
+    if (this._halted.peek()) throw this._haltedError(name)
     if (opts.signal?.aborted) {
       const err = new AbortError(`Process '${name}' was aborted before it started.`, {
         cause: opts.signal.reason,
         details: { process: name },
       })
-      this._emit('rollback', { process: name, args: copyArgs(args), error: err })
+      this._events.emit('rollback', { process: name, args: copyArgs(args), error: err })
       // An async process answers with a rejected promise, a synchronous one throws.
-      if (reg.def.fn.constructor.name === 'AsyncFunction') return Promise.reject(err) as TResult
+      if (reg.def.fn.constructor.name === 'AsyncFunction') return Promise.reject(err)
       throw err
     }
-    return this._start(reg, args, opts, opts.retries ?? 0) as TResult
+    return this._start(reg, args, opts, opts.retries ?? 0)
   }
 
   private _start(
@@ -451,18 +543,24 @@ export class TheusEngine<TContext extends ContextInput = any> {
     opts: RunOptions,
     retries: number,
   ): unknown {
-    // The clock is read only when someone listens for durations (it is not free).
-    const t0 = this._listeners.commit.size > 0 ? performance.now() : -1
     const name = reg.name
+    // A retry comes here too: a halted engine never re-runs a body.
+    if (this._halted.peek()) throw this._haltedError(name)
+    // The clock is read only when someone listens for durations (it is not free).
+    const t0 = this._events.listening('commit') ? performance.now() : -1
     let run = reg.spare
     if (run !== undefined) {
       reg.spare = undefined
       run.reuse(this._seq)
-    } else run = new Run(name, this._seq)
+    } else {
+      run = new Run(name, this._seq)
+      run.strict = this._strict
+    }
     // The log, history and events keep the args as given: neither the body nor the caller can
     // rewrite them afterwards.
     run.logged = copyArgs(args)
     let pending = false
+    this._hold(run)
     try {
       // 1. Input gate, on args and the committed state.
       if (this._auditor) {
@@ -475,29 +573,42 @@ export class TheusEngine<TContext extends ContextInput = any> {
       // 2. The body, on views behind the contract guard.
       const ctx = new RunContext(this, run, reg, opts.signal)
       let out: unknown
-      this._syncDepth++
       try {
         out = reg.def.fn(ctx as unknown as ProcessContext, args)
       } catch (e) {
-        this._syncDepth--
         throw this._fail(run, reg, args, e)
       }
-      this._syncDepth--
-      if (
-        out !== null &&
-        typeof out === 'object' &&
-        typeof (out as Promise<unknown>).then === 'function'
-      ) {
+      if (isThenable(out)) {
         pending = true
+        // Other runs may go on while this body awaits: they are not nested in it.
+        this._release(run)
         return this._settle(run, reg, args, opts, retries, out as Promise<unknown>, t0)
       }
+      // The body is over: its views die here, before the gates read what it wrote.
+      run.closed = true
       return this._finish(run, reg, args, out, t0, opts)
     } finally {
+      this._release(run)
       if (!pending) {
         run.closed = true
         reg.spare = run
       }
     }
+  }
+
+  /** Marks a run as between its start and its applied commit (NESTED_RUN meanwhile). */
+  private _hold(run: Run): void {
+    if (run.held) return
+    run.held = true
+    this._busy++
+    activeRuns++
+  }
+
+  private _release(run: Run): void {
+    if (!run.held) return
+    run.held = false
+    this._busy--
+    activeRuns--
   }
 
   private _settle(
@@ -532,9 +643,11 @@ export class TheusEngine<TContext extends ContextInput = any> {
         (value) => {
           if (done) return
           done = true
+          // The body settled: its views die now, whatever happens next.
+          run.closed = true
           sig?.removeEventListener('abort', onAbort)
           if (this._disposed) return reject(errors.disposed('committing a run'))
-          const conflicts = this._conflicts(run)
+          const conflicts = conflictsOf(run, this._seq)
           if (conflicts.length > 0) {
             const err = new ConflictError(
               `Conflict: process '${reg.name}' read or wrote ${conflicts.map((p) => `'${p}'`).join(', ')}, which another commit changed while it ran. The run was rolled back${retries > 0 ? '' : '; pass { retries: n } to re-run it'}.`,
@@ -552,14 +665,18 @@ export class TheusEngine<TContext extends ContextInput = any> {
             return
           }
           try {
+            this._hold(run)
             resolve(this._finish(run, reg, args, value, t0, opts))
           } catch (e) {
             reject(e)
+          } finally {
+            this._release(run)
           }
         },
         (e) => {
           if (done) return
           done = true
+          run.closed = true
           sig?.removeEventListener('abort', onAbort)
           reject(this._fail(run, reg, args, e))
         },
@@ -586,13 +703,15 @@ export class TheusEngine<TContext extends ContextInput = any> {
             details: { process: reg.name },
           },
         )
-      if (this._halted) throw this._haltedError(reg.name)
+      if (this._halted.peek()) throw this._haltedError(reg.name)
       const result = this._plainResult(run, out)
       if (this._auditor)
         this._auditor.checkOutput(reg.name, args, (segs) => this._peekDraft(run, segs))
       this._checkSchema(run, reg.name)
-      run.closed = true
-      batch(() => {
+      // A violation recorded while the gates ran (a kept view written by a listener) fails it.
+      if (run.violation) throw run.violation
+      if (this._halted.peek()) throw this._haltedError(reg.name)
+      this._events.batch(() => {
         this._commit(run, reg.name, run.logged ?? args, result, t0, true)
         this._notifyHeavy(reg, run)
       })
@@ -605,50 +724,28 @@ export class TheusEngine<TContext extends ContextInput = any> {
   /** Rolls a run back, fires `'rollback'`, and returns the error to throw (the error contract). */
   private _fail(run: Run, reg: Registered, args: unknown, e: unknown): unknown {
     run.closed = true
+    this._release(run)
     let err: unknown = e
     if (!(e instanceof TheusError)) {
       if (!errorDeclared(e, reg.errors)) err = errors.undeclaredError(reg.name, e, reg.errors)
     }
-    if (err instanceof AuditInterlockError && err.level === 'S' && !this._halted) {
-      this._halted = true
-      this._emit('halt', { process: reg.name, error: err })
-    }
-    this._notifyHeavy(reg, run)
-    this._emit('rollback', { process: reg.name, args: run.logged ?? args, error: err })
+    this._events.batch(() => {
+      if (err instanceof AuditInterlockError && err.level === 'S' && !this._halted.peek()) {
+        this._haltEvent = Object.freeze({ process: reg.name, error: err })
+        this._halted.value = true
+        this._events.emit('halt', this._haltEvent)
+      }
+      this._notifyHeavy(reg, run)
+    })
+    this._events.emit('rollback', { process: reg.name, args: run.logged ?? args, error: err })
     return err
   }
 
-  private _haltedError(name: string): EngineHaltedError {
+  private _haltedError(name: string, what = `process '${name}' was refused`): EngineHaltedError {
     return new EngineHaltedError(
-      `The engine is halted after a level S interlock; process '${name}' was refused. Fix the cause, then call engine.resume().`,
+      `The engine is halted after a level S interlock; ${what}. Fix the cause, then call engine.resume().`,
       { details: { process: name } },
     )
-  }
-
-  /** Conflicts of an async run: paths it read or wrote that a commit changed since it began. */
-  private _conflicts(run: Run): string[] {
-    if (this._seq === run.startSeq) return []
-    const out = new Set<string>()
-    const since = run.startSeq
-    const r = run.reads
-    for (let i = 0; i < r.length; i += 2) {
-      const node = r[i] as Node
-      const key = r[i + 1]
-      const stamp = key === SHAPE ? node.shapeStamp : (node.stamps?.get(key) ?? 0)
-      if (stamp > since)
-        out.add(key === SHAPE ? node.path : joinPath([node.path, String(key)].filter(Boolean)))
-    }
-    for (const [node, w] of run.writes)
-      for (const key of w.keys()) {
-        // A container the run replaces or deletes conflicts with a commit inside it too: its
-        // node's version moved (no lost update).
-        const old = hasKey(node.raw, node.kind, key) ? getKey(node.raw, node.kind, key) : undefined
-        const child = typeof old === 'object' && old !== null ? existingNode(old) : undefined
-        if ((node.stamps?.get(key) ?? 0) > since || (child !== undefined && child.ver > since))
-          out.add(joinPath([node.path, String(key)].filter(Boolean)))
-      }
-    for (const node of run.wholes.keys()) if (node.ver > since) out.add(node.path)
-    return [...out]
   }
 
   //#endregion
@@ -666,19 +763,19 @@ export class TheusEngine<TContext extends ContextInput = any> {
     result: unknown,
     t0: number,
     logRun: boolean,
+    applied?: (patches: Patch[], inverse: Patch[]) => void,
   ): Patch[] {
     // Callers hold a batch() open around the commit and its heavy notifications, so that
     // every signal notifies once, after the whole commit.
-    const c = new Commit(this._seq + 1, this._strict, run.silent)
+    const c = new Commit(this._seq + 1, true, run.silent)
     if (run.writes.size > 0 || run.wholes.size > 0) {
       // Old contents of arrays and Sets first, before any write of this commit lands.
-      const olds =
-        run.wholes.size > 0 ? [...run.wholes.keys()].map((n) => snapshot(n, c.freeze)) : []
+      const olds = run.wholes.size > 0 ? [...run.wholes.keys()].map((n) => snapshot(n, true)) : []
       for (const [node, w] of run.writes) {
-        let applied = false
-        for (const [key, value] of w) if (c.applyKey(node, key, value)) applied = true
+        let any = false
+        for (const [key, value] of w) if (c.applyKey(node, key, value)) any = true
         // Versions move at once, so that snapshots built later in this commit see the writes.
-        if (applied) bumpUp(node)
+        if (any) bumpUp(node)
       }
       let i = 0
       for (const [node, content] of run.wholes) c.applyWhole(node, content, olds[i++])
@@ -691,13 +788,16 @@ export class TheusEngine<TContext extends ContextInput = any> {
     }
     if (c.patches.length === 0) {
       // Nothing changed (a run that wrote nothing, or only deleted absent keys).
-      if (logRun) this._logRun({ process: label, args })
-      if (this._listeners.commit.size > 0)
-        this._emit('commit', {
+      if (logRun) this._records.logged({ process: label, args }, EMPTY)
+      applied?.(EMPTY as Patch[], EMPTY as Patch[])
+      // The commit is applied: listeners may start runs of their own.
+      this._release(run)
+      if (this._events.listening('commit'))
+        this._events.emit('commit', {
           process: label,
           args,
-          patches: [],
-          inversePatches: [],
+          patches: EMPTY as Patch[],
+          inversePatches: EMPTY as Patch[],
           result,
           durationMs: t0 < 0 ? 0 : performance.now() - t0,
         })
@@ -712,39 +812,42 @@ export class TheusEngine<TContext extends ContextInput = any> {
     this._published = published
     const patches = c.patches
     const inverse = c.inverse
-    if (label !== 'undo' && label !== 'redo') {
-      if (this._redo.length > 0) this._redo.length = 0
-      if (this.options.historyLimit > 0) {
-        // Entries are frozen when read (BoundedLog seals them), not on this hot path.
-        this._history.push({
-          process: label,
-          args,
-          patches,
-          inversePatches: inverse,
-          at: Date.now(),
-        })
-      }
-    }
-    if (logRun)
-      this._logRun(label === 'edit' ? { process: label, args, patches } : { process: label, args })
-    if (this._listeners.commit.size > 0)
-      this._emit('commit', {
+    if (label !== 'undo' && label !== 'redo')
+      this._records.committed({
         process: label,
         args,
-        // Shared with history: listeners get them frozen.
-        patches: Object.freeze(patches) as Patch[],
-        inversePatches: Object.freeze(inverse) as Patch[],
+        patches,
+        inversePatches: inverse,
+        at: Date.now(),
+      })
+    // Runs replay by re-running their process; the others (edit, undo, redo, patches) carry
+    // the patches they applied, so that a log cut by runLogLimit still replays.
+    if (logRun)
+      this._records.logged(
+        ADMIN.has(label) || !this._registry.has(label)
+          ? { process: label, args, patches }
+          : { process: label, args },
+        inverse,
+      )
+    applied?.(patches, inverse)
+    // The commit is applied: from here on, listeners and subscribers may start runs.
+    this._release(run)
+    if (this._events.listening('commit')) {
+      sealPatches(patches)
+      sealPatches(inverse)
+      this._events.emit('commit', {
+        process: label,
+        args,
+        patches,
+        inversePatches: inverse,
         result,
         durationMs: t0 < 0 ? 0 : performance.now() - t0,
       })
-    if (published !== undefined && this._listeners.signal.size > 0)
+    }
+    if (published !== undefined && this._events.listening('signal'))
       for (const [field, value] of published)
-        this._emit('signal', { process: label, path: field, value })
+        this._events.emit('signal', { process: label, path: field, value })
     return patches
-  }
-
-  private _logRun(entry: RunLogEntry): void {
-    this._runLog.push(entry)
   }
 
   private _resetSignalField(field: string, c: Commit): void {
@@ -776,6 +879,8 @@ export class TheusEngine<TContext extends ContextInput = any> {
   }
 
   private _notifyHeavy(reg: Registered | undefined, run: Run): void {
+    // A disposed engine's signals never change again.
+    if (this._disposed) return
     if (run.heavyWrites === undefined && (reg === undefined || reg.heavyOutputs.length === 0))
       return
     const paths: string[] = reg ? [...reg.heavyOutputs] : []
@@ -833,10 +938,10 @@ export class TheusEngine<TContext extends ContextInput = any> {
       // A view of a container counts as a container; other class instances pass as they are.
       const copied = run.adopt(out)
       if (copied === out) return out
-      return this._strict ? deepFreeze(copied) : copied
+      return deepFreeze(copied)
     }
     const copied = run.adopt(out)
-    return this._strict ? deepFreeze(copied) : copied
+    return deepFreeze(copied)
   }
 
   //#endregion
@@ -849,7 +954,9 @@ export class TheusEngine<TContext extends ContextInput = any> {
    * @example
    * const alice = engine.select('domain.accounts.Alice')
    */
-  select<P extends string>(path: P): ReadonlySignal<DeepReadonly<PathValue<StateOf<TContext>, P>>> {
+  select<P extends string>(
+    path: CheckPath<TContext, P>,
+  ): ReadonlySignal<DeepReadonly<PathValue<StateOf<TContext>, P>>> {
     this._live('select')
     const segs = parsePath(path)
     if (!segs || (segs[0] !== 'domain' && segs[0] !== 'global'))
@@ -884,7 +991,7 @@ export class TheusEngine<TContext extends ContextInput = any> {
         node = known
         if (last) {
           node.deep().value
-          return snapshot(node, this._strict)
+          return snapshot(node, true)
         }
         continue
       }
@@ -898,13 +1005,13 @@ export class TheusEngine<TContext extends ContextInput = any> {
       node = nodeOf(v as object, node, seg)
       if (last) {
         node.deep().value
-        return snapshot(node, this._strict)
+        return snapshot(node, true)
       }
     }
     return undefined
   }
 
-  /** The committed value at a path as a snapshot (containers) or value; undefined when missing. */
+  /** @internal The committed value at a path as a snapshot (containers) or value; undefined when missing. */
   _peekSnapshot(segs: readonly string[]): unknown {
     let node = this._root
     let v: unknown = this._rootRaw
@@ -919,15 +1026,15 @@ export class TheusEngine<TContext extends ContextInput = any> {
       node = nodeOf(v, node, seg)
     }
     if (v instanceof Date) return new Date(v.getTime())
-    return snapshot(node, this._strict)
+    return snapshot(node, true)
   }
 
-  /** For workflows: the committed value at a path (snapshot for containers). */
+  /** @internal For workflows: the committed value at a path (snapshot for containers). */
   _peek(segs: readonly string[]): unknown {
     return this._peekSnapshot(segs)
   }
 
-  /** For workflows: the value the last commit published for a signal field with this key. */
+  /** @internal For workflows: the value the last commit published for a signal field with this key. */
   _lastSignal(name: string): unknown {
     if (this._published === undefined) return undefined
     for (const [field, value] of this._published) {
@@ -1019,16 +1126,21 @@ export class TheusEngine<TContext extends ContextInput = any> {
 
   /**
    * Runs a Flux pipeline (`steps:`): resolves to the names of the processes run, in order.
+   * The Flux runtime (pipeline checker, expression language, runner) is loaded on the first
+   * call with a dynamic `import()`, so bundlers put it in a chunk of its own and an app that
+   * never runs a pipeline does not ship it (SPEC §10.5).
    * @example
    * await engine.executeWorkflow({ steps: ['p_init', { flux: 'while', condition: 'domain.n < 3', do: ['p_inc'] }] })
    */
-  executeWorkflow(
-    def: FluxInput,
+  executeWorkflow<const TDef extends FluxInput>(
+    def: CheckFlux<ProcessNames<TProcesses>, TDef>,
     args?: Record<string, unknown>,
     options: FluxRunOptions = {},
   ): Promise<string[]> {
     this._live('executeWorkflow')
-    return executeFlux(this, def, args, options)
+    return import('../workflow/flux.js').then((m) =>
+      m.executeFlux(this, def as FluxInput, args, options),
+    )
   }
 
   //#region admin: edit, patches, history
@@ -1040,133 +1152,187 @@ export class TheusEngine<TContext extends ContextInput = any> {
    */
   edit<T>(fn: (state: StateOf<TContext>) => T): T {
     this._live('edit')
-    if (this._syncDepth > 0)
-      throw new TheusError(
-        'NESTED_RUN',
-        'edit() was called from inside a running process. Call it outside any run.',
-      )
+    if (this._busy > 0) throw errors.nestedRun('edit()')
+    if (this._halted.peek()) throw this._haltedError('edit', 'edit() was refused')
     const t0 = performance.now()
-    const run = new Run('edit', this._seq)
+    const run = this._adminRun('edit')
     const root = this._adminRoot(run)
-    let out: T
-    this._syncDepth++
+    this._hold(run)
     try {
-      out = fn(root as StateOf<TContext>)
-    } catch (e) {
-      this._syncDepth--
+      let out: T
+      try {
+        out = fn(root as StateOf<TContext>)
+      } catch (e) {
+        run.closed = true
+        this._release(run)
+        this._events.emit('rollback', { process: 'edit', args: undefined, error: e })
+        throw e
+      }
       run.closed = true
-      this._emit('rollback', { process: 'edit', args: undefined, error: e })
-      throw e
+      let result: T
+      try {
+        if (isThenable(out))
+          throw new TheusError(
+            'INVALID_ARGS',
+            'edit() is synchronous: its function returned a promise. Do async work first, then call edit() with the results, or use an async process.',
+          )
+        if (run.violation) throw run.violation
+        this._checkSchema(run, 'edit')
+        if (run.violation) throw run.violation
+        if (this._halted.peek()) throw this._haltedError('edit', 'edit() was refused')
+        result = this._plainResult(run, out) as T
+      } catch (e) {
+        this._release(run)
+        this._events.batch(() => this._notifyHeavy(undefined, run))
+        this._events.emit('rollback', { process: 'edit', args: undefined, error: e })
+        throw e
+      }
+      this._events.batch(() => {
+        this._commit(run, 'edit', undefined, result, t0, true)
+        this._notifyHeavy(undefined, run)
+      })
+      return result
+    } finally {
+      this._release(run)
     }
-    this._syncDepth--
-    try {
-      if (
-        out !== null &&
-        typeof out === 'object' &&
-        typeof (out as { then?: unknown }).then === 'function'
-      )
-        throw new TheusError(
-          'INVALID_ARGS',
-          'edit() is synchronous: its function returned a promise. Do async work first, then call edit() with the results, or use an async process.',
-        )
-      if (run.violation) throw run.violation
-      this._checkSchema(run, 'edit')
-    } catch (e) {
-      run.closed = true
-      this._notifyHeavy(undefined, run)
-      this._emit('rollback', { process: 'edit', args: undefined, error: e })
-      throw e
-    }
-    const result = this._plainResult(run, out) as T
-    run.closed = true
-    batch(() => {
-      this._commit(run, 'edit', undefined, result, t0, true)
-      this._notifyHeavy(undefined, run)
-    })
-    return result
+  }
+
+  private _adminRun(label: string): Run {
+    const run = new Run(label, this._seq)
+    run.strict = this._strict
+    return run
   }
 
   private _adminRoot(run: Run): any {
     return run.makeView(this._rootRaw, this._root, Kind.Object, '', undefined, true, true, false)
   }
 
-  /** Applies patches as one commit (undo, redo, replay of edits, atomic workflows). */
-  _commitPatches(patches: readonly Patch[], label: string, logRun = true): Patch[] {
+  /**
+   * @internal Applies patches as one commit (undo, redo, replay of edits, atomic workflows).
+   * Patches go through the admin view, so they obey the same rules as a body's writes: no
+   * `__proto__`, plain data outside `heavy_`.
+   */
+  _commitPatches(
+    patches: readonly Patch[],
+    label: string,
+    logRun = true,
+    applied?: (patches: Patch[], inverse: Patch[]) => void,
+  ): Patch[] {
     this._live(label)
+    if (this._busy > 0) throw errors.nestedRun(`${label}()`)
+    if (this._halted.peek()) throw this._haltedError(label, `${label} was refused`)
     const t0 = performance.now()
-    const run = new Run(label, this._seq)
+    const run = this._adminRun(label)
     const root = this._adminRoot(run)
-    for (const p of patches) {
-      if (p.path.length === 0) continue
-      if (isReset(p)) {
-        const segs = p.path.map(String)
-        const at = segs.findIndex((seg) => zoneOfSegment(seg) === 'signal')
-        if (at >= 0) (run.silent ??= new Set()).add(segs.slice(0, at + 1).join('.'))
+    this._hold(run)
+    try {
+      for (const p of patches) {
+        checkPatch(p, label)
+        if (p.path.length === 0) continue
+        if (isReset(p)) {
+          const segs = p.path.map(String)
+          const at = segs.findIndex((seg) => zoneOfSegment(seg) === 'signal')
+          if (at >= 0) (run.silent ??= new Set()).add(segs.slice(0, at + 1).join('.'))
+        }
+        let parent = root
+        for (let i = 0; i < p.path.length - 1; i++) {
+          const seg = p.path[i]!
+          parent = parent instanceof Map ? parent.get(seg) : parent[seg as string]
+          if (parent === null || typeof parent !== 'object')
+            throw new TheusError(
+              'INVALID_ARGS',
+              `Cannot apply a patch at '${p.path.join('.')}': '${seg}' is missing.`,
+            )
+        }
+        const key = p.path[p.path.length - 1]!
+        const isMap = parent instanceof Map
+        if (p.op === 'remove') {
+          if (isMap) parent.delete(key)
+          else if (Array.isArray(parent) && typeof key === 'number' && key < parent.length - 1)
+            parent.splice(key, 1)
+          else delete parent[key as string]
+        } else if (isMap) parent.set(key, p.value)
+        else parent[key as string] = p.value
+        if (run.violation) throw run.violation
       }
-      let parent = root
-      for (let i = 0; i < p.path.length - 1; i++) {
-        const seg = p.path[i]!
-        parent = parent instanceof Map ? parent.get(seg) : parent[seg as string]
-        if (parent === null || typeof parent !== 'object')
-          throw new TheusError(
-            'INVALID_ARGS',
-            `Cannot apply a patch at '${p.path.join('.')}': '${seg}' is missing.`,
-          )
-      }
-      const key = p.path[p.path.length - 1]!
-      const isMap = parent instanceof Map
-      if (p.op === 'remove') {
-        if (isMap) parent.delete(key)
-        else if (Array.isArray(parent) && typeof key === 'number' && key < parent.length - 1)
-          parent.splice(key, 1)
-        else delete parent[key as string]
-      } else if (isMap) parent.set(key, p.value)
-      else parent[key as string] = p.value
+      run.closed = true
+      return this._events.batch(() => {
+        const out = this._commit(run, label, undefined, undefined, t0, logRun, applied)
+        this._notifyHeavy(undefined, run)
+        return out
+      })
+    } finally {
+      run.closed = true
+      this._release(run)
     }
-    run.closed = true
-    return batch(() => {
-      const out = this._commit(run, label, undefined, undefined, t0, logRun)
-      this._notifyHeavy(undefined, run)
-      return out
-    })
   }
 
   /** The committed runs up to now, oldest first, with their patches (at most `historyLimit`). */
   get history(): readonly HistoryEntry[] {
-    return this._history.list()
+    return this._records.history.list()
   }
 
   /**
-   * Undoes the last commit (a commit of its inverse patches). `false` when there is nothing to undo.
+   * Undoes the last commit (a commit of its inverse patches). `false` when there is nothing to
+   * undo. Signal-zone values are not restored: a signal lasts one commit (SPEC §3.1).
    * @example
    * engine.undo()
    */
   undo(): boolean {
     this._live('undo')
-    const entry = this._history.pop()
+    if (this._busy > 0) throw errors.nestedRun('undo()')
+    if (this._halted.peek()) throw this._haltedError('undo', 'undo() was refused')
+    const entry = this._records.history.last()
     if (!entry) return false
-    this._commitPatches([...entry.inversePatches].reverse(), 'undo')
-    this._redo.push(entry)
+    // The entry moves only once its patches are applied: a failed undo keeps it.
+    this._commitPatches(withoutSignals([...entry.inversePatches].reverse()), 'undo', true, () =>
+      this._records.undone(),
+    )
     return true
-  }
-
-  /** Re-applies the last undone commit. `false` when there is nothing to redo. */
-  redo(): boolean {
-    this._live('redo')
-    const entry = this._redo.pop()
-    if (!entry) return false
-    this._commitPatches(entry.patches, 'redo')
-    this._history.push(entry)
-    return true
-  }
-
-  /** The replayable list of committed runs. */
-  get runLog(): readonly RunLogEntry[] {
-    return this._runLog.list()
   }
 
   /**
-   * Builds a new engine from `initial` and replays a run log into it.
+   * Re-applies the last undone commit. `false` when there is nothing to redo. Signal-zone
+   * values are neither restored nor published again.
+   * @example
+   * engine.redo()
+   */
+  redo(): boolean {
+    this._live('redo')
+    if (this._busy > 0) throw errors.nestedRun('redo()')
+    if (this._halted.peek()) throw this._haltedError('redo', 'redo() was refused')
+    const redo = this._records.redo
+    const entry = redo[redo.length - 1]
+    if (!entry) return false
+    this._commitPatches(withoutSignals(entry.patches), 'redo', true, () => this._records.redone())
+    return true
+  }
+
+  /** The replayable list of committed runs, oldest first (at most `runLogLimit`). */
+  get runLog(): readonly RunLogEntry[] {
+    return this._records.runLog.list()
+  }
+
+  /**
+   * The context just before the first entry of `runLog` (deeply frozen): the data and meta
+   * zones as they were, signal fields at their initial values, heavy keys left out. So
+   * `TheusEngine.replay(engine.runLogBase, processes, engine.runLog)` builds the live state.
+   * @example
+   * const copy = await TheusEngine.replay(engine.runLogBase, [transfer], engine.runLog)
+   */
+  get runLogBase(): StateOf<TContext> {
+    return this._records.base.value(
+      () => ({
+        global: this._peekSnapshot(['global']),
+        domain: this._peekSnapshot(['domain']),
+      }),
+      this._signalInit,
+    ) as StateOf<TContext>
+  }
+
+  /**
+   * Builds a new engine from `initial` and replays a run log into it. The log is untrusted
+   * input: a malformed entry, or one holding a `__proto__` key, fails with `INVALID_ARGS`.
    * @example
    * const copy = await TheusEngine.replay(initial, [transfer], engine.runLog)
    */
@@ -1176,6 +1342,13 @@ export class TheusEngine<TContext extends ContextInput = any> {
     runLog: readonly RunLogEntry[],
     options: EngineOptions = {},
   ): Promise<TheusEngine<T>> {
+    if (activeRuns > 0) throw errors.nestedRun('TheusEngine.replay()')
+    if (!Array.isArray(runLog))
+      throw new TheusError(
+        'INVALID_ARGS',
+        `replay expects a run log (an array of { process, args }), got ${describe(runLog)}.`,
+      )
+    runLog.forEach(checkLogEntry)
     const engine = new TheusEngine(initial, options)
     if (Array.isArray(processes)) for (const p of processes) engine.registerProcess(p)
     else
@@ -1184,11 +1357,25 @@ export class TheusEngine<TContext extends ContextInput = any> {
       )
     for (const entry of runLog) {
       if (entry.process === 'edit') engine._commitPatches(entry.patches ?? [], 'edit')
-      else if (entry.process === 'undo') engine.undo()
-      else if (entry.process === 'redo') engine.redo()
-      else if (engine._registry.has(entry.process))
+      else if (entry.process === 'undo' || entry.process === 'redo') {
+        // The undone (or redone) commit may lie before the log's first entry (runLogLimit):
+        // then the entry's own patches say what it did.
+        const undo = entry.process === 'undo'
+        const records = engine._records
+        const stack = undo ? records.history.length : records.redo.length
+        if (stack > 0) undo ? engine.undo() : engine.redo()
+        else if (entry.patches !== undefined)
+          // The stacks then get the entry the original had, so that a later undo or redo of
+          // it in the log finds it where the original did.
+          engine._commitPatches(withoutSignals(entry.patches), entry.process, true, (p, inv) =>
+            records.replayed(undo, p, inv),
+          )
+      } else if (engine._registry.has(entry.process))
         // The logged args are frozen; the body gets a copy it may scribble on, as the original did.
-        await engine.runProcess(entry.process, deepCopy(entry.args) as Record<string, unknown>)
+        await engine.runProcess(
+          entry.process,
+          deepCopy(entry.args ?? {}) as Record<string, unknown>,
+        )
       else if (Array.isArray(entry.patches)) engine._commitPatches(entry.patches, entry.process)
       else throw errors.notFound(entry.process, engine.processNames)
     }
@@ -1206,46 +1393,35 @@ export class TheusEngine<TContext extends ContextInput = any> {
    */
   on<K extends EngineEventType>(type: K, handler: (event: EngineEventMap[K]) => void): () => void {
     this._live('on')
-    const set = this._listeners[type] as Set<(e: EngineEventMap[K]) => void> | undefined
-    if (!set)
-      throw new TheusError(
-        'INVALID_ARGS',
-        `Unknown event '${String(type)}'. Events: ${Object.keys(this._listeners).join(', ')}.`,
-      )
-    set.add(handler)
-    return () => {
-      set.delete(handler)
-    }
-  }
-
-  private _emit<K extends EngineEventType>(type: K, event: EngineEventMap[K]): void {
-    const set = this._listeners[type]
-    if (set.size === 0) return
-    // The args a listener sees are the logged ones: frozen before anyone can touch them.
-    const args = (event as { args?: unknown }).args
-    if (typeof args === 'object' && args !== null) deepFreeze(args)
-    for (const h of [...set]) {
-      try {
-        ;(h as (e: EngineEventMap[K]) => void)(event)
-      } catch (e) {
-        console.error(`[theus] a '${type}' listener threw:`, e)
-      }
-    }
+    return this._events.on(type, handler)
   }
 
   private _onAudit(entry: AuditLogEntry): void {
+    // The entry is a record: frozen, and its value a copy (it may be a draft's or heavy).
+    if (typeof entry.value === 'object' && entry.value !== null)
+      entry.value = deepCopy(entry.value, unwrapView)
+    deepFreeze(entry)
     this._auditLog.push(entry)
-    this._emit('audit', entry)
+    this._events.emit('audit', entry)
   }
 
-  /** @internal Appends a `ctx.log` entry. */
+  /** @internal Appends a `ctx.log` entry (its fields copied: they may hold views). */
   _log(
     process: string,
     level: LogEntry['level'],
     message: string,
     fields: Record<string, unknown> | undefined,
   ): void {
-    this._logs.push({ at: Date.now(), process, level, message: String(message), fields })
+    this._logs.push({
+      at: Date.now(),
+      process,
+      level,
+      message: String(message),
+      fields:
+        fields === undefined
+          ? undefined
+          : (deepCopy(fields, unwrapView) as Record<string, unknown>),
+    })
   }
 
   /** The latest audit findings (at most 1000), oldest first. */
@@ -1258,22 +1434,60 @@ export class TheusEngine<TContext extends ContextInput = any> {
     return this._logs.list()
   }
 
-  /** True after a level S interlock, until `resume()`. */
+  /** True after a level S interlock, until `resume()` (reads `haltedSignal`). */
   get halted(): boolean {
-    return this._halted
+    return this._halted.value
   }
 
-  /** Lifts the halt of a level S interlock. */
+  /**
+   * Lifts the halt of a level S interlock and fires `'resume'`; does nothing when not halted.
+   * @example
+   * if (engine.halted) engine.resume()
+   */
   resume(): void {
     this._live('resume')
-    this._halted = false
+    if (!this._halted.peek()) return
+    const halt = this._haltEvent
+    this._haltEvent = undefined
+    this._events.batch(() => {
+      this._halted.value = false
+    })
+    if (halt !== undefined)
+      this._events.emit('resume', { process: halt.process, error: halt.error })
   }
 
-  /** Stops the engine: listeners are dropped and later calls throw `DISPOSED`. */
+  /**
+   * Stops the engine: listeners are dropped, persist and devtools handles stop, and later
+   * calls throw `DISPOSED`. The engine's signals never change again.
+   */
   dispose(): void {
     if (this._disposed) return
     this._disposed = true
-    for (const set of Object.values(this._listeners)) set.clear()
+    this._events.clear()
+    const hooks = [...this._disposers]
+    this._disposers.clear()
+    for (const hook of hooks) {
+      try {
+        hook()
+      } catch (e) {
+        console.error('[theus] a dispose hook threw:', e)
+      }
+    }
+  }
+
+  /**
+   * @internal For handles tied to the engine (persist, devtools): `hook` runs once, when the
+   * engine is disposed (at once when it already is). Returns a function that unregisters it.
+   */
+  _onDispose(hook: () => void): () => void {
+    if (this._disposed) {
+      hook()
+      return () => {}
+    }
+    this._disposers.add(hook)
+    return () => {
+      this._disposers.delete(hook)
+    }
   }
 
   /** True once `dispose()` was called. */
@@ -1306,121 +1520,6 @@ export class TheusEngine<TContext extends ContextInput = any> {
 }
 
 //#region helpers
-
-/** The state of one commit: the patches it emits and the signal fields it writes. */
-class Commit {
-  readonly patches: Patch[] = []
-  readonly inverse: Patch[] = []
-  /** Signal-zone fields this commit writes (they do not reset). */
-  written: Set<string> | undefined
-  /** Signal-zone fields this commit publishes (written, not silent, not resets). */
-  fields: Set<string> | undefined
-  publishing = true
-  constructor(
-    readonly seq: number,
-    readonly freeze: boolean,
-    readonly silent: Set<string> | undefined,
-  ) {}
-
-  snapOf(v: unknown, parent: Node, key: unknown): unknown {
-    if (typeof v !== 'object' || v === null) return v
-    if (v instanceof Date)
-      return this.freeze ? lockDate(new Date(v.getTime())) : new Date(v.getTime())
-    if (kindOf(v) === -1 || isHeavyKey(key)) return v
-    return snapshot(nodeOf(v, parent, key), this.freeze)
-  }
-
-  private noteField(field: string | undefined): boolean {
-    if (field === undefined) return false
-    ;(this.written ??= new Set()).add(field)
-    if (this.publishing && !this.silent?.has(field)) (this.fields ??= new Set()).add(field)
-    return true
-  }
-
-  /** Applies one buffered key; false when it changed nothing (a delete of an absent key). */
-  applyKey(node: Node, key: unknown, buffered: unknown): boolean {
-    const raw = node.raw
-    const isMap = node.kind === Kind.Map
-    // One lookup in the common case: a defined value is present.
-    const found = getKey(raw, node.kind, key)
-    const had = (found !== undefined && typeof found !== 'function') || hasKey(raw, node.kind, key)
-    const old = had ? found : undefined
-    if (buffered === DELETED && !had) return false
-    const readded = buffered instanceof Readded
-    const value = readded ? (buffered as Readded).value : buffered
-    const path = node.segments()
-    path.push(node.kind === Kind.Array ? Number(key) : (key as string))
-    const field =
-      node.sigField ??
-      (typeof key === 'string' && zoneOfSegment(key) === 'signal' ? path.join('.') : undefined)
-    const isSignal = this.noteField(field)
-    const seq = this.seq
-    let inv: Patch
-    if (value === DELETED) {
-      // The old value's snapshot is taken before it leaves the tree, for the inverse patch.
-      const oldSnap = this.snapOf(old, node, key)
-      if (isMap) raw.delete(key)
-      else delete raw[key as string]
-      this.patches.push({ op: 'remove', path })
-      inv = { op: 'add', path, value: oldSnap }
-      node.shapeStamp = seq
-    } else {
-      const oldSnap = had ? this.snapOf(old, node, key) : undefined
-      // A key deleted then set again in the run moves last, as it would in a plain object.
-      if (readded) {
-        if (isMap) raw.delete(key)
-        else delete raw[key as string]
-        node.shapeStamp = seq
-      }
-      if (isMap) raw.set(key, value)
-      else raw[key as string] = value
-      this.patches.push({ op: had ? 'replace' : 'add', path, value: this.snapOf(value, node, key) })
-      inv = had ? { op: 'replace', path, value: oldSnap } : { op: 'remove', path }
-      if (!had) node.shapeStamp = seq
-    }
-    if (isSignal) markReset(inv)
-    this.inverse.push(inv)
-    ;(node.stamps ??= new Map()).set(key, seq)
-    const ks = node.keySigs?.get(key)
-    if (ks) ks.value = seq
-    return true
-  }
-
-  /** Installs the run's copy of an array or Set in place, keeping the node (and its children's). */
-  applyWhole(node: Node, content: unknown[] | Set<unknown>, oldSnap: unknown): void {
-    const raw = node.raw
-    if (node.kind === Kind.Array) {
-      const arr = content as unknown[]
-      const seen = new Set<unknown>()
-      raw.length = arr.length
-      for (let i = 0; i < arr.length; i++) {
-        let el = arr[i]
-        if (typeof el === 'object' && el !== null && kindOf(el) !== -1) {
-          // An element placed twice is copied: the committed state stays a tree.
-          if (seen.has(el)) el = deepCopy(el)
-          seen.add(el)
-          if (existingNode(el as object)) nodeOf(el as object, node, String(i))
-        }
-        raw[i] = el
-      }
-    } else {
-      raw.clear()
-      for (const v of content as Set<unknown>) raw.add(v)
-    }
-    node.shapeStamp = this.seq
-    bumpUp(node)
-    const path = node.segments()
-    this.patches.push({ op: 'replace', path, value: snapshot(node, this.freeze) })
-    const inv: Patch = { op: 'replace', path, value: oldSnap }
-    if (this.noteField(node.sigField)) markReset(inv)
-    this.inverse.push(inv)
-    if (node.parent) {
-      ;(node.parent.stamps ??= new Map()).set(node.key, this.seq)
-      const ks = node.parent.keySigs?.get(node.key)
-      if (ks) ks.value = this.seq
-    }
-  }
-}
 
 /** The guarded `ctx` a body receives. */
 class RunContext {
@@ -1475,29 +1574,6 @@ class RunContext {
   }
 }
 
-let versionCounter = 0
-/**
- * Marks a node and its ancestors changed: their cached snapshots are stale. Every bump takes a
- * fresh version, so a snapshot built earlier in the same commit is never mistaken for current.
- */
-function bumpUp(node: Node): void {
-  const v = ++versionCounter
-  for (let n: Node | undefined = node; n !== undefined; n = n.parent) {
-    n.ver = v
-    if (n.deepSig) n.deepSig.value = v
-  }
-}
-
-/** Freezes a history or run-log entry and its patch lists when a reader first sees it. */
-function sealEntry<T extends object>(entry: T): void {
-  if (Object.isFrozen(entry)) return
-  const e = entry as { patches?: Patch[]; inversePatches?: Patch[]; args?: unknown }
-  if (typeof e.args === 'object' && e.args !== null) deepFreeze(e.args)
-  if (e.patches) Object.freeze(e.patches)
-  if (e.inversePatches) Object.freeze(e.inversePatches)
-  Object.freeze(entry)
-}
-
 /**
  * A deep copy of a run's args, for the log and the events: taken before the body runs, so
  * that neither the body nor the caller can rewrite history. It is frozen when first handed
@@ -1512,15 +1588,6 @@ function copyArgs(args: Record<string, unknown>): Record<string, unknown> {
   return Object.assign({}, args)
 }
 
-const RESET: unique symbol = Symbol('theus.reset')
-/** Tags a patch (non-enumerably) as a signal reset, or the undo of a signal write. */
-function markReset(p: Patch): void {
-  Object.defineProperty(p, RESET, { value: true })
-}
-function isReset(p: Patch): boolean {
-  return (p as { [RESET]?: boolean })[RESET] === true
-}
-
 function errorDeclared(e: unknown, declared: readonly string[]): boolean {
   if (declared.length === 0 || e === null || typeof e !== 'object') return false
   if (declared.includes((e as Error).name)) return true
@@ -1533,26 +1600,6 @@ function errorDeclared(e: unknown, declared: readonly string[]): boolean {
     if (n && declared.includes(n)) return true
   }
   return false
-}
-
-/** Freezes a run-owned copy in place; Maps and Sets are locked (their mutators throw). */
-function deepFreeze<T>(v: T): T {
-  if (typeof v !== 'object' || v === null || Object.isFrozen(v)) return v
-  if (v instanceof Date) return lockDate(v) as T
-  const k = kindOf(v)
-  if (k === Kind.Object || k === Kind.Array) {
-    for (const key of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[key])
-    Object.freeze(v)
-  } else if (k === Kind.Map) {
-    const m = v as unknown as Map<unknown, unknown>
-    for (const x of m.values()) deepFreeze(x)
-    lockCollection(m)
-  } else if (k === Kind.Set) {
-    const set = v as unknown as Set<unknown>
-    for (const x of set) deepFreeze(x)
-    lockCollection(set)
-  }
-  return v
 }
 
 /** Walks own data properties only, so a path never reaches a prototype or runs a getter. */

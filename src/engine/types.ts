@@ -8,7 +8,14 @@ export interface Patch {
 }
 
 /** The event names of `engine.on`. */
-export type EngineEventType = 'commit' | 'rollback' | 'audit' | 'signal' | 'halt'
+export type EngineEventType =
+  | 'commit'
+  | 'rollback'
+  | 'audit'
+  | 'signal'
+  | 'halt'
+  | 'resume'
+  | 'error'
 
 /** Payload of `'commit'`. */
 export interface CommitEvent {
@@ -40,6 +47,23 @@ export interface HaltEvent {
   error: TheusError
 }
 
+/** Payload of `'resume'`: the halt that `resume()` lifted (its process and interlock). */
+export interface ResumeEvent {
+  process: string
+  error: TheusError
+}
+
+/**
+ * Payload of `'error'`: a listener (of the event `event`) or a subscriber threw. Such errors
+ * never change a run's outcome (SPEC §10.2).
+ */
+export interface EngineErrorEvent {
+  source: 'listener' | 'subscriber'
+  /** The event whose listener threw (listeners only). */
+  event?: EngineEventType
+  error: unknown
+}
+
 /** What an audit finding leads to. */
 export type AuditAction = 'count' | 'early-warning' | 'warn' | 'block' | 'abort' | 'interlock'
 
@@ -69,6 +93,8 @@ export interface EngineEventMap {
   audit: AuditLogEntry
   signal: SignalEvent
   halt: HaltEvent
+  resume: ResumeEvent
+  error: EngineErrorEvent
 }
 
 /** One `ctx.log` entry. */

@@ -13,14 +13,17 @@
  * - Containers assigned by the body are copied on assignment (state is a tree, never a graph);
  *   the copy is owned by the run until the commit adopts it.
  * - Heavy values (`heavy_` keys) are handed out and assigned by reference, never buffered.
+ * - Views expose own data only (an inherited member reads as an absent key), refuse
+ *   `__proto__` as a key and, in strict mode, values that are not plain data outside `heavy_`,
+ *   and die when the body ends: each carries its run's generation (SPEC §10.1).
  */
 
 import { zoneOfSegment } from '../context/zones.js'
 import type { PermNode } from '../contract/permissions.js'
 import type { TheusError } from '../errors.js'
-import { errors } from '../errors.js'
+import { errors, suggest, warnOnce } from '../errors.js'
 import {
-  currentLayout,
+  classOf,
   DELETED,
   deepCopy,
   existingNode,
@@ -59,6 +62,8 @@ const PROTOCOL_KEYS = new Set([
  */
 export abstract class View {
   proxy: any
+  /** The run generation this view belongs to: a view never outlives its run (SPEC §10.1). */
+  readonly gen: number
   constructor(
     readonly run: Run,
     /** The container the view shows: committed raw, or a run-owned fresh copy. */
@@ -72,7 +77,20 @@ export abstract class View {
     readonly writeAll: boolean,
     /** Inside a prefixed zone already: `heavy_` keys below no longer change the zone. */
     readonly zoned: boolean,
-  ) {}
+  ) {
+    this.gen = run.gen
+  }
+
+  /**
+   * The run, when this view may still be used: an aborted run answers with its AbortError,
+   * an ended one (or a later run reusing the Run object) with INVALID_CONTRACT.
+   */
+  live(): Run {
+    const run = this.run
+    if (run.aborted) throw run.aborted
+    if (run.closed || this.gen !== run.gen) throw errors.deadView(run.name, this.path)
+    return run
+  }
 
   childPath(key: unknown): string {
     return this.path === '' ? String(key) : `${this.path}.${String(key)}`
@@ -81,13 +99,24 @@ export abstract class View {
   /** Throws unless the key may be read. Returns the child's permission cursor. */
   checkRead(key: string): PermNode | undefined {
     const p = this.perm?.children?.get(key)
-    if (!this.readAll && !this.writeAll && p === undefined)
-      throw this.run.violate(errors.illegalRead(this.run.name, this.childPath(key)))
+    if (!this.readAll && !this.writeAll && p === undefined) {
+      // A likely typo of a declared child gets its correction.
+      const close = this.perm?.children ? suggest(key, this.perm.children.keys()) : undefined
+      throw this.run.violate(
+        errors.illegalRead(
+          this.run.name,
+          this.childPath(key),
+          close === undefined ? undefined : this.childPath(close),
+        ),
+      )
+    }
     return p
   }
 
-  /** Throws unless the key may be written. */
+  /** Throws unless the key may be written. `__proto__` is never a data key (SPEC §10.1). */
   checkWrite(key: string): PermNode | undefined {
+    if (key === '__proto__')
+      throw this.run.violate(errors.protoKey(this.run.name, this.childPath(key)))
     const p = this.perm?.children?.get(key)
     if (!this.writeAll && !p?.output) {
       const path = this.childPath(key)
@@ -97,7 +126,7 @@ export abstract class View {
           : errors.illegalWrite(this.run.name, path),
       )
     }
-    this.run.checkOpen()
+    this.live()
     return p
   }
 
@@ -117,7 +146,7 @@ export abstract class View {
           : errors.illegalWrite(this.run.name, path),
       )
     }
-    this.run.checkOpen()
+    this.live()
   }
 
   isHeavy(key: unknown): boolean {
@@ -128,17 +157,20 @@ export abstract class View {
 
   // Shared traps: a defined value is a write; prototypes and extensibility never change.
   defineProperty(target: any, key: string | symbol, desc: PropertyDescriptor): boolean {
+    this.live()
     if (typeof key === 'symbol' || !('value' in desc))
       throw this.run.violate(errors.illegalWrite(this.run.name, this.childPath(String(key))))
     return this.set(target, key, desc.value)
   }
 
   setPrototypeOf(): boolean {
+    this.live()
     this.checkWriteSelf()
-    return false
+    throw this.run.violate(errors.protoKey(this.run.name, this.childPath('__proto__')))
   }
 
   preventExtensions(): boolean {
+    this.live()
     this.checkWriteSelf()
     return false
   }
@@ -170,6 +202,24 @@ export function viewBehind(value: unknown): View | undefined {
   if (typeof value !== 'object' || value === null) return undefined
   const v = (value as { [VIEW]?: unknown })[VIEW]
   return v instanceof View ? v : undefined
+}
+
+/** Turns a view into the plain value it shows (for copies of what a body handed over). */
+export function unwrapView(v: object): unknown {
+  const inner = viewBehind(v)
+  if (inner === undefined) return v
+  inner.live()
+  return inner.run.contentOf(inner)
+}
+
+/**
+ * Reading a view as a whole (to copy what it shows) is a read: a dead view refuses it, so a
+ * view kept from another run cannot carry that run's writes (rolled back, perhaps) anywhere.
+ * A run may still copy its own views once its body is over (its return value).
+ */
+function readWhole(view: View, by: Run): void {
+  if (view.run === by && view.gen === by.gen && by.aborted === undefined) return
+  view.live()
 }
 
 //#region the write buffer
@@ -243,9 +293,15 @@ export class Run {
   silent: Set<string> | undefined
   /** A frozen copy of the args, as logged and sent with events. */
   logged: Record<string, unknown> | undefined
-  private layout = currentLayout()
-  /** How many cached views show run-owned containers (dropped on reuse). */
-  private freshViews = 0
+  /** Between its start and its applied commit: the engine refuses nested runs meanwhile. */
+  held = false
+  /** Strict mode: values that are not plain data are refused outside `heavy_` (else warned). */
+  strict = true
+  /**
+   * Bumped each time the Run object starts a new run: views remember the generation they were
+   * made in, so a view kept from an earlier run stays dead even though the Run is reused.
+   */
+  gen = 0
 
   constructor(
     readonly name: string,
@@ -253,24 +309,17 @@ export class Run {
   ) {}
 
   /**
-   * Makes a finished synchronous run ready for the next run of the same process. Views of
-   * committed nodes stay cached while no node moved (they carry the permissions of their
-   * path); views of run-owned containers are dropped, since the commit adopted those
-   * containers and a view writing straight into them would now write into committed state.
-   * A view kept by a body cannot act in between: the run is closed, and nothing else runs
-   * during a synchronous run.
+   * Makes a finished synchronous run ready for the next run of the same process (fewer
+   * allocations per run). Views are never carried over: a body may have kept one, and it must
+   * stay dead (SPEC §10.1), so the next run makes its own.
    */
   reuse(startSeq: number): void {
     this.startSeq = startSeq
+    this.gen++
     if (this.writes.size > 0) this.writes.clear()
     if (this.wholes.size > 0) this.wholes.clear()
     this.reads.length = 0
-    const layout = currentLayout()
-    if (this.views.size > 64 || layout !== this.layout) this.views.clear()
-    else if (this.freshViews > 0)
-      for (const [t, v] of this.views) if (v.node === undefined) this.views.delete(t)
-    this.freshViews = 0
-    this.layout = layout
+    if (this.views.size > 0) this.views.clear()
     this.heavyWrites = undefined
     this.violation = undefined
     this.aborted = undefined
@@ -282,15 +331,6 @@ export class Run {
   violate(e: TheusError): TheusError {
     this.violation ??= e
     return e
-  }
-
-  checkOpen(): void {
-    if (this.aborted) throw this.aborted
-    if (this.closed)
-      throw errors.invalidContract(
-        this.name,
-        'a view was used after its run ended. Do not keep ctx or values read from it beyond the run.',
-      )
   }
 
   makeView(
@@ -314,7 +354,6 @@ export class Run {
     const v = new C(this, target, node, kind, path, perm, readAll, writeAll, zoned)
     v.proxy = new Proxy(target, v)
     this.views.set(target, v)
-    if (node === undefined) this.freshViews++
     return v.proxy
   }
 
@@ -349,11 +388,19 @@ export class Run {
     return this.wholes.get(view.node) ?? view.target
   }
 
-  /** Copies a value the body assigns into a run-owned container, unwrapping views. */
-  adopt(value: unknown, into?: View): unknown {
-    if (typeof value !== 'object' || value === null) return value
+  /**
+   * Copies a value the body assigns into a run-owned container, unwrapping views. `path` is
+   * where it goes: the value must be plain data there (SPEC §10.1), checked on the way. Without
+   * a path (a body's return value) anything goes, copied where it is plain.
+   */
+  adopt(value: unknown, path?: string, into?: View): unknown {
+    if (typeof value !== 'object' || value === null) {
+      if (typeof value === 'function' && path !== undefined) return this.foreign(value, path)
+      return value
+    }
     const src = viewBehind(value)
     if (src !== undefined) {
+      readWhole(src, this)
       // Moving an element inside the same array (sort, reverse, splice) keeps its node.
       if (
         into !== undefined &&
@@ -364,15 +411,88 @@ export class Run {
         return src.node.raw
       return src.run.contentOf(src)
     }
-    return deepCopy(value, (v) => {
-      const inner = viewBehind(v)
-      return inner === undefined ? v : inner.run.contentOf(inner)
-    })
+    if (path === undefined)
+      return deepCopy(value, (v) => {
+        const inner = viewBehind(v)
+        if (inner === undefined) return v
+        readWhole(inner, this)
+        return inner.run.contentOf(inner)
+      })
+    return this.copyIn(value, path, new Set())
+  }
+
+  /** A deep copy of assigned plain data into new containers, refusing what is not plain data. */
+  private copyIn(value: unknown, path: string, seen: Set<object>): unknown {
+    if (typeof value !== 'object' || value === null)
+      return typeof value === 'function' ? this.foreign(value, path) : value
+    const inner = viewBehind(value)
+    if (inner !== undefined) {
+      readWhole(inner, this)
+      return inner.run.contentOf(inner)
+    }
+    if (value instanceof Date) return new Date(value.getTime())
+    const k = kindOf(value)
+    if (k === -1) return this.foreign(value, path)
+    // A value reachable twice is copied twice (the state is a tree); a cycle cannot be.
+    if (seen.has(value)) throw this.violate(errors.zonePolicyCycle(this.name, path))
+    seen.add(value)
+    let out: unknown
+    switch (k) {
+      case Kind.Array: {
+        const src = value as unknown[]
+        const arr = new Array(src.length)
+        for (let i = 0; i < src.length; i++) arr[i] = this.copyIn(src[i], `${path}.${i}`, seen)
+        out = arr
+        break
+      }
+      case Kind.Map: {
+        const m = new Map()
+        for (const [mk, mv] of value as Map<unknown, unknown>) {
+          if (mk === '__proto__')
+            throw this.violate(errors.protoKey(this.name, `${path}.__proto__`))
+          m.set(mk, isHeavyKey(mk) ? mv : this.copyIn(mv, `${path}.${String(mk)}`, seen))
+        }
+        out = m
+        break
+      }
+      case Kind.Set: {
+        const set = new Set()
+        for (const sv of value as Set<unknown>) set.add(this.copyIn(sv, path, seen))
+        out = set
+        break
+      }
+      default: {
+        const obj: Record<string, unknown> = {}
+        for (const key of Object.keys(value)) {
+          if (key === '__proto__')
+            throw this.violate(errors.protoKey(this.name, `${path}.__proto__`))
+          const v = (value as Record<string, unknown>)[key]
+          obj[key] = isHeavyKey(key) ? v : this.copyIn(v, `${path}.${key}`, seen)
+        }
+        out = obj
+      }
+    }
+    seen.delete(value)
+    return out
+  }
+
+  /**
+   * A value that is not plain data, assigned outside `heavy_`: refused in strict mode, kept by
+   * reference (and warned once per path) otherwise.
+   */
+  foreign(value: unknown, path: string): unknown {
+    const cls = classOf(value)
+    if (this.strict) throw this.violate(errors.zonePolicyValue(this.name, path, cls))
+    warnOnce(
+      `foreign-value:${path}`,
+      `'${path}' holds ${cls === 'Function' ? 'a function' : `an object of class ${cls}`}, which is not plain data: it is kept by reference, never copied, frozen or rolled back. Put it under a 'heavy_' key to say so (non-strict mode; strict mode refuses it).`,
+    )
+    return value
   }
 
   /** A plain, run-owned deep copy of what a view shows (committed values merged with writes). */
   contentOf(view: View): unknown {
-    if (view.node === undefined) return this.adopt(view.target)
+    if (view.node === undefined) return deepCopy(view.target)
     return this.materialize(view.node)
   }
 
@@ -428,12 +548,22 @@ export class Run {
 
 const isProtocolKey = (key: string) => PROTOCOL_KEYS.has(key)
 
+/** A Map or Set method (or accessor) for a collection view; never `constructor` or Object's. */
+function inherited(proto: object, key: string | symbol, receiver: unknown): unknown {
+  if (typeof key === 'string' && (key === 'constructor' || !Object.hasOwn(proto, key)))
+    return undefined
+  return Reflect.get(proto, key, receiver)
+}
+
 /** Object views: per-key buffer over the committed object, or direct on a fresh one. */
 class ObjectView extends View {
   get(target: any, key: string | symbol, receiver: unknown): unknown {
-    if (typeof key === 'symbol') return key === VIEW ? this : Reflect.get(target, key, receiver)
-    const run = this.run
-    if (run.aborted) throw run.aborted
+    if (typeof key === 'symbol') {
+      if (key === VIEW) return this
+      this.live()
+      return Reflect.get(target, key, receiver)
+    }
+    const run = this.live()
     const node = this.node
     let value: unknown
     let fresh = node === undefined
@@ -444,14 +574,16 @@ class ObjectView extends View {
       fresh = true
     } else {
       value = target[key]
-      // Only an undefined or a function can be inherited (state holds no functions): data
-      // reads skip the own-key check.
+      // Own data only (SPEC §10.1): an inherited member (a function, or the `__proto__`
+      // accessor) reads as an absent key. State holds no functions, so data reads skip the
+      // own-key check.
       if (
-        (value === undefined || typeof value === 'function') &&
-        !Object.hasOwn(target, key) &&
-        (key in target || isProtocolKey(key))
-      )
-        return Reflect.get(target, key, receiver)
+        (value === undefined || typeof value === 'function' || key === '__proto__') &&
+        !Object.hasOwn(target, key)
+      ) {
+        if (isProtocolKey(key)) return undefined
+        value = undefined
+      }
     }
     const p = this.checkRead(key)
     if (node !== undefined) run.reads.push(node, key)
@@ -459,22 +591,23 @@ class ObjectView extends View {
   }
 
   set(target: any, key: string | symbol, value: unknown): boolean {
+    const run = this.live()
     if (typeof key === 'symbol')
-      throw this.run.violate(errors.illegalWrite(this.run.name, this.childPath(String(key))))
+      throw run.violate(errors.illegalWrite(run.name, this.childPath(String(key))))
     this.checkWrite(key)
-    const run = this.run
     if (this.isHeavy(key)) {
       target[key] = value
       if (this.node) (run.heavyWrites ??= []).push({ node: this.node, key })
       return true
     }
-    const v = run.adopt(value)
+    const v = run.adopt(value, this.childPath(key))
     if (this.node === undefined) target[key] = v
     else bufferSet(run.writeBuf(this.node), key, v, () => Object.hasOwn(target, key))
     return true
   }
 
   deleteProperty(target: any, key: string | symbol): boolean {
+    this.live()
     if (typeof key === 'symbol') return false
     this.checkWrite(key)
     if (this.node === undefined) return delete target[key]
@@ -486,14 +619,13 @@ class ObjectView extends View {
   }
 
   has(target: any, key: string | symbol): boolean {
+    this.live()
     if (typeof key === 'symbol') return key in target
     const node = this.node
     const w = node === undefined ? undefined : this.run.writes.get(node)
     let present: boolean
     if (w?.has(key)) present = w.get(key) !== DELETED
-    else if (Object.hasOwn(target, key)) present = true
-    else if (key in target) return true
-    else present = false
+    else present = Object.hasOwn(target, key)
     if (!this.readAll && !this.writeAll && this.perm?.children?.get(key) === undefined) return false
     // Absent keys count as reads too: a run that saw "no Carol" conflicts when Carol is added.
     if (node !== undefined) this.run.reads.push(node, key)
@@ -501,6 +633,7 @@ class ObjectView extends View {
   }
 
   ownKeys(target: any): string[] {
+    this.live()
     const node = this.node
     const w = node === undefined ? undefined : this.run.writes.get(node)
     let keys =
@@ -516,6 +649,7 @@ class ObjectView extends View {
   }
 
   getOwnPropertyDescriptor(target: any, key: string | symbol): PropertyDescriptor | undefined {
+    this.live()
     if (typeof key === 'symbol') return Reflect.getOwnPropertyDescriptor(target, key)
     const w = this.node === undefined ? undefined : this.run.writes.get(this.node)
     const buffered = w?.has(key) === true
@@ -541,12 +675,17 @@ class ArrayView extends View {
 
   get(target: any, key: string | symbol, receiver: unknown): unknown {
     if (key === VIEW) return this
-    const run = this.run
-    if (run.aborted) throw run.aborted
+    const run = this.live()
     const src = run.current(this)
+    // Array methods stay available; nothing else is inherited (not `constructor`, whose
+    // prototype is Array.prototype, nor Object.prototype's members).
     if (typeof key === 'symbol') return Reflect.get(src, key, receiver)
-    if (!Object.hasOwn(src, key) && (key in src || isProtocolKey(key)))
-      return Reflect.get(src, key, receiver)
+    if (!Object.hasOwn(src, key)) {
+      if (key !== 'constructor' && Object.hasOwn(Array.prototype, key))
+        return Reflect.get(src, key, receiver)
+      if (isProtocolKey(key)) return undefined
+      if (!/^\d+$/.test(key)) return undefined
+    }
     const value = src[key]
     if (key === 'length') {
       if (this.node) run.reads.push(this.node, SHAPE)
@@ -562,16 +701,18 @@ class ArrayView extends View {
   }
 
   set(_target: any, key: string | symbol, value: unknown): boolean {
+    const run = this.live()
     if (typeof key === 'symbol')
-      throw this.run.violate(errors.illegalWrite(this.run.name, this.childPath(String(key))))
+      throw run.violate(errors.illegalWrite(run.name, this.childPath(String(key))))
     if (key === 'length') this.checkWriteSelf()
     else this.checkWrite(key)
-    const copy = this.run.whole(this)
-    copy[key] = key === 'length' ? value : this.run.adopt(value, this)
+    const copy = run.whole(this)
+    copy[key] = key === 'length' ? value : run.adopt(value, this.childPath(key), this)
     return true
   }
 
   deleteProperty(_target: any, key: string | symbol): boolean {
+    this.live()
     if (typeof key === 'symbol') return false
     this.checkWrite(key)
     delete this.run.whole(this)[key]
@@ -579,12 +720,15 @@ class ArrayView extends View {
   }
 
   has(_target: any, key: string | symbol): boolean {
-    if (typeof key === 'string' && this.hidden(key) && Object.hasOwn(this.run.current(this), key))
-      return false
-    return key in this.run.current(this)
+    this.live()
+    const src = this.run.current(this)
+    if (typeof key === 'string' && this.hidden(key) && Object.hasOwn(src, key)) return false
+    if (typeof key === 'symbol' || Object.hasOwn(src, key)) return key in src
+    return key !== 'constructor' && Object.hasOwn(Array.prototype, key)
   }
 
   ownKeys(): (string | symbol)[] {
+    this.live()
     if (this.node) this.run.reads.push(this.node, SHAPE)
     const keys = Reflect.ownKeys(this.run.current(this))
     if (this.readAll || this.writeAll) return keys
@@ -592,6 +736,7 @@ class ArrayView extends View {
   }
 
   getOwnPropertyDescriptor(_target: any, key: string | symbol): PropertyDescriptor | undefined {
+    this.live()
     const src = this.run.current(this)
     const d = Reflect.getOwnPropertyDescriptor(src, key)
     if (d === undefined || typeof key === 'symbol') return d
@@ -621,6 +766,7 @@ class MapView extends View {
   }
 
   *entriesOf(): Generator<[unknown, unknown]> {
+    this.live()
     const node = this.node
     const run = this.run
     const raw = this.target as Map<unknown, unknown>
@@ -635,13 +781,13 @@ class MapView extends View {
 
   get(target: any, key: string | symbol): unknown {
     if (key === VIEW) return this
-    const run = this.run
-    if (run.aborted) throw run.aborted
+    const run = this.live()
     const node = this.node
     const raw = target as Map<unknown, unknown>
     switch (key) {
       case 'get':
         return (k: unknown) => {
+          this.live()
           const p = this.checkRead(String(k))
           if (node) run.reads.push(node, k)
           const [, v, fresh] = this.lookup(k)
@@ -649,6 +795,7 @@ class MapView extends View {
         }
       case 'has':
         return (k: unknown) => {
+          this.live()
           this.checkRead(String(k))
           if (node) run.reads.push(node, k)
           return this.lookup(k)[0]
@@ -667,14 +814,16 @@ class MapView extends View {
       }
       case 'set':
         return (k: unknown, v: unknown) => {
+          this.live()
           this.checkWrite(String(k))
-          const adopted = this.isHeavy(k) ? v : run.adopt(v)
+          const adopted = this.isHeavy(k) ? v : run.adopt(v, this.childPath(k))
           if (node === undefined) raw.set(k, adopted)
           else bufferSet(run.writeBuf(node), k, adopted, () => raw.has(k))
           return this.proxy
         }
       case 'delete':
         return (k: unknown) => {
+          this.live()
           this.checkWrite(String(k))
           const had = this.lookup(k)[0]
           if (node === undefined) raw.delete(k)
@@ -683,6 +832,7 @@ class MapView extends View {
         }
       case 'clear':
         return () => {
+          this.live()
           this.checkWriteSelf()
           if (node === undefined) return raw.clear()
           const keys = [...this.entriesOf()].map(([k]) => k)
@@ -705,7 +855,7 @@ class MapView extends View {
           for (const [k, v] of this.entriesOf()) fn.call(thisArg, v, k, this.proxy)
         }
       default:
-        return Reflect.get(Map.prototype, key, raw)
+        return inherited(Map.prototype, key, raw)
     }
   }
 
@@ -717,6 +867,7 @@ class MapView extends View {
 /** Set views: copy-on-write; object elements come out as copies. */
 class SetView extends View {
   *valuesOf(): Generator<unknown> {
+    this.live()
     this.checkReadAll()
     if (this.node) this.run.reads.push(this.node, SHAPE)
     for (const v of this.run.current(this) as Set<unknown>)
@@ -725,12 +876,12 @@ class SetView extends View {
 
   get(_target: any, key: string | symbol): unknown {
     if (key === VIEW) return this
-    const run = this.run
-    if (run.aborted) throw run.aborted
+    const run = this.live()
     const cur = (): Set<unknown> => run.current(this)
     switch (key) {
       case 'has':
         return (v: unknown) => {
+          this.live()
           this.checkReadAll()
           if (this.node) run.reads.push(this.node, SHAPE)
           return cur().has(v)
@@ -740,17 +891,20 @@ class SetView extends View {
         return cur().size
       case 'add':
         return (v: unknown) => {
+          this.live()
           this.checkWriteSelf()
-          run.whole(this).add(run.adopt(v))
+          run.whole(this).add(run.adopt(v, this.path))
           return this.proxy
         }
       case 'delete':
         return (v: unknown) => {
+          this.live()
           this.checkWriteSelf()
           return run.whole(this).delete(v)
         }
       case 'clear':
         return () => {
+          this.live()
           this.checkWriteSelf()
           run.whole(this).clear()
         }
@@ -767,7 +921,7 @@ class SetView extends View {
           for (const v of this.valuesOf()) fn.call(thisArg, v, v, this.proxy)
         }
       default:
-        return Reflect.get(Set.prototype, key, cur())
+        return inherited(Set.prototype, key, cur())
     }
   }
 

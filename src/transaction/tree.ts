@@ -91,6 +91,25 @@ export function kindOf(v: unknown): Kind | -1 {
   return -1
 }
 
+/**
+ * The class name of a value that is not plain data, for messages: `Float64Array`, `Account`,
+ * `Function`. Looks at prototypes only, never runs a getter of the value itself.
+ */
+export function classOf(v: unknown): string {
+  if (typeof v === 'function') return 'Function'
+  if (typeof v !== 'object' || v === null) return typeof v
+  try {
+    for (let p = Object.getPrototypeOf(v); p !== null; p = Object.getPrototypeOf(p)) {
+      const d = Object.getOwnPropertyDescriptor(p, 'constructor')
+      const name = d && 'value' in d ? (d.value as { name?: unknown } | undefined)?.name : undefined
+      if (typeof name === 'string' && name !== '') return name
+    }
+  } catch {
+    // A hostile proxy: say what can be said.
+  }
+  return Object.prototype.toString.call(v).slice(8, -1)
+}
+
 /** The node of an engine-owned container, created on first use; re-parents moved containers. */
 export function nodeOf(raw: object, parent: Node | undefined, key: unknown): Node {
   let n = nodes.get(raw)
@@ -130,9 +149,16 @@ export function existingNode(raw: object): Node | undefined {
   return nodes.get(raw)
 }
 
-/** Reads one key of a container (object, array, Map). */
+/**
+ * Reads one key of a container (object, array, Map): own data only, so a path never reads an
+ * inherited member (a method, or the `__proto__` accessor) as a value (SPEC §10.1).
+ */
 export function getKey(raw: any, kind: Kind, key: unknown): unknown {
-  return kind === Kind.Map ? (raw as Map<unknown, unknown>).get(key) : raw[key as string]
+  if (kind === Kind.Map) return (raw as Map<unknown, unknown>).get(key)
+  const v = raw[key as string]
+  if ((typeof v === 'function' || key === '__proto__') && !Object.hasOwn(raw, key as string))
+    return undefined
+  return v
 }
 
 export function hasKey(raw: any, kind: Kind, key: unknown): boolean {
@@ -180,8 +206,19 @@ export function deepCopy(value: unknown, unwrap?: (v: object) => unknown, heavy 
     }
     case Kind.Object: {
       const out: Record<string, unknown> = {}
-      for (const key of Object.keys(value))
-        out[key] = deepCopy((value as any)[key], unwrap, isHeavyKey(key))
+      for (const key of Object.keys(value)) {
+        const v = deepCopy((value as any)[key], unwrap, isHeavyKey(key))
+        // An own `__proto__` key (JSON.parse makes them) stays an own key: assigning it would
+        // re-parent the copy. The engine refuses such keys before they reach the state.
+        if (key === '__proto__')
+          Object.defineProperty(out, key, {
+            value: v,
+            writable: true,
+            enumerable: true,
+            configurable: true,
+          })
+        else out[key] = v
+      }
       return out
     }
     default:
@@ -246,7 +283,13 @@ export function snapshot(node: Node, freeze: boolean): unknown {
     case Kind.Set: {
       const vals: unknown[] = []
       for (const v of raw as Set<unknown>)
-        vals.push(typeof v === 'object' && v !== null ? deepFreeze(deepCopy(v), freeze) : v)
+        vals.push(
+          typeof v === 'object' && v !== null
+            ? freeze
+              ? deepFreeze(deepCopy(v))
+              : deepCopy(v)
+            : v,
+        )
       out = freeze ? lockCollection(new Set(vals)) : new Set(vals)
       break
     }
@@ -262,10 +305,30 @@ export function snapshot(node: Node, freeze: boolean): unknown {
   return out
 }
 
-function deepFreeze<T>(v: T, freeze: boolean): T {
-  if (!freeze || typeof v !== 'object' || v === null) return v
-  for (const k of Object.keys(v)) deepFreeze((v as any)[k], true)
-  return Object.freeze(v)
+/**
+ * Freezes a run-owned copy or a record in place, deeply; Maps and Sets are locked (their
+ * mutators throw), Dates too. Heavy values are held by reference and never frozen; an already
+ * frozen object is taken as frozen all the way down (snapshots are).
+ */
+export function deepFreeze<T>(v: T): T {
+  if (typeof v !== 'object' || v === null || Object.isFrozen(v)) return v
+  if (v instanceof Date) return lockDate(v) as T
+  const k = kindOf(v)
+  if (k === Kind.Object || k === Kind.Array) {
+    // Heavy values are held by reference and never frozen.
+    for (const key of Object.keys(v))
+      if (!isHeavyKey(key)) deepFreeze((v as Record<string, unknown>)[key])
+    Object.freeze(v)
+  } else if (k === Kind.Map) {
+    const m = v as unknown as Map<unknown, unknown>
+    for (const [mk, x] of m) if (!isHeavyKey(mk)) deepFreeze(x)
+    lockCollection(m)
+  } else if (k === Kind.Set) {
+    const set = v as unknown as Set<unknown>
+    for (const x of set) deepFreeze(x)
+    lockCollection(set)
+  }
+  return v
 }
 
 //#endregion

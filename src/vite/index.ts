@@ -9,11 +9,13 @@ import { basename, dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Plugin, ViteDevServer } from 'vite'
 import { createFilter, type FilterPattern } from 'vite'
+import { validateAuditRecipe } from '../audit/recipe.js'
 import { TheusError } from '../errors.js'
-import { parseFlux } from '../yaml/flux.js'
-import { parseAuditRecipe } from '../yaml/recipe.js'
+import { validateWorkflow } from '../workflow/definition.js'
+import { validateFlux } from '../workflow/flux.js'
+import { recipeSyntaxError } from '../yaml/recipe.js'
 import { loadYaml } from '../yaml/source.js'
-import { parseWorkflow } from '../yaml/workflow.js'
+import { syntaxError } from '../yaml/workflow.js'
 
 /** The kinds of YAML document the plugin compiles, told apart by their top-level key. */
 export type TheusYamlKind = 'recipe' | 'workflow' | 'flux'
@@ -42,16 +44,6 @@ export interface TheusPluginOptions {
    * (default: every module of the app that calls `process({` or `defineProcess({`).
    */
   hmr?: boolean | { include?: FilterPattern; exclude?: FilterPattern }
-}
-
-type Validator = (text: string, options: { filename: string }) => unknown
-
-// Each kind's parser validates the text and throws its positioned error (RecipeError,
-// WorkflowError); what is shipped is the document as written, once checked.
-const VALIDATORS: Record<TheusYamlKind, Validator> = {
-  recipe: parseAuditRecipe,
-  workflow: parseWorkflow,
-  flux: parseFlux,
 }
 
 const YAML_FILE = /\.ya?ml$/i
@@ -110,15 +102,22 @@ export function theusPlugin(options: TheusPluginOptions = {}): Plugin {
         })
       }
       try {
-        const data = compile(kind, code, file)
+        const { data, normalized } = compileWithForm(kind, code, file)
         // JSON.parse rather than an object literal: in a literal, a `__proto__` key would set the
         // prototype; JSON.parse makes it a plain own key, as the YAML loader does.
-        const json = `/* @__PURE__ */ JSON.parse(${JSON.stringify(JSON.stringify(data))})`
+        const json = (v: unknown) => `JSON.parse(${JSON.stringify(JSON.stringify(v))})`
+        // A recipe also carries its normalised form, checked here at build time, under a
+        // symbol key (COMPILED_RECIPE) that no data can hold: the core adopts it as is
+        // instead of checking the recipe a second time in the browser.
+        const value =
+          normalized === undefined
+            ? `/* @__PURE__ */ ${json(data)}`
+            : `/* @__PURE__ */ Object.defineProperty(${json(data)}, Symbol.for('theus.compiledRecipe'), { value: ${json(normalized)} })`
         return {
           code:
             hot && (kind === 'recipe' || kind === 'workflow')
-              ? yamlHmr(kind, file, json)
-              : `export default ${json}\n`,
+              ? yamlHmr(kind, file, value)
+              : `export default ${value}\n`,
           map: { mappings: '' },
         }
       } catch (e) {
@@ -153,13 +152,31 @@ export function compileTheusYaml(kind: TheusYamlKind, text: string, filename: st
 }
 
 function compile(kind: TheusYamlKind, text: string, filename: string): unknown {
-  VALIDATORS[kind](text, { filename })
-  const loaded = loadYaml(text, filename)
-  // Unreachable in practice: the parser above has already thrown on any syntax problem.
-  if (!loaded.ok) throw new TheusError('RECIPE_INVALID', loaded.problem.message)
-  // The data shipped is the document as written, once checked: the runtime validates it again
-  // cheaply, without a YAML parser, and it stays readable in devtools.
-  return loaded.source.value
+  return compileWithForm(kind, text, filename).data
+}
+
+function compileWithForm(
+  kind: TheusYamlKind,
+  text: string,
+  filename: string,
+): { data: unknown; normalized?: unknown } {
+  // One parse per file: the document as written is what ships, once checked by the same
+  // validators that parseAuditRecipe, parseWorkflow and parseFlux use, with the same errors.
+  const loaded = loadYaml(String(text), filename)
+  if (!loaded.ok) {
+    throw kind === 'recipe'
+      ? recipeSyntaxError(loaded.problem, filename)
+      : syntaxError(kind === 'workflow' ? 'workflow' : 'pipeline', loaded.problem, filename)
+  }
+  const { value, locate } = loaded.source
+  // The data shipped is the document as written, so it stays readable in devtools; workflows
+  // and pipelines are checked again cheaply at run time, recipes come with their normalised
+  // form.
+  if (kind === 'recipe')
+    return { data: value, normalized: validateAuditRecipe(value, { filename, locate }) }
+  if (kind === 'workflow') validateWorkflow(value, { filename, locate })
+  else validateFlux(value, { filename, locate, text: String(text) })
+  return { data: value }
 }
 
 function fileOf(id: string): string | undefined {

@@ -4,11 +4,13 @@
  * its state as signals for views.
  */
 import { batch, type ReadonlySignal, type Signal, signal } from '@preact/signals-core'
-import { AuditInterlockError, TheusError, warnOnce } from '../errors.js'
+import { BoundedLog } from '../engine/BoundedLog.js'
+import { AuditInterlockError, EngineHaltedError, TheusError, warnOnce } from '../errors.js'
 import type { WorkflowDefinition } from './definition.js'
 import { signalKey } from './definition.js'
 import { isThenable, maxOpsOf, type WorkflowHost } from './host.js'
 import { StateMachine, type WorkflowInput } from './StateMachine.js'
+import type { CheckWorkflow } from './types.js'
 
 /** What a `WorkflowManager` is doing: nothing, running a chain, or stopped by a level A interlock. */
 export type WorkflowStatus = 'idle' | 'running' | 'aborted'
@@ -20,6 +22,12 @@ export interface WorkflowTransition {
   to: string
   /** `Date.now()` when the transition was taken. */
   at: number
+}
+
+/** Options of `new WorkflowManager`. */
+export interface WorkflowManagerOptions {
+  /** How many transitions `history` keeps, the latest (default 1000; `Infinity` keeps all). */
+  historyLimit?: number
 }
 
 // Names each manager in warning causes, so that "once per cause" means once per abort of one
@@ -41,14 +49,18 @@ interface Pending {
  * await wf.send('CMD_TX', { from_user: 'Alice', to_user: 'Bob', amount: 10 })
  * wf.state.value // 'IDLE' after the whole cascade
  */
-export class WorkflowManager {
+export class WorkflowManager<
+  // Type-level only: they check the process names of a workflow written in code (docs/types.md).
+  TEngine extends WorkflowHost = WorkflowHost,
+  const TDef extends WorkflowInput = WorkflowInput,
+> {
   /** The pure machine this manager drives (read it; step it only through `send`). */
   readonly machine: StateMachine
   private readonly _engine: WorkflowHost
   private readonly _state: Signal<string>
   private readonly _status = signal<WorkflowStatus>('idle')
   private readonly _lastError = signal<unknown>(null)
-  private readonly _history: WorkflowTransition[] = []
+  private readonly _history: BoundedLog<WorkflowTransition>
   private readonly _queue: Pending[] = []
   private _draining = false
   // Bumped by reset(): a cascade that started before a reset stops at its next step.
@@ -66,9 +78,25 @@ export class WorkflowManager {
   /** The error thrown by the last failed chain, as thrown; `null` when the next chain starts. */
   readonly lastError: ReadonlySignal<unknown> = this._lastError
 
-  constructor(engine: WorkflowHost, def: WorkflowInput) {
+  constructor(
+    engine: TEngine,
+    def: CheckWorkflow<TEngine, TDef>,
+    options: WorkflowManagerOptions = {},
+  ) {
+    const limit = options.historyLimit ?? 1000
+    if (
+      typeof limit !== 'number' ||
+      !(limit >= 0) ||
+      (!Number.isInteger(limit) && limit !== Number.POSITIVE_INFINITY)
+    )
+      throw new TheusError(
+        'INVALID_ARGS',
+        `historyLimit must be a whole number ≥ 0 or Infinity, got ${String(limit)}.`,
+      )
+    // Transitions are records: frozen, and the list read-only (SPEC §10.1, §10.3).
+    this._history = new BoundedLog(limit)
     this._engine = engine
-    this.machine = new StateMachine(def)
+    this.machine = new StateMachine(def as WorkflowInput)
     this._state = signal(this.machine.current)
     this.state = this._state
     const signals = this.machine.definition.signals
@@ -87,15 +115,17 @@ export class WorkflowManager {
     return this.machine.definition
   }
 
-  /** Every transition taken, oldest first (kept across `reset()`). */
+  /** The latest transitions taken (at most `historyLimit`), oldest first, kept across `reset()`. */
   get history(): readonly WorkflowTransition[] {
-    return this._history
+    return this._history.list()
   }
 
   /**
    * Sends an event. Resolves when the event and the cascade it starts are done (its chain,
    * the chain event, and the chains that follow); never rejects. Events sent while a chain
    * runs wait in order, after the chain's own events. While aborted, the event is ignored.
+   * While the engine is halted, the event fails: nothing moves, and `lastError` is an
+   * `EngineHaltedError`.
    */
   send(event: string, args?: unknown): Promise<void> {
     if (this._disposed) {
@@ -158,6 +188,17 @@ export class WorkflowManager {
 
   /** One user event and the chain events it leads to, up to the first state with no chain. */
   private async _cascade(first: string, args: unknown): Promise<void> {
+    if (this._engine.halted === true) {
+      // A halted engine refuses every change (SPEC §10.2): the event fails where it is.
+      batch(() => {
+        if (this._status.peek() === 'running') this._status.value = 'idle'
+        this._lastError.value = new EngineHaltedError(
+          `The engine is halted after a level S interlock; the workflow event '${first}' was refused in state '${this.machine.current}'. Call engine.resume() once the cause is fixed, then send it again.`,
+          { details: { event: first, state: this.machine.current } },
+        )
+      })
+      return
+    }
     const epoch = this._epoch
     const limit = maxOpsOf(this._engine)
     let event: string | undefined = first

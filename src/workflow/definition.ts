@@ -6,8 +6,16 @@
 
 import { parsePath } from '../context/paths.js'
 import { zoneOfSegment } from '../context/zones.js'
-import { suggest, WorkflowError } from '../errors.js'
-import { IssueCollector, isRecord, kindOf, setOwn, type ValidateOptions } from './issues.js'
+import { WorkflowError } from '../errors.js'
+import {
+  guard,
+  IssueCollector,
+  isRecord,
+  kindOf,
+  nearest,
+  setOwn,
+  type ValidateOptions,
+} from './issues.js'
 
 /** One state: the processes run on entry, and the transitions `event → target state`. */
 export interface WorkflowState {
@@ -43,6 +51,10 @@ const validated = new WeakSet<object>()
  * def.states.BUSY.entry // ['work']
  */
 export function validateWorkflow(obj: unknown, options: ValidateOptions = {}): WorkflowDefinition {
+  return guard('workflow', options, () => check(obj, options))
+}
+
+function check(obj: unknown, options: ValidateOptions): WorkflowDefinition {
   if (typeof obj === 'object' && obj !== null && validated.has(obj))
     return obj as WorkflowDefinition
   const issues = new IssueCollector('workflow', options)
@@ -201,15 +213,17 @@ export function validateWorkflow(obj: unknown, options: ValidateOptions = {}): W
     const state = states[name]!
     for (const [ev, target] of Object.entries(state.events)) {
       if (!Object.hasOwn(states, target)) {
-        const close = suggest(target, stateNames)
         issues.add(
           'UNDEFINED_STATE',
           `transition '${ev}' of state '${name}' goes to '${target}', which is not a defined state`,
           ['states', name, eventsKeyOf.get(name) ?? 'events', ev],
           'value',
-          close
-            ? `Did you mean '${close}'?`
-            : `Define '${target}' under states, or use one of: ${stateNames.join(', ')}.`,
+          () => {
+            const close = nearest(target, stateNames)
+            return close
+              ? `Did you mean '${close}'?`
+              : `Define '${target}' under states, or use one of: ${listed(stateNames)}.`
+          },
         )
       }
     }
@@ -221,7 +235,7 @@ export function validateWorkflow(obj: unknown, options: ValidateOptions = {}): W
     (initialKey === undefined || typeof initialRaw === 'string') &&
     !Object.hasOwn(states, initial)
   ) {
-    const close = suggest(initial, stateNames)
+    const close = nearest(initial, stateNames)
     issues.add(
       'MISSING_INITIAL',
       initialKey === undefined
@@ -231,7 +245,7 @@ export function validateWorkflow(obj: unknown, options: ValidateOptions = {}): W
       initialKey === undefined ? 'key' : 'value',
       close
         ? `Did you mean '${close}'?`
-        : `Define '${initial}' under states, or set \`initial:\` to one of: ${stateNames.join(', ') || '(none)'}.`,
+        : `Define '${initial}' under states, or set \`initial:\` to one of: ${listed(stateNames) || '(none)'}.`,
     )
   }
 
@@ -260,15 +274,17 @@ export function validateWorkflow(obj: unknown, options: ValidateOptions = {}): W
             'value',
           )
         } else if (!handled.has(event)) {
-          const close = suggest(event, handled)
           issues.add(
             'BAD_SIGNAL',
             `signal '${key}' sends '${event}', which no state handles`,
             ['signals', key],
             'value',
-            close
-              ? `Did you mean '${close}'?`
-              : `Add '${event}' to the events of the states that should react to it.`,
+            () => {
+              const close = nearest(event, handled)
+              return close
+                ? `Did you mean '${close}'?`
+                : `Add '${event}' to the events of the states that should react to it.`
+            },
           )
         } else setOwn(signals, field, event)
       }
@@ -301,6 +317,11 @@ export function signalKey(path: string): string | undefined {
   return segs.find((s) => zoneOfSegment(s) === 'signal')
 }
 
+/** A list of names for a hint, cut short when long. */
+function listed(names: readonly string[]): string {
+  return names.length > 20 ? `${names.slice(0, 20).join(', ')}, …` : names.join(', ')
+}
+
 /** Returns which of the alias keys the mapping uses; two at once is an error. */
 function pickAlias(
   issues: IssueCollector,
@@ -328,14 +349,10 @@ function unknownKey(
   known: readonly string[],
   where = 'the workflow',
 ): void {
-  const close = suggest(key, known)
-  issues.add(
-    'UNKNOWN_KEY',
-    `unknown key '${key}' in ${where}`,
-    path,
-    'key',
-    close ? `Did you mean '${close}'?` : `Allowed keys: ${known.join(', ')}.`,
-  )
+  issues.add('UNKNOWN_KEY', `unknown key '${key}' in ${where}`, path, 'key', () => {
+    const close = nearest(key, known)
+    return close ? `Did you mean '${close}'?` : `Allowed keys: ${known.join(', ')}.`
+  })
 }
 
 /** Throws a `WorkflowError` for a definition given in a form nothing can read. */
@@ -344,4 +361,39 @@ export function notADefinition(what: string, got: unknown): WorkflowError {
     `Expected a ${what} (an object, or YAML text with \`import 'theus/yaml'\`), got ${kindOf(got)}.`,
     [{ code: 'NOT_A_MAPPING', message: `expected a ${what}` }],
   )
+}
+
+/**
+ * Throws a `WorkflowError` listing every entry process of a workflow that is not among
+ * `processes` (issue 14: a typo would otherwise fail only when its state is entered), with
+ * "did you mean". Called by `WorkflowManager` with the engine's registered processes.
+ * @example
+ * checkWorkflowProcesses(validateWorkflow(def), ['transfer', 'notify'])
+ */
+export function checkWorkflowProcesses(
+  def: WorkflowDefinition,
+  processes: Iterable<string>,
+  options: ValidateOptions = {},
+): void {
+  const names = [...processes]
+  const known = new Set(names)
+  const issues = new IssueCollector('workflow', options)
+  for (const [state, { entry }] of Object.entries(def.states)) {
+    entry.forEach((name, i) => {
+      if (known.has(name)) return
+      issues.add(
+        'UNKNOWN_PROCESS',
+        `state '${state}' runs '${name}', which is not a registered process`,
+        ['states', state, 'entry', i],
+        'value',
+        () => {
+          const close = nearest(name, names)
+          return close
+            ? `Did you mean '${close}'?`
+            : `Register it before creating the manager, or use one of: ${listed(names) || '(none registered)'}.`
+        },
+      )
+    })
+  }
+  issues.throwIfAny()
 }

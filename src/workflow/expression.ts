@@ -14,11 +14,13 @@
  *   add     := mul ( ( '+' | '-' ) mul )*
  *   mul     := unary ( ( '*' | '/' | '%' ) unary )*
  *   unary   := ( '!' | '-' ) unary | primary
- *   primary := number | string | 'true' | 'false' | 'null' | path | 'len' '(' or ')' | '(' or ')'
+ *   primary := number | string | 'true' | 'false' | 'null' | path | call | '(' or ')'
+ *   call    := ( 'len' | 'sum' | 'min' | 'max' | 'mean' | 'abs' ) '(' or ')'
  *   path    := root ( '.' segment | '[' ( number | string ) ']' )*
  *   root    := 'domain' | 'global' | 'args' | 'signal'
  */
 import { type SourceIssue, suggest, WorkflowError } from '../errors.js'
+import { applyFunction, FUNCTION_NAMES, type FunctionName, isFunctionName } from './functions.js'
 
 //#region types
 
@@ -33,6 +35,7 @@ export type ExpressionNode =
   | { type: 'binary'; op: BinaryOperator; left: ExpressionNode; right: ExpressionNode }
   | { type: 'logical'; op: '&&' | '||'; left: ExpressionNode; right: ExpressionNode }
   | { type: 'len'; argument: ExpressionNode }
+  | { type: 'call'; name: Exclude<FunctionName, 'len'>; argument: ExpressionNode }
 
 /** The binary operators other than `&&` and `||`. */
 export type BinaryOperator = '==' | '!=' | '<' | '<=' | '>' | '>=' | '+' | '-' | '*' | '/' | '%'
@@ -349,15 +352,15 @@ class Parser {
     const name = t.text
     if (name === 'true' || name === 'false') return { type: 'literal', value: name === 'true' }
     if (name === 'null') return { type: 'literal', value: null }
-    if (name === 'len') {
-      if (!this.isOp('(')) this.fail(this.peek().offset, "expected '(' after len")
+    if (isFunctionName(name)) {
+      if (!this.isOp('(')) this.fail(this.peek().offset, `expected '(' after ${name}`)
       this.next()
       if (++this.depth > MAX_DEPTH) this.fail(t.offset, 'the condition is nested too deeply')
       const argument = this.or()
       this.depth--
-      if (this.isOp(',')) this.fail(this.peek().offset, 'len() takes one argument')
-      this.expectOp(')', 'to close len(')
-      return { type: 'len', argument }
+      if (this.isOp(',')) this.fail(this.peek().offset, `${name}() takes one argument`)
+      this.expectOp(')', `to close ${name}(`)
+      return name === 'len' ? { type: 'len', argument } : { type: 'call', name, argument }
     }
     if (FORBIDDEN.has(name)) this.checkSegment(name, t.offset)
     // hasOwn, not a plain index: `ROOT_ALIASES['constructor']` would be Object itself.
@@ -368,9 +371,13 @@ class Parser {
         : undefined
     if (root === undefined) {
       if (this.isOp('(')) {
-        this.fail(t.offset, `'${name}()' is not a function`, 'The only function is len().')
+        this.fail(
+          t.offset,
+          `'${name}()' is not a function`,
+          `The functions are ${FUNCTION_NAMES.join(', ')}.`,
+        )
       }
-      const close = suggest(name, [...ROOTS, 'true', 'false', 'null', 'len'])
+      const close = suggest(name, [...ROOTS, 'true', 'false', 'null', ...FUNCTION_NAMES])
       this.fail(
         t.offset,
         `unknown name '${name}'`,
@@ -410,7 +417,11 @@ class Parser {
       }
     }
     if (this.isOp('('))
-      this.fail(this.peek().offset, 'paths cannot be called', 'The only function is len().')
+      this.fail(
+        this.peek().offset,
+        'paths cannot be called',
+        `The functions are ${FUNCTION_NAMES.join(', ')}.`,
+      )
     if (root === 'signal' && segments.length === 0) {
       this.fail(t.offset, "'signal' needs a field name", 'Write signal.sig_name.')
     }
@@ -489,8 +500,6 @@ export function testCondition(
 
 const mapGet = Map.prototype.get
 const mapHas = Map.prototype.has
-const mapSize = Object.getOwnPropertyDescriptor(Map.prototype, 'size')!.get!
-const setSize = Object.getOwnPropertyDescriptor(Set.prototype, 'size')!.get!
 
 function evaluate(node: ExpressionNode, scope: ExpressionScope): unknown {
   switch (node.type) {
@@ -499,7 +508,9 @@ function evaluate(node: ExpressionNode, scope: ExpressionScope): unknown {
     case 'path':
       return readPath(node.root, node.segments, scope)
     case 'len':
-      return lengthOf(evaluate(node.argument, scope))
+      return applyFunction('len', evaluate(node.argument, scope))
+    case 'call':
+      return applyFunction(node.name, evaluate(node.argument, scope))
     case 'unary': {
       const v = evaluate(node.operand, scope)
       if (node.op === '!') return !truthy(v)
@@ -554,24 +565,6 @@ function binary(op: BinaryOperator, l: unknown, r: unknown): unknown {
 /** JavaScript truthiness, computed without calling any user code. */
 function truthy(v: unknown): boolean {
   return Boolean(v)
-}
-
-function lengthOf(v: unknown): number | undefined {
-  try {
-    return lengthOfUnsafe(v)
-  } catch {
-    return undefined
-  }
-}
-
-function lengthOfUnsafe(v: unknown): number | undefined {
-  if (typeof v === 'string' || Array.isArray(v)) return v.length
-  if (v instanceof Map) return mapSize.call(v) as number
-  if (v instanceof Set) return setSize.call(v) as number
-  if (ArrayBuffer.isView(v))
-    return (v as unknown as { length?: number }).length ?? (v as DataView).byteLength
-  if (isPlainObject(v)) return Object.keys(v).length
-  return undefined
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

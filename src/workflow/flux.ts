@@ -5,7 +5,7 @@
  */
 
 import type { Patch } from '../engine/types.js'
-import { suggest, TheusError, WorkflowError, warnOnce } from '../errors.js'
+import { TheusError, WorkflowError, warnOnce } from '../errors.js'
 import { parseText } from '../textParsers.js'
 import { notADefinition } from './definition.js'
 import {
@@ -15,7 +15,16 @@ import {
   testCondition,
 } from './expression.js'
 import { isThenable, maxOpsOf, type WorkflowHost } from './host.js'
-import { IssueCollector, isRecord, kindOf, type Position, type ValidateOptions } from './issues.js'
+import {
+  guard,
+  IssueCollector,
+  isRecord,
+  kindOf,
+  MAX_NESTING,
+  nearest,
+  type Position,
+  type ValidateOptions,
+} from './issues.js'
 
 /** One step of a normalised pipeline. Plain data: a valid input to `validateFlux` again. */
 export type FluxStep =
@@ -67,6 +76,10 @@ const conditions = new WeakMap<object, Expression>()
  * validateFlux({ steps: ['p_init', { flux: 'while', condition: 'domain.n < 3', do: ['p_inc'] }] })
  */
 export function validateFlux(obj: unknown, options: ValidateFluxOptions = {}): FluxDefinition {
+  return guard('pipeline', options, () => check(obj, options))
+}
+
+function check(obj: unknown, options: ValidateFluxOptions): FluxDefinition {
   if (typeof obj === 'object' && obj !== null && validated.has(obj)) return obj as FluxDefinition
   const issues = new IssueCollector('pipeline', options)
   let rawSteps: unknown
@@ -78,7 +91,7 @@ export function validateFlux(obj: unknown, options: ValidateFluxOptions = {}): F
   } else if (isRecord(obj)) {
     for (const key of Object.keys(obj)) {
       if (!(TOP_KEYS as readonly string[]).includes(key)) {
-        const close = suggest(key, TOP_KEYS)
+        const close = nearest(key, TOP_KEYS)
         issues.add(
           'UNKNOWN_KEY',
           `unknown key '${key}' in the pipeline`,
@@ -130,8 +143,30 @@ class Validator {
     private readonly options: ValidateFluxOptions,
   ) {}
 
+  private depth = 0
+  private lines: string[] | undefined
+
   /** A list of steps; a single name is accepted where a list is expected (`then: p_done`). */
   list(raw: unknown, path: (string | number)[], key?: string): FluxStep[] {
+    if (this.depth >= MAX_NESTING) {
+      this.issues.add(
+        'TOO_DEEP',
+        `the pipeline nests flux blocks more than ${MAX_NESTING} levels deep`,
+        path,
+        'key',
+        'Flatten it: a long chain of `run` blocks is the same as one list of steps.',
+      )
+      return []
+    }
+    this.depth++
+    try {
+      return this.listAt(raw, path, key)
+    } finally {
+      this.depth--
+    }
+  }
+
+  private listAt(raw: unknown, path: (string | number)[], key?: string): FluxStep[] {
     if (typeof raw === 'string') return this.step(raw, path) ? [{ process: raw }] : []
     if (!Array.isArray(raw)) {
       this.issues.add(
@@ -144,10 +179,10 @@ class Validator {
       return []
     }
     const out: FluxStep[] = []
-    raw.forEach((item, i) => {
-      const s = this.step(item, [...path, i])
+    for (let i = 0; i < raw.length; i++) {
+      const s = this.step(raw[i], [...path, i])
       if (s) out.push(s)
-    })
+    }
     return out
   }
 
@@ -169,7 +204,7 @@ class Validator {
     }
     if (!Object.hasOwn(raw, 'flux')) {
       if (!Object.hasOwn(raw, 'process')) {
-        const close = suggest(Object.keys(raw)[0] ?? '', ['process', 'flux'])
+        const close = nearest(Object.keys(raw)[0] ?? '', ['process', 'flux'])
         this.issues.add(
           'BAD_STEP',
           `a step mapping needs 'process:' or 'flux:'`,
@@ -194,7 +229,7 @@ class Validator {
     }
     const kind = raw['flux']
     if (typeof kind !== 'string' || !(FLUX_KINDS as readonly string[]).includes(kind)) {
-      const close = typeof kind === 'string' ? suggest(kind, FLUX_KINDS) : undefined
+      const close = typeof kind === 'string' ? nearest(kind, FLUX_KINDS) : undefined
       this.issues.add(
         'UNKNOWN_FLUX',
         `unknown flux kind ${kindOf(kind)}`,
@@ -264,7 +299,7 @@ class Validator {
   ): void {
     for (const key of Object.keys(raw)) {
       if (allowed.includes(key)) continue
-      const close = suggest(key, allowed)
+      const close = nearest(key, allowed)
       this.issues.add(
         'UNKNOWN_KEY',
         `unknown key '${key}' in ${what}`,
@@ -303,10 +338,12 @@ class Validator {
     if (this.options.filename !== undefined) out.filename = this.options.filename
     if (!pos) return out
     let { line, column } = pos
-    const lines = this.options.text?.split(/\r?\n/)
-    const ch = lines?.[line - 1]?.[column - 1]
+    // Split once per document: a pipeline with many conditions stays linear.
+    this.lines ??= this.options.text?.split(/\r?\n/) ?? []
+    const lines = this.lines
+    const ch = lines[line - 1]?.[column - 1]
     if (ch === '"' || ch === "'") column++
-    else if ((ch === '|' || ch === '>') && lines) {
+    else if (ch === '|' || ch === '>') {
       const body = lines[line] ?? ''
       line++
       column = body.length - body.trimStart().length + 1

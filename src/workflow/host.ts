@@ -12,6 +12,10 @@ export interface WorkflowHost {
   runProcess(name: string, args?: any, opts?: any): unknown
   on<K extends EngineEventType>(type: K, handler: (event: EngineEventMap[K]) => void): () => void
   readonly options?: { readonly maxOps?: number | undefined } | undefined
+  /** The registered processes, so that a manager can check its entry names (`checkWorkflowProcesses`). */
+  readonly processNames?: readonly string[]
+  /** True while the engine refuses every change (level S interlock): sends then fail. */
+  readonly halted?: boolean
   /** The committed value at a context path, read-only; `undefined` when missing. */
   _peek?(segs: readonly string[]): unknown
   /** What the last commit published for the signal field with key `name`. */

@@ -3,7 +3,12 @@
  * `WorkflowError` that points at the first. Shared by the state machine and Flux validators so
  * both word and place their errors alike.
  */
-import { type SourceIssue, WorkflowError } from '../errors.js'
+import { type SourceIssue, suggest, WorkflowError } from '../errors.js'
+
+/** At most this many problems are listed; the rest are counted in the message. */
+const MAX_ISSUES = 100
+/** Nesting deeper than this, in any form, is a `WorkflowError` (SPEC §10.4). */
+export const MAX_NESTING = 200
 
 /** A 1-based position in a source file. */
 export interface Position {
@@ -30,6 +35,7 @@ export interface ValidateOptions {
 
 export class IssueCollector {
   readonly issues: SourceIssue[] = []
+  private more = 0
 
   constructor(
     private readonly kind: 'workflow' | 'pipeline',
@@ -41,9 +47,16 @@ export class IssueCollector {
     message: string,
     path: readonly (string | number)[],
     at: 'key' | 'value',
-    hint?: string,
+    hint?: string | (() => string | undefined),
     exact?: Position,
   ): void {
+    // Past the cap, neither the position nor the hint is computed: both can cost a walk of
+    // the document, and a huge broken document must still be reported in linear time.
+    if (this.full) {
+      this.more++
+      return
+    }
+    if (typeof hint === 'function') hint = hint()
     const pos = exact ?? this.options.locate?.(path, at)
     const issue: SourceIssue = { code, message }
     if (this.options.filename !== undefined) issue.file = this.options.filename
@@ -55,9 +68,18 @@ export class IssueCollector {
     this.issues.push(issue)
   }
 
+  /** True once `MAX_ISSUES` problems are listed. */
+  get full(): boolean {
+    return this.issues.length >= MAX_ISSUES
+  }
+
   /** Adds the issues of an error thrown by a nested parser (the condition language). */
   addError(e: WorkflowError): void {
     for (const i of e.issues) {
+      if (this.full) {
+        this.more++
+        continue
+      }
       const copy = { ...i }
       if (this.options.filename !== undefined) copy.file = this.options.filename
       this.issues.push(copy)
@@ -71,10 +93,8 @@ export class IssueCollector {
       first.line === undefined
         ? (this.options.filename ?? `the ${this.kind}`)
         : `${this.options.filename ?? '<inline>'}:${first.line}:${first.column}`
-    const more =
-      this.issues.length > 1
-        ? ` (and ${this.issues.length - 1} more problem${this.issues.length > 2 ? 's' : ''})`
-        : ''
+    const others = this.issues.length - 1 + this.more
+    const more = others > 0 ? ` (and ${others} more problem${others > 1 ? 's' : ''})` : ''
     const details: Record<string, unknown> = {}
     if (this.options.filename !== undefined) details['file'] = this.options.filename
     if (first.line !== undefined) details['line'] = first.line
@@ -106,4 +126,46 @@ export function kindOf(v: unknown): string {
   if (isRecord(v)) return 'a mapping'
   if (typeof v === 'string') return `the string '${v}'`
   return `${typeof v} ${String(v)}`
+}
+
+/**
+ * "Did you mean" for messages, bounded: a long word or a long list of candidates gets no
+ * suggestion, so that a huge broken document is still reported in linear time.
+ */
+export function nearest(word: string, candidates: Iterable<string>): string | undefined {
+  if (word.length > 64) return undefined
+  const few: string[] = []
+  for (const c of candidates) {
+    if (few.length >= 1000) return undefined
+    few.push(c)
+  }
+  return suggest(word, few)
+}
+
+/**
+ * Runs a validator and turns anything it throws that is not a `WorkflowError` (a getter that
+ * throws, a revoked proxy, a stack overflow) into one: validators throw only their typed error.
+ */
+export function guard<T>(kind: 'workflow' | 'pipeline', options: ValidateOptions, fn: () => T): T {
+  try {
+    return fn()
+  } catch (e) {
+    if (e instanceof WorkflowError) throw e
+    const file = options.filename
+    const why =
+      e instanceof RangeError
+        ? `it is nested more than ${MAX_NESTING} levels deep`
+        : `it could not be read (${e instanceof Error ? e.message : String(e)})`
+    throw new WorkflowError(
+      `Invalid ${kind}${file === undefined ? '' : ` in ${file}`}: ${why}. Pass plain data: mappings, lists, strings.`,
+      [
+        {
+          code: 'UNREADABLE',
+          message: `the ${kind} could not be read`,
+          ...(file === undefined ? {} : { file }),
+        },
+      ],
+      file === undefined ? {} : { file },
+    )
+  }
 }

@@ -4,7 +4,7 @@
  */
 import { type FluxDefinition, validateFlux } from '../workflow/flux.js'
 import { loadYaml } from './source.js'
-import { syntaxError } from './workflow.js'
+import { notText, syntaxError } from './workflow.js'
 
 /**
  * Parses and validates a Flux pipeline written in YAML. Malformed YAML, duplicate keys, bad
@@ -14,11 +14,12 @@ import { syntaxError } from './workflow.js'
  * const def = parseFlux('steps:\n  - p_init\n  - flux: while\n    condition: "domain.n < 3"\n    do: [p_inc]\n')
  */
 export function parseFlux(text: string, options: { filename?: string } = {}): FluxDefinition {
+  if (typeof text !== 'string') throw notText('parseFlux', text, options.filename)
   const loaded = loadYaml(text, options.filename)
   if (!loaded.ok) throw syntaxError('pipeline', loaded.problem, options.filename)
   return validateFlux(loaded.source.value, {
     filename: options.filename,
     locate: loaded.source.locate,
-    text: String(text),
+    text,
   })
 }

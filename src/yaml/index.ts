@@ -11,6 +11,7 @@ import { parseWorkflow } from './workflow.js'
 export { parseFlux } from './flux.js'
 export type { ParseRecipeOptions } from './recipe.js'
 export { parseAuditRecipe } from './recipe.js'
+export { auditRecipeSchema } from './schema.js'
 export { parseWorkflow } from './workflow.js'
 
 registerTextParser('recipe', parseAuditRecipe)

@@ -25,7 +25,7 @@ export function parseAuditRecipe(text: string, options: ParseRecipeOptions = {})
   const fileDetails = filename === undefined ? {} : { file: filename }
   if (typeof text !== 'string') {
     throw new RecipeError(
-      `parseAuditRecipe expects YAML text, got ${describe(text)}. Pass the file's contents, or give the parsed object to validateAuditRecipe.`,
+      `parseAuditRecipe expects YAML text, got ${describeSafe(text)}. Pass the file's contents, or give the parsed object to validateAuditRecipe.`,
       [{ code: 'RECIPE_INVALID', message: 'not a string' }],
       fileDetails,
     )
@@ -41,28 +41,43 @@ export function parseAuditRecipe(text: string, options: ParseRecipeOptions = {})
       problem: { message: (e as Error)?.message ?? String(e), line: 1, column: 1 },
     }
   }
-  if (!loaded.ok) {
-    const { message, line, column } = loaded.problem
-    const hint = /unique/i.test(message)
-      ? 'Each key may appear once per mapping: remove or merge the duplicate.'
-      : 'Check the indentation and quoting around this position.'
-    const issue = {
-      code: 'RECIPE_INVALID',
-      message: `malformed YAML: ${message}`,
-      line,
-      column,
-      hint,
-      ...fileDetails,
-    }
-    throw new RecipeError(
-      `Invalid audit recipe at ${formatPosition(filename, { line, column })}: malformed YAML: ${message}. ${hint}`,
-      [issue],
-      { ...fileDetails, line, column },
-    )
-  }
+  if (!loaded.ok) throw recipeSyntaxError(loaded.problem, filename)
   const { source } = loaded
   return validateAuditRecipe(source.value, {
     ...(filename === undefined ? {} : { filename }),
     locate: (path, at) => source.locate(path, at),
   })
+}
+
+/** A YAML syntax problem (or a limit of the loader) as a positioned `RecipeError`. */
+export function recipeSyntaxError(
+  problem: { message: string; line: number; column: number },
+  filename: string | undefined,
+): RecipeError {
+  const { message, line, column } = problem
+  const fileDetails = filename === undefined ? {} : { file: filename }
+  const hint = /unique/i.test(message)
+    ? 'Each key may appear once per mapping: remove or merge the duplicate.'
+    : 'Check the indentation and quoting around this position.'
+  const issue = {
+    code: 'RECIPE_INVALID',
+    message: `malformed YAML: ${message}`,
+    line,
+    column,
+    hint,
+    ...fileDetails,
+  }
+  return new RecipeError(
+    `Invalid audit recipe at ${formatPosition(filename, { line, column })}: malformed YAML: ${message}. ${hint}`,
+    [issue],
+    { ...fileDetails, line, column },
+  )
+}
+
+function describeSafe(v: unknown): string {
+  try {
+    return describe(v)
+  } catch {
+    return 'an unreadable value'
+  }
 }

@@ -3,7 +3,25 @@
  * and column of its key or value. Shared by the recipe, workflow and Flux parsers so that
  * every error they raise points at the offending key or value (1-based).
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml'
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+} from 'yaml'
+
+/**
+ * Documents longer than this (5 MB, counted in characters, decimal: 5 000 000) are refused
+ * before parsing (SPEC §10.4).
+ */
+export const MAX_DOCUMENT_BYTES = 5_000_000
+/** Deeper nesting than this, in any form, is refused (SPEC §10.4). */
+export const MAX_NESTING = 200
 
 /** A 1-based position in a source file. */
 export interface SourcePosition {
@@ -27,38 +45,87 @@ export interface YamlSyntaxProblem {
   column: number
 }
 
+/** Thrown inside the loader to stop at the first structural problem, with its offset. */
+class Refused {
+  constructor(
+    readonly message: string,
+    readonly offset: number,
+  ) {}
+}
+
 /**
  * Parses YAML 1.2 (core schema, duplicate keys rejected). Returns either the source or the
- * first syntax problem; never throws on garbage.
+ * first problem (syntax, a duplicate key, nesting deeper than 200 levels, a document over
+ * 5 MB, aliases that expand past the document's own size); never throws on garbage.
+ *
+ * Time is linear in the text: `yaml`'s own duplicate-key check (`uniqueKeys`) compares every
+ * pair of keys of a mapping, so it is off and duplicates are found here with a `Set`.
  */
 export function loadYaml(
   text: string,
   filename?: string,
 ): { ok: true; source: YamlSource } | { ok: false; problem: YamlSyntaxProblem } {
   const lineCounter = new LineCounter()
-  let doc: ReturnType<typeof parseDocument>
+  const src = String(text)
+  if (src.length > MAX_DOCUMENT_BYTES) {
+    return {
+      ok: false,
+      problem: {
+        message: `the document is ${(src.length / 1_000_000).toFixed(1)} MB, over the 5 MB limit (5 000 000 characters)`,
+        line: 1,
+        column: 1,
+      },
+    }
+  }
+  let doc: Document.Parsed
   try {
-    doc = parseDocument(String(text), {
+    doc = parseDocument(src, {
       schema: 'core',
-      uniqueKeys: true,
+      uniqueKeys: false,
       prettyErrors: false,
       lineCounter,
     })
   } catch (e) {
-    return { ok: false, problem: { message: (e as Error).message, line: 1, column: 1 } }
+    const message =
+      e instanceof RangeError
+        ? `the document is nested more than ${MAX_NESTING} levels deep`
+        : messageOf(e)
+    return { ok: false, problem: { message, line: 1, column: 1 } }
   }
-  const err = doc.errors[0]
-  if (err) {
-    const pos = lineCounter.linePos(err.pos[0])
-    const first = err.message.split('\n')[0] ?? err.message
-    return { ok: false, problem: { message: first, line: pos.line, column: pos.col } }
-  }
-  const value = toPlain(doc.contents as Node | null)
-  const pos = (offset: number | undefined): SourcePosition | undefined => {
-    if (offset === undefined) return undefined
+  const at = (offset: number): SourcePosition => {
     const p = lineCounter.linePos(offset)
     return { line: p.line, column: p.col }
   }
+  const err = doc.errors[0]
+  if (err) {
+    const first = err.message.split('\n')[0] ?? err.message
+    // yaml reports its own stack overflow on deep nesting as a syntax error: say what it is.
+    const message = /call stack/i.test(first)
+      ? `the document is nested more than ${MAX_NESTING} levels deep`
+      : first
+    return { ok: false, problem: { message, ...at(err.pos[0]) } }
+  }
+  let value: unknown
+  try {
+    // Aliases may point at whole subtrees; expanding them is budgeted by the text's length,
+    // so a "billion laughs" document is refused instead of filling the memory.
+    value = toPlain(doc.contents as Node | null, doc, 0, { left: src.length + 1000 })
+  } catch (e) {
+    if (e instanceof Refused) return { ok: false, problem: { message: e.message, ...at(e.offset) } }
+    const overflow = e instanceof RangeError
+    return {
+      ok: false,
+      problem: {
+        message: overflow
+          ? `the document is nested more than ${MAX_NESTING} levels deep`
+          : messageOf(e),
+        line: 1,
+        column: 1,
+      },
+    }
+  }
+  const pos = (offset: number | undefined): SourcePosition | undefined =>
+    offset === undefined ? undefined : at(offset)
   return {
     ok: true,
     source: {
@@ -93,16 +160,52 @@ export function loadYaml(
   }
 }
 
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e)
+}
+
+const startOf = (n: unknown): number =>
+  (n as { range?: [number, number, number] } | null)?.range?.[0] ?? 0
+
 // Builds plain values by hand rather than with doc.toJS(), so that keys such as `__proto__`
-// become own data properties and never reach an object's prototype.
-function toPlain(node: Node | null | undefined): unknown {
+// become own data properties and never reach an object's prototype, duplicate keys are found
+// in O(keys), and depth and alias expansion are bounded.
+function toPlain(
+  node: Node | null | undefined,
+  doc: Document.Parsed,
+  depth: number,
+  budget: { left: number },
+): unknown {
   if (node == null) return null
+  if (--budget.left < 0)
+    throw new Refused('aliases expand to more nodes than the document holds', startOf(node))
+  if (isAlias(node)) {
+    const target = node.resolve(doc)
+    if (target === undefined) throw new Refused(`unknown alias *${node.source}`, startOf(node))
+    return toPlain(target as Node, doc, depth, budget)
+  }
+  if (isMap(node) || isSeq(node)) {
+    if (depth >= MAX_NESTING)
+      throw new Refused(
+        `the document is nested more than ${MAX_NESTING} levels deep`,
+        startOf(node),
+      )
+  }
   if (isMap(node)) {
     const out: Record<string, unknown> = {}
+    const seen = new Set<string>()
     for (const pair of node.items) {
-      const k = isScalar(pair.key) ? String(pair.key.value) : String(pair.key)
+      if (!isScalar(pair.key) || (typeof pair.key.value === 'object' && pair.key.value !== null))
+        throw new Refused(
+          'a key must be a plain scalar (a name or a number)',
+          startOf(pair.key ?? pair.value ?? node),
+        )
+      const k = String(pair.key.value)
+      if (seen.has(k))
+        throw new Refused(`Map keys must be unique: '${k}' is repeated`, startOf(pair.key))
+      seen.add(k)
       Object.defineProperty(out, k, {
-        value: toPlain(pair.value as Node | null),
+        value: toPlain(pair.value as Node | null, doc, depth + 1, budget),
         enumerable: true,
         writable: true,
         configurable: true,
@@ -110,9 +213,13 @@ function toPlain(node: Node | null | undefined): unknown {
     }
     return out
   }
-  if (isSeq(node)) return node.items.map((n) => toPlain(n as Node | null))
+  if (isSeq(node)) {
+    const out: unknown[] = []
+    for (const n of node.items) out.push(toPlain(n as Node | null, doc, depth + 1, budget))
+    return out
+  }
   if (isScalar(node)) return node.value
-  return (node as { toJSON?: () => unknown }).toJSON?.() ?? null
+  return null
 }
 
 /** `file:line:col` for messages. */

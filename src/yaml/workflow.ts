@@ -2,7 +2,7 @@
  * `workflow.yaml` text → a validated state machine definition, with every error at its line
  * and column.
  */
-import { WorkflowError } from '../errors.js'
+import { describe, WorkflowError } from '../errors.js'
 import { validateWorkflow, type WorkflowDefinition } from '../workflow/definition.js'
 import { formatPosition, loadYaml } from './source.js'
 
@@ -16,6 +16,7 @@ export function parseWorkflow(
   text: string,
   options: { filename?: string } = {},
 ): WorkflowDefinition {
+  if (typeof text !== 'string') throw notText('parseWorkflow', text, options.filename)
   const loaded = loadYaml(text, options.filename)
   if (!loaded.ok) throw syntaxError('workflow', loaded.problem, options.filename)
   return validateWorkflow(loaded.source.value, {
@@ -43,5 +44,26 @@ export function syntaxError(
       },
     ],
     { ...(filename === undefined ? {} : { file: filename }), line, column },
+  )
+}
+
+/** The error for a parser given something other than text. */
+export function notText(fn: string, got: unknown, filename: string | undefined): WorkflowError {
+  let what: string
+  try {
+    what = describe(got)
+  } catch {
+    what = 'an unreadable value'
+  }
+  return new WorkflowError(
+    `${fn} expects YAML text, got ${what}. Pass the file's contents, or give the parsed object to ${fn === 'parseFlux' ? 'validateFlux' : 'validateWorkflow'}.`,
+    [
+      {
+        code: 'NOT_TEXT',
+        message: 'not a string',
+        ...(filename === undefined ? {} : { file: filename }),
+      },
+    ],
+    filename === undefined ? {} : { file: filename },
   )
 }

@@ -1,8 +1,8 @@
-import { process, TheusEngine } from 'theus'
+import { createProcess, process, TheusEngine } from 'theus'
 import { createTheusHooks, useProcess, useTheus } from 'theus/react'
 import { describe, expectTypeOf, it } from 'vitest'
 
-const engine = new TheusEngine({
+const initial = {
   global: { max_transfer: 10_000 },
   domain: {
     accounts: { Alice: 1000, Bob: 0 } as Record<string, number>,
@@ -10,8 +10,9 @@ const engine = new TheusEngine({
     sig_fraud_detected: false,
     items: [] as { id: string; qty: number }[],
   },
-})
-const transfer = process(
+}
+const typed = createProcess<typeof initial>()
+const transfer = typed(
   { inputs: ['domain.accounts'], outputs: ['domain.accounts'] },
   function transfer(_ctx, args: { from_user: string; to_user: string; amount: number }) {
     return args.amount > 0 ? 'Success' : 'Failed'
@@ -24,7 +25,13 @@ const load = process(
   },
 )
 
+const reset = typed({ outputs: ['domain.total_reserves'] }, function reset(ctx) {
+  ctx.domain.total_reserves = 0
+})
+const engine = new TheusEngine(initial, { processes: { transfer, load, reset } })
 const hooks = createTheusHooks<typeof engine>()
+const openEngine = new TheusEngine(initial)
+const openHooks = createTheusHooks<typeof openEngine>()
 
 // Hooks are only type-checked here, never called.
 describe('theus/react types', () => {
@@ -59,6 +66,42 @@ describe('theus/react types', () => {
     hooks.useTheus((s) => s.domain.nope)
   })
 
+  it('rejects a misspelled path', () => {
+    // @ts-expect-error misspelled
+    hooks.useTheus('domain.acounts')
+    // @ts-expect-error misspelled, on an engine without processes too
+    openHooks.useTheus('domain.total_reserve')
+    const user: string = 'Bob'
+    expectTypeOf(hooks.useTheus(`domain.accounts.${user}`)).toEqualTypeOf<number | undefined>()
+  })
+
+  it('checks process names, args and results of an engine with processes', () => {
+    const t = hooks.useProcess('transfer')
+    expectTypeOf(t.result).toEqualTypeOf<string | null>()
+    void t.run({ from_user: 'Alice', to_user: 'Bob', amount: 1 }).then((o) => {
+      if (o.ok) expectTypeOf(o.value).toEqualTypeOf<string>()
+    })
+    // @ts-expect-error the args are required
+    void t.run()
+    // @ts-expect-error wrong args
+    void t.run({ from_user: 'Alice', to_user: 'Bob' })
+    expectTypeOf(hooks.useProcess('load').result).toEqualTypeOf<number | null>()
+    void hooks.useProcess('reset').run()
+    // @ts-expect-error unknown process name
+    hooks.useProcess('transfr')
+    hooks.useProcess('load', { retries: 2, signal: new AbortController().signal })
+    // @ts-expect-error unknown run option
+    hooks.useProcess('load', { retry: 2 })
+  })
+
+  it('takes any name on an engine without processes', () => {
+    expectTypeOf(openHooks.useProcess('anything').result).toEqualTypeOf<unknown>()
+    expectTypeOf(openHooks.useProcess<{ n: number }, number>('x').result).toEqualTypeOf<
+      number | null
+    >()
+    expectTypeOf(openHooks.useProcess(transfer).result).toEqualTypeOf<string | null>()
+  })
+
   it('types isEqual by the selected value', () => {
     hooks.useTheus('domain.total_reserves', (a, b) => {
       expectTypeOf(a).toEqualTypeOf<number>()
@@ -70,7 +113,7 @@ describe('theus/react types', () => {
     const h = hooks.useProcess(transfer)
     expectTypeOf(h.run)
       .parameter(0)
-      .toEqualTypeOf<{ from_user: string; to_user: string; amount: number } | undefined>()
+      .toEqualTypeOf<{ from_user: string; to_user: string; amount: number }>()
     expectTypeOf(h.result).toEqualTypeOf<string | null>()
     const a = useProcess(load)
     expectTypeOf(a.result).toEqualTypeOf<number | null>()
@@ -94,5 +137,9 @@ describe('theus/react untyped hooks', () => {
   it('gives any for a path, and any layers to a selector, of an untyped engine', () => {
     expectTypeOf(useTheus('domain.n')).toEqualTypeOf<any>()
     expectTypeOf(useTheus((s) => s.domain)).toEqualTypeOf<any>()
+    expectTypeOf(useProcess('anything').run)
+      .parameter(0)
+      .toEqualTypeOf<Record<string, unknown> | undefined>()
+    useProcess('anything', { retries: 1 })
   })
 })

@@ -1,22 +1,30 @@
-import { process, TheusEngine } from 'theus'
+import { createProcess, TheusEngine } from 'theus'
 import { createTheusHooks, useProcess, useTheus, useWorkflow } from 'theus/vue'
 import { describe, expectTypeOf, it } from 'vitest'
 import type { Ref, ShallowRef } from 'vue'
 
-const engine = new TheusEngine({
+const initial = {
   global: { max_transfer: 10_000 },
   domain: {
     accounts: { Alice: 1000, Bob: 0 } as Record<string, number>,
     total_reserves: 1_000_000,
     items: [] as { id: string; qty: number }[],
   },
-})
-const load = process(
+}
+const typed = createProcess<typeof initial>()
+const load = typed(
   { outputs: ['domain.items'] },
   async function load(_ctx, _args: { page: number }) {
     return 3
   },
 )
+const transfer = typed(
+  { outputs: ['domain.accounts'] },
+  function transfer(_ctx, args: { from_user: string; to_user: string; amount: number }) {
+    return args.amount > 0 ? 'Success' : 'Failed'
+  },
+)
+const engine = new TheusEngine(initial, { processes: { load, transfer } })
 const hooks = createTheusHooks<typeof engine>()
 
 // Composables are only type-checked here, never called.
@@ -48,7 +56,25 @@ describe('theus/vue types', () => {
     expectTypeOf(wf.status.value).toEqualTypeOf<'idle' | 'running' | 'aborted'>()
   })
 
+  it('rejects a misspelled path', () => {
+    // @ts-expect-error misspelled
+    hooks.useTheus('domain.total_reserve')
+  })
+
+  it('checks process names, args and results of an engine with processes', () => {
+    const t = hooks.useProcess('transfer', { retries: 1 })
+    expectTypeOf(t.result.value).toEqualTypeOf<string | null>()
+    void t.run({ from_user: 'Alice', to_user: 'Bob', amount: 1 })
+    // @ts-expect-error wrong args
+    void t.run({ from_user: 'Alice' })
+    expectTypeOf(hooks.useProcess('load').result.value).toEqualTypeOf<number | null>()
+    // @ts-expect-error unknown process name
+    hooks.useProcess('lod')
+    expectTypeOf(hooks.useProcess(transfer).result.value).toEqualTypeOf<string | null>()
+  })
+
   it('gives any for a path of an untyped engine', () => {
     expectTypeOf(useTheus('domain.n').value).toEqualTypeOf<any>()
+    expectTypeOf(useProcess('anything', { retries: 1 }).result.value).toEqualTypeOf<unknown>()
   })
 })

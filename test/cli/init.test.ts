@@ -21,6 +21,8 @@ const FILES = [
   'src/main.tsx',
   'src/App.tsx',
   'src/engine.ts',
+  'src/hooks.ts',
+  'src/process.ts',
   'src/env.d.ts',
   'src/context.ts',
   'src/processes/transfer.ts',
@@ -47,7 +49,19 @@ describe('theus init', () => {
       expect.arrayContaining(['vite', 'typescript', '@types/react']),
     )
     expect(readFileSync(join(dir, 'vite.config.ts'), 'utf8')).toContain("from 'theus/vite'")
-    expect(readFileSync(join(dir, 'src/App.tsx'), 'utf8')).toMatch(/useTheus[\s\S]*useProcess/)
+    const app = readFileSync(join(dir, 'src/App.tsx'), 'utf8')
+    expect(app).toMatch(/useTheus[\s\S]*useProcess/)
+    // The typed form (SPEC §11): hooks typed for the engine, processes typed by the context,
+    // and no casts.
+    expect(app).toContain("from './hooks'")
+    expect(app).not.toMatch(/\bas\s+[A-Z(]/)
+    expect(readFileSync(join(dir, 'src/hooks.ts'), 'utf8')).toContain(
+      'createTheusHooks<typeof engine>()',
+    )
+    expect(readFileSync(join(dir, 'src/process.ts'), 'utf8')).toContain('createProcess<Context>()')
+    expect(readFileSync(join(dir, 'src/engine.ts'), 'utf8')).toContain(
+      'processes: { transfer, notify }',
+    )
     expect(readFileSync(join(dir, 'src/main.tsx'), 'utf8')).toContain(
       '<TheusProvider engine={engine}>',
     )

@@ -65,7 +65,7 @@ describe('guard (property)', () => {
           }
           expect(got).toBe(want)
           if (got !== 'ok' || op === 'read') expect(engine.state.value).toBe(before)
-          else expect(engine.select(target).value).toBe(42)
+          else expect((engine as TheusEngine).select(target).value).toBe(42)
         },
       ),
       { numRuns: 1000 },
@@ -109,7 +109,7 @@ describe('guard (property)', () => {
           }
           if (allowed) {
             expect(failed).toBe(false)
-            expect(engine.select(`${target}.${key}`).value).toBe(99)
+            expect((engine as TheusEngine).select(`${target}.${key}`).value).toBe(99)
             expect(Object.isFrozen(out)).toBe(true)
           } else {
             expect(failed).toBe(true)

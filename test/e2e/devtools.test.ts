@@ -136,7 +136,7 @@ describe('the devtools panel in the playground (Chromium)', () => {
     // One step back: the second transfer is undone on the page.
     await page.getByTestId('devtools-back').click()
     await balance('Bob').filter({ hasText: /^300$/ }).waitFor()
-    expect(await balance('Carol').textContent()).toBe('500')
+    expect(await balance('Carol').textContent()).toBe('15,000')
     expect(await page.getByTestId('devtools-position').textContent()).toBe('1 / 2')
     // Jump to the start through the history tab.
     await page.getByTestId('devtools-tab-history').click()

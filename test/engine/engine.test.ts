@@ -397,13 +397,18 @@ describe('TheusEngine non-strict mode', () => {
     expect(engine.runProcess('z')).toBeUndefined()
   })
 
-  it('does not freeze snapshots or results', () => {
+  it('freezes snapshots and results as strict mode does (SPEC §9, §10.1)', () => {
     const engine = new TheusEngine(initial(), { strictMode: false })
     const p = define(engine, { outputs: ['domain.other'] }, (ctx) => ctx.domain.other)
     const out = engine.runProcess(p) as any
-    expect(Object.isFrozen(out)).toBe(false)
-    expect(Object.isFrozen(engine.state.value.domain)).toBe(false)
-    out.k = 5
+    expect(Object.isFrozen(out)).toBe(true)
+    expect(Object.isFrozen(engine.state.value.domain)).toBe(true)
+    expect(() => {
+      out.k = 5
+    }).toThrow(TypeError)
+    expect(() => {
+      ;(engine.state.value as any).domain.other.k = 99
+    }).toThrow(TypeError)
     expect(engine.state.value.domain.other.k).toBe(1)
   })
 

@@ -479,7 +479,7 @@ describe('undo and redo', () => {
     expect(engine.state.value.domain.list).toBe(s1.domain.list)
   })
 
-  it('undo of a run restores the signal zone as it was after the previous commit', () => {
+  it('undo neither restores nor publishes a one-commit signal (issue 14: a signal lasts one commit)', () => {
     const ping = process({ outputs: ['domain.sig_ping'] }, function ping(ctx) {
       ctx.domain.sig_ping = true
     })
@@ -489,8 +489,13 @@ describe('undo and redo', () => {
     expect(engine.state.value.domain.sig_ping).toBe(true)
     engine.runProcess('inc')
     expect(engine.state.value.domain.sig_ping).toBe(false)
+    const published: unknown[] = []
+    engine.on('signal', (e) => published.push(e))
     engine.undo()
-    expect(engine.state.value.domain).toMatchObject({ n: 0, sig_ping: true })
+    expect(engine.state.value.domain).toMatchObject({ n: 0, sig_ping: false })
+    engine.redo()
+    expect(engine.state.value.domain).toMatchObject({ n: 1, sig_ping: false })
+    expect(published).toEqual([])
   })
 
   it('with historyLimit 0 nothing is kept and undo returns false', () => {

@@ -521,7 +521,11 @@ describe('persist: saving', () => {
   })
 
   it('reports a value JSON cannot hold as a failed save', async () => {
-    const engine = new TheusEngine({ domain: { when: new Date(0) as unknown } })
+    // Non-strict: strict mode refuses a class instance outside heavy_ (SPEC §10.1).
+    const engine = new TheusEngine(
+      { domain: { when: new Date(0) as unknown } },
+      { strictMode: false },
+    )
     const storage = new MemoryStorage()
     const { events, onEvent } = recorder()
     const handle = persist(engine, { storage, key: 'fn', onEvent })

@@ -102,6 +102,31 @@ assert.equal(audited.state.value.domain.accounts.Alice, 1000)
 audited.dispose?.()
 //#endregion
 
+//#region executeWorkflow loads the Flux runtime, a chunk of its own, on its first call
+const flow = new TheusEngine(initial)
+flow.registerProcess(transfer)
+const ran = await flow.executeWorkflow(
+  {
+    steps: [
+      {
+        flux: 'while',
+        condition: 'domain.accounts.Bob < 100 && len(args.from_user) > 0',
+        do: ['transfer'],
+      },
+    ],
+  },
+  { from_user: 'Alice', to_user: 'Bob', amount: 100 },
+)
+assert.deepEqual(ran, ['transfer'], 'executeWorkflow runs a pipeline from the installed package')
+const theusWorkflow = await import('theus/workflow')
+assert.equal(theusWorkflow.WorkflowManager, theus.WorkflowManager, 'theus/workflow shares the core')
+assert.throws(
+  () => theusWorkflow.parseExpression('domain.__proto__'),
+  (e) => e instanceof theus.WorkflowError,
+)
+flow.dispose?.()
+//#endregion
+
 //#region the adapters import `theus` as an external: they serve the engine made by `theus`
 {
   const { createElement } = await import('react')

@@ -170,6 +170,7 @@ describe('npm pack', () => {
       'theus/react',
       'theus/vite',
       'theus/vue',
+      'theus/workflow',
       'theus/yaml',
     ])
     expect(report.copies.TheusError).toBe(1)
@@ -195,7 +196,10 @@ describe('npm pack', () => {
       '<TheusProvider engine={engine}>',
     )
     expect(readFileSync(join(app, 'scaffolded/src/App.tsx'), 'utf8')).toContain(
-      "useProcess<TransferArgs, string>('transfer')",
+      "useProcess('transfer')",
+    )
+    expect(readFileSync(join(app, 'scaffolded/src/hooks.ts'), 'utf8')).toContain(
+      'createTheusHooks<typeof engine>()',
     )
   })
 

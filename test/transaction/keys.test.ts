@@ -7,7 +7,8 @@ describe('runProcess: keys that shadow Object.prototype', () => {
     engine.registerProcess(
       process({ outputs: ['domain.words'] }, function addWords(ctx) {
         const w = ctx.domain.words
-        const before = [w.constructor === Object, 'toString' in w]
+        // Own data only (SPEC §10.1): inherited members read as absent keys.
+        const before = [w.constructor === undefined, 'toString' in w]
         w.toString = 2
         w.constructor = 3
         return [...before, w.toString, w.constructor]
@@ -15,7 +16,7 @@ describe('runProcess: keys that shadow Object.prototype', () => {
     )
     const patches: unknown[] = []
     engine.on('commit', (e) => patches.push(...e.patches))
-    expect(engine.runProcess('addWords')).toEqual([true, true, 2, 3])
+    expect(engine.runProcess('addWords')).toEqual([true, false, 2, 3])
     expect(patches).toEqual([
       { op: 'add', path: ['domain', 'words', 'toString'], value: 2 },
       { op: 'add', path: ['domain', 'words', 'constructor'], value: 3 },

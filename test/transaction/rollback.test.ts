@@ -319,7 +319,7 @@ describe('runProcess: rollback', () => {
         'domain.s',
         'domain.d',
         'domain.sig_done',
-      ]
+      ] as const
       const sels = paths.map((p) => engine.select(p))
       const values = sels.map((s) => s.value)
       let notified = 0

@@ -140,7 +140,46 @@ describe('theus/vite', () => {
   it('emits JSON.parse so that a __proto__ key stays data', () => {
     const transform = theusPlugin().transform as (code: string, id: string) => { code: string }
     const out = transform.call({}, RECIPE, '/app/r.yml')
-    expect(out.code).toMatch(/^export default \/\* @__PURE__ \*\/ JSON\.parse\(/)
+    expect(out.code).toMatch(/^export default \/\* @__PURE__ \*\/ Object\.defineProperty\(JSON\.parse\(/)
+    expect(out.code).not.toMatch(/\{\s*"?__proto__/)
+    const workflow = transform.call({}, 'states:\n  IDLE: {}\n', '/app/wf.yml')
+    expect(workflow.code).toMatch(/^export default \/\* @__PURE__ \*\/ JSON\.parse\(/)
+  })
+
+  it('ships a recipe with its normalised form, which the core adopts without checking it again', async () => {
+    const transform = theusPlugin().transform as (code: string, id: string) => { code: string }
+    const { code } = transform.call({}, RECIPE, '/app/r.yml')
+    const file = join(dir, 'compiled-recipe.mjs')
+    await writeFile(file, code)
+    const recipe = (await import(pathToFileURL(file).href)).default
+    // As written, for devtools, and with the checked form under a symbol key no data can hold.
+    expect(recipe.process_recipes.transfer.inherits).toBe('base_money_rules')
+    expect(Object.keys(recipe)).toEqual(['process_recipes'])
+    expect(JSON.stringify(recipe)).not.toContain('condition')
+    const { validateAuditRecipe, isAuditRecipe, createAuditor, COMPILED_RECIPE } = await import(
+      auditSource
+    )
+    expect(recipe[COMPILED_RECIPE]).toBeDefined()
+    const adopted = validateAuditRecipe(recipe)
+    expect(isAuditRecipe(adopted)).toBe(true)
+    expect(adopted).toBe(validateAuditRecipe(adopted))
+    expect(Object.isFrozen(adopted.process_recipes.transfer.inputs[0])).toBe(true)
+    expect(adopted.process_recipes.transfer.inputs.map((r: { limit: unknown }) => r.limit)).toEqual(
+      [0, 10000],
+    )
+    // Taken as is: a rule that only the build-time check could have refused is not looked at.
+    const forged = { process_recipes: { t: { inputs: [{ fieldd: 'a' }] } } }
+    expect(() => validateAuditRecipe(forged)).toThrow()
+    Object.defineProperty(forged, COMPILED_RECIPE, { value: adopted })
+    expect(validateAuditRecipe(forged).process_recipes.transfer).toBeDefined()
+    // The same gates as the parsed recipe.
+    const auditor = createAuditor(recipe, { emit() {} })
+    expect(() => auditor.checkInput('transfer', { amount: 20000 }, () => undefined)).toThrow(
+      /LEVEL B BLOCK/,
+    )
+    // Data cannot carry the mark: JSON makes a string key of it.
+    const fromJson = JSON.parse(JSON.stringify({ ...recipe, 'Symbol(theus.compiledRecipe)': 1 }))
+    expect(fromJson[COMPILED_RECIPE]).toBeUndefined()
   })
 
   it('compiles state machines and Flux pipelines, and reports their errors with positions', () => {

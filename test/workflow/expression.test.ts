@@ -1,5 +1,6 @@
 import fc from 'fast-check'
-import { evaluateExpression, parseExpression, testCondition, WorkflowError } from 'theus'
+import { WorkflowError } from 'theus'
+import { evaluateExpression, parseExpression, testCondition } from 'theus/workflow'
 import { describe, expect, it } from 'vitest'
 
 const state = {
@@ -285,5 +286,33 @@ describe('parseExpression: syntax errors', () => {
   it('rejects pathological nesting without a stack overflow', () => {
     expect(() => parseExpression(`${'('.repeat(5000)}1${')'.repeat(5000)}`)).toThrow(WorkflowError)
     expect(() => parseExpression(`${'!'.repeat(5000)}1`)).toThrow(WorkflowError)
+  })
+})
+
+describe('functions of the condition language (issue 14)', () => {
+  const scope = {
+    domain: () => ({ xs: [3, 1, 2], empty: [], ys: new Set([1, 2]), n: -4, s: 'abc' }),
+  }
+  const ev = (src: string) => evaluateExpression(parseExpression(src), scope)
+  it.each([
+    ['sum(domain.xs)', 6],
+    ['min(domain.xs)', 1],
+    ['max(domain.xs)', 3],
+    ['mean(domain.xs)', 2],
+    ['abs(domain.n)', 4],
+    ['sum(domain.ys)', 3],
+    ['sum(domain.empty)', 0],
+    ['min(domain.empty)', undefined],
+    ['mean(domain.empty)', undefined],
+    ['abs(domain.s)', undefined],
+    ['sum(domain.s)', undefined],
+    ['abs(min(domain.xs) - max(domain.xs))', 2],
+    ['len(domain.xs) == 3 && mean(domain.xs) < 3', true],
+  ])('%s is %s', (src, value) => {
+    expect(ev(src)).toBe(value)
+  })
+
+  it.each(['sum(1, 2)', 'mean domain.xs', 'abs()', 'avg(domain.xs)'])('refuses %s', (src) => {
+    expect(() => parseExpression(src)).toThrow(WorkflowError)
   })
 })

@@ -1,5 +1,6 @@
 // biome-ignore-all lint/suspicious/noThenProperty: `then:` is the key Flux pipelines use (SPEC §5.2).
-import { executeFlux, process, TheusEngine, TheusError, validateFlux, WorkflowError } from 'theus'
+import { process, TheusEngine, TheusError, WorkflowError } from 'theus'
+import { executeFlux, validateFlux } from 'theus/workflow'
 import 'theus/yaml'
 import { describe, expect, it } from 'vitest'
 

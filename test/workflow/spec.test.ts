@@ -5,8 +5,6 @@
  */
 import {
   AuditInterlockError,
-  evaluateExpression,
-  parseExpression,
   process,
   StateMachine,
   TheusEngine,
@@ -14,6 +12,7 @@ import {
   WorkflowError,
   WorkflowManager,
 } from 'theus'
+import { evaluateExpression, parseExpression } from 'theus/workflow'
 import { parseFlux, parseWorkflow } from 'theus/yaml'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 

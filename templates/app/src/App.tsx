@@ -1,12 +1,11 @@
 import { type FormEvent, useState } from 'react'
-import { useAuditLog, useProcess, useTheus, useWorkflow } from 'theus/react'
 import { workflow } from './engine'
-import type { TransferArgs } from './processes/transfer'
+import { useAuditLog, useProcess, useTheus, useWorkflow } from './hooks'
 
 export function App() {
-  const accounts = useTheus('domain.accounts') as Readonly<Record<string, number>>
-  const lastTx = useTheus('domain.meta_last_tx') as string
-  const transfer = useProcess<TransferArgs, string>('transfer')
+  const accounts = useTheus('domain.accounts')
+  const lastTx = useTheus('domain.meta_last_tx')
+  const transfer = useProcess('transfer')
   const flow = useWorkflow(workflow)
   const audit = useAuditLog(5)
   const [amount, setAmount] = useState(100)
@@ -15,7 +14,13 @@ export function App() {
   const onSubmit = async (event: FormEvent) => {
     event.preventDefault()
     const outcome = await transfer.run({ from_user: 'Alice', to_user: 'Bob', amount })
-    setMessage(outcome.ok ? outcome.value : String((outcome.error as Error).message))
+    setMessage(
+      outcome.ok
+        ? outcome.value
+        : outcome.error instanceof Error
+          ? outcome.error.message
+          : String(outcome.error),
+    )
   }
 
   return (

@@ -42,7 +42,7 @@ describe('theus/vue on the server: subscriptions', () => {
     const select = engine.select.bind(engine)
     // Counts reads (`.value`) of the selected signal.
     vi.spyOn(engine, 'select').mockImplementation(
-      ((path: string) =>
+      ((path: any) =>
         new Proxy(select(path), {
           get(target, key) {
             if (key === 'value') signalReads++

@@ -1,0 +1,282 @@
+/**
+ * The engine's records of what happened: sealing history and run-log entries, checking
+ * patches and replayed log entries (untrusted input), and `runLogBase`, the state just before
+ * the first kept run-log entry.
+ */
+
+import { signal } from '@preact/signals-core'
+import { protoKeyIn } from '../context/plainData.js'
+import { zoneOfSegment } from '../context/zones.js'
+import { describe, TheusError } from '../errors.js'
+import { deepCopy, deepFreeze, isHeavyKey, Kind, kindOf } from '../transaction/tree.js'
+import { BoundedLog } from './BoundedLog.js'
+import type { HistoryEntry, Patch, RunLogEntry } from './types.js'
+
+/** Freezes a history or run-log entry, deeply, before a reader sees it. */
+export function sealEntry<T extends object>(entry: T): void {
+  if (Object.isFrozen(entry)) return
+  const e = entry as { patches?: Patch[]; inversePatches?: Patch[]; args?: unknown }
+  if (typeof e.args === 'object' && e.args !== null) deepFreeze(e.args)
+  if (e.patches) sealPatches(e.patches)
+  if (e.inversePatches) sealPatches(e.inversePatches)
+  Object.freeze(entry)
+}
+
+const noSeal = (): void => {}
+
+/**
+ * Freezes a patch list, its patches and their paths and values. Values are snapshots (frozen
+ * already) or fresh copies; a heavy value is held by reference and never frozen.
+ */
+export function sealPatches(list: readonly Patch[]): void {
+  if (Object.isFrozen(list)) return
+  for (const p of list) {
+    if (Object.isFrozen(p)) continue
+    Object.freeze(p.path)
+    if (!p.path.some(isHeavyKey)) deepFreeze(p.value)
+    Object.freeze(p)
+  }
+  Object.freeze(list)
+}
+
+/** Patches without the signal zone: a signal lasts one commit, so undo and redo skip it. */
+export function withoutSignals(patches: readonly Patch[]): Patch[] {
+  return patches.filter((p) => {
+    for (const seg of p.path) {
+      const zone = typeof seg === 'string' ? zoneOfSegment(seg) : undefined
+      if (zone !== undefined) return zone !== 'signal'
+    }
+    return true
+  })
+}
+
+const OPS = new Set(['add', 'replace', 'remove'])
+
+/** Refuses a malformed patch, or one that names or holds `__proto__`, with INVALID_ARGS. */
+export function checkPatch(p: unknown, where: string): void {
+  const bad = (why: string) =>
+    new TheusError('INVALID_ARGS', `Cannot apply a patch in ${where}: ${why}.`)
+  if (typeof p !== 'object' || p === null) throw bad(`expected a patch object, got ${describe(p)}`)
+  const { op, path, value } = p as Patch
+  if (typeof op !== 'string' || !OPS.has(op))
+    throw bad(`op must be 'add', 'replace' or 'remove', got ${describe(op)}`)
+  if (!Array.isArray(path) || !path.every((s) => typeof s === 'string' || typeof s === 'number'))
+    throw bad(`path must be an array of keys, got ${describe(path)}`)
+  if (path.includes('__proto__'))
+    throw bad(`the path '${path.join('.')}' names '__proto__', which is never a data key`)
+  const proto = protoKeyIn(value, path.join('.'))
+  if (proto !== undefined) throw bad(`its value holds '${proto}', which is never a data key`)
+}
+
+/** Checks one replayed run-log entry (untrusted input): its shape, and no `__proto__` in it. */
+export function checkLogEntry(entry: unknown, i: number): void {
+  const where = `runLog[${i}]`
+  if (
+    typeof entry !== 'object' ||
+    entry === null ||
+    typeof (entry as RunLogEntry).process !== 'string'
+  )
+    throw new TheusError(
+      'INVALID_ARGS',
+      `Cannot replay ${where}: expected { process, args }, got ${describe(entry)}.`,
+    )
+  const e = entry as RunLogEntry
+  const proto = protoKeyIn(e.args, 'args')
+  if (proto !== undefined)
+    throw new TheusError(
+      'INVALID_ARGS',
+      `Cannot replay ${where} ('${e.process}'): its ${proto} is a '__proto__' key, which is never data. The log was tampered with or built from untrusted input.`,
+      { details: { process: e.process, path: proto } },
+    )
+  if (e.patches !== undefined) {
+    if (!Array.isArray(e.patches))
+      throw new TheusError(
+        'INVALID_ARGS',
+        `Cannot replay ${where}: patches must be an array, got ${describe(e.patches)}.`,
+      )
+    for (const p of e.patches) checkPatch(p, `${where} ('${e.process}')`)
+  }
+}
+
+/**
+ * `runLogBase`: the state just before the first kept run-log entry. With a finite
+ * `runLogLimit` it keeps, per kept entry, the inverse patches of its commit (shared with
+ * history and events; nothing is copied or applied per run) and rebuilds the base when read:
+ * the current snapshot with those inverses applied, newest first. With `Infinity` the base is
+ * the initial context, copied once.
+ */
+export class RunLogBase {
+  private readonly initial: Record<string, unknown> | undefined
+  private readonly inverses: BoundedLog<readonly Patch[]> | undefined
+  private ver = 0
+  private cacheVer = -1
+  private cache: unknown
+  constructor(rootRaw: Record<string, unknown>, limit: number) {
+    if (limit === Number.POSITIVE_INFINITY)
+      this.initial = { global: deepCopy(rootRaw.global), domain: deepCopy(rootRaw.domain) }
+    else this.inverses = new BoundedLog(limit, noSeal)
+  }
+
+  /** A commit entered the run log (with a finite limit, the oldest entry may have left it). */
+  note(inverse: readonly Patch[]): void {
+    if (this.inverses === undefined) return
+    this.inverses.push(inverse)
+    this.ver++
+  }
+
+  /** A deep-frozen copy: signal fields at their initial values, heavy keys left out. */
+  value(current: () => Record<string, unknown>, signalInit: ReadonlyMap<string, unknown>): unknown {
+    if (this.cacheVer === this.ver) return this.cache
+    let root: Record<string, unknown>
+    if (this.initial !== undefined) root = this.initial
+    else {
+      root = { ...current() }
+      const lists = this.inverses!.list()
+      for (let i = lists.length - 1; i >= 0; i--) {
+        const list = lists[i]!
+        for (let j = list.length - 1; j >= 0; j--) applyToBase(root, list[j]!)
+      }
+    }
+    const copy = (v: unknown, path: string): unknown => {
+      if (kindOf(v) !== Kind.Object) return deepCopy(v)
+      const out: Record<string, unknown> = {}
+      for (const key of Object.keys(v as object)) {
+        const p = path === '' ? key : `${path}.${key}`
+        const zone = zoneOfSegment(key)
+        if (zone === 'heavy') continue
+        if (zone === 'signal') {
+          if (signalInit.has(p)) out[key] = deepCopy(signalInit.get(p))
+        } else if (zone === 'meta') out[key] = deepCopy((v as Record<string, unknown>)[key])
+        else out[key] = copy((v as Record<string, unknown>)[key], p)
+      }
+      return out
+    }
+    this.cache = deepFreeze(copy(root, ''))
+    this.cacheVer = this.ver
+    return this.cache
+  }
+}
+
+/**
+ * Applies one patch to a plain tree whose containers may be frozen snapshots: each frozen
+ * container on the path is replaced by a changeable copy first. The signal and heavy zones are
+ * left alone (signals restart from their initial values; heavy values are not replayable).
+ */
+function applyToBase(root: Record<string, unknown>, p: Patch): void {
+  const path = p.path
+  if (path.length === 0) return
+  for (const seg of path) {
+    const zone = typeof seg === 'string' ? zoneOfSegment(seg) : undefined
+    if (zone === 'signal' || zone === 'heavy') return
+    if (zone !== undefined) break
+  }
+  let cur: any = root
+  for (let i = 0; i < path.length - 1; i++) {
+    const seg = path[i]
+    let next = cur instanceof Map ? cur.get(seg) : cur[seg as string]
+    if (typeof next !== 'object' || next === null) return
+    if (Object.isFrozen(next)) {
+      next = thaw(next)
+      if (cur instanceof Map) cur.set(seg, next)
+      else cur[seg as string] = next
+    }
+    cur = next
+  }
+  const key = path[path.length - 1]!
+  if (p.op === 'remove') {
+    if (cur instanceof Map) cur.delete(key)
+    else if (Array.isArray(cur) && typeof key === 'number') cur.splice(key, 1)
+    else delete cur[key as string]
+  } else if (cur instanceof Map) cur.set(key, p.value)
+  else if (!(cur instanceof Set)) cur[key as string] = p.value
+}
+
+/** A changeable shallow copy of a frozen container. */
+function thaw(v: object): object {
+  if (Array.isArray(v)) return v.slice()
+  if (v instanceof Map) return new Map(v)
+  if (v instanceof Set) return new Set(v)
+  return Object.assign({}, v)
+}
+
+/**
+ * The engine's history and run log: committed entries (bounded by `historyLimit`), the redo
+ * stack, the run log (bounded by `runLogLimit`) with its base, and the `canUndo` / `canRedo`
+ * signals. The engine applies patches; this keeps the books, O(1) per commit.
+ */
+export class Records {
+  readonly history: BoundedLog<HistoryEntry>
+  readonly redo: HistoryEntry[] = []
+  readonly runLog: BoundedLog<RunLogEntry>
+  readonly base: RunLogBase
+  readonly canUndo = signal(false)
+  readonly canRedo = signal(false)
+
+  constructor(
+    private readonly historyLimit: number,
+    private readonly runLogLimit: number,
+    rootRaw: Record<string, unknown>,
+  ) {
+    this.history = new BoundedLog(historyLimit, sealEntry)
+    this.runLog = new BoundedLog(runLogLimit, sealEntry)
+    this.base = new RunLogBase(rootRaw, runLogLimit)
+  }
+
+  /** A new commit (not undo or redo): it enters history and clears the redo stack. */
+  committed(entry: HistoryEntry): void {
+    if (this.redo.length > 0) {
+      this.redo.length = 0
+      this.canRedo.value = false
+    }
+    if (this.historyLimit > 0) {
+      // Entries are frozen when read (BoundedLog seals them), not on this hot path.
+      this.history.push(entry)
+      this.canUndo.value = true
+    }
+  }
+
+  /** Appends to the run log; `inverse` lets `runLogBase` step back over the entry. */
+  logged(entry: RunLogEntry, inverse: readonly Patch[]): void {
+    if (this.runLogLimit > 0) this.runLog.push(entry)
+    this.base.note(inverse)
+  }
+
+  /** The last entry was undone: it moves to the redo stack. */
+  undone(): void {
+    const entry = this.history.pop()
+    if (entry !== undefined) this.redo.push(entry)
+    this.sync()
+  }
+
+  /** The last undone entry was redone: it moves back to history. */
+  redone(): void {
+    const entry = this.redo.pop()
+    if (entry !== undefined && this.historyLimit > 0) this.history.push(entry)
+    this.sync()
+  }
+
+  /**
+   * Replay of an undo (or redo) whose commit lies before the log: the redo stack (or history)
+   * gets the entry that the original engine had there. `patches` and `inverse` are the ones
+   * the replayed commit applied and recorded, in write order.
+   */
+  replayed(undo: boolean, patches: Patch[], inverse: Patch[]): void {
+    const at = Date.now()
+    if (undo)
+      this.redo.push({
+        process: 'undo',
+        args: undefined,
+        patches: [...inverse].reverse(),
+        inversePatches: [...patches].reverse(),
+        at,
+      })
+    else if (this.historyLimit > 0)
+      this.history.push({ process: 'redo', args: undefined, patches, inversePatches: inverse, at })
+    this.sync()
+  }
+
+  private sync(): void {
+    this.canUndo.value = this.history.length > 0
+    this.canRedo.value = this.redo.length > 0
+  }
+}

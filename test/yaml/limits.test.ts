@@ -1,0 +1,231 @@
+/**
+ * SPEC §10.4, parsers and validators: only typed errors for any input, nesting bounded at 200
+ * levels, keys named like Object.prototype members are ordinary keys or typed errors, parse
+ * time linear (duplicate keys found in one pass), documents over 5 MB refused.
+ */
+import {
+  process,
+  RecipeError,
+  StateMachine,
+  TheusEngine,
+  validateAuditRecipe,
+  validateWorkflow,
+  WorkflowError,
+} from 'theus'
+import { validateFlux } from 'theus/workflow'
+import { parseAuditRecipe, parseFlux, parseWorkflow } from 'theus/yaml'
+import { describe, expect, it } from 'vitest'
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn()
+  } catch (e) {
+    return e
+  }
+  return undefined
+}
+
+const PROTO_KEYS = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']
+
+describe('keys named like Object.prototype members', () => {
+  it('are refused as signal keys with a WorkflowError, in YAML and in object form', () => {
+    for (const key of PROTO_KEYS) {
+      const yaml = `states:\n  IDLE:\n    on: { GO: IDLE }\nsignals:\n  ${key}: GO\n`
+      const e = thrown(() => parseWorkflow(yaml, { filename: 'wf.yaml' }))
+      expect(e, key).toBeInstanceOf(WorkflowError)
+      expect((e as WorkflowError).message).toContain(`'${key}' under signals is not a signal field`)
+      expect([(e as WorkflowError).line, (e as WorkflowError).column]).toEqual([5, 3])
+      const obj = JSON.parse(
+        `{"states":{"IDLE":{"on":{"GO":"IDLE"}}},"signals":{${JSON.stringify(key)}:"GO"}}`,
+      )
+      expect(
+        thrown(() => validateWorkflow(obj)),
+        key,
+      ).toBeInstanceOf(WorkflowError)
+    }
+    expect(Object.hasOwn(Object.prototype, 'GO')).toBe(false)
+  })
+
+  it('are ordinary names for states and events', () => {
+    const m = new StateMachine(
+      parseWorkflow(
+        'initial: constructor\nstates:\n  constructor:\n    on: { toString: __proto__ }\n  __proto__:\n    entry: hasOwnProperty\n    on: { valueOf: constructor }\n',
+      ),
+    )
+    expect(m.current).toBe('constructor')
+    expect(m.trigger('hasOwnProperty')).toEqual([])
+    expect(m.trigger('toString')).toEqual(['hasOwnProperty'])
+    expect(m.current).toBe('__proto__')
+    expect(m.trigger('valueOf')).toEqual([])
+    expect(m.current).toBe('constructor')
+  })
+
+  it('are a RecipeError as process names that shadow every object, and plain names otherwise', () => {
+    for (const name of ['constructor', '__proto__', 'prototype']) {
+      const e = thrown(() =>
+        parseAuditRecipe(`process_recipes:\n  ${name}:\n    inputs: [{ field: a, max: 1 }]\n`),
+      )
+      expect(e, name).toBeInstanceOf(RecipeError)
+    }
+    const r = parseAuditRecipe(
+      'process_recipes:\n  toString:\n    inputs: [{ field: constructor, max: 1 }]\n',
+    )
+    const [name, rec] = Object.entries(r.process_recipes)[0]!
+    expect([name, rec.inputs[0]?.field]).toEqual(['toString', 'constructor'])
+  })
+
+  it('lets a rule read an args key named constructor without reaching the prototype', () => {
+    const p = process({ inputs: ['domain.n'] }, function p() {})
+    const engine = new TheusEngine(
+      { domain: { n: 0 } },
+      {
+        auditRecipe: {
+          process_recipes: { p: { inputs: [{ field: 'constructor', max: 1, level: 'B' }] } },
+        },
+      },
+    )
+    engine.registerProcess(p)
+    expect(() => engine.runProcess('p', {})).toThrow(/LEVEL B BLOCK/)
+    expect(engine.runProcess('p', { constructor: 1 })).toBeUndefined()
+  })
+})
+
+describe('nesting deeper than 200 levels', () => {
+  const nestedRun = (depth: number) => {
+    let steps: unknown = ['p']
+    for (let i = 0; i < depth; i++) steps = [{ flux: 'run', steps }]
+    return { steps }
+  }
+
+  it('is a WorkflowError for 10 000 nested run blocks in object form (was a RangeError)', () => {
+    const e = thrown(() => validateFlux(nestedRun(10_000)))
+    expect(e).toBeInstanceOf(WorkflowError)
+    expect((e as WorkflowError).message).toContain('more than 200 levels deep')
+  })
+
+  it('accepts and runs 150 nested run blocks', async () => {
+    const def = validateFlux(nestedRun(150))
+    const engine = new TheusEngine({ domain: { n: 0 } })
+    engine.registerProcess(
+      process({ outputs: ['domain.n'] }, function p(ctx) {
+        ctx.domain.n += 1
+      }),
+    )
+    expect(await engine.executeWorkflow(def)).toEqual(['p'])
+  })
+
+  it('is a typed error for deep YAML, in every parser', () => {
+    const deep = `${'['.repeat(300)}${']'.repeat(300)}`
+    expect(thrown(() => parseFlux(`steps: ${deep}\n`))).toBeInstanceOf(WorkflowError)
+    expect(thrown(() => parseWorkflow(`states: ${deep}\n`))).toBeInstanceOf(WorkflowError)
+    const e = thrown(() =>
+      parseAuditRecipe(`process_recipes:\n  t:\n    inputs: [{ field: a, eq: ${deep} }]\n`),
+    )
+    expect(e).toBeInstanceOf(RecipeError)
+    expect((e as RecipeError).message).toContain('more than 200 levels deep')
+    let block = 'states:\n'
+    for (let i = 0; i < 2_000; i++) block += `${' '.repeat(i + 2)}k${i}:\n`
+    expect(thrown(() => parseWorkflow(block))).toBeInstanceOf(WorkflowError)
+  })
+
+  it('is a RecipeError for an inheritance chain longer than 200', () => {
+    const procs: Record<string, unknown> = { p0: {} }
+    for (let i = 1; i <= 300; i++) procs[`p${i}`] = { inherits: `p${i - 1}` }
+    const e = thrown(() => validateAuditRecipe({ process_recipes: procs }))
+    expect(e).toBeInstanceOf(RecipeError)
+    expect((e as RecipeError).message).toContain('more than 200 levels')
+  })
+
+  it('is a WorkflowError for deeply nested conditions', () => {
+    const e = thrown(() =>
+      parseFlux(`steps:\n  - flux: if\n    condition: "${'!'.repeat(500)}true"\n    then: [p]\n`),
+    )
+    expect(e).toBeInstanceOf(WorkflowError)
+    expect((e as WorkflowError).message).toContain('nested too deeply')
+  })
+})
+
+describe('size and time', () => {
+  it('refuses a document over 5 MB before parsing it', () => {
+    const big = `process_recipes:\n${'  a: {}\n'.repeat(800_000)}`
+    expect(big.length).toBeGreaterThan(5_000_000)
+    for (const parse of [parseAuditRecipe, parseWorkflow, parseFlux] as const) {
+      const e = thrown(() => parse(big, { filename: 'big.yaml' }))
+      expect(e).toBeInstanceOf(parse === parseAuditRecipe ? RecipeError : WorkflowError)
+      expect((e as Error).message).toContain('over the 5 MB limit')
+      expect((e as Error).message).toContain('big.yaml:1:1')
+    }
+  })
+
+  it('parses a 1 MB workflow, and finds a duplicate key at its end with its position', () => {
+    const n = 31_000
+    let text = 'initial: S0\nstates:\n'
+    for (let i = 0; i < n; i++) text += `  S${i}:\n    on: { GO: S${(i + 1) % n} }\n`
+    expect(text.length).toBeGreaterThan(1_000_000)
+    const def = parseWorkflow(text)
+    expect(Object.keys(def.states)).toHaveLength(n)
+    const dup = `${text}  S7:\n    on: { GO: S0 }\n`
+    const e = thrown(() => parseWorkflow(dup, { filename: 'wf.yaml' })) as WorkflowError
+    expect(e).toBeInstanceOf(WorkflowError)
+    expect(e.message).toContain("'S7' is repeated")
+    expect([e.line, e.column]).toEqual([2 + 2 * n + 1, 3])
+  }, 60_000)
+
+  it('lists at most 100 problems of a huge broken document and counts the rest', () => {
+    let text = 'states:\n  IDLE:\n    on:\n'
+    for (let i = 0; i < 5_000; i++) text += `      E${i}: NOWHERE${i}\n`
+    const e = thrown(() => parseWorkflow(text)) as WorkflowError
+    expect(e).toBeInstanceOf(WorkflowError)
+    expect(e.issues).toHaveLength(100)
+    expect(e.message).toContain('(and 4999 more problems)')
+  })
+
+  it('refuses aliases that expand past the size of the document', () => {
+    const bomb = `a: &a [x,x,x,x,x,x,x,x,x]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+states: { IDLE: {} }
+`
+    const e = thrown(() => parseWorkflow(bomb)) as WorkflowError
+    expect(e).toBeInstanceOf(WorkflowError)
+    expect(e.message).toContain('aliases expand')
+  })
+})
+
+describe('inputs that are not documents', () => {
+  const hostile = new Proxy(
+    {},
+    {
+      ownKeys() {
+        throw new Error('boom')
+      },
+      get() {
+        throw new Error('boom')
+      },
+      getPrototypeOf() {
+        throw new Error('boom')
+      },
+    },
+  )
+
+  it('are typed errors for the text parsers', () => {
+    for (const v of [42, null, undefined, {}, hostile]) {
+      expect(thrown(() => parseWorkflow(v as string))).toBeInstanceOf(WorkflowError)
+      expect(thrown(() => parseFlux(v as string))).toBeInstanceOf(WorkflowError)
+      expect(thrown(() => parseAuditRecipe(v as string))).toBeInstanceOf(RecipeError)
+    }
+  })
+
+  it('are typed errors for the object validators, hostile objects included', () => {
+    const revoked = Proxy.revocable({}, {})
+    revoked.revoke()
+    for (const v of [hostile, revoked.proxy, { states: hostile }, { steps: [hostile] }]) {
+      expect(thrown(() => validateWorkflow(v))).toBeInstanceOf(WorkflowError)
+      expect(thrown(() => validateFlux(v))).toBeInstanceOf(WorkflowError)
+      expect(thrown(() => validateAuditRecipe(v))).toBeInstanceOf(RecipeError)
+    }
+  })
+})
