@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type DefaultTheme, defineConfig } from 'vitepress'
@@ -10,6 +10,25 @@ import { type DefaultTheme, defineConfig } from 'vitepress'
 
 const docs = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const repoRoot = resolve(docs, '..')
+
+// Pages of the repository's root that the docs link to (`../SECURITY.md`) are rendered into the
+// site too, so a link to them is not dead: copied here with their relative links rebased. The
+// copies are generated (gitignored); edit the originals.
+const rootPages: Record<string, string> = { 'SECURITY.md': 'guide/security.md' }
+for (const [from, to] of Object.entries(rootPages)) {
+  const source = join(repoRoot, from)
+  if (!existsSync(source)) continue
+  const target = join(docs, to)
+  const text = readFileSync(source, 'utf8').replace(
+    /\]\((?![a-z]+:|#)([^)\s#]+)(#[^)\s]*)?\)/gi,
+    (_m, href: string, hash = '') =>
+      `](${relative(dirname(target), join(repoRoot, href)).split('\\').join('/')}${hash})`,
+  )
+  writeFileSync(
+    target,
+    `<!-- Generated from ${from} by docs/.vitepress/config.ts: edit ${from}. -->\n\n${text}`,
+  )
+}
 
 /** The first `# heading` of a page, for its sidebar entry. */
 function titleOf(file: string): string {
@@ -44,6 +63,7 @@ const guideOrder = [
   'vite.md',
   'cli.md',
   'performance.md',
+  'guide/security.md',
   'guide/writing-docs.md',
 ]
 const topLevel = mdIn('.').filter((f) => f !== 'index.md' && f !== 'migration-from-python.md')
@@ -120,7 +140,12 @@ export default defineConfig({
       // A link that leaves the site (the repository's README beside docs/) points at the page
       // of the site that carries the same content, so the built site has no dead link. Only
       // files that exist are rewritten; `scripts/check-links.mjs` checks them on disk.
-      const outside: Record<string, string> = { 'README.md': '/guide/getting-started' }
+      const outside: Record<string, string> = {
+        'README.md': '/guide/getting-started',
+        ...Object.fromEntries(
+          Object.entries(rootPages).map(([from, to]) => [from, `/${to.replace(/\.md$/, '')}`]),
+        ),
+      }
       md.core.ruler.push('theus-outside-links', (state) => {
         const file = state.env?.path as string | undefined
         if (!file) return
