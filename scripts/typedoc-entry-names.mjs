@@ -14,6 +14,10 @@ const names = {
   'adapters/vue': ['theus/vue', 'The Vue 3 adapter: plugin and composables.'],
   'src/vite': ['theus/vite', 'The Vite plugin: YAML recipes and workflows compiled at build time.'],
   'src/yaml': ['theus/yaml', 'YAML text to audit recipes, workflows and Flux pipelines.'],
+  'src/workflow': [
+    'theus/workflow',
+    'The Flux runtime and the condition language, without an engine.',
+  ],
   'src/devtools': ['theus/devtools', 'The devtools panel, for any page: mountTheusDevtools.'],
   'adapters/react/devtools': ['theus/devtools/react', 'The devtools panel as a React component.'],
 }

@@ -99,6 +99,7 @@ const apiPages = [
   'theus/vue',
   'theus/vite',
   'theus/yaml',
+  'theus/workflow',
   'theus/devtools',
   'theus/devtools/react',
 ]
