@@ -1,15 +1,18 @@
 /**
  * The bank transfer (two balances change, one subscriber reads two balances) at 10, 1 000 and
- * 100 000 accounts: Theus strict and non-strict, a rolled-back Theus run, a plain function,
- * immer `produce`, MobX-State-Tree and valtio, interleaved in one process.
+ * 100 000 accounts: Theus strict and non-strict, with a level C rule, rolled back, undo/redo;
+ * a plain function, immer `produce`, MobX-State-Tree, valtio and Vue's reactivity, interleaved
+ * in one process. Ratios against valtio, the target of issue 10.
  */
 import { effect } from '@preact/signals-core'
+import { reactive, effect as vueEffect } from '@vue/reactivity'
 import { produce } from 'immer'
 import { reaction } from 'mobx'
 import { types } from 'mobx-state-tree'
 import { process as defineProcess, TheusEngine } from 'theus'
 import { proxy, subscribe } from 'valtio/vanilla'
 import { type Contender, measure, printTable, type Result } from './harness.js'
+import { report } from './report.js'
 
 const SIZES = [10, 1_000, 100_000]
 
@@ -53,14 +56,21 @@ const recipe = {
     },
   },
 }
+/** One level C rule that passes: the cost of checking a rule on every run. */
+const recipeC = {
+  process_recipes: {
+    transfer: { outputs: [{ field: 'domain.accounts.u1', min: 0, level: 'C' }] },
+  },
+}
 
 let sink = 0
 const args = { from: 'u0', to: 'u1', amount: 1 }
 
-function theus(n: number, strict: boolean, audited = false): Contender {
+function theus(n: number, strict: boolean, audited: false | 'S+B' | 'C' = false): Contender {
+  const auditRecipe = audited === 'S+B' ? recipe : audited === 'C' ? recipeC : undefined
   const engine = new TheusEngine(
     { domain: { accounts: accounts(n) } },
-    { strictMode: strict, runLogLimit: 1000, ...(audited ? { auditRecipe: recipe } : {}) },
+    { strictMode: strict, runLogLimit: 1000, ...(auditRecipe ? { auditRecipe } : {}) },
   )
   engine.registerProcess(transfer)
   const a = engine.select('domain.accounts.u0')
@@ -69,7 +79,7 @@ function theus(n: number, strict: boolean, audited = false): Contender {
     sink += (a.value as number) + (b.value as number)
   })
   return {
-    name: `theus ${strict ? 'strict' : 'non-strict'}${audited ? ' + audit (2 rules)' : ''}`,
+    name: `theus ${strict ? 'strict' : 'non-strict'}${audited === 'S+B' ? ' + audit (2 rules)' : audited === 'C' ? ' + level C rule' : ''}`,
     op: () => engine.runProcess('transfer', args),
   }
 }
@@ -90,6 +100,52 @@ function theusRollback(n: number, fresh: boolean): Contender {
         engine.runProcess('failing', failArgs)
       } catch {
         sink++
+      }
+    },
+  }
+}
+
+/** Alternates undo() and redo() of one transfer: each op is one commit of inverse patches. */
+function theusUndoRedo(n: number): Contender {
+  const engine = new TheusEngine({ domain: { accounts: accounts(n) } }, { runLogLimit: 1000 })
+  engine.registerProcess(transfer)
+  const a = engine.select('domain.accounts.u0')
+  const b = engine.select('domain.accounts.u1')
+  effect(() => {
+    sink += (a.value as number) + (b.value as number)
+  })
+  engine.runProcess('transfer', args)
+  let undone = false
+  return {
+    name: 'theus undo/redo',
+    op: () => {
+      undone = undone ? !engine.redo() : engine.undo()
+    },
+  }
+}
+
+function vue(n: number): Contender {
+  const state = reactive({ accounts: accounts(n) })
+  // A scheduler as Vue's own: the effect runs once after the transfer, not once per write.
+  let queued = false
+  const runner = vueEffect(
+    () => {
+      sink += state.accounts.u0! + state.accounts.u1!
+    },
+    {
+      scheduler: () => {
+        queued = true
+      },
+    },
+  )
+  return {
+    name: 'vue reactivity (no rollback)',
+    op: () => {
+      state.accounts[args.from]! -= args.amount
+      state.accounts[args.to]! += args.amount
+      if (queued) {
+        queued = false
+        runner()
       }
     },
   }
@@ -157,6 +213,15 @@ function valtio(n: number): Contender {
   }
 }
 
+export const THEUS_ROWS = [
+  'theus strict',
+  'theus non-strict',
+  'theus strict + level C rule',
+  'theus strict + audit (2 rules)',
+  'theus strict, rolled back',
+  'theus undo/redo',
+]
+
 export function runTransferBench(): Record<number, Result[]> {
   const out: Record<number, Result[]> = {}
   for (const n of SIZES) {
@@ -164,33 +229,45 @@ export function runTransferBench(): Record<number, Result[]> {
       plain(n),
       theus(n, true),
       theus(n, false),
-      theus(n, true, true),
+      theus(n, true, 'C'),
+      theus(n, true, 'S+B'),
       theusRollback(n, false),
       theusRollback(n, true),
+      theusUndoRedo(n),
       mst(n),
       valtio(n),
+      vue(n),
     ]
     // immer copies the whole record per change: at 100 000 accounts a round takes seconds.
     cs.push(immer(n))
     const res = measure(cs, { rounds: n >= 100_000 ? 7 : 15 })
-    printTable(`bank transfer, ${n.toLocaleString('en-US')} accounts`, res, 'plain function')
+    printTable(`bank transfer, ${n.toLocaleString('en-US')} accounts`, res, 'valtio (no rollback)')
     out[n] = res
   }
   const pick = (n: number, name: string) => out[n]!.find((r) => r.name === name)!.nsPerOp
-  const strict = SIZES.map((n) => pick(n, 'theus strict'))
-  const ratio = (name: string) =>
-    SIZES.map(
-      (n, i) => `${n.toLocaleString('en-US')}: ${(pick(n, name) / strict[i]!).toFixed(2)}`,
-    ).join(', ')
+  const per = (f: (n: number) => number, digits = 2) =>
+    SIZES.map((n) => `${n.toLocaleString('en-US')}: ${f(n).toFixed(digits)}`).join(', ')
+  console.log('\nTargets of issue 10 (ratios in this run):')
   console.log(
-    `\ntheus strict per op: ${strict.map((t) => `${(t / 1000).toFixed(2)} µs`).join(', ')} (target ≤ 1.5 µs)`,
+    `strict / valtio: ${per((n) => pick(n, 'theus strict') / pick(n, 'valtio (no rollback)'))} (target ≤ 1, stretch 0.8)`,
   )
   console.log(
-    `theus strict growth 10 → 100 000 accounts: ${(strict[2]! / strict[0]!).toFixed(2)}× (target ≤ 1.5×)`,
+    `rollback / commit: ${per((n) => pick(n, 'theus strict, rolled back') / pick(n, 'theus strict'))} (target ≤ 1)`,
   )
-  console.log(`rollback / commit: ${ratio('theus strict, rolled back')} (target ≤ 1, issue 3: ≤ 2)`)
-  console.log(`rollback with new Error / commit: ${ratio('theus strict, rolled back (new Error)')}`)
-  console.log(`audit overhead (2 rules) / no recipe: ${ratio('theus strict + audit (2 rules)')}`)
+  console.log(
+    `non-strict / strict: ${per((n) => pick(n, 'theus non-strict') / pick(n, 'theus strict'))} (target ≤ 0.8)`,
+  )
+  console.log(
+    `level C rule, ns added: ${per((n) => pick(n, 'theus strict + level C rule') - pick(n, 'theus strict'), 0)} (target ≤ 200 ns)`,
+  )
+  console.log(
+    `undo or redo / transfer: ${per((n) => pick(n, 'theus undo/redo') / pick(n, 'theus strict'))} (target ≤ 1.2)`,
+  )
+  for (const row of THEUS_ROWS)
+    console.log(
+      `growth 10 → 100 000, ${row}: ${(pick(100_000, row) / pick(10, row)).toFixed(2)}× (target ≤ 1.3)`,
+    )
+  report('transfer', { sizes: SIZES, results: out })
   if (sink === 42) console.log('')
   return out
 }

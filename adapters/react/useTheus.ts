@@ -1,19 +1,20 @@
-import { useCallback, useRef, useSyncExternalStore } from 'react'
+import { useCallback, useMemo, useRef, useSyncExternalStore } from 'react'
 import type { CheckPath, TheusEngine } from 'theus'
 import {
   type ContextOf,
   checkSelectorStability,
   type EqualityFn,
+  runSelector,
   type Selected,
   type StateSnapshot,
+  selectorSignal,
   subscribeSignal,
 } from '../shared.js'
 import { useEngine } from './useEngine.js'
 
 interface Memo {
-  /** The snapshot (state or path value) the selection was computed from. */
+  /** The path's value, or the selector's raw result, that `value` stands for. */
   source: unknown
-  select: unknown
   value: unknown
 }
 
@@ -22,10 +23,13 @@ interface Memo {
  *
  * - `useTheus(path)` follows `engine.select(path)`: it re-renders only when that path's value
  *   changes (a container changes when anything inside it does).
- * - `useTheus(selector)` calls `selector(engine.state.value)` once per snapshot and re-renders
- *   when the result changes by `Object.is`, or by `isEqual` when given. The result is cached
- *   per snapshot, so a selector that builds a new object does not loop; it re-renders once per
- *   commit unless `isEqual` says equal (development warns once about such selectors).
+ * - `useTheus(selector)` calls the selector with a read-only view of the state, equal to
+ *   `engine.state.value`, whose reads are tracked: it runs again only when something it read
+ *   changed (a selector of one leaf costs O(1) per commit, like a path), and re-renders when
+ *   the result changes by `Object.is`, or by `isEqual` when given. Containers it returns are
+ *   the snapshots `engine.state.value` holds. The result is cached, so a selector that builds
+ *   a new object does not loop; it re-renders once per change of what it reads unless
+ *   `isEqual` says equal (development warns once about such selectors).
  *
  * Rolled-back runs never re-render. On the server it renders the current snapshot.
  * @example
@@ -46,8 +50,17 @@ export function useTheus(
 ): unknown {
   const engine = useEngine()
   const isPath = typeof pathOrSelector === 'string'
-  // select() is cached per path inside the engine: the same signal on every render.
-  const source = isPath ? engine.select(pathOrSelector) : engine.state
+  // select() is cached per path inside the engine: the same signal on every render. A
+  // selector gets a computed over the tracked view, made again when its identity changes (an
+  // inline selector: once per render, as it would be called anyway); it subscribes to nothing
+  // until the subscription below follows it.
+  const source = useMemo(
+    () =>
+      isPath
+        ? engine.select(pathOrSelector)
+        : selectorSignal(engine, pathOrSelector as (s: unknown) => unknown),
+    [engine, pathOrSelector, isPath],
+  )
   const subscribe = useCallback(
     (onChange: () => void) => subscribeSignal(source, onChange),
     [source],
@@ -56,17 +69,19 @@ export function useTheus(
   const checked = useRef(false)
 
   const getSnapshot = (): unknown => {
+    // For a selector, peek() is its cached result: recomputed only when what it read changed.
     const current = source.peek()
     const m = memo.current
-    if (m !== null && m.source === current && m.select === pathOrSelector) return m.value
+    if (m !== null && m.source === current) return m.value
     const eq = isEqual ?? Object.is
-    let value = isPath ? current : (pathOrSelector as (s: unknown) => unknown)(current)
+    let value = current
     if (!isPath && !checked.current) {
       checked.current = true
-      checkSelectorStability(pathOrSelector as (s: unknown) => unknown, current, value, eq)
+      const selector = pathOrSelector as (s: unknown) => unknown
+      checkSelectorStability(selector, () => runSelector(engine, selector), value, eq)
     }
     if (m !== null && eq(m.value, value)) value = m.value
-    memo.current = { source: current, select: pathOrSelector, value }
+    memo.current = { source: current, value }
     return value
   }
   return useSyncExternalStore(subscribe, getSnapshot, getSnapshot)

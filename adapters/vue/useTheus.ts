@@ -1,12 +1,15 @@
+import { untracked } from '@preact/signals-core'
 import type { CheckPath, TheusEngine } from 'theus'
 import { computed, type ShallowRef, shallowRef } from 'vue'
 import {
   type ContextOf,
   checkSelectorStability,
   type EqualityFn,
+  runSelector,
   type Selected,
   type StateSnapshot,
   subscribeSignal,
+  trackOnce,
 } from '../shared.js'
 import { subscribeInScope } from './scoped.js'
 import { useEngine } from './useEngine.js'
@@ -16,9 +19,12 @@ import { useEngine } from './useEngine.js'
  *
  * - `useTheus(path)` follows `engine.select(path)`: it updates only when that path's value
  *   changes (a container changes when anything inside it does).
- * - `useTheus(selector)` calls `selector(engine.state.value)` once per snapshot (lazily, when
- *   the ref is read) and updates when the result changes by `Object.is`, or by `isEqual` when
- *   given. Vue refs the selector reads (props, for example) are tracked too.
+ * - `useTheus(selector)` calls the selector (lazily, when the ref is read) with a read-only
+ *   view of the state, equal to `engine.state.value`, whose reads are tracked: it runs again
+ *   only when something it read changed (a selector of one leaf costs O(1) per commit), and
+ *   updates when the result changes by `Object.is`, or by `isEqual` when given. Containers it
+ *   returns are the snapshots `engine.state.value` holds. Vue refs the selector reads (props,
+ *   for example) are tracked too.
  *
  * Rolled-back runs never update it. The subscription ends when the scope is disposed.
  * @example
@@ -38,28 +44,55 @@ export function useTheus(
   isEqual?: EqualityFn<unknown>,
 ): Readonly<ShallowRef<unknown>> {
   const engine = useEngine()
-  const source = typeof pathOrSelector === 'string' ? engine.select(pathOrSelector) : engine.state
-  // A Vue mirror of the signal: shallowRef triggers only when the snapshot (or value) changes.
-  const mirror = shallowRef(source.peek())
-  subscribeInScope(() =>
-    subscribeSignal(source, () => {
-      mirror.value = source.peek()
-    }),
-  )
-
   const eq = isEqual ?? Object.is
   let has = false
   let checked = false
+  if (typeof pathOrSelector === 'string') {
+    const source = engine.select(pathOrSelector)
+    // A Vue mirror of the signal: shallowRef triggers only when the value changes.
+    const mirror = shallowRef(source.peek())
+    subscribeInScope(() =>
+      subscribeSignal(source, () => {
+        mirror.value = source.peek()
+      }),
+    )
+    return computed((previous) => {
+      const next = mirror.value
+      if (has && eq(previous, next)) return previous
+      has = true
+      return next
+    }) as Readonly<ShallowRef<unknown>>
+  }
+  const selector = pathOrSelector
+  // Bumped when something the last run of the selector read changes. Each run subscribes
+  // afresh (trackOnce) to what it read this time; Vue tracks the refs it reads (props) itself.
+  const version = shallowRef(0)
+  let live = false
+  let stop: (() => void) | undefined
+  subscribeInScope(() => {
+    live = true
+    return () => {
+      live = false
+      stop?.()
+    }
+  })
   // Vue 3.4+ passes the previous value: returning it unchanged triggers nothing downstream.
   return computed((previous) => {
-    const current = mirror.value
-    let next = current
-    if (typeof pathOrSelector !== 'string') {
-      next = pathOrSelector(current)
-      if (!checked) {
-        checked = true
-        checkSelectorStability(pathOrSelector, current, next, eq)
-      }
+    version.value
+    stop?.()
+    stop = undefined
+    let next: unknown
+    if (live)
+      [next, stop] = trackOnce(
+        () => runSelector(engine, selector),
+        () => {
+          version.value++
+        },
+      )
+    else next = untracked(() => runSelector(engine, selector))
+    if (!checked) {
+      checked = true
+      checkSelectorStability(selector, () => runSelector(engine, selector), next, eq)
     }
     if (has && eq(previous, next)) return previous
     has = true

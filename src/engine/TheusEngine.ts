@@ -59,6 +59,7 @@ import {
   isHeavyKey,
   Kind,
   kindOf,
+  lockDate,
   type Node,
   nodeOf,
   snapshot,
@@ -1120,6 +1121,69 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     const out: Record<string, unknown> = {}
     for (const layer of ['global', 'domain']) out[layer] = copy(this._rootRaw[layer], false)
     return out as unknown as StateOf<TContext>
+  }
+
+  /**
+   * @internal The reads behind the adapters' selector views (`adapters/shared.ts`). Each read
+   * subscribes the running computed or effect to exactly what it read: `get` to one key's
+   * signal (unless `covered`: the caller already follows an ancestor's whole subtree), `keys`
+   * and `snap` to the whole subtree. Containers come back as opaque handles (`kind` ≥ 0),
+   * never as the engine's raw objects; other values as `select()` gives them.
+   */
+  _tracker(): {
+    root: object
+    kind(v: unknown): number
+    get(h: object, key: unknown, covered: boolean): unknown
+    has(h: object, key: unknown, covered: boolean): boolean
+    keys(h: object): unknown[]
+    size(h: object): number
+    snap(h: object): unknown
+  } {
+    const track = (n: Node, key: unknown, covered: boolean) => {
+      if (!covered) n.keySig(n.kind === Kind.Array ? String(key) : key).value
+    }
+    return {
+      root: this._root,
+      kind: (v) => {
+        const raw = (v as Node | null)?.raw
+        return typeof raw === 'object' && raw !== null && existingNode(raw) === v
+          ? (v as Node).kind
+          : -1
+      },
+      get: (h, key, covered) => {
+        const n = h as Node
+        track(n, key, covered)
+        if (!hasKey(n.raw, n.kind, key)) return undefined
+        if (isHeavyKey(key)) return this.select([...n.segments(), key].join('.') as never).value
+        const v = getKey(n.raw, n.kind, key)
+        if (typeof v !== 'object' || v === null) return v
+        // Snapshots are frozen in both modes (SPEC §9), Dates locked as they are there.
+        if (v instanceof Date) return lockDate(new Date(v.getTime()))
+        return kindOf(v) === -1 ? v : nodeOf(v, n, n.kind === Kind.Array ? String(key) : key)
+      },
+      has: (h, key, covered) => {
+        const n = h as Node
+        track(n, key, covered)
+        return hasKey(n.raw, n.kind, key)
+      },
+      keys: (h) => {
+        const n = h as Node
+        n.deep().value
+        return n.kind === Kind.Map
+          ? [...(n.raw as Map<unknown, unknown>).keys()]
+          : Object.keys(n.raw)
+      },
+      size: (h) => {
+        const n = h as Node
+        n.deep().value
+        return n.kind === Kind.Object ? Object.keys(n.raw).length : (n.raw.length ?? n.raw.size)
+      },
+      snap: (h) => {
+        const n = h as Node
+        n.deep().value
+        return snapshot(n, true)
+      },
+    }
   }
 
   //#endregion

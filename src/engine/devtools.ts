@@ -178,11 +178,16 @@ export function connectReduxDevTools(
     }
   })
   let connected = true
-  return () => {
+  let offDispose: (() => void) | undefined
+  const disconnect = (): void => {
     if (!connected) return
     connected = false
+    offDispose?.()
     offCommit()
     if (typeof offMessages === 'function') offMessages()
     else devtools.unsubscribe?.()
   }
+  // SPEC §10.2: the engine's dispose() stops the bridge too (the monitor is left alone).
+  offDispose = engine._onDispose(disconnect)
+  return disconnect
 }

@@ -8,12 +8,25 @@
  *   written (or the stored value cannot be read), saving stays off for this handle, so the
  *   only copy is never overwritten.
  * - Hydration is one `engine.edit()`: one atomic commit, checked by the engine's schema.
- * - Saving never throws into a commit: it runs later (a microtask, or `debounceMs`), and its
- *   failures are `'save-failed'` events.
+ * - Saving never throws into a commit: it runs later (`debounceMs`, 100 ms by default, so that
+ *   a burst of commits is one write), and its failures are `'save-failed'` events.
+ * - A save costs O(what changed since the last save) to encode, plus the storage write: the
+ *   text is built once in one pass from the engine's cached snapshot, then kept up to date
+ *   from the commits' patches (`TextMirror`), reusing the text of every untouched container.
+ * - Stored data is untrusted (SPEC §10.1): a `__proto__` key anywhere, or a class value outside
+ *   the heavy zone (strict engines), rejects the payload before anything is assigned.
  */
 import { resolveZone, type Zone, zoneOfSegment } from '../context/zones.js'
-import { describe, errors, SchemaViolationError, TheusError, warnOnce } from '../errors.js'
+import {
+  describe,
+  EngineHaltedError,
+  errors,
+  SchemaViolationError,
+  TheusError,
+  warnOnce,
+} from '../errors.js'
 import type { TheusEngine } from './TheusEngine.js'
+import type { Patch } from './types.js'
 
 //#region public types
 
@@ -39,7 +52,10 @@ export type PersistFailureReason =
   | 'read'
   /** The stored text is not JSON. */
   | 'parse'
-  /** JSON, but not `{ version, state: { global?, domain? } }`, or a bad tagged value. */
+  /**
+   * JSON, but not `{ version, state: { global?, domain? } }`, a bad tagged value, a `__proto__`
+   * key anywhere, or (strict engines) a typed array or `ArrayBuffer` outside the heavy zone.
+   */
   | 'shape'
   /** The stored `version` differs from `version` and no `migrate` was given. */
   | 'version'
@@ -49,6 +65,11 @@ export type PersistFailureReason =
   | 'schema'
   /** `engine.edit()` threw something else while applying the state. */
   | 'apply'
+  /**
+   * The engine was halted (a level S interlock): hydration is refused, the stored value stays
+   * under its key untouched, and saving stays off for this handle (SPEC §10.2).
+   */
+  | 'halted'
 
 /** What `persist()` reports through `onEvent`. */
 export type PersistEvent =
@@ -68,7 +89,10 @@ export type PersistEvent =
       reason: PersistFailureReason
       /** Where the bad stored value now lives; `undefined` when nothing was read or the backup failed. */
       backupKey: string | undefined
-      /** A `TheusError` with code `PERSIST_INVALID`; `cause` is the underlying error. */
+      /**
+       * A `TheusError` with code `PERSIST_INVALID` (`cause`: the underlying error), or an
+       * `EngineHaltedError` (code `ENGINE_HALTED`) for reason `'halted'`.
+       */
       error: TheusError
     }
   | { type: 'saved'; key: string; bytes: number }
@@ -89,7 +113,11 @@ export interface PersistOptions {
   migrate?: (oldState: PersistedState, oldVersion: number) => PersistedState
   /** The zones to save (default `['data']`), e.g. `['data', 'meta']`. */
   zones?: readonly PersistZone[]
-  /** Wait this long after a commit before writing, coalescing commits (default: one microtask). */
+  /**
+   * Wait this long after a commit before writing; the commits made meanwhile join the same
+   * write (default 100; 0 writes after the current microtask). In a browser, a pending write is
+   * also made at once when the page is hidden (`visibilitychange`) or left (`pagehide`).
+   */
   debounceMs?: number
   /** Hears `'hydrated'`, `'hydrate-failed'`, `'saved'` and `'save-failed'`. Without it, failures warn once on the console. */
   onEvent?: (event: PersistEvent) => void
@@ -109,14 +137,23 @@ export interface PersistHandle {
   flush(): Promise<void>
   /** Stops saving: writes a pending save at once, then ignores later commits. */
   dispose(): void
+  /**
+   * `'hydrating'` until the stored value is applied or refused; `'live'` while saving;
+   * `'off'` when saving stopped because the stored value must not be overwritten (it could not
+   * be read or backed up, or hydration was refused while the engine was halted);
+   * `'disposed'` after `dispose()` or once the engine is disposed.
+   */
+  readonly status: 'hydrating' | 'live' | 'off' | 'disposed'
 }
+
+/** The default of `debounceMs`: a burst of commits is one write, and 100 ms is not felt. */
+const DEBOUNCE_MS = 100
 
 //#endregion
 
 //#region persist
 
 const ZONES: readonly PersistZone[] = ['data', 'meta', 'heavy']
-const ALL_ZONES: readonly Zone[] = ['data', 'signal', 'meta', 'heavy']
 
 /**
  * Saves the engine's data zone (or `zones`) after commits and hydrates the engine from the
@@ -129,8 +166,11 @@ const ALL_ZONES: readonly Zone[] = ['data', 'signal', 'meta', 'heavy']
 export function persist(engine: TheusEngine<any>, options: PersistOptions): PersistHandle {
   const opts = checkOptions(engine, options)
   const { storage, key, version, migrate, zones, debounceMs, onEvent } = opts
-  const excludeZones = ALL_ZONES.filter((z) => !zones.has(z as PersistZone))
   const savesEveryCommit = zones.has('heavy') // in-place heavy changes leave no patches
+  const strict = engine.options.strictMode
+  const writer = payloadWriter(zones, version)
+  // Heavy values change in place without patches: a handle that saves them re-reads the state.
+  const mirror = savesEveryCommit ? undefined : new TextMirror(writer, zones)
 
   /** 'hydrating' until the stored value is applied or refused; saves wait for it. */
   let phase: 'hydrating' | 'live' | 'disposed' = 'hydrating'
@@ -164,7 +204,8 @@ export function persist(engine: TheusEngine<any>, options: PersistOptions): Pers
   }
 
   const off = engine.on('commit', (e) => {
-    if (selfCommit) return
+    if (selfCommit || phase === 'disposed') return
+    if (mirror) for (const p of e.patches) mirror.apply(p)
     if (
       !savesEveryCommit &&
       !e.patches.some((p) => p.path.length > 1 && zones.has(patchZone(p.path) as PersistZone))
@@ -176,6 +217,10 @@ export function persist(engine: TheusEngine<any>, options: PersistOptions): Pers
 
   function schedule(): void {
     if (phase !== 'live' || locked || !dirty || scheduled) return
+    if (engine.disposed) {
+      stop()
+      return
+    }
     scheduled = true
     const g = ++gen
     const fire = () => {
@@ -205,7 +250,10 @@ export function persist(engine: TheusEngine<any>, options: PersistOptions): Pers
     dirty = false
     let text: string
     try {
-      text = JSON.stringify({ version, state: encode(engine.toDict({ excludeZones })) })
+      // The engine's state never changes once it is disposed: this last write saves what the
+      // final commits left, then the handle stops (SPEC §10.2: dispose stops persist).
+      const read = () => engine.state.value
+      text = mirror ? mirror.text(read) : writer.payload(read())
     } catch (e) {
       emit({ type: 'save-failed', key, error: e })
       return
@@ -223,6 +271,52 @@ export function persist(engine: TheusEngine<any>, options: PersistOptions): Pers
           write()
         }
       })
+    if (engine.disposed) stop()
+  }
+
+  /** A pending write now (the page is being hidden or left: timers may never fire). */
+  const flushNow = (): void => {
+    if (scheduled) {
+      cancelScheduled()
+      write()
+    }
+  }
+  const onHidden = (): void => {
+    if (
+      (globalThis as { document?: { visibilityState?: string } }).document?.visibilityState ===
+      'hidden'
+    )
+      flushNow()
+  }
+  // Browsers only: the core touches no DOM, it listens on the global object when it has one.
+  const page = globalThis as {
+    addEventListener?: (type: string, fn: () => void) => void
+    removeEventListener?: (type: string, fn: () => void) => void
+  }
+  const listening = typeof page.addEventListener === 'function' && debounceMs > 0
+  if (listening) {
+    page.addEventListener!('pagehide', flushNow)
+    page.addEventListener!('visibilitychange', onHidden)
+  }
+
+  // SPEC §10.2: the engine's dispose() stops persist, after writing a save already pending.
+  // (An engine disposed before persist() was called runs this at once: nothing is pending.)
+  let offDispose: (() => void) | undefined
+  offDispose = engine._onDispose(() => {
+    flushNow()
+    stop()
+  })
+
+  function stop(): void {
+    if (phase === 'disposed') return
+    phase = 'disposed'
+    offDispose?.()
+    off()
+    cancelScheduled()
+    if (listening) {
+      page.removeEventListener?.('pagehide', flushNow)
+      page.removeEventListener?.('visibilitychange', onHidden)
+    }
   }
 
   //#region hydration
@@ -265,6 +359,16 @@ export function persist(engine: TheusEngine<any>, options: PersistOptions): Pers
     )
   }
 
+  /** Halted: the stored value stays where it is, untouched, and nothing is saved over it. */
+  const refuseHalted = (cause?: unknown): void => {
+    locked = true
+    const error = new EngineHaltedError(
+      `persist(): the engine is halted (a level S interlock), so the state stored under '${key}' was not applied. It stays under '${key}' untouched and saving is off for this handle. Call engine.resume() once the cause is fixed, then persist() again.`,
+      { cause, details: { key } },
+    )
+    emit({ type: 'hydrate-failed', key, reason: 'halted', backupKey: undefined, error })
+  }
+
   const apply = (raw: unknown): MaybePromise<void> => {
     // Disposed while an async read was in flight: leave the engine and the stored value alone.
     if (phase === 'disposed' || engine.disposed) return
@@ -282,7 +386,7 @@ export function persist(engine: TheusEngine<any>, options: PersistOptions): Pers
     }
     let payload: { version: number; state: PersistedState }
     try {
-      payload = readPayload(parsed)
+      payload = readPayload(parsed, strict)
     } catch (e) {
       return fail('shape', errorText(e), e, raw)
     }
@@ -301,6 +405,7 @@ export function persist(engine: TheusEngine<any>, options: PersistOptions): Pers
         if (isThenable(out))
           throw new TypeError('migrate returned a promise; it must be synchronous')
         state = readState(out, 'the state migrate returned')
+        checkPlain(state, strict, 'the state migrate returned', undefined)
       } catch (e) {
         return fail(
           'migrate',
@@ -311,11 +416,14 @@ export function persist(engine: TheusEngine<any>, options: PersistOptions): Pers
       }
       migratedFrom = payload.version
     }
+    if (engine.halted) return refuseHalted()
     let droppedKeys: string[]
     try {
       selfCommit = true
+      mirror?.reset()
       droppedKeys = hydrate(engine, state, zones)
     } catch (e) {
+      if (e instanceof EngineHaltedError) return refuseHalted(e)
       const schema = e instanceof SchemaViolationError
       return fail(
         schema ? 'schema' : 'apply',
@@ -383,12 +491,12 @@ export function persist(engine: TheusEngine<any>, options: PersistOptions): Pers
     },
     dispose() {
       if (phase === 'disposed') return
-      off()
-      if (scheduled) {
-        cancelScheduled()
-        write()
-      }
-      phase = 'disposed'
+      flushNow()
+      stop()
+    },
+    get status() {
+      if (phase !== 'disposed' && engine.disposed) stop()
+      return phase === 'disposed' ? 'disposed' : locked ? 'off' : phase
     },
   }
 }
@@ -446,7 +554,7 @@ function checkOptions(engine: TheusEngine<any>, options: PersistOptions): Checke
     zones.add(z)
   }
   if (zones.size === 0) throw invalid("'zones' is empty: give at least one zone, e.g. ['data'].")
-  const debounceMs = options.debounceMs ?? 0
+  const debounceMs = options.debounceMs ?? DEBOUNCE_MS
   if (typeof debounceMs !== 'number' || !(debounceMs >= 0) || !Number.isFinite(debounceMs))
     throw invalid(`'debounceMs' must be a number ≥ 0, got ${describe(debounceMs)}.`)
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function')
@@ -480,13 +588,54 @@ function readState(v: unknown, what: string): PersistedState {
   return v as PersistedState
 }
 
-function readPayload(parsed: unknown): { version: number; state: PersistedState } {
+function readPayload(parsed: unknown, strict: boolean): { version: number; state: PersistedState } {
   if (!isPlainObject(parsed))
     throw new TypeError(`the payload is ${describe(parsed)}, not { version, state }`)
+  if (Object.hasOwn(parsed, '__proto__')) throw protoKey('the payload')
   const v = parsed['version']
   if (typeof v !== 'number' || !Number.isInteger(v))
     throw new TypeError(`the payload's version is ${describe(v)}, not an integer`)
-  return { version: v, state: readState(decode(parsed['state']), "the payload's state") }
+  return {
+    version: v,
+    state: readState(decode(parsed['state'], strict ? 'strict' : 'lax'), "the payload's state"),
+  }
+}
+
+function protoKey(where: string): TypeError {
+  return new TypeError(
+    `${where} holds the key '__proto__', which is never a data key (SPEC §10.1): the payload is not applied`,
+  )
+}
+
+/**
+ * Throws on a `__proto__` key anywhere, and (strict engines) on a value that is not plain data
+ * outside the heavy zone: what `decode` checks, for the state a `migrate` returns.
+ */
+function checkPlain(v: unknown, strict: boolean, where: string, zone: Zone | undefined): void {
+  if (typeof v !== 'object' || v === null || v instanceof Date) return
+  const inZone = (k: unknown) => zone ?? (typeof k === 'string' ? zoneOfSegment(k) : undefined)
+  if (Array.isArray(v) || v instanceof Set) {
+    for (const x of v) checkPlain(x, strict, where, zone)
+    return
+  }
+  if (v instanceof Map) {
+    for (const [k, x] of v) {
+      if (k === '__proto__') throw protoKey(where)
+      checkPlain(x, strict, where, inZone(k))
+    }
+    return
+  }
+  if (!isPlainObject(v)) {
+    if (strict && zone !== 'heavy')
+      throw new TypeError(
+        `${where} holds ${describe(v)} outside the heavy zone, where only plain data may live (SPEC §10.1)`,
+      )
+    return
+  }
+  for (const k of Object.keys(v)) {
+    if (k === '__proto__') throw protoKey(where)
+    checkPlain(v[k], strict, where, inZone(k))
+  }
 }
 
 let lastStamp = 0
@@ -595,6 +744,315 @@ const TYPED = {
 } as const
 type TypedName = keyof typeof TYPED
 
+/**
+ * The payload writer for one handle: `{"version":…,"state":{"global":…,"domain":…}}` from a
+ * root snapshot, in one pass, keeping the zones saved. The text of each snapshot container is
+ * cached by the (frozen) snapshot object, so after a commit only the containers it replaced
+ * are encoded again. Heavy values change in place, so a handle that saves the heavy zone
+ * caches nothing.
+ */
+function payloadWriter(zones: ReadonlySet<PersistZone>, version: number): PayloadWriter {
+  const dropData = !zones.has('data')
+  const caching = !zones.has('heavy')
+  // One cache per "inside a prefixed key or not": the same object encodes differently.
+  const caches = [new WeakMap<object, string>(), new WeakMap<object, string>()] as const
+  const text = (v: unknown, inZone: boolean): string | undefined => {
+    if (typeof v !== 'object' || v === null) return scalar(v)
+    const cache = caches[inZone ? 1 : 0]
+    const hit = caching ? cache.get(v) : undefined
+    if (hit !== undefined) return hit
+    const out = container(v, inZone)
+    if (caching && out !== undefined && Object.isFrozen(v)) cache.set(v, out)
+    return out
+  }
+  const container = (v: object, inZone: boolean): string | undefined => {
+    if (Array.isArray(v)) return `[${v.map((x) => text(x, inZone) ?? 'null').join(',')}]`
+    if (v instanceof Date || v instanceof Map || v instanceof Set || !isPlainObject(v)) {
+      if (v instanceof Map)
+        return `{"$t":"Map","v":[${[...v].map(([k, x]) => `[${text(k, inZone)},${text(x, inZone)}]`).join(',')}]}`
+      if (v instanceof Set)
+        return `{"$t":"Set","v":[${[...v].map((x) => text(x, inZone)).join(',')}]}`
+      return JSON.stringify(encode(v))
+    }
+    const keys = Object.keys(v)
+    // Fast path, the common large case (a record of numbers or strings): native stringify.
+    if (!dropData && !Object.hasOwn(v, '$t') && plainScalars(v, keys, inZone))
+      return JSON.stringify(v)
+    const parts: string[] = []
+    for (const k of keys) {
+      const z = inZone ? undefined : zoneOfSegment(k)
+      if (z !== undefined && !zones.has(z as PersistZone)) continue
+      const x = v[k]
+      let t: string | undefined
+      if (!inZone && z === undefined && dropData) {
+        // Data is not saved: keep only the prefixed keys inside data-zone objects.
+        if (!isPlainObject(x)) continue
+        t = text(x, false)
+        if (t === '{}') continue
+      } else t = z === 'heavy' ? JSON.stringify(encode(x)) : text(x, inZone || z !== undefined)
+      if (t !== undefined) parts.push(`${JSON.stringify(k)}:${t}`)
+    }
+    const body = `{${parts.join(',')}}`
+    return Object.hasOwn(v, '$t') ? `{"$t":"Object","v":${body}}` : body
+  }
+  const state = (root: unknown): string => {
+    const r = root as { global?: unknown; domain?: unknown }
+    return `{"global":${text(r.global ?? {}, false)},"domain":${text(r.domain ?? {}, false)}}`
+  }
+  return {
+    text: (v, inZone) => text(v, inZone) ?? 'null',
+    wrap: (state) => `{"version":${version},"state":${state}}`,
+    payload: (root) => `{"version":${version},"state":${state(root)}}`,
+  }
+}
+
+interface PayloadWriter {
+  /** The JSON text of one state value, keeping the saved zones (`inZone`: below a prefixed key). */
+  text(v: unknown, inZone: boolean): string
+  /** The payload around the text of `{ global, domain }`. */
+  wrap(state: string): string
+  /** The whole payload from a root snapshot. */
+  payload(root: unknown): string
+}
+
+/** A container's text in the mirror: its parts, and its body text while no patch touched it. */
+interface TextNode {
+  kind: Kind
+  /** The parts in order; `undefined` where an entry was removed (compacted when half empty). */
+  list: (Part | undefined)[]
+  /** Objects and Maps: key → position in `list`. */
+  index: Map<unknown, number> | undefined
+  holes: number
+  /** What goes before and after the body inside the parent (`"key":`, `[key,` and `]`). */
+  prefix: string
+  suffix: string
+  /** The body, or `undefined` once a patch below changed it. */
+  body: string | undefined
+  /** A plain object with its own `$t` key, wrapped as `{"$t":"Object","v":…}`. */
+  tagged: boolean
+  /** Below a prefixed key: zone filtering is over. */
+  inZone: boolean
+}
+/** A leaf is its full text in the parent: `"key":value`, `value`, or `[key,value]`. */
+type Part = string | TextNode
+type Kind = 0 | 1 | 2
+const Kind = { Object: 0, Array: 1, Map: 2 } as const
+
+/**
+ * The payload's text kept up to date from the commits' patches: a tree of the saved state's
+ * JSON fragments, one per value. A patch replaces the fragment at its path and clears the
+ * cached bodies of its ancestors, so a save joins the fragments of the containers that
+ * changed and reuses every other body: O(what changed) per commit, O(entries of the changed
+ * containers) per save (an array join), instead of re-reading the whole state. Anything it
+ * cannot follow (a path through a Set, a Date or a missing container; a Map key with a zone
+ * prefix; a value JSON cannot hold) drops the mirror, and the next save rebuilds it from the
+ * snapshot. Entries keep their first position when replaced, so a key deleted and added
+ * again in one run may sit elsewhere in the text than in the state: JSON key order carries no
+ * meaning for hydration.
+ */
+class TextMirror {
+  private root: TextNode | undefined
+  constructor(
+    private readonly writer: PayloadWriter,
+    private readonly zones: ReadonlySet<PersistZone>,
+  ) {}
+
+  reset(): void {
+    this.root = undefined
+  }
+
+  /** The payload; `read` gives the root snapshot, read only when the mirror must be built. */
+  text(read: () => unknown): string {
+    if (this.root !== undefined) return this.writer.wrap(this.render(this.root))
+    const snapshot = read()
+    const r = snapshot as { global?: unknown; domain?: unknown }
+    try {
+      this.root = this.node(
+        Kind.Object,
+        { global: r.global ?? {}, domain: r.domain ?? {} },
+        false,
+        '',
+        '',
+      )
+    } catch (e) {
+      if (!(e instanceof MirrorGap)) throw e
+      return this.writer.payload(snapshot)
+    }
+    return this.writer.wrap(this.render(this.root))
+  }
+
+  apply(p: Patch): void {
+    try {
+      this.patch(p)
+    } catch {
+      // A value the mirror cannot hold: the next save reads the snapshot (and reports it).
+      this.reset()
+    }
+  }
+
+  private skips(node: TextNode, seg: unknown): boolean {
+    if (node.kind !== Kind.Object || node.inZone || typeof seg !== 'string') return false
+    const z = zoneOfSegment(seg)
+    return z !== undefined && !this.zones.has(z as PersistZone)
+  }
+
+  private patch(p: Patch): void {
+    const root = this.root
+    if (root === undefined) return
+    const path = p.path
+    if (path.length < 2) throw new MirrorGap()
+    let node = root
+    node.body = undefined
+    for (let i = 0; i < path.length - 1; i++) {
+      const seg = path[i]!
+      if (this.skips(node, seg)) return
+      if (node.kind === Kind.Map && typeof seg === 'string' && zoneOfSegment(seg) !== undefined)
+        throw new MirrorGap()
+      const at = this.slot(node, seg)
+      const child = at === undefined ? undefined : node.list[at]
+      if (child === undefined || typeof child === 'string') throw new MirrorGap()
+      node = child
+      node.body = undefined
+    }
+    const key = path[path.length - 1]!
+    if (this.skips(node, key)) return
+    if (node.kind === Kind.Map && typeof key === 'string' && zoneOfSegment(key) !== undefined)
+      throw new MirrorGap()
+    const inZone =
+      node.inZone ||
+      (node.kind === Kind.Object && typeof key === 'string' && zoneOfSegment(key) !== undefined)
+    if (node.kind === Kind.Object && key === '$t') node.tagged = p.op !== 'remove'
+    const at = this.slot(node, key)
+    if (p.op === 'remove') {
+      if (at === undefined) return
+      if (node.kind === Kind.Array) throw new MirrorGap()
+      node.list[at] = undefined
+      node.index!.delete(node.kind === Kind.Object ? String(key) : key)
+      if (++node.holes > 32 && node.holes * 2 > node.list.length) this.compact(node)
+      return
+    }
+    const part = this.entry(node, key, p.value, inZone)
+    if (at !== undefined) node.list[at] = part
+    else if (node.kind === Kind.Array) {
+      if (Number(key) !== node.list.length) throw new MirrorGap()
+      node.list.push(part)
+    } else {
+      node.index!.set(node.kind === Kind.Object ? String(key) : key, node.list.length)
+      node.list.push(part)
+    }
+  }
+
+  private slot(node: TextNode, seg: unknown): number | undefined {
+    if (node.kind === Kind.Array) {
+      const i = Number(seg)
+      return i >= 0 && i < node.list.length ? i : undefined
+    }
+    return node.index!.get(node.kind === Kind.Object ? String(seg) : seg)
+  }
+
+  private compact(node: TextNode): void {
+    const list: Part[] = []
+    const index = new Map<unknown, number>()
+    for (const [k, at] of node.index!) {
+      index.set(k, list.length)
+      list.push(node.list[at]!)
+    }
+    node.list = list
+    node.index = index
+    node.holes = 0
+  }
+
+  /** The part for the entry `key` of `node` holding `v`. */
+  private entry(node: TextNode, key: unknown, v: unknown, inZone: boolean): Part {
+    if (node.kind === Kind.Array) return this.part(v, inZone, '', '')
+    if (node.kind === Kind.Map)
+      return this.part(v, inZone, `[${this.writer.text(key, inZone)},`, ']')
+    if (key === '__proto__') throw new MirrorGap()
+    return this.part(v, inZone, `${JSON.stringify(String(key))}:`, '')
+  }
+
+  /** The part for a value: a node for containers, its full text in the parent for the rest. */
+  private part(v: unknown, inZone: boolean, prefix: string, suffix: string): Part {
+    if (Array.isArray(v)) return this.node(Kind.Array, v, inZone, prefix, suffix)
+    if (v instanceof Map) return this.node(Kind.Map, v, inZone, prefix, suffix)
+    if (isPlainObject(v)) return this.node(Kind.Object, v, inZone, prefix, suffix)
+    return prefix + this.writer.text(v, inZone) + suffix
+  }
+
+  private node(kind: Kind, v: any, inZone: boolean, prefix: string, suffix: string): TextNode {
+    const n: TextNode = {
+      kind,
+      list: [],
+      index: kind === Kind.Array ? undefined : new Map(),
+      holes: 0,
+      prefix,
+      suffix,
+      body: undefined,
+      tagged: false,
+      inZone,
+    }
+    if (kind === Kind.Array) n.list = (v as unknown[]).map((x) => this.part(x, inZone, '', ''))
+    else if (kind === Kind.Map) {
+      for (const [k, x] of v as Map<unknown, unknown>) {
+        if (typeof k === 'string' && zoneOfSegment(k) !== undefined) throw new MirrorGap()
+        n.index!.set(k, n.list.length)
+        n.list.push(this.part(x, inZone, `[${this.writer.text(k, inZone)},`, ']'))
+      }
+    } else {
+      for (const k of Object.keys(v)) {
+        const z = inZone ? undefined : zoneOfSegment(k)
+        if (z !== undefined && !this.zones.has(z as PersistZone)) continue
+        n.index!.set(k, n.list.length)
+        n.list.push(this.part(v[k], inZone || z !== undefined, `${JSON.stringify(k)}:`, ''))
+      }
+      n.tagged = Object.hasOwn(v, '$t')
+    }
+    return n
+  }
+
+  private render(n: TextNode): string {
+    if (n.body !== undefined) return n.body
+    const out: string[] = []
+    for (const p of n.list)
+      if (p !== undefined)
+        out.push(typeof p === 'string' ? p : p.prefix + this.render(p) + p.suffix)
+    const inner = out.join(',')
+    const body =
+      n.kind === Kind.Array
+        ? `[${inner}]`
+        : n.kind === Kind.Map
+          ? `{"$t":"Map","v":[${inner}]}`
+          : n.tagged
+            ? `{"$t":"Object","v":{${inner}}}`
+            : `{${inner}}`
+    n.body = body
+    return body
+  }
+}
+
+/** The mirror cannot represent this state (a prefixed Map key): the writer reads it whole. */
+class MirrorGap extends Error {}
+
+/** True when every value is a JSON scalar and no key needs dropping: JSON.stringify is exact. */
+function plainScalars(v: Record<string, unknown>, keys: string[], inZone: boolean): boolean {
+  for (const k of keys) {
+    const x = v[k]
+    const t = typeof x
+    if (t === 'string' || t === 'boolean' || x === null) {
+      // fall through to the key check
+    } else if (t !== 'number' || !Number.isFinite(x)) return false
+    if (!inZone && zoneOfSegment(k) !== undefined) return false
+  }
+  return true
+}
+
+function scalar(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v)
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v)
+  if (typeof v === 'boolean' || v === null) return String(v)
+  return JSON.stringify(encode(v))
+}
+
 /** The JSON-safe form of a state value (tags for what JSON cannot hold). */
 export function encode(v: unknown): unknown {
   switch (typeof v) {
@@ -633,19 +1091,33 @@ export function encode(v: unknown): unknown {
   )
 }
 
-/** The inverse of `encode`; throws on an unknown or malformed tag. */
-export function decode(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(decode)
+/**
+ * The inverse of `encode`; throws on an unknown or malformed tag, on a `__proto__` key
+ * anywhere, and (`'strict'`) on a typed array or `ArrayBuffer` outside the heavy zone.
+ */
+export function decode(v: unknown, mode: 'strict' | 'lax' = 'lax', zone?: Zone): unknown {
+  if (Array.isArray(v)) return v.map((x) => decode(x, mode, zone))
   if (!isPlainObject(v)) return v
-  if (!Object.hasOwn(v, '$t')) {
+  const record = (o: Record<string, unknown>): Record<string, unknown> => {
     const out: Record<string, unknown> = {}
-    for (const k of Object.keys(v)) out[k] = decode(v[k])
+    for (const k of Object.keys(o)) {
+      // JSON.parse makes `__proto__` an own key; assigning it would re-parent `out`.
+      if (k === '__proto__') throw protoKey("the payload's state")
+      out[k] = decode(o[k], mode, zone ?? zoneOfSegment(k))
+    }
     return out
   }
+  if (!Object.hasOwn(v, '$t')) return record(v)
   const tag = v['$t']
   const x = v['v']
   const bad = (what: string) =>
     new TypeError(`a tagged value {"$t":${JSON.stringify(tag)}} has ${what}`)
+  const notPlain = () => {
+    if (mode === 'strict' && zone !== 'heavy')
+      throw new TypeError(
+        `the payload holds a ${String(tag)} outside the heavy zone, where only plain data may live (SPEC §10.1)`,
+      )
+  }
   switch (tag) {
     case 'undefined':
       return undefined
@@ -663,24 +1135,32 @@ export function decode(v: unknown): unknown {
     case 'Map':
       if (!Array.isArray(x) || !x.every((e) => Array.isArray(e) && e.length === 2))
         throw bad('a "v" that is not a list of [key, value]')
-      return new Map(x.map((e: unknown[]) => [decode(e[0]), decode(e[1])]))
+      return new Map(
+        x.map((e: unknown[]) => {
+          const k = decode(e[0], mode, zone)
+          if (k === '__proto__') throw protoKey("the payload's state")
+          return [
+            k,
+            decode(e[1], mode, zone ?? (typeof k === 'string' ? zoneOfSegment(k) : undefined)),
+          ]
+        }),
+      )
     case 'Set':
       if (!Array.isArray(x)) throw bad('a "v" that is not a list')
-      return new Set(x.map(decode))
-    case 'Object': {
+      return new Set(x.map((e) => decode(e, mode, zone)))
+    case 'Object':
       if (!isPlainObject(x)) throw bad('a "v" that is not an object')
-      const out: Record<string, unknown> = {}
-      for (const k of Object.keys(x)) out[k] = decode(x[k])
-      return out
-    }
+      return record(x)
     case 'ArrayBuffer':
       if (!Array.isArray(x)) throw bad('a "v" that is not a list of bytes')
+      notPlain()
       return new Uint8Array(x as number[]).buffer
     default:
       if (typeof tag === 'string' && Object.hasOwn(TYPED, tag)) {
         if (!Array.isArray(x)) throw bad('a "v" that is not a list')
+        notPlain()
         const Ctor = TYPED[tag as TypedName] as unknown as { from(a: unknown[]): unknown }
-        return Ctor.from(x.map(decode))
+        return Ctor.from(x.map((e) => decode(e, mode, zone)))
       }
       throw bad('an unknown tag')
   }

@@ -96,6 +96,17 @@ describe('connectReduxDevTools', () => {
     ])
   })
 
+  it('stops listening to the monitor when the engine is disposed (SPEC §10.2)', () => {
+    const fake = fakeExtension()
+    g.__REDUX_DEVTOOLS_EXTENSION__ = fake.ext
+    const engine = makeEngine()
+    const disconnect = connectReduxDevTools(engine)
+    expect(fake.listening()).toBe(true)
+    engine.dispose()
+    expect(fake.listening()).toBe(false)
+    expect(() => disconnect()).not.toThrow()
+  })
+
   it('leaves zones out as asked', () => {
     const fake = fakeExtension()
     g.__REDUX_DEVTOOLS_EXTENSION__ = fake.ext

@@ -400,17 +400,30 @@ describe('persist: saving', () => {
     })
   })
 
-  it('writes at most once per microtask, however many commits', async () => {
+  it('writes once per 100 ms by default, however many commits', async () => {
+    vi.useFakeTimers()
     const storage = new MemoryStorage()
     const engine = makeEngine()
     const saved = recorder()
     persist(engine, { storage, key: 'bank', onEvent: saved.onEvent })
     for (let i = 0; i < 5; i++) engine.runProcess('deposit', { user: 'Bob', amount: 1 })
+    await vi.advanceTimersByTimeAsync(99)
+    expect(storage.writes).toEqual([])
+    await vi.advanceTimersByTimeAsync(1)
+    expect(storage.writes).toEqual(['bank'])
+    expect(stored(storage, 'bank').state.domain.accounts.Bob).toBe(5)
+    expect(saved.events.filter((e) => e.type === 'saved')).toHaveLength(1)
+  })
+
+  it('writes once per microtask with debounceMs: 0', async () => {
+    const storage = new MemoryStorage()
+    const engine = makeEngine()
+    persist(engine, { storage, key: 'bank', debounceMs: 0 })
+    for (let i = 0; i < 5; i++) engine.runProcess('deposit', { user: 'Bob', amount: 1 })
     expect(storage.writes).toEqual([])
     await Promise.resolve()
     expect(storage.writes).toEqual(['bank'])
     expect(stored(storage, 'bank').state.domain.accounts.Bob).toBe(5)
-    expect(saved.events.filter((e) => e.type === 'saved')).toHaveLength(1)
   })
 
   it('waits debounceMs after the last commit when given', async () => {

@@ -64,4 +64,21 @@ describe('theus/vue on the server: subscriptions', () => {
     engine.runProcess('transfer', { from_user: 'acc0', to_user: 'acc1', amount: 1 })
     expect(signalReads).toBe(0)
   })
+
+  it('renders a selector from the current state, without warnings', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const engine = createBank(3)
+    engine.runProcess('transfer', { from_user: 'acc0', to_user: 'acc1', amount: 10 })
+    const View = defineComponent(() => {
+      const v = useTheus(
+        (s: any) => `${s.domain.accounts.acc0}/${Object.keys(s.domain.accounts).length}`,
+      )
+      return () => h('p', v.value)
+    })
+    expect(await renderToString(createSSRApp(View).use(createTheusPlugin(engine)))).toBe(
+      '<p>90/3</p>',
+    )
+    expect(warn).not.toHaveBeenCalled()
+    warn.mockRestore()
+  })
 })
