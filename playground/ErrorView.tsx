@@ -1,7 +1,6 @@
 import { type ReactNode, useEffect, useState } from 'react'
 import { useEngine } from 'theus/react'
 import { errorData } from './format'
-import { onResume } from './resume'
 
 /** Errors that only say "the engine was halted": `resume()` makes them stale. */
 function isHaltError(e: unknown): boolean {
@@ -32,9 +31,8 @@ export function ErrorView({ error, testId }: { error: unknown; testId: string })
   const [stale, setStale] = useState<unknown>(null)
   useEffect(
     () =>
-      onResume(() => {
-        if (error !== null && error !== undefined && isHaltError(error) && !engine.halted)
-          setStale(error)
+      engine.on('resume', () => {
+        if (error !== null && error !== undefined && isHaltError(error)) setStale(error)
       }),
     [engine, error],
   )

@@ -1,7 +1,6 @@
 import { type ReactNode, useEffect, useState } from 'react'
 import type { HaltEvent } from 'theus'
 import { useEngine } from 'theus/react'
-import { resumeEngine } from './resume'
 
 /**
  * Shown while the engine is halted by a level S interlock: every run is refused with
@@ -12,9 +11,16 @@ import { resumeEngine } from './resume'
 export function HaltBanner(): ReactNode {
   const engine = useEngine()
   const [halt, setHalt] = useState<HaltEvent | null>(null)
-  // `halted` is a plain getter: the 'halt' event says when it turns true, and only `resume()`
-  // (below) turns it back.
-  useEffect(() => engine.on('halt', setHalt), [engine])
+  // The 'halt' event says when the engine halts; 'resume' when anyone resumes it (this banner,
+  // or the devtools panel's Resume).
+  useEffect(() => {
+    const offHalt = engine.on('halt', setHalt)
+    const offResume = engine.on('resume', () => setHalt(null))
+    return () => {
+      offHalt()
+      offResume()
+    }
+  }, [engine])
   if (halt === null && !engine.halted) return null
   return (
     <div className="banner" role="alert" data-testid="halt-banner">
@@ -22,14 +28,7 @@ export function HaltBanner(): ReactNode {
         <strong>Engine halted.</strong> A level S interlock in <code>{halt?.process}</code> stopped
         every run: {halt?.error.message}
       </div>
-      <button
-        type="button"
-        data-testid="resume"
-        onClick={() => {
-          resumeEngine(engine)
-          setHalt(null)
-        }}
-      >
+      <button type="button" data-testid="resume" onClick={() => engine.resume()}>
         Resume
       </button>
     </div>
