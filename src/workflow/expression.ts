@@ -20,7 +20,13 @@
  *   root    := 'domain' | 'global' | 'args' | 'signal'
  */
 import { type SourceIssue, suggest, WorkflowError } from '../errors.js'
-import { applyFunction, FUNCTION_NAMES, type FunctionName, isFunctionName } from './functions.js'
+import {
+  applyFunction,
+  FUNCTION_NAMES,
+  type FunctionName,
+  isFunctionName,
+  isPlainObject,
+} from './functions.js'
 
 //#region types
 
@@ -565,12 +571,6 @@ function binary(op: BinaryOperator, l: unknown, r: unknown): unknown {
 /** JavaScript truthiness, computed without calling any user code. */
 function truthy(v: unknown): boolean {
   return Boolean(v)
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null) return false
-  const proto = Object.getPrototypeOf(v)
-  return proto === Object.prototype || proto === null
 }
 
 /**
