@@ -64,6 +64,7 @@ import {
   snapshot,
 } from '../transaction/tree.js'
 import type { FluxInput, FluxRunOptions } from '../workflow/flux.js'
+import { FLUX_KIT } from '../workflow/fluxKit.js'
 import { isThenable } from '../workflow/host.js'
 import type { CheckFlux } from '../workflow/types.js'
 import { BoundedLog } from './BoundedLog.js'
@@ -1138,9 +1139,10 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     options: FluxRunOptions = {},
   ): Promise<string[]> {
     this._live('executeWorkflow')
-    return import('../workflow/flux.js').then((m) =>
-      m.executeFlux(this, def as FluxInput, args, options),
-    )
+    return import('../workflow/fluxRuntime.js').then((m) => {
+      m.installKit(FLUX_KIT)
+      return m.executeFlux(this, def as FluxInput, args, options)
+    })
   }
 
   //#region admin: edit, patches, history
