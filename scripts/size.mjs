@@ -166,7 +166,8 @@ function installed(pkg) {
 
 /**
  * Bundles one app and returns its gzipped bytes: `initial` (the entry and every chunk it
- * imports statically) and `lazy` (chunks reached only through `import()`).
+ * imports statically) and `lazy` (chunks reached only through `import()`: the Flux runtime and
+ * `TheusEngine.replay`), each of them also in `lazyChunks`.
  */
 export async function measure(code) {
   const result = await esbuild.build({
@@ -200,6 +201,8 @@ export async function measure(code) {
   let initialGz = 0
   let lazyGz = 0
   let initialMin = 0
+  /** Each on-demand chunk: its gzipped bytes and the source files in it. */
+  const lazyChunks = []
   for (const p of Object.keys(outputs)) {
     const bytes = files.get(key(p))
     if (!bytes || p.endsWith('.map')) continue
@@ -207,13 +210,16 @@ export async function measure(code) {
     if (initial.has(p)) {
       initialGz += gz
       initialMin += bytes.length
-    } else lazyGz += gz
+    } else {
+      lazyGz += gz
+      lazyChunks.push({ gzip: gz, inputs: Object.keys(outputs[p].inputs) })
+    }
   }
   const inputs = {}
   for (const p of initial)
     for (const [file, info] of Object.entries(outputs[p].inputs))
       inputs[file] = (inputs[file] ?? 0) + info.bytesInOutput
-  return { gzip: initialGz, min: initialMin, lazy: lazyGz, inputs }
+  return { gzip: initialGz, min: initialMin, lazy: lazyGz, lazyChunks, inputs }
 }
 
 /** Measures every Theus app; `onTop` is the growth over the app named by `base`. */

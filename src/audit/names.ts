@@ -6,6 +6,7 @@
  * context. Pure functions, called by the engine.
  */
 import { RecipeError, type SourceIssue, suggest } from '../errors.js'
+import { isRecord as isPlain } from '../workflow/issues.js'
 import { parseField } from './field.js'
 import type { AuditRecipe } from './recipe.js'
 
@@ -18,12 +19,6 @@ export interface RecipeKnowledge {
   processes?: Iterable<string>
   /** The initial context: a rule on `domain.x` needs `x` in `domain` (keys never appear later). */
   context?: { global?: unknown; domain?: unknown }
-}
-
-function isPlain(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
-  const proto = Object.getPrototypeOf(v)
-  return proto === Object.prototype || proto === null
 }
 
 /**

@@ -12,6 +12,7 @@
  */
 import type { AuditLevel } from '../engine/types.js'
 import { describe, RecipeError, type SourceIssue, suggest } from '../errors.js'
+import { isRecord as isMapping } from '../workflow/issues.js'
 import { parseField } from './field.js'
 import { regexHazard } from './regex.js'
 
@@ -254,13 +255,6 @@ export interface RecipeProblem {
   at: 'key' | 'value'
   /** A rule without any condition: left out when the rule has an unknown key. */
   noCondition?: boolean
-}
-
-/** True for a plain mapping (YAML mappings and object literals). */
-function isMapping(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
-  const proto = Object.getPrototypeOf(v)
-  return proto === Object.prototype || proto === null
 }
 
 function typeOk(spec: RecipeKeySpec, v: unknown): boolean {

@@ -65,11 +65,12 @@ import {
   snapshot,
 } from '../transaction/tree.js'
 import type { FluxInput, FluxRunOptions } from '../workflow/flux.js'
+import { FLUX_KIT } from '../workflow/fluxKit.js'
 import { isThenable } from '../workflow/host.js'
 import type { CheckFlux } from '../workflow/types.js'
 import { BoundedLog } from './BoundedLog.js'
 import { EventHub } from './events.js'
-import { checkLogEntry, checkPatch, Records, sealPatches, withoutSignals } from './history.js'
+import { checkPatch, Records, sealPatches, withoutSignals } from './history.js'
 import type { CheckPath, DeepReadonly, PathValue, StateOf } from './pathTypes.js'
 import type {
   AuditLogEntry,
@@ -1202,9 +1203,10 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     options: FluxRunOptions = {},
   ): Promise<string[]> {
     this._live('executeWorkflow')
-    return import('../workflow/flux.js').then((m) =>
-      m.executeFlux(this, def as FluxInput, args, options),
-    )
+    return import('../workflow/fluxRuntime.js').then((m) => {
+      m.installKit(FLUX_KIT)
+      return m.executeFlux(this, def as FluxInput, args, options)
+    })
   }
 
   //#region admin: edit, patches, history
@@ -1407,43 +1409,19 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     options: EngineOptions = {},
   ): Promise<TheusEngine<T>> {
     if (activeRuns > 0) throw errors.nestedRun('TheusEngine.replay()')
-    if (!Array.isArray(runLog))
-      throw new TheusError(
-        'INVALID_ARGS',
-        `replay expects a run log (an array of { process, args }), got ${describe(runLog)}.`,
-      )
-    runLog.forEach(checkLogEntry)
-    const engine = new TheusEngine(initial, options)
-    if (Array.isArray(processes)) for (const p of processes) engine.registerProcess(p)
-    else
-      await (engine.scanAndRegister as (m: Record<string, unknown>) => unknown)(
-        processes as Record<string, unknown>,
-      )
-    for (const entry of runLog) {
-      if (entry.process === 'edit') engine._commitPatches(entry.patches ?? [], 'edit')
-      else if (entry.process === 'undo' || entry.process === 'redo') {
-        // The undone (or redone) commit may lie before the log's first entry (runLogLimit):
-        // then the entry's own patches say what it did.
-        const undo = entry.process === 'undo'
-        const records = engine._records
-        const stack = undo ? records.history.length : records.redo.length
-        if (stack > 0) undo ? engine.undo() : engine.redo()
-        else if (entry.patches !== undefined)
-          // The stacks then get the entry the original had, so that a later undo or redo of
-          // it in the log finds it where the original did.
-          engine._commitPatches(withoutSignals(entry.patches), entry.process, true, (p, inv) =>
-            records.replayed(undo, p, inv),
-          )
-      } else if (engine._registry.has(entry.process))
-        // The logged args are frozen; the body gets a copy it may scribble on, as the original did.
-        await engine.runProcess(
-          entry.process,
-          deepCopy(entry.args ?? {}) as Record<string, unknown>,
-        )
-      else if (Array.isArray(entry.patches)) engine._commitPatches(entry.patches, entry.process)
-      else throw errors.notFound(entry.process, engine.processNames)
+    // Loaded on demand (like the Flux runtime): only apps that replay pay for it.
+    const { replay } = await import('./replay.js')
+    const kit = {
+      Engine: TheusEngine,
+      TheusError,
+      errors,
+      describe,
+      protoKeyIn,
+      deepCopy,
+      checkPatch,
+      withoutSignals,
     }
-    return engine
+    return replay(kit, initial, processes, runLog, options) as Promise<TheusEngine<T>>
   }
 
   //#endregion

@@ -68,36 +68,6 @@ export function checkPatch(p: unknown, where: string): void {
   if (proto !== undefined) throw bad(`its value holds '${proto}', which is never a data key`)
 }
 
-/** Checks one replayed run-log entry (untrusted input): its shape, and no `__proto__` in it. */
-export function checkLogEntry(entry: unknown, i: number): void {
-  const where = `runLog[${i}]`
-  if (
-    typeof entry !== 'object' ||
-    entry === null ||
-    typeof (entry as RunLogEntry).process !== 'string'
-  )
-    throw new TheusError(
-      'INVALID_ARGS',
-      `Cannot replay ${where}: expected { process, args }, got ${describe(entry)}.`,
-    )
-  const e = entry as RunLogEntry
-  const proto = protoKeyIn(e.args, 'args')
-  if (proto !== undefined)
-    throw new TheusError(
-      'INVALID_ARGS',
-      `Cannot replay ${where} ('${e.process}'): its ${proto} is a '__proto__' key, which is never data. The log was tampered with or built from untrusted input.`,
-      { details: { process: e.process, path: proto } },
-    )
-  if (e.patches !== undefined) {
-    if (!Array.isArray(e.patches))
-      throw new TheusError(
-        'INVALID_ARGS',
-        `Cannot replay ${where}: patches must be an array, got ${describe(e.patches)}.`,
-      )
-    for (const p of e.patches) checkPatch(p, `${where} ('${e.process}')`)
-  }
-}
-
 /**
  * `runLogBase`: the state just before the first kept run-log entry. With a finite
  * `runLogLimit` it keeps, per kept entry, the inverse patches of its commit (shared with

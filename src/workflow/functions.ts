@@ -19,7 +19,8 @@ const mapSize = Object.getOwnPropertyDescriptor(Map.prototype, 'size')!.get!
 const setSize = Object.getOwnPropertyDescriptor(Set.prototype, 'size')!.get!
 const setValues = Set.prototype.values
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
+/** A plain object (its prototype is Object.prototype or null); no user code runs. */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null) return false
   const proto = Object.getPrototypeOf(v)
   return proto === Object.prototype || proto === null
