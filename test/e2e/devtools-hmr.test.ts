@@ -4,26 +4,13 @@
  * disk and watches the running page take the new code while its state stays.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer as createNetServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { type BrowserContext, chromium, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { createServer, type ViteDevServer } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { theusPlugin } from '../../src/vite/index'
-
-const root = fileURLToPath(new URL('../..', import.meta.url))
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
+import { freePort, launchChromium, root } from './browser'
 
 const processes = (body: string, inputs = "['domain.n']") => `import { process } from 'theus'
 
@@ -100,17 +87,6 @@ document.getElementById('bump')!.addEventListener('click', () => {
   'workflow.yaml': workflow('STOP: IDLE'),
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createNetServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(addr)))
-    })
-  })
-}
-
 let tmp = ''
 let app = ''
 let server: ViteDevServer | undefined
@@ -145,12 +121,7 @@ beforeAll(async () => {
     },
   })
   await server.listen()
-  context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-  })
-  context.setDefaultTimeout(15_000)
+  context = await launchChromium(join(tmp, 'profile'))
   page = context.pages()[0] ?? (await context.newPage())
   page.on('console', (m) => logs.push(m.text()))
   page.on('pageerror', (e) => pageErrors.push(e.message))

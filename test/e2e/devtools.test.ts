@@ -5,38 +5,12 @@
  * docs/images/ (`THEUS_SCREENSHOTS=1 npx vitest run --project e2e test/e2e/devtools.test.ts`).
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer as createNetServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core'
-import { build, type PreviewServer, preview } from 'vite'
+import type { BrowserContext, Locator, Page } from 'playwright-core'
+import type { PreviewServer } from 'vite'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-
-const root = fileURLToPath(new URL('../..', import.meta.url))
-const configFile = join(root, 'vite.config.ts')
-const playground = join(root, 'playground')
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createNetServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(addr)))
-    })
-  })
-}
+import { launchChromium, previewPlayground, root } from './browser'
 
 let tmp = ''
 let server: PreviewServer | undefined
@@ -47,35 +21,8 @@ const pageErrors: string[] = []
 
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'theus-devtools-e2e-'))
-  const outDir = join(tmp, 'dist')
-  const nodeEnv = process.env.NODE_ENV
-  process.env.NODE_ENV = 'production'
-  try {
-    await build({
-      configFile,
-      root: playground,
-      mode: 'production',
-      logLevel: 'warn',
-      build: { outDir, emptyOutDir: true },
-    })
-  } finally {
-    process.env.NODE_ENV = nodeEnv
-  }
-  server = await preview({
-    configFile,
-    root: playground,
-    logLevel: 'warn',
-    build: { outDir },
-    preview: { host: '127.0.0.1', port: await freePort(), strictPort: true, open: false },
-  })
-  url = server.resolvedUrls?.local[0] ?? ''
-  context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 1400 },
-  })
-  context.setDefaultTimeout(15_000)
+  ;({ server, url } = await previewPlayground(join(tmp, 'dist')))
+  context = await launchChromium(join(tmp, 'profile'), { width: 1280, height: 1400 })
   page = context.pages()[0] ?? (await context.newPage())
   page.on('pageerror', (e) => pageErrors.push(e.message))
   page.on('console', (m) => {

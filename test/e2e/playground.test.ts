@@ -6,42 +6,16 @@
  * reserves 1,000,000). Screenshots at laptop (1280) and phone (390) widths go to test-results/.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer as createNetServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { type BrowserContext, chromium, type Page } from 'playwright-core'
-import { build, createServer, type PreviewServer, preview, type ViteDevServer } from 'vite'
+import type { BrowserContext, Page } from 'playwright-core'
+import { createServer, type PreviewServer, type ViteDevServer } from 'vite'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { freePort, launchChromium, previewPlayground, root } from './browser'
 
-const root = fileURLToPath(new URL('../..', import.meta.url))
 const shots = join(root, 'test-results')
 const configFile = join(root, 'vite.config.ts')
 const playground = join(root, 'playground')
-
-// Without the background-networking flags Chromium keeps dialling Google's hosts, which this
-// machine's closed network refuses.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createNetServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(addr)))
-    })
-  })
-}
 
 let tmp = ''
 let server: PreviewServer | undefined
@@ -52,44 +26,9 @@ const pageErrors: string[] = []
 
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'theus-e2e-'))
-  const outDir = join(tmp, 'dist')
-  // Vitest sets NODE_ENV=test, which Vite would honour and bundle React's development build;
-  // the preview should serve what `vite build` gives a user.
-  const nodeEnv = process.env.NODE_ENV
-  process.env.NODE_ENV = 'production'
-  try {
-    await build({
-      configFile,
-      root: playground,
-      mode: 'production',
-      logLevel: 'warn',
-      build: { outDir, emptyOutDir: true },
-    })
-  } finally {
-    process.env.NODE_ENV = nodeEnv
-  }
-  server = await preview({
-    configFile,
-    root: playground,
-    logLevel: 'warn',
-    build: { outDir },
-    preview: { host: '127.0.0.1', port: await freePort(), strictPort: true, open: false },
-  })
-  url = server.resolvedUrls?.local[0] ?? ''
+  ;({ server, url } = await previewPlayground(join(tmp, 'dist')))
   expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
-
-  if (!existsSync('/usr/bin/chromium'))
-    throw new Error(
-      'Chromium is not installed at /usr/bin/chromium: run `apt-get update && apt-get install -y chromium` (README, "Working on Theus"); .ci/run does it for CI.',
-    )
-  context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 900 },
-  })
-  // A broken page should fail in seconds, not after the 30 s default, once per test.
-  context.setDefaultTimeout(15_000)
+  context = await launchChromium(join(tmp, 'profile'), { width: 1280, height: 900 })
   page = context.pages()[0] ?? (await context.newPage())
   page.on('pageerror', (e) => pageErrors.push(e.message))
   page.on('console', (m) => {

@@ -2,25 +2,13 @@
  * `syncTabs` in a real Chromium: pages of one origin in one profile share BroadcastChannel and
  * Web Locks as tabs do. The page (test/sync/page) is served by Vite's dev server on 127.0.0.1.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { type BrowserContext, chromium, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { createServer, type ViteDevServer } from 'vite'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-
-const root = fileURLToPath(new URL('../..', import.meta.url))
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
+import { launchChromium, root } from './browser'
 
 let tmp = ''
 let server: ViteDevServer | undefined
@@ -30,10 +18,6 @@ let pages: Page[] = []
 const pageErrors: string[] = []
 
 beforeAll(async () => {
-  if (!existsSync('/usr/bin/chromium'))
-    throw new Error(
-      'Chromium is not installed at /usr/bin/chromium: run `apt-get update && apt-get install -y chromium`.',
-    )
   tmp = mkdtempSync(join(tmpdir(), 'theus-sync-e2e-'))
   server = await createServer({
     configFile: false,
@@ -50,12 +34,7 @@ beforeAll(async () => {
   await server.listen()
   url = server.resolvedUrls?.local[0] ?? ''
   expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
-  context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-  })
-  context.setDefaultTimeout(15_000)
+  context = await launchChromium(join(tmp, 'profile'))
 })
 
 afterAll(async () => {
