@@ -769,8 +769,10 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   ): Patch[] {
     // Callers hold a batch() open around the commit and its heavy notifications, so that
     // every signal notifies once, after the whole commit.
-    const c = new Commit(this._seq + 1, true, run.silent)
-    if (run.writes.size > 0 || run.wholes.size > 0) {
+    let expected = run.wholes.size
+    for (const w of run.writes.values()) expected += w.size
+    const c = new Commit(this._seq + 1, true, run.silent, expected)
+    if (expected > 0) {
       // Old contents of arrays and Sets first, before any write of this commit lands.
       const olds = run.wholes.size > 0 ? [...run.wholes.keys()].map((n) => snapshot(n, true)) : []
       for (const [node, w] of run.writes) {
@@ -782,13 +784,14 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
       let i = 0
       for (const [node, content] of run.wholes) c.applyWhole(node, content, olds[i++])
       // Signal fields the last commit published reset unless this commit wrote them again.
-      if (c.patches.length > 0 && this._published !== undefined) {
+      if (c.n > 0 && this._published !== undefined) {
         c.publishing = false
         for (const field of this._published.keys())
           if (!c.written?.has(field)) this._resetSignalField(field, c)
       }
     }
-    if (c.patches.length === 0) {
+    c.done()
+    if (c.n === 0) {
       // Nothing changed (a run that wrote nothing, or only deleted absent keys).
       if (logRun) this._records.logged({ process: label, args }, EMPTY)
       applied?.(EMPTY as Patch[], EMPTY as Patch[])
@@ -862,10 +865,10 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     }
     const key = segs[segs.length - 1]!
     const init = this._signalInit.has(field) ? deepCopy(this._signalInit.get(field)) : DELETED
-    const before = c.patches.length
+    const before = c.n
     if (c.applyKey(node, key, init)) {
       // Marked so that undo, redo and replay apply it as a reset, without publishing it.
-      for (let i = before; i < c.patches.length; i++) markReset(c.patches[i]!)
+      for (let i = before; i < c.n; i++) markReset(c.patches[i]!)
       bumpUp(node)
     }
   }
