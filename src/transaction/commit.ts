@@ -42,6 +42,8 @@ export class Commit {
     readonly freeze: boolean,
     readonly silent: Set<string> | undefined,
     expected = 0,
+    /** Per-key conflict stamps are written only while an async run is in flight. */
+    readonly stamp = true,
   ) {
     this.patches = expected > 0 ? new Array<Patch>(expected) : []
     this.inverse = expected > 0 ? new Array<Patch>(expected) : []
@@ -116,7 +118,7 @@ export class Commit {
     }
     if (isSignal) markReset(inv)
     this.inverse[this.n++] = inv
-    ;(node.stamps ??= new Map()).set(key, seq)
+    if (this.stamp) (node.stamps ??= new Map()).set(key, seq)
     const ks = node.keySigs?.get(key)
     if (ks) ks.value = seq
     return true
@@ -151,7 +153,7 @@ export class Commit {
     if (this.noteField(node.sigField)) markReset(inv)
     this.inverse[this.n++] = inv
     if (node.parent) {
-      ;(node.parent.stamps ??= new Map()).set(node.key, this.seq)
+      if (this.stamp) (node.parent.stamps ??= new Map()).set(node.key, this.seq)
       const ks = node.parent.keySigs?.get(node.key)
       if (ks) ks.value = this.seq
     }

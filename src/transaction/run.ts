@@ -298,6 +298,8 @@ export class Run {
   silent: Set<string> | undefined
   /** A frozen copy of the args, as logged and sent with events. */
   logged: Record<string, unknown> | undefined
+  /** An async run whose body has not settled: commits meanwhile write conflict stamps. */
+  inFlight = false
   /** Between its start and its applied commit: the engine refuses nested runs meanwhile. */
   held = false
   /** Strict mode: values that are not plain data are refused outside `heavy_` (else warned). */
