@@ -1311,7 +1311,8 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     this._live(label)
     if (this._busy > 0) throw errors.nestedRun(`${label}()`)
     if (this._halted.peek()) throw this._haltedError(label, `${label} was refused`)
-    const t0 = performance.now()
+    // The clock is read only when someone listens for durations, as for runs.
+    const t0 = this._events.listening('commit') ? performance.now() : -1
     const run = this._adminRun(label)
     const root = this._adminRoot(run)
     this._hold(run)
