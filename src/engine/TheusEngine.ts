@@ -203,6 +203,12 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
    * NESTED_RUN meanwhile (SPEC §10.2). Async bodies release it across their awaits.
    */
   private _busy = 0
+  /**
+   * Async runs whose body has not settled yet. Only they ever read the per-key conflict stamps
+   * (written after they began), so a commit writes stamps only while one is in flight: a run
+   * that starts later compares with a sequence no older stamp can exceed.
+   */
+  private _inFlight = 0
   /** History, redo stack, run log and its base (SPEC §3, §10.3). */
   private readonly _records: Records
   private readonly _auditLog = new BoundedLog<AuditLogEntry>(RING, deepFreeze)
@@ -582,6 +588,8 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
       }
       if (isThenable(out)) {
         pending = true
+        run.inFlight = true
+        this._inFlight++
         // Other runs may go on while this body awaits: they are not nested in it.
         this._release(run)
         return this._settle(run, reg, args, opts, retries, out as Promise<unknown>, t0)
@@ -596,6 +604,13 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
         reg.spare = run
       }
     }
+  }
+
+  /** An async run's body settled (or it was aborted): it no longer needs conflict stamps. */
+  private _landed(run: Run): void {
+    if (!run.inFlight) return
+    run.inFlight = false
+    this._inFlight--
   }
 
   /** Marks a run as between its start and its applied commit (NESTED_RUN meanwhile). */
@@ -636,6 +651,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
           },
         )
         run.aborted = err
+        this._landed(run)
         reject(this._fail(run, reg, args, err))
       }
       sig?.addEventListener('abort', onAbort, { once: true })
@@ -648,8 +664,12 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
           // The body settled: its views die now, whatever happens next.
           run.closed = true
           sig?.removeEventListener('abort', onAbort)
-          if (this._disposed) return reject(errors.disposed('committing a run'))
+          if (this._disposed) {
+            this._landed(run)
+            return reject(errors.disposed('committing a run'))
+          }
           const conflicts = conflictsOf(run, this._seq)
+          this._landed(run)
           if (conflicts.length > 0) {
             const err = new ConflictError(
               `Conflict: process '${reg.name}' read or wrote ${conflicts.map((p) => `'${p}'`).join(', ')}, which another commit changed while it ran. The run was rolled back${retries > 0 ? '' : '; pass { retries: n } to re-run it'}.`,
@@ -679,6 +699,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
           if (done) return
           done = true
           run.closed = true
+          this._landed(run)
           sig?.removeEventListener('abort', onAbort)
           reject(this._fail(run, reg, args, e))
         },
@@ -769,8 +790,10 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   ): Patch[] {
     // Callers hold a batch() open around the commit and its heavy notifications, so that
     // every signal notifies once, after the whole commit.
-    const c = new Commit(this._seq + 1, true, run.silent)
-    if (run.writes.size > 0 || run.wholes.size > 0) {
+    let expected = run.wholes.size
+    for (const w of run.writes.values()) expected += w.size
+    const c = new Commit(this._seq + 1, true, run.silent, expected, this._inFlight > 0)
+    if (expected > 0) {
       // Old contents of arrays and Sets first, before any write of this commit lands.
       const olds = run.wholes.size > 0 ? [...run.wholes.keys()].map((n) => snapshot(n, true)) : []
       for (const [node, w] of run.writes) {
@@ -782,13 +805,14 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
       let i = 0
       for (const [node, content] of run.wholes) c.applyWhole(node, content, olds[i++])
       // Signal fields the last commit published reset unless this commit wrote them again.
-      if (c.patches.length > 0 && this._published !== undefined) {
+      if (c.n > 0 && this._published !== undefined) {
         c.publishing = false
         for (const field of this._published.keys())
           if (!c.written?.has(field)) this._resetSignalField(field, c)
       }
     }
-    if (c.patches.length === 0) {
+    c.done()
+    if (c.n === 0) {
       // Nothing changed (a run that wrote nothing, or only deleted absent keys).
       if (logRun) this._records.logged({ process: label, args }, EMPTY)
       applied?.(EMPTY as Patch[], EMPTY as Patch[])
@@ -862,10 +886,10 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     }
     const key = segs[segs.length - 1]!
     const init = this._signalInit.has(field) ? deepCopy(this._signalInit.get(field)) : DELETED
-    const before = c.patches.length
+    const before = c.n
     if (c.applyKey(node, key, init)) {
       // Marked so that undo, redo and replay apply it as a reset, without publishing it.
-      for (let i = before; i < c.patches.length; i++) markReset(c.patches[i]!)
+      for (let i = before; i < c.n; i++) markReset(c.patches[i]!)
       bumpUp(node)
     }
   }
@@ -1287,7 +1311,8 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     this._live(label)
     if (this._busy > 0) throw errors.nestedRun(`${label}()`)
     if (this._halted.peek()) throw this._haltedError(label, `${label} was refused`)
-    const t0 = performance.now()
+    // The clock is read only when someone listens for durations, as for runs.
+    const t0 = this._events.listening('commit') ? performance.now() : -1
     const run = this._adminRun(label)
     const root = this._adminRoot(run)
     this._hold(run)

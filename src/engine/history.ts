@@ -41,31 +41,57 @@ export function sealPatches(list: readonly Patch[]): void {
 
 /** Patches without the signal zone: a signal lasts one commit, so undo and redo skip it. */
 export function withoutSignals(patches: readonly Patch[]): Patch[] {
-  return patches.filter((p) => {
-    for (const seg of p.path) {
-      const zone = typeof seg === 'string' ? zoneOfSegment(seg) : undefined
-      if (zone !== undefined) return zone !== 'signal'
-    }
-    return true
-  })
+  // A loop, not filter(): undo and redo call this on every step.
+  const out: Patch[] = []
+  for (let i = 0; i < patches.length; i++) {
+    const p = patches[i]!
+    if (!inSignalZone(p.path)) out.push(p)
+  }
+  return out
+}
+
+/** Whether the first prefixed segment of a path is a signal one. */
+function inSignalZone(path: readonly (string | number)[]): boolean {
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i]
+    const zone = typeof seg === 'string' ? zoneOfSegment(seg) : undefined
+    if (zone !== undefined) return zone === 'signal'
+  }
+  return false
 }
 
 const OPS = new Set(['add', 'replace', 'remove'])
 
 /** Refuses a malformed patch, or one that names or holds `__proto__`, with INVALID_ARGS. */
 export function checkPatch(p: unknown, where: string): void {
-  const bad = (why: string) =>
-    new TheusError('INVALID_ARGS', `Cannot apply a patch in ${where}: ${why}.`)
-  if (typeof p !== 'object' || p === null) throw bad(`expected a patch object, got ${describe(p)}`)
+  // Loops and no closure: undo, redo and replay check every patch they apply.
+  if (typeof p !== 'object' || p === null)
+    throw badPatch(where, `expected a patch object, got ${describe(p)}`)
   const { op, path, value } = p as Patch
   if (typeof op !== 'string' || !OPS.has(op))
-    throw bad(`op must be 'add', 'replace' or 'remove', got ${describe(op)}`)
-  if (!Array.isArray(path) || !path.every((s) => typeof s === 'string' || typeof s === 'number'))
-    throw bad(`path must be an array of keys, got ${describe(path)}`)
-  if (path.includes('__proto__'))
-    throw bad(`the path '${path.join('.')}' names '__proto__', which is never a data key`)
+    throw badPatch(where, `op must be 'add', 'replace' or 'remove', got ${describe(op)}`)
+  if (!Array.isArray(path))
+    throw badPatch(where, `path must be an array of keys, got ${describe(path)}`)
+  for (let i = 0; i < path.length; i++) {
+    const s = path[i]
+    if (typeof s !== 'string' && typeof s !== 'number')
+      throw badPatch(where, `path must be an array of keys, got ${describe(path)}`)
+  }
+  for (let i = 0; i < path.length; i++)
+    if (path[i] === '__proto__')
+      throw badPatch(
+        where,
+        `the path '${path.join('.')}' names '__proto__', which is never a data key`,
+      )
+  // Only a container can hold a key (the joined path is for the message).
+  if (typeof value !== 'object' || value === null) return
   const proto = protoKeyIn(value, path.join('.'))
-  if (proto !== undefined) throw bad(`its value holds '${proto}', which is never a data key`)
+  if (proto !== undefined)
+    throw badPatch(where, `its value holds '${proto}', which is never a data key`)
+}
+
+function badPatch(where: string, why: string): TheusError {
+  return new TheusError('INVALID_ARGS', `Cannot apply a patch in ${where}: ${why}.`)
 }
 
 /**

@@ -24,8 +24,14 @@ import {
 
 /** The state of one commit: the patches it emits and the signal fields it writes. */
 export class Commit {
-  readonly patches: Patch[] = []
-  readonly inverse: Patch[] = []
+  /**
+   * Patches and their inverses, index for index: `n` are filled. Both arrays are allocated at
+   * the size the caller expects (an upper bound: the buffered keys), since growing an empty
+   * array from its first push reserves 17 slots; `done()` trims them to `n`.
+   */
+  readonly patches: Patch[]
+  readonly inverse: Patch[]
+  n = 0
   /** Signal-zone fields this commit writes (they do not reset). */
   written: Set<string> | undefined
   /** Signal-zone fields this commit publishes (written, not silent, not resets). */
@@ -35,7 +41,21 @@ export class Commit {
     readonly seq: number,
     readonly freeze: boolean,
     readonly silent: Set<string> | undefined,
-  ) {}
+    expected = 0,
+    /** Per-key conflict stamps are written only while an async run is in flight. */
+    readonly stamp = true,
+  ) {
+    this.patches = expected > 0 ? new Array<Patch>(expected) : []
+    this.inverse = expected > 0 ? new Array<Patch>(expected) : []
+  }
+
+  /** Trims the patch lists to the patches written (some buffered keys change nothing). */
+  done(): void {
+    if (this.patches.length !== this.n) {
+      this.patches.length = this.n
+      this.inverse.length = this.n
+    }
+  }
 
   snapOf(v: unknown, parent: Node, key: unknown): unknown {
     if (typeof v !== 'object' || v === null) return v
@@ -63,8 +83,7 @@ export class Commit {
     if (buffered === DELETED && !had) return false
     const readded = buffered instanceof Readded
     const value = readded ? (buffered as Readded).value : buffered
-    const path = node.segments()
-    path.push(node.kind === Kind.Array ? Number(key) : (key as string))
+    const path = node.segmentsWith(node.kind === Kind.Array ? Number(key) : (key as string))
     const field =
       node.sigField ??
       (typeof key === 'string' && zoneOfSegment(key) === 'signal' ? path.join('.') : undefined)
@@ -76,7 +95,7 @@ export class Commit {
       const oldSnap = this.snapOf(old, node, key)
       if (isMap) raw.delete(key)
       else delete raw[key as string]
-      this.patches.push({ op: 'remove', path })
+      this.patches[this.n] = { op: 'remove', path }
       inv = { op: 'add', path, value: oldSnap }
       node.shapeStamp = seq
     } else {
@@ -89,13 +108,17 @@ export class Commit {
       }
       if (isMap) raw.set(key, value)
       else raw[key as string] = value
-      this.patches.push({ op: had ? 'replace' : 'add', path, value: this.snapOf(value, node, key) })
+      this.patches[this.n] = {
+        op: had ? 'replace' : 'add',
+        path,
+        value: this.snapOf(value, node, key),
+      }
       inv = had ? { op: 'replace', path, value: oldSnap } : { op: 'remove', path }
       if (!had) node.shapeStamp = seq
     }
     if (isSignal) markReset(inv)
-    this.inverse.push(inv)
-    ;(node.stamps ??= new Map()).set(key, seq)
+    this.inverse[this.n++] = inv
+    if (this.stamp) (node.stamps ??= new Map()).set(key, seq)
     const ks = node.keySigs?.get(key)
     if (ks) ks.value = seq
     return true
@@ -125,12 +148,12 @@ export class Commit {
     node.shapeStamp = this.seq
     bumpUp(node)
     const path = node.segments()
-    this.patches.push({ op: 'replace', path, value: snapshot(node, this.freeze) })
+    this.patches[this.n] = { op: 'replace', path, value: snapshot(node, this.freeze) }
     const inv: Patch = { op: 'replace', path, value: oldSnap }
     if (this.noteField(node.sigField)) markReset(inv)
-    this.inverse.push(inv)
+    this.inverse[this.n++] = inv
     if (node.parent) {
-      ;(node.parent.stamps ??= new Map()).set(node.key, this.seq)
+      if (this.stamp) (node.parent.stamps ??= new Map()).set(node.key, this.seq)
       const ks = node.parent.keySigs?.get(node.key)
       if (ks) ks.value = this.seq
     }

@@ -14,7 +14,7 @@ export function conflictsOf(run: Run, currentSeq: number): string[] {
   const out = new Set<string>()
   const since = run.startSeq
   const r = run.reads
-  for (let i = 0; i < r.length; i += 2) {
+  for (let i = 0; i < run.nReads; i += 2) {
     const node = r[i] as Node
     const key = r[i + 1]
     const stamp = key === SHAPE ? node.shapeStamp : (node.stamps?.get(key) ?? 0)

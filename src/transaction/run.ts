@@ -281,8 +281,13 @@ export class Run {
   readonly writes = new Map<Node, Map<unknown, unknown>>()
   /** Copy-on-write contents of committed arrays and Sets. */
   readonly wholes = new Map<Node, unknown[] | Set<unknown>>()
-  /** Flat pairs (node, key) of what the body read, for the conflict check. */
-  readonly reads: unknown[] = []
+  /**
+   * Flat pairs (node, key) of what the body read, for the conflict check: the first `nReads`
+   * entries. The array keeps its capacity from run to run (`length = 0` would free it, and the
+   * next run's first read would allocate it again); entries past `nReads` are stale.
+   */
+  reads: unknown[] = []
+  nReads = 0
   readonly views = new Map<object, View>()
   /** Heavy paths the body reassigned (applied at once, never rolled back). */
   heavyWrites: { node: Node; key: unknown }[] | undefined
@@ -293,6 +298,8 @@ export class Run {
   silent: Set<string> | undefined
   /** A frozen copy of the args, as logged and sent with events. */
   logged: Record<string, unknown> | undefined
+  /** An async run whose body has not settled: commits meanwhile write conflict stamps. */
+  inFlight = false
   /** Between its start and its applied commit: the engine refuses nested runs meanwhile. */
   held = false
   /** Strict mode: values that are not plain data are refused outside `heavy_` (else warned). */
@@ -318,7 +325,9 @@ export class Run {
     this.gen++
     if (this.writes.size > 0) this.writes.clear()
     if (this.wholes.size > 0) this.wholes.clear()
-    this.reads.length = 0
+    // A run that read a lot does not keep its large array (nor what its stale entries hold).
+    if (this.nReads > 1024) this.reads = []
+    this.nReads = 0
     if (this.views.size > 0) this.views.clear()
     this.heavyWrites = undefined
     this.violation = undefined
@@ -326,6 +335,14 @@ export class Run {
     this.silent = undefined
     this.logged = undefined
     this.closed = false
+  }
+
+  /** Records a read of `key` in the committed container of `node`. */
+  read(node: Node, key: unknown): void {
+    const i = this.nReads
+    this.reads[i] = node
+    this.reads[i + 1] = key
+    this.nReads = i + 2
   }
 
   violate(e: TheusError): TheusError {
@@ -586,7 +603,7 @@ class ObjectView extends View {
       }
     }
     const p = this.checkRead(key)
-    if (node !== undefined) run.reads.push(node, key)
+    if (node !== undefined) run.read(node, key)
     return this.wrap(key, value, p, fresh)
   }
 
@@ -600,7 +617,12 @@ class ObjectView extends View {
       if (this.node) (run.heavyWrites ??= []).push({ node: this.node, key })
       return true
     }
-    const v = run.adopt(value, this.childPath(key))
+    // Primitives are stored as they are: only a container or a function needs the path (the
+    // copy checks it; a message names it), so the string is not built for every write.
+    const v =
+      (typeof value === 'object' && value !== null) || typeof value === 'function'
+        ? run.adopt(value, this.childPath(key))
+        : value
     if (this.node === undefined) target[key] = v
     else bufferSet(run.writeBuf(this.node), key, v, () => Object.hasOwn(target, key))
     return true
@@ -628,7 +650,7 @@ class ObjectView extends View {
     else present = Object.hasOwn(target, key)
     if (!this.readAll && !this.writeAll && this.perm?.children?.get(key) === undefined) return false
     // Absent keys count as reads too: a run that saw "no Carol" conflicts when Carol is added.
-    if (node !== undefined) this.run.reads.push(node, key)
+    if (node !== undefined) this.run.read(node, key)
     return present
   }
 
@@ -644,7 +666,7 @@ class ObjectView extends View {
           ] as string[])
     if (!this.readAll && !this.writeAll)
       keys = keys.filter((k) => this.perm?.children?.get(k) !== undefined)
-    if (node !== undefined) this.run.reads.push(node, SHAPE)
+    if (node !== undefined) this.run.read(node, SHAPE)
     return keys
   }
 
@@ -655,7 +677,7 @@ class ObjectView extends View {
     const buffered = w?.has(key) === true
     if (!this.readAll && !this.writeAll && this.perm?.children?.get(key) === undefined)
       return undefined
-    if (this.node !== undefined) this.run.reads.push(this.node, key)
+    if (this.node !== undefined) this.run.read(this.node, key)
     if (buffered ? w!.get(key) === DELETED : !Object.hasOwn(target, key)) return undefined
     return { value: this.proxy[key], writable: true, enumerable: true, configurable: true }
   }
@@ -688,11 +710,11 @@ class ArrayView extends View {
     }
     const value = src[key]
     if (key === 'length') {
-      if (this.node) run.reads.push(this.node, SHAPE)
+      if (this.node) run.read(this.node, SHAPE)
       return value
     }
     const p = this.checkRead(key)
-    if (this.node !== undefined) run.reads.push(this.node, key)
+    if (this.node !== undefined) run.read(this.node, key)
     // In the run's copy, elements with a node are committed ones; the others are fresh.
     const fresh =
       this.node === undefined ||
@@ -729,7 +751,7 @@ class ArrayView extends View {
 
   ownKeys(): (string | symbol)[] {
     this.live()
-    if (this.node) this.run.reads.push(this.node, SHAPE)
+    if (this.node) this.run.read(this.node, SHAPE)
     const keys = Reflect.ownKeys(this.run.current(this))
     if (this.readAll || this.writeAll) return keys
     return keys.filter((k) => typeof k !== 'string' || !this.hidden(k))
@@ -772,7 +794,7 @@ class MapView extends View {
     const raw = this.target as Map<unknown, unknown>
     const w = node === undefined ? undefined : run.writes.get(node)
     this.checkReadAll()
-    if (node) run.reads.push(node, SHAPE)
+    if (node) run.read(node, SHAPE)
     for (const k of [...mergedKeys(raw.keys(), (x) => raw.has(x), w)]) {
       const [, v, fresh] = this.lookup(k)
       yield [k, this.wrap(k, v, undefined, fresh)]
@@ -789,7 +811,7 @@ class MapView extends View {
         return (k: unknown) => {
           this.live()
           const p = this.checkRead(String(k))
-          if (node) run.reads.push(node, k)
+          if (node) run.read(node, k)
           const [, v, fresh] = this.lookup(k)
           return this.wrap(k, v, p, fresh)
         }
@@ -797,11 +819,11 @@ class MapView extends View {
         return (k: unknown) => {
           this.live()
           this.checkRead(String(k))
-          if (node) run.reads.push(node, k)
+          if (node) run.read(node, k)
           return this.lookup(k)[0]
         }
       case 'size': {
-        if (node) run.reads.push(node, SHAPE)
+        if (node) run.read(node, SHAPE)
         const w = node === undefined ? undefined : run.writes.get(node)
         if (!w) return raw.size
         let n = raw.size
@@ -869,7 +891,7 @@ class SetView extends View {
   *valuesOf(): Generator<unknown> {
     this.live()
     this.checkReadAll()
-    if (this.node) this.run.reads.push(this.node, SHAPE)
+    if (this.node) this.run.read(this.node, SHAPE)
     for (const v of this.run.current(this) as Set<unknown>)
       yield typeof v === 'object' && v !== null ? deepCopy(v) : v
   }
@@ -883,11 +905,11 @@ class SetView extends View {
         return (v: unknown) => {
           this.live()
           this.checkReadAll()
-          if (this.node) run.reads.push(this.node, SHAPE)
+          if (this.node) run.read(this.node, SHAPE)
           return cur().has(v)
         }
       case 'size':
-        if (this.node) run.reads.push(this.node, SHAPE)
+        if (this.node) run.read(this.node, SHAPE)
         return cur().size
       case 'add':
         return (v: unknown) => {

@@ -62,12 +62,29 @@ export class Node {
 
   /** Path segments from the root (keys of Maps keep their type): a fresh array. */
   segments(): (string | number)[] {
+    return this.cachedSegments().slice()
+  }
+
+  /**
+   * A fresh array of this node's segments followed by `last` (a patch path), allocated at its
+   * exact length: `segments()` then `push` would grow the copy to 17+ slots on every commit.
+   */
+  segmentsWith(last: string | number): (string | number)[] {
+    const segs = this.cachedSegments()
+    const n = segs.length
+    const out = new Array<string | number>(n + 1)
+    for (let i = 0; i < n; i++) out[i] = segs[i]!
+    out[n] = last
+    return out
+  }
+
+  private cachedSegments(): readonly (string | number)[] {
     // Cached until some node moves (then every cached path may be stale).
     if (this.segsCache === undefined || this.segsLayout !== layoutEpoch) {
       this.segsCache = this.walkSegments()
       this.segsLayout = layoutEpoch
     }
-    return this.segsCache.slice()
+    return this.segsCache
   }
 
   private walkSegments(): (string | number)[] {

@@ -410,6 +410,47 @@ describe('overlapping async runs', () => {
     expect(engine.state.value.domain).toMatchObject({ a: 3, b: 2, accounts: { Bob: 50 } })
   })
 
+  it('conflict stamps follow every async run to its end: after an aborted, a failed and a conflicted run, the next one still sees a change', async () => {
+    // Commits write per-key stamps only while an async run is in flight; each ending must
+    // count once, or a later run's conflict goes unseen (or stamps are written forever).
+    const gates = [deferred(), deferred(), deferred(), deferred()]
+    let turn = 0
+    const derive = process(
+      { inputs: ['domain.a'], outputs: ['domain.b'], errors: ['ValueError'] },
+      async function derive(ctx, args: { fail?: boolean }) {
+        const v = ctx.domain.a
+        await gates[turn++]!.promise
+        if (args.fail) throw new ValueError('no')
+        ctx.domain.b = v + 1
+      },
+    )
+    const { engine } = engineWith(derive, setA)
+    // 1. Aborted while in flight; its body settles later.
+    const ac = new AbortController()
+    const aborted = engine.runProcess('derive', {}, { signal: ac.signal })
+    ac.abort()
+    expect(await rejection(aborted)).toBeInstanceOf(AbortError)
+    gates[0]!.resolve()
+    // 2. A body that throws.
+    const failed = engine.runProcess('derive', { fail: true })
+    gates[1]!.resolve()
+    expect(await rejection(failed)).toBeInstanceOf(ValueError)
+    // 3. A conflicted run.
+    const conflicted = engine.runProcess('derive')
+    engine.runProcess('setA', { v: 5 })
+    gates[2]!.resolve()
+    expect(await rejection(conflicted)).toBeInstanceOf(ConflictError)
+    // A commit with no async run in flight, then the run that must still conflict.
+    engine.runProcess('setA', { v: 6 })
+    const last = engine.runProcess('derive')
+    engine.runProcess('setA', { v: 7 })
+    gates[3]!.resolve()
+    const e = await rejection(last)
+    expect(e).toBeInstanceOf(ConflictError)
+    expect(e.paths).toEqual(['domain.a'])
+    expect(engine.state.value.domain.a).toBe(7)
+  })
+
   it('a write of an equal value by another run still counts as a change (conflict)', async () => {
     const gate = deferred()
     const derive = process(
