@@ -15,6 +15,11 @@
  *   from the commits' patches (`TextMirror`), reusing the text of every untouched container.
  * - Stored data is untrusted (SPEC §10.1): a `__proto__` key anywhere, or a class value outside
  *   the heavy zone (strict engines), rejects the payload before anything is assigned.
+ *
+ * One file: the tagged-JSON codec, the payload checks and the text kept up to date from patches
+ * follow one set of encoding rules, and a save must agree with a fresh encoding byte for byte
+ * (tested); splitting the codec into `persist/codec.ts` is left for when a second user of it
+ * (theus/sync imports `encode`/`decode` today) needs it apart.
  */
 import { resolveZone, type Zone, zoneOfSegment } from '../context/zones.js'
 import {
