@@ -18,8 +18,8 @@
  *
  * One file: the tagged-JSON codec, the payload checks and the text kept up to date from patches
  * follow one set of encoding rules, and a save must agree with a fresh encoding byte for byte
- * (tested); splitting the codec into `persist/codec.ts` is left for when a second user of it
- * (theus/sync imports `encode`/`decode` today) needs it apart.
+ * (tested). theus/sync already imports `encode`/`decode` from here, so moving the codec into
+ * `engine/persist/codec.ts` (STYLE.md's layout) is the next step.
  */
 import { resolveZone, type Zone, zoneOfSegment } from '../context/zones.js'
 import {
