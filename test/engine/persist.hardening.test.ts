@@ -1,30 +1,6 @@
-import {
-  AuditInterlockError,
-  type PersistEvent,
-  type PersistStorage,
-  persist,
-  process,
-  TheusEngine,
-} from 'theus'
+import { AuditInterlockError, type PersistEvent, persist, process, TheusEngine } from 'theus'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-
-class MemoryStorage implements PersistStorage {
-  readonly data = new Map<string, string>()
-  readonly writes: string[] = []
-  constructor(seed: Record<string, string> = {}) {
-    for (const [k, v] of Object.entries(seed)) this.data.set(k, v)
-  }
-  getItem(key: string): string | null {
-    return this.data.get(key) ?? null
-  }
-  setItem(key: string, value: string): void {
-    this.writes.push(key)
-    this.data.set(key, String(value))
-  }
-  removeItem(key: string): void {
-    this.data.delete(key)
-  }
-}
+import { MemoryStorage } from './memoryStorage'
 
 const makeEngine = () =>
   new TheusEngine({

@@ -9,27 +9,9 @@ import {
 } from 'theus'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
+import { MemoryStorage } from './memoryStorage'
 
 //#region fakes and fixtures
-
-/** A `localStorage`-like store that counts writes. */
-class MemoryStorage implements PersistStorage {
-  readonly data = new Map<string, string>()
-  readonly writes: string[] = []
-  constructor(seed: Record<string, string> = {}) {
-    for (const [k, v] of Object.entries(seed)) this.data.set(k, v)
-  }
-  getItem(key: string): string | null {
-    return this.data.get(key) ?? null
-  }
-  setItem(key: string, value: string): void {
-    this.writes.push(key)
-    this.data.set(key, String(value))
-  }
-  removeItem(key: string): void {
-    this.data.delete(key)
-  }
-}
 
 /** An IndexedDB-like store: every method answers with a promise, a few ticks later. */
 class AsyncStorage implements PersistStorage {
