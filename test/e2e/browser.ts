@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs'
 import { createServer as createNetServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type BrowserContext, chromium } from 'playwright-core'
+import { type BrowserContext, chromium, type Page } from 'playwright-core'
 import { build, type PreviewServer, preview } from 'vite'
 
 export const root = fileURLToPath(new URL('../..', import.meta.url))
@@ -88,4 +88,13 @@ export async function previewPlayground(
     preview: { host: '127.0.0.1', port: await freePort(), strictPort: true, open: false },
   })
   return { server, url: server.resolvedUrls?.local[0] ?? '' }
+}
+
+/** Collects the page's uncaught errors and console errors into `errors` (a test expects none). */
+export function watchErrors(page: Page, errors: string[]): Page {
+  page.on('pageerror', (e) => errors.push(e.message))
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text())
+  })
+  return page
 }

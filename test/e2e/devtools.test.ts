@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import type { BrowserContext, Locator, Page } from 'playwright-core'
 import type { PreviewServer } from 'vite'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { launchChromium, previewPlayground, root } from './browser'
+import { launchChromium, previewPlayground, root, watchErrors } from './browser'
 
 let tmp = ''
 let server: PreviewServer | undefined
@@ -23,11 +23,7 @@ beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'theus-devtools-e2e-'))
   ;({ server, url } = await previewPlayground(join(tmp, 'dist')))
   context = await launchChromium(join(tmp, 'profile'), { width: 1280, height: 1400 })
-  page = context.pages()[0] ?? (await context.newPage())
-  page.on('pageerror', (e) => pageErrors.push(e.message))
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageErrors.push(m.text())
-  })
+  page = watchErrors(context.pages()[0] ?? (await context.newPage()), pageErrors)
 })
 
 afterAll(async () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
 import { createServer, type PreviewServer, type ViteDevServer } from 'vite'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { freePort, launchChromium, previewPlayground, root } from './browser'
+import { freePort, launchChromium, previewPlayground, root, watchErrors } from './browser'
 
 const shots = join(root, 'test-results')
 const configFile = join(root, 'vite.config.ts')
@@ -29,11 +29,7 @@ beforeAll(async () => {
   ;({ server, url } = await previewPlayground(join(tmp, 'dist')))
   expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
   context = await launchChromium(join(tmp, 'profile'), { width: 1280, height: 900 })
-  page = context.pages()[0] ?? (await context.newPage())
-  page.on('pageerror', (e) => pageErrors.push(e.message))
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageErrors.push(m.text())
-  })
+  page = watchErrors(context.pages()[0] ?? (await context.newPage()), pageErrors)
 })
 
 afterAll(async () => {

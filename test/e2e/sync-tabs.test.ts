@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
 import { createServer, type ViteDevServer } from 'vite'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium, root } from './browser'
+import { launchChromium, root, watchErrors } from './browser'
 
 let tmp = ''
 let server: ViteDevServer | undefined
@@ -51,11 +51,7 @@ afterEach(async () => {
 })
 
 async function tab(): Promise<Page> {
-  const page = await context!.newPage()
-  page.on('pageerror', (e) => pageErrors.push(e.message))
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageErrors.push(m.text())
-  })
+  const page = watchErrors(await context!.newPage(), pageErrors)
   await page.goto(url)
   await page.waitForFunction(() => 'app' in window)
   await page.evaluate(() => (window as any).app.ready)
