@@ -10,43 +10,15 @@
 import { PerformanceObserver } from 'node:perf_hooks'
 import { effect } from '@preact/signals-core'
 import { reactive, effect as vueEffect } from '@vue/reactivity'
-import { process as defineProcess, type EngineOptions, TheusEngine } from 'theus'
+import { type EngineOptions, TheusEngine } from 'theus'
 import { proxy, subscribe } from 'valtio/vanilla'
+import { accounts, failing, transfer } from './bank.js'
 import { report } from './report.js'
 
 const gc = (globalThis as { gc?: () => void }).gc
 if (!gc) throw new Error('run with --expose-gc (npm run bench memory does)')
 let sink = 0
 const args = { from: 'u0', to: 'u1', amount: 1 }
-
-function accounts(n: number): Record<string, number> {
-  const a: Record<string, number> = {}
-  for (let i = 0; i < n; i++) a[`u${i}`] = 1e9
-  return a
-}
-
-const transfer = defineProcess(
-  { name: 'transfer', inputs: ['domain.accounts'], outputs: ['domain.accounts'] },
-  function transfer(ctx, a: { from: string; to: string; amount: number }) {
-    const acc = ctx.domain.accounts
-    acc[a.from] = acc[a.from] - a.amount
-    acc[a.to] = acc[a.to] + a.amount
-  },
-)
-class Refused extends Error {}
-const refused = new Refused('no')
-const failing = defineProcess(
-  {
-    name: 'failing',
-    inputs: ['domain.accounts'],
-    outputs: ['domain.accounts'],
-    errors: ['Refused'],
-  },
-  function failing(ctx, a: { from: string; to: string; amount: number }) {
-    ctx.domain.accounts[a.from] = ctx.domain.accounts[a.from] - a.amount
-    throw refused
-  },
-)
 
 function theus(options: EngineOptions, fail = false): () => void {
   const engine = new TheusEngine({ domain: { accounts: accounts(1000) } }, options)

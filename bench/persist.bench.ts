@@ -4,7 +4,8 @@
  * and the worst case, a save after every commit (`debounceMs: 0`, a microtask between
  * commits), per commit. Rounds interleave the sizes; the fastest round of each case.
  */
-import { process as defineProcess, type PersistStorage, persist, TheusEngine } from 'theus'
+import { type PersistStorage, persist, TheusEngine } from 'theus'
+import { transfer } from './bank.js'
 import { fmtTime } from './harness.js'
 import { report } from './report.js'
 
@@ -20,15 +21,6 @@ class MemoryStorage implements PersistStorage {
     this.value = null
   }
 }
-
-const transfer = defineProcess(
-  { name: 'transfer', inputs: ['domain.accounts'], outputs: ['domain.accounts'] },
-  function transfer(ctx, args: { from: string; to: string; amount: number }) {
-    const acc = ctx.domain.accounts
-    acc[args.from] = acc[args.from] - args.amount
-    acc[args.to] = acc[args.to] + args.amount
-  },
-)
 
 function engineOf(n: number) {
   const a: Record<string, number> = {}

@@ -6,22 +6,14 @@
  * effect, as `useSyncExternalStore`'s subscription does.
  */
 import { computed, effect, type ReadonlySignal } from '@preact/signals-core'
-import { process as defineProcess, TheusEngine } from 'theus'
+import { TheusEngine } from 'theus'
 import { selectorSignal } from '../adapters/shared.js'
+import { transfer } from './bank.js'
 import { type Contender, measure, printTable, type Result } from './harness.js'
 import { report } from './report.js'
 
 const N = 100_000
 let sink = 0
-
-const transfer = defineProcess(
-  { name: 'transfer', inputs: ['domain.accounts'], outputs: ['domain.accounts'] },
-  function transfer(ctx, args: { from: string; to: string; amount: number }) {
-    const acc = ctx.domain.accounts
-    acc[args.from] = acc[args.from] - args.amount
-    acc[args.to] = acc[args.to] + args.amount
-  },
-)
 
 type Kind = 'path' | 'tracked selector' | 'selector over engine.state (0.1.0)'
 

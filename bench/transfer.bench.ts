@@ -9,45 +9,14 @@ import { reactive, effect as vueEffect } from '@vue/reactivity'
 import { produce } from 'immer'
 import { reaction } from 'mobx'
 import { types } from 'mobx-state-tree'
-import { process as defineProcess, TheusEngine } from 'theus'
+import { TheusEngine } from 'theus'
 import { proxy, subscribe } from 'valtio/vanilla'
+import { accounts, failing, transfer } from './bank.js'
 import { type Contender, measure, printTable, type Result } from './harness.js'
 import { report } from './report.js'
 
 const SIZES = [10, 1_000, 100_000]
 
-function accounts(n: number): Record<string, number> {
-  const a: Record<string, number> = {}
-  for (let i = 0; i < n; i++) a[`u${i}`] = 1_000_000
-  return a
-}
-
-const transfer = defineProcess(
-  { name: 'transfer', inputs: ['domain.accounts'], outputs: ['domain.accounts'] },
-  function transfer(ctx, args: { from: string; to: string; amount: number }) {
-    const acc = ctx.domain.accounts
-    acc[args.from] = acc[args.from] - args.amount
-    acc[args.to] = acc[args.to] + args.amount
-  },
-)
-class Refused extends Error {}
-// Capturing a stack trace costs microseconds: one row throws an error made beforehand, to show
-// the engine's own rollback cost; the other makes it in the body, as most code does.
-const prebuilt = new Refused('no')
-const failing = defineProcess(
-  {
-    name: 'failing',
-    inputs: ['domain.accounts'],
-    outputs: ['domain.accounts'],
-    errors: ['Refused'],
-  },
-  function failing(ctx, args: { from: string; to: string; amount: number; fresh?: boolean }) {
-    const acc = ctx.domain.accounts
-    acc[args.from] = acc[args.from] - args.amount
-    acc[args.to] = acc[args.to] + args.amount
-    throw args.fresh ? new Refused('no') : prebuilt
-  },
-)
 const recipe = {
   process_recipes: {
     transfer: {

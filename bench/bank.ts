@@ -1,0 +1,51 @@
+/**
+ * The bank every benchmark runs: `n` accounts `u0…u(n-1)`, the SPEC §2 transfer, and a process
+ * that writes like it and then throws (the rollback rows). One copy, so every bench measures
+ * the same work.
+ */
+import { process as defineProcess } from 'theus'
+
+export interface TransferArgs {
+  from: string
+  to: string
+  amount: number
+  /** `failing` only: make the error in the body (V8 captures a stack) instead of reusing one. */
+  fresh?: boolean
+}
+
+/** `n` accounts named `u0`, `u1`, … holding `balance` each. */
+export function accounts(n: number, balance = 1_000_000): Record<string, number> {
+  const a: Record<string, number> = {}
+  for (let i = 0; i < n; i++) a[`u${i}`] = balance
+  return a
+}
+
+export const transfer = defineProcess(
+  { name: 'transfer', inputs: ['domain.accounts'], outputs: ['domain.accounts'] },
+  function transfer(ctx, args: TransferArgs) {
+    const acc = ctx.domain.accounts
+    acc[args.from] = acc[args.from] - args.amount
+    acc[args.to] = acc[args.to] + args.amount
+  },
+)
+
+export class Refused extends Error {}
+// Capturing a stack trace costs microseconds: by default the body throws an error made
+// beforehand, to show the engine's own rollback cost; `fresh` makes it in the body, as most
+// code does.
+const prebuilt = new Refused('no')
+
+export const failing = defineProcess(
+  {
+    name: 'failing',
+    inputs: ['domain.accounts'],
+    outputs: ['domain.accounts'],
+    errors: ['Refused'],
+  },
+  function failing(ctx, args: TransferArgs) {
+    const acc = ctx.domain.accounts
+    acc[args.from] = acc[args.from] - args.amount
+    acc[args.to] = acc[args.to] + args.amount
+    throw args.fresh ? new Refused('no') : prebuilt
+  },
+)
