@@ -182,7 +182,14 @@ export async function measure(code) {
     metafile: true,
     alias,
     external: FRAMEWORKS,
-    define: { 'process.env.NODE_ENV': '"production"' },
+    // What a production build defines: NODE_ENV, and Vue's feature flags as @vitejs/plugin-vue
+    // sets them (without __VUE_PROD_DEVTOOLS__ Pinia bundles the whole devtools kit).
+    define: {
+      'process.env.NODE_ENV': '"production"',
+      __VUE_OPTIONS_API__: 'true',
+      __VUE_PROD_DEVTOOLS__: 'false',
+      __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false',
+    },
     logLevel: 'silent',
     legalComments: 'none',
   })
