@@ -17,18 +17,16 @@ import {
   type Signal,
   signal,
 } from '@preact/signals-core'
-import { type Auditor, createAuditor } from '../audit/auditor.js'
+import type { Auditor } from '../audit/auditor.js'
 import { joinPath, parsePath } from '../context/paths.js'
 import { checkContext, protoKeyIn } from '../context/plainData.js'
 import { resolveZone, zoneOfSegment } from '../context/zones.js'
-import { buildPermTrie, GRANT_ALL, type PermNode } from '../contract/permissions.js'
+import { GRANT_ALL, type PermNode } from '../contract/permissions.js'
 import {
   isProcessDefinition,
-  type ParsedContract,
   type ProcessContext,
   type ProcessDefinition,
   type ProcessLog,
-  parsedContract,
 } from '../contract/process.js'
 import type {
   ArgsOf,
@@ -42,7 +40,6 @@ import {
   AbortError,
   AuditInterlockError,
   ConflictError,
-  ContractViolationError,
   describe,
   EngineHaltedError,
   errors,
@@ -51,7 +48,6 @@ import {
   suggest,
   TheusError,
 } from '../errors.js'
-import { parseText } from '../textParsers.js'
 import { bumpUp, Commit, isReset, markReset } from '../transaction/commit.js'
 import { conflictsOf } from '../transaction/conflicts.js'
 import { bufferedValue, Run, unwrapView } from '../transaction/run.js'
@@ -78,6 +74,7 @@ import { BoundedLog } from './BoundedLog.js'
 import { EventHub } from './events.js'
 import { checkPatch, Records, sealPatches, withoutSignals } from './history.js'
 import type { CheckPath, DeepReadonly, PathValue, StateOf } from './pathTypes.js'
+import { auditorFor, type Registered, Registry, scanModules } from './registry.js'
 import type {
   AuditLogEntry,
   EngineEventMap,
@@ -140,17 +137,6 @@ export interface ContextInput {
   domain?: Record<string, any>
 }
 
-interface Registered {
-  def: ProcessDefinition
-  name: string
-  perms: PermNode
-  errors: readonly string[]
-  /** Declared outputs in the heavy zone: their subscribers hear of every run. */
-  heavyOutputs: string[]
-  /** The last synchronous Run of this process, kept for reuse (fewer allocations per run). */
-  spare: Run | undefined
-}
-
 const RING = 1000
 /** Labels of commits that are not runs of a process: their log entries carry patches. */
 const ADMIN = new Set(['edit', 'undo', 'redo'])
@@ -199,7 +185,8 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   private readonly _root: Node
   private readonly _strict: boolean
   private _seq = 1
-  private readonly _registry = new Map<string, Registered>()
+  /** The registered processes by name (registry.ts). */
+  private readonly _registry: Registry
   /** The name each definition was first registered under: `runProcess(def)` runs that one. */
   private readonly _defNames = new WeakMap<ProcessDefinition, string>()
   private readonly _events = new EventHub()
@@ -287,15 +274,10 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
       domain: deepCopy(initial.domain ?? {}) as Record<string, unknown>,
     }
     this._root = nodeOf(this._rootRaw, undefined, undefined)
+    this._registry = new Registry(this._rootRaw, this._strict, this._defNames)
     this._records = new Records(historyLimit, runLogLimit, this._rootRaw)
     this._collectSignalFields(this._rootRaw, '')
-    if (options.auditRecipe !== undefined && options.auditRecipe !== null) {
-      const recipe =
-        typeof options.auditRecipe === 'string'
-          ? parseText('recipe', options.auditRecipe)
-          : options.auditRecipe
-      this._auditor = createAuditor(recipe, { emit: (entry) => this._onAudit(entry) })
-    }
+    this._auditor = auditorFor(options.auditRecipe, (entry) => this._onAudit(entry))
     const root = this._root
     // Frozen in both modes (SPEC §9): a mutated snapshot would disagree with the state.
     this.state = computed(() => {
@@ -325,29 +307,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
    */
   registerProcess(nameOrDef: string | ProcessDefinition, maybeDef?: ProcessDefinition): void {
     this._live('registerProcess')
-    const def = typeof nameOrDef === 'string' ? maybeDef : nameOrDef
-    if (!isProcessDefinition(def)) {
-      const label =
-        typeof nameOrDef === 'string'
-          ? nameOrDef
-          : ((def as { name?: string } | undefined)?.name ?? '?')
-      throw errors.invalidContract(
-        label,
-        typeof def === 'function'
-          ? 'a plain function was given. Wrap it with process({ inputs, outputs }, fn) to declare its contract.'
-          : `expected a definition made by process(), got ${describe(def)}.`,
-      )
-    }
-    const name = typeof nameOrDef === 'string' ? nameOrDef : def.name
-    if (this._registry.has(name)) {
-      throw new TheusError(
-        'DUPLICATE_PROCESS',
-        `Process '${name}' is already registered. Give the second one another name (contract.name), or register it once.`,
-        { details: { process: name } },
-      )
-    }
-    this._registry.set(name, this._compile(name, def, parsedContract(def)))
-    if (!this._defNames.has(def)) this._defNames.set(def, name)
+    this._registry.register(nameOrDef, maybeDef)
   }
 
   /**
@@ -359,32 +319,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   scanAndRegister(modules: Record<string, unknown>): string[]
   scanAndRegister(modules: Record<string, unknown>): string[] | Promise<string[]> {
     this._live('scanAndRegister')
-    if (modules === null || typeof modules !== 'object')
-      throw new TheusError(
-        'INVALID_ARGS',
-        `scanAndRegister expects a module map (import.meta.glob), got ${describe(modules)}.`,
-      )
-    const entries = Object.entries(modules)
-    const seen = new Set<unknown>()
-    const names: string[] = []
-    const take = (mod: unknown) => {
-      if (mod === null || (typeof mod !== 'object' && typeof mod !== 'function')) return
-      for (const value of Object.values(mod as Record<string, unknown>)) {
-        if (!isProcessDefinition(value) || seen.has(value)) continue
-        seen.add(value)
-        this.registerProcess(value)
-        names.push(value.name)
-      }
-    }
-    if (entries.some(([, m]) => typeof m === 'function')) {
-      return (async () => {
-        for (const [, m] of entries)
-          take(typeof m === 'function' ? await (m as () => Promise<unknown>)() : m)
-        return names
-      })()
-    }
-    for (const [, m] of entries) take(m)
-    return names
+    return scanModules(modules, (def) => this.registerProcess(def))
   }
 
   /** The names of the registered processes. */
@@ -395,53 +330,6 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   /** The definition registered under a name, if any. */
   getProcess(name: string): ProcessDefinition | undefined {
     return this._registry.get(name)?.def
-  }
-
-  private _compile(name: string, def: ProcessDefinition, c: ParsedContract): Registered {
-    const check = (segs: string[], kind: 'inputs' | 'outputs') => {
-      const layer = segs[0]!
-      if (layer === 'local') return
-      const path = segs.join('.')
-      if (layer !== 'domain' && layer !== 'global') {
-        const hint = suggest(layer, ['domain', 'global', 'local'])
-        throw errors.invalidContract(
-          name,
-          `${kind} path '${path}' starts with '${layer}', which is not a layer.${hint ? ` Did you mean '${[hint, ...segs.slice(1)].join('.')}'?` : " Paths start with 'domain.', 'global.' or 'local.'."}`,
-          path,
-        )
-      }
-      if (segs.length > 1) {
-        const layerRaw = this._rootRaw[layer] as Record<string, unknown>
-        if (!Object.hasOwn(layerRaw, segs[1]!)) {
-          const hint = suggest(segs[1]!, Object.keys(layerRaw))
-          throw errors.invalidContract(
-            name,
-            `${kind} path '${path}' names '${segs[1]}', which does not exist in the context's ${layer} layer.${hint ? ` Did you mean '${[layer, hint, ...segs.slice(2)].join('.')}'?` : ` Add '${segs[1]}' to the initial context, or fix the path.`}`,
-            path,
-          )
-        }
-      }
-      if (this._strict && kind === 'inputs') {
-        const zone = resolveZone(segs)
-        if (zone === 'signal' || zone === 'meta')
-          throw new ContractViolationError(
-            'ZONE_POLICY',
-            `Zone policy: process '${name}' declares '${path}' (${zone} zone) in inputs. ${zone === 'signal' ? 'Signals are transient events, not business inputs' : 'Meta data is for observability, not business logic'}: read it in a workflow condition, or move the value to a data-zone path.`,
-            { details: { process: name, path } },
-          )
-      }
-    }
-    for (const s of c.inputs) check(s, 'inputs')
-    for (const s of c.outputs) check(s, 'outputs')
-    const ctxPaths = (list: string[][]) => list.filter((s) => s[0] !== 'local')
-    return {
-      def,
-      name,
-      perms: this._strict ? buildPermTrie(ctxPaths(c.inputs), ctxPaths(c.outputs)) : GRANT_ALL,
-      errors: c.errors,
-      heavyOutputs: c.outputs.filter((s) => resolveZone(s) === 'heavy').map((s) => s.join('.')),
-      spare: undefined,
-    }
   }
 
   /**
@@ -455,15 +343,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
    */
   replaceProcess(nameOrDef: string | ProcessDefinition, maybeDef?: ProcessDefinition): void {
     this._live('replaceProcess')
-    const def = typeof nameOrDef === 'string' ? maybeDef : nameOrDef
-    if (!isProcessDefinition(def))
-      throw errors.invalidContract(
-        typeof nameOrDef === 'string' ? nameOrDef : '?',
-        `replaceProcess expects a definition made by process(), got ${describe(def)}.`,
-      )
-    const name = typeof nameOrDef === 'string' ? nameOrDef : def.name
-    if (!this._registry.has(name)) throw errors.notFound(name, [...this._registry.keys()])
-    this._registry.set(name, this._compile(name, def, parsedContract(def)))
+    this._registry.replace(nameOrDef, maybeDef)
   }
 
   /**
@@ -475,12 +355,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
    */
   replaceAuditRecipe(recipe: unknown): void {
     this._live('replaceAuditRecipe')
-    this._auditor =
-      recipe === undefined || recipe === null
-        ? undefined
-        : createAuditor(typeof recipe === 'string' ? parseText('recipe', recipe) : recipe, {
-            emit: (entry) => this._onAudit(entry),
-          })
+    this._auditor = auditorFor(recipe, (entry) => this._onAudit(entry))
   }
 
   //#endregion
