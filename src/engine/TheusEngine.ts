@@ -9,18 +9,11 @@
  * the commit's bookkeeping already live in their own modules; the registry and the reads
  * (`select`, `toDict`, the adapters' tracker) are the next candidates (issue 10).
  */
-import {
-  batch,
-  computed,
-  effect,
-  type ReadonlySignal,
-  type Signal,
-  signal,
-} from '@preact/signals-core'
+import { batch, computed, type ReadonlySignal, type Signal, signal } from '@preact/signals-core'
 import type { Auditor } from '../audit/auditor.js'
-import { joinPath, parsePath } from '../context/paths.js'
+import { joinPath } from '../context/paths.js'
 import { checkContext, protoKeyIn } from '../context/plainData.js'
-import { resolveZone, zoneOfSegment } from '../context/zones.js'
+import { zoneOfSegment } from '../context/zones.js'
 import { GRANT_ALL, type PermNode } from '../contract/permissions.js'
 import {
   isProcessDefinition,
@@ -57,11 +50,8 @@ import {
   deepFreeze,
   existingNode,
   getKey,
-  hasKey,
-  isHeavyKey,
   Kind,
   kindOf,
-  lockDate,
   type Node,
   nodeOf,
   snapshot,
@@ -74,6 +64,14 @@ import { BoundedLog } from './BoundedLog.js'
 import { EventHub } from './events.js'
 import { checkPatch, Records, sealPatches, withoutSignals } from './history.js'
 import type { CheckPath, DeepReadonly, PathValue, StateOf } from './pathTypes.js'
+import {
+  createTracker,
+  lastSignal,
+  peekSnapshot,
+  plainCopy,
+  selectPath,
+  type Tracker,
+} from './reads.js'
 import { auditorFor, type Registered, Registry, scanModules } from './registry.js'
 import type {
   AuditLogEntry,
@@ -865,75 +863,12 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     path: CheckPath<TContext, P>,
   ): ReadonlySignal<DeepReadonly<PathValue<StateOf<TContext>, P>>> {
     this._live('select')
-    const segs = parsePath(path)
-    if (!segs || (segs[0] !== 'domain' && segs[0] !== 'global'))
-      throw new TheusError(
-        'INVALID_ARGS',
-        `select('${String(path)}'): expected a dotted path starting with 'domain.' or 'global.'.`,
-      )
-    const key = segs.join('.')
-    let s = this._selects.get(key)
-    if (s) return s as any
-    if (resolveZone(segs) === 'heavy') {
-      let ver = this._heavySigs.get(key)
-      if (!ver) this._heavySigs.set(key, (ver = signal(0)))
-      s = heavySelection(ver, () => this._readTracked(segs))
-    } else s = computed(() => this._readTracked(segs))
-    this._selects.set(key, s)
-    return s as any
-  }
-
-  /** Reads the committed value at a path while subscribing to exactly what the path depends on. */
-  private _readTracked(segs: readonly string[]): unknown {
-    let node = this._root
-    for (let i = 0; i < segs.length; i++) {
-      const seg = segs[i]!
-      node.keySig(seg).value
-      const v = getKey(node.raw, node.kind, seg)
-      const last = i === segs.length - 1
-      if (typeof v !== 'object' || v === null) return last ? v : undefined
-      // Fast path: a container seen before has its node already.
-      const known = existingNode(v)
-      if (known !== undefined && known.parent === node && known.key === seg && !isHeavyKey(seg)) {
-        node = known
-        if (last) {
-          node.deep().value
-          return snapshot(node, true)
-        }
-        continue
-      }
-      if (v instanceof Date) return last ? new Date(v.getTime()) : undefined
-      if (isHeavyKey(seg) || kindOf(v) === -1) {
-        if (last) return v
-        return (v as Record<string, unknown>)[segs[i + 1]!] === undefined
-          ? undefined
-          : walkForeign(v, segs.slice(i + 1))
-      }
-      node = nodeOf(v as object, node, seg)
-      if (last) {
-        node.deep().value
-        return snapshot(node, true)
-      }
-    }
-    return undefined
+    return selectPath(this._root, this._selects, this._heavySigs, path) as any
   }
 
   /** @internal The committed value at a path as a snapshot (containers) or value; undefined when missing. */
   _peekSnapshot(segs: readonly string[]): unknown {
-    let node = this._root
-    let v: unknown = this._rootRaw
-    for (let i = 0; i < segs.length; i++) {
-      const seg = segs[i]!
-      const k = kindOf(v)
-      if (k === -1 || k === Kind.Set) return walkForeign(v, segs.slice(i))
-      if (!hasKey(v, k, seg)) return undefined
-      v = getKey(v, k, seg)
-      if (typeof v !== 'object' || v === null) return i === segs.length - 1 ? v : undefined
-      if (isHeavyKey(seg) || kindOf(v) === -1) return walkForeign(v, segs.slice(i + 1))
-      node = nodeOf(v, node, seg)
-    }
-    if (v instanceof Date) return new Date(v.getTime())
-    return snapshot(node, true)
+    return peekSnapshot(this._root, segs)
   }
 
   /** @internal For workflows: the committed value at a path (snapshot for containers). */
@@ -943,12 +878,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
 
   /** @internal For workflows: the value the last commit published for a signal field with this key. */
   _lastSignal(name: string): unknown {
-    if (this._published === undefined) return undefined
-    for (const [field, value] of this._published) {
-      const segs = field.split('.')
-      if (segs[segs.length - 1] === name) return value
-    }
-    return undefined
+    return lastSignal(this._published, name)
   }
 
   /** The draft value at a path during a run (the output gate's read). */
@@ -991,42 +921,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     options: { excludeZones?: readonly ('data' | 'signal' | 'meta' | 'heavy')[] } = {},
   ): StateOf<TContext> {
     this._live('toDict')
-    const exclude = new Set(options.excludeZones ?? ['signal', 'meta', 'heavy'])
-    const dropData = exclude.has('data')
-    // `inZone`: below a prefixed key, whose zone already decided. Data-zone plain objects are
-    // still walked when data is excluded, since prefixed keys may sit inside them.
-    const copy = (v: unknown, inZone: boolean): unknown => {
-      if (typeof v !== 'object' || v === null) return v
-      if (v instanceof Date) return new Date(v.getTime())
-      const k = kindOf(v)
-      if (k === Kind.Object) {
-        const out: Record<string, unknown> = {}
-        for (const key of Object.keys(v)) {
-          const z = inZone ? undefined : zoneOfSegment(key)
-          if (z !== undefined && exclude.has(z)) continue
-          const val = (v as Record<string, unknown>)[key]
-          if (!inZone && z === undefined && dropData) {
-            if (kindOf(val) !== Kind.Object) continue
-            const inner = copy(val, false) as Record<string, unknown>
-            if (Object.keys(inner).length > 0) out[key] = inner
-            continue
-          }
-          out[key] = z === 'heavy' ? val : copy(val, inZone || z !== undefined)
-        }
-        return out
-      }
-      if (k === Kind.Array) return (v as unknown[]).map((x) => copy(x, inZone))
-      if (k === Kind.Map) {
-        const out = new Map()
-        for (const [mk, mv] of v as Map<unknown, unknown>) out.set(mk, copy(mv, inZone))
-        return out
-      }
-      if (k === Kind.Set) return new Set([...(v as Set<unknown>)].map((x) => copy(x, inZone)))
-      return v
-    }
-    const out: Record<string, unknown> = {}
-    for (const layer of ['global', 'domain']) out[layer] = copy(this._rootRaw[layer], false)
-    return out as unknown as StateOf<TContext>
+    return plainCopy(this._rootRaw, options) as unknown as StateOf<TContext>
   }
 
   /**
@@ -1036,60 +931,8 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
    * and `snap` to the whole subtree. Containers come back as opaque handles (`kind` ≥ 0),
    * never as the engine's raw objects; other values as `select()` gives them.
    */
-  _tracker(): {
-    root: object
-    kind(v: unknown): number
-    get(h: object, key: unknown, covered: boolean): unknown
-    has(h: object, key: unknown, covered: boolean): boolean
-    keys(h: object): unknown[]
-    size(h: object): number
-    snap(h: object): unknown
-  } {
-    const track = (n: Node, key: unknown, covered: boolean) => {
-      if (!covered) n.keySig(n.kind === Kind.Array ? String(key) : key).value
-    }
-    return {
-      root: this._root,
-      kind: (v) => {
-        const raw = (v as Node | null)?.raw
-        return typeof raw === 'object' && raw !== null && existingNode(raw) === v
-          ? (v as Node).kind
-          : -1
-      },
-      get: (h, key, covered) => {
-        const n = h as Node
-        track(n, key, covered)
-        if (!hasKey(n.raw, n.kind, key)) return undefined
-        if (isHeavyKey(key)) return this.select([...n.segments(), key].join('.') as never).value
-        const v = getKey(n.raw, n.kind, key)
-        if (typeof v !== 'object' || v === null) return v
-        // Snapshots are frozen in both modes (SPEC §9), Dates locked as they are there.
-        if (v instanceof Date) return lockDate(new Date(v.getTime()))
-        return kindOf(v) === -1 ? v : nodeOf(v, n, n.kind === Kind.Array ? String(key) : key)
-      },
-      has: (h, key, covered) => {
-        const n = h as Node
-        track(n, key, covered)
-        return hasKey(n.raw, n.kind, key)
-      },
-      keys: (h) => {
-        const n = h as Node
-        n.deep().value
-        return n.kind === Kind.Map
-          ? [...(n.raw as Map<unknown, unknown>).keys()]
-          : Object.keys(n.raw)
-      },
-      size: (h) => {
-        const n = h as Node
-        n.deep().value
-        return n.kind === Kind.Object ? Object.keys(n.raw).length : (n.raw.length ?? n.raw.size)
-      },
-      snap: (h) => {
-        const n = h as Node
-        n.deep().value
-        return snapshot(n, true)
-      },
-    }
+  _tracker(): Tracker {
+    return createTracker(this._root, (path) => this.select(path as never).value)
   }
 
   //#endregion
@@ -1548,52 +1391,6 @@ function errorDeclared(e: unknown, declared: readonly string[]): boolean {
     if (n && declared.includes(n)) return true
   }
   return false
-}
-
-/** Walks own data properties only, so a path never reaches a prototype or runs a getter. */
-function walkForeign(v: unknown, segs: readonly string[]): unknown {
-  let cur = v
-  for (const s of segs) {
-    if (cur === null || typeof cur !== 'object') return undefined
-    const d = Object.getOwnPropertyDescriptor(cur, s)
-    if (d === undefined || !('value' in d)) return undefined
-    cur = d.value
-  }
-  return cur
-}
-
-/**
- * A selection of a heavy path: the raw object, with a notification after every run that
- * declares it, even though its identity does not change (a computed would swallow that).
- */
-function heavySelection(ver: Signal<number>, read: () => unknown): ReadonlySignal<unknown> {
-  const s = {
-    get value() {
-      ver.value
-      return read()
-    },
-    peek() {
-      return read()
-    },
-    subscribe(fn: (v: unknown) => void) {
-      return effect(() => {
-        ver.value
-        const v = read()
-        fn(v)
-      })
-    },
-    valueOf() {
-      return read()
-    },
-    toString() {
-      return String(read())
-    },
-    toJSON() {
-      return read()
-    },
-    brand: Symbol.for('preact-signals'),
-  }
-  return s as unknown as ReadonlySignal<unknown>
 }
 
 //#endregion
