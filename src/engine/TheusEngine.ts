@@ -3,14 +3,15 @@
  * exposes the committed state as signals. The hot path (runProcess → commit) lives here and in
  * `transaction/`; see DESIGN.md for the invariants it keeps.
  *
- * Why one file of this size: the run path (start, settle, commit, admin commits) reads and
+ * Why one file over 400 lines: the run path (start, settle, commit, admin commits) reads and
  * writes the engine's private fields on every run, and keeping it in one class lets V8 inline it
- * and a profile read it in one place, as preact's signals core does. History, events, replay and
- * the commit's bookkeeping already live in their own modules; the registry and the reads
- * (`select`, `toDict`, the adapters' tracker) are the next candidates (issue 10).
+ * and a profile read it in one place, as preact's signals core does. Everything else is wired
+ * in from its own module, the engine keeping the public methods as delegations: the registry
+ * (registry.ts), the reads (reads.ts: `select`, `toDict`, the adapters' tracker), history and
+ * the run log (history.ts), events (events.ts), replay (replay.ts, loaded on demand).
  */
 import { batch, computed, type ReadonlySignal, type Signal, signal } from '@preact/signals-core'
-import type { Auditor } from '../audit/auditor.js'
+import { type Auditor, createAuditor } from '../audit/auditor.js'
 import { joinPath } from '../context/paths.js'
 import { checkContext, protoKeyIn } from '../context/plainData.js'
 import { zoneOfSegment } from '../context/zones.js'
@@ -41,6 +42,7 @@ import {
   suggest,
   TheusError,
 } from '../errors.js'
+import { parseText } from '../textParsers.js'
 import { bumpUp, Commit, isReset, markReset } from '../transaction/commit.js'
 import { conflictsOf } from '../transaction/conflicts.js'
 import { bufferedValue, Run, unwrapView } from '../transaction/run.js'
@@ -72,7 +74,7 @@ import {
   selectPath,
   type Tracker,
 } from './reads.js'
-import { auditorFor, type Registered, Registry, scanModules } from './registry.js'
+import { type Registered, Registry, scanModules } from './registry.js'
 import type {
   AuditLogEntry,
   EngineEventMap,
@@ -133,6 +135,20 @@ export interface EngineOptions<TProcesses extends ProcessMap = ProcessMap> {
 export interface ContextInput {
   global?: Record<string, any>
   domain?: Record<string, any>
+}
+
+/**
+ * The auditor of a recipe (an object, or YAML text once `theus/yaml` is imported), checked
+ * now (`RecipeError`); `undefined` for no recipe (`null` or `undefined`): no gates. Kept here
+ * rather than in registry.ts: the engine importing the audit modules first orders the core
+ * bundle so that it gzips about 0.1 kB smaller (`node scripts/size.mjs`).
+ */
+function auditorFor(
+  recipe: unknown,
+  emit: (entry: AuditLogEntry) => void,
+): Auditor | undefined {
+  if (recipe === undefined || recipe === null) return undefined
+  return createAuditor(typeof recipe === 'string' ? parseText('recipe', recipe) : recipe, { emit })
 }
 
 const RING = 1000

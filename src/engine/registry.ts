@@ -1,13 +1,11 @@
 /**
  * The engine's registry: what it runs. Process definitions by name, each compiled once at
  * registration against the context it will run on (paths checked, zone policy, permission
- * trie), so that a run is one map lookup; `scanAndRegister`'s module walk; and the audit
- * recipe's auditor, built when the engine starts or the recipe is replaced.
+ * trie), so that a run is one map lookup; and `scanAndRegister`'s module walk.
  *
  * The engine keeps the public methods (`registerProcess`, `replaceProcess`...) and delegates
  * here; its run path reads the `Registry` (a Map) directly.
  */
-import { type Auditor, createAuditor } from '../audit/auditor.js'
 import { resolveZone } from '../context/zones.js'
 import { buildPermTrie, GRANT_ALL, type PermNode } from '../contract/permissions.js'
 import {
@@ -17,9 +15,7 @@ import {
   parsedContract,
 } from '../contract/process.js'
 import { ContractViolationError, describe, errors, suggest, TheusError } from '../errors.js'
-import { parseText } from '../textParsers.js'
 import type { Run } from '../transaction/run.js'
-import type { AuditLogEntry } from './types.js'
 
 /** A registered process, compiled for the engine that runs it. */
 export interface Registered {
@@ -180,16 +176,4 @@ export function scanModules(
   }
   for (const [, m] of entries) take(m)
   return names
-}
-
-/**
- * The auditor of a recipe (an object, or YAML text once `theus/yaml` is imported), checked
- * now (`RecipeError`); `undefined` for no recipe (`null` or `undefined`): no gates.
- */
-export function auditorFor(
-  recipe: unknown,
-  emit: (entry: AuditLogEntry) => void,
-): Auditor | undefined {
-  if (recipe === undefined || recipe === null) return undefined
-  return createAuditor(typeof recipe === 'string' ? parseText('recipe', recipe) : recipe, { emit })
 }
