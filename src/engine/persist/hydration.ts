@@ -38,8 +38,9 @@ export interface HydrationHost {
 }
 
 /**
- * Reads the stored value and applies it (or backs it up and reports why not). Resolves, or
- * returns at once for a sync storage, when hydration is over; never rejects.
+ * Reads the stored value and applies it, or backs it up and reports why not. Returns when
+ * hydration is over: at once for a sync storage, else a promise (the handle goes live when it
+ * settles, either way).
  */
 export function hydrateFromStorage(
   engine: TheusEngine<any>,

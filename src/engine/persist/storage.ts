@@ -26,6 +26,7 @@ function invalid(message: string): TheusError {
   return new TheusError('PERSIST_INVALID', `persist(): ${message}`)
 }
 
+/** Checks `persist()`'s options (`PERSIST_INVALID`, `DISPOSED`) and fills in the defaults. */
 export function checkOptions(engine: TheusEngine<any>, options: PersistOptions): CheckedOptions {
   if (engine?.disposed === true) throw errors.disposed('persist()')
   if (options === null || typeof options !== 'object')
