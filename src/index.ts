@@ -71,6 +71,7 @@ export type {
   StateOf,
   StatePath,
 } from './engine/pathTypes.js'
+export { persist } from './engine/persist/persist.js'
 export type {
   PersistEvent,
   PersistEventType,
@@ -80,8 +81,7 @@ export type {
   PersistOptions,
   PersistStorage,
   PersistZone,
-} from './engine/persist.js'
-export { persist } from './engine/persist.js'
+} from './engine/persist/types.js'
 export type { ContextInput, EngineOptions, StandardSchemaLike } from './engine/TheusEngine.js'
 export { TheusEngine } from './engine/TheusEngine.js'
 export type {

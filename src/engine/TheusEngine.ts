@@ -3,32 +3,24 @@
  * exposes the committed state as signals. The hot path (runProcess → commit) lives here and in
  * `transaction/`; see DESIGN.md for the invariants it keeps.
  *
- * Why one file of this size: the run path (start, settle, commit, admin commits) reads and
+ * Why one file over 400 lines: the run path (start, settle, commit, admin commits) reads and
  * writes the engine's private fields on every run, and keeping it in one class lets V8 inline it
- * and a profile read it in one place, as preact's signals core does. History, events, replay and
- * the commit's bookkeeping already live in their own modules; the registry and the reads
- * (`select`, `toDict`, the adapters' tracker) are the next candidates (issue 10).
+ * and a profile read it in one place, as preact's signals core does. Everything else is wired
+ * in from its own module, the engine keeping the public methods as delegations: the registry
+ * (registry.ts), the reads (reads.ts: `select`, `toDict`, the adapters' tracker), history and
+ * the run log (history.ts), events (events.ts), replay (replay.ts, loaded on demand).
  */
-import {
-  batch,
-  computed,
-  effect,
-  type ReadonlySignal,
-  type Signal,
-  signal,
-} from '@preact/signals-core'
+import { batch, computed, type ReadonlySignal, type Signal, signal } from '@preact/signals-core'
 import { type Auditor, createAuditor } from '../audit/auditor.js'
-import { joinPath, parsePath } from '../context/paths.js'
+import { joinPath } from '../context/paths.js'
 import { checkContext, protoKeyIn } from '../context/plainData.js'
-import { resolveZone, zoneOfSegment } from '../context/zones.js'
-import { buildPermTrie, GRANT_ALL, type PermNode } from '../contract/permissions.js'
+import { zoneOfSegment } from '../context/zones.js'
+import { GRANT_ALL, type PermNode } from '../contract/permissions.js'
 import {
   isProcessDefinition,
-  type ParsedContract,
   type ProcessContext,
   type ProcessDefinition,
   type ProcessLog,
-  parsedContract,
 } from '../contract/process.js'
 import type {
   ArgsOf,
@@ -42,7 +34,6 @@ import {
   AbortError,
   AuditInterlockError,
   ConflictError,
-  ContractViolationError,
   describe,
   EngineHaltedError,
   errors,
@@ -61,11 +52,8 @@ import {
   deepFreeze,
   existingNode,
   getKey,
-  hasKey,
-  isHeavyKey,
   Kind,
   kindOf,
-  lockDate,
   type Node,
   nodeOf,
   snapshot,
@@ -78,6 +66,15 @@ import { BoundedLog } from './BoundedLog.js'
 import { EventHub } from './events.js'
 import { checkPatch, Records, sealPatches, withoutSignals } from './history.js'
 import type { CheckPath, DeepReadonly, PathValue, StateOf } from './pathTypes.js'
+import {
+  createTracker,
+  lastSignal,
+  peekSnapshot,
+  plainCopy,
+  selectPath,
+  type Tracker,
+} from './reads.js'
+import { type Registered, Registry, scanModules } from './registry.js'
 import type {
   AuditLogEntry,
   EngineEventMap,
@@ -140,15 +137,18 @@ export interface ContextInput {
   domain?: Record<string, any>
 }
 
-interface Registered {
-  def: ProcessDefinition
-  name: string
-  perms: PermNode
-  errors: readonly string[]
-  /** Declared outputs in the heavy zone: their subscribers hear of every run. */
-  heavyOutputs: string[]
-  /** The last synchronous Run of this process, kept for reuse (fewer allocations per run). */
-  spare: Run | undefined
+/**
+ * The auditor of a recipe (an object, or YAML text once `theus/yaml` is imported), checked
+ * now (`RecipeError`); `undefined` for no recipe (`null` or `undefined`): no gates. Kept here
+ * rather than in registry.ts: the engine importing the audit modules first orders the core
+ * bundle so that it gzips about 0.1 kB smaller (`node scripts/size.mjs`).
+ */
+function auditorFor(
+  recipe: unknown,
+  emit: (entry: AuditLogEntry) => void,
+): Auditor | undefined {
+  if (recipe === undefined || recipe === null) return undefined
+  return createAuditor(typeof recipe === 'string' ? parseText('recipe', recipe) : recipe, { emit })
 }
 
 const RING = 1000
@@ -199,7 +199,8 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   private readonly _root: Node
   private readonly _strict: boolean
   private _seq = 1
-  private readonly _registry = new Map<string, Registered>()
+  /** The registered processes by name (registry.ts). */
+  private readonly _registry: Registry
   /** The name each definition was first registered under: `runProcess(def)` runs that one. */
   private readonly _defNames = new WeakMap<ProcessDefinition, string>()
   private readonly _events = new EventHub()
@@ -287,15 +288,10 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
       domain: deepCopy(initial.domain ?? {}) as Record<string, unknown>,
     }
     this._root = nodeOf(this._rootRaw, undefined, undefined)
+    this._registry = new Registry(this._rootRaw, this._strict, this._defNames)
     this._records = new Records(historyLimit, runLogLimit, this._rootRaw)
     this._collectSignalFields(this._rootRaw, '')
-    if (options.auditRecipe !== undefined && options.auditRecipe !== null) {
-      const recipe =
-        typeof options.auditRecipe === 'string'
-          ? parseText('recipe', options.auditRecipe)
-          : options.auditRecipe
-      this._auditor = createAuditor(recipe, { emit: (entry) => this._onAudit(entry) })
-    }
+    this._auditor = auditorFor(options.auditRecipe, (entry) => this._onAudit(entry))
     const root = this._root
     // Frozen in both modes (SPEC §9): a mutated snapshot would disagree with the state.
     this.state = computed(() => {
@@ -325,29 +321,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
    */
   registerProcess(nameOrDef: string | ProcessDefinition, maybeDef?: ProcessDefinition): void {
     this._live('registerProcess')
-    const def = typeof nameOrDef === 'string' ? maybeDef : nameOrDef
-    if (!isProcessDefinition(def)) {
-      const label =
-        typeof nameOrDef === 'string'
-          ? nameOrDef
-          : ((def as { name?: string } | undefined)?.name ?? '?')
-      throw errors.invalidContract(
-        label,
-        typeof def === 'function'
-          ? 'a plain function was given. Wrap it with process({ inputs, outputs }, fn) to declare its contract.'
-          : `expected a definition made by process(), got ${describe(def)}.`,
-      )
-    }
-    const name = typeof nameOrDef === 'string' ? nameOrDef : def.name
-    if (this._registry.has(name)) {
-      throw new TheusError(
-        'DUPLICATE_PROCESS',
-        `Process '${name}' is already registered. Give the second one another name (contract.name), or register it once.`,
-        { details: { process: name } },
-      )
-    }
-    this._registry.set(name, this._compile(name, def, parsedContract(def)))
-    if (!this._defNames.has(def)) this._defNames.set(def, name)
+    this._registry.register(nameOrDef, maybeDef)
   }
 
   /**
@@ -359,32 +333,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   scanAndRegister(modules: Record<string, unknown>): string[]
   scanAndRegister(modules: Record<string, unknown>): string[] | Promise<string[]> {
     this._live('scanAndRegister')
-    if (modules === null || typeof modules !== 'object')
-      throw new TheusError(
-        'INVALID_ARGS',
-        `scanAndRegister expects a module map (import.meta.glob), got ${describe(modules)}.`,
-      )
-    const entries = Object.entries(modules)
-    const seen = new Set<unknown>()
-    const names: string[] = []
-    const take = (mod: unknown) => {
-      if (mod === null || (typeof mod !== 'object' && typeof mod !== 'function')) return
-      for (const value of Object.values(mod as Record<string, unknown>)) {
-        if (!isProcessDefinition(value) || seen.has(value)) continue
-        seen.add(value)
-        this.registerProcess(value)
-        names.push(value.name)
-      }
-    }
-    if (entries.some(([, m]) => typeof m === 'function')) {
-      return (async () => {
-        for (const [, m] of entries)
-          take(typeof m === 'function' ? await (m as () => Promise<unknown>)() : m)
-        return names
-      })()
-    }
-    for (const [, m] of entries) take(m)
-    return names
+    return scanModules(modules, (def) => this.registerProcess(def))
   }
 
   /** The names of the registered processes. */
@@ -395,53 +344,6 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   /** The definition registered under a name, if any. */
   getProcess(name: string): ProcessDefinition | undefined {
     return this._registry.get(name)?.def
-  }
-
-  private _compile(name: string, def: ProcessDefinition, c: ParsedContract): Registered {
-    const check = (segs: string[], kind: 'inputs' | 'outputs') => {
-      const layer = segs[0]!
-      if (layer === 'local') return
-      const path = segs.join('.')
-      if (layer !== 'domain' && layer !== 'global') {
-        const hint = suggest(layer, ['domain', 'global', 'local'])
-        throw errors.invalidContract(
-          name,
-          `${kind} path '${path}' starts with '${layer}', which is not a layer.${hint ? ` Did you mean '${[hint, ...segs.slice(1)].join('.')}'?` : " Paths start with 'domain.', 'global.' or 'local.'."}`,
-          path,
-        )
-      }
-      if (segs.length > 1) {
-        const layerRaw = this._rootRaw[layer] as Record<string, unknown>
-        if (!Object.hasOwn(layerRaw, segs[1]!)) {
-          const hint = suggest(segs[1]!, Object.keys(layerRaw))
-          throw errors.invalidContract(
-            name,
-            `${kind} path '${path}' names '${segs[1]}', which does not exist in the context's ${layer} layer.${hint ? ` Did you mean '${[layer, hint, ...segs.slice(2)].join('.')}'?` : ` Add '${segs[1]}' to the initial context, or fix the path.`}`,
-            path,
-          )
-        }
-      }
-      if (this._strict && kind === 'inputs') {
-        const zone = resolveZone(segs)
-        if (zone === 'signal' || zone === 'meta')
-          throw new ContractViolationError(
-            'ZONE_POLICY',
-            `Zone policy: process '${name}' declares '${path}' (${zone} zone) in inputs. ${zone === 'signal' ? 'Signals are transient events, not business inputs' : 'Meta data is for observability, not business logic'}: read it in a workflow condition, or move the value to a data-zone path.`,
-            { details: { process: name, path } },
-          )
-      }
-    }
-    for (const s of c.inputs) check(s, 'inputs')
-    for (const s of c.outputs) check(s, 'outputs')
-    const ctxPaths = (list: string[][]) => list.filter((s) => s[0] !== 'local')
-    return {
-      def,
-      name,
-      perms: this._strict ? buildPermTrie(ctxPaths(c.inputs), ctxPaths(c.outputs)) : GRANT_ALL,
-      errors: c.errors,
-      heavyOutputs: c.outputs.filter((s) => resolveZone(s) === 'heavy').map((s) => s.join('.')),
-      spare: undefined,
-    }
   }
 
   /**
@@ -455,15 +357,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
    */
   replaceProcess(nameOrDef: string | ProcessDefinition, maybeDef?: ProcessDefinition): void {
     this._live('replaceProcess')
-    const def = typeof nameOrDef === 'string' ? maybeDef : nameOrDef
-    if (!isProcessDefinition(def))
-      throw errors.invalidContract(
-        typeof nameOrDef === 'string' ? nameOrDef : '?',
-        `replaceProcess expects a definition made by process(), got ${describe(def)}.`,
-      )
-    const name = typeof nameOrDef === 'string' ? nameOrDef : def.name
-    if (!this._registry.has(name)) throw errors.notFound(name, [...this._registry.keys()])
-    this._registry.set(name, this._compile(name, def, parsedContract(def)))
+    this._registry.replace(nameOrDef, maybeDef)
   }
 
   /**
@@ -475,12 +369,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
    */
   replaceAuditRecipe(recipe: unknown): void {
     this._live('replaceAuditRecipe')
-    this._auditor =
-      recipe === undefined || recipe === null
-        ? undefined
-        : createAuditor(typeof recipe === 'string' ? parseText('recipe', recipe) : recipe, {
-            emit: (entry) => this._onAudit(entry),
-          })
+    this._auditor = auditorFor(recipe, (entry) => this._onAudit(entry))
   }
 
   //#endregion
@@ -990,75 +879,12 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     path: CheckPath<TContext, P>,
   ): ReadonlySignal<DeepReadonly<PathValue<StateOf<TContext>, P>>> {
     this._live('select')
-    const segs = parsePath(path)
-    if (!segs || (segs[0] !== 'domain' && segs[0] !== 'global'))
-      throw new TheusError(
-        'INVALID_ARGS',
-        `select('${String(path)}'): expected a dotted path starting with 'domain.' or 'global.'.`,
-      )
-    const key = segs.join('.')
-    let s = this._selects.get(key)
-    if (s) return s as any
-    if (resolveZone(segs) === 'heavy') {
-      let ver = this._heavySigs.get(key)
-      if (!ver) this._heavySigs.set(key, (ver = signal(0)))
-      s = heavySelection(ver, () => this._readTracked(segs))
-    } else s = computed(() => this._readTracked(segs))
-    this._selects.set(key, s)
-    return s as any
-  }
-
-  /** Reads the committed value at a path while subscribing to exactly what the path depends on. */
-  private _readTracked(segs: readonly string[]): unknown {
-    let node = this._root
-    for (let i = 0; i < segs.length; i++) {
-      const seg = segs[i]!
-      node.keySig(seg).value
-      const v = getKey(node.raw, node.kind, seg)
-      const last = i === segs.length - 1
-      if (typeof v !== 'object' || v === null) return last ? v : undefined
-      // Fast path: a container seen before has its node already.
-      const known = existingNode(v)
-      if (known !== undefined && known.parent === node && known.key === seg && !isHeavyKey(seg)) {
-        node = known
-        if (last) {
-          node.deep().value
-          return snapshot(node, true)
-        }
-        continue
-      }
-      if (v instanceof Date) return last ? new Date(v.getTime()) : undefined
-      if (isHeavyKey(seg) || kindOf(v) === -1) {
-        if (last) return v
-        return (v as Record<string, unknown>)[segs[i + 1]!] === undefined
-          ? undefined
-          : walkForeign(v, segs.slice(i + 1))
-      }
-      node = nodeOf(v as object, node, seg)
-      if (last) {
-        node.deep().value
-        return snapshot(node, true)
-      }
-    }
-    return undefined
+    return selectPath(this._root, this._selects, this._heavySigs, path) as any
   }
 
   /** @internal The committed value at a path as a snapshot (containers) or value; undefined when missing. */
   _peekSnapshot(segs: readonly string[]): unknown {
-    let node = this._root
-    let v: unknown = this._rootRaw
-    for (let i = 0; i < segs.length; i++) {
-      const seg = segs[i]!
-      const k = kindOf(v)
-      if (k === -1 || k === Kind.Set) return walkForeign(v, segs.slice(i))
-      if (!hasKey(v, k, seg)) return undefined
-      v = getKey(v, k, seg)
-      if (typeof v !== 'object' || v === null) return i === segs.length - 1 ? v : undefined
-      if (isHeavyKey(seg) || kindOf(v) === -1) return walkForeign(v, segs.slice(i + 1))
-      node = nodeOf(v, node, seg)
-    }
-    if (v instanceof Date) return new Date(v.getTime())
-    return snapshot(node, true)
+    return peekSnapshot(this._root, segs)
   }
 
   /** @internal For workflows: the committed value at a path (snapshot for containers). */
@@ -1068,12 +894,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
 
   /** @internal For workflows: the value the last commit published for a signal field with this key. */
   _lastSignal(name: string): unknown {
-    if (this._published === undefined) return undefined
-    for (const [field, value] of this._published) {
-      const segs = field.split('.')
-      if (segs[segs.length - 1] === name) return value
-    }
-    return undefined
+    return lastSignal(this._published, name)
   }
 
   /** The draft value at a path during a run (the output gate's read). */
@@ -1116,42 +937,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     options: { excludeZones?: readonly ('data' | 'signal' | 'meta' | 'heavy')[] } = {},
   ): StateOf<TContext> {
     this._live('toDict')
-    const exclude = new Set(options.excludeZones ?? ['signal', 'meta', 'heavy'])
-    const dropData = exclude.has('data')
-    // `inZone`: below a prefixed key, whose zone already decided. Data-zone plain objects are
-    // still walked when data is excluded, since prefixed keys may sit inside them.
-    const copy = (v: unknown, inZone: boolean): unknown => {
-      if (typeof v !== 'object' || v === null) return v
-      if (v instanceof Date) return new Date(v.getTime())
-      const k = kindOf(v)
-      if (k === Kind.Object) {
-        const out: Record<string, unknown> = {}
-        for (const key of Object.keys(v)) {
-          const z = inZone ? undefined : zoneOfSegment(key)
-          if (z !== undefined && exclude.has(z)) continue
-          const val = (v as Record<string, unknown>)[key]
-          if (!inZone && z === undefined && dropData) {
-            if (kindOf(val) !== Kind.Object) continue
-            const inner = copy(val, false) as Record<string, unknown>
-            if (Object.keys(inner).length > 0) out[key] = inner
-            continue
-          }
-          out[key] = z === 'heavy' ? val : copy(val, inZone || z !== undefined)
-        }
-        return out
-      }
-      if (k === Kind.Array) return (v as unknown[]).map((x) => copy(x, inZone))
-      if (k === Kind.Map) {
-        const out = new Map()
-        for (const [mk, mv] of v as Map<unknown, unknown>) out.set(mk, copy(mv, inZone))
-        return out
-      }
-      if (k === Kind.Set) return new Set([...(v as Set<unknown>)].map((x) => copy(x, inZone)))
-      return v
-    }
-    const out: Record<string, unknown> = {}
-    for (const layer of ['global', 'domain']) out[layer] = copy(this._rootRaw[layer], false)
-    return out as unknown as StateOf<TContext>
+    return plainCopy(this._rootRaw, options) as unknown as StateOf<TContext>
   }
 
   /**
@@ -1161,60 +947,8 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
    * and `snap` to the whole subtree. Containers come back as opaque handles (`kind` ≥ 0),
    * never as the engine's raw objects; other values as `select()` gives them.
    */
-  _tracker(): {
-    root: object
-    kind(v: unknown): number
-    get(h: object, key: unknown, covered: boolean): unknown
-    has(h: object, key: unknown, covered: boolean): boolean
-    keys(h: object): unknown[]
-    size(h: object): number
-    snap(h: object): unknown
-  } {
-    const track = (n: Node, key: unknown, covered: boolean) => {
-      if (!covered) n.keySig(n.kind === Kind.Array ? String(key) : key).value
-    }
-    return {
-      root: this._root,
-      kind: (v) => {
-        const raw = (v as Node | null)?.raw
-        return typeof raw === 'object' && raw !== null && existingNode(raw) === v
-          ? (v as Node).kind
-          : -1
-      },
-      get: (h, key, covered) => {
-        const n = h as Node
-        track(n, key, covered)
-        if (!hasKey(n.raw, n.kind, key)) return undefined
-        if (isHeavyKey(key)) return this.select([...n.segments(), key].join('.') as never).value
-        const v = getKey(n.raw, n.kind, key)
-        if (typeof v !== 'object' || v === null) return v
-        // Snapshots are frozen in both modes (SPEC §9), Dates locked as they are there.
-        if (v instanceof Date) return lockDate(new Date(v.getTime()))
-        return kindOf(v) === -1 ? v : nodeOf(v, n, n.kind === Kind.Array ? String(key) : key)
-      },
-      has: (h, key, covered) => {
-        const n = h as Node
-        track(n, key, covered)
-        return hasKey(n.raw, n.kind, key)
-      },
-      keys: (h) => {
-        const n = h as Node
-        n.deep().value
-        return n.kind === Kind.Map
-          ? [...(n.raw as Map<unknown, unknown>).keys()]
-          : Object.keys(n.raw)
-      },
-      size: (h) => {
-        const n = h as Node
-        n.deep().value
-        return n.kind === Kind.Object ? Object.keys(n.raw).length : (n.raw.length ?? n.raw.size)
-      },
-      snap: (h) => {
-        const n = h as Node
-        n.deep().value
-        return snapshot(n, true)
-      },
-    }
+  _tracker(): Tracker {
+    return createTracker(this._root, (path) => this.select(path as never).value)
   }
 
   //#endregion
@@ -1673,52 +1407,6 @@ function errorDeclared(e: unknown, declared: readonly string[]): boolean {
     if (n && declared.includes(n)) return true
   }
   return false
-}
-
-/** Walks own data properties only, so a path never reaches a prototype or runs a getter. */
-function walkForeign(v: unknown, segs: readonly string[]): unknown {
-  let cur = v
-  for (const s of segs) {
-    if (cur === null || typeof cur !== 'object') return undefined
-    const d = Object.getOwnPropertyDescriptor(cur, s)
-    if (d === undefined || !('value' in d)) return undefined
-    cur = d.value
-  }
-  return cur
-}
-
-/**
- * A selection of a heavy path: the raw object, with a notification after every run that
- * declares it, even though its identity does not change (a computed would swallow that).
- */
-function heavySelection(ver: Signal<number>, read: () => unknown): ReadonlySignal<unknown> {
-  const s = {
-    get value() {
-      ver.value
-      return read()
-    },
-    peek() {
-      return read()
-    },
-    subscribe(fn: (v: unknown) => void) {
-      return effect(() => {
-        ver.value
-        const v = read()
-        fn(v)
-      })
-    },
-    valueOf() {
-      return read()
-    },
-    toString() {
-      return String(read())
-    },
-    toJSON() {
-      return read()
-    },
-    brand: Symbol.for('preact-signals'),
-  }
-  return s as unknown as ReadonlySignal<unknown>
 }
 
 //#endregion

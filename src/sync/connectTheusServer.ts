@@ -7,7 +7,7 @@
 import { batch } from '@preact/signals-core'
 import type { CommitEvent, Patch, TheusEngine } from 'theus'
 import { TheusError } from 'theus'
-import { encode } from '../engine/persist.js'
+import { encode } from '../engine/persist/codec.js'
 import { applyPatches, callAll, editEntry, snapshotPatches, undoAll } from './core.js'
 import { type ClientMessage, decodeMessage, encodeMessage, type ServerMessage } from './protocol.js'
 

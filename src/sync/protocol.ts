@@ -5,7 +5,7 @@
  */
 import type { Patch } from 'theus'
 import { TheusError } from 'theus'
-import { decode, encode } from '../engine/persist.js'
+import { decode, encode } from '../engine/persist/codec.js'
 
 /** Client → server. */
 export type ClientMessage =

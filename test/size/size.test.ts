@@ -66,7 +66,7 @@ describe('bundle size (SPEC §10.5)', () => {
       'src/workflow/expressionRuntime.ts',
       'src/workflow/WorkflowManager.ts',
       'src/workflow/StateMachine.ts',
-      'src/engine/persist.ts',
+      'src/engine/persist/',
       'src/engine/devtools.ts',
       'src/yaml/',
     ]) {

@@ -1,0 +1,262 @@
+/**
+ * The engine's reads of the committed state: `select` (signals of one path), `toDict` (a plain
+ * copy), the internal peeks workflows and audit gates use, and the tracker behind the
+ * adapters' selector views. They read the committed tree (`transaction/tree.ts`) and never
+ * write it; the engine delegates to them and keeps the caches they share with the commit
+ * (the selections by path, the heavy paths' version signals).
+ */
+import { computed, effect, type ReadonlySignal, type Signal, signal } from '@preact/signals-core'
+import { parsePath } from '../context/paths.js'
+import { resolveZone, zoneOfSegment } from '../context/zones.js'
+import { TheusError } from '../errors.js'
+import {
+  existingNode,
+  getKey,
+  hasKey,
+  isHeavyKey,
+  Kind,
+  kindOf,
+  lockDate,
+  type Node,
+  nodeOf,
+  snapshot,
+} from '../transaction/tree.js'
+
+/**
+ * `engine.select(path)`: one signal per path, cached in `selects`. Heavy paths get a
+ * selection that their version signal in `heavySigs` bumps after every run that declares
+ * them (the commit's `_notifyHeavy`).
+ */
+export function selectPath(
+  root: Node,
+  selects: Map<string, ReadonlySignal<unknown>>,
+  heavySigs: Map<string, Signal<number>>,
+  path: string,
+): ReadonlySignal<unknown> {
+  const segs = parsePath(path)
+  if (!segs || (segs[0] !== 'domain' && segs[0] !== 'global'))
+    throw new TheusError(
+      'INVALID_ARGS',
+      `select('${String(path)}'): expected a dotted path starting with 'domain.' or 'global.'.`,
+    )
+  const key = segs.join('.')
+  let s = selects.get(key)
+  if (s) return s
+  if (resolveZone(segs) === 'heavy') {
+    let ver = heavySigs.get(key)
+    if (!ver) heavySigs.set(key, (ver = signal(0)))
+    s = heavySelection(ver, () => readTracked(root, segs))
+  } else s = computed(() => readTracked(root, segs))
+  selects.set(key, s)
+  return s
+}
+
+/** Reads the committed value at a path while subscribing to exactly what the path depends on. */
+function readTracked(root: Node, segs: readonly string[]): unknown {
+  let node = root
+  for (let i = 0; i < segs.length; i++) {
+    const seg = segs[i]!
+    node.keySig(seg).value
+    const v = getKey(node.raw, node.kind, seg)
+    const last = i === segs.length - 1
+    if (typeof v !== 'object' || v === null) return last ? v : undefined
+    // Fast path: a container seen before has its node already.
+    const known = existingNode(v)
+    if (known !== undefined && known.parent === node && known.key === seg && !isHeavyKey(seg)) {
+      node = known
+      if (last) {
+        node.deep().value
+        return snapshot(node, true)
+      }
+      continue
+    }
+    if (v instanceof Date) return last ? new Date(v.getTime()) : undefined
+    if (isHeavyKey(seg) || kindOf(v) === -1) {
+      if (last) return v
+      return (v as Record<string, unknown>)[segs[i + 1]!] === undefined
+        ? undefined
+        : walkForeign(v, segs.slice(i + 1))
+    }
+    node = nodeOf(v as object, node, seg)
+    if (last) {
+      node.deep().value
+      return snapshot(node, true)
+    }
+  }
+  return undefined
+}
+
+/** The committed value at a path as a snapshot (containers) or value; undefined when missing. */
+export function peekSnapshot(root: Node, segs: readonly string[]): unknown {
+  let node = root
+  let v: unknown = root.raw
+  for (let i = 0; i < segs.length; i++) {
+    const seg = segs[i]!
+    const k = kindOf(v)
+    if (k === -1 || k === Kind.Set) return walkForeign(v, segs.slice(i))
+    if (!hasKey(v, k, seg)) return undefined
+    v = getKey(v, k, seg)
+    if (typeof v !== 'object' || v === null) return i === segs.length - 1 ? v : undefined
+    if (isHeavyKey(seg) || kindOf(v) === -1) return walkForeign(v, segs.slice(i + 1))
+    node = nodeOf(v, node, seg)
+  }
+  if (v instanceof Date) return new Date(v.getTime())
+  return snapshot(node, true)
+}
+
+/** The value the last commit published for a signal field with this key (`published`: by field path). */
+export function lastSignal(published: Map<string, unknown> | undefined, name: string): unknown {
+  if (published === undefined) return undefined
+  for (const [field, value] of published) {
+    const segs = field.split('.')
+    if (segs[segs.length - 1] === name) return value
+  }
+  return undefined
+}
+
+/** `engine.toDict(options)`: a plain copy of `rootRaw`'s layers, without the excluded zones. */
+export function plainCopy(
+  rootRaw: Record<string, any>,
+  options: { excludeZones?: readonly ('data' | 'signal' | 'meta' | 'heavy')[] },
+): Record<string, unknown> {
+  const exclude = new Set(options.excludeZones ?? ['signal', 'meta', 'heavy'])
+  const dropData = exclude.has('data')
+  // `inZone`: below a prefixed key, whose zone already decided. Data-zone plain objects are
+  // still walked when data is excluded, since prefixed keys may sit inside them.
+  const copy = (v: unknown, inZone: boolean): unknown => {
+    if (typeof v !== 'object' || v === null) return v
+    if (v instanceof Date) return new Date(v.getTime())
+    const k = kindOf(v)
+    if (k === Kind.Object) {
+      const out: Record<string, unknown> = {}
+      for (const key of Object.keys(v)) {
+        const z = inZone ? undefined : zoneOfSegment(key)
+        if (z !== undefined && exclude.has(z)) continue
+        const val = (v as Record<string, unknown>)[key]
+        if (!inZone && z === undefined && dropData) {
+          if (kindOf(val) !== Kind.Object) continue
+          const inner = copy(val, false) as Record<string, unknown>
+          if (Object.keys(inner).length > 0) out[key] = inner
+          continue
+        }
+        out[key] = z === 'heavy' ? val : copy(val, inZone || z !== undefined)
+      }
+      return out
+    }
+    if (k === Kind.Array) return (v as unknown[]).map((x) => copy(x, inZone))
+    if (k === Kind.Map) {
+      const out = new Map()
+      for (const [mk, mv] of v as Map<unknown, unknown>) out.set(mk, copy(mv, inZone))
+      return out
+    }
+    if (k === Kind.Set) return new Set([...(v as Set<unknown>)].map((x) => copy(x, inZone)))
+    return v
+  }
+  const out: Record<string, unknown> = {}
+  for (const layer of ['global', 'domain']) out[layer] = copy(rootRaw[layer], false)
+  return out
+}
+
+/** The tracked reads of `engine._tracker()` (see there). */
+export interface Tracker {
+  root: object
+  kind(v: unknown): number
+  get(h: object, key: unknown, covered: boolean): unknown
+  has(h: object, key: unknown, covered: boolean): boolean
+  keys(h: object): unknown[]
+  size(h: object): number
+  snap(h: object): unknown
+}
+
+/** The tracker over `root`; a heavy key reads through `selectHeavy` (the engine's `select`). */
+export function createTracker(root: Node, selectHeavy: (path: string) => unknown): Tracker {
+  const track = (n: Node, key: unknown, covered: boolean) => {
+    if (!covered) n.keySig(n.kind === Kind.Array ? String(key) : key).value
+  }
+  return {
+    root,
+    kind: (v) => {
+      const raw = (v as Node | null)?.raw
+      return typeof raw === 'object' && raw !== null && existingNode(raw) === v
+        ? (v as Node).kind
+        : -1
+    },
+    get: (h, key, covered) => {
+      const n = h as Node
+      track(n, key, covered)
+      if (!hasKey(n.raw, n.kind, key)) return undefined
+      if (isHeavyKey(key)) return selectHeavy([...n.segments(), key].join('.'))
+      const v = getKey(n.raw, n.kind, key)
+      if (typeof v !== 'object' || v === null) return v
+      // Snapshots are frozen in both modes (SPEC §9), Dates locked as they are there.
+      if (v instanceof Date) return lockDate(new Date(v.getTime()))
+      return kindOf(v) === -1 ? v : nodeOf(v, n, n.kind === Kind.Array ? String(key) : key)
+    },
+    has: (h, key, covered) => {
+      const n = h as Node
+      track(n, key, covered)
+      return hasKey(n.raw, n.kind, key)
+    },
+    keys: (h) => {
+      const n = h as Node
+      n.deep().value
+      return n.kind === Kind.Map ? [...(n.raw as Map<unknown, unknown>).keys()] : Object.keys(n.raw)
+    },
+    size: (h) => {
+      const n = h as Node
+      n.deep().value
+      return n.kind === Kind.Object ? Object.keys(n.raw).length : (n.raw.length ?? n.raw.size)
+    },
+    snap: (h) => {
+      const n = h as Node
+      n.deep().value
+      return snapshot(n, true)
+    },
+  }
+}
+
+/** Walks own data properties only, so a path never reaches a prototype or runs a getter. */
+function walkForeign(v: unknown, segs: readonly string[]): unknown {
+  let cur = v
+  for (const s of segs) {
+    if (cur === null || typeof cur !== 'object') return undefined
+    const d = Object.getOwnPropertyDescriptor(cur, s)
+    if (d === undefined || !('value' in d)) return undefined
+    cur = d.value
+  }
+  return cur
+}
+
+/**
+ * A selection of a heavy path: the raw object, with a notification after every run that
+ * declares it, even though its identity does not change (a computed would swallow that).
+ */
+function heavySelection(ver: Signal<number>, read: () => unknown): ReadonlySignal<unknown> {
+  const s = {
+    get value() {
+      ver.value
+      return read()
+    },
+    peek() {
+      return read()
+    },
+    subscribe(fn: (v: unknown) => void) {
+      return effect(() => {
+        ver.value
+        const v = read()
+        fn(v)
+      })
+    },
+    valueOf() {
+      return read()
+    },
+    toString() {
+      return String(read())
+    },
+    toJSON() {
+      return read()
+    },
+    brand: Symbol.for('preact-signals'),
+  }
+  return s as unknown as ReadonlySignal<unknown>
+}
