@@ -32,10 +32,8 @@ export const PAGES_NOT_YET_CHECKED: Readonly<Record<string, string>> = {
   'docs/devtools.md':
     'fragments: engine, machine, and the Vue refs and hooks of its last block are not defined',
   'docs/persistence.md': "fragments: schema, toast, and the 'idb-keyval' package are not defined",
-  'docs/recipes.md': 'the shape of an audit log entry, written as an object literal of names',
   'docs/types.md':
     'shows compile errors on purpose (misspelled paths), and fragments (engine, transfer, initial)',
-  'docs/vite.md': 'fragments: TheusEngine, WorkflowManager and initial are not imported',
   'docs/sync.md': 'fragments: initial, transfer, toast and the server app are not defined',
   'docs/workflows.md': 'fragments: def, workflow, engine and pipeline are not defined',
 }
