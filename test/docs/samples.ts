@@ -31,7 +31,6 @@ import { join, posix, relative, sep } from 'node:path'
 export const PAGES_NOT_YET_CHECKED: Readonly<Record<string, string>> = {
   'docs/types.md':
     'shows compile errors on purpose (misspelled paths), and fragments (engine, transfer, initial)',
-  'docs/sync.md': 'fragments: initial, transfer, toast and the server app are not defined',
 }
 
 export interface Sample {
