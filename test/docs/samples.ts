@@ -20,30 +20,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, posix, relative, sep } from 'node:path'
 
-/**
- * Pages written before the sample check, whose blocks are fragments of the bank example (they
- * use `engine`, `initial` or `App` without defining them). They are being rewritten by other
- * changes (typed samples), so they are listed here, each with its reason, rather than marked
- * block by block underneath those changes. To check a page: make its blocks whole modules or
- * mark the fragments with `<!-- sample: skip-check <reason> -->`, then remove it from this list.
- * Every other page of the site, present or future, is checked.
- */
-export const PAGES_NOT_YET_CHECKED: Readonly<Record<string, string>> = {
-  'docs/adapters.md': "fragments: imports './engine' and renders an App it does not define",
-  'docs/concepts.md': 'fragments of the bank example (initial, engine, a body elided as /* ... */)',
-  'docs/devtools.md':
-    'fragments: engine, machine, and the Vue refs and hooks of its last block are not defined',
-  'docs/errors/README.md': 'a fragment: runs a transfer on an engine it does not define',
-  'docs/errors/NO_PROVIDER.md': 'fragments: createRoot, el and App are not defined',
-  'docs/persistence.md': "fragments: schema, toast, and the 'idb-keyval' package are not defined",
-  'docs/recipes.md': 'the shape of an audit log entry, written as an object literal of names',
-  'docs/types.md':
-    'shows compile errors on purpose (misspelled paths), and fragments (engine, transfer, initial)',
-  'docs/vite.md': 'fragments: TheusEngine, WorkflowManager and initial are not imported',
-  'docs/sync.md': 'fragments: initial, transfer, toast and the server app are not defined',
-  'docs/workflows.md': 'fragments: def, workflow, engine and pipeline are not defined',
-}
-
 export interface Sample {
   /** The page, relative to the repository (`docs/tutorial/01-context.md`). */
   page: string
@@ -148,7 +124,6 @@ export function buildProjects(root: string, docsDir: string): PageProject[] {
   const projects: PageProject[] = []
   let tutorialFiles = new Map<string, SampleFile>()
   for (const file of sitePages(docsDir)) {
-    if (relative(root, file).split(sep).join('/') in PAGES_NOT_YET_CHECKED) continue
     const samples = extractSamples(root, file).filter((s) => !s.skip)
     const page = relative(root, file).split(sep).join('/')
     const inTutorial = TUTORIAL_CHAPTER.test(page)
