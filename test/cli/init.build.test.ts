@@ -111,8 +111,8 @@ describe('theus init (npm install from a tarball, then the app builds)', () => {
       [vite, 'build', '--mode', 'lib', '--logLevel', 'warn', '--outDir', join(pkg, 'dist')],
       repoRoot,
     )
-    // The declarations, as tsconfig.build.json emits them; `theus` (imported by the adapters)
-    // resolves to the sources here, and the emitted files keep importing 'theus'.
+    // The declarations, as tsconfig.build.json emits them; `theus` and `theus/devtools` (imported
+    // by the adapters) resolve to the sources here, and the emitted files keep importing 'theus'.
     const types = join(work, 'tsconfig.types.json')
     writeFileSync(
       types,
@@ -122,7 +122,11 @@ describe('theus init (npm install from a tarball, then the app builds)', () => {
           outDir: join(pkg, 'dist/types'),
           rootDir: repoRoot,
           typeRoots: [join(repoRoot, 'node_modules/@types')],
-          paths: { theus: [join(repoRoot, 'src/index.ts')] },
+          paths: {
+            theus: [join(repoRoot, 'src/index.ts')],
+            // The adapters' devtools import this subpath; without dist/ built it has no types.
+            'theus/devtools': [join(repoRoot, 'src/devtools/index.ts')],
+          },
         },
         include: [join(repoRoot, 'src'), join(repoRoot, 'adapters')],
       }),
