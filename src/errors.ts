@@ -235,10 +235,12 @@ export const errors = {
       path,
     )
   },
-  nestedRun(what: string): TheusError {
+  /** A run or an edit started inside a run; `process` when it was `runProcess` itself. */
+  nestedRun(what: string, process?: string): TheusError {
     return new TheusError(
       'NESTED_RUN',
-      `${what} was called while a run of this engine is in progress (its body, its audit gates and their listeners, or its schema check). Processes do not call each other: chain them with a workflow (WorkflowManager or executeWorkflow), or act from a 'commit' listener, which runs once the commit is applied.`,
+      `${what} was called while a run of this engine is in progress (its body, its audit gates and their listeners, or its schema check). Processes do not call each other: chain them with a workflow (WorkflowManager or executeWorkflow), or ${process === undefined ? 'act' : 'start the run'} from a 'commit' listener, which runs once the commit is applied.`,
+      { details: process === undefined ? {} : { process } },
     )
   },
   illegalWrite(process: string, path: string): ContractViolationError {
