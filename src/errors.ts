@@ -227,6 +227,18 @@ export const errors = {
       { details: { process, path } },
     )
   },
+  /** An initial context holding a value that is not plain data, outside `heavy_` (strict). */
+  foreignContext(path: string, cls: string): TheusError {
+    return errors.invalidContext(
+      `'${path}' holds ${aValueOf(cls)}, which is not plain data. The data, signal and meta zones hold plain objects, arrays, Map, Set, Date and primitives; keep other values under a 'heavy_' key (held by reference)`,
+    )
+  },
+  /** An initial context that contains itself at `path`. */
+  cycleContext(path: string): TheusError {
+    return errors.invalidContext(
+      `'${path}' contains itself; the context is a tree of plain data (store an id instead of the object)`,
+    )
+  },
   /** A view used after its run ended (SPEC §10.1). */
   deadView(process: string, path: string): TheusError {
     return errors.invalidContract(

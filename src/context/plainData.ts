@@ -81,20 +81,14 @@ export function checkContext(initial: Layers, strict: boolean): void {
     if (v instanceof Date) return
     const k = kindOf(v)
     if (k === -1) return foreignAt(v, path)
-    if (seen.has(v))
-      throw errors.invalidContext(
-        `'${path}' contains itself; the context is a tree of plain data (store an id instead of the object)`,
-      )
+    if (seen.has(v)) throw errors.cycleContext(path)
     seen.add(v)
     eachChild(v, k, path, walk)
     seen.delete(v)
   }
   const foreignAt = (v: unknown, path: string): undefined => {
     const cls = classOf(v)
-    if (strict)
-      throw errors.invalidContext(
-        `'${path}' holds ${aValueOf(cls)}, which is not plain data. The data, signal and meta zones hold plain objects, arrays, Map, Set, Date and primitives; keep other values under a 'heavy_' key (held by reference)`,
-      )
+    if (strict) throw errors.foreignContext(path, cls)
     warnForeign(path, cls)
   }
   for (const layer of ['global', 'domain'] as const)
