@@ -53,16 +53,13 @@ export class TheusError extends Error {
   constructor(
     code: TheusErrorCode | (string & {}),
     message: string,
-    options: TheusErrorOptions = {},
+    options: { cause?: unknown; details?: TheusErrorDetails } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     this.details = options.details ?? {}
   }
 }
-
-/** What the `TheusError` constructor takes besides the code and the message. */
-type TheusErrorOptions = { cause?: unknown; details?: TheusErrorDetails }
 
 /**
  * A process broke its contract: an illegal read or write, a write to an input, an undeclared
@@ -95,7 +92,7 @@ export class AuditInterlockError extends TheusError {
 /** The engine is halted after a level S interlock; call `engine.resume()`. */
 export class EngineHaltedError extends TheusError {
   override name = 'EngineHaltedError'
-  constructor(message: string, options?: TheusErrorOptions) {
+  constructor(message: string, options?: { cause?: unknown; details?: TheusErrorDetails }) {
     super('ENGINE_HALTED', message, options)
   }
 }
@@ -183,7 +180,7 @@ export class WorkflowError extends SourceError {
 /** A run aborted through its `AbortSignal`; `cause` is the signal's reason. */
 export class AbortError extends TheusError {
   override name = 'AbortError'
-  constructor(message: string, options?: TheusErrorOptions) {
+  constructor(message: string, options?: { cause?: unknown; details?: TheusErrorDetails }) {
     super('ABORTED', message, options)
   }
 }
