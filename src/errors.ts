@@ -47,8 +47,9 @@ export interface TheusErrorDetails {
  */
 export class TheusError extends Error {
   override name = 'TheusError'
-  readonly code: string
-  readonly details: TheusErrorDetails
+  // `declare`: assigned in the constructor, so no field initialiser is emitted (bundle size).
+  declare readonly code: string
+  declare readonly details: TheusErrorDetails
   constructor(
     code: TheusErrorCode | (string & {}),
     message: string,
@@ -81,7 +82,7 @@ export class AuditBlockError extends TheusError {
 /** A level S (stop: the engine halts) or A (abort: the workflow stops) audit interlock. */
 export class AuditInterlockError extends TheusError {
   override name = 'AuditInterlockError'
-  readonly level: 'S' | 'A'
+  declare readonly level: 'S' | 'A'
   constructor(level: 'S' | 'A', message: string, details: TheusErrorDetails = {}) {
     super('AUDIT_INTERLOCK', message, { details })
     this.level = level
@@ -91,7 +92,7 @@ export class AuditInterlockError extends TheusError {
 /** The engine is halted after a level S interlock; call `engine.resume()`. */
 export class EngineHaltedError extends TheusError {
   override name = 'EngineHaltedError'
-  constructor(message: string, options: { cause?: unknown; details?: TheusErrorDetails } = {}) {
+  constructor(message: string, options?: { cause?: unknown; details?: TheusErrorDetails }) {
     super('ENGINE_HALTED', message, options)
   }
 }
@@ -99,7 +100,7 @@ export class EngineHaltedError extends TheusError {
 /** An async run read or wrote a path that another commit changed meanwhile. */
 export class ConflictError extends TheusError {
   override name = 'ConflictError'
-  readonly paths: readonly string[]
+  declare readonly paths: readonly string[]
   constructor(message: string, paths: readonly string[], details: TheusErrorDetails = {}) {
     super('CONFLICT', message, { details })
     this.paths = paths
@@ -115,7 +116,7 @@ export interface SchemaIssue {
 /** The would-be state failed the engine's schema; the run was rolled back. */
 export class SchemaViolationError extends TheusError {
   override name = 'SchemaViolationError'
-  readonly issues: readonly SchemaIssue[]
+  declare readonly issues: readonly SchemaIssue[]
   constructor(message: string, issues: readonly SchemaIssue[], details: TheusErrorDetails = {}) {
     super('SCHEMA_VIOLATION', message, { details })
     this.issues = issues
@@ -134,10 +135,10 @@ export interface SourceIssue {
 
 /** An error about a source document: its issues, and where the first one stands. */
 export abstract class SourceError extends TheusError {
-  readonly issues: readonly SourceIssue[]
-  readonly file: string | undefined
-  readonly line: number | undefined
-  readonly column: number | undefined
+  declare readonly issues: readonly SourceIssue[]
+  declare readonly file: string | undefined
+  declare readonly line: number | undefined
+  declare readonly column: number | undefined
   constructor(
     code: TheusErrorCode,
     message: string,
@@ -179,7 +180,7 @@ export class WorkflowError extends SourceError {
 /** A run aborted through its `AbortSignal`; `cause` is the signal's reason. */
 export class AbortError extends TheusError {
   override name = 'AbortError'
-  constructor(message: string, options: { cause?: unknown; details?: TheusErrorDetails } = {}) {
+  constructor(message: string, options?: { cause?: unknown; details?: TheusErrorDetails }) {
     super('ABORTED', message, options)
   }
 }
@@ -209,10 +210,9 @@ export const errors = {
   },
   /** A value that is not plain data, written outside `heavy_` in strict mode. */
   zonePolicyValue(process: string, path: string, cls: string): ContractViolationError {
-    const what = cls === 'Function' ? 'a function' : `an object of class ${cls}`
     return new ContractViolationError(
       'ZONE_POLICY',
-      `Zone policy: process '${process}' wrote ${what} to '${path}'. The data, signal and meta zones hold plain data only (plain objects, arrays, Map, Set, Date, primitives), which the engine can copy, freeze and roll back. Convert it to plain data, or keep it under a 'heavy_' key (held by reference, never rolled back).`,
+      `Zone policy: process '${process}' wrote ${aValueOf(cls)} to '${path}'. The data, signal and meta zones hold plain data only (plain objects, arrays, Map, Set, Date, primitives), which the engine can copy, freeze and roll back. Convert it to plain data, or keep it under a 'heavy_' key (held by reference, never rolled back).`,
       { details: { process, path, class: cls } },
     )
   },
@@ -224,18 +224,32 @@ export const errors = {
       { details: { process, path } },
     )
   },
-  /** A view used after its run ended (SPEC §10.1). */
-  deadView(process: string, path: string): TheusError {
-    return new TheusError(
-      'INVALID_CONTRACT',
-      `Invalid contract for process '${process}': the view of '${path || '(root)'}' was used after its run ended. A run's views live only while its body runs: do not keep ctx, or values read from it, beyond the run (copy plain values out instead).`,
-      { details: { process, path } },
+  /** An initial context holding a value that is not plain data, outside `heavy_` (strict). */
+  foreignContext(path: string, cls: string): TheusError {
+    return errors.invalidContext(
+      `'${path}' holds ${aValueOf(cls)}, which is not plain data. The data, signal and meta zones hold plain objects, arrays, Map, Set, Date and primitives; keep other values under a 'heavy_' key (held by reference)`,
     )
   },
-  nestedRun(what: string): TheusError {
+  /** An initial context that contains itself at `path`. */
+  cycleContext(path: string): TheusError {
+    return errors.invalidContext(
+      `'${path}' contains itself; the context is a tree of plain data (store an id instead of the object)`,
+    )
+  },
+  /** A view used after its run ended (SPEC §10.1). */
+  deadView(process: string, path: string): TheusError {
+    return errors.invalidContract(
+      process,
+      `the view of '${path || '(root)'}' was used after its run ended. A run's views live only while its body runs: do not keep ctx, or values read from it, beyond the run (copy plain values out instead).`,
+      path,
+    )
+  },
+  /** A run or an edit started inside a run; `process` when it was `runProcess` itself. */
+  nestedRun(what: string, process?: string): TheusError {
     return new TheusError(
       'NESTED_RUN',
-      `${what} was called while a run of this engine is in progress (its body, its audit gates and their listeners, or its schema check). Processes do not call each other: chain them with a workflow (WorkflowManager or executeWorkflow), or act from a 'commit' listener, which runs once the commit is applied.`,
+      `${what} was called while a run of this engine is in progress (its body, its audit gates and their listeners, or its schema check). Processes do not call each other: chain them with a workflow (WorkflowManager or executeWorkflow), or ${process === undefined ? 'act' : 'start the run'} from a 'commit' listener, which runs once the commit is applied.`,
+      { details: process === undefined ? {} : { process } },
     )
   },
   illegalWrite(process: string, path: string): ContractViolationError {
@@ -324,6 +338,11 @@ export function describe(value: unknown): string {
     return `the string '${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`
   if (typeof value === 'object') return `an object of class ${value.constructor?.name ?? 'null'}`
   return `${typeof value} ${String(value)}`
+}
+
+/** A value that is not plain data, for a message: `a function`, or `an object of class X`. */
+export function aValueOf(cls: string): string {
+  return cls === 'Function' ? 'a function' : `an object of class ${cls}`
 }
 
 /** Levenshtein distance, for "did you mean" hints. */

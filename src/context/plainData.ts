@@ -2,13 +2,38 @@
  * Plain data (SPEC §10.1): `__proto__` is never a key, and outside `heavy_` the context holds
  * only primitives, plain objects, arrays, Map, Set and Date.
  */
-import { errors, warnOnce } from '../errors.js'
+import { aValueOf, errors, warnOnce } from '../errors.js'
 import { classOf, isHeavyKey, Kind, kindOf } from '../transaction/tree.js'
 
 /** The layers of an initial context, as far as the checks are concerned. */
 interface Layers {
   global?: unknown
   domain?: unknown
+}
+
+/**
+ * Visits the children of a plain container (kind from `kindOf`): each value with its path and
+ * its key (none for a Set member, whose path is the Set's). Stops at, and returns, the first
+ * truthy result.
+ */
+function eachChild(
+  v: object,
+  k: Kind,
+  path: string,
+  visit: (x: unknown, path: string, key?: unknown) => string | undefined,
+): string | undefined {
+  let found: string | undefined
+  if (k === Kind.Object) {
+    for (const key of Object.keys(v))
+      if ((found = visit((v as Record<string, unknown>)[key], `${path}.${key}`, key))) return found
+  } else if (k === Kind.Array) {
+    const a = v as unknown[]
+    for (let i = 0; i < a.length; i++) if ((found = visit(a[i], `${path}.${i}`))) return found
+  } else if (k === Kind.Map) {
+    for (const [mk, mv] of v as Map<unknown, unknown>)
+      if ((found = visit(mv, `${path}.${String(mk)}`, mk))) return found
+  } else for (const x of v as Set<unknown>) if ((found = visit(x, path))) return found
+  return undefined
 }
 
 /**
@@ -33,29 +58,8 @@ export function protoKeyIn(v: unknown, path: string, seen?: Set<object>): string
   const s = seen ?? new Set<object>()
   if (s.has(v)) return undefined
   s.add(v)
-  if (k === Kind.Object) {
-    for (const key of Object.keys(v)) {
-      const found = protoKeyIn((v as Record<string, unknown>)[key], `${path}.${key}`, s)
-      if (found) return found
-    }
-  } else if (k === Kind.Array) {
-    const a = v as unknown[]
-    for (let i = 0; i < a.length; i++) {
-      const found = protoKeyIn(a[i], `${path}.${i}`, s)
-      if (found) return found
-    }
-  } else if (k === Kind.Map) {
-    for (const [mk, mv] of v as Map<unknown, unknown>) {
-      if (mk === '__proto__') return `${path}.__proto__`
-      const found = protoKeyIn(mv, `${path}.${String(mk)}`, s)
-      if (found) return found
-    }
-  } else
-    for (const x of v as Set<unknown>) {
-      const found = protoKeyIn(x, path, s)
-      if (found) return found
-    }
-  return undefined
+  // A Map key `__proto__` is the path itself (an object's was found above).
+  return eachChild(v, k, path, (x, p, key) => (key === '__proto__' ? p : protoKeyIn(x, p, s)))
 }
 
 /**
@@ -64,56 +68,37 @@ export function protoKeyIn(v: unknown, path: string, seen?: Set<object>): string
  */
 export function checkContext(initial: Layers, strict: boolean): void {
   const seen = new Set<object>()
-  const walk = (v: unknown, path: string): void => {
+  const walk = (v: unknown, path: string, key?: unknown): undefined => {
+    if (key === '__proto__')
+      throw errors.invalidContext(
+        `'${path}' is a '__proto__' key, which is never data (it would reach a prototype); rename it`,
+      )
+    if (isHeavyKey(key)) return
     if (typeof v !== 'object' || v === null) {
       if (typeof v === 'function') foreignAt(v, path)
       return
     }
     if (v instanceof Date) return
     const k = kindOf(v)
-    if (k === -1) {
-      foreignAt(v, path)
-      return
-    }
-    if (seen.has(v))
-      throw errors.invalidContext(
-        `'${path}' contains itself; the context is a tree of plain data (store an id instead of the object)`,
-      )
+    if (k === -1) return foreignAt(v, path)
+    if (seen.has(v)) throw errors.cycleContext(path)
     seen.add(v)
-    if (k === Kind.Object) {
-      for (const key of Object.keys(v)) {
-        if (key === '__proto__')
-          throw errors.invalidContext(
-            `'${path}.__proto__' is a '__proto__' key, which is never data (it would reach a prototype); rename it`,
-          )
-        if (!isHeavyKey(key)) walk((v as Record<string, unknown>)[key], `${path}.${key}`)
-      }
-    } else if (k === Kind.Array) {
-      const a = v as unknown[]
-      for (let i = 0; i < a.length; i++) walk(a[i], `${path}.${i}`)
-    } else if (k === Kind.Map) {
-      for (const [mk, mv] of v as Map<unknown, unknown>) {
-        if (mk === '__proto__')
-          throw errors.invalidContext(
-            `'${path}.__proto__' is a '__proto__' key, which is never data (it would reach a prototype); rename it`,
-          )
-        if (!isHeavyKey(mk)) walk(mv, `${path}.${String(mk)}`)
-      }
-    } else for (const x of v as Set<unknown>) walk(x, path)
+    eachChild(v, k, path, walk)
     seen.delete(v)
   }
-  const foreignAt = (v: unknown, path: string): void => {
+  const foreignAt = (v: unknown, path: string): undefined => {
     const cls = classOf(v)
-    const what = cls === 'Function' ? 'a function' : `an object of class ${cls}`
-    if (strict)
-      throw errors.invalidContext(
-        `'${path}' holds ${what}, which is not plain data. The data, signal and meta zones hold plain objects, arrays, Map, Set, Date and primitives; keep other values under a 'heavy_' key (held by reference)`,
-      )
-    warnOnce(
-      `foreign-value:${path}`,
-      `'${path}' holds ${what}, which is not plain data: it is kept by reference, never copied, frozen or rolled back. Put it under a 'heavy_' key to say so (non-strict mode; strict mode refuses it).`,
-    )
+    if (strict) throw errors.foreignContext(path, cls)
+    warnForeign(path, cls)
   }
   for (const layer of ['global', 'domain'] as const)
     if (initial[layer] !== undefined) walk(initial[layer], layer)
+}
+
+/** The warning, once per path, for a value that is not plain data kept outside `heavy_`. */
+export function warnForeign(path: string, cls: string): void {
+  warnOnce(
+    `foreign-value:${path}`,
+    `'${path}' holds ${aValueOf(cls)}, which is not plain data: it is kept by reference, never copied, frozen or rolled back. Put it under a 'heavy_' key to say so (non-strict mode; strict mode refuses it).`,
+  )
 }
