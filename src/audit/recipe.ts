@@ -218,18 +218,6 @@ export const TOP_TABLE: Readonly<Record<keyof AuditRecipeSource, RecipeKeySpec>>
 /** The message when a recipe is not a mapping at all. */
 export const NOT_A_RECIPE = 'a recipe must be a mapping with a `process_recipes` key'
 
-/** The messages of the checks beyond a value's type, shared with the zod schema. */
-export const RECIPE_MESSAGES = {
-  badPath:
-    'is not a valid path or computed value (write e.g. `amount`, `domain.accounts.Alice` or `len(domain.cart)`; the functions are len, sum, min, max, mean, abs)',
-  badRegex: 'is not a valid JavaScript regular expression',
-  notWhole: (key: string) => `${key} must be a whole number`,
-  tooSmall: (key: string, min: number) =>
-    `${key} must be ${min === 0 ? 'zero or more' : `at least ${min}`}`,
-  listItem: (key: string) =>
-    key === 'errors' ? 'must be an error name (a string)' : 'must be a string',
-} as const
-
 const isString = (v: unknown): v is string => typeof v === 'string'
 /** Whether a value has the type its kind of key accepts (`number` and `count`: finite). */
 const TYPE_OK: Readonly<Record<RecipeKeyKind, (v: unknown) => boolean>> = {
@@ -286,17 +274,19 @@ export interface RecipeProblem {
  */
 export function valueProblem(key: string, spec: RecipeKeySpec, v: unknown): string | undefined {
   const { kind } = spec
-  if (kind === 'path' && parseField(v) === undefined) return RECIPE_MESSAGES.badPath
+  if (kind === 'path' && parseField(v) === undefined)
+    return 'is not a valid path or computed value (write e.g. `amount`, `domain.accounts.Alice` or `len(domain.cart)`; the functions are len, sum, min, max, mean, abs)'
   if (kind === 'count') {
     const min = spec.min ?? 0
-    if (!Number.isInteger(v)) return RECIPE_MESSAGES.notWhole(key)
-    if ((v as number) < min) return RECIPE_MESSAGES.tooSmall(key, min)
+    if (!Number.isInteger(v)) return `${key} must be a whole number`
+    if ((v as number) < min)
+      return `${key} must be ${min === 0 ? 'zero or more' : `at least ${min}`}`
   }
   if (kind === 'regex') {
     try {
       new RegExp(v as string)
     } catch {
-      return RECIPE_MESSAGES.badRegex
+      return 'is not a valid JavaScript regular expression'
     }
     const hazard = regexHazard(v as string)
     if (hazard) return `can backtrack catastrophically: ${hazard}`
@@ -363,7 +353,12 @@ export function recipeProblems(obj: unknown): { problems: RecipeProblem[]; more:
           const item = items[i]
           const ip = [...at, i]
           if (spec.kind === 'strings') {
-            if (!isString(item)) add(ip, 'value', `${RECIPE_MESSAGES.listItem(key)}${got(item)}`)
+            if (!isString(item))
+              add(
+                ip,
+                'value',
+                `must be ${key === 'errors' ? 'an error name (a string)' : 'a string'}${got(item)}`,
+              )
           } else if (!isMapping(item))
             add(ip, 'value', `a rule must be a mapping with a \`field\`${got(item)}`)
           else {
@@ -566,6 +561,8 @@ export function isAuditRecipe(value: unknown): value is AuditRecipe {
 
 //#region normalisation
 
+const SECTIONS = ['inputs', 'outputs', 'side_effects', 'errors'] as const
+
 // Both results, a checked recipe and an adopted compiled one, are built on a null-prototype
 // object with defineProperty (a process name can never reach a prototype), frozen and branded.
 function sealed(
@@ -580,8 +577,15 @@ function sealed(
   return Object.freeze(recipe)
 }
 
-const define = (procs: object, name: string, rec: NormalizedProcessRecipe) =>
+/** Adds one process's frozen recipe, its four lists given by `list`. */
+function define(
+  procs: object,
+  name: string,
+  list: (k: (typeof SECTIONS)[number]) => readonly unknown[],
+): void {
+  const rec = Object.fromEntries(SECTIONS.map((k) => [k, Object.freeze(list(k))]))
   Object.defineProperty(procs, name, { value: Object.freeze(rec), enumerable: true })
+}
 
 // Adopts the normalised recipe that the Vite plugin attached at build time: frozen and
 // branded as `normalize` would have returned it.
@@ -591,15 +595,9 @@ function fromCompiled(obj: unknown): AuditRecipe | undefined {
   const procs: Record<string, NormalizedProcessRecipe> = Object.create(null)
   for (const [name, rec] of Object.entries(c['process_recipes'])) {
     if (RESERVED_NAMES.has(name) || !isMapping(rec)) return undefined
-    const list = (k: string) => {
+    define(procs, name, (k) => {
       const v = rec[k]
-      return Object.freeze(Array.isArray(v) ? v.map((x) => Object.freeze(x)) : [])
-    }
-    define(procs, name, {
-      inputs: list('inputs'),
-      outputs: list('outputs'),
-      side_effects: list('side_effects'),
-      errors: list('errors'),
+      return Array.isArray(v) ? v.map(Object.freeze) : []
     })
   }
   const inherited = c['inherited']
@@ -615,15 +613,12 @@ function normalize(src: AuditRecipeSource): AuditRecipe {
     if (done) return done
     const own = procs[name] ?? {}
     const parent = own.inherits === undefined ? undefined : resolve(own.inherits)
-    const union = (k: 'side_effects' | 'errors') =>
-      Object.freeze([...new Set([...(parent?.[k] ?? []), ...(own[k] ?? [])])])
-    const rules = (k: 'inputs' | 'outputs') =>
-      Object.freeze([...(parent?.[k] ?? []), ...splitRules(own[k])])
-    define(out, name, {
-      inputs: rules('inputs'),
-      outputs: rules('outputs'),
-      side_effects: union('side_effects'),
-      errors: union('errors'),
+    // The parent's rules first; side effects and errors are the union of both.
+    define(out, name, (k) => {
+      const first: readonly unknown[] = parent?.[k] ?? []
+      return k === 'inputs' || k === 'outputs'
+        ? [...first, ...splitRules(own[k])]
+        : [...new Set([...first, ...(own[k] ?? [])])]
     })
     return out[name]!
   }
