@@ -12,7 +12,7 @@
  */
 import type { AuditLevel } from '../engine/types.js'
 import { describe, RecipeError, type SourceIssue } from '../errors.js'
-import { isRecord as isMapping, nearest } from '../workflow/issues.js'
+import { firstPosition, isRecord as isMapping, nearest } from '../workflow/issues.js'
 import { parseField } from './field.js'
 import { regexHazard } from './regex.js'
 
@@ -523,13 +523,12 @@ export function validateAuditRecipe(
     // Report in source order when positions are known, so the message names the first problem.
     issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0))
     const first = issues[0]!
-    const { line, column } = first
-    const at = line !== undefined ? `${filename ?? '<inline>'}:${line}:${column}` : filename
+    const [at, details] = firstPosition(first, filename)
     const others = issues.length - 1 + more
     throw new RecipeError(
       `Invalid audit recipe${at ? ` at ${at}` : ''}: ${first.message}.${first.hint ? ` ${first.hint}` : ''}${others > 0 ? ` (${others} more problem${others > 1 ? 's' : ''} in error.issues)` : ''}`,
       issues,
-      line === undefined ? file : { ...file, line, column: column! },
+      details,
     )
   } catch (e) {
     if (e instanceof RecipeError) throw e

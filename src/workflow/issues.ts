@@ -3,7 +3,7 @@
  * `WorkflowError` that points at the first. Shared by the state machine and Flux validators so
  * both word and place their errors alike.
  */
-import { type SourceIssue, suggest, WorkflowError } from '../errors.js'
+import { type SourceIssue, suggest, type TheusErrorDetails, WorkflowError } from '../errors.js'
 
 /** At most this many problems are listed; the rest are counted in the message. */
 const MAX_ISSUES = 100
@@ -89,22 +89,32 @@ export class IssueCollector {
   throwIfAny(): void {
     const first = this.issues[0]
     if (!first) return
-    const where =
-      first.line === undefined
-        ? (this.options.filename ?? `the ${this.kind}`)
-        : `${this.options.filename ?? '<inline>'}:${first.line}:${first.column}`
+    const { kind, options } = this
+    const [at, details] = firstPosition(first, options.filename)
     const others = this.issues.length - 1 + this.more
     const more = others > 0 ? ` (and ${others} more problem${others > 1 ? 's' : ''})` : ''
-    const details: Record<string, unknown> = {}
-    if (this.options.filename !== undefined) details['file'] = this.options.filename
-    if (first.line !== undefined) details['line'] = first.line
-    if (first.column !== undefined) details['column'] = first.column
     throw new WorkflowError(
-      `Invalid ${this.kind} at ${where}: ${first.message}.${first.hint ? ` ${first.hint}` : ''}${more}`,
+      `Invalid ${kind} at ${at ?? `the ${kind}`}: ${first.message}.${first.hint ? ` ${first.hint}` : ''}${more}`,
       this.issues,
       details,
     )
   }
+}
+
+/**
+ * Where an error's first issue is, for its message (`file:line:column`, or the file alone, or
+ * nothing), and the error's details (`file`, `line`, `column`). Shared with audit recipes.
+ */
+export function firstPosition(
+  first: SourceIssue,
+  filename: string | undefined,
+): [string | undefined, TheusErrorDetails] {
+  const { line, column } = first
+  const details: TheusErrorDetails = filename === undefined ? {} : { file: filename }
+  if (line === undefined) return [filename, details]
+  details.line = line
+  if (column !== undefined) details.column = column
+  return [`${filename ?? '<inline>'}:${line}:${column}`, details]
 }
 
 /** A plain object, as YAML mappings and object literals are. */
