@@ -4,6 +4,7 @@
  * both word and place their errors alike.
  */
 import { type SourceIssue, suggest, type TheusErrorDetails, WorkflowError } from '../errors.js'
+import { isPlainObject } from './functions.js'
 
 /** At most this many problems are listed; the rest are counted in the message. */
 const MAX_ISSUES = 100
@@ -117,11 +118,9 @@ export function firstPosition(
   return [`${filename ?? '<inline>'}:${line}:${column}`, details]
 }
 
-/** A plain object, as YAML mappings and object literals are. */
+/** A plain object, as YAML mappings and object literals are (never an array). */
 export function isRecord(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
-  const proto = Object.getPrototypeOf(v)
-  return proto === Object.prototype || proto === null
+  return !Array.isArray(v) && isPlainObject(v)
 }
 
 /** Sets an own property, so that keys such as `__proto__` stay data. */
