@@ -7,8 +7,8 @@
  * and reports through `host.emit`, so it is tested without an engine and the engine decides
  * what halting or rolling back means.
  */
-import type { AuditAction, AuditLevel, AuditLogEntry } from '../engine/types.js'
-import { AuditBlockError, AuditInterlockError, type TheusError } from '../errors.js'
+import type { AuditAction, AuditLogEntry } from '../engine/types.js'
+import { AuditBlockError, AuditInterlockError } from '../errors.js'
 import { applyFunction, type FunctionName } from '../workflow/functions.js'
 import { parseField } from './field.js'
 import {
@@ -46,26 +46,45 @@ export interface Auditor {
   readonly recipe: AuditRecipe
 }
 
-type Gate = 'input' | 'output'
-
+/** One rule ready to run: everything it needs per run is worked out when it is compiled. */
 interface CompiledRule {
-  rule: NormalizedRule
-  segs: readonly string[]
-  /** The field's first segment as written, before alias resolution: the args key to look for. */
-  argKey: string
-  counterKey: string
+  readonly rule: NormalizedRule
+  /** The context path (aliases resolved). */
+  readonly segs: readonly string[]
+  /** The args path: the field's first segment as written, then the rest of the path. */
+  readonly argSegs: readonly string[]
   /** A computed field's functions, innermost first (`len(domain.cart)` → ['len']). */
-  fns: readonly FunctionName[]
-  test: (value: unknown) => boolean
+  readonly fns: readonly FunctionName[]
+  readonly test: (value: unknown, limit: never) => boolean
+  /** The operand of `test`: the rule's limit, or the compiled pattern of a `regex` rule. */
+  readonly limit: unknown
+  /**
+   * Violations in a row: the spec's counter of `process:gate:field:condition`, one per
+   * compiled rule, so two rules on the same field and condition (a warning over 5000 and a
+   * block over 10000, or a parent's rule and a child's) keep separate counts.
+   */
+  count: number
 }
 
-// When several rules act in one gate, the most severe error wins.
-const SEVERITY: Record<AuditLevel, number> = { S: 3, A: 2, B: 1, C: 0 }
-const ACTION: Record<AuditLevel, AuditAction> = {
-  S: 'interlock',
-  A: 'abort',
-  B: 'block',
-  C: 'warn',
+const GATES = ['input', 'output'] as const
+const ACTION = { S: 'interlock', A: 'abort', B: 'block', C: 'warn' } as const
+// When several rules act in one gate, the most severe error wins: S, then A, then B.
+const SEVERITY = 'CBAS'
+
+const isNumber = (v: unknown): v is number => typeof v === 'number'
+// Every test fails closed: `undefined`, NaN and values of the wrong type are violations (a
+// comparison with NaN, which `lengthOf` gives for a value without a length, is false).
+const TESTS: Readonly<Record<AuditCondition, (v: unknown, limit: never) => boolean>> = {
+  min: (v, limit: number) => isNumber(v) && v >= limit,
+  max: (v, limit: number) => isNumber(v) && v <= limit,
+  eq: (v, limit) => v !== undefined && v === limit,
+  neq: (v, limit) => v !== undefined && v !== limit,
+  min_len: (v, limit: number) => lengthOf(v) >= limit,
+  max_len: (v, limit: number) => lengthOf(v) <= limit,
+  // No `g` or `y` flag, so `test` keeps no state between calls. The recipe checker refused
+  // patterns that backtrack catastrophically; a value longer than MAX_REGEX_INPUT fails
+  // without running the pattern, which bounds what any accepted pattern can cost.
+  regex: (v, re: RegExp) => typeof v === 'string' && v.length <= MAX_REGEX_INPUT && re.test(v),
 }
 
 /**
@@ -80,52 +99,42 @@ const ACTION: Record<AuditLevel, AuditAction> = {
  */
 export function createAuditor(recipe: AuditRecipe | unknown, host: AuditHost): Auditor {
   const valid = validateAuditRecipe(recipe)
-  const counters = new Map<string, number>()
-  const compiled = new Map<string, { input: CompiledRule[]; output: CompiledRule[] }>()
-
-  const compiledOf = (process: string) => {
-    let c = compiled.get(process)
-    if (c) return c
-    if (!Object.hasOwn(valid.process_recipes, process)) return undefined
-    const rec = valid.process_recipes[process]!
-    c = {
-      input: compile(process, 'input', rec.inputs),
-      output: compile(process, 'output', rec.outputs),
-    }
-    compiled.set(process, c)
-    return c
+  const procs = valid.process_recipes
+  // Every process's rules are compiled once, here: a run only looks its process up.
+  const compiled = new Map<string, readonly CompiledRule[][]>()
+  for (const name of Object.keys(procs)) {
+    const rec = procs[name]!
+    compiled.set(name, [compile(rec.inputs), compile(rec.outputs)])
   }
 
-  const check = (
-    gate: Gate,
-    process: string,
-    args: Record<string, unknown>,
-    read: AuditRead,
-  ): void => {
-    const rules = compiledOf(process)?.[gate]
+  const check = (gate: 0 | 1, process: string, args: object, read: AuditRead): void => {
+    const rules = compiled.get(process)?.[gate]
     if (!rules || rules.length === 0) return
-    const safeArgs: object = typeof args === 'object' && args !== null ? args : {}
-    let worst: TheusError | undefined
+    const own: object = typeof args === 'object' && args !== null ? args : {}
+    let worst: Error | undefined
     let worstLevel = -1
     // Every rule is evaluated even after one acts: each violation is a finding and counts,
     // and a level S rule must still halt the engine when an earlier rule already blocks.
     for (const c of rules) {
-      let value = Object.hasOwn(safeArgs, c.argKey) ? readArgs(safeArgs, c) : safeRead(read, c.segs)
+      let value = Object.hasOwn(own, c.argSegs[0]!)
+        ? readArgs(own, c.argSegs)
+        : safeRead(read, c.segs)
       for (const fn of c.fns) value = applyFunction(fn, value)
-      let passed: boolean
+      let passed = false
       try {
-        passed = c.test(value)
+        passed = c.test(value, c.limit as never)
       } catch {
-        passed = false // fail closed: a value whose length or size cannot be read is a violation
+        // fail closed: a value whose length or size cannot be read is a violation
       }
       if (passed) {
-        if (c.rule.resetOnSuccess) counters.delete(c.counterKey)
+        if (c.rule.resetOnSuccess) c.count = 0
         continue
       }
-      const error = violate(process, gate, c, value)
-      if (error && SEVERITY[c.rule.level] > worstLevel) {
+      const error = violate(process, GATES[gate], c, value)
+      const severity = SEVERITY.indexOf(c.rule.level)
+      if (error && severity > worstLevel) {
         worst = error
-        worstLevel = SEVERITY[c.rule.level]
+        worstLevel = severity
       }
     }
     if (worst) throw worst
@@ -133,62 +142,64 @@ export function createAuditor(recipe: AuditRecipe | unknown, host: AuditHost): A
 
   const violate = (
     process: string,
-    gate: Gate,
+    gate: (typeof GATES)[number],
     c: CompiledRule,
     value: unknown,
-  ): TheusError | undefined => {
+  ): Error | undefined => {
     const { rule } = c
-    const count = (counters.get(c.counterKey) ?? 0) + 1
-    const acts = count >= rule.maxThreshold
-    let action: AuditAction
-    if (acts) {
-      counters.set(c.counterKey, 0)
-      action = ACTION[rule.level]
-    } else {
-      counters.set(c.counterKey, count)
-      action = count >= rule.minThreshold ? 'early-warning' : 'count'
+    const { field, condition, limit, level, maxThreshold: threshold } = rule
+    const count = ++c.count
+    const acts = count >= threshold
+    if (acts) c.count = 0
+    const action: AuditAction = acts
+      ? ACTION[level]
+      : count >= rule.minThreshold
+        ? 'early-warning'
+        : 'count'
+    let shown = show(value)
+    if (condition === 'min_len' || condition === 'max_len') {
+      let n = Number.NaN
+      try {
+        n = lengthOf(value)
+      } catch {
+        // a revoked proxy: no length shown
+      }
+      if (n >= 0) shown += ` of length ${n}`
     }
-    const message = formatMessage(process, gate, rule, value, action, count)
+    const text = `[LEVEL ${level} ${action.toUpperCase()}] process '${process}' ${gate} gate: rule '${condition}' violated on '${field}' (value ${shown}, limit ${condition === 'regex' ? `/${String(limit)}/` : show(limit)}, count ${count}/${threshold}).`
+    const message = rule.message === undefined ? text : `${text} ${rule.message}`
     const entry: AuditLogEntry = {
       at: Date.now(),
       process,
       gate,
-      field: rule.field,
-      condition: rule.condition,
+      field,
+      condition,
       value: snapshot(value),
-      limit: rule.limit,
-      level: rule.level,
+      limit,
+      level,
       count,
-      threshold: rule.maxThreshold,
+      threshold,
       action,
       message,
     }
     host.emit(entry)
-    if (!acts || rule.level === 'C') return undefined
-    const details = {
-      process,
-      gate,
-      field: rule.field,
-      condition: rule.condition,
-      value: entry.value,
-      limit: rule.limit,
-      count,
-      threshold: rule.maxThreshold,
-      level: rule.level,
-      // The rule's own words, so that a UI can show them without parsing the sentence.
-      message: rule.message,
-    }
-    if (rule.level === 'B') return new AuditBlockError(message, details)
-    return new AuditInterlockError(rule.level, message, details)
+    if (!acts || level === 'C') return undefined
+    // The rule's own words, so that a UI can show them without parsing the sentence.
+    const details = { ...entry, message: rule.message }
+    delete (details as Partial<AuditLogEntry>).at
+    delete (details as Partial<AuditLogEntry>).action
+    return level === 'B'
+      ? new AuditBlockError(message, details)
+      : new AuditInterlockError(level, message, details)
   }
 
   return {
     recipe: valid,
-    checkInput: (process, args, read) => check('input', process, args, read),
-    checkOutput: (process, args, read) => check('output', process, args, read),
+    checkInput: (process, args, read) => check(0, process, args, read),
+    checkOutput: (process, args, read) => check(1, process, args, read),
     rulesOf(process) {
-      if (!Object.hasOwn(valid.process_recipes, process)) return undefined
-      const rec = valid.process_recipes[process]!
+      if (!Object.hasOwn(procs, process)) return undefined
+      const rec = procs[process]!
       return {
         inputs: [...rec.inputs],
         outputs: [...rec.outputs],
@@ -199,68 +210,32 @@ export function createAuditor(recipe: AuditRecipe | unknown, host: AuditHost): A
   }
 }
 
-function compile(process: string, gate: Gate, rules: readonly NormalizedRule[]): CompiledRule[] {
-  const seen = new Map<string, number>()
+function compile(rules: readonly NormalizedRule[]): CompiledRule[] {
   return rules.map((rule) => {
-    // The spec's counter key is process:gate:field:condition. Two rules with the same field and
-    // condition (say, warn over 5000 and block over 10000, or a parent's rule and a child's)
-    // keep separate counters, so the second and later ones get a #n suffix.
-    const base = `${process}:${gate}:${rule.field}:${rule.condition}`
-    const n = (seen.get(base) ?? 0) + 1
-    seen.set(base, n)
     // The recipe checker guarantees a parsable field; a compiled recipe is trusted code.
-    const field = parseField(rule.field) ?? { segs: [rule.field], argKey: rule.field, fns: [] }
+    const f = parseField(rule.field) ?? { segs: [rule.field], argKey: rule.field, fns: [] }
+    const { condition, limit } = rule
     return {
       rule,
-      segs: field.segs,
-      argKey: field.argKey,
-      fns: field.fns,
-      counterKey: n === 1 ? base : `${base}#${n}`,
-      test: tester(rule.condition, rule.limit),
+      segs: f.segs,
+      argSegs: [f.argKey, ...f.segs.slice(1)],
+      fns: f.fns,
+      test: TESTS[condition],
+      limit: condition === 'regex' ? new RegExp(limit as string) : limit,
+      count: 0,
     }
   })
 }
 
-// Every tester fails closed: `undefined`, NaN and values of the wrong type are violations.
-function tester(condition: AuditCondition, limit: unknown): (value: unknown) => boolean {
-  switch (condition) {
-    case 'min':
-      return (v) => typeof v === 'number' && !Number.isNaN(v) && v >= (limit as number)
-    case 'max':
-      return (v) => typeof v === 'number' && !Number.isNaN(v) && v <= (limit as number)
-    case 'eq':
-      return (v) => v !== undefined && v === limit
-    case 'neq':
-      return (v) => v !== undefined && v !== limit
-    case 'min_len':
-      return (v) => {
-        const n = lengthOf(v)
-        return n !== undefined && n >= (limit as number)
-      }
-    case 'max_len':
-      return (v) => {
-        const n = lengthOf(v)
-        return n !== undefined && n <= (limit as number)
-      }
-    case 'regex': {
-      // No `g` or `y` flag, so `test` keeps no state between calls. The recipe checker refused
-      // patterns that backtrack catastrophically; a value longer than MAX_REGEX_INPUT fails
-      // without running the pattern, which bounds what any accepted pattern can cost.
-      const re = new RegExp(limit as string)
-      return (v) => typeof v === 'string' && v.length <= MAX_REGEX_INPUT && re.test(v)
-    }
-  }
-}
-
-function lengthOf(v: unknown): number | undefined {
+/** The length of a string or array, the size of a Map or Set, NaN for anything else. */
+function lengthOf(v: unknown): number {
   if (typeof v === 'string' || Array.isArray(v)) return v.length
   if (v instanceof Map || v instanceof Set) return v.size
-  return undefined
+  return Number.NaN
 }
 
-function readArgs(args: object, c: CompiledRule): unknown {
+function readArgs(args: object, segs: readonly string[]): unknown {
   let cur: unknown = args
-  const segs = [c.argKey, ...c.segs.slice(1)]
   for (const seg of segs) {
     // Own data only (SPEC §10.1): an args key named `constructor` is read, an inherited
     // `constructor` is missing, and `__proto__` never names data.
@@ -293,30 +268,6 @@ function snapshot(value: unknown): unknown {
     return undefined
   }
   return value
-}
-
-function formatMessage(
-  process: string,
-  gate: Gate,
-  rule: NormalizedRule,
-  value: unknown,
-  action: AuditAction,
-  count: number,
-): string {
-  const tag = `[LEVEL ${rule.level} ${action.toUpperCase()}]`
-  const limit = rule.condition === 'regex' ? `/${String(rule.limit)}/` : show(rule.limit)
-  let shown = show(value)
-  if (rule.condition === 'min_len' || rule.condition === 'max_len') {
-    let n: number | undefined
-    try {
-      n = lengthOf(value)
-    } catch {
-      n = undefined
-    }
-    if (n !== undefined) shown += ` of length ${n}`
-  }
-  const text = `${tag} process '${process}' ${gate} gate: rule '${rule.condition}' violated on '${rule.field}' (value ${shown}, limit ${limit}, count ${count}/${rule.maxThreshold}).`
-  return rule.message === undefined ? text : `${text} ${rule.message}`
 }
 
 function show(v: unknown): string {

@@ -24,7 +24,6 @@ export {
   isAuditRecipe,
   NOT_A_RECIPE,
   PROCESS_TABLE,
-  RECIPE_MESSAGES,
   RULE_TABLE,
   recipeProblems,
   TOP_TABLE,

@@ -11,8 +11,8 @@
  * and column.
  */
 import type { AuditLevel } from '../engine/types.js'
-import { describe, RecipeError, type SourceIssue, suggest } from '../errors.js'
-import { isRecord as isMapping } from '../workflow/issues.js'
+import { describe, RecipeError, type SourceIssue } from '../errors.js'
+import { firstPosition, isRecord as isMapping, nearest } from '../workflow/issues.js'
 import { parseField } from './field.js'
 import { regexHazard } from './regex.js'
 
@@ -158,71 +158,81 @@ export interface RecipeKeySpec {
   readonly required?: boolean
   /** `null` is accepted (as an empty list or recipe). */
   readonly nullable?: boolean
+  /** The hint of a problem with the value (a missing `field` has its own). */
+  readonly hint?: string
 }
 
-const count = (key: string, min: number): RecipeKeySpec => ({
-  kind: 'count',
-  message: `${key} must be a number`,
-  min,
-})
+const key = (
+  kind: RecipeKeyKind,
+  message: string,
+  more?: Omit<RecipeKeySpec, 'kind' | 'message'>,
+): RecipeKeySpec => ({ kind, message, ...more })
+const count = (name: string, min: number) => key('count', `${name} must be a number`, { min })
+const list = (kind: RecipeKeyKind, name: string) =>
+  key(kind, `${name} must be a list`, { nullable: true })
+const SCALAR = 'must be a string, number, boolean or null (compared with ==='
+const ROOT_HINT = 'Start the file with `process_recipes:`.'
 
 /** The keys of a rule. */
 export const RULE_TABLE: Readonly<Record<keyof AuditRuleSource, RecipeKeySpec>> = {
-  field: {
-    kind: 'path',
-    message: 'a rule needs a `field`: an args key or a context path',
-    required: true,
-  },
-  level: { kind: 'level', message: 'must be one of S, A, B, C' },
-  min: { kind: 'number', message: 'min must be a number' },
-  max: { kind: 'number', message: 'max must be a number' },
-  eq: { kind: 'scalar', message: 'must be a string, number, boolean or null (compared with ===)' },
-  neq: { kind: 'scalar', message: 'must be a string, number, boolean or null (compared with ===)' },
+  field: key('path', 'a rule needs a `field`: an args key or a context path', { required: true }),
+  level: key('level', 'must be one of S, A, B, C', {
+    hint: 'Write level: S, A, B or C (C, the default, only warns).',
+  }),
+  min: key('number', 'min must be a number'),
+  max: key('number', 'max must be a number'),
+  eq: key('scalar', `${SCALAR})`),
+  neq: key('scalar', `${SCALAR})`),
   min_len: count('min_len', 0),
   max_len: count('max_len', 0),
-  regex: { kind: 'regex', message: 'regex must be a string' },
+  regex: key('regex', 'regex must be a string', {
+    hint: 'Check the brackets and escapes; in YAML, quote the pattern with single quotes. A pattern that can backtrack catastrophically is refused: bound its repetitions (`{1,20}`) or remove the nesting.',
+  }),
   threshold: count('threshold', 1),
   max_threshold: count('max_threshold', 1),
   min_threshold: count('min_threshold', 0),
-  reset_on_success: { kind: 'boolean', message: 'reset_on_success must be true or false' },
-  message: { kind: 'string', message: 'message must be a string' },
+  reset_on_success: key('boolean', 'reset_on_success must be true or false'),
+  message: key('string', 'message must be a string'),
 }
 
 /** The keys of one process's recipe. */
 export const PROCESS_TABLE: Readonly<Record<keyof ProcessRecipeSource, RecipeKeySpec>> = {
-  inherits: { kind: 'string', message: 'inherits must be the name of another process recipe' },
-  inputs: { kind: 'rules', message: 'inputs must be a list', nullable: true },
-  outputs: { kind: 'rules', message: 'outputs must be a list', nullable: true },
-  side_effects: { kind: 'strings', message: 'side_effects must be a list', nullable: true },
-  errors: { kind: 'strings', message: 'errors must be a list', nullable: true },
+  inherits: key('string', 'inherits must be the name of another process recipe'),
+  inputs: list('rules', 'inputs'),
+  outputs: list('rules', 'outputs'),
+  side_effects: list('strings', 'side_effects'),
+  errors: list('strings', 'errors'),
 }
 
 /** The top-level keys of a recipe. */
 export const TOP_TABLE: Readonly<Record<keyof AuditRecipeSource, RecipeKeySpec>> = {
-  process_recipes: {
-    kind: 'processes',
-    message: '`process_recipes` must be a mapping of process names to recipes',
-    required: true,
-    nullable: true,
-  },
-  name: { kind: 'string', message: 'name must be a string' },
-  description: { kind: 'string', message: 'description must be a string' },
+  process_recipes: key(
+    'processes',
+    '`process_recipes` must be a mapping of process names to recipes',
+    { required: true, nullable: true, hint: ROOT_HINT },
+  ),
+  name: key('string', 'name must be a string'),
+  description: key('string', 'description must be a string'),
 }
 
 /** The message when a recipe is not a mapping at all. */
 export const NOT_A_RECIPE = 'a recipe must be a mapping with a `process_recipes` key'
 
-/** The messages of the checks beyond a value's type, shared with the zod schema. */
-export const RECIPE_MESSAGES = {
-  badPath:
-    'is not a valid path or computed value (write e.g. `amount`, `domain.accounts.Alice` or `len(domain.cart)`; the functions are len, sum, min, max, mean, abs)',
-  badRegex: 'is not a valid JavaScript regular expression',
-  notWhole: (key: string) => `${key} must be a whole number`,
-  tooSmall: (key: string, min: number) =>
-    `${key} must be ${min === 0 ? 'zero or more' : `at least ${min}`}`,
-  listItem: (key: string) =>
-    key === 'errors' ? 'must be an error name (a string)' : 'must be a string',
-} as const
+const isString = (v: unknown): v is string => typeof v === 'string'
+/** Whether a value has the type its kind of key accepts (`number` and `count`: finite). */
+const TYPE_OK: Readonly<Record<RecipeKeyKind, (v: unknown) => boolean>> = {
+  string: isString,
+  path: isString,
+  regex: isString,
+  number: Number.isFinite,
+  count: Number.isFinite,
+  boolean: (v) => typeof v === 'boolean',
+  scalar: (v) => v === null || isString(v) || typeof v === 'boolean' || Number.isFinite(v),
+  level: (v) => v === 'S' || v === 'A' || v === 'B' || v === 'C',
+  rules: Array.isArray,
+  strings: Array.isArray,
+  processes: isMapping,
+}
 
 // A YAML key such as `__proto__` must never become a process, and `constructor` or `prototype`
 // would shadow what every object has: refused by name.
@@ -247,60 +257,36 @@ const MAX_INHERITANCE = 200
 
 //#region the checker
 
+type Path = (string | number)[]
+
 /** One problem found, before it is positioned. */
 export interface RecipeProblem {
-  path: (string | number)[]
+  path: Path
   message: string
   hint?: string | undefined
   at: 'key' | 'value'
-  /** A rule without any condition: left out when the rule has an unknown key. */
-  noCondition?: boolean
-}
-
-function typeOk(spec: RecipeKeySpec, v: unknown): boolean {
-  switch (spec.kind) {
-    case 'string':
-    case 'path':
-    case 'regex':
-      return typeof v === 'string'
-    case 'number':
-    case 'count':
-      return typeof v === 'number' && Number.isFinite(v)
-    case 'boolean':
-      return typeof v === 'boolean'
-    case 'scalar':
-      return (
-        v === null ||
-        typeof v === 'string' ||
-        typeof v === 'boolean' ||
-        (typeof v === 'number' && Number.isFinite(v))
-      )
-    case 'level':
-      return v === 'S' || v === 'A' || v === 'B' || v === 'C'
-    case 'rules':
-    case 'strings':
-      return Array.isArray(v)
-    case 'processes':
-      return isMapping(v)
-  }
 }
 
 /**
- * Checks a value against one key of the table: the problems beyond its type (a path that does
- * not parse, a regex that does not compile or can backtrack catastrophically, a count out of
- * bounds). Exported for the zod schema, which calls it from a refinement.
+ * Checks a value of the right type against one key of the table: the problems beyond its type
+ * (a path that does not parse, a regex that does not compile or can backtrack catastrophically,
+ * a count out of bounds). Exported for the zod schema, which calls it from a refinement.
  */
 export function valueProblem(key: string, spec: RecipeKeySpec, v: unknown): string | undefined {
-  if (spec.kind === 'path' && parseField(v) === undefined) return RECIPE_MESSAGES.badPath
-  if (spec.kind === 'count') {
-    if (!Number.isInteger(v)) return RECIPE_MESSAGES.notWhole(key)
-    if ((v as number) < (spec.min ?? 0)) return RECIPE_MESSAGES.tooSmall(key, spec.min ?? 0)
+  const { kind } = spec
+  if (kind === 'path' && parseField(v) === undefined)
+    return 'is not a valid path or computed value (write e.g. `amount`, `domain.accounts.Alice` or `len(domain.cart)`; the functions are len, sum, min, max, mean, abs)'
+  if (kind === 'count') {
+    const min = spec.min ?? 0
+    if (!Number.isInteger(v)) return `${key} must be a whole number`
+    if ((v as number) < min)
+      return `${key} must be ${min === 0 ? 'zero or more' : `at least ${min}`}`
   }
-  if (spec.kind === 'regex') {
+  if (kind === 'regex') {
     try {
       new RegExp(v as string)
     } catch {
-      return RECIPE_MESSAGES.badRegex
+      return 'is not a valid JavaScript regular expression'
     }
     const hazard = regexHazard(v as string)
     if (hazard) return `can backtrack catastrophically: ${hazard}`
@@ -308,244 +294,186 @@ export function valueProblem(key: string, spec: RecipeKeySpec, v: unknown): stri
   return undefined
 }
 
-class Problems {
-  readonly list: RecipeProblem[] = []
-  more = 0
-  add(p: RecipeProblem): void {
-    if (this.list.length < MAX_ISSUES) this.list.push(p)
-    else this.more++
-  }
-  get full(): boolean {
-    return this.list.length >= MAX_ISSUES
-  }
-}
+const didYouMean = (near: string) => `Did you mean '${near}'?`
 
 /**
  * Every problem of a recipe as written, without positions: the core of `validateAuditRecipe`,
  * and what the zod schema of `theus/yaml` reports. At most 100 problems are listed.
  */
 export function recipeProblems(obj: unknown): { problems: RecipeProblem[]; more: number } {
-  const out = new Problems()
-  if (!isMapping(obj)) {
-    out.add({
-      path: [],
-      message: `the recipe: ${NOT_A_RECIPE}, got ${describe(obj)}`,
-      at: 'value',
-      hint: HINTS.root,
-    })
-    return { problems: out.list, more: 0 }
+  const problems: RecipeProblem[] = []
+  let more = 0
+  const full = () => problems.length >= MAX_ISSUES
+  // Every message but two starts with the path it is about.
+  const add = (path: Path, at: 'key' | 'value', message: string, hint?: string, bare?: 1) => {
+    if (full()) more++
+    else problems.push({ path, message: bare ? message : `${where(path)}: ${message}`, hint, at })
   }
-  checkKeys(obj, [], TOP_TABLE, out)
-  const procs = obj['process_recipes']
-  if (isMapping(procs)) {
-    const names = Object.keys(procs)
-    for (const name of names) {
-      if (out.full) break
-      const path = ['process_recipes', name]
-      if (RESERVED_NAMES.has(name)) {
-        out.add({
-          path,
-          message: `'${name}' cannot be a process name`,
-          at: 'key',
-          hint: 'Rename the process.',
-        })
-        continue
-      }
-      const rec = procs[name]
-      if (rec === null) continue
-      if (!isMapping(rec)) {
-        out.add({
-          path,
-          message: `${where(path)}: must be a mapping (inputs, outputs, ...), got ${describe(rec)}`,
-          at: 'value',
-        })
-        continue
-      }
-      checkKeys(rec, path, PROCESS_TABLE, out)
-    }
-    inheritance(procs, names, out)
-  }
-  return { problems: out.list, more: out.more }
-}
+  const got = (v: unknown) => `, got ${describe(v)}`
 
-function checkKeys(
-  obj: Record<string, unknown>,
-  path: (string | number)[],
-  table: Readonly<Record<string, RecipeKeySpec>>,
-  out: Problems,
-): void {
-  const valid = Object.keys(table)
-  for (const key of Object.keys(obj)) {
-    if (Object.hasOwn(table, key)) continue
-    const near = key.length <= 64 ? suggest(key, valid) : undefined
-    out.add({
-      path: [...path, key],
-      message: `unknown key '${key}' in ${where(path)}`,
-      hint: near ? `Did you mean '${near}'?` : `Valid keys: ${valid.join(', ')}.`,
-      at: 'key',
-    })
-  }
-  for (const key of valid) {
-    const spec = table[key]!
-    const at = [...path, key]
-    if (!Object.hasOwn(obj, key)) {
-      if (spec.required)
-        out.add({
-          path: at,
-          message: `${where(at)}: ${spec.message} (it is missing)`,
-          at: 'key',
-          hint: hintFor(key, true),
-        })
-      continue
+  const checkKeys = (
+    o: Record<string, unknown>,
+    path: Path,
+    table: Record<string, RecipeKeySpec>,
+  ) => {
+    const valid = Object.keys(table)
+    for (const key of Object.keys(o)) {
+      if (Object.hasOwn(table, key)) continue
+      const near = nearest(key, valid)
+      add(
+        [...path, key],
+        'key',
+        `unknown key '${key}' in ${where(path)}`,
+        near ? didYouMean(near) : `Valid keys: ${valid.join(', ')}.`,
+        1,
+      )
     }
-    const v = obj[key]
-    if (v === null && spec.nullable) continue
-    if (!typeOk(spec, v)) {
-      out.add({
-        path: at,
-        message: `${where(at)}: ${spec.message}, got ${describe(v)}`,
-        at: 'value',
-        hint: hintFor(key, false),
-      })
-      continue
-    }
-    const problem = valueProblem(key, spec, v)
-    if (problem) {
-      out.add({
-        path: at,
-        message: `${where(at)}: ${problem}`,
-        at: 'value',
-        hint: hintFor(key, false),
-      })
-      continue
-    }
-    if (spec.kind === 'rules' || spec.kind === 'strings') {
-      const list = v as unknown[]
-      for (let i = 0; i < list.length && !out.full; i++) {
-        const item = list[i]
-        const ip = [...at, i]
-        if (spec.kind === 'strings') {
-          if (typeof item !== 'string')
-            out.add({
-              path: ip,
-              message: `${where(ip)}: ${RECIPE_MESSAGES.listItem(key)}, got ${describe(item)}`,
-              at: 'value',
-            })
-        } else if (!isMapping(item)) {
-          out.add({
-            path: ip,
-            message: `${where(ip)}: a rule must be a mapping with a \`field\`, got ${describe(item)}`,
-            at: 'value',
-          })
-        } else {
-          checkKeys(item, ip, RULE_TABLE, out)
-          ruleProblems(item, ip, out)
+    for (const key of valid) {
+      const spec = table[key]!
+      const at = [...path, key]
+      if (!Object.hasOwn(o, key)) {
+        if (spec.required)
+          add(
+            at,
+            'key',
+            `${spec.message} (it is missing)`,
+            key === 'field' ? 'Add `field: <args key or context path>` to the rule.' : spec.hint,
+          )
+        continue
+      }
+      const v = o[key]
+      if (v === null && spec.nullable) continue
+      const problem = TYPE_OK[spec.kind](v)
+        ? valueProblem(key, spec, v)
+        : `${spec.message}${got(v)}`
+      if (problem) add(at, 'value', problem, spec.hint)
+      else if (spec.kind === 'rules' || spec.kind === 'strings') {
+        const items = v as unknown[]
+        for (let i = 0; i < items.length && !full(); i++) {
+          const item = items[i]
+          const ip = [...at, i]
+          if (spec.kind === 'strings') {
+            if (!isString(item))
+              add(
+                ip,
+                'value',
+                `must be ${key === 'errors' ? 'an error name (a string)' : 'a string'}${got(item)}`,
+              )
+          } else if (!isMapping(item))
+            add(ip, 'value', `a rule must be a mapping with a \`field\`${got(item)}`)
+          else {
+            checkKeys(item, ip, RULE_TABLE)
+            // "No condition" is noise when the rule has an unknown key: that key is most likely
+            // the misspelt condition, and its issue says so.
+            if (
+              !AUDIT_CONDITIONS.some((c) => Object.hasOwn(item, c)) &&
+              Object.keys(item).every((k) => Object.hasOwn(RULE_TABLE, k))
+            )
+              add(
+                [...ip, 'field'],
+                'key',
+                `the rule on '${String(item['field'])}' has no condition`,
+                `Add one of ${AUDIT_CONDITIONS.join(', ')}.`,
+              )
+            if (Object.hasOwn(item, 'threshold') && Object.hasOwn(item, 'max_threshold'))
+              add(
+                [...ip, 'threshold'],
+                'key',
+                '`threshold` is an alias of `max_threshold`; both are given',
+                'Keep only `max_threshold`.',
+              )
+          }
         }
       }
     }
   }
-}
 
-function ruleProblems(
-  rule: Record<string, unknown>,
-  path: (string | number)[],
-  out: Problems,
-): void {
-  if (!AUDIT_CONDITIONS.some((c) => Object.hasOwn(rule, c))) {
-    // "No condition" is noise when the rule has an unknown key: that key is most likely the
-    // misspelt condition, and its issue says so.
-    const hasUnknown = Object.keys(rule).some((k) => !Object.hasOwn(RULE_TABLE, k))
-    if (!hasUnknown)
-      out.add({
-        path: [...path, 'field'],
-        message: `${where([...path, 'field'])}: the rule on '${String(rule['field'])}' has no condition`,
-        hint: `Add one of ${AUDIT_CONDITIONS.join(', ')}.`,
-        at: 'key',
-      })
+  if (!isMapping(obj)) {
+    add([], 'value', `${NOT_A_RECIPE}${got(obj)}`, ROOT_HINT)
+    return { problems, more }
   }
-  if (Object.hasOwn(rule, 'threshold') && Object.hasOwn(rule, 'max_threshold')) {
-    out.add({
-      path: [...path, 'threshold'],
-      message: `${where([...path, 'threshold'])}: \`threshold\` is an alias of \`max_threshold\`; both are given`,
-      hint: 'Keep only `max_threshold`.',
-      at: 'key',
-    })
-  }
-}
-
-function inheritance(procs: Record<string, unknown>, names: string[], out: Problems): void {
-  const parentOf = (n: string): unknown => {
-    const r = Object.hasOwn(procs, n) ? procs[n] : undefined
-    return isMapping(r) && Object.hasOwn(r, 'inherits') ? r['inherits'] : undefined
-  }
-  for (const name of names) {
-    if (out.full) return
-    const parent = parentOf(name)
-    if (typeof parent !== 'string') continue
-    const path = ['process_recipes', name, 'inherits']
-    if (!Object.hasOwn(procs, parent) || RESERVED_NAMES.has(parent)) {
-      const near =
-        parent.length <= 64 && names.length <= 1000
-          ? suggest(
-              parent,
-              names.filter((n) => n !== name),
-            )
-          : undefined
-      out.add({
-        path,
-        message: `${where(path)}: '${name}' inherits '${parent}', which is not in process_recipes`,
-        hint: near
-          ? `Did you mean '${near}'?`
-          : 'Define it under process_recipes (recipes that exist only to be inherited live there too).',
-        at: 'value',
-      })
-      continue
+  checkKeys(obj, [], TOP_TABLE)
+  const procs = obj['process_recipes']
+  if (isMapping(procs)) {
+    const names = Object.keys(procs)
+    for (const name of names) {
+      if (full()) break
+      const path = ['process_recipes', name]
+      const rec = procs[name]
+      if (RESERVED_NAMES.has(name))
+        add(path, 'key', `'${name}' cannot be a process name`, 'Rename the process.', 1)
+      else if (isMapping(rec)) checkKeys(rec, path, PROCESS_TABLE)
+      else if (rec !== null)
+        add(path, 'value', `must be a mapping (inputs, outputs, ...)${got(rec)}`)
     }
-    // Follow the chain; coming back to `name` is a cycle. Chains through a cycle that does
-    // not include `name` are reported once, by a member of that cycle. Each walk stops after
-    // MAX_INHERITANCE steps, so checking every chain costs O(processes) in all.
-    const seen = new Set([name])
-    let cur: unknown = parent
-    while (typeof cur === 'string' && Object.hasOwn(procs, cur)) {
-      if (cur === name) {
-        out.add({
+    // Inheritance: `inherits` names an entry, and no chain comes back to where it started.
+    const parentOf = (n: string): unknown => {
+      const r = Object.hasOwn(procs, n) ? procs[n] : undefined
+      return isMapping(r) && Object.hasOwn(r, 'inherits') ? r['inherits'] : undefined
+    }
+    for (const name of names) {
+      if (full()) break
+      const parent = parentOf(name)
+      if (!isString(parent)) continue
+      const path = ['process_recipes', name, 'inherits']
+      if (!Object.hasOwn(procs, parent) || RESERVED_NAMES.has(parent)) {
+        const near =
+          names.length <= 1000
+            ? nearest(
+                parent,
+                names.filter((n) => n !== name),
+              )
+            : undefined
+        add(
           path,
-          message: `${where(path)}: '${name}' inherits itself through ${[...seen, name].join(' -> ')}`,
-          hint: 'Remove one `inherits` to break the cycle.',
-          at: 'value',
-        })
-        break
+          'value',
+          `'${name}' inherits '${parent}', which is not in process_recipes`,
+          near
+            ? didYouMean(near)
+            : 'Define it under process_recipes (recipes that exist only to be inherited live there too).',
+        )
+        continue
       }
-      if (seen.has(cur)) break
-      if (seen.size > MAX_INHERITANCE) {
-        out.add({
-          path,
-          message: `${where(path)}: '${name}' inherits through more than ${MAX_INHERITANCE} levels`,
-          hint: 'Flatten the chain: let a few recipes hold the shared rules.',
-          at: 'value',
-        })
-        break
+      // Follow the chain; coming back to `name` is a cycle. Chains through a cycle that does
+      // not include `name` are reported once, by a member of that cycle. Each walk stops after
+      // MAX_INHERITANCE steps, so checking every chain costs O(processes) in all.
+      const seen = new Set([name])
+      for (
+        let cur: unknown = parent;
+        isString(cur) && Object.hasOwn(procs, cur);
+        cur = parentOf(cur)
+      ) {
+        if (cur === name) {
+          add(
+            path,
+            'value',
+            `'${name}' inherits itself through ${[...seen, name].join(' -> ')}`,
+            'Remove one `inherits` to break the cycle.',
+          )
+          break
+        }
+        if (seen.has(cur)) break
+        if (seen.size > MAX_INHERITANCE) {
+          add(
+            path,
+            'value',
+            `'${name}' inherits through more than ${MAX_INHERITANCE} levels`,
+            'Flatten the chain: let a few recipes hold the shared rules.',
+          )
+          break
+        }
+        seen.add(cur)
       }
-      seen.add(cur)
-      cur = parentOf(cur)
     }
   }
+  return { problems, more }
 }
 
-const HINTS = {
-  root: 'Start the file with `process_recipes:`.',
-  level: 'Write level: S, A, B or C (C, the default, only warns).',
-  regex:
-    'Check the brackets and escapes; in YAML, quote the pattern with single quotes. A pattern that can backtrack catastrophically is refused: bound its repetitions (`{1,20}`) or remove the nesting.',
-  field: 'Add `field: <args key or context path>` to the rule.',
-}
-
-function hintFor(key: string, missing: boolean): string | undefined {
-  if (key === 'level') return HINTS.level
-  if (key === 'regex') return HINTS.regex
-  if (key === 'process_recipes') return HINTS.root
-  if (key === 'field' && missing) return HINTS.field
-  return undefined
+function where(path: readonly (string | number)[]): string {
+  if (path.length === 0) return 'the recipe'
+  let out = ''
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? p : `.${p}`
+  return out
 }
 
 //#endregion
@@ -571,20 +499,44 @@ export function validateAuditRecipe(
   obj: unknown,
   options: ValidateRecipeOptions = {},
 ): AuditRecipe {
+  const { filename, locate } = options
+  const file = filename === undefined ? {} : { file: filename }
   try {
     if (isAuditRecipe(obj)) return obj
     const compiled = fromCompiled(obj)
     if (compiled) return compiled
     const { problems, more } = recipeProblems(obj)
-    if (problems.length > 0) throw toRecipeError(problems, more, options)
-    return normalize(obj as AuditRecipeSource)
+    if (problems.length === 0) return normalize(obj as AuditRecipeSource)
+    const issues = problems.map(({ path, message, hint, at }) => {
+      const out: SourceIssue = { code: 'RECIPE_INVALID', message }
+      if (hint !== undefined) out.hint = hint
+      Object.assign(out, file)
+      // An empty document has no node to point at; its problem is at the start of the file.
+      const pos =
+        locate && (locate(path, at) ?? (path.length === 0 ? { line: 1, column: 1 } : undefined))
+      if (pos) {
+        out.line = pos.line
+        out.column = pos.column
+      }
+      return out
+    })
+    // Report in source order when positions are known, so the message names the first problem.
+    issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0))
+    const first = issues[0]!
+    const [at, details] = firstPosition(first, filename)
+    const others = issues.length - 1 + more
+    throw new RecipeError(
+      `Invalid audit recipe${at ? ` at ${at}` : ''}: ${first.message}.${first.hint ? ` ${first.hint}` : ''}${others > 0 ? ` (${others} more problem${others > 1 ? 's' : ''} in error.issues)` : ''}`,
+      issues,
+      details,
+    )
   } catch (e) {
     if (e instanceof RecipeError) throw e
     // A hostile object (throwing getters, revoked proxies) must still end as a RecipeError.
     throw new RecipeError(
-      `Invalid audit recipe${options.filename ? ` in ${options.filename}` : ''}: it could not be read (${e instanceof Error ? e.message : String(e)}). Pass plain data.`,
+      `Invalid audit recipe${filename ? ` in ${filename}` : ''}: it could not be read (${e instanceof Error ? e.message : String(e)}). Pass plain data.`,
       [{ code: 'RECIPE_INVALID', message: 'the recipe could not be read' }],
-      options.filename === undefined ? {} : { file: options.filename },
+      file,
     )
   }
 }
@@ -604,32 +556,18 @@ export function isAuditRecipe(value: unknown): value is AuditRecipe {
   )
 }
 
-// Adopts the normalised recipe that the Vite plugin attached at build time: frozen and
-// branded as `normalize` would have returned it.
-function fromCompiled(obj: unknown): AuditRecipe | undefined {
-  if (typeof obj !== 'object' || obj === null) return undefined
-  const c = (obj as Record<symbol, unknown>)[COMPILED_RECIPE]
-  if (!isMapping(c) || !isMapping(c['process_recipes'])) return undefined
-  const procs: Record<string, NormalizedProcessRecipe> = Object.create(null)
-  for (const [name, rec] of Object.entries(c['process_recipes'] as Record<string, unknown>)) {
-    if (RESERVED_NAMES.has(name) || !isMapping(rec)) return undefined
-    const list = (k: string) => {
-      const v = rec[k]
-      return Object.freeze(Array.isArray(v) ? v.map((x) => Object.freeze(x)) : [])
-    }
-    Object.defineProperty(procs, name, {
-      value: Object.freeze({
-        inputs: list('inputs'),
-        outputs: list('outputs'),
-        side_effects: list('side_effects'),
-        errors: list('errors'),
-      }),
-      enumerable: true,
-    })
-  }
-  const inherited = Array.isArray(c['inherited'])
-    ? c['inherited'].filter((n): n is string => typeof n === 'string')
-    : []
+//#endregion
+
+//#region normalisation
+
+const SECTIONS = ['inputs', 'outputs', 'side_effects', 'errors'] as const
+
+// Both results, a checked recipe and an adopted compiled one, are built on a null-prototype
+// object with defineProperty (a process name can never reach a prototype), frozen and branded.
+function sealed(
+  procs: Record<string, NormalizedProcessRecipe>,
+  inherited: readonly string[],
+): AuditRecipe {
   const recipe: AuditRecipe = {
     process_recipes: Object.freeze(procs),
     inherited: Object.freeze(inherited),
@@ -638,96 +576,57 @@ function fromCompiled(obj: unknown): AuditRecipe | undefined {
   return Object.freeze(recipe)
 }
 
-function toRecipeError(
-  problems: readonly RecipeProblem[],
-  more: number,
-  options: ValidateRecipeOptions,
-): RecipeError {
-  const issues = problems.map((p) => issue(p.message, p.hint, p.path, p.at, options))
-  // Report in source order when positions are known, so the message names the first problem.
-  issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0))
-  const first = issues[0] ?? { code: 'RECIPE_INVALID', message: 'the recipe is invalid' }
-  const at =
-    first.line !== undefined
-      ? `${options.filename ?? '<inline>'}:${first.line}:${first.column}`
-      : options.filename
-  const others = issues.length - 1 + more
-  const moreText =
-    others > 0 ? ` (${others} more problem${others > 1 ? 's' : ''} in error.issues)` : ''
-  const details: { file?: string; line?: number; column?: number } = {}
-  if (options.filename !== undefined) details.file = options.filename
-  if (first.line !== undefined) details.line = first.line
-  if (first.column !== undefined) details.column = first.column
-  return new RecipeError(
-    `Invalid audit recipe${at ? ` at ${at}` : ''}: ${first.message}.${first.hint ? ` ${first.hint}` : ''}${moreText}`,
-    issues,
-    details,
-  )
+/** Adds one process's frozen recipe, its four lists given by `list`. */
+function define(
+  procs: object,
+  name: string,
+  list: (k: (typeof SECTIONS)[number]) => readonly unknown[],
+): void {
+  const rec = Object.fromEntries(SECTIONS.map((k) => [k, Object.freeze(list(k))]))
+  Object.defineProperty(procs, name, { value: Object.freeze(rec), enumerable: true })
 }
 
-function issue(
-  message: string,
-  hint: string | undefined,
-  path: readonly (string | number)[],
-  at: 'key' | 'value',
-  options: ValidateRecipeOptions,
-): SourceIssue {
-  const out: SourceIssue = { code: 'RECIPE_INVALID', message }
-  if (hint !== undefined) out.hint = hint
-  if (options.filename !== undefined) out.file = options.filename
-  // An empty document has no node to point at; its problem is at the start of the file.
-  const pos =
-    options.locate?.(path, at) ??
-    (options.locate && path.length === 0 ? { line: 1, column: 1 } : undefined)
-  if (pos) {
-    out.line = pos.line
-    out.column = pos.column
+// Adopts the normalised recipe that the Vite plugin attached at build time: frozen and
+// branded as `normalize` would have returned it.
+function fromCompiled(obj: unknown): AuditRecipe | undefined {
+  const c = (obj as Record<symbol, unknown> | null | undefined)?.[COMPILED_RECIPE]
+  if (typeof obj !== 'object' || !isMapping(c) || !isMapping(c['process_recipes'])) return undefined
+  const procs: Record<string, NormalizedProcessRecipe> = Object.create(null)
+  for (const [name, rec] of Object.entries(c['process_recipes'])) {
+    if (RESERVED_NAMES.has(name) || !isMapping(rec)) return undefined
+    define(procs, name, (k) => {
+      const v = rec[k]
+      return Array.isArray(v) ? v.map(Object.freeze) : []
+    })
   }
-  return out
+  const inherited = c['inherited']
+  return sealed(procs, Array.isArray(inherited) ? inherited.filter(isString) : [])
 }
-
-function where(path: readonly (string | number)[]): string {
-  if (path.length === 0) return 'the recipe'
-  let out = ''
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? p : `.${p}`
-  return out
-}
-
-//#endregion
-
-//#region normalisation
 
 function normalize(src: AuditRecipeSource): AuditRecipe {
   const procs = src.process_recipes ?? {}
-  // Built with defineProperty on a null-prototype object: a process name can never reach a
-  // prototype, whatever the input held.
   const out: Record<string, NormalizedProcessRecipe> = Object.create(null)
+  const inherited = new Set<string>()
   const resolve = (name: string): NormalizedProcessRecipe => {
     const done = out[name]
     if (done) return done
     const own = procs[name] ?? {}
     const parent = own.inherits === undefined ? undefined : resolve(own.inherits)
-    const rec: NormalizedProcessRecipe = Object.freeze({
-      inputs: Object.freeze([...(parent?.inputs ?? []), ...splitRules(own.inputs)]),
-      outputs: Object.freeze([...(parent?.outputs ?? []), ...splitRules(own.outputs)]),
-      side_effects: Object.freeze(union(parent?.side_effects, own.side_effects)),
-      errors: Object.freeze(union(parent?.errors, own.errors)),
+    // The parent's rules first; side effects and errors are the union of both.
+    define(out, name, (k) => {
+      const first: readonly unknown[] = parent?.[k] ?? []
+      return k === 'inputs' || k === 'outputs'
+        ? [...first, ...splitRules(own[k])]
+        : [...new Set([...first, ...(own[k] ?? [])])]
     })
-    Object.defineProperty(out, name, { value: rec, enumerable: true })
-    return rec
+    return out[name]!
   }
-  for (const name of Object.keys(procs)) resolve(name)
-  const inherited = new Set<string>()
   for (const name of Object.keys(procs)) {
+    resolve(name)
     const parent = procs[name]?.inherits
     if (parent !== undefined) inherited.add(parent)
   }
-  const recipe: AuditRecipe = {
-    process_recipes: Object.freeze(out),
-    inherited: Object.freeze([...inherited]),
-  }
-  Object.defineProperty(recipe, BRAND, { value: true })
-  return Object.freeze(recipe)
+  return sealed(out, [...inherited])
 }
 
 function splitRules(rules: readonly AuditRuleSource[] | null | undefined): NormalizedRule[] {
@@ -750,13 +649,6 @@ function splitRules(rules: readonly AuditRuleSource[] | null | undefined): Norma
     }
   }
   return out
-}
-
-function union(
-  a: readonly string[] | undefined,
-  b: readonly string[] | null | undefined,
-): string[] {
-  return [...new Set([...(a ?? []), ...(b ?? [])])]
 }
 
 //#endregion

@@ -3,7 +3,8 @@
  * `WorkflowError` that points at the first. Shared by the state machine and Flux validators so
  * both word and place their errors alike.
  */
-import { type SourceIssue, suggest, WorkflowError } from '../errors.js'
+import { type SourceIssue, suggest, type TheusErrorDetails, WorkflowError } from '../errors.js'
+import { isPlainObject } from './functions.js'
 
 /** At most this many problems are listed; the rest are counted in the message. */
 const MAX_ISSUES = 100
@@ -89,29 +90,37 @@ export class IssueCollector {
   throwIfAny(): void {
     const first = this.issues[0]
     if (!first) return
-    const where =
-      first.line === undefined
-        ? (this.options.filename ?? `the ${this.kind}`)
-        : `${this.options.filename ?? '<inline>'}:${first.line}:${first.column}`
+    const { kind, options } = this
+    const [at, details] = firstPosition(first, options.filename)
     const others = this.issues.length - 1 + this.more
     const more = others > 0 ? ` (and ${others} more problem${others > 1 ? 's' : ''})` : ''
-    const details: Record<string, unknown> = {}
-    if (this.options.filename !== undefined) details['file'] = this.options.filename
-    if (first.line !== undefined) details['line'] = first.line
-    if (first.column !== undefined) details['column'] = first.column
     throw new WorkflowError(
-      `Invalid ${this.kind} at ${where}: ${first.message}.${first.hint ? ` ${first.hint}` : ''}${more}`,
+      `Invalid ${kind} at ${at ?? `the ${kind}`}: ${first.message}.${first.hint ? ` ${first.hint}` : ''}${more}`,
       this.issues,
       details,
     )
   }
 }
 
-/** A plain object, as YAML mappings and object literals are. */
+/**
+ * Where an error's first issue is, for its message (`file:line:column`, or the file alone, or
+ * nothing), and the error's details (`file`, `line`, `column`). Shared with audit recipes.
+ */
+export function firstPosition(
+  first: SourceIssue,
+  filename: string | undefined,
+): [string | undefined, TheusErrorDetails] {
+  const { line, column } = first
+  const details: TheusErrorDetails = filename === undefined ? {} : { file: filename }
+  if (line === undefined) return [filename, details]
+  details.line = line
+  if (column !== undefined) details.column = column
+  return [`${filename ?? '<inline>'}:${line}:${column}`, details]
+}
+
+/** A plain object, as YAML mappings and object literals are (never an array). */
 export function isRecord(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
-  const proto = Object.getPrototypeOf(v)
-  return proto === Object.prototype || proto === null
+  return !Array.isArray(v) && isPlainObject(v)
 }
 
 /** Sets an own property, so that keys such as `__proto__` stay data. */

@@ -284,6 +284,39 @@ describe('createAuditor thresholds', () => {
   })
 })
 
+describe('createAuditor counters and lookups', () => {
+  it("counts a parent's rule separately for the parent and for each process inheriting it", () => {
+    const rule = { field: 'v', max: 1, level: 'B' as const, max_threshold: 2 }
+    const auditor = createAuditor(
+      { process_recipes: { base: { inputs: [rule] }, child: { inherits: 'base' } } },
+      { emit() {} },
+    )
+    const check = (p: string) => {
+      try {
+        auditor.checkInput(p, { v: 2 }, noContext)
+        return 'passed'
+      } catch (e) {
+        return (e as Error).name
+      }
+    }
+    expect([check('child'), check('base'), check('child'), check('base')]).toEqual([
+      'passed',
+      'passed',
+      'AuditBlockError',
+      'AuditBlockError',
+    ])
+  })
+
+  it('finds no rules for a process named like an Object.prototype member', () => {
+    const { auditor, entries } = setup([{ field: 'v', min: 0, level: 'B' }])
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect(() => auditor.checkInput(name, { v: -1 }, noContext)).not.toThrow()
+      expect(auditor.rulesOf(name)).toBeUndefined()
+    }
+    expect(entries).toEqual([])
+  })
+})
+
 describe('createAuditor values', () => {
   it('reads args first, then the context', () => {
     const reads: string[][] = []

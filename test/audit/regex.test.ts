@@ -101,6 +101,30 @@ describe('regex rules: catastrophic backtracking', () => {
   })
 })
 
+describe('regex rules: how the hazard is found', () => {
+  const cases: [string, RegExp | undefined][] = [
+    // The outermost hazard is the one reported, then the leftmost.
+    ['((a|a)*)*', /nests unbounded quantifiers/],
+    ['((x|x)*\\1){2}', /alternation whose branches/],
+    ['(\\1(x|x)*){2}', /backreference under a quantifier/],
+    // `.` is any character here, newline included, and a class counts the characters it names.
+    ['(.|\\n)*', /alternation whose branches/],
+    ['([é-ë]|ê)+x', /alternation whose branches/],
+    ['(?:[ab]|b)*', /alternation whose branches/],
+    // A lookaround's own alternation is not repeated by the quantifier outside it.
+    ['(a(?=b|b))*', undefined],
+    ['(a|\\d)*', undefined],
+    ['(a?|b)*', undefined],
+  ]
+  for (const [pattern, why] of cases) {
+    it(`${why ? 'refuses' : 'accepts'} ${pattern}`, () => {
+      const e = refusal(pattern)
+      if (why === undefined) expect(e).toBeUndefined()
+      else expect(e?.message).toMatch(why)
+    })
+  }
+})
+
 describe('regex rules: long values', () => {
   afterEach(() => vi.restoreAllMocks())
 
