@@ -143,10 +143,7 @@ export interface ContextInput {
  * rather than in registry.ts: the engine importing the audit modules first orders the core
  * bundle so that it gzips about 0.1 kB smaller (`node scripts/size.mjs`).
  */
-function auditorFor(
-  recipe: unknown,
-  emit: (entry: AuditLogEntry) => void,
-): Auditor | undefined {
+function auditorFor(recipe: unknown, emit: (entry: AuditLogEntry) => void): Auditor | undefined {
   if (recipe === undefined || recipe === null) return undefined
   return createAuditor(typeof recipe === 'string' ? parseText('recipe', recipe) : recipe, { emit })
 }
