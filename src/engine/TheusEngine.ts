@@ -155,6 +155,8 @@ const RING = 1000
 /** Labels of commits that are not runs of a process: their log entries carry patches. */
 const ADMIN = new Set(['edit', 'undo', 'redo'])
 const EMPTY: readonly Patch[] = Object.freeze([])
+/** The options of a run given none (a default `{}` would be a new object per run). */
+const NO_OPTS: RunOptions = Object.freeze({})
 /** Runs of every engine between their start and their applied commit (for static replay). */
 let activeRuns = 0
 
@@ -511,7 +513,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   runProcess(
     nameOrDef: string | ProcessDefinition,
     args?: Record<string, unknown>,
-    opts: RunOptions = {},
+    opts: RunOptions = NO_OPTS,
   ): unknown {
     this._live('runProcess')
     const name =
@@ -585,7 +587,9 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
         }
       }
       // 2. The body, on views behind the contract guard.
-      const ctx = new RunContext(this, run, reg, opts.signal)
+      // The context object goes with the Run (reused with it); its views are this run's.
+      const ctx = (run.ctx ??= new RunContext(this, reg)) as RunContext
+      ctx.begin(run, opts.signal)
       let out: unknown
       try {
         out = reg.def.fn(ctx as unknown as ProcessContext, args)
@@ -740,10 +744,13 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
       // A violation recorded while the gates ran (a kept view written by a listener) fails it.
       if (run.violation) throw run.violation
       if (this._halted.peek()) throw this._haltedError(reg.name)
-      this._events.batch(() => {
-        this._commit(run, reg.name, run.logged ?? args, result, t0, true)
-        this._notifyHeavy(reg, run)
-      })
+      // One signals batch without a closure per run: the commit's inputs wait in fields.
+      this._cRun = run
+      this._cReg = reg
+      this._cArgs = run.logged ?? args
+      this._cResult = result
+      this._cT0 = t0
+      this._batch(this._commitTask)
       return result
     } catch (e) {
       throw this._fail(run, reg, args, e)
@@ -768,6 +775,54 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     })
     this._events.emit('rollback', { process: reg.name, args: run.logged ?? args, error: err })
     return err
+  }
+
+  // The pending commit of `_finish`, read by `_commitTask` inside the batch.
+  private _cRun: Run | undefined
+  private _cReg: Registered | undefined
+  private _cArgs: unknown
+  private _cResult: unknown
+  private _cT0 = -1
+  private readonly _commitTask = (): void => {
+    const run = this._cRun!
+    const reg = this._cReg!
+    const args = this._cArgs
+    const result = this._cResult
+    this._cRun = undefined
+    this._cReg = undefined
+    this._cArgs = undefined
+    this._cResult = undefined
+    this._commit(run, reg.name, args, result, this._cT0, true)
+    this._notifyHeavy(reg, run)
+  }
+  private _batchFn: (() => void) | undefined
+  private _batchDone = false
+  private readonly _batchBody = (): void => {
+    const fn = this._batchFn!
+    this._batchFn = undefined
+    fn()
+    this._batchDone = true
+  }
+
+  /**
+   * `EventHub.batch` for a function that returns nothing, without allocating a closure: a
+   * subscriber that throws once `fn` is done goes to `'error'`; an error of `fn` is rethrown.
+   * Re-entrant (a listener inside may run a commit of its own).
+   */
+  private _batch(fn: () => void): void {
+    const prevFn = this._batchFn
+    const prevDone = this._batchDone
+    this._batchFn = fn
+    this._batchDone = false
+    try {
+      batch(this._batchBody)
+    } catch (error) {
+      if (!this._batchDone) throw error
+      this._events.reportError({ source: 'subscriber', error })
+    } finally {
+      this._batchFn = prevFn
+      this._batchDone = prevDone
+    }
   }
 
   private _haltedError(name: string, what = `process '${name}' was refused`): EngineHaltedError {
@@ -1594,20 +1649,33 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
 
 //#region helpers
 
-/** The guarded `ctx` a body receives. */
+/**
+ * The guarded `ctx` a body receives. One per Run object, reused with it: `begin` points it at
+ * the new run, so a ctx kept from an earlier run hands out this run's views only to this
+ * process's own body (views themselves die with their run).
+ */
 class RunContext {
   private _local: Record<string, any> | undefined
-  private readonly _root: any
+  private _run: Run | undefined
+  private _root: any
   private _domain: any
   private _global: any
   private _log: ProcessLog | undefined
+  signal: AbortSignal | undefined
   constructor(
     private readonly _engine: TheusEngine,
-    run: Run,
     private readonly _reg: Registered,
-    readonly signal: AbortSignal | undefined,
-  ) {
-    this._root = _engine._rootViewFor(run, _reg.perms)
+  ) {}
+  begin(run: Run, signal: AbortSignal | undefined): void {
+    this._run = run
+    this._root = undefined
+    this._local = undefined
+    this._domain = undefined
+    this._global = undefined
+    this.signal = signal
+  }
+  private get root(): any {
+    return (this._root ??= this._engine._rootViewFor(this._run!, this._reg.perms))
   }
   /** A fresh object per run (made on first use): readable, writable, never committed. */
   get local(): Record<string, any> {
@@ -1626,17 +1694,17 @@ class RunContext {
     return this._log
   }
   get domain(): any {
-    return this._domain === undefined ? (this._domain = this._root.domain) : this._domain
+    return this._domain === undefined ? (this._domain = this.root.domain) : this._domain
   }
   set domain(v: any) {
-    this._root.domain = v
+    this.root.domain = v
     this._domain = undefined
   }
   get global(): any {
-    return this._global === undefined ? (this._global = this._root.global) : this._global
+    return this._global === undefined ? (this._global = this.root.global) : this._global
   }
   set global(v: any) {
-    this._root.global = v
+    this.root.global = v
     this._global = undefined
   }
   get domain_ctx(): any {

@@ -237,15 +237,25 @@ export function bufferedValue(b: unknown): unknown {
   return b instanceof Readded ? b.value : b
 }
 
-/** Buffers a set of `key`, keeping track of a delete earlier in the same run. */
+/**
+ * Buffers a set of `key`, keeping track of a delete earlier in the same run. `raw` is the
+ * committed container (a Map when `isMap`), asked only after a delete (no closure per write).
+ */
 function bufferSet(
   w: Map<unknown, unknown>,
   key: unknown,
   value: unknown,
-  inRaw: () => boolean,
+  raw: any,
+  isMap: boolean,
 ): void {
   const prev = w.get(key)
-  w.set(key, (prev === DELETED || prev instanceof Readded) && inRaw() ? new Readded(value) : value)
+  w.set(
+    key,
+    (prev === DELETED || prev instanceof Readded) &&
+      (isMap ? (raw as Map<unknown, unknown>).has(key) : Object.hasOwn(raw, key as string))
+      ? new Readded(value)
+      : value,
+  )
 }
 
 /** Buffers a delete of `key`; a key the run itself added just leaves the buffer. */
@@ -296,6 +306,8 @@ export class Run {
   aborted: TheusError | undefined
   /** Signal fields whose writes are not published (resets replayed by undo, redo, replay). */
   silent: Set<string> | undefined
+  /** The engine's `ctx` object for this Run, reused with it. */
+  ctx: object | undefined
   /** A frozen copy of the args, as logged and sent with events. */
   logged: Record<string, unknown> | undefined
   /** An async run whose body has not settled: commits meanwhile write conflict stamps. */
@@ -624,7 +636,7 @@ class ObjectView extends View {
         ? run.adopt(value, this.childPath(key))
         : value
     if (this.node === undefined) target[key] = v
-    else bufferSet(run.writeBuf(this.node), key, v, () => Object.hasOwn(target, key))
+    else bufferSet(run.writeBuf(this.node), key, v, target, false)
     return true
   }
 
@@ -840,7 +852,7 @@ class MapView extends View {
           this.checkWrite(String(k))
           const adopted = this.isHeavy(k) ? v : run.adopt(v, this.childPath(k))
           if (node === undefined) raw.set(k, adopted)
-          else bufferSet(run.writeBuf(node), k, adopted, () => raw.has(k))
+          else bufferSet(run.writeBuf(node), k, adopted, raw, true)
           return this.proxy
         }
       case 'delete':
