@@ -222,7 +222,10 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   private readonly _auditLog = new BoundedLog<AuditLogEntry>(RING, deepFreeze)
   private readonly _logs = new BoundedLog<LogEntry>(RING, deepFreeze)
   private readonly _halted = signal(false)
-  /** The halt event that `resume()` lifts. */
+  /**
+   * The halt event that `resume()` lifts: set exactly while halted, so the run path tests it
+   * instead of `_halted.peek()` (which allocates a closure per call in signals-core).
+   */
   private _haltEvent: HaltEvent | undefined
   private _disposed = false
   private readonly _disposers = new Set<() => void>()
@@ -539,7 +542,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
         `Invalid args for process '${name}': '${proto}' is a '__proto__' key, which is never data (it would reach a prototype). Refuse that input before running the process.`,
         { details: { process: name, path: proto } },
       )
-    if (this._halted.peek()) throw this._haltedError(name)
+    if (this._haltEvent !== undefined) throw this._haltedError(name)
     if (opts.signal?.aborted) {
       const err = new AbortError(`Process '${name}' was aborted before it started.`, {
         cause: opts.signal.reason,
@@ -561,7 +564,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   ): unknown {
     const name = reg.name
     // A retry comes here too: a halted engine never re-runs a body.
-    if (this._halted.peek()) throw this._haltedError(name)
+    if (this._haltEvent !== undefined) throw this._haltedError(name)
     // The clock is read only when someone listens for durations (it is not free).
     const t0 = this._events.listening('commit') ? performance.now() : -1
     let run = reg.spare
@@ -736,14 +739,14 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
             details: { process: reg.name },
           },
         )
-      if (this._halted.peek()) throw this._haltedError(reg.name)
+      if (this._haltEvent !== undefined) throw this._haltedError(reg.name)
       const result = this._plainResult(run, out)
       if (this._auditor)
         this._auditor.checkOutput(reg.name, args, (segs) => this._peekDraft(run, segs))
       this._checkSchema(run, reg.name)
       // A violation recorded while the gates ran (a kept view written by a listener) fails it.
       if (run.violation) throw run.violation
-      if (this._halted.peek()) throw this._haltedError(reg.name)
+      if (this._haltEvent !== undefined) throw this._haltedError(reg.name)
       // One signals batch without a closure per run: the commit's inputs wait in fields.
       this._cRun = run
       this._cReg = reg
@@ -766,7 +769,11 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
       if (!errorDeclared(e, reg.errors)) err = errors.undeclaredError(reg.name, e, reg.errors)
     }
     this._events.batch(() => {
-      if (err instanceof AuditInterlockError && err.level === 'S' && !this._halted.peek()) {
+      if (
+        err instanceof AuditInterlockError &&
+        err.level === 'S' &&
+        this._haltEvent === undefined
+      ) {
         this._haltEvent = Object.freeze({ process: reg.name, error: err })
         this._halted.value = true
         this._events.emit('halt', this._haltEvent)
@@ -1304,7 +1311,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   edit<T>(fn: (state: StateOf<TContext>) => T): T {
     this._live('edit')
     if (this._busy > 0) throw errors.nestedRun('edit()')
-    if (this._halted.peek()) throw this._haltedError('edit', 'edit() was refused')
+    if (this._haltEvent !== undefined) throw this._haltedError('edit', 'edit() was refused')
     const t0 = performance.now()
     const run = this._adminRun('edit')
     const root = this._adminRoot(run)
@@ -1330,7 +1337,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
         if (run.violation) throw run.violation
         this._checkSchema(run, 'edit')
         if (run.violation) throw run.violation
-        if (this._halted.peek()) throw this._haltedError('edit', 'edit() was refused')
+        if (this._haltEvent !== undefined) throw this._haltedError('edit', 'edit() was refused')
         result = this._plainResult(run, out) as T
       } catch (e) {
         this._release(run)
@@ -1371,7 +1378,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   ): Patch[] {
     this._live(label)
     if (this._busy > 0) throw errors.nestedRun(`${label}()`)
-    if (this._halted.peek()) throw this._haltedError(label, `${label} was refused`)
+    if (this._haltEvent !== undefined) throw this._haltedError(label, `${label} was refused`)
     // The clock is read only when someone listens for durations, as for runs.
     const t0 = this._events.listening('commit') ? performance.now() : -1
     const run = this._adminRun(label)
@@ -1433,7 +1440,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   undo(): boolean {
     this._live('undo')
     if (this._busy > 0) throw errors.nestedRun('undo()')
-    if (this._halted.peek()) throw this._haltedError('undo', 'undo() was refused')
+    if (this._haltEvent !== undefined) throw this._haltedError('undo', 'undo() was refused')
     const entry = this._records.history.last()
     if (!entry) return false
     // The entry moves only once its patches are applied: a failed undo keeps it.
@@ -1452,7 +1459,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   redo(): boolean {
     this._live('redo')
     if (this._busy > 0) throw errors.nestedRun('redo()')
-    if (this._halted.peek()) throw this._haltedError('redo', 'redo() was refused')
+    if (this._haltEvent !== undefined) throw this._haltedError('redo', 'redo() was refused')
     const redo = this._records.redo
     const entry = redo[redo.length - 1]
     if (!entry) return false
