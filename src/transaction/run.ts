@@ -237,17 +237,209 @@ export function bufferedValue(b: unknown): unknown {
   return b instanceof Readded ? b.value : b
 }
 
+/** SameValueZero, as Map keys compare (NaN is one key). */
+function sameKey(a: unknown, b: unknown): boolean {
+  return a === b || (a !== a && b !== b)
+}
+
+/**
+ * The buffered writes of one committed container in one run: keys and values in insertion
+ * order (as a Map keeps them), in two arrays searched linearly while small and indexed by a
+ * Map once large. A Run keeps its KeyBufs from run to run: a transfer allocates none, where a
+ * Map per written container (and `Map.clear`, which allocates a new table) cost ~200 bytes.
+ */
+export class KeyBuf {
+  readonly keyList: unknown[] = []
+  readonly valueList: unknown[] = []
+  n = 0
+  private index: Map<unknown, number> | undefined
+  constructor(public node: Node) {}
+
+  get size(): number {
+    return this.n
+  }
+
+  indexOf(key: unknown): number {
+    if (this.index !== undefined) return this.index.get(key) ?? -1
+    const keys = this.keyList
+    for (let i = 0; i < this.n; i++) if (sameKey(keys[i], key)) return i
+    return -1
+  }
+
+  has(key: unknown): boolean {
+    return this.indexOf(key) >= 0
+  }
+
+  get(key: unknown): unknown {
+    const i = this.indexOf(key)
+    return i < 0 ? undefined : this.valueList[i]
+  }
+
+  set(key: unknown, value: unknown): this {
+    const i = this.indexOf(key)
+    if (i >= 0) {
+      this.valueList[i] = value
+      return this
+    }
+    const n = this.n
+    this.keyList[n] = key
+    this.valueList[n] = value
+    this.n = n + 1
+    if (this.index !== undefined) this.index.set(key, n)
+    else if (n >= 16) {
+      this.index = new Map()
+      for (let j = 0; j <= n; j++) this.index.set(this.keyList[j], j)
+    }
+    return this
+  }
+
+  delete(key: unknown): boolean {
+    const i = this.indexOf(key)
+    if (i < 0) return false
+    this.keyList.splice(i, 1)
+    this.valueList.splice(i, 1)
+    this.n--
+    if (this.index !== undefined) {
+      this.index.clear()
+      for (let j = 0; j < this.n; j++) this.index.set(this.keyList[j], j)
+    }
+    return true
+  }
+
+  /** Empties the buffer for another run, dropping what it held. */
+  reset(): void {
+    const n = this.n
+    // A buffer that grew large does not keep its arrays.
+    if (n > 64) {
+      this.keyList.length = 0
+      this.valueList.length = 0
+    } else
+      for (let i = 0; i < n; i++) {
+        this.keyList[i] = undefined
+        this.valueList[i] = undefined
+      }
+    this.n = 0
+    this.index = undefined
+  }
+
+  *keys(): Generator<unknown> {
+    for (let i = 0; i < this.n; i++) yield this.keyList[i]
+  }
+
+  *[Symbol.iterator](): Generator<[unknown, unknown]> {
+    for (let i = 0; i < this.n; i++) yield [this.keyList[i], this.valueList[i]]
+  }
+}
+
+/**
+ * A run's write buffers by committed container: most runs write one or two containers, found
+ * by a linear scan (a Map index takes over past 8). KeyBufs stay allocated for the next run.
+ */
+export class Writes {
+  readonly bufs: KeyBuf[] = []
+  n = 0
+  private index: Map<Node, KeyBuf> | undefined
+
+  get size(): number {
+    return this.n
+  }
+
+  get(node: Node): KeyBuf | undefined {
+    if (this.index !== undefined) return this.index.get(node)
+    const bufs = this.bufs
+    for (let i = 0; i < this.n; i++) if (bufs[i]!.node === node) return bufs[i]
+    return undefined
+  }
+
+  /** The buffer of `node`, made (or taken from an earlier run) on the first write. */
+  of(node: Node): KeyBuf {
+    const found = this.get(node)
+    if (found !== undefined) return found
+    const n = this.n
+    let b = this.bufs[n]
+    if (b === undefined) this.bufs[n] = b = new KeyBuf(node)
+    else b.node = node
+    this.n = n + 1
+    if (this.index !== undefined) this.index.set(node, b)
+    else if (n >= 8) {
+      this.index = new Map()
+      for (let j = 0; j <= n; j++) this.index.set(this.bufs[j]!.node, this.bufs[j]!)
+    }
+    return b
+  }
+
+  clear(): void {
+    const bufs = this.bufs
+    for (let i = 0; i < this.n; i++) bufs[i]!.reset()
+    // A run that wrote many containers does not keep them all.
+    if (bufs.length > 64) bufs.length = 0
+    this.n = 0
+    this.index = undefined
+  }
+
+  *values(): Generator<KeyBuf> {
+    for (let i = 0; i < this.n; i++) yield this.bufs[i]!
+  }
+
+  *[Symbol.iterator](): Generator<[Node, KeyBuf]> {
+    for (let i = 0; i < this.n; i++) yield [this.bufs[i]!.node, this.bufs[i]!]
+  }
+}
+
+/**
+ * A run's views by the container they show, so that a body sees one view per container: a
+ * linear scan while few (a run usually makes three), a Map index past 16. Kept from run to
+ * run, emptied in place (a Map's `clear` allocates a new table).
+ */
+export class ViewTable {
+  private readonly targets: object[] = []
+  private readonly list: View[] = []
+  private n = 0
+  private index: Map<object, View> | undefined
+
+  get size(): number {
+    return this.n
+  }
+
+  get(target: object): View | undefined {
+    if (this.index !== undefined) return this.index.get(target)
+    const targets = this.targets
+    for (let i = 0; i < this.n; i++) if (targets[i] === target) return this.list[i]
+    return undefined
+  }
+
+  set(target: object, view: View): void {
+    const n = this.n
+    this.targets[n] = target
+    this.list[n] = view
+    this.n = n + 1
+    if (this.index !== undefined) this.index.set(target, view)
+    else if (n >= 16) {
+      this.index = new Map()
+      for (let j = 0; j <= n; j++) this.index.set(this.targets[j]!, this.list[j]!)
+    }
+  }
+
+  clear(): void {
+    const n = this.n
+    if (n > 64) {
+      this.targets.length = 0
+      this.list.length = 0
+    } else
+      for (let i = 0; i < n; i++) {
+        this.targets[i] = undefined as unknown as object
+        this.list[i] = undefined as unknown as View
+      }
+    this.n = 0
+    this.index = undefined
+  }
+}
+
 /**
  * Buffers a set of `key`, keeping track of a delete earlier in the same run. `raw` is the
  * committed container (a Map when `isMap`), asked only after a delete (no closure per write).
  */
-function bufferSet(
-  w: Map<unknown, unknown>,
-  key: unknown,
-  value: unknown,
-  raw: any,
-  isMap: boolean,
-): void {
+function bufferSet(w: KeyBuf, key: unknown, value: unknown, raw: any, isMap: boolean): void {
   const prev = w.get(key)
   w.set(
     key,
@@ -259,7 +451,7 @@ function bufferSet(
 }
 
 /** Buffers a delete of `key`; a key the run itself added just leaves the buffer. */
-function bufferDelete(w: Map<unknown, unknown>, key: unknown, inRaw: boolean): void {
+function bufferDelete(w: KeyBuf, key: unknown, inRaw: boolean): void {
   if (inRaw) w.set(key, DELETED)
   else w.delete(key)
 }
@@ -271,7 +463,7 @@ function bufferDelete(w: Map<unknown, unknown>, key: unknown, inRaw: boolean): v
 function* mergedKeys(
   rawKeys: Iterable<unknown>,
   has: (k: unknown) => boolean,
-  w: Map<unknown, unknown> | undefined,
+  w: KeyBuf | undefined,
 ) {
   for (const k of rawKeys) {
     if (w?.has(k)) {
@@ -281,14 +473,18 @@ function* mergedKeys(
     yield k
   }
   if (w !== undefined)
-    for (const [k, b] of w) if (b !== DELETED && (b instanceof Readded || !has(k))) yield k
+    for (let i = 0; i < w.n; i++) {
+      const k = w.keyList[i]
+      const b = w.valueList[i]
+      if (b !== DELETED && (b instanceof Readded || !has(k))) yield k
+    }
 }
 
 //#endregion
 
 export class Run {
   /** Per-key writes of committed objects and Maps. */
-  readonly writes = new Map<Node, Map<unknown, unknown>>()
+  readonly writes = new Writes()
   /** Copy-on-write contents of committed arrays and Sets. */
   readonly wholes = new Map<Node, unknown[] | Set<unknown>>()
   /**
@@ -298,7 +494,7 @@ export class Run {
    */
   reads: unknown[] = []
   nReads = 0
-  readonly views = new Map<object, View>()
+  readonly views = new ViewTable()
   /** Heavy paths the body reassigned (applied at once, never rolled back). */
   heavyWrites: { node: Node; key: unknown }[] | undefined
   violation: TheusError | undefined
@@ -386,10 +582,8 @@ export class Run {
     return v.proxy
   }
 
-  writeBuf(node: Node): Map<unknown, unknown> {
-    let w = this.writes.get(node)
-    if (w === undefined) this.writes.set(node, (w = new Map()))
-    return w
+  writeBuf(node: Node): KeyBuf {
+    return this.writes.of(node)
   }
 
   /** The run's copy of a committed array or Set, made on first write. */
@@ -839,8 +1033,9 @@ class MapView extends View {
         const w = node === undefined ? undefined : run.writes.get(node)
         if (!w) return raw.size
         let n = raw.size
-        for (const [k, b] of w) {
-          if (b === DELETED) {
+        for (let i = 0; i < w.n; i++) {
+          const k = w.keyList[i]
+          if (w.valueList[i] === DELETED) {
             if (raw.has(k)) n--
           } else if (!raw.has(k)) n++
         }
