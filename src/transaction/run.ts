@@ -239,7 +239,7 @@ export function bufferedValue(b: unknown): unknown {
 
 /** SameValueZero, as Map keys compare (NaN is one key). */
 function sameKey(a: unknown, b: unknown): boolean {
-  return a === b || (a !== a && b !== b)
+  return a === b || (Number.isNaN(a as number) && Number.isNaN(b as number))
 }
 
 /**
