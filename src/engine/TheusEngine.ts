@@ -52,7 +52,7 @@ import {
   TheusError,
 } from '../errors.js'
 import { parseText } from '../textParsers.js'
-import { bumpUp, Commit, isReset, markReset } from '../transaction/commit.js'
+import { bumpUp, type Changes, Commit, isReset } from '../transaction/commit.js'
 import { conflictsOf } from '../transaction/conflicts.js'
 import { bufferedValue, Run, unwrapView } from '../transaction/run.js'
 import {
@@ -76,7 +76,7 @@ import { isThenable } from '../workflow/host.js'
 import type { CheckFlux } from '../workflow/types.js'
 import { BoundedLog } from './BoundedLog.js'
 import { EventHub } from './events.js'
-import { checkPatch, Records, sealPatches, withoutSignals } from './history.js'
+import { checkPatch, PendingEntry, Records, sealPatches, withoutSignals } from './history.js'
 import type { CheckPath, DeepReadonly, PathValue, StateOf } from './pathTypes.js'
 import type {
   AuditLogEntry,
@@ -855,7 +855,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     t0: number,
     logRun: boolean,
     applied?: (patches: Patch[], inverse: Patch[]) => void,
-  ): Patch[] {
+  ): Changes | undefined {
     // Callers hold a batch() open around the commit and its heavy notifications, so that
     // every signal notifies once, after the whole commit.
     const writes = run.writes
@@ -883,7 +883,6 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
           if (!c.written?.has(field)) this._resetSignalField(field, c)
       }
     }
-    c.done()
     if (c.n === 0) {
       // Nothing changed (a run that wrote nothing, or only deleted absent keys).
       if (logRun) this._records.logged({ process: label, args }, EMPTY)
@@ -899,7 +898,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
           result,
           durationMs: t0 < 0 ? 0 : performance.now() - t0,
         })
-      return []
+      return undefined
     }
     this._seq = c.seq
     let published: Map<string, unknown> | undefined
@@ -908,29 +907,25 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
       for (const field of c.fields) published.set(field, this._peekSnapshot(field.split('.')))
     }
     this._published = published
-    const patches = c.patches
-    const inverse = c.inverse
+    // Patches are built from `changes` when first read (history, events, runLogBase).
+    const changes = c.changes
     if (label !== 'undo' && label !== 'redo')
-      this._records.committed({
-        process: label,
-        args,
-        patches,
-        inversePatches: inverse,
-        at: Date.now(),
-      })
+      this._records.committed(new PendingEntry(label, args, changes, Date.now()))
     // Runs replay by re-running their process; the others (edit, undo, redo, patches) carry
     // the patches they applied, so that a log cut by runLogLimit still replays.
     if (logRun)
       this._records.logged(
         ADMIN.has(label) || !this._registry.has(label)
-          ? { process: label, args, patches }
+          ? { process: label, args, patches: changes.patches() }
           : { process: label, args },
-        inverse,
+        changes,
       )
-    applied?.(patches, inverse)
+    applied?.(changes.patches(), changes.inverse())
     // The commit is applied: from here on, listeners and subscribers may start runs.
     this._release(run)
     if (this._events.listening('commit')) {
+      const patches = changes.patches()
+      const inverse = changes.inverse()
       sealPatches(patches)
       sealPatches(inverse)
       this._events.emit('commit', {
@@ -945,7 +940,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     if (published !== undefined && this._events.listening('signal'))
       for (const [field, value] of published)
         this._events.emit('signal', { process: label, path: field, value })
-    return patches
+    return changes
   }
 
   private _resetSignalField(field: string, c: Commit): void {
@@ -961,7 +956,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     const before = c.n
     if (c.applyKey(node, key, init)) {
       // Marked so that undo, redo and replay apply it as a reset, without publishing it.
-      for (let i = before; i < c.n; i++) markReset(c.patches[i]!)
+      c.markResets(before)
       bumpUp(node)
     }
   }
@@ -1422,7 +1417,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
       return this._events.batch(() => {
         const out = this._commit(run, label, undefined, undefined, t0, logRun, applied)
         this._notifyHeavy(undefined, run)
-        return out
+        return out === undefined ? [] : out.patches()
       })
     } finally {
       run.closed = true
