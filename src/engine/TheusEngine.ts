@@ -1361,7 +1361,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   }
 
   private _adminRoot(run: Run): any {
-    return run.makeView(this._rootRaw, this._root, Kind.Object, '', undefined, true, true, false)
+    return run.rootView(this._rootRaw, this._root, undefined, true)
   }
 
   /**
@@ -1635,19 +1635,8 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
 
   /** @internal For the run context. */
   _rootViewFor(run: Run, perms: PermNode): any {
-    const cached = run.views.get(this._rootRaw)
-    if (cached !== undefined) return cached.proxy
     const all = perms === GRANT_ALL
-    return run.makeView(
-      this._rootRaw,
-      this._root,
-      Kind.Object,
-      '',
-      all ? undefined : perms,
-      all,
-      all,
-      false,
-    )
+    return run.rootView(this._rootRaw, this._root, all ? undefined : perms, all)
   }
 
   //#endregion

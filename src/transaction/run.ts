@@ -57,8 +57,49 @@ const PROTOCOL_KEYS = new Set([
 ])
 
 /**
- * What a view knows about itself, one per container per run. The View is also the Proxy's
- * handler: its subclasses implement the traps, so a trap finds its state in `this`.
+ * What a view of one container under one contract knows, the same in every run: cached on
+ * its parent's shape (per Run object, so per process), so that a run does not redo the node
+ * lookup, the permission flags, the zone and the path string of every container it reaches.
+ * A cached shape is used only for the same container at the same place (its node's parent and
+ * key unchanged); a container owned by the run gets a shape of its own, never cached.
+ */
+export class ViewShape {
+  /** Shapes of child containers by key (bounded: a body walking a large record keeps few). */
+  kids: Map<unknown, ViewShape> | undefined
+  private pathCache: string | undefined
+  constructor(
+    /** The container the view shows: committed raw, or a run-owned fresh copy. */
+    readonly target: any,
+    /** The committed node, or undefined for a container owned by this run. */
+    readonly node: Node | undefined,
+    readonly kind: Kind,
+    readonly parent: ViewShape | undefined,
+    readonly key: unknown,
+    readonly perm: PermNode | undefined,
+    readonly readAll: boolean,
+    readonly writeAll: boolean,
+    /** Inside a prefixed zone already: `heavy_` keys below no longer change the zone. */
+    readonly zoned: boolean,
+  ) {}
+
+  /** The dotted path, for messages and copies; built on first use. */
+  get path(): string {
+    if (this.pathCache === undefined) {
+      const up = this.parent === undefined ? '' : this.parent.path
+      this.pathCache =
+        this.parent === undefined ? '' : up === '' ? String(this.key) : `${up}.${String(this.key)}`
+    }
+    return this.pathCache
+  }
+}
+
+/** How many child shapes one shape caches. */
+const KIDS = 64
+
+/**
+ * One view per container per run: the run, its generation and the cached shape. The View is
+ * also the Proxy's handler: its subclasses implement the traps, so a trap finds its state in
+ * `this`.
  */
 export abstract class View {
   proxy: any
@@ -66,19 +107,34 @@ export abstract class View {
   readonly gen: number
   constructor(
     readonly run: Run,
-    /** The container the view shows: committed raw, or a run-owned fresh copy. */
-    readonly target: any,
-    /** The committed node, or undefined for a container owned by this run. */
-    readonly node: Node | undefined,
-    readonly kind: Kind,
-    readonly path: string,
-    readonly perm: PermNode | undefined,
-    readonly readAll: boolean,
-    readonly writeAll: boolean,
-    /** Inside a prefixed zone already: `heavy_` keys below no longer change the zone. */
-    readonly zoned: boolean,
+    readonly shape: ViewShape,
   ) {
     this.gen = run.gen
+  }
+
+  get target(): any {
+    return this.shape.target
+  }
+  get node(): Node | undefined {
+    return this.shape.node
+  }
+  get kind(): Kind {
+    return this.shape.kind
+  }
+  get path(): string {
+    return this.shape.path
+  }
+  get perm(): PermNode | undefined {
+    return this.shape.perm
+  }
+  get readAll(): boolean {
+    return this.shape.readAll
+  }
+  get writeAll(): boolean {
+    return this.shape.writeAll
+  }
+  get zoned(): boolean {
+    return this.shape.zoned
   }
 
   /**
@@ -181,16 +237,35 @@ export abstract class View {
     // A container seen before in this run: its view (the common case, checked first).
     const cached = this.run.views.get(value)
     if (cached !== undefined) return cached.proxy
+    const shape = this.shape
+    const parentNode = shape.node
+    if (!fresh && parentNode !== undefined) {
+      // The same committed container at the same place as in an earlier run of this process.
+      const kid = shape.kids?.get(key)
+      if (
+        kid !== undefined &&
+        kid.target === value &&
+        kid.perm === p &&
+        kid.node!.parent === parentNode &&
+        kid.node!.key === key
+      )
+        return this.run.makeView(kid)
+    }
     if (value instanceof Date) return new Date(value.getTime())
     if (this.isHeavy(key)) return value
     const k = kindOf(value)
     if (k === -1) return value
-    const w = this.writeAll || p?.output === true
-    const r = w || this.readAll || p?.input === true
-    const node = fresh || this.node === undefined ? undefined : nodeOf(value, this.node, key)
-    const zoned = this.zoned || (typeof key === 'string' && zoneOfSegment(key) !== undefined)
+    const w = shape.writeAll || p?.output === true
+    const r = w || shape.readAll || p?.input === true
+    const node = fresh || parentNode === undefined ? undefined : nodeOf(value, parentNode, key)
+    const zoned = shape.zoned || (typeof key === 'string' && zoneOfSegment(key) !== undefined)
     // The trie stays even below a readable path: an output may be declared deeper down.
-    return this.run.makeView(value, node, k, this.childPath(key), p, r, w, zoned)
+    const kid = new ViewShape(value, node, k, shape, key, p, r, w, zoned)
+    if (node !== undefined) {
+      const kids = (shape.kids ??= new Map())
+      if (kids.size < KIDS || kids.has(key)) kids.set(key, kid)
+    }
+    return this.run.makeView(kid)
   }
 }
 
@@ -502,6 +577,8 @@ export class Run {
   aborted: TheusError | undefined
   /** Signal fields whose writes are not published (resets replayed by undo, redo, replay). */
   silent: Set<string> | undefined
+  /** The shape of the root view, kept from run to run with the shapes below it. */
+  rootShape: ViewShape | undefined
   /** The engine's `ctx` object for this Run, reused with it. */
   ctx: object | undefined
   /** A frozen copy of the args, as logged and sent with events. */
@@ -558,16 +635,8 @@ export class Run {
     return e
   }
 
-  makeView(
-    target: any,
-    node: Node | undefined,
-    kind: Kind,
-    path: string,
-    perm: PermNode | undefined,
-    readAll: boolean,
-    writeAll: boolean,
-    zoned: boolean,
-  ): any {
+  makeView(shape: ViewShape): any {
+    const kind = shape.kind
     const C =
       kind === Kind.Map
         ? MapView
@@ -576,10 +645,35 @@ export class Run {
           : kind === Kind.Array
             ? ArrayView
             : ObjectView
-    const v = new C(this, target, node, kind, path, perm, readAll, writeAll, zoned)
-    v.proxy = new Proxy(target, v)
-    this.views.set(target, v)
+    const v = new C(this, shape)
+    v.proxy = new Proxy(shape.target, v)
+    this.views.set(shape.target, v)
     return v.proxy
+  }
+
+  /** The root view over `root` under `perm` (a run's first view); its shape is kept for the next run. */
+  rootView(root: any, node: Node, perm: PermNode | undefined, all: boolean): any {
+    const cached = this.views.get(root)
+    if (cached !== undefined) return cached.proxy
+    let shape = this.rootShape
+    if (
+      shape === undefined ||
+      shape.target !== root ||
+      shape.perm !== perm ||
+      shape.readAll !== all
+    )
+      this.rootShape = shape = new ViewShape(
+        root,
+        node,
+        Kind.Object,
+        undefined,
+        '',
+        perm,
+        all,
+        all,
+        false,
+      )
+    return this.makeView(shape)
   }
 
   writeBuf(node: Node): KeyBuf {
