@@ -236,6 +236,8 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   /** Signal fields the last commit wrote (they reset on the next commit that writes). */
   private _published: Map<string, unknown> | undefined
   private _auditor: Auditor | undefined
+  /** The Run of the last admin commit, kept for the next one (see `_adminRun`). */
+  private _adminSpare: Run | undefined
 
   constructor(initial: TContext, options: EngineOptions<TProcesses> = {}) {
     if (initial === null || typeof initial !== 'object' || kindOf(initial) !== Kind.Object)
@@ -916,11 +918,14 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     if (logRun)
       this._records.logged(
         ADMIN.has(label) || !this._registry.has(label)
-          ? { process: label, args, patches: changes.patches() }
+          ? (new PendingEntry(label, args, changes, 0, true) as unknown as RunLogEntry)
           : { process: label, args },
         changes,
       )
-    applied?.(changes.patches(), changes.inverse())
+    // A callback that takes no parameters (undo, redo) gets no lists built for it.
+    if (applied !== undefined)
+      if (applied.length === 0) applied(EMPTY as Patch[], EMPTY as Patch[])
+      else applied(changes.patches(), changes.inverse())
     // The commit is applied: from here on, listeners and subscribers may start runs.
     this._release(run)
     if (this._events.listening('commit')) {
@@ -1350,14 +1355,32 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
       })
       return result
     } finally {
-      this._release(run)
+      this._adminDone(run)
     }
   }
 
+  /**
+   * A Run for edit, undo, redo and patches: the one kept from the last admin commit when it
+   * is free (its views died with it: each carries its generation), else a new one.
+   */
   private _adminRun(label: string): Run {
-    const run = new Run(label, this._seq)
+    let run = this._adminSpare
+    if (run !== undefined) {
+      this._adminSpare = undefined
+      run.reuse(this._seq)
+      run.name = label
+      return run
+    }
+    run = new Run(label, this._seq)
     run.strict = this._strict
     return run
+  }
+
+  /** An admin Run is done (committed or rolled back): the next admin commit may reuse it. */
+  private _adminDone(run: Run): void {
+    run.closed = true
+    this._release(run)
+    this._adminSpare = run
   }
 
   private _adminRoot(run: Run): any {
@@ -1375,6 +1398,17 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     logRun = true,
     applied?: (patches: Patch[], inverse: Patch[]) => void,
   ): Patch[] {
+    const out = this._applyPatches(patches, label, logRun, applied)
+    return out === undefined ? [] : out.patches()
+  }
+
+  /** `_commitPatches` without building the patch list it applied (undo and redo need none). */
+  private _applyPatches(
+    patches: readonly Patch[],
+    label: string,
+    logRun: boolean,
+    applied?: (patches: Patch[], inverse: Patch[]) => void,
+  ): Changes | undefined {
     this._live(label)
     if (this._busy > 0) throw errors.nestedRun(`${label}()`)
     if (this._haltEvent !== undefined) throw this._haltedError(label, `${label} was refused`)
@@ -1417,13 +1451,16 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
       return this._events.batch(() => {
         const out = this._commit(run, label, undefined, undefined, t0, logRun, applied)
         this._notifyHeavy(undefined, run)
-        return out === undefined ? [] : out.patches()
+        return out
       })
     } finally {
-      run.closed = true
-      this._release(run)
+      this._adminDone(run)
     }
   }
+
+  // The books move once an undo or redo is applied (so a failed one keeps its entry).
+  private readonly _undone = (): void => this._records.undone()
+  private readonly _redone = (): void => this._records.redone()
 
   /** The committed runs up to now, oldest first, with their patches (at most `historyLimit`). */
   get history(): readonly HistoryEntry[] {
@@ -1443,9 +1480,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     const entry = this._records.history.last()
     if (!entry) return false
     // The entry moves only once its patches are applied: a failed undo keeps it.
-    this._commitPatches(withoutSignals([...entry.inversePatches].reverse()), 'undo', true, () =>
-      this._records.undone(),
-    )
+    this._applyPatches(withoutSignals(entry.inversePatches, true), 'undo', true, this._undone)
     return true
   }
 
@@ -1462,7 +1497,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     const redo = this._records.redo
     const entry = redo[redo.length - 1]
     if (!entry) return false
-    this._commitPatches(withoutSignals(entry.patches), 'redo', true, () => this._records.redone())
+    this._applyPatches(withoutSignals(entry.patches), 'redo', true, this._redone)
     return true
   }
 

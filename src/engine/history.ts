@@ -23,6 +23,8 @@ export class PendingEntry {
     readonly args: unknown,
     readonly changes: Changes,
     readonly at: number,
+    /** A run-log entry (`{ process, args, patches }`) rather than a history entry. */
+    readonly log = false,
   ) {}
 }
 
@@ -32,6 +34,15 @@ export class PendingEntry {
  */
 export function sealEntry<T extends object>(entry: T): T | undefined {
   if (entry instanceof PendingEntry) {
+    if (entry.log) {
+      const logged: RunLogEntry = {
+        process: entry.process,
+        args: entry.args,
+        patches: entry.changes.patches(),
+      }
+      sealEntry(logged)
+      return logged as unknown as T
+    }
     const plain: HistoryEntry = {
       process: entry.process,
       args: entry.args,
@@ -68,12 +79,16 @@ export function sealPatches(list: readonly Patch[]): void {
   Object.freeze(list)
 }
 
-/** Patches without the signal zone: a signal lasts one commit, so undo and redo skip it. */
-export function withoutSignals(patches: readonly Patch[]): Patch[] {
+/**
+ * Patches without the signal zone: a signal lasts one commit, so undo and redo skip it.
+ * `reversed`: newest first (undo applies inverse patches backwards), in the same pass.
+ */
+export function withoutSignals(patches: readonly Patch[], reversed = false): Patch[] {
   // A loop, not filter(): undo and redo call this on every step.
   const out: Patch[] = []
-  for (let i = 0; i < patches.length; i++) {
-    const p = patches[i]!
+  const n = patches.length
+  for (let i = 0; i < n; i++) {
+    const p = patches[reversed ? n - 1 - i : i]!
     if (!inSignalZone(p.path)) out.push(p)
   }
   return out

@@ -596,7 +596,8 @@ export class Run {
   gen = 0
 
   constructor(
-    readonly name: string,
+    /** The process name (or admin label: a reused admin Run takes the next one's). */
+    public name: string,
     public startSeq: number,
   ) {}
 

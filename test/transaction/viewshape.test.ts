@@ -77,3 +77,31 @@ describe('view shapes cached across runs', () => {
     )
   })
 })
+
+// edit(), undo() and redo() reuse one admin Run: a view kept from one edit stays dead.
+describe('the reused admin run', () => {
+  it('keeps a view from an earlier edit dead, also during a later edit', () => {
+    const engine = new TheusEngine({ domain: { n: 0, o: { a: 1 } } })
+    let kept: any
+    engine.edit((s) => {
+      kept = s.domain.o
+      s.domain.n = 1
+    })
+    let during: string | undefined
+    engine.edit((s) => {
+      try {
+        kept.a = 99
+      } catch (e) {
+        during = (e as TheusError).code
+      }
+      s.domain.n = 2
+    })
+    expect(during).toBe('INVALID_CONTRACT')
+    expect(engine.undo()).toBe(true)
+    expect(engine.redo()).toBe(true)
+    expect(() => (kept.a = 5)).toThrow(expect.objectContaining({ code: 'INVALID_CONTRACT' }))
+    expect(engine.state.value.domain).toEqual({ n: 2, o: { a: 1 } })
+    expect(engine.runLog.map((e) => e.process)).toEqual(['edit', 'edit', 'undo', 'redo'])
+    expect(engine.runLog[2]!.patches).toEqual([{ op: 'replace', path: ['domain', 'n'], value: 1 }])
+  })
+})
