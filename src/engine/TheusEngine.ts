@@ -770,19 +770,20 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     if (!(e instanceof TheusError)) {
       if (!errorDeclared(e, reg.errors)) err = errors.undeclaredError(reg.name, e, reg.errors)
     }
-    this._events.batch(() => {
-      if (
-        err instanceof AuditInterlockError &&
-        err.level === 'S' &&
-        this._haltEvent === undefined
-      ) {
-        this._haltEvent = Object.freeze({ process: reg.name, error: err })
-        this._halted.value = true
-        this._events.emit('halt', this._haltEvent)
-      }
-      this._notifyHeavy(reg, run)
-    })
-    this._events.emit('rollback', { process: reg.name, args: run.logged ?? args, error: err })
+    const halts =
+      err instanceof AuditInterlockError && err.level === 'S' && this._haltEvent === undefined
+    // Most rollbacks neither halt nor touch the heavy zone: no batch, no closure for them.
+    if (halts || run.heavyWrites !== undefined || reg.heavyOutputs.length > 0)
+      this._events.batch(() => {
+        if (halts) {
+          this._haltEvent = Object.freeze({ process: reg.name, error: err as AuditInterlockError })
+          this._halted.value = true
+          this._events.emit('halt', this._haltEvent)
+        }
+        this._notifyHeavy(reg, run)
+      })
+    if (this._events.listening('rollback'))
+      this._events.emit('rollback', { process: reg.name, args: run.logged ?? args, error: err })
     return err
   }
 
