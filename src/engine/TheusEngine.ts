@@ -863,14 +863,14 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     // every signal notifies once, after the whole commit.
     const writes = run.writes
     let expected = run.wholes.size
-    for (let i = 0; i < writes.n; i++) expected += writes.bufs[i]!.n
+    for (let i = 0; i < writes.n; i++) expected += writes.valueList[i]!.n
     const c = new Commit(this._seq + 1, true, run.silent, expected, this._inFlight > 0)
     if (expected > 0) {
       // Old contents of arrays and Sets first, before any write of this commit lands.
       const olds = run.wholes.size > 0 ? [...run.wholes.keys()].map((n) => snapshot(n, true)) : []
       // Index loops: Map iterators and their [key, value] pairs cost ~250 bytes per commit.
       for (let i = 0; i < writes.n; i++) {
-        const w = writes.bufs[i]!
+        const w = writes.valueList[i]!
         const node = w.node
         let any = false
         for (let j = 0; j < w.n; j++) if (c.applyKey(node, w.keyList[j], w.valueList[j])) any = true

@@ -313,62 +313,57 @@ export function bufferedValue(b: unknown): unknown {
 }
 
 /** SameValueZero, as Map keys compare (NaN is one key). */
-function sameKey(a: unknown, b: unknown): boolean {
-  return a === b || (Number.isNaN(a as number) && Number.isNaN(b as number))
-}
+const sameKey = (a: unknown, b: unknown): boolean =>
+  a === b || (Number.isNaN(a as number) && Number.isNaN(b as number))
 
 /**
- * The buffered writes of one committed container in one run: keys and values in insertion
- * order (as a Map keeps them), in two arrays searched linearly while small and indexed by a
- * Map once large. A Run keeps its KeyBufs from run to run: a transfer allocates none, where a
- * Map per written container (and `Map.clear`, which allocates a new table) cost ~200 bytes.
+ * A Map for the few entries a run usually holds (its views, the containers it writes, the
+ * keys it writes in one): keys and values in insertion order in two arrays, searched linearly
+ * while small and indexed by a Map past 16. A Run keeps them from run to run and empties them
+ * in place, where a Map per run (and `Map.clear`, which allocates a new table) cost ~200
+ * bytes each.
  */
-export class KeyBuf {
-  readonly keyList: unknown[] = []
-  readonly valueList: unknown[] = []
+export class SmallMap<K, V> {
+  keyList: K[] = []
+  valueList: V[] = []
   n = 0
-  private index: Map<unknown, number> | undefined
-  constructor(public node: Node) {}
+  private index: Map<K, number> | undefined
 
   get size(): number {
     return this.n
   }
 
-  indexOf(key: unknown): number {
+  indexOf(key: K): number {
     if (this.index !== undefined) return this.index.get(key) ?? -1
     const keys = this.keyList
     for (let i = 0; i < this.n; i++) if (sameKey(keys[i], key)) return i
     return -1
   }
 
-  has(key: unknown): boolean {
+  has(key: K): boolean {
     return this.indexOf(key) >= 0
   }
 
-  get(key: unknown): unknown {
+  get(key: K): V | undefined {
     const i = this.indexOf(key)
     return i < 0 ? undefined : this.valueList[i]
   }
 
-  set(key: unknown, value: unknown): this {
-    const i = this.indexOf(key)
-    if (i >= 0) {
-      this.valueList[i] = value
-      return this
+  set(key: K, value: V): this {
+    let i = this.indexOf(key)
+    if (i < 0) {
+      i = this.n++
+      this.keyList[i] = key
+      if (this.index !== undefined || i >= 16) {
+        this.index ??= new Map()
+        for (let j = this.index.size; j <= i; j++) this.index.set(this.keyList[j]!, j)
+      }
     }
-    const n = this.n
-    this.keyList[n] = key
-    this.valueList[n] = value
-    this.n = n + 1
-    if (this.index !== undefined) this.index.set(key, n)
-    else if (n >= 16) {
-      this.index = new Map()
-      for (let j = 0; j <= n; j++) this.index.set(this.keyList[j], j)
-    }
+    this.valueList[i] = value
     return this
   }
 
-  delete(key: unknown): boolean {
+  delete(key: K): boolean {
     const i = this.indexOf(key)
     if (i < 0) return false
     this.keyList.splice(i, 1)
@@ -376,137 +371,55 @@ export class KeyBuf {
     this.n--
     if (this.index !== undefined) {
       this.index.clear()
-      for (let j = 0; j < this.n; j++) this.index.set(this.keyList[j], j)
+      for (let j = 0; j < this.n; j++) this.index.set(this.keyList[j]!, j)
     }
     return true
   }
 
-  /** Empties the buffer for another run, dropping what it held. */
-  reset(): void {
-    const n = this.n
-    // A buffer that grew large does not keep its arrays.
-    if (n > 64) {
-      this.keyList.length = 0
-      this.valueList.length = 0
-    } else
-      for (let i = 0; i < n; i++) {
-        this.keyList[i] = undefined
-        this.valueList[i] = undefined
-      }
+  /** Empties it for another run, dropping what it held (large arrays are not kept). */
+  clear(): void {
+    if (this.n > 64) {
+      this.keyList = []
+      this.valueList = []
+    } else {
+      this.keyList.fill(undefined as K, 0, this.n)
+      this.valueList.fill(undefined as V, 0, this.n)
+    }
     this.n = 0
     this.index = undefined
   }
+}
 
-  *keys(): Generator<unknown> {
-    for (let i = 0; i < this.n; i++) yield this.keyList[i]
-  }
-
-  *[Symbol.iterator](): Generator<[unknown, unknown]> {
-    for (let i = 0; i < this.n; i++) yield [this.keyList[i], this.valueList[i]]
+/** The buffered writes of one committed container in one run. */
+export class KeyBuf extends SmallMap<unknown, unknown> {
+  constructor(public node: Node) {
+    super()
   }
 }
 
-/**
- * A run's write buffers by committed container: most runs write one or two containers, found
- * by a linear scan (a Map index takes over past 8). KeyBufs stay allocated for the next run.
- */
-export class Writes {
-  readonly bufs: KeyBuf[] = []
-  n = 0
-  private index: Map<Node, KeyBuf> | undefined
-
-  get size(): number {
-    return this.n
-  }
-
-  get(node: Node): KeyBuf | undefined {
-    if (this.index !== undefined) return this.index.get(node)
-    const bufs = this.bufs
-    for (let i = 0; i < this.n; i++) if (bufs[i]!.node === node) return bufs[i]
-    return undefined
-  }
+/** A run's write buffers by committed container; emptied buffers are kept for the next run. */
+export class Writes extends SmallMap<Node, KeyBuf> {
+  private readonly pool: KeyBuf[] = []
 
   /** The buffer of `node`, made (or taken from an earlier run) on the first write. */
   of(node: Node): KeyBuf {
-    const found = this.get(node)
-    if (found !== undefined) return found
-    const n = this.n
-    let b = this.bufs[n]
-    if (b === undefined) this.bufs[n] = b = new KeyBuf(node)
-    else b.node = node
-    this.n = n + 1
-    if (this.index !== undefined) this.index.set(node, b)
-    else if (n >= 8) {
-      this.index = new Map()
-      for (let j = 0; j <= n; j++) this.index.set(this.bufs[j]!.node, this.bufs[j]!)
+    let b = this.get(node)
+    if (b === undefined) {
+      b = this.pool.pop()
+      if (b === undefined) b = new KeyBuf(node)
+      else b.node = node
+      this.set(node, b)
     }
     return b
   }
 
-  clear(): void {
-    const bufs = this.bufs
-    for (let i = 0; i < this.n; i++) bufs[i]!.reset()
-    // A run that wrote many containers does not keep them all.
-    if (bufs.length > 64) bufs.length = 0
-    this.n = 0
-    this.index = undefined
-  }
-
-  *values(): Generator<KeyBuf> {
-    for (let i = 0; i < this.n; i++) yield this.bufs[i]!
-  }
-
-  *[Symbol.iterator](): Generator<[Node, KeyBuf]> {
-    for (let i = 0; i < this.n; i++) yield [this.bufs[i]!.node, this.bufs[i]!]
-  }
-}
-
-/**
- * A run's views by the container they show, so that a body sees one view per container: a
- * linear scan while few (a run usually makes three), a Map index past 16. Kept from run to
- * run, emptied in place (a Map's `clear` allocates a new table).
- */
-export class ViewTable {
-  private readonly targets: object[] = []
-  private readonly list: View[] = []
-  private n = 0
-  private index: Map<object, View> | undefined
-
-  get size(): number {
-    return this.n
-  }
-
-  get(target: object): View | undefined {
-    if (this.index !== undefined) return this.index.get(target)
-    const targets = this.targets
-    for (let i = 0; i < this.n; i++) if (targets[i] === target) return this.list[i]
-    return undefined
-  }
-
-  set(target: object, view: View): void {
-    const n = this.n
-    this.targets[n] = target
-    this.list[n] = view
-    this.n = n + 1
-    if (this.index !== undefined) this.index.set(target, view)
-    else if (n >= 16) {
-      this.index = new Map()
-      for (let j = 0; j <= n; j++) this.index.set(this.targets[j]!, this.list[j]!)
+  override clear(): void {
+    for (let i = 0; i < this.n && this.pool.length < 8; i++) {
+      const b = this.valueList[i]!
+      b.clear()
+      this.pool.push(b)
     }
-  }
-
-  clear(): void {
-    const n = this.n
-    if (n > 64) {
-      this.targets.length = 0
-      this.list.length = 0
-    } else
-      for (let i = 0; i < n; i++) {
-        this.targets[i] = undefined as unknown as object
-        this.list[i] = undefined as unknown as View
-      }
-    this.n = 0
-    this.index = undefined
+    super.clear()
   }
 }
 
@@ -569,7 +482,7 @@ export class Run {
    */
   reads: unknown[] = []
   nReads = 0
-  readonly views = new ViewTable()
+  readonly views = new SmallMap<object, View>()
   /** Heavy paths the body reassigned (applied at once, never rolled back). */
   heavyWrites: { node: Node; key: unknown }[] | undefined
   violation: TheusError | undefined
