@@ -12,10 +12,13 @@ export class BoundedLog<T> {
   /** How many of the newest entries are not sealed yet (sealed when a reader comes). */
   private fresh = 0
 
-  /** `seal` freezes an entry before a reader sees it (freezing on every append costs). */
+  /**
+   * `seal` freezes an entry before a reader sees it (freezing on every append costs); when it
+   * returns an object, that object replaces the entry (an entry recorded in a cheaper form).
+   */
   constructor(
     private readonly limit: number,
-    private readonly seal: (entry: T) => void = Object.freeze,
+    private readonly seal: (entry: T) => T | undefined | void = Object.freeze,
   ) {}
 
   get length(): number {
@@ -71,7 +74,11 @@ export class BoundedLog<T> {
   /** Seals the entries appended since the last reader came: O(new entries). */
   private sealFresh(): void {
     const n = this.buf.length
-    for (let i = n - this.fresh; i < n; i++) this.seal(this.buf[(this.start + i) % n]!)
+    for (let i = n - this.fresh; i < n; i++) {
+      const j = (this.start + i) % n
+      const sealed = this.seal(this.buf[j]!)
+      if (sealed !== undefined && sealed !== null) this.buf[j] = sealed as T
+    }
     this.fresh = 0
   }
 

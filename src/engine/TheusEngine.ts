@@ -43,7 +43,7 @@ import {
   TheusError,
 } from '../errors.js'
 import { parseText } from '../textParsers.js'
-import { bumpUp, Commit, isReset, markReset } from '../transaction/commit.js'
+import { bumpUp, type Changes, Commit, isReset } from '../transaction/commit.js'
 import { conflictsOf } from '../transaction/conflicts.js'
 import { bufferedValue, Run, unwrapView } from '../transaction/run.js'
 import {
@@ -64,7 +64,7 @@ import { isThenable } from '../workflow/host.js'
 import type { CheckFlux } from '../workflow/types.js'
 import { BoundedLog } from './BoundedLog.js'
 import { EventHub } from './events.js'
-import { checkPatch, Records, sealPatches, withoutSignals } from './history.js'
+import { checkPatch, PendingEntry, Records, sealPatches, withoutSignals } from './history.js'
 import type { CheckPath, DeepReadonly, PathValue, StateOf } from './pathTypes.js'
 import {
   createTracker,
@@ -152,6 +152,8 @@ const RING = 1000
 /** Labels of commits that are not runs of a process: their log entries carry patches. */
 const ADMIN = new Set(['edit', 'undo', 'redo'])
 const EMPTY: readonly Patch[] = Object.freeze([])
+/** The options of a run given none (a default `{}` would be a new object per run). */
+const NO_OPTS: RunOptions = Object.freeze({})
 /** Runs of every engine between their start and their applied commit (for static replay). */
 let activeRuns = 0
 
@@ -218,7 +220,10 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   private readonly _auditLog = new BoundedLog<AuditLogEntry>(RING, deepFreeze)
   private readonly _logs = new BoundedLog<LogEntry>(RING, deepFreeze)
   private readonly _halted = signal(false)
-  /** The halt event that `resume()` lifts. */
+  /**
+   * The halt event that `resume()` lifts: set exactly while halted, so the run path tests it
+   * instead of `_halted.peek()` (which allocates a closure per call in signals-core).
+   */
   private _haltEvent: HaltEvent | undefined
   private _disposed = false
   private readonly _disposers = new Set<() => void>()
@@ -229,6 +234,8 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   /** Signal fields the last commit wrote (they reset on the next commit that writes). */
   private _published: Map<string, unknown> | undefined
   private _auditor: Auditor | undefined
+  /** The Run of the last admin commit, kept for the next one (see `_adminRun`). */
+  private _adminSpare: Run | undefined
 
   constructor(initial: TContext, options: EngineOptions<TProcesses> = {}) {
     if (initial === null || typeof initial !== 'object' || kindOf(initial) !== Kind.Object)
@@ -397,7 +404,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   runProcess(
     nameOrDef: string | ProcessDefinition,
     args?: Record<string, unknown>,
-    opts: RunOptions = {},
+    opts: RunOptions = NO_OPTS,
   ): unknown {
     this._live('runProcess')
     const name =
@@ -423,7 +430,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
         `Invalid args for process '${name}': '${proto}' is a '__proto__' key, which is never data (it would reach a prototype). Refuse that input before running the process.`,
         { details: { process: name, path: proto } },
       )
-    if (this._halted.peek()) throw this._haltedError(name)
+    if (this._haltEvent !== undefined) throw this._haltedError(name)
     if (opts.signal?.aborted) {
       const err = new AbortError(`Process '${name}' was aborted before it started.`, {
         cause: opts.signal.reason,
@@ -445,7 +452,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   ): unknown {
     const name = reg.name
     // A retry comes here too: a halted engine never re-runs a body.
-    if (this._halted.peek()) throw this._haltedError(name)
+    if (this._haltEvent !== undefined) throw this._haltedError(name)
     // The clock is read only when someone listens for durations (it is not free).
     const t0 = this._events.listening('commit') ? performance.now() : -1
     let run = reg.spare
@@ -471,7 +478,9 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
         }
       }
       // 2. The body, on views behind the contract guard.
-      const ctx = new RunContext(this, run, reg, opts.signal)
+      // The context object goes with the Run (reused with it); its views are this run's.
+      const ctx = (run.ctx ??= new RunContext(this, reg)) as RunContext
+      ctx.begin(run, opts.signal)
       let out: unknown
       try {
         out = reg.def.fn(ctx as unknown as ProcessContext, args)
@@ -618,18 +627,21 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
             details: { process: reg.name },
           },
         )
-      if (this._halted.peek()) throw this._haltedError(reg.name)
+      if (this._haltEvent !== undefined) throw this._haltedError(reg.name)
       const result = this._plainResult(run, out)
       if (this._auditor)
         this._auditor.checkOutput(reg.name, args, (segs) => this._peekDraft(run, segs))
       this._checkSchema(run, reg.name)
       // A violation recorded while the gates ran (a kept view written by a listener) fails it.
       if (run.violation) throw run.violation
-      if (this._halted.peek()) throw this._haltedError(reg.name)
-      this._events.batch(() => {
-        this._commit(run, reg.name, run.logged ?? args, result, t0, true)
-        this._notifyHeavy(reg, run)
-      })
+      if (this._haltEvent !== undefined) throw this._haltedError(reg.name)
+      // One signals batch without a closure per run: the commit's inputs wait in fields.
+      this._cRun = run
+      this._cReg = reg
+      this._cArgs = run.logged ?? args
+      this._cResult = result
+      this._cT0 = t0
+      this._batch(this._commitTask)
       return result
     } catch (e) {
       throw this._fail(run, reg, args, e)
@@ -644,16 +656,69 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     if (!(e instanceof TheusError)) {
       if (!errorDeclared(e, reg.errors)) err = errors.undeclaredError(reg.name, e, reg.errors)
     }
-    this._events.batch(() => {
-      if (err instanceof AuditInterlockError && err.level === 'S' && !this._halted.peek()) {
-        this._haltEvent = Object.freeze({ process: reg.name, error: err })
-        this._halted.value = true
-        this._events.emit('halt', this._haltEvent)
-      }
-      this._notifyHeavy(reg, run)
-    })
-    this._events.emit('rollback', { process: reg.name, args: run.logged ?? args, error: err })
+    const halts =
+      err instanceof AuditInterlockError && err.level === 'S' && this._haltEvent === undefined
+    // Most rollbacks neither halt nor touch the heavy zone: no batch, no closure for them.
+    if (halts || run.heavyWrites !== undefined || reg.heavyOutputs.length > 0)
+      this._events.batch(() => {
+        if (halts) {
+          this._haltEvent = Object.freeze({ process: reg.name, error: err as AuditInterlockError })
+          this._halted.value = true
+          this._events.emit('halt', this._haltEvent)
+        }
+        this._notifyHeavy(reg, run)
+      })
+    if (this._events.listening('rollback'))
+      this._events.emit('rollback', { process: reg.name, args: run.logged ?? args, error: err })
     return err
+  }
+
+  // The pending commit of `_finish`, read by `_commitTask` inside the batch.
+  private _cRun: Run | undefined
+  private _cReg: Registered | undefined
+  private _cArgs: unknown
+  private _cResult: unknown
+  private _cT0 = -1
+  private readonly _commitTask = (): void => {
+    const run = this._cRun!
+    const reg = this._cReg!
+    const args = this._cArgs
+    const result = this._cResult
+    this._cRun = undefined
+    this._cReg = undefined
+    this._cArgs = undefined
+    this._cResult = undefined
+    this._commit(run, reg.name, args, result, this._cT0, true)
+    this._notifyHeavy(reg, run)
+  }
+  private _batchFn: (() => void) | undefined
+  private _batchDone = false
+  private readonly _batchBody = (): void => {
+    const fn = this._batchFn!
+    this._batchFn = undefined
+    fn()
+    this._batchDone = true
+  }
+
+  /**
+   * `EventHub.batch` for a function that returns nothing, without allocating a closure: a
+   * subscriber that throws once `fn` is done goes to `'error'`; an error of `fn` is rethrown.
+   * Re-entrant (a listener inside may run a commit of its own).
+   */
+  private _batch(fn: () => void): void {
+    const prevFn = this._batchFn
+    const prevDone = this._batchDone
+    this._batchFn = fn
+    this._batchDone = false
+    try {
+      batch(this._batchBody)
+    } catch (error) {
+      if (!this._batchDone) throw error
+      this._events.reportError({ source: 'subscriber', error })
+    } finally {
+      this._batchFn = prevFn
+      this._batchDone = prevDone
+    }
   }
 
   private _haltedError(name: string, what = `process '${name}' was refused`): EngineHaltedError {
@@ -679,18 +744,22 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     t0: number,
     logRun: boolean,
     applied?: (patches: Patch[], inverse: Patch[]) => void,
-  ): Patch[] {
+  ): Changes | undefined {
     // Callers hold a batch() open around the commit and its heavy notifications, so that
     // every signal notifies once, after the whole commit.
+    const writes = run.writes
     let expected = run.wholes.size
-    for (const w of run.writes.values()) expected += w.size
+    for (let i = 0; i < writes.n; i++) expected += writes.valueList[i]!.n
     const c = new Commit(this._seq + 1, true, run.silent, expected, this._inFlight > 0)
     if (expected > 0) {
       // Old contents of arrays and Sets first, before any write of this commit lands.
       const olds = run.wholes.size > 0 ? [...run.wholes.keys()].map((n) => snapshot(n, true)) : []
-      for (const [node, w] of run.writes) {
+      // Index loops: Map iterators and their [key, value] pairs cost ~250 bytes per commit.
+      for (let i = 0; i < writes.n; i++) {
+        const w = writes.valueList[i]!
+        const node = w.node
         let any = false
-        for (const [key, value] of w) if (c.applyKey(node, key, value)) any = true
+        for (let j = 0; j < w.n; j++) if (c.applyKey(node, w.keyList[j], w.valueList[j])) any = true
         // Versions move at once, so that snapshots built later in this commit see the writes.
         if (any) bumpUp(node)
       }
@@ -703,7 +772,6 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
           if (!c.written?.has(field)) this._resetSignalField(field, c)
       }
     }
-    c.done()
     if (c.n === 0) {
       // Nothing changed (a run that wrote nothing, or only deleted absent keys).
       if (logRun) this._records.logged({ process: label, args }, EMPTY)
@@ -719,7 +787,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
           result,
           durationMs: t0 < 0 ? 0 : performance.now() - t0,
         })
-      return []
+      return undefined
     }
     this._seq = c.seq
     let published: Map<string, unknown> | undefined
@@ -728,29 +796,28 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
       for (const field of c.fields) published.set(field, this._peekSnapshot(field.split('.')))
     }
     this._published = published
-    const patches = c.patches
-    const inverse = c.inverse
+    // Patches are built from `changes` when first read (history, events, runLogBase).
+    const changes = c.changes
     if (label !== 'undo' && label !== 'redo')
-      this._records.committed({
-        process: label,
-        args,
-        patches,
-        inversePatches: inverse,
-        at: Date.now(),
-      })
+      this._records.committed(new PendingEntry(label, args, changes, Date.now()))
     // Runs replay by re-running their process; the others (edit, undo, redo, patches) carry
     // the patches they applied, so that a log cut by runLogLimit still replays.
     if (logRun)
       this._records.logged(
         ADMIN.has(label) || !this._registry.has(label)
-          ? { process: label, args, patches }
+          ? (new PendingEntry(label, args, changes, 0, true) as unknown as RunLogEntry)
           : { process: label, args },
-        inverse,
+        changes,
       )
-    applied?.(patches, inverse)
+    // A callback that takes no parameters (undo, redo) gets no lists built for it.
+    if (applied !== undefined)
+      if (applied.length === 0) applied(EMPTY as Patch[], EMPTY as Patch[])
+      else applied(changes.patches(), changes.inverse())
     // The commit is applied: from here on, listeners and subscribers may start runs.
     this._release(run)
     if (this._events.listening('commit')) {
+      const patches = changes.patches()
+      const inverse = changes.inverse()
       sealPatches(patches)
       sealPatches(inverse)
       this._events.emit('commit', {
@@ -765,7 +832,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     if (published !== undefined && this._events.listening('signal'))
       for (const [field, value] of published)
         this._events.emit('signal', { process: label, path: field, value })
-    return patches
+    return changes
   }
 
   private _resetSignalField(field: string, c: Commit): void {
@@ -781,7 +848,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     const before = c.n
     if (c.applyKey(node, key, init)) {
       // Marked so that undo, redo and replay apply it as a reset, without publishing it.
-      for (let i = before; i < c.n; i++) markReset(c.patches[i]!)
+      c.markResets(before)
       bumpUp(node)
     }
   }
@@ -980,7 +1047,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   edit<T>(fn: (state: StateOf<TContext>) => T): T {
     this._live('edit')
     if (this._busy > 0) throw errors.nestedRun('edit()')
-    if (this._halted.peek()) throw this._haltedError('edit', 'edit() was refused')
+    if (this._haltEvent !== undefined) throw this._haltedError('edit', 'edit() was refused')
     const t0 = performance.now()
     const run = this._adminRun('edit')
     const root = this._adminRoot(run)
@@ -1006,7 +1073,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
         if (run.violation) throw run.violation
         this._checkSchema(run, 'edit')
         if (run.violation) throw run.violation
-        if (this._halted.peek()) throw this._haltedError('edit', 'edit() was refused')
+        if (this._haltEvent !== undefined) throw this._haltedError('edit', 'edit() was refused')
         result = this._plainResult(run, out) as T
       } catch (e) {
         this._release(run)
@@ -1020,18 +1087,36 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
       })
       return result
     } finally {
-      this._release(run)
+      this._adminDone(run)
     }
   }
 
+  /**
+   * A Run for edit, undo, redo and patches: the one kept from the last admin commit when it
+   * is free (its views died with it: each carries its generation), else a new one.
+   */
   private _adminRun(label: string): Run {
-    const run = new Run(label, this._seq)
+    let run = this._adminSpare
+    if (run !== undefined) {
+      this._adminSpare = undefined
+      run.reuse(this._seq)
+      run.name = label
+      return run
+    }
+    run = new Run(label, this._seq)
     run.strict = this._strict
     return run
   }
 
+  /** An admin Run is done (committed or rolled back): the next admin commit may reuse it. */
+  private _adminDone(run: Run): void {
+    run.closed = true
+    this._release(run)
+    this._adminSpare = run
+  }
+
   private _adminRoot(run: Run): any {
-    return run.makeView(this._rootRaw, this._root, Kind.Object, '', undefined, true, true, false)
+    return run.rootView(this._rootRaw, this._root, undefined, true)
   }
 
   /**
@@ -1045,9 +1130,20 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     logRun = true,
     applied?: (patches: Patch[], inverse: Patch[]) => void,
   ): Patch[] {
+    const out = this._applyPatches(patches, label, logRun, applied)
+    return out === undefined ? [] : out.patches()
+  }
+
+  /** `_commitPatches` without building the patch list it applied (undo and redo need none). */
+  private _applyPatches(
+    patches: readonly Patch[],
+    label: string,
+    logRun: boolean,
+    applied?: (patches: Patch[], inverse: Patch[]) => void,
+  ): Changes | undefined {
     this._live(label)
     if (this._busy > 0) throw errors.nestedRun(`${label}()`)
-    if (this._halted.peek()) throw this._haltedError(label, `${label} was refused`)
+    if (this._haltEvent !== undefined) throw this._haltedError(label, `${label} was refused`)
     // The clock is read only when someone listens for durations, as for runs.
     const t0 = this._events.listening('commit') ? performance.now() : -1
     const run = this._adminRun(label)
@@ -1090,10 +1186,13 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
         return out
       })
     } finally {
-      run.closed = true
-      this._release(run)
+      this._adminDone(run)
     }
   }
+
+  // The books move once an undo or redo is applied (so a failed one keeps its entry).
+  private readonly _undone = (): void => this._records.undone()
+  private readonly _redone = (): void => this._records.redone()
 
   /** The committed runs up to now, oldest first, with their patches (at most `historyLimit`). */
   get history(): readonly HistoryEntry[] {
@@ -1109,13 +1208,11 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   undo(): boolean {
     this._live('undo')
     if (this._busy > 0) throw errors.nestedRun('undo()')
-    if (this._halted.peek()) throw this._haltedError('undo', 'undo() was refused')
+    if (this._haltEvent !== undefined) throw this._haltedError('undo', 'undo() was refused')
     const entry = this._records.history.last()
     if (!entry) return false
     // The entry moves only once its patches are applied: a failed undo keeps it.
-    this._commitPatches(withoutSignals([...entry.inversePatches].reverse()), 'undo', true, () =>
-      this._records.undone(),
-    )
+    this._applyPatches(withoutSignals(entry.inversePatches, true), 'undo', true, this._undone)
     return true
   }
 
@@ -1128,11 +1225,11 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   redo(): boolean {
     this._live('redo')
     if (this._busy > 0) throw errors.nestedRun('redo()')
-    if (this._halted.peek()) throw this._haltedError('redo', 'redo() was refused')
+    if (this._haltEvent !== undefined) throw this._haltedError('redo', 'redo() was refused')
     const redo = this._records.redo
     const entry = redo[redo.length - 1]
     if (!entry) return false
-    this._commitPatches(withoutSignals(entry.patches), 'redo', true, () => this._records.redone())
+    this._applyPatches(withoutSignals(entry.patches), 'redo', true, this._redone)
     return true
   }
 
@@ -1305,19 +1402,8 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
 
   /** @internal For the run context. */
   _rootViewFor(run: Run, perms: PermNode): any {
-    const cached = run.views.get(this._rootRaw)
-    if (cached !== undefined) return cached.proxy
     const all = perms === GRANT_ALL
-    return run.makeView(
-      this._rootRaw,
-      this._root,
-      Kind.Object,
-      '',
-      all ? undefined : perms,
-      all,
-      all,
-      false,
-    )
+    return run.rootView(this._rootRaw, this._root, all ? undefined : perms, all)
   }
 
   //#endregion
@@ -1325,20 +1411,33 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
 
 //#region helpers
 
-/** The guarded `ctx` a body receives. */
+/**
+ * The guarded `ctx` a body receives. One per Run object, reused with it: `begin` points it at
+ * the new run, so a ctx kept from an earlier run hands out this run's views only to this
+ * process's own body (views themselves die with their run).
+ */
 class RunContext {
   private _local: Record<string, any> | undefined
-  private readonly _root: any
+  private _run: Run | undefined
+  private _root: any
   private _domain: any
   private _global: any
   private _log: ProcessLog | undefined
+  signal: AbortSignal | undefined
   constructor(
     private readonly _engine: TheusEngine,
-    run: Run,
     private readonly _reg: Registered,
-    readonly signal: AbortSignal | undefined,
-  ) {
-    this._root = _engine._rootViewFor(run, _reg.perms)
+  ) {}
+  begin(run: Run, signal: AbortSignal | undefined): void {
+    this._run = run
+    this._root = undefined
+    this._local = undefined
+    this._domain = undefined
+    this._global = undefined
+    this.signal = signal
+  }
+  private get root(): any {
+    return (this._root ??= this._engine._rootViewFor(this._run!, this._reg.perms))
   }
   /** A fresh object per run (made on first use): readable, writable, never committed. */
   get local(): Record<string, any> {
@@ -1357,17 +1456,17 @@ class RunContext {
     return this._log
   }
   get domain(): any {
-    return this._domain === undefined ? (this._domain = this._root.domain) : this._domain
+    return this._domain === undefined ? (this._domain = this.root.domain) : this._domain
   }
   set domain(v: any) {
-    this._root.domain = v
+    this.root.domain = v
     this._domain = undefined
   }
   get global(): any {
-    return this._global === undefined ? (this._global = this._root.global) : this._global
+    return this._global === undefined ? (this._global = this.root.global) : this._global
   }
   set global(v: any) {
-    this._root.global = v
+    this.root.global = v
     this._global = undefined
   }
   get domain_ctx(): any {

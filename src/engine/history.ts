@@ -8,18 +8,58 @@ import { signal } from '@preact/signals-core'
 import { protoKeyIn } from '../context/plainData.js'
 import { zoneOfSegment } from '../context/zones.js'
 import { describe, TheusError } from '../errors.js'
+import { Changes } from '../transaction/commit.js'
 import { deepCopy, deepFreeze, isHeavyKey, Kind, kindOf } from '../transaction/tree.js'
 import { BoundedLog } from './BoundedLog.js'
 import type { HistoryEntry, Patch, RunLogEntry } from './types.js'
 
-/** Freezes a history or run-log entry, deeply, before a reader sees it. */
-export function sealEntry<T extends object>(entry: T): void {
-  if (Object.isFrozen(entry)) return
+/**
+ * A history entry as a commit leaves it: its patches are built from `changes` when a reader
+ * first comes (`sealEntry` turns it into the plain frozen entry), not on every commit.
+ */
+export class PendingEntry {
+  constructor(
+    readonly process: string,
+    readonly args: unknown,
+    readonly changes: Changes,
+    readonly at: number,
+    /** A run-log entry (`{ process, args, patches }`) rather than a history entry. */
+    readonly log = false,
+  ) {}
+}
+
+/**
+ * Freezes a history or run-log entry, deeply, before a reader sees it; a PendingEntry becomes
+ * the plain entry it stands for, which the log keeps instead.
+ */
+export function sealEntry<T extends object>(entry: T): T | undefined {
+  if (entry instanceof PendingEntry) {
+    if (entry.log) {
+      const logged: RunLogEntry = {
+        process: entry.process,
+        args: entry.args,
+        patches: entry.changes.patches(),
+      }
+      sealEntry(logged)
+      return logged as unknown as T
+    }
+    const plain: HistoryEntry = {
+      process: entry.process,
+      args: entry.args,
+      patches: entry.changes.patches(),
+      inversePatches: entry.changes.inverse(),
+      at: entry.at,
+    }
+    sealEntry(plain)
+    return plain as unknown as T
+  }
+  if (Object.isFrozen(entry)) return undefined
   const e = entry as { patches?: Patch[]; inversePatches?: Patch[]; args?: unknown }
   if (typeof e.args === 'object' && e.args !== null) deepFreeze(e.args)
   if (e.patches) sealPatches(e.patches)
   if (e.inversePatches) sealPatches(e.inversePatches)
   Object.freeze(entry)
+  return undefined
 }
 
 const noSeal = (): void => {}
@@ -39,12 +79,16 @@ export function sealPatches(list: readonly Patch[]): void {
   Object.freeze(list)
 }
 
-/** Patches without the signal zone: a signal lasts one commit, so undo and redo skip it. */
-export function withoutSignals(patches: readonly Patch[]): Patch[] {
+/**
+ * Patches without the signal zone: a signal lasts one commit, so undo and redo skip it.
+ * `reversed`: newest first (undo applies inverse patches backwards), in the same pass.
+ */
+export function withoutSignals(patches: readonly Patch[], reversed = false): Patch[] {
   // A loop, not filter(): undo and redo call this on every step.
   const out: Patch[] = []
-  for (let i = 0; i < patches.length; i++) {
-    const p = patches[i]!
+  const n = patches.length
+  for (let i = 0; i < n; i++) {
+    const p = patches[reversed ? n - 1 - i : i]!
     if (!inSignalZone(p.path)) out.push(p)
   }
   return out
@@ -103,18 +147,18 @@ function badPatch(where: string, why: string): TheusError {
  */
 export class RunLogBase {
   private readonly initial: Record<string, unknown> | undefined
-  private readonly inverses: BoundedLog<readonly Patch[]> | undefined
+  private readonly inverses: BoundedLog<readonly Patch[] | Changes> | undefined
   private ver = 0
   private cacheVer = -1
   private cache: unknown
   constructor(rootRaw: Record<string, unknown>, limit: number) {
     if (limit === Number.POSITIVE_INFINITY)
       this.initial = { global: deepCopy(rootRaw.global), domain: deepCopy(rootRaw.domain) }
-    else this.inverses = new BoundedLog(limit, noSeal)
+    else this.inverses = new BoundedLog<readonly Patch[] | Changes>(limit, noSeal)
   }
 
   /** A commit entered the run log (with a finite limit, the oldest entry may have left it). */
-  note(inverse: readonly Patch[]): void {
+  note(inverse: readonly Patch[] | Changes): void {
     if (this.inverses === undefined) return
     this.inverses.push(inverse)
     this.ver++
@@ -129,7 +173,8 @@ export class RunLogBase {
       root = { ...current() }
       const lists = this.inverses!.list()
       for (let i = lists.length - 1; i >= 0; i--) {
-        const list = lists[i]!
+        const entry = lists[i]!
+        const list = entry instanceof Changes ? entry.inverse() : entry
         for (let j = list.length - 1; j >= 0; j--) applyToBase(root, list[j]!)
       }
     }
@@ -219,20 +264,20 @@ export class Records {
   }
 
   /** A new commit (not undo or redo): it enters history and clears the redo stack. */
-  committed(entry: HistoryEntry): void {
+  committed(entry: HistoryEntry | PendingEntry): void {
     if (this.redo.length > 0) {
       this.redo.length = 0
       this.canRedo.value = false
     }
     if (this.historyLimit > 0) {
       // Entries are frozen when read (BoundedLog seals them), not on this hot path.
-      this.history.push(entry)
+      this.history.push(entry as HistoryEntry)
       this.canUndo.value = true
     }
   }
 
   /** Appends to the run log; `inverse` lets `runLogBase` step back over the entry. */
-  logged(entry: RunLogEntry, inverse: readonly Patch[]): void {
+  logged(entry: RunLogEntry, inverse: readonly Patch[] | Changes): void {
     if (this.runLogLimit > 0) this.runLog.push(entry)
     this.base.note(inverse)
   }

@@ -22,16 +22,111 @@ import {
   snapshot,
 } from './tree.js'
 
-/** The state of one commit: the patches it emits and the signal fields it writes. */
-export class Commit {
-  /**
-   * Patches and their inverses, index for index: `n` are filled. Both arrays are allocated at
-   * the size the caller expects (an upper bound: the buffered keys), since growing an empty
-   * array from its first push reserves 17 slots; `done()` trims them to `n`.
-   */
-  readonly patches: Patch[]
-  readonly inverse: Patch[]
+const ADD = 0
+const REPLACE = 1
+const REMOVE = 2
+/** Flags of a change: its patch, or its inverse, is a signal reset. */
+const RESET_PATCH = 1
+const RESET_INVERSE = 2
+/** Slots per change in `Changes.rec`. */
+const SLOTS = 6
+/** The key of a change that replaces a whole array or Set (its path is the node's own). */
+const WHOLE: unique symbol = Symbol('theus.whole')
+
+/**
+ * What one commit changed, recorded flat (six slots per change: the parent's path segments, the
+ * key, the op, the new and the old value, flags) and turned into patches and inverse patches
+ * only when someone asks: history and the run log keep this, and most commits are never read
+ * back. Building the patch objects and path arrays on every commit cost ~0.5 kB and ~0.15 µs.
+ */
+export class Changes {
+  readonly rec: unknown[]
   n = 0
+  private built: Patch[] | undefined
+  private builtInverse: Patch[] | undefined
+  constructor(expected: number) {
+    this.rec = expected > 0 ? new Array(expected * SLOTS) : []
+  }
+
+  /** @internal */
+  add(
+    segs: readonly (string | number)[],
+    key: unknown,
+    op: number,
+    value: unknown,
+    old: unknown,
+  ): void {
+    const i = this.n * SLOTS
+    const r = this.rec
+    r[i] = segs
+    r[i + 1] = key
+    r[i + 2] = op
+    r[i + 3] = value
+    r[i + 4] = old
+    r[i + 5] = 0
+    this.n++
+  }
+
+  /** @internal Marks change `i`'s patch (or its inverse) as a signal reset. */
+  flag(i: number, bit: number): void {
+    const at = i * SLOTS + 5
+    this.rec[at] = (this.rec[at] as number) | bit
+  }
+
+  /** The patches, in write order (built once, then the same array). */
+  patches(): Patch[] {
+    if (this.built === undefined) this.build()
+    return this.built!
+  }
+
+  /** The inverse patches, index for index with `patches()`. */
+  inverse(): Patch[] {
+    if (this.builtInverse === undefined) this.build()
+    return this.builtInverse!
+  }
+
+  private build(): void {
+    const n = this.n
+    const out = new Array<Patch>(n)
+    const inv = new Array<Patch>(n)
+    const r = this.rec
+    for (let c = 0; c < n; c++) {
+      const i = c * SLOTS
+      const segs = r[i] as readonly (string | number)[]
+      const key = r[i + 1]
+      const value = r[i + 3]
+      const old = r[i + 4]
+      const flags = r[i + 5] as number
+      const path = segs.slice()
+      if (key !== WHOLE) path.push(key as string | number)
+      let p: Patch
+      let q: Patch
+      switch (r[i + 2]) {
+        case ADD:
+          p = { op: 'add', path, value }
+          q = { op: 'remove', path }
+          break
+        case REMOVE:
+          p = { op: 'remove', path }
+          q = { op: 'add', path, value: old }
+          break
+        default:
+          p = { op: 'replace', path, value }
+          q = { op: 'replace', path, value: old }
+      }
+      if (flags & RESET_PATCH) markReset(p)
+      if (flags & RESET_INVERSE) markReset(q)
+      out[c] = p
+      inv[c] = q
+    }
+    this.built = out
+    this.builtInverse = inv
+  }
+}
+
+/** The state of one commit: what it changed and the signal fields it writes. */
+export class Commit {
+  readonly changes: Changes
   /** Signal-zone fields this commit writes (they do not reset). */
   written: Set<string> | undefined
   /** Signal-zone fields this commit publishes (written, not silent, not resets). */
@@ -45,16 +140,17 @@ export class Commit {
     /** Per-key conflict stamps are written only while an async run is in flight. */
     readonly stamp = true,
   ) {
-    this.patches = expected > 0 ? new Array<Patch>(expected) : []
-    this.inverse = expected > 0 ? new Array<Patch>(expected) : []
+    this.changes = new Changes(expected)
   }
 
-  /** Trims the patch lists to the patches written (some buffered keys change nothing). */
-  done(): void {
-    if (this.patches.length !== this.n) {
-      this.patches.length = this.n
-      this.inverse.length = this.n
-    }
+  /** How many changes the commit made (some buffered keys change nothing). */
+  get n(): number {
+    return this.changes.n
+  }
+
+  /** Marks the patches of changes `from`… as signal resets (undo, redo and replay skip them). */
+  markResets(from: number): void {
+    for (let i = from; i < this.changes.n; i++) this.changes.flag(i, RESET_PATCH)
   }
 
   snapOf(v: unknown, parent: Node, key: unknown): unknown {
@@ -83,20 +179,24 @@ export class Commit {
     if (buffered === DELETED && !had) return false
     const readded = buffered instanceof Readded
     const value = readded ? (buffered as Readded).value : buffered
-    const path = node.segmentsWith(node.kind === Kind.Array ? Number(key) : (key as string))
+    const segs = node.segmentsRef()
+    const pathKey = node.kind === Kind.Array ? Number(key) : (key as string)
     const field =
       node.sigField ??
-      (typeof key === 'string' && zoneOfSegment(key) === 'signal' ? path.join('.') : undefined)
+      (typeof key === 'string' && zoneOfSegment(key) === 'signal'
+        ? segs.length === 0
+          ? key
+          : `${segs.join('.')}.${key}`
+        : undefined)
     const isSignal = this.noteField(field)
     const seq = this.seq
-    let inv: Patch
+    const changes = this.changes
     if (value === DELETED) {
       // The old value's snapshot is taken before it leaves the tree, for the inverse patch.
       const oldSnap = this.snapOf(old, node, key)
       if (isMap) raw.delete(key)
       else delete raw[key as string]
-      this.patches[this.n] = { op: 'remove', path }
-      inv = { op: 'add', path, value: oldSnap }
+      changes.add(segs, pathKey, REMOVE, undefined, oldSnap)
       node.shapeStamp = seq
     } else {
       const oldSnap = had ? this.snapOf(old, node, key) : undefined
@@ -108,16 +208,10 @@ export class Commit {
       }
       if (isMap) raw.set(key, value)
       else raw[key as string] = value
-      this.patches[this.n] = {
-        op: had ? 'replace' : 'add',
-        path,
-        value: this.snapOf(value, node, key),
-      }
-      inv = had ? { op: 'replace', path, value: oldSnap } : { op: 'remove', path }
+      changes.add(segs, pathKey, had ? REPLACE : ADD, this.snapOf(value, node, key), oldSnap)
       if (!had) node.shapeStamp = seq
     }
-    if (isSignal) markReset(inv)
-    this.inverse[this.n++] = inv
+    if (isSignal) changes.flag(changes.n - 1, RESET_INVERSE)
     if (this.stamp) (node.stamps ??= new Map()).set(key, seq)
     const ks = node.keySigs?.get(key)
     if (ks) ks.value = seq
@@ -147,11 +241,9 @@ export class Commit {
     }
     node.shapeStamp = this.seq
     bumpUp(node)
-    const path = node.segments()
-    this.patches[this.n] = { op: 'replace', path, value: snapshot(node, this.freeze) }
-    const inv: Patch = { op: 'replace', path, value: oldSnap }
-    if (this.noteField(node.sigField)) markReset(inv)
-    this.inverse[this.n++] = inv
+    const changes = this.changes
+    changes.add(node.segmentsRef(), WHOLE, REPLACE, snapshot(node, this.freeze), oldSnap)
+    if (this.noteField(node.sigField)) changes.flag(changes.n - 1, RESET_INVERSE)
     if (node.parent) {
       if (this.stamp) (node.parent.stamps ??= new Map()).set(node.key, this.seq)
       const ks = node.parent.keySigs?.get(node.key)

@@ -21,8 +21,12 @@ export function conflictsOf(run: Run, currentSeq: number): string[] {
     if (stamp > since)
       out.add(key === SHAPE ? node.path : joinPath([node.path, String(key)].filter(Boolean)))
   }
-  for (const [node, w] of run.writes)
-    for (const key of w.keys()) {
+  const writes = run.writes
+  for (let i = 0; i < writes.n; i++) {
+    const w = writes.valueList[i]!
+    const node = w.node
+    for (let j = 0; j < w.n; j++) {
+      const key = w.keyList[j]
       // A container the run replaces or deletes conflicts with a commit inside it too: its
       // node's version moved (no lost update).
       const old = hasKey(node.raw, node.kind, key) ? getKey(node.raw, node.kind, key) : undefined
@@ -30,6 +34,7 @@ export function conflictsOf(run: Run, currentSeq: number): string[] {
       if ((node.stamps?.get(key) ?? 0) > since || (child !== undefined && child.ver > since))
         out.add(joinPath([node.path, String(key)].filter(Boolean)))
     }
+  }
   for (const node of run.wholes.keys()) if (node.ver > since) out.add(node.path)
   return [...out]
 }

@@ -57,8 +57,49 @@ const PROTOCOL_KEYS = new Set([
 ])
 
 /**
- * What a view knows about itself, one per container per run. The View is also the Proxy's
- * handler: its subclasses implement the traps, so a trap finds its state in `this`.
+ * What a view of one container under one contract knows, the same in every run: cached on
+ * its parent's shape (per Run object, so per process), so that a run does not redo the node
+ * lookup, the permission flags, the zone and the path string of every container it reaches.
+ * A cached shape is used only for the same container at the same place (its node's parent and
+ * key unchanged); a container owned by the run gets a shape of its own, never cached.
+ */
+export class ViewShape {
+  /** Shapes of child containers by key (bounded: a body walking a large record keeps few). */
+  kids: Map<unknown, ViewShape> | undefined
+  private pathCache: string | undefined
+  constructor(
+    /** The container the view shows: committed raw, or a run-owned fresh copy. */
+    readonly target: any,
+    /** The committed node, or undefined for a container owned by this run. */
+    readonly node: Node | undefined,
+    readonly kind: Kind,
+    readonly parent: ViewShape | undefined,
+    readonly key: unknown,
+    readonly perm: PermNode | undefined,
+    readonly readAll: boolean,
+    readonly writeAll: boolean,
+    /** Inside a prefixed zone already: `heavy_` keys below no longer change the zone. */
+    readonly zoned: boolean,
+  ) {}
+
+  /** The dotted path, for messages and copies; built on first use. */
+  get path(): string {
+    if (this.pathCache === undefined) {
+      const up = this.parent === undefined ? '' : this.parent.path
+      this.pathCache =
+        this.parent === undefined ? '' : up === '' ? String(this.key) : `${up}.${String(this.key)}`
+    }
+    return this.pathCache
+  }
+}
+
+/** How many child shapes one shape caches. */
+const KIDS = 64
+
+/**
+ * One view per container per run: the run, its generation and the cached shape. The View is
+ * also the Proxy's handler: its subclasses implement the traps, so a trap finds its state in
+ * `this`.
  */
 export abstract class View {
   proxy: any
@@ -66,19 +107,34 @@ export abstract class View {
   readonly gen: number
   constructor(
     readonly run: Run,
-    /** The container the view shows: committed raw, or a run-owned fresh copy. */
-    readonly target: any,
-    /** The committed node, or undefined for a container owned by this run. */
-    readonly node: Node | undefined,
-    readonly kind: Kind,
-    readonly path: string,
-    readonly perm: PermNode | undefined,
-    readonly readAll: boolean,
-    readonly writeAll: boolean,
-    /** Inside a prefixed zone already: `heavy_` keys below no longer change the zone. */
-    readonly zoned: boolean,
+    readonly shape: ViewShape,
   ) {
     this.gen = run.gen
+  }
+
+  get target(): any {
+    return this.shape.target
+  }
+  get node(): Node | undefined {
+    return this.shape.node
+  }
+  get kind(): Kind {
+    return this.shape.kind
+  }
+  get path(): string {
+    return this.shape.path
+  }
+  get perm(): PermNode | undefined {
+    return this.shape.perm
+  }
+  get readAll(): boolean {
+    return this.shape.readAll
+  }
+  get writeAll(): boolean {
+    return this.shape.writeAll
+  }
+  get zoned(): boolean {
+    return this.shape.zoned
   }
 
   /**
@@ -181,16 +237,35 @@ export abstract class View {
     // A container seen before in this run: its view (the common case, checked first).
     const cached = this.run.views.get(value)
     if (cached !== undefined) return cached.proxy
+    const shape = this.shape
+    const parentNode = shape.node
+    if (!fresh && parentNode !== undefined) {
+      // The same committed container at the same place as in an earlier run of this process.
+      const kid = shape.kids?.get(key)
+      if (
+        kid !== undefined &&
+        kid.target === value &&
+        kid.perm === p &&
+        kid.node!.parent === parentNode &&
+        kid.node!.key === key
+      )
+        return this.run.makeView(kid)
+    }
     if (value instanceof Date) return new Date(value.getTime())
     if (this.isHeavy(key)) return value
     const k = kindOf(value)
     if (k === -1) return value
-    const w = this.writeAll || p?.output === true
-    const r = w || this.readAll || p?.input === true
-    const node = fresh || this.node === undefined ? undefined : nodeOf(value, this.node, key)
-    const zoned = this.zoned || (typeof key === 'string' && zoneOfSegment(key) !== undefined)
+    const w = shape.writeAll || p?.output === true
+    const r = w || shape.readAll || p?.input === true
+    const node = fresh || parentNode === undefined ? undefined : nodeOf(value, parentNode, key)
+    const zoned = shape.zoned || (typeof key === 'string' && zoneOfSegment(key) !== undefined)
     // The trie stays even below a readable path: an output may be declared deeper down.
-    return this.run.makeView(value, node, k, this.childPath(key), p, r, w, zoned)
+    const kid = new ViewShape(value, node, k, shape, key, p, r, w, zoned)
+    if (node !== undefined) {
+      const kids = (shape.kids ??= new Map())
+      if (kids.size < KIDS || kids.has(key)) kids.set(key, kid)
+    }
+    return this.run.makeView(kid)
   }
 }
 
@@ -237,19 +312,134 @@ export function bufferedValue(b: unknown): unknown {
   return b instanceof Readded ? b.value : b
 }
 
-/** Buffers a set of `key`, keeping track of a delete earlier in the same run. */
-function bufferSet(
-  w: Map<unknown, unknown>,
-  key: unknown,
-  value: unknown,
-  inRaw: () => boolean,
-): void {
+/** SameValueZero, as Map keys compare (NaN is one key). */
+const sameKey = (a: unknown, b: unknown): boolean =>
+  a === b || (Number.isNaN(a as number) && Number.isNaN(b as number))
+
+/**
+ * A Map for the few entries a run usually holds (its views, the containers it writes, the
+ * keys it writes in one): keys and values in insertion order in two arrays, searched linearly
+ * while small and indexed by a Map past 16. A Run keeps them from run to run and empties them
+ * in place, where a Map per run (and `Map.clear`, which allocates a new table) cost ~200
+ * bytes each.
+ */
+export class SmallMap<K, V> {
+  keyList: K[] = []
+  valueList: V[] = []
+  n = 0
+  private index: Map<K, number> | undefined
+
+  get size(): number {
+    return this.n
+  }
+
+  indexOf(key: K): number {
+    if (this.index !== undefined) return this.index.get(key) ?? -1
+    const keys = this.keyList
+    for (let i = 0; i < this.n; i++) if (sameKey(keys[i], key)) return i
+    return -1
+  }
+
+  has(key: K): boolean {
+    return this.indexOf(key) >= 0
+  }
+
+  get(key: K): V | undefined {
+    const i = this.indexOf(key)
+    return i < 0 ? undefined : this.valueList[i]
+  }
+
+  set(key: K, value: V): this {
+    let i = this.indexOf(key)
+    if (i < 0) {
+      i = this.n++
+      this.keyList[i] = key
+      if (this.index !== undefined || i >= 16) {
+        this.index ??= new Map()
+        for (let j = this.index.size; j <= i; j++) this.index.set(this.keyList[j]!, j)
+      }
+    }
+    this.valueList[i] = value
+    return this
+  }
+
+  delete(key: K): boolean {
+    const i = this.indexOf(key)
+    if (i < 0) return false
+    this.keyList.splice(i, 1)
+    this.valueList.splice(i, 1)
+    this.n--
+    if (this.index !== undefined) {
+      this.index.clear()
+      for (let j = 0; j < this.n; j++) this.index.set(this.keyList[j]!, j)
+    }
+    return true
+  }
+
+  /** Empties it for another run, dropping what it held (large arrays are not kept). */
+  clear(): void {
+    if (this.n > 64) {
+      this.keyList = []
+      this.valueList = []
+    } else {
+      this.keyList.fill(undefined as K, 0, this.n)
+      this.valueList.fill(undefined as V, 0, this.n)
+    }
+    this.n = 0
+    this.index = undefined
+  }
+}
+
+/** The buffered writes of one committed container in one run. */
+export class KeyBuf extends SmallMap<unknown, unknown> {
+  constructor(public node: Node) {
+    super()
+  }
+}
+
+/** A run's write buffers by committed container; emptied buffers are kept for the next run. */
+export class Writes extends SmallMap<Node, KeyBuf> {
+  private readonly pool: KeyBuf[] = []
+
+  /** The buffer of `node`, made (or taken from an earlier run) on the first write. */
+  of(node: Node): KeyBuf {
+    let b = this.get(node)
+    if (b === undefined) {
+      b = this.pool.pop()
+      if (b === undefined) b = new KeyBuf(node)
+      else b.node = node
+      this.set(node, b)
+    }
+    return b
+  }
+
+  override clear(): void {
+    for (let i = 0; i < this.n && this.pool.length < 8; i++) {
+      const b = this.valueList[i]!
+      b.clear()
+      this.pool.push(b)
+    }
+    super.clear()
+  }
+}
+
+/**
+ * Buffers a set of `key`, keeping track of a delete earlier in the same run. `raw` is the
+ * committed container (a Map when `isMap`), asked only after a delete (no closure per write).
+ */
+function bufferSet(w: KeyBuf, key: unknown, value: unknown, raw: any, isMap: boolean): void {
   const prev = w.get(key)
-  w.set(key, (prev === DELETED || prev instanceof Readded) && inRaw() ? new Readded(value) : value)
+  w.set(
+    key,
+    (prev === DELETED || prev instanceof Readded) &&
+      (isMap ? (raw as Map<unknown, unknown>).has(key) : Object.hasOwn(raw, key as string))
+      ? new Readded(value)
+      : value,
+  )
 }
 
 /** Buffers a delete of `key`; a key the run itself added just leaves the buffer. */
-function bufferDelete(w: Map<unknown, unknown>, key: unknown, inRaw: boolean): void {
+function bufferDelete(w: KeyBuf, key: unknown, inRaw: boolean): void {
   if (inRaw) w.set(key, DELETED)
   else w.delete(key)
 }
@@ -261,7 +451,7 @@ function bufferDelete(w: Map<unknown, unknown>, key: unknown, inRaw: boolean): v
 function* mergedKeys(
   rawKeys: Iterable<unknown>,
   has: (k: unknown) => boolean,
-  w: Map<unknown, unknown> | undefined,
+  w: KeyBuf | undefined,
 ) {
   for (const k of rawKeys) {
     if (w?.has(k)) {
@@ -271,14 +461,18 @@ function* mergedKeys(
     yield k
   }
   if (w !== undefined)
-    for (const [k, b] of w) if (b !== DELETED && (b instanceof Readded || !has(k))) yield k
+    for (let i = 0; i < w.n; i++) {
+      const k = w.keyList[i]
+      const b = w.valueList[i]
+      if (b !== DELETED && (b instanceof Readded || !has(k))) yield k
+    }
 }
 
 //#endregion
 
 export class Run {
   /** Per-key writes of committed objects and Maps. */
-  readonly writes = new Map<Node, Map<unknown, unknown>>()
+  readonly writes = new Writes()
   /** Copy-on-write contents of committed arrays and Sets. */
   readonly wholes = new Map<Node, unknown[] | Set<unknown>>()
   /**
@@ -288,7 +482,7 @@ export class Run {
    */
   reads: unknown[] = []
   nReads = 0
-  readonly views = new Map<object, View>()
+  readonly views = new SmallMap<object, View>()
   /** Heavy paths the body reassigned (applied at once, never rolled back). */
   heavyWrites: { node: Node; key: unknown }[] | undefined
   violation: TheusError | undefined
@@ -296,6 +490,10 @@ export class Run {
   aborted: TheusError | undefined
   /** Signal fields whose writes are not published (resets replayed by undo, redo, replay). */
   silent: Set<string> | undefined
+  /** The shape of the root view, kept from run to run with the shapes below it. */
+  rootShape: ViewShape | undefined
+  /** The engine's `ctx` object for this Run, reused with it. */
+  ctx: object | undefined
   /** A frozen copy of the args, as logged and sent with events. */
   logged: Record<string, unknown> | undefined
   /** An async run whose body has not settled: commits meanwhile write conflict stamps. */
@@ -311,7 +509,8 @@ export class Run {
   gen = 0
 
   constructor(
-    readonly name: string,
+    /** The process name (or admin label: a reused admin Run takes the next one's). */
+    public name: string,
     public startSeq: number,
   ) {}
 
@@ -350,16 +549,8 @@ export class Run {
     return e
   }
 
-  makeView(
-    target: any,
-    node: Node | undefined,
-    kind: Kind,
-    path: string,
-    perm: PermNode | undefined,
-    readAll: boolean,
-    writeAll: boolean,
-    zoned: boolean,
-  ): any {
+  makeView(shape: ViewShape): any {
+    const kind = shape.kind
     const C =
       kind === Kind.Map
         ? MapView
@@ -368,16 +559,39 @@ export class Run {
           : kind === Kind.Array
             ? ArrayView
             : ObjectView
-    const v = new C(this, target, node, kind, path, perm, readAll, writeAll, zoned)
-    v.proxy = new Proxy(target, v)
-    this.views.set(target, v)
+    const v = new C(this, shape)
+    v.proxy = new Proxy(shape.target, v)
+    this.views.set(shape.target, v)
     return v.proxy
   }
 
-  writeBuf(node: Node): Map<unknown, unknown> {
-    let w = this.writes.get(node)
-    if (w === undefined) this.writes.set(node, (w = new Map()))
-    return w
+  /** The root view over `root` under `perm` (a run's first view); its shape is kept for the next run. */
+  rootView(root: any, node: Node, perm: PermNode | undefined, all: boolean): any {
+    const cached = this.views.get(root)
+    if (cached !== undefined) return cached.proxy
+    let shape = this.rootShape
+    if (
+      shape === undefined ||
+      shape.target !== root ||
+      shape.perm !== perm ||
+      shape.readAll !== all
+    )
+      this.rootShape = shape = new ViewShape(
+        root,
+        node,
+        Kind.Object,
+        undefined,
+        '',
+        perm,
+        all,
+        all,
+        false,
+      )
+    return this.makeView(shape)
+  }
+
+  writeBuf(node: Node): KeyBuf {
+    return this.writes.of(node)
   }
 
   /** The run's copy of a committed array or Set, made on first write. */
@@ -624,7 +838,7 @@ class ObjectView extends View {
         ? run.adopt(value, this.childPath(key))
         : value
     if (this.node === undefined) target[key] = v
-    else bufferSet(run.writeBuf(this.node), key, v, () => Object.hasOwn(target, key))
+    else bufferSet(run.writeBuf(this.node), key, v, target, false)
     return true
   }
 
@@ -827,8 +1041,9 @@ class MapView extends View {
         const w = node === undefined ? undefined : run.writes.get(node)
         if (!w) return raw.size
         let n = raw.size
-        for (const [k, b] of w) {
-          if (b === DELETED) {
+        for (let i = 0; i < w.n; i++) {
+          const k = w.keyList[i]
+          if (w.valueList[i] === DELETED) {
             if (raw.has(k)) n--
           } else if (!raw.has(k)) n++
         }
@@ -840,7 +1055,7 @@ class MapView extends View {
           this.checkWrite(String(k))
           const adopted = this.isHeavy(k) ? v : run.adopt(v, this.childPath(k))
           if (node === undefined) raw.set(k, adopted)
-          else bufferSet(run.writeBuf(node), k, adopted, () => raw.has(k))
+          else bufferSet(run.writeBuf(node), k, adopted, raw, true)
           return this.proxy
         }
       case 'delete':

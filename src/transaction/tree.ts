@@ -66,16 +66,11 @@ export class Node {
   }
 
   /**
-   * A fresh array of this node's segments followed by `last` (a patch path), allocated at its
-   * exact length: `segments()` then `push` would grow the copy to 17+ slots on every commit.
+   * The cached segments themselves (never changed in place: a move makes a new array), for
+   * records that build their paths later.
    */
-  segmentsWith(last: string | number): (string | number)[] {
-    const segs = this.cachedSegments()
-    const n = segs.length
-    const out = new Array<string | number>(n + 1)
-    for (let i = 0; i < n; i++) out[i] = segs[i]!
-    out[n] = last
-    return out
+  segmentsRef(): readonly (string | number)[] {
+    return this.cachedSegments()
   }
 
   private cachedSegments(): readonly (string | number)[] {
