@@ -413,12 +413,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
         : isProcessDefinition(nameOrDef)
           ? (this._defNames.get(nameOrDef) ?? nameOrDef.name)
           : (nameOrDef as string)
-    if (this._busy > 0)
-      throw new TheusError(
-        'NESTED_RUN',
-        `runProcess('${name}') was called while a run of this engine is in progress (its body, its audit gates and their listeners, or its schema check). Processes do not call each other: chain them with a workflow (WorkflowManager or executeWorkflow), or start the run from a 'commit' listener, which runs once the commit is applied.`,
-        { details: { process: name } },
-      )
+    if (this._busy > 0) throw errors.nestedRun(`runProcess('${name}')`, name)
     const reg = this._registry.get(name)
     if (reg === undefined) throw errors.notFound(String(name), [...this._registry.keys()])
     if (args === undefined || args === null) args = {}

@@ -21,7 +21,8 @@
 import { zoneOfSegment } from '../context/zones.js'
 import type { PermNode } from '../contract/permissions.js'
 import type { TheusError } from '../errors.js'
-import { errors, suggest, warnOnce } from '../errors.js'
+import { warnForeign } from '../context/plainData.js'
+import { errors, suggest } from '../errors.js'
 import {
   classOf,
   DELETED,
@@ -714,10 +715,7 @@ export class Run {
   foreign(value: unknown, path: string): unknown {
     const cls = classOf(value)
     if (this.strict) throw this.violate(errors.zonePolicyValue(this.name, path, cls))
-    warnOnce(
-      `foreign-value:${path}`,
-      `'${path}' holds ${cls === 'Function' ? 'a function' : `an object of class ${cls}`}, which is not plain data: it is kept by reference, never copied, frozen or rolled back. Put it under a 'heavy_' key to say so (non-strict mode; strict mode refuses it).`,
-    )
+    warnForeign(path, cls)
     return value
   }
 
