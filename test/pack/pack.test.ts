@@ -101,7 +101,9 @@ beforeAll(() => {
   copyFileSync(join(root, 'test/pack/vite-app.ts'), join(app, 'vite-app.ts'))
   // The `*.yaml` module declaration that docs/vite.md tells users to write, as written there.
   const viteDoc = readFileSync(join(root, 'docs/vite.md'), 'utf8')
-  const yamlDecl = /```ts\n(declare module '\*\.yaml'[\s\S]*?)```/.exec(viteDoc)?.[1]
+  // (from its `declare module` line to the end of its block: the block's vite/client reference
+  // is for Vite apps, and this one only type-checks).
+  const yamlDecl = /```ts[^\n]*\n[\s\S]*?(declare module '\*\.yaml'[\s\S]*?)```/.exec(viteDoc)?.[1]
   if (!yamlDecl) throw new Error("docs/vite.md has no `declare module '*.yaml'` block")
   writeFileSync(join(app, 'yaml-env.d.ts'), yamlDecl)
   writeFileSync(
