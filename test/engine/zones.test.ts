@@ -516,6 +516,28 @@ describe('TheusEngine.toDict', () => {
     expect(engine.state.value.domain.n).toBe(0)
   })
 
+  it('holds every heavy_ key by reference, as the engine does, and copies the rest', () => {
+    const blob = { big: [1, 2, 3] }
+    const engine = new TheusEngine({
+      global: {},
+      domain: {
+        meta_info: { heavy_cache: blob, plain: { a: 1 } },
+        m: new Map<string, unknown>([
+          ['heavy_x', blob],
+          ['y', { b: 2 }],
+        ]),
+        list: [{ sig_on: true, v: 1 }],
+      },
+    })
+    const d = engine.toDict({ excludeZones: [] }) as any
+    expect(d.domain.meta_info.heavy_cache).toBe(blob)
+    expect(d.domain.m.get('heavy_x')).toBe(blob)
+    expect(d.domain.m.get('y')).toEqual({ b: 2 })
+    expect(Object.isFrozen(d.domain.meta_info.plain)).toBe(false)
+    // Zone prefixes are filtered wherever plain data holds them, arrays included.
+    expect((engine.toDict() as any).domain.list).toEqual([{ v: 1 }])
+  })
+
   it('reflects commits', () => {
     const engine = new TheusEngine(initial())
     define(engine, { outputs: ['domain.n'] }, (ctx) => {
