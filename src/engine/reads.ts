@@ -5,7 +5,7 @@
  * write it; the engine delegates to them and keeps the caches they share with the commit
  * (the selections by path, the heavy paths' version signals).
  */
-import { computed, effect, type ReadonlySignal, type Signal, signal } from '@preact/signals-core'
+import { computed, type ReadonlySignal, type Signal, signal } from '@preact/signals-core'
 import { parsePath } from '../context/paths.js'
 import { resolveZone, zoneOfSegment } from '../context/zones.js'
 import { TheusError } from '../errors.js'
@@ -220,31 +220,14 @@ function walkForeign(v: unknown, segs: readonly string[]): unknown {
  * declares it, even though its identity does not change (a computed would swallow that).
  */
 function heavySelection(ver: Signal<number>, read: () => unknown): ReadonlySignal<unknown> {
-  const s = {
-    get value() {
-      ver.value
-      return read()
-    },
-    peek() {
-      return read()
-    },
-    subscribe(fn: (v: unknown) => void) {
-      return effect(() => {
+  // A signal's own prototype gives `peek`, `subscribe`, `valueOf`, `toString`, `toJSON` and the
+  // brand, all through this `value`.
+  return Object.create(Object.getPrototypeOf(ver), {
+    value: {
+      get() {
         ver.value
-        const v = read()
-        fn(v)
-      })
+        return read()
+      },
     },
-    valueOf() {
-      return read()
-    },
-    toString() {
-      return String(read())
-    },
-    toJSON() {
-      return read()
-    },
-    brand: Symbol.for('preact-signals'),
-  }
-  return s as unknown as ReadonlySignal<unknown>
+  })
 }

@@ -418,6 +418,42 @@ describe('heavy zone', () => {
     stop()
   })
 
+  it('a heavy selection is a signal: subscribe, peek, valueOf, toJSON, the brand', () => {
+    const engine = new TheusEngine(initial())
+    const sel = engine.select('domain.heavy_chart')
+    const chart = engine.state.value.domain.heavy_chart
+    expect(sel.peek()).toBe(chart)
+    expect(sel.valueOf()).toBe(chart)
+    expect(sel.toJSON()).toBe(chart)
+    expect(String(sel)).toBe(String(chart))
+    expect((sel as unknown as { brand: symbol }).brand).toBe(Symbol.for('preact-signals'))
+    const seen: unknown[] = []
+    const stop = sel.subscribe((v) => seen.push(v))
+    const next = new Float64Array(2)
+    const draw = define(engine, { outputs: ['domain.heavy_chart'] }, (ctx) => {
+      ctx.domain.heavy_chart[0] = 1
+    })
+    draw()
+    define(engine, { outputs: ['domain.heavy_chart'] }, (ctx) => {
+      ctx.domain.heavy_chart = next
+    })()
+    stop()
+    draw()
+    expect(seen).toEqual([chart, chart, next])
+    // peek() reads without subscribing, as every signal's peek does.
+    let n = 0
+    const stopPeek = effect(() => {
+      sel.peek()
+      n++
+    })
+    draw()
+    define(engine, { outputs: ['domain.heavy_chart'] }, (ctx) => {
+      ctx.domain.heavy_chart = new Float64Array(1)
+    })()
+    stopPeek()
+    expect(n).toBe(1)
+  })
+
   it('notifies subscribers of a declared heavy output even when the run did not touch it', () => {
     const engine = new TheusEngine(initial())
     let n = 0
