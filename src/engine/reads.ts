@@ -5,11 +5,12 @@
  * write it; the engine delegates to them and keeps the caches they share with the commit
  * (the selections by path, the heavy paths' version signals).
  */
-import { computed, effect, type ReadonlySignal, type Signal, signal } from '@preact/signals-core'
+import { computed, type ReadonlySignal, type Signal, signal } from '@preact/signals-core'
 import { parsePath } from '../context/paths.js'
 import { resolveZone, zoneOfSegment } from '../context/zones.js'
 import { TheusError } from '../errors.js'
 import {
+  deepCopy,
   existingNode,
   getKey,
   hasKey,
@@ -114,47 +115,34 @@ export function lastSignal(published: Map<string, unknown> | undefined, name: st
   return undefined
 }
 
-/** `engine.toDict(options)`: a plain copy of `rootRaw`'s layers, without the excluded zones. */
+/**
+ * `engine.toDict(options)`: a plain copy of `rootRaw`'s layers, without the excluded zones.
+ * Plain objects outside every zone are filtered here; everything else is copied by the
+ * commit's `deepCopy` (a `heavy_` key held by reference, as everywhere in the engine).
+ */
 export function plainCopy(
   rootRaw: Record<string, any>,
   options: { excludeZones?: readonly ('data' | 'signal' | 'meta' | 'heavy')[] },
 ): Record<string, unknown> {
   const exclude = new Set(options.excludeZones ?? ['signal', 'meta', 'heavy'])
   const dropData = exclude.has('data')
-  // `inZone`: below a prefixed key, whose zone already decided. Data-zone plain objects are
-  // still walked when data is excluded, since prefixed keys may sit inside them.
-  const copy = (v: unknown, inZone: boolean): unknown => {
-    if (typeof v !== 'object' || v === null) return v
-    if (v instanceof Date) return new Date(v.getTime())
-    const k = kindOf(v)
-    if (k === Kind.Object) {
-      const out: Record<string, unknown> = {}
-      for (const key of Object.keys(v)) {
-        const z = inZone ? undefined : zoneOfSegment(key)
-        if (z !== undefined && exclude.has(z)) continue
-        const val = (v as Record<string, unknown>)[key]
-        if (!inZone && z === undefined && dropData) {
-          if (kindOf(val) !== Kind.Object) continue
-          const inner = copy(val, false) as Record<string, unknown>
-          if (Object.keys(inner).length > 0) out[key] = inner
-          continue
-        }
-        out[key] = z === 'heavy' ? val : copy(val, inZone || z !== undefined)
-      }
-      return out
+  // `deepCopy`'s hook: a plain object above every zone prefix is filtered (arrays, Maps and
+  // Sets are walked by `deepCopy`, which calls this again for what they hold). Data-zone plain
+  // objects are still walked when data is excluded, since prefixed keys may sit inside them.
+  const filter = (v: object): unknown => {
+    if (kindOf(v) !== Kind.Object) return v
+    const out: Record<string, unknown> = {}
+    for (const key of Object.keys(v)) {
+      const z = zoneOfSegment(key)
+      const val = (v as Record<string, unknown>)[key]
+      if (z === undefined ? dropData && kindOf(val) !== Kind.Object : exclude.has(z)) continue
+      const inner =
+        z === undefined ? deepCopy(val, filter) : deepCopy(val, undefined, z === 'heavy')
+      if (!dropData || z !== undefined || Object.keys(inner as object).length > 0) out[key] = inner
     }
-    if (k === Kind.Array) return (v as unknown[]).map((x) => copy(x, inZone))
-    if (k === Kind.Map) {
-      const out = new Map()
-      for (const [mk, mv] of v as Map<unknown, unknown>) out.set(mk, copy(mv, inZone))
-      return out
-    }
-    if (k === Kind.Set) return new Set([...(v as Set<unknown>)].map((x) => copy(x, inZone)))
-    return v
+    return out
   }
-  const out: Record<string, unknown> = {}
-  for (const layer of ['global', 'domain']) out[layer] = copy(rootRaw[layer], false)
-  return out
+  return { global: deepCopy(rootRaw.global, filter), domain: deepCopy(rootRaw.domain, filter) }
 }
 
 /** The tracked reads of `engine._tracker()` (see there). */
@@ -232,31 +220,14 @@ function walkForeign(v: unknown, segs: readonly string[]): unknown {
  * declares it, even though its identity does not change (a computed would swallow that).
  */
 function heavySelection(ver: Signal<number>, read: () => unknown): ReadonlySignal<unknown> {
-  const s = {
-    get value() {
-      ver.value
-      return read()
-    },
-    peek() {
-      return read()
-    },
-    subscribe(fn: (v: unknown) => void) {
-      return effect(() => {
+  // A signal's own prototype gives `peek`, `subscribe`, `valueOf`, `toString`, `toJSON` and the
+  // brand, all through this `value`.
+  return Object.create(Object.getPrototypeOf(ver), {
+    value: {
+      get() {
         ver.value
-        const v = read()
-        fn(v)
-      })
+        return read()
+      },
     },
-    valueOf() {
-      return read()
-    },
-    toString() {
-      return String(read())
-    },
-    toJSON() {
-      return read()
-    },
-    brand: Symbol.for('preact-signals'),
-  }
-  return s as unknown as ReadonlySignal<unknown>
+  })
 }

@@ -418,6 +418,42 @@ describe('heavy zone', () => {
     stop()
   })
 
+  it('a heavy selection is a signal: subscribe, peek, valueOf, toJSON, the brand', () => {
+    const engine = new TheusEngine(initial())
+    const sel = engine.select('domain.heavy_chart')
+    const chart = engine.state.value.domain.heavy_chart
+    expect(sel.peek()).toBe(chart)
+    expect(sel.valueOf()).toBe(chart)
+    expect(sel.toJSON()).toBe(chart)
+    expect(String(sel)).toBe(String(chart))
+    expect((sel as unknown as { brand: symbol }).brand).toBe(Symbol.for('preact-signals'))
+    const seen: unknown[] = []
+    const stop = sel.subscribe((v) => seen.push(v))
+    const next = new Float64Array(2)
+    const draw = define(engine, { outputs: ['domain.heavy_chart'] }, (ctx) => {
+      ctx.domain.heavy_chart[0] = 1
+    })
+    draw()
+    define(engine, { outputs: ['domain.heavy_chart'] }, (ctx) => {
+      ctx.domain.heavy_chart = next
+    })()
+    stop()
+    draw()
+    expect(seen).toEqual([chart, chart, next])
+    // peek() reads without subscribing, as every signal's peek does.
+    let n = 0
+    const stopPeek = effect(() => {
+      sel.peek()
+      n++
+    })
+    draw()
+    define(engine, { outputs: ['domain.heavy_chart'] }, (ctx) => {
+      ctx.domain.heavy_chart = new Float64Array(1)
+    })()
+    stopPeek()
+    expect(n).toBe(1)
+  })
+
   it('notifies subscribers of a declared heavy output even when the run did not touch it', () => {
     const engine = new TheusEngine(initial())
     let n = 0
@@ -514,6 +550,28 @@ describe('TheusEngine.toDict', () => {
     d.domain.n = 5
     expect(engine.state.value.domain.rest.k).toBe(1)
     expect(engine.state.value.domain.n).toBe(0)
+  })
+
+  it('holds every heavy_ key by reference, as the engine does, and copies the rest', () => {
+    const blob = { big: [1, 2, 3] }
+    const engine = new TheusEngine({
+      global: {},
+      domain: {
+        meta_info: { heavy_cache: blob, plain: { a: 1 } },
+        m: new Map<string, unknown>([
+          ['heavy_x', blob],
+          ['y', { b: 2 }],
+        ]),
+        list: [{ sig_on: true, v: 1 }],
+      },
+    })
+    const d = engine.toDict({ excludeZones: [] }) as any
+    expect(d.domain.meta_info.heavy_cache).toBe(blob)
+    expect(d.domain.m.get('heavy_x')).toBe(blob)
+    expect(d.domain.m.get('y')).toEqual({ b: 2 })
+    expect(Object.isFrozen(d.domain.meta_info.plain)).toBe(false)
+    // Zone prefixes are filtered wherever plain data holds them, arrays included.
+    expect((engine.toDict() as any).domain.list).toEqual([{ v: 1 }])
   })
 
   it('reflects commits', () => {

@@ -6,6 +6,7 @@
  */
 import { type Zone, zoneOfSegment } from '../../context/zones.js'
 import { describe } from '../../errors.js'
+import { isPlainObject } from '../../workflow/functions.js'
 
 // JSON has no Map, Set, Date, typed array, bigint, undefined or non-finite number. Those are
 // written as `{ "$t": <tag>, "v": <JSON> }`; a plain object that has its own `$t` key is
@@ -25,12 +26,9 @@ const TYPED = {
 } as const
 type TypedName = keyof typeof TYPED
 
-/** A plain object (its prototype `Object.prototype` or `null`): what JSON objects decode to. */
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null) return false
-  const proto = Object.getPrototypeOf(v)
-  return proto === Object.prototype || proto === null
-}
+// What JSON objects decode to: the core's one plain-object check (issue #10), for the
+// persist modules too.
+export { isPlainObject }
 
 /** The error for a `__proto__` key in stored data: it is never data. */
 export function protoKey(where: string): TypeError {

@@ -3,6 +3,7 @@
  * (`PERSIST_INVALID`); storage calls that may be sync or async (`settle`); backup keys.
  */
 import { describe, errors, TheusError } from '../../errors.js'
+import { isThenable } from '../../workflow/host.js'
 import type { TheusEngine } from '../TheusEngine.js'
 import type { MaybePromise, PersistOptions, PersistStorage, PersistZone } from './types.js'
 
@@ -85,13 +86,8 @@ export function nextBackupKey(key: string): string {
   return `${key}:backup:${lastStamp}`
 }
 
-export function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return (
-    (typeof v === 'object' || typeof v === 'function') &&
-    v !== null &&
-    typeof (v as { then?: unknown }).then === 'function'
-  )
-}
+// The core's one thenable check (issue #10), for the persist modules too.
+export { isThenable }
 
 export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e)
