@@ -462,6 +462,10 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     // rewrite them afterwards.
     run.logged = copyArgs(args)
     let pending = false
+    // A failed gate or body is thrown once, after the `finally` below: a throw inside it
+    // would be caught and rethrown by the `finally`, and each throw costs a V8 message.
+    let failed = false
+    let failure: unknown
     this._hold(run)
     try {
       // 1. Input gate, on args and the committed state.
@@ -469,30 +473,36 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
         try {
           this._auditor.checkInput(name, args, (segs) => this._peekSnapshot(segs))
         } catch (e) {
-          throw this._fail(run, reg, args, e)
+          failed = true
+          failure = this._fail(run, reg, args, e)
         }
       }
       // 2. The body, on views behind the contract guard.
       // The context object goes with the Run (reused with it); its views are this run's.
-      const ctx = (run.ctx ??= new RunContext(this, reg)) as RunContext
-      ctx.begin(run, opts.signal)
       let out: unknown
-      try {
-        out = reg.def.fn(ctx as unknown as ProcessContext, args)
-      } catch (e) {
-        throw this._fail(run, reg, args, e)
+      if (!failed) {
+        const ctx = (run.ctx ??= new RunContext(this, reg)) as RunContext
+        ctx.begin(run, opts.signal)
+        try {
+          out = reg.def.fn(ctx as unknown as ProcessContext, args)
+        } catch (e) {
+          failed = true
+          failure = this._fail(run, reg, args, e)
+        }
       }
-      if (isThenable(out)) {
-        pending = true
-        run.inFlight = true
-        this._inFlight++
-        // Other runs may go on while this body awaits: they are not nested in it.
-        this._release(run)
-        return this._settle(run, reg, args, opts, retries, out as Promise<unknown>, t0)
+      if (!failed) {
+        if (isThenable(out)) {
+          pending = true
+          run.inFlight = true
+          this._inFlight++
+          // Other runs may go on while this body awaits: they are not nested in it.
+          this._release(run)
+          return this._settle(run, reg, args, opts, retries, out as Promise<unknown>, t0)
+        }
+        // The body is over: its views die here, before the gates read what it wrote.
+        run.closed = true
+        return this._finish(run, reg, args, out, t0, opts)
       }
-      // The body is over: its views die here, before the gates read what it wrote.
-      run.closed = true
-      return this._finish(run, reg, args, out, t0, opts)
     } finally {
       this._release(run)
       if (!pending) {
@@ -500,6 +510,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
         reg.spare = run
       }
     }
+    throw failure
   }
 
   /** An async run's body settled (or it was aborted): it no longer needs conflict stamps. */
