@@ -45,7 +45,7 @@ import {
 import { parseText } from '../textParsers.js'
 import { bumpUp, type Changes, Commit, isReset } from '../transaction/commit.js'
 import { conflictsOf } from '../transaction/conflicts.js'
-import { bufferedValue, Run, unwrapView } from '../transaction/run.js'
+import { bufferDelete, bufferedValue, bufferSet, Run, unwrapView } from '../transaction/run.js'
 import {
   DELETED,
   deepCopy,
@@ -462,6 +462,10 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     // rewrite them afterwards.
     run.logged = copyArgs(args)
     let pending = false
+    // A failed gate or body is thrown once, after the `finally` below: a throw inside it
+    // would be caught and rethrown by the `finally`, and each throw costs a V8 message.
+    let failed = false
+    let failure: unknown
     this._hold(run)
     try {
       // 1. Input gate, on args and the committed state.
@@ -469,30 +473,36 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
         try {
           this._auditor.checkInput(name, args, (segs) => this._peekSnapshot(segs))
         } catch (e) {
-          throw this._fail(run, reg, args, e)
+          failed = true
+          failure = this._fail(run, reg, args, e)
         }
       }
       // 2. The body, on views behind the contract guard.
       // The context object goes with the Run (reused with it); its views are this run's.
-      const ctx = (run.ctx ??= new RunContext(this, reg)) as RunContext
-      ctx.begin(run, opts.signal)
       let out: unknown
-      try {
-        out = reg.def.fn(ctx as unknown as ProcessContext, args)
-      } catch (e) {
-        throw this._fail(run, reg, args, e)
+      if (!failed) {
+        const ctx = (run.ctx ??= new RunContext(this, reg)) as RunContext
+        ctx.begin(run, opts.signal)
+        try {
+          out = reg.def.fn(ctx as unknown as ProcessContext, args)
+        } catch (e) {
+          failed = true
+          failure = this._fail(run, reg, args, e)
+        }
       }
-      if (isThenable(out)) {
-        pending = true
-        run.inFlight = true
-        this._inFlight++
-        // Other runs may go on while this body awaits: they are not nested in it.
-        this._release(run)
-        return this._settle(run, reg, args, opts, retries, out as Promise<unknown>, t0)
+      if (!failed) {
+        if (isThenable(out)) {
+          pending = true
+          run.inFlight = true
+          this._inFlight++
+          // Other runs may go on while this body awaits: they are not nested in it.
+          this._release(run)
+          return this._settle(run, reg, args, opts, retries, out as Promise<unknown>, t0)
+        }
+        // The body is over: its views die here, before the gates read what it wrote.
+        run.closed = true
+        return this._finish(run, reg, args, out, t0, opts)
       }
-      // The body is over: its views die here, before the gates read what it wrote.
-      run.closed = true
-      return this._finish(run, reg, args, out, t0, opts)
     } finally {
       this._release(run)
       if (!pending) {
@@ -500,6 +510,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
         reg.spare = run
       }
     }
+    throw failure
   }
 
   /** An async run's body settled (or it was aborted): it no longer needs conflict stamps. */
@@ -1142,7 +1153,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     // The clock is read only when someone listens for durations, as for runs.
     const t0 = this._events.listening('commit') ? performance.now() : -1
     const run = this._adminRun(label)
-    const root = this._adminRoot(run)
+    let root: any
     this._hold(run)
     try {
       for (const p of patches) {
@@ -1153,6 +1164,8 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
           const at = segs.findIndex((seg) => zoneOfSegment(seg) === 'signal')
           if (at >= 0) (run.silent ??= new Set()).add(segs.slice(0, at + 1).join('.'))
         }
+        if (this._patchDirect(run, p)) continue
+        root ??= this._adminRoot(run)
         let parent = root
         for (let i = 0; i < p.path.length - 1; i++) {
           const seg = p.path[i]!
@@ -1183,6 +1196,46 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     } finally {
       this._adminDone(run)
     }
+  }
+
+  /**
+   * Buffers a patch straight into the admin run's writes, without views, when the admin view
+   * would do exactly that: a primitive (or a remove) at a key of a plain object reached through
+   * plain objects only, no zone prefix on the way and nothing the run has written above it.
+   * False for anything else (arrays, Maps, containers as values, zones, a missing parent),
+   * which goes through the view with its checks and its errors. Undo and redo of a keyed
+   * change take this path: no proxy per level, no view per container.
+   */
+  private _patchDirect(run: Run, p: Patch): boolean {
+    const path = p.path
+    const value = (p as { value?: unknown }).value
+    if (
+      p.op !== 'remove' &&
+      value !== null &&
+      (typeof value === 'object' || typeof value === 'function')
+    )
+      return false
+    let node = this._root
+    const last = path.length - 1
+    for (let i = 0; i <= last; i++) {
+      const seg = path[i]
+      if (typeof seg !== 'string' || seg === '__proto__' || zoneOfSegment(seg) !== undefined)
+        return false
+      if (i === last) break
+      if (run.writes.size > 0 && run.writes.get(node)?.has(seg) === true) return false
+      const v = getKey(node.raw, node.kind, seg)
+      if (kindOf(v) !== Kind.Object) return false
+      node = nodeOf(v as object, node, seg)
+    }
+    const key = path[last] as string
+    const raw = node.raw
+    if (p.op === 'remove') {
+      const w = run.writes.get(node)
+      const inRaw = Object.hasOwn(raw, key)
+      // Deleting what is not there writes nothing (as the view's delete).
+      if (w?.has(key) ? w.get(key) !== DELETED : inRaw) bufferDelete(run.writeBuf(node), key, inRaw)
+    } else bufferSet(run.writeBuf(node), key, value, raw, false)
+    return true
   }
 
   // The books move once an undo or redo is applied (so a failed one keeps its entry).

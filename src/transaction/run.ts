@@ -18,10 +18,10 @@
  *   and die when the body ends: each carries its run's generation (SPEC §10.1).
  */
 
+import { warnForeign } from '../context/plainData.js'
 import { zoneOfSegment } from '../context/zones.js'
 import type { PermNode } from '../contract/permissions.js'
 import type { TheusError } from '../errors.js'
-import { warnForeign } from '../context/plainData.js'
 import { errors, suggest } from '../errors.js'
 import {
   classOf,
@@ -383,8 +383,13 @@ export class SmallMap<K, V> {
       this.keyList = []
       this.valueList = []
     } else {
-      this.keyList.fill(undefined as K, 0, this.n)
-      this.valueList.fill(undefined as V, 0, this.n)
+      // A loop: `fill` is a builtin call that costs more than the few stores it makes here.
+      const keys = this.keyList
+      const values = this.valueList
+      for (let i = 0; i < this.n; i++) {
+        keys[i] = undefined as K
+        values[i] = undefined as V
+      }
     }
     this.n = 0
     this.index = undefined
@@ -428,7 +433,7 @@ export class Writes extends SmallMap<Node, KeyBuf> {
  * Buffers a set of `key`, keeping track of a delete earlier in the same run. `raw` is the
  * committed container (a Map when `isMap`), asked only after a delete (no closure per write).
  */
-function bufferSet(w: KeyBuf, key: unknown, value: unknown, raw: any, isMap: boolean): void {
+export function bufferSet(w: KeyBuf, key: unknown, value: unknown, raw: any, isMap: boolean): void {
   const prev = w.get(key)
   w.set(
     key,
@@ -440,7 +445,7 @@ function bufferSet(w: KeyBuf, key: unknown, value: unknown, raw: any, isMap: boo
 }
 
 /** Buffers a delete of `key`; a key the run itself added just leaves the buffer. */
-function bufferDelete(w: KeyBuf, key: unknown, inRaw: boolean): void {
+export function bufferDelete(w: KeyBuf, key: unknown, inRaw: boolean): void {
   if (inRaw) w.set(key, DELETED)
   else w.delete(key)
 }
