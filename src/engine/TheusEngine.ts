@@ -234,6 +234,13 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   /** Signal fields the last commit wrote (they reset on the next commit that writes). */
   private _published: Map<string, unknown> | undefined
   private _auditor: Auditor | undefined
+  // The gates' readers, made once instead of a closure per run. The output gate is
+  // synchronous and nothing re-enters the engine while it runs (NESTED_RUN), so one field
+  // holds the run whose draft it reads.
+  private _gateRun: Run | undefined
+  private readonly _readCommitted = (segs: readonly string[]): unknown => this._peekSnapshot(segs)
+  private readonly _readDraft = (segs: readonly string[]): unknown =>
+    this._peekDraft(this._gateRun!, segs)
   /** The Run of the last admin commit, kept for the next one (see `_adminRun`). */
   private _adminSpare: Run | undefined
 
@@ -471,7 +478,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
       // 1. Input gate, on args and the committed state.
       if (this._auditor) {
         try {
-          this._auditor.checkInput(name, args, (segs) => this._peekSnapshot(segs))
+          this._auditor.checkInput(name, args, this._readCommitted)
         } catch (e) {
           failed = true
           failure = this._fail(run, reg, args, e)
@@ -635,8 +642,10 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
         )
       if (this._haltEvent !== undefined) throw this._haltedError(reg.name)
       const result = this._plainResult(run, out)
-      if (this._auditor)
-        this._auditor.checkOutput(reg.name, args, (segs) => this._peekDraft(run, segs))
+      if (this._auditor) {
+        this._gateRun = run
+        this._auditor.checkOutput(reg.name, args, this._readDraft)
+      }
       this._checkSchema(run, reg.name)
       // A violation recorded while the gates ran (a kept view written by a listener) fails it.
       if (run.violation) throw run.violation
