@@ -16,6 +16,11 @@
  * - Views expose own data only (an inherited member reads as an absent key), refuse
  *   `__proto__` as a key and, in strict mode, values that are not plain data outside `heavy_`,
  *   and die when the body ends: each carries its run's generation (SPEC §10.1).
+ *
+ * Why one file over 400 lines: this is the hot path of every read and write a body makes, a
+ * Run and the views over it, and the views read the Run's fields (buffer, read set, generation)
+ * on every trap. The split that would still read well is the view classes (object, array, Map,
+ * Set, Date) into a module of their own, with the Run, its buffer and its bookkeeping here.
  */
 
 import { warnForeign } from '../context/plainData.js'
