@@ -18,6 +18,10 @@
  *   call    := ( 'len' | 'sum' | 'min' | 'max' | 'mean' | 'abs' ) '(' or ')'
  *   path    := root ( '.' segment | '[' ( number | string ) ']' )*
  *   root    := 'domain' | 'global' | 'args' | 'signal'
+ *
+ * Why one file over 600 lines: tokenizer, parser and evaluator share one node type and one
+ * position scheme, and this module is half of the on-demand Flux chunk, which imports nothing
+ * but the kit (`kit.ts`); a split would only add modules that are always loaded together.
  */
 import type { SourceIssue } from '../errors.js'
 import type { FunctionName } from './functions.js'
