@@ -22,30 +22,52 @@ export interface Result {
 
 const now = () => Number(process.hrtime.bigint())
 
+/** Untimed warm-up per contender before its batch size is calibrated. */
+const WARM_MS = 250
+
+type Loop = (op: () => void, n: number) => void
+
+/**
+ * A batch loop of its own for each contender. One loop shared by all would see two or three
+ * different `op`s, inline them polymorphically, and swing by 10-50x between identical
+ * processes (seen with two copies of the engine side by side); a loop per contender keeps its
+ * call site monomorphic, as a caller in an app is. The source differs per contender so that V8's
+ * compilation cache cannot hand every contender the same function and feedback.
+ */
+function loopFor(j: number): Loop {
+  return new Function('op', 'n', `for (let i = 0; i < n; i++) op() // contender ${j}`) as Loop
+}
+
 export function measure(contenders: Contender[], { rounds = 15, batchMs = 20 } = {}): Result[] {
   for (const c of contenders) c.setup?.()
+  const loops = contenders.map((_, j) => loopFor(j))
   // Calibrate a batch size per contender so that one batch lasts about batchMs.
-  const sizes = contenders.map((c) => {
+  const calibrate = (j: number): number => {
     let n = 1
     for (;;) {
       const t = now()
-      for (let i = 0; i < n; i++) c.op()
+      loops[j]!(contenders[j]!.op, n)
       const dt = (now() - t) / 1e6
       if (dt > batchMs / 4 || n > 1 << 22)
         return Math.max(1, Math.round((n * batchMs) / Math.max(dt, 0.001)))
       n *= 2
     }
-  })
+  }
+  // Warm-up first, untimed, at least WARM_MS per contender: a batch size calibrated on cold
+  // code is far too small (a few hundred runs), and then the code never reaches TurboFan and
+  // reads 10-50x slow (the first engine of a process rolled back "at 16 µs" that way).
+  for (let j = 0; j < contenders.length; j++) {
+    const t = now()
+    while ((now() - t) / 1e6 < WARM_MS) calibrate(j)
+  }
+  const sizes = contenders.map((_, j) => calibrate(j))
   const samples: number[][] = contenders.map(() => [])
-  // One untimed round first: every contender's code gets optimised before any is measured.
-  for (let j = 0; j < contenders.length; j++)
-    for (let i = 0; i < sizes[j]!; i++) contenders[j]!.op()
   for (let r = 0; r < rounds; r++) {
     for (let j = 0; j < contenders.length; j++) {
       const c = contenders[j]!
       const n = sizes[j]!
       const t = now()
-      for (let i = 0; i < n; i++) c.op()
+      loops[j]!(c.op, n)
       samples[j]!.push((now() - t) / n)
     }
   }

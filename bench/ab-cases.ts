@@ -1,0 +1,69 @@
+/**
+ * The cases `node scripts/ab.mjs` compares between two source trees: each factory returns one
+ * operation on its own engine (1 subscriber reading two balances, as the bank bench does).
+ * Bundled once per tree, so that both trees run side by side in one process.
+ */
+import { effect } from '@preact/signals-core'
+import { type EngineOptions, TheusEngine } from 'theus'
+import { accounts, failing, transfer } from './bank.js'
+
+let sink = 0
+const args = { from: 'u0', to: 'u1', amount: 1 }
+const levelC = {
+  process_recipes: {
+    transfer: { outputs: [{ field: 'domain.accounts.u1', min: 0, level: 'C' as const }] },
+  },
+}
+
+function engineOf(n: number, options: EngineOptions): TheusEngine {
+  const engine = new TheusEngine({ domain: { accounts: accounts(n) } }, options)
+  engine.registerProcess(transfer)
+  engine.registerProcess(failing)
+  const a = engine.select('domain.accounts.u0')
+  const b = engine.select('domain.accounts.u1')
+  effect(() => {
+    sink += (a.value as number) + (b.value as number)
+  })
+  return engine
+}
+
+export const cases: Record<string, (n: number) => () => void> = {
+  strict: (n) => {
+    const e = engineOf(n, { runLogLimit: 1000 })
+    return () => e.runProcess('transfer', args)
+  },
+  'non-strict': (n) => {
+    const e = engineOf(n, { runLogLimit: 1000, strictMode: false })
+    return () => e.runProcess('transfer', args)
+  },
+  'level C rule': (n) => {
+    const e = engineOf(n, { runLogLimit: 1000, auditRecipe: levelC })
+    return () => e.runProcess('transfer', args)
+  },
+  'rolled back': (n) => {
+    const e = engineOf(n, { runLogLimit: 1000 })
+    return () => {
+      try {
+        e.runProcess('failing', args)
+      } catch {
+        sink++
+      }
+    }
+  },
+  'undo/redo': (n) => {
+    const e = engineOf(n, { runLogLimit: 1000 })
+    e.runProcess('transfer', args)
+    let undone = false
+    return () => {
+      undone = undone ? !e.redo() : e.undo()
+    }
+  },
+  'default options': (n) => {
+    const e = engineOf(n, {})
+    return () => e.runProcess('transfer', args)
+  },
+}
+
+export function sinkValue(): number {
+  return sink
+}
