@@ -3,9 +3,8 @@
  * operation on its own engine (1 subscriber reading two balances, as the bank bench does).
  * Bundled once per tree, so that both trees run side by side in one process.
  */
-import { effect } from '@preact/signals-core'
-import { type EngineOptions, TheusEngine } from 'theus'
-import { accounts, failing, transfer } from './bank.js'
+import type { EngineOptions, TheusEngine } from 'theus'
+import { bankEngine } from './bank.js'
 
 let sink = 0
 const args = { from: 'u0', to: 'u1', amount: 1 }
@@ -16,15 +15,9 @@ const levelC = {
 }
 
 function engineOf(n: number, options: EngineOptions): TheusEngine {
-  const engine = new TheusEngine({ domain: { accounts: accounts(n) } }, options)
-  engine.registerProcess(transfer)
-  engine.registerProcess(failing)
-  const a = engine.select('domain.accounts.u0')
-  const b = engine.select('domain.accounts.u1')
-  effect(() => {
-    sink += (a.value as number) + (b.value as number)
+  return bankEngine(n, options, (sum) => {
+    sink += sum
   })
-  return engine
 }
 
 export const cases: Record<string, (n: number) => () => void> = {

@@ -3,7 +3,8 @@
  * that writes like it and then throws (the rollback rows). One copy, so every bench measures
  * the same work.
  */
-import { process as defineProcess } from 'theus'
+import { effect } from '@preact/signals-core'
+import { process as defineProcess, type EngineOptions, TheusEngine } from 'theus'
 
 export interface TransferArgs {
   from: string
@@ -49,3 +50,22 @@ export const failing = defineProcess(
     throw args.fresh ? new Refused('no') : prebuilt
   },
 )
+
+/**
+ * An engine over `accounts(n)` with `transfer` and `failing` registered and one subscriber: an
+ * effect that reads the two balances a transfer changes (through `engine.select`) and hands
+ * their sum to `sink`. What every Theus row of the benchmarks measures against its peers.
+ */
+export function bankEngine(
+  n: number,
+  options: EngineOptions,
+  sink: (sum: number) => void,
+): TheusEngine {
+  const engine = new TheusEngine({ domain: { accounts: accounts(n) } }, options)
+  engine.registerProcess(transfer)
+  engine.registerProcess(failing)
+  const a = engine.select('domain.accounts.u0')
+  const b = engine.select('domain.accounts.u1')
+  effect(() => sink((a.value as number) + (b.value as number)))
+  return engine
+}

@@ -8,11 +8,10 @@
  */
 
 import { PerformanceObserver } from 'node:perf_hooks'
-import { effect } from '@preact/signals-core'
 import { reactive, effect as vueEffect } from '@vue/reactivity'
-import { type EngineOptions, TheusEngine } from 'theus'
+import type { EngineOptions } from 'theus'
 import { proxy, subscribe } from 'valtio/vanilla'
-import { accounts, failing, transfer } from './bank.js'
+import { accounts, bankEngine } from './bank.js'
 import { report } from './report.js'
 
 const gc = (globalThis as { gc?: () => void }).gc
@@ -21,13 +20,8 @@ let sink = 0
 const args = { from: 'u0', to: 'u1', amount: 1 }
 
 function theus(options: EngineOptions, fail = false): () => void {
-  const engine = new TheusEngine({ domain: { accounts: accounts(1000) } }, options)
-  engine.registerProcess(transfer)
-  engine.registerProcess(failing)
-  const a = engine.select('domain.accounts.u0')
-  const b = engine.select('domain.accounts.u1')
-  effect(() => {
-    sink += (a.value as number) + (b.value as number)
+  const engine = bankEngine(1000, options, (sum) => {
+    sink += sum
   })
   if (fail)
     return () => {

@@ -1,17 +1,9 @@
-/**
- * The bank transfer (two balances change, one subscriber reads two balances) at 10, 1 000 and
- * 100 000 accounts: Theus strict and non-strict, with a level C rule, rolled back, undo/redo;
- * a plain function, immer `produce`, MobX-State-Tree, valtio and Vue's reactivity, interleaved
- * in one process. Ratios against valtio, the target of issue 10.
- */
-import { effect } from '@preact/signals-core'
 import { reactive, effect as vueEffect } from '@vue/reactivity'
 import { produce } from 'immer'
 import { reaction } from 'mobx'
 import { types } from 'mobx-state-tree'
-import { TheusEngine } from 'theus'
 import { proxy, subscribe } from 'valtio/vanilla'
-import { accounts, failing, transfer } from './bank.js'
+import { accounts, bankEngine } from './bank.js'
 import { type Contender, measure, printTable, type Result } from './harness.js'
 import { report } from './report.js'
 
@@ -35,18 +27,17 @@ const recipeC = {
 let sink = 0
 const args = { from: 'u0', to: 'u1', amount: 1 }
 
+const toSink = (sum: number): void => {
+  sink += sum
+}
+
 function theus(n: number, strict: boolean, audited: false | 'S+B' | 'C' = false): Contender {
   const auditRecipe = audited === 'S+B' ? recipe : audited === 'C' ? recipeC : undefined
-  const engine = new TheusEngine(
-    { domain: { accounts: accounts(n) } },
+  const engine = bankEngine(
+    n,
     { strictMode: strict, runLogLimit: 1000, ...(auditRecipe ? { auditRecipe } : {}) },
+    toSink,
   )
-  engine.registerProcess(transfer)
-  const a = engine.select('domain.accounts.u0')
-  const b = engine.select('domain.accounts.u1')
-  effect(() => {
-    sink += (a.value as number) + (b.value as number)
-  })
   return {
     name: `theus ${strict ? 'strict' : 'non-strict'}${audited === 'S+B' ? ' + audit (2 rules)' : audited === 'C' ? ' + level C rule' : ''}`,
     op: () => engine.runProcess('transfer', args),
@@ -54,14 +45,8 @@ function theus(n: number, strict: boolean, audited: false | 'S+B' | 'C' = false)
 }
 
 function theusRollback(n: number, fresh: boolean): Contender {
-  const engine = new TheusEngine({ domain: { accounts: accounts(n) } }, { runLogLimit: 1000 })
+  const engine = bankEngine(n, { runLogLimit: 1000 }, toSink)
   const failArgs = { ...args, fresh }
-  engine.registerProcess(failing)
-  const a = engine.select('domain.accounts.u0')
-  const b = engine.select('domain.accounts.u1')
-  effect(() => {
-    sink += (a.value as number) + (b.value as number)
-  })
   return {
     name: `theus strict, rolled back${fresh ? ' (new Error)' : ''}`,
     op: () => {
@@ -76,13 +61,7 @@ function theusRollback(n: number, fresh: boolean): Contender {
 
 /** Alternates undo() and redo() of one transfer: each op is one commit of inverse patches. */
 function theusUndoRedo(n: number): Contender {
-  const engine = new TheusEngine({ domain: { accounts: accounts(n) } }, { runLogLimit: 1000 })
-  engine.registerProcess(transfer)
-  const a = engine.select('domain.accounts.u0')
-  const b = engine.select('domain.accounts.u1')
-  effect(() => {
-    sink += (a.value as number) + (b.value as number)
-  })
+  const engine = bankEngine(n, { runLogLimit: 1000 }, toSink)
   engine.runProcess('transfer', args)
   let undone = false
   return {

@@ -7,7 +7,7 @@
 import { execSync, spawnSync } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
+import { bundleBench } from './benchBundle.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const argv = process.argv.slice(2)
@@ -24,23 +24,10 @@ rmSync(out, { recursive: true, force: true })
 mkdirSync(`${out}/base`, { recursive: true })
 execSync(`git archive ${base} src | tar -x -C ${out}/base`, { cwd: root, stdio: 'inherit' })
 
-async function bundle(srcRoot, name) {
-  const outfile = `${out}/${name}.mjs`
-  await build({
-    entryPoints: [`${root}bench/ab-cases.ts`],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile,
-    packages: 'external',
-    logLevel: 'warning',
-    alias: { theus: `${srcRoot}/src/index.ts` },
-  })
-  return outfile
-}
-const baseFile = await bundle(`${out}/base`, 'base')
-const newFile = await bundle(root.replace(/\/$/, ''), 'new')
+const bundle = (srcRoot, name) =>
+  bundleBench(`${root}bench/ab-cases.ts`, `${out}/${name}.mjs`, srcRoot)
+const baseFile = await bundle(`${out}/base/`, 'base')
+const newFile = await bundle(root, 'new')
 const runner = `${out}/runner.mjs`
 writeFileSync(
   runner,
@@ -81,14 +68,7 @@ for (let i = 0; i < names.length; i++) {
 if (A.sinkValue() + B.sinkValue() === 0.5) console.log('')
 `,
 )
-await build({
-  entryPoints: [`${root}bench/harness.ts`],
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  outfile: `${out}/harness.mjs`,
-  logLevel: 'warning',
-})
+await bundleBench(`${root}bench/harness.ts`, `${out}/harness.mjs`, root)
 // One process per case: two copies of the engine warming up several cases in one process
 // make TurboFan's inlining (and so the figures) swing far more than the changes measured.
 console.log(`n = ${n} accounts, base = ${base}, ${rounds} rounds`)

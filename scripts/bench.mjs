@@ -1,7 +1,5 @@
-// `npm run bench [core|memory|react] [filters…]`: bundles each benchmark with esbuild the way a
-// production build ships Theus (no keep-names helpers, which tsx adds around every closure and
-// which would dominate a microbenchmark), then runs it in its own Node process. Packages stay
-// external: each peer library runs from node_modules exactly as its users run it.
+// `npm run bench [core|memory|react] [filters…]`: bundles each benchmark (scripts/benchBundle.mjs)
+// and runs it in its own Node process.
 //   core    bank transfer (valtio, Vue reactivity, MobX-State-Tree, immer, a plain function),
 //           selector vs path at 100 000 accounts, persist() at 1 000 vs 100 000 accounts
 //           (filters: transfer, selector, persist)
@@ -12,15 +10,10 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
+import { bundleBench } from './benchBundle.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const out = `${root}.bench-out/results`
-const sources = {
-  theus: 'src/index.ts',
-  'theus/react': 'adapters/react/index.ts',
-  'theus/vue': 'adapters/vue/index.ts',
-}
 const benches = {
   core: { entry: 'bench/run.ts', env: {}, flags: [] },
   memory: {
@@ -31,31 +24,8 @@ const benches = {
   react: { entry: 'bench/adapters/react.tsx', env: { NODE_ENV: 'production' }, flags: [] },
 }
 
-async function bundle(entry, name) {
-  const outfile = `${root}.bench-out/${name}.mjs`
-  await build({
-    entryPoints: [`${root}${entry}`],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outfile,
-    packages: 'external',
-    jsx: 'automatic',
-    logLevel: 'warning',
-    plugins: [
-      {
-        name: 'theus-sources',
-        setup(b) {
-          b.onResolve({ filter: /^theus(\/(react|vue))?$/ }, (args) => ({
-            path: `${root}${sources[args.path]}`,
-          }))
-        },
-      },
-    ],
-  })
-  return outfile
-}
+const bundle = (entry, name) =>
+  bundleBench(`${root}${entry}`, `${root}.bench-out/${name}.mjs`, root)
 
 const args = process.argv.slice(2)
 if (args[0] === '--report') {
