@@ -22,8 +22,10 @@ export interface Result {
 
 const now = () => Number(process.hrtime.bigint())
 
-/** Untimed warm-up per contender before its batch size is calibrated. */
+/** Untimed warm-up per contender before its batch size is calibrated (see `measure`). */
 const WARM_MS = 250
+const WARM_OPS = 30_000
+const WARM_MAX_MS = 3_000
 
 type Loop = (op: () => void, n: number) => void
 
@@ -53,12 +55,21 @@ export function measure(contenders: Contender[], { rounds = 15, batchMs = 20 } =
       n *= 2
     }
   }
-  // Warm-up first, untimed, at least WARM_MS per contender: a batch size calibrated on cold
-  // code is far too small (a few hundred runs), and then the code never reaches TurboFan and
-  // reads 10-50x slow (the first engine of a process rolled back "at 16 µs" that way).
+  // Warm-up first, untimed: at least WARM_MS and WARM_OPS runs per contender (at most
+  // WARM_MAX_MS). Big functions reach TurboFan only after thousands of calls, and until then a
+  // run costs 10-50x more (undo/redo: 25-80 µs for its first 8 000 runs, then 3 µs); a batch
+  // size calibrated in that phase is a few hundred runs, the code never leaves it, and the row
+  // reads the interpreter (the first engine of a process "rolled back at 16 µs" that way).
   for (let j = 0; j < contenders.length; j++) {
     const t = now()
-    while ((now() - t) / 1e6 < WARM_MS) calibrate(j)
+    let ops = 0
+    for (;;) {
+      const elapsed = (now() - t) / 1e6
+      if ((elapsed >= WARM_MS && ops >= WARM_OPS) || elapsed >= WARM_MAX_MS) break
+      const n = calibrate(j)
+      loops[j]!(contenders[j]!.op, n)
+      ops += n
+    }
   }
   const sizes = contenders.map((_, j) => calibrate(j))
   const samples: number[][] = contenders.map(() => [])
