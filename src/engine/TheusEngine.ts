@@ -1463,6 +1463,12 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     return run.rootView(this._rootRaw, this._root, all ? undefined : perms, all)
   }
 
+  /** @internal For the run context: `_rootViewFor(run, perms)[key]`, without the root view. */
+  _layerViewFor(run: Run, perms: PermNode, key: string): any {
+    const all = perms === GRANT_ALL
+    return run.layerView(this._rootRaw, this._root, all ? undefined : perms, all, key)
+  }
+
   //#endregion
 }
 
@@ -1496,6 +1502,10 @@ class RunContext {
   private get root(): any {
     return (this._root ??= this._engine._rootViewFor(this._run!, this._reg.perms))
   }
+  /** `root[key]`: a body that only reads its layers never needs a view of the root. */
+  private layer(key: string): any {
+    return this._engine._layerViewFor(this._run!, this._reg.perms, key)
+  }
   /** A fresh object per run (made on first use): readable, writable, never committed. */
   get local(): Record<string, any> {
     return (this._local ??= {})
@@ -1513,14 +1523,14 @@ class RunContext {
     return this._log
   }
   get domain(): any {
-    return this._domain === undefined ? (this._domain = this.root.domain) : this._domain
+    return this._domain === undefined ? (this._domain = this.layer('domain')) : this._domain
   }
   set domain(v: any) {
     this.root.domain = v
     this._domain = undefined
   }
   get global(): any {
-    return this._global === undefined ? (this._global = this.root.global) : this._global
+    return this._global === undefined ? (this._global = this.layer('global')) : this._global
   }
   set global(v: any) {
     this.root.global = v

@@ -61,6 +61,7 @@ const PROTOCOL_KEYS = new Set([
   '__v_isReadonly',
   '_isMockFunction',
 ])
+const isProtocolKey = (key: string) => PROTOCOL_KEYS.has(key)
 
 /**
  * What a view of one container under one contract knows, the same in every run: cached on
@@ -74,6 +75,8 @@ export class ViewShape {
   kids: Map<unknown, ViewShape> | undefined
   private pathCache: string | undefined
   constructor(
+    /** The Run whose views use this shape (shapes are cached per Run object). */
+    readonly run: Run,
     /** The container the view shows: committed raw, or a run-owned fresh copy. */
     readonly target: any,
     /** The committed node, or undefined for a container owned by this run. */
@@ -103,21 +106,24 @@ export class ViewShape {
 const KIDS = 64
 
 /**
- * One view per container per run: the run, its generation and the cached shape. The View is
- * also the Proxy's handler: its subclasses implement the traps, so a trap finds its state in
- * `this`.
+ * One view per container per run: its cached shape and its run's generation, nothing more (a
+ * body's run makes a few per run, so every field is bytes per run). The View is also the
+ * Proxy's handler: its subclasses implement the traps, so a trap finds its state in `this`.
  */
 export abstract class View {
-  proxy: any
-  /** The run generation this view belongs to: a view never outlives its run (SPEC §10.1). */
-  readonly gen: number
   constructor(
-    readonly run: Run,
     readonly shape: ViewShape,
-  ) {
-    this.gen = run.gen
-  }
+    /** The run generation this view belongs to: a view never outlives its run (SPEC §10.1). */
+    readonly gen: number,
+  ) {}
 
+  get run(): Run {
+    return this.shape.run
+  }
+  /** The proxy over this view (the run's views hold the proxies, by container). */
+  get proxy(): any {
+    return this.shape.run.views.get(this.shape.target)
+  }
   get target(): any {
     return this.shape.target
   }
@@ -148,47 +154,38 @@ export abstract class View {
    * an ended one (or a later run reusing the Run object) with INVALID_CONTRACT.
    */
   live(): Run {
-    const run = this.run
+    const run = this.shape.run
     if (run.aborted) throw run.aborted
     if (run.closed || this.gen !== run.gen) throw errors.deadView(run.name, this.path)
     return run
   }
 
   childPath(key: unknown): string {
-    return this.path === '' ? String(key) : `${this.path}.${String(key)}`
+    return childPathOf(this.shape, key)
   }
 
   /** Throws unless the key may be read. Returns the child's permission cursor. */
   checkRead(key: string): PermNode | undefined {
-    const p = this.perm?.children?.get(key)
-    if (!this.readAll && !this.writeAll && p === undefined) {
-      // A likely typo of a declared child gets its correction.
-      const close = this.perm?.children ? suggest(key, this.perm.children.keys()) : undefined
-      throw this.run.violate(
-        errors.illegalRead(
-          this.run.name,
-          this.childPath(key),
-          close === undefined ? undefined : this.childPath(close),
-        ),
-      )
-    }
-    return p
+    return checkReadIn(this.shape, key)
   }
 
-  /** Throws unless the key may be written. `__proto__` is never a data key (SPEC §10.1). */
+  /**
+   * Throws unless the key may be written. `__proto__` is never a data key (SPEC §10.1).
+   * Every caller has checked `live()` first.
+   */
   checkWrite(key: string): PermNode | undefined {
     if (key === '__proto__')
       throw this.run.violate(errors.protoKey(this.run.name, this.childPath(key)))
-    const p = this.perm?.children?.get(key)
-    if (!this.writeAll && !p?.output) {
+    const shape = this.shape
+    const p = shape.perm?.children?.get(key)
+    if (!shape.writeAll && !p?.output) {
       const path = this.childPath(key)
       throw this.run.violate(
-        this.readAll
+        shape.readAll
           ? errors.immutableInput(this.run.name, path)
           : errors.illegalWrite(this.run.name, path),
       )
     }
-    this.live()
     return p
   }
 
@@ -198,7 +195,10 @@ export abstract class View {
       throw this.run.violate(errors.illegalRead(this.run.name, this.path))
   }
 
-  /** Whole-container mutation (clear, sort through a Map/Set method...): needs the view itself writable. */
+  /**
+   * Whole-container mutation (clear, sort through a Map/Set method...): needs the view itself
+   * writable. Every caller has checked `live()` first.
+   */
   checkWriteSelf(): void {
     if (!this.writeAll) {
       const path = this.path
@@ -208,11 +208,10 @@ export abstract class View {
           : errors.illegalWrite(this.run.name, path),
       )
     }
-    this.live()
   }
 
   isHeavy(key: unknown): boolean {
-    return !this.zoned && isHeavyKey(key)
+    return !this.shape.zoned && isHeavyKey(key)
   }
 
   abstract set(target: any, key: string | symbol, value: unknown): boolean
@@ -239,40 +238,109 @@ export abstract class View {
 
   /** Wraps a child value for the body: primitives as they are, containers as child views. */
   wrap(key: unknown, value: unknown, p: PermNode | undefined, fresh: boolean): unknown {
-    if (typeof value !== 'object' || value === null) return value
-    // A container seen before in this run: its view (the common case, checked first).
-    const cached = this.run.views.get(value)
-    if (cached !== undefined) return cached.proxy
-    const shape = this.shape
-    const parentNode = shape.node
-    if (!fresh && parentNode !== undefined) {
-      // The same committed container at the same place as in an earlier run of this process.
-      const kid = shape.kids?.get(key)
-      if (
-        kid !== undefined &&
-        kid.target === value &&
-        kid.perm === p &&
-        kid.node!.parent === parentNode &&
-        kid.node!.key === key
-      )
-        return this.run.makeView(kid)
-    }
-    if (value instanceof Date) return new Date(value.getTime())
-    if (this.isHeavy(key)) return value
-    const k = kindOf(value)
-    if (k === -1) return value
-    const w = shape.writeAll || p?.output === true
-    const r = w || shape.readAll || p?.input === true
-    const node = fresh || parentNode === undefined ? undefined : nodeOf(value, parentNode, key)
-    const zoned = shape.zoned || (typeof key === 'string' && zoneOfSegment(key) !== undefined)
-    // The trie stays even below a readable path: an output may be declared deeper down.
-    const kid = new ViewShape(value, node, k, shape, key, p, r, w, zoned)
-    if (node !== undefined) {
-      const kids = (shape.kids ??= new Map())
-      if (kids.size < KIDS || kids.has(key)) kids.set(key, kid)
-    }
-    return this.run.makeView(kid)
+    return wrapIn(this.shape, key, value, p, fresh)
   }
+}
+
+function childPathOf(shape: ViewShape, key: unknown): string {
+  const path = shape.path
+  return path === '' ? String(key) : `${path}.${String(key)}`
+}
+
+/** Throws unless `key` may be read through a view of `shape`. Returns the child's permission cursor. */
+function checkReadIn(shape: ViewShape, key: string): PermNode | undefined {
+  const perm = shape.perm
+  const p = perm?.children?.get(key)
+  if (!shape.readAll && !shape.writeAll && p === undefined) {
+    const run = shape.run
+    // A likely typo of a declared child gets its correction.
+    const close = perm?.children ? suggest(key, perm.children.keys()) : undefined
+    throw run.violate(
+      errors.illegalRead(
+        run.name,
+        childPathOf(shape, key),
+        close === undefined ? undefined : childPathOf(shape, close),
+      ),
+    )
+  }
+  return p
+}
+
+/** Wraps a child value read through a view of `shape`: primitives as they are, containers as child views. */
+function wrapIn(
+  shape: ViewShape,
+  key: unknown,
+  value: unknown,
+  p: PermNode | undefined,
+  fresh: boolean,
+): unknown {
+  if (typeof value !== 'object' || value === null) return value
+  const run = shape.run
+  // A container seen before in this run: its view (the common case, checked first).
+  const cached = run.views.get(value)
+  if (cached !== undefined) return cached
+  const parentNode = shape.node
+  if (!fresh && parentNode !== undefined) {
+    // The same committed container at the same place as in an earlier run of this process.
+    const kid = shape.kids?.get(key)
+    if (
+      kid !== undefined &&
+      kid.target === value &&
+      kid.perm === p &&
+      kid.node!.parent === parentNode &&
+      kid.node!.key === key
+    )
+      return run.makeView(kid)
+  }
+  if (value instanceof Date) return new Date(value.getTime())
+  if (!shape.zoned && isHeavyKey(key)) return value
+  const k = kindOf(value)
+  if (k === -1) return value
+  const w = shape.writeAll || p?.output === true
+  const r = w || shape.readAll || p?.input === true
+  const node = fresh || parentNode === undefined ? undefined : nodeOf(value, parentNode, key)
+  const zoned = shape.zoned || (typeof key === 'string' && zoneOfSegment(key) !== undefined)
+  // The trie stays even below a readable path: an output may be declared deeper down.
+  const kid = new ViewShape(run, value, node, k, shape, key, p, r, w, zoned)
+  if (node !== undefined) {
+    const kids = (shape.kids ??= new Map())
+    if (kids.size < KIDS || kids.has(key)) kids.set(key, kid)
+  }
+  return run.makeView(kid)
+}
+
+/**
+ * A string key read through an object view of `shape` (its run live): the run's own write
+ * first, then the committed value; recorded as a read, checked and wrapped. The get trap of
+ * object views, and the layers of `ctx` read without a view of the root.
+ */
+function objectGet(shape: ViewShape, target: any, key: string): unknown {
+  const run = shape.run
+  const node = shape.node
+  let value: unknown
+  let fresh = node === undefined
+  const w = node === undefined || run.writes.n === 0 ? undefined : run.writes.get(node)
+  const i = w === undefined ? -1 : w.indexOf(key)
+  if (i >= 0) {
+    value = bufferedValue(w!.valueList[i])
+    if (value === DELETED) value = undefined
+    fresh = true
+  } else {
+    value = target[key]
+    // Own data only (SPEC §10.1): an inherited member (a function, or the `__proto__`
+    // accessor) reads as an absent key. State holds no functions, so data reads skip the
+    // own-key check.
+    if (
+      (value === undefined || typeof value === 'function' || key === '__proto__') &&
+      !Object.hasOwn(target, key)
+    ) {
+      if (isProtocolKey(key)) return undefined
+      value = undefined
+    }
+  }
+  const p = checkReadIn(shape, key)
+  if (node !== undefined) run.read(node, key)
+  return wrapIn(shape, key, value, p, fresh)
 }
 
 /** Probed through the get trap: a view answers with itself, any other object with nothing. */
@@ -320,7 +388,7 @@ export function bufferedValue(b: unknown): unknown {
 
 /** SameValueZero, as Map keys compare (NaN is one key). */
 const sameKey = (a: unknown, b: unknown): boolean =>
-  a === b || (Number.isNaN(a as number) && Number.isNaN(b as number))
+  a === b || (typeof a === 'number' && Number.isNaN(a) && Number.isNaN(b))
 
 /**
  * A Map for the few entries a run usually holds (its views, the containers it writes, the
@@ -356,17 +424,21 @@ export class SmallMap<K, V> {
   }
 
   set(key: K, value: V): this {
-    let i = this.indexOf(key)
-    if (i < 0) {
-      i = this.n++
-      this.keyList[i] = key
-      if (this.index !== undefined || i >= 16) {
-        this.index ??= new Map()
-        for (let j = this.index.size; j <= i; j++) this.index.set(this.keyList[j]!, j)
-      }
-    }
-    this.valueList[i] = value
+    const i = this.indexOf(key)
+    if (i < 0) this.append(key, value)
+    else this.valueList[i] = value
     return this
+  }
+
+  /** Adds an entry for a key known to be absent (`indexOf(key) < 0`). */
+  append(key: K, value: V): void {
+    const i = this.n++
+    this.keyList[i] = key
+    this.valueList[i] = value
+    if (this.index !== undefined || i >= 16) {
+      this.index ??= new Map()
+      for (let j = this.index.size; j <= i; j++) this.index.set(this.keyList[j]!, j)
+    }
   }
 
   delete(key: K): boolean {
@@ -439,14 +511,17 @@ export class Writes extends SmallMap<Node, KeyBuf> {
  * committed container (a Map when `isMap`), asked only after a delete (no closure per write).
  */
 export function bufferSet(w: KeyBuf, key: unknown, value: unknown, raw: any, isMap: boolean): void {
-  const prev = w.get(key)
-  w.set(
-    key,
+  const i = w.indexOf(key)
+  if (i < 0) {
+    w.append(key, value)
+    return
+  }
+  const prev = w.valueList[i]
+  w.valueList[i] =
     (prev === DELETED || prev instanceof Readded) &&
-      (isMap ? (raw as Map<unknown, unknown>).has(key) : Object.hasOwn(raw, key as string))
+    (isMap ? (raw as Map<unknown, unknown>).has(key) : Object.hasOwn(raw, key as string))
       ? new Readded(value)
-      : value,
-  )
+      : value
 }
 
 /** Buffers a delete of `key`; a key the run itself added just leaves the buffer. */
@@ -493,7 +568,8 @@ export class Run {
    */
   reads: unknown[] = []
   nReads = 0
-  readonly views = new SmallMap<object, View>()
+  /** The proxies of this run's views, by the container each shows. */
+  readonly views = new SmallMap<object, any>()
   /** Heavy paths the body reassigned (applied at once, never rolled back). */
   heavyWrites: { node: Node; key: unknown }[] | undefined
   violation: TheusError | undefined
@@ -570,35 +646,52 @@ export class Run {
           : kind === Kind.Array
             ? ArrayView
             : ObjectView
-    const v = new C(this, shape)
-    v.proxy = new Proxy(shape.target, v)
-    this.views.set(shape.target, v)
-    return v.proxy
+    const proxy = new Proxy(shape.target, new C(shape, this.gen))
+    this.views.set(shape.target, proxy)
+    return proxy
   }
 
   /** The root view over `root` under `perm` (a run's first view); its shape is kept for the next run. */
   rootView(root: any, node: Node, perm: PermNode | undefined, all: boolean): any {
     const cached = this.views.get(root)
-    if (cached !== undefined) return cached.proxy
-    let shape = this.rootShape
+    if (cached !== undefined) return cached
+    return this.makeView(this.rootShapeOf(root, node, perm, all))
+  }
+
+  private rootShapeOf(root: any, node: Node, perm: PermNode | undefined, all: boolean): ViewShape {
+    const shape = this.rootShape
     if (
-      shape === undefined ||
-      shape.target !== root ||
-      shape.perm !== perm ||
-      shape.readAll !== all
+      shape !== undefined &&
+      shape.target === root &&
+      shape.perm === perm &&
+      shape.readAll === all
     )
-      this.rootShape = shape = new ViewShape(
-        root,
-        node,
-        Kind.Object,
-        undefined,
-        '',
-        perm,
-        all,
-        all,
-        false,
-      )
-    return this.makeView(shape)
+      return shape
+    return (this.rootShape = new ViewShape(
+      this,
+      root,
+      node,
+      Kind.Object,
+      undefined,
+      '',
+      perm,
+      all,
+      all,
+      false,
+    ))
+  }
+
+  /**
+   * `rootView(...)[key]` (a layer of `ctx`: `domain`, `global`), without making the root view
+   * while the body has not needed it: the same read, check and view as through the root.
+   */
+  layerView(root: any, node: Node, perm: PermNode | undefined, all: boolean, key: string): any {
+    const rootProxy = this.views.get(root)
+    if (rootProxy !== undefined) return rootProxy[key]
+    // The root view's `live()`, for a ctx kept beyond its run.
+    if (this.aborted) throw this.aborted
+    if (this.closed) throw errors.deadView(this.name, '')
+    return objectGet(this.rootShapeOf(root, node, perm, all), root, key)
   }
 
   writeBuf(node: Node): KeyBuf {
@@ -785,8 +878,6 @@ export class Run {
 
 //#region views: the proxy traps
 
-const isProtocolKey = (key: string) => PROTOCOL_KEYS.has(key)
-
 /** A Map or Set method (or accessor) for a collection view; never `constructor` or Object's. */
 function inherited(proto: object, key: string | symbol, receiver: unknown): unknown {
   if (typeof key === 'string' && (key === 'constructor' || !Object.hasOwn(proto, key)))
@@ -802,31 +893,8 @@ class ObjectView extends View {
       this.live()
       return Reflect.get(target, key, receiver)
     }
-    const run = this.live()
-    const node = this.node
-    let value: unknown
-    let fresh = node === undefined
-    const w = node === undefined || run.writes.size === 0 ? undefined : run.writes.get(node)
-    if (w?.has(key)) {
-      value = bufferedValue(w.get(key))
-      if (value === DELETED) value = undefined
-      fresh = true
-    } else {
-      value = target[key]
-      // Own data only (SPEC §10.1): an inherited member (a function, or the `__proto__`
-      // accessor) reads as an absent key. State holds no functions, so data reads skip the
-      // own-key check.
-      if (
-        (value === undefined || typeof value === 'function' || key === '__proto__') &&
-        !Object.hasOwn(target, key)
-      ) {
-        if (isProtocolKey(key)) return undefined
-        value = undefined
-      }
-    }
-    const p = this.checkRead(key)
-    if (node !== undefined) run.read(node, key)
-    return this.wrap(key, value, p, fresh)
+    this.live()
+    return objectGet(this.shape, target, key)
   }
 
   set(target: any, key: string | symbol, value: unknown): boolean {
@@ -834,9 +902,10 @@ class ObjectView extends View {
     if (typeof key === 'symbol')
       throw run.violate(errors.illegalWrite(run.name, this.childPath(String(key))))
     this.checkWrite(key)
+    const node = this.shape.node
     if (this.isHeavy(key)) {
       target[key] = value
-      if (this.node) (run.heavyWrites ??= []).push({ node: this.node, key })
+      if (node) (run.heavyWrites ??= []).push({ node, key })
       return true
     }
     // Primitives are stored as they are: only a container or a function needs the path (the
@@ -845,8 +914,8 @@ class ObjectView extends View {
       (typeof value === 'object' && value !== null) || typeof value === 'function'
         ? run.adopt(value, this.childPath(key))
         : value
-    if (this.node === undefined) target[key] = v
-    else bufferSet(run.writeBuf(this.node), key, v, target, false)
+    if (node === undefined) target[key] = v
+    else bufferSet(run.writes.of(node), key, v, target, false)
     return true
   }
 
