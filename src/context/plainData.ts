@@ -42,7 +42,9 @@ function eachChild(
  */
 export function protoKeyIn(v: unknown, path: string, seen?: Set<object>): string | undefined {
   if (typeof v !== 'object' || v === null) return undefined
-  const k = kindOf(v)
+  // An object literal (most args) is known plain without kindOf's four probes.
+  const k =
+    Object.getPrototypeOf(v) === Object.prototype && !Array.isArray(v) ? Kind.Object : kindOf(v)
   if (k === -1) return undefined
   // Most args are a few primitives: nothing to walk, no allocation.
   if (k === Kind.Object) {

@@ -424,7 +424,12 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     const reg = this._registry.get(name)
     if (reg === undefined) throw errors.notFound(String(name), [...this._registry.keys()])
     if (args === undefined || args === null) args = {}
-    else if (kindOf(args) !== Kind.Object) throw errors.invalidArgs(name, args)
+    // An object literal (the common case) is a plain object without kindOf's four probes.
+    else if (
+      (Object.getPrototypeOf(args) !== Object.prototype || Array.isArray(args)) &&
+      kindOf(args) !== Kind.Object
+    )
+      throw errors.invalidArgs(name, args)
     const proto = protoKeyIn(args, 'args')
     if (proto !== undefined)
       throw new TheusError(
@@ -1550,12 +1555,14 @@ class RunContext {
  * out (an event, or a read of the log), not on every run.
  */
 function copyArgs(args: Record<string, unknown>): Record<string, unknown> {
-  // Most args are a few primitives: a shallow copy is the deep one.
-  for (const k in args) {
-    const v = args[k]
+  // Most args are a few primitives: a shallow copy is the deep one. A spread copies the
+  // object's layout at once (Object.assign sets key by key); the copy is what is checked.
+  const flat = { ...args }
+  for (const k in flat) {
+    const v = flat[k]
     if (typeof v === 'object' && v !== null) return deepCopy(args) as Record<string, unknown>
   }
-  return Object.assign({}, args)
+  return flat
 }
 
 function errorDeclared(e: unknown, declared: readonly string[]): boolean {

@@ -491,7 +491,7 @@ export class Writes extends SmallMap<Node, KeyBuf> {
       b = this.pool.pop()
       if (b === undefined) b = new KeyBuf(node)
       else b.node = node
-      this.set(node, b)
+      this.append(node, b)
     }
     return b
   }
@@ -647,7 +647,8 @@ export class Run {
             ? ArrayView
             : ObjectView
     const proxy = new Proxy(shape.target, new C(shape, this.gen))
-    this.views.set(shape.target, proxy)
+    // Every caller looked for a view of this container first.
+    this.views.append(shape.target, proxy)
     return proxy
   }
 

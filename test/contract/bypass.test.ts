@@ -324,7 +324,7 @@ describe('bypass catalogue: writes outside the run', () => {
     engine.registerProcess(
       process({ inputs: ['domain'], outputs: ['domain'] }, function swap(ctx) {
         const before = ctx.domain
-        ctx.domain = { ...initial().domain, other: 7 }
+        ;(ctx as { domain: unknown }).domain = { ...initial().domain, other: 7 }
         expect(ctx.domain).not.toBe(before)
         expect(ctx.domain.other).toBe(7)
         expect(ctx.domain).toBe(ctx.domain)
