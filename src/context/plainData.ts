@@ -50,9 +50,9 @@ export function protoKeyIn(v: unknown, path: string, seen?: Set<object>): string
   if (k === Kind.Object) {
     let nested = false
     for (const key in v) {
-      if (!Object.hasOwn(v, key)) continue
       const x = (v as Record<string, unknown>)[key]
-      if (typeof x === 'object' && x !== null) nested = true
+      // Own keys only: asked of objects alone (Object.hasOwn keeps a for-in loop slow).
+      if (typeof x === 'object' && x !== null && Object.hasOwn(v, key)) nested = true
     }
     if (Object.hasOwn(v, '__proto__')) return `${path}.__proto__`
     if (!nested) return undefined
