@@ -36,15 +36,20 @@ function eachChild(
   return undefined
 }
 
+/** `kindOf`, where an object literal (most args) is known plain without its four probes. */
+export function plainKind(v: object): Kind | -1 {
+  return Object.getPrototypeOf(v) === Object.prototype && !Array.isArray(v)
+    ? Kind.Object
+    : kindOf(v)
+}
+
 /**
  * The path of the first own `__proto__` key inside a value (walking plain data), if any.
  * Untrusted input (args, replayed logs) holding one is refused: it is never a data key.
  */
 export function protoKeyIn(v: unknown, path: string, seen?: Set<object>): string | undefined {
   if (typeof v !== 'object' || v === null) return undefined
-  // An object literal (most args) is known plain without kindOf's four probes.
-  const k =
-    Object.getPrototypeOf(v) === Object.prototype && !Array.isArray(v) ? Kind.Object : kindOf(v)
+  const k = plainKind(v)
   if (k === -1) return undefined
   // Most args are a few primitives: nothing to walk, no allocation.
   if (k === Kind.Object) {

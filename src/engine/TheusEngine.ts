@@ -13,7 +13,7 @@
 import { batch, computed, type ReadonlySignal, type Signal, signal } from '@preact/signals-core'
 import { type Auditor, createAuditor } from '../audit/auditor.js'
 import { joinPath } from '../context/paths.js'
-import { checkContext, protoKeyIn } from '../context/plainData.js'
+import { checkContext, plainKind, protoKeyIn } from '../context/plainData.js'
 import { zoneOfSegment } from '../context/zones.js'
 import { GRANT_ALL, type PermNode } from '../contract/permissions.js'
 import {
@@ -424,12 +424,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     const reg = this._registry.get(name)
     if (reg === undefined) throw errors.notFound(String(name), [...this._registry.keys()])
     if (args === undefined || args === null) args = {}
-    // An object literal (the common case) is a plain object without kindOf's four probes.
-    else if (
-      (Object.getPrototypeOf(args) !== Object.prototype || Array.isArray(args)) &&
-      kindOf(args) !== Kind.Object
-    )
-      throw errors.invalidArgs(name, args)
+    else if (plainKind(args) !== Kind.Object) throw errors.invalidArgs(name, args)
     const proto = protoKeyIn(args, 'args')
     if (proto !== undefined)
       throw new TheusError(
@@ -1463,15 +1458,9 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   }
 
   /** @internal For the run context. */
-  _rootViewFor(run: Run, perms: PermNode): any {
+  _rootViewFor(run: Run, perms: PermNode, layer?: string): any {
     const all = perms === GRANT_ALL
-    return run.rootView(this._rootRaw, this._root, all ? undefined : perms, all)
-  }
-
-  /** @internal For the run context: `_rootViewFor(run, perms)[key]`, without the root view. */
-  _layerViewFor(run: Run, perms: PermNode, key: string): any {
-    const all = perms === GRANT_ALL
-    return run.layerView(this._rootRaw, this._root, all ? undefined : perms, all, key)
+    return run.rootView(this._rootRaw, this._root, all ? undefined : perms, all, layer)
   }
 
   //#endregion
@@ -1507,10 +1496,6 @@ class RunContext {
   private get root(): any {
     return (this._root ??= this._engine._rootViewFor(this._run!, this._reg.perms))
   }
-  /** `root[key]`: a body that only reads its layers never needs a view of the root. */
-  private layer(key: string): any {
-    return this._engine._layerViewFor(this._run!, this._reg.perms, key)
-  }
   /** A fresh object per run (made on first use): readable, writable, never committed. */
   get local(): Record<string, any> {
     return (this._local ??= {})
@@ -1527,15 +1512,16 @@ class RunContext {
     }
     return this._log
   }
+  // A body that only reads its layers never needs a view of the root.
   get domain(): any {
-    return this._domain === undefined ? (this._domain = this.layer('domain')) : this._domain
+    return (this._domain ??= this._engine._rootViewFor(this._run!, this._reg.perms, 'domain'))
   }
   set domain(v: any) {
     this.root.domain = v
     this._domain = undefined
   }
   get global(): any {
-    return this._global === undefined ? (this._global = this.layer('global')) : this._global
+    return (this._global ??= this._engine._rootViewFor(this._run!, this._reg.perms, 'global'))
   }
   set global(v: any) {
     this.root.global = v

@@ -140,47 +140,38 @@ export class Run {
     return proxy
   }
 
-  /** The root view over `root` under `perm` (a run's first view); its shape is kept for the next run. */
-  rootView(root: any, node: Node, perm: PermNode | undefined, all: boolean): any {
-    const cached = this.views.get(root)
-    if (cached !== undefined) return cached
-    return this.makeView(this.rootShapeOf(root, node, perm, all))
-  }
-
-  private rootShapeOf(root: any, node: Node, perm: PermNode | undefined, all: boolean): ViewShape {
-    const shape = this.rootShape
-    if (
-      shape !== undefined &&
-      shape.target === root &&
-      shape.perm === perm &&
-      shape.readAll === all
-    )
-      return shape
-    return (this.rootShape = new ViewShape(
-      this,
-      root,
-      node,
-      Kind.Object,
-      undefined,
-      '',
-      perm,
-      all,
-      all,
-      false,
-    ))
-  }
-
   /**
-   * `rootView(...)[key]` (a layer of `ctx`: `domain`, `global`), without making the root view
-   * while the body has not needed it: the same read, check and view as through the root.
+   * The root view over `root` under `perm`; its shape is kept for the next run. With `layer`
+   * (`ctx.domain`, `ctx.global`), `rootView(...)[layer]` without making the root view while
+   * the body has not needed it: the same read, check and view as through the root.
    */
-  layerView(root: any, node: Node, perm: PermNode | undefined, all: boolean, key: string): any {
-    const rootProxy = this.views.get(root)
-    if (rootProxy !== undefined) return rootProxy[key]
+  rootView(root: any, node: Node, perm: PermNode | undefined, all: boolean, layer?: string): any {
+    const cached = this.views.get(root)
+    if (cached !== undefined) return layer === undefined ? cached : cached[layer]
+    let shape = this.rootShape
+    if (
+      shape === undefined ||
+      shape.target !== root ||
+      shape.perm !== perm ||
+      shape.readAll !== all
+    )
+      this.rootShape = shape = new ViewShape(
+        this,
+        root,
+        node,
+        Kind.Object,
+        undefined,
+        '',
+        perm,
+        all,
+        all,
+        false,
+      )
+    if (layer === undefined) return this.makeView(shape)
     // The root view's `live()`, for a ctx kept beyond its run.
     if (this.aborted) throw this.aborted
     if (this.closed) throw errors.deadView(this.name, '')
-    return objectGet(this.rootShapeOf(root, node, perm, all), root, key)
+    return objectGet(shape, root, layer)
   }
 
   writeBuf(node: Node): KeyBuf {

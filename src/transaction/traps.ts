@@ -6,7 +6,7 @@
 import { errors } from '../errors.js'
 import { bufferDelete, bufferedValue, bufferSet, mergedKeys } from './buffer.js'
 import { DELETED, deepCopy, existingNode } from './tree.js'
-import { isProtocolKey, objectGet, SHAPE, VIEW, View } from './views.js'
+import { checkReadIn, isProtocolKey, objectGet, SHAPE, VIEW, View, wrapIn } from './views.js'
 
 /** A Map or Set method (or accessor) for a collection view; never `constructor` or Object's. */
 function inherited(proto: object, key: string | symbol, receiver: unknown): unknown {
@@ -134,13 +134,13 @@ export class ArrayView extends View {
       if (this.node) run.read(this.node, SHAPE)
       return value
     }
-    const p = this.checkRead(key)
+    const p = checkReadIn(this.shape, key)
     if (this.node !== undefined) run.read(this.node, key)
     // In the run's copy, elements with a node are committed ones; the others are fresh.
     const fresh =
       this.node === undefined ||
       (src !== target && !(typeof value === 'object' && value !== null && existingNode(value)))
-    return this.wrap(key, value, p, fresh)
+    return wrapIn(this.shape, key, value, p, fresh)
   }
 
   set(_target: any, key: string | symbol, value: unknown): boolean {
@@ -218,7 +218,7 @@ export class MapView extends View {
     if (node) run.read(node, SHAPE)
     for (const k of [...mergedKeys(raw.keys(), (x) => raw.has(x), w)]) {
       const [, v, fresh] = this.lookup(k)
-      yield [k, this.wrap(k, v, undefined, fresh)]
+      yield [k, wrapIn(this.shape, k, v, undefined, fresh)]
     }
   }
 
@@ -231,15 +231,15 @@ export class MapView extends View {
       case 'get':
         return (k: unknown) => {
           this.live()
-          const p = this.checkRead(String(k))
+          const p = checkReadIn(this.shape, String(k))
           if (node) run.read(node, k)
           const [, v, fresh] = this.lookup(k)
-          return this.wrap(k, v, p, fresh)
+          return wrapIn(this.shape, k, v, p, fresh)
         }
       case 'has':
         return (k: unknown) => {
           this.live()
-          this.checkRead(String(k))
+          checkReadIn(this.shape, String(k))
           if (node) run.read(node, k)
           return this.lookup(k)[0]
         }

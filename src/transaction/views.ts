@@ -141,11 +141,6 @@ export abstract class View {
     return childPathOf(this.shape, key)
   }
 
-  /** Throws unless the key may be read. Returns the child's permission cursor. */
-  checkRead(key: string): PermNode | undefined {
-    return checkReadIn(this.shape, key)
-  }
-
   /**
    * Throws unless the key may be written. `__proto__` is never a data key (SPEC §10.1).
    * Every caller has checked `live()` first.
@@ -212,11 +207,6 @@ export abstract class View {
     this.checkWriteSelf()
     return false
   }
-
-  /** Wraps a child value for the body: primitives as they are, containers as child views. */
-  wrap(key: unknown, value: unknown, p: PermNode | undefined, fresh: boolean): unknown {
-    return wrapIn(this.shape, key, value, p, fresh)
-  }
 }
 
 function childPathOf(shape: ViewShape, key: unknown): string {
@@ -225,7 +215,7 @@ function childPathOf(shape: ViewShape, key: unknown): string {
 }
 
 /** Throws unless `key` may be read through a view of `shape`. Returns the child's permission cursor. */
-function checkReadIn(shape: ViewShape, key: string): PermNode | undefined {
+export function checkReadIn(shape: ViewShape, key: string): PermNode | undefined {
   const perm = shape.perm
   const p = perm?.children?.get(key)
   if (!shape.readAll && !shape.writeAll && p === undefined) {
@@ -244,7 +234,7 @@ function checkReadIn(shape: ViewShape, key: string): PermNode | undefined {
 }
 
 /** Wraps a child value read through a view of `shape`: primitives as they are, containers as child views. */
-function wrapIn(
+export function wrapIn(
   shape: ViewShape,
   key: unknown,
   value: unknown,
