@@ -303,19 +303,6 @@ export function objectGet(shape: ViewShape, target: any, key: string): unknown {
     ) {
       if (isProtocolKey(key)) return undefined
       value = undefined
-    } else if (typeof value === 'object' && value !== null) {
-      // A container this shape reached in an earlier run, at the same place: the read was
-      // allowed then, and the check depends on nothing but this shape and the key.
-      const kid = shape.kids?.get(key)
-      if (
-        kid !== undefined &&
-        kid.target === value &&
-        kid.node!.parent === node &&
-        kid.node!.key === key
-      ) {
-        run.read(node!, key)
-        return run.views.get(value) ?? run.makeView(kid)
-      }
     }
   }
   const p = checkReadIn(shape, key)
