@@ -36,21 +36,28 @@ function eachChild(
   return undefined
 }
 
+/** `kindOf`, where an object literal (most args) is known plain without its four probes. */
+export function plainKind(v: object): Kind | -1 {
+  return Object.getPrototypeOf(v) === Object.prototype && !Array.isArray(v)
+    ? Kind.Object
+    : kindOf(v)
+}
+
 /**
  * The path of the first own `__proto__` key inside a value (walking plain data), if any.
  * Untrusted input (args, replayed logs) holding one is refused: it is never a data key.
  */
 export function protoKeyIn(v: unknown, path: string, seen?: Set<object>): string | undefined {
   if (typeof v !== 'object' || v === null) return undefined
-  const k = kindOf(v)
+  const k = plainKind(v)
   if (k === -1) return undefined
   // Most args are a few primitives: nothing to walk, no allocation.
   if (k === Kind.Object) {
     let nested = false
     for (const key in v) {
-      if (!Object.hasOwn(v, key)) continue
       const x = (v as Record<string, unknown>)[key]
-      if (typeof x === 'object' && x !== null) nested = true
+      // Own keys only: asked of objects alone (Object.hasOwn keeps a for-in loop slow).
+      if (typeof x === 'object' && x !== null && Object.hasOwn(v, key)) nested = true
     }
     if (Object.hasOwn(v, '__proto__')) return `${path}.__proto__`
     if (!nested) return undefined

@@ -13,7 +13,7 @@
 import { batch, computed, type ReadonlySignal, type Signal, signal } from '@preact/signals-core'
 import { type Auditor, createAuditor } from '../audit/auditor.js'
 import { joinPath } from '../context/paths.js'
-import { checkContext, protoKeyIn } from '../context/plainData.js'
+import { checkContext, plainKind, protoKeyIn } from '../context/plainData.js'
 import { zoneOfSegment } from '../context/zones.js'
 import { GRANT_ALL, type PermNode } from '../contract/permissions.js'
 import {
@@ -424,7 +424,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     const reg = this._registry.get(name)
     if (reg === undefined) throw errors.notFound(String(name), [...this._registry.keys()])
     if (args === undefined || args === null) args = {}
-    else if (kindOf(args) !== Kind.Object) throw errors.invalidArgs(name, args)
+    else if (plainKind(args) !== Kind.Object) throw errors.invalidArgs(name, args)
     const proto = protoKeyIn(args, 'args')
     if (proto !== undefined)
       throw new TheusError(
@@ -1458,9 +1458,9 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   }
 
   /** @internal For the run context. */
-  _rootViewFor(run: Run, perms: PermNode): any {
+  _rootViewFor(run: Run, perms: PermNode, layer?: string): any {
     const all = perms === GRANT_ALL
-    return run.rootView(this._rootRaw, this._root, all ? undefined : perms, all)
+    return run.rootView(this._rootRaw, this._root, all ? undefined : perms, all, layer)
   }
 
   //#endregion
@@ -1512,15 +1512,16 @@ class RunContext {
     }
     return this._log
   }
+  // A body that only reads its layers never needs a view of the root.
   get domain(): any {
-    return this._domain === undefined ? (this._domain = this.root.domain) : this._domain
+    return (this._domain ??= this._engine._rootViewFor(this._run!, this._reg.perms, 'domain'))
   }
   set domain(v: any) {
     this.root.domain = v
     this._domain = undefined
   }
   get global(): any {
-    return this._global === undefined ? (this._global = this.root.global) : this._global
+    return (this._global ??= this._engine._rootViewFor(this._run!, this._reg.perms, 'global'))
   }
   set global(v: any) {
     this.root.global = v
@@ -1540,12 +1541,14 @@ class RunContext {
  * out (an event, or a read of the log), not on every run.
  */
 function copyArgs(args: Record<string, unknown>): Record<string, unknown> {
-  // Most args are a few primitives: a shallow copy is the deep one.
-  for (const k in args) {
-    const v = args[k]
+  // Most args are a few primitives: a shallow copy is the deep one. A spread copies the
+  // object's layout at once (Object.assign sets key by key); the copy is what is checked.
+  const flat = { ...args }
+  for (const k in flat) {
+    const v = flat[k]
     if (typeof v === 'object' && v !== null) return deepCopy(args) as Record<string, unknown>
   }
-  return Object.assign({}, args)
+  return flat
 }
 
 function errorDeclared(e: unknown, declared: readonly string[]): boolean {

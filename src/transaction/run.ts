@@ -1,10 +1,7 @@
 /**
- * One run of a process: its write buffer and the guarded views its body sees.
- *
- * A view is a Proxy over a container. It checks the contract with the permission trie, reads
- * the run's own writes first (read-your-writes) and records what it reads (for the conflict
- * check of async runs). Writes land in the buffer and nowhere else, so a rollback is dropping
- * the Run, and other readers never see uncommitted values.
+ * One run of a process: its write buffer (`buffer.ts`) and the guarded views its body sees
+ * (`views.ts`, `traps.ts`). Writes land in the buffer and nowhere else, so a rollback is
+ * dropping the Run, and other readers never see uncommitted values.
  *
  * - Objects and Maps are buffered per key: changing one entry of a 100 000-entry record costs
  *   the same as of a 10-entry one.
@@ -16,21 +13,16 @@
  * - Views expose own data only (an inherited member reads as an absent key), refuse
  *   `__proto__` as a key and, in strict mode, values that are not plain data outside `heavy_`,
  *   and die when the body ends: each carries its run's generation (SPEC §10.1).
- *
- * Why one file over 400 lines: this is the hot path of every read and write a body makes, a
- * Run and the views over it, and the views read the Run's fields (buffer, read set, generation)
- * on every trap. The split that would still read well is the view classes (object, array, Map,
- * Set, Date) into a module of their own, with the Run, its buffer and its bookkeeping here.
  */
 
 import { warnForeign } from '../context/plainData.js'
-import { zoneOfSegment } from '../context/zones.js'
 import type { PermNode } from '../contract/permissions.js'
 import type { TheusError } from '../errors.js'
-import { errors, suggest } from '../errors.js'
+import { errors } from '../errors.js'
+import { bufferedValue, type KeyBuf, mergedKeys, SmallMap, Writes } from './buffer.js'
+import { ArrayView, MapView, ObjectView, SetView } from './traps.js'
 import {
   classOf,
-  DELETED,
   deepCopy,
   existingNode,
   isHeavyKey,
@@ -39,447 +31,18 @@ import {
   type Node,
   nodeOf,
 } from './tree.js'
+import { objectGet, readWhole, type View, ViewShape, viewBehind } from './views.js'
 
-/** Recorded as the key of a read when a body enumerated a container's keys. */
-export const SHAPE: unique symbol = Symbol('theus.shape')
-
-// Keys that language and tooling protocols probe on any object (await, JSON, React, test
-// matchers, Vue). Reading them on a traversal view is not reading data, so it is not a
-// violation; it returns what the object has.
-const PROTOCOL_KEYS = new Set([
-  'then',
-  'toJSON',
-  '$$typeof',
-  'asymmetricMatch',
-  'nodeType',
-  '@@__IMMUTABLE_ITERABLE__@@',
-  '@@__IMMUTABLE_RECORD__@@',
-  '__v_isRef',
-  '__v_skip',
-  '__v_raw',
-  '__v_isReactive',
-  '__v_isReadonly',
-  '_isMockFunction',
-])
-
-/**
- * What a view of one container under one contract knows, the same in every run: cached on
- * its parent's shape (per Run object, so per process), so that a run does not redo the node
- * lookup, the permission flags, the zone and the path string of every container it reaches.
- * A cached shape is used only for the same container at the same place (its node's parent and
- * key unchanged); a container owned by the run gets a shape of its own, never cached.
- */
-export class ViewShape {
-  /** Shapes of child containers by key (bounded: a body walking a large record keeps few). */
-  kids: Map<unknown, ViewShape> | undefined
-  private pathCache: string | undefined
-  constructor(
-    /** The container the view shows: committed raw, or a run-owned fresh copy. */
-    readonly target: any,
-    /** The committed node, or undefined for a container owned by this run. */
-    readonly node: Node | undefined,
-    readonly kind: Kind,
-    readonly parent: ViewShape | undefined,
-    readonly key: unknown,
-    readonly perm: PermNode | undefined,
-    readonly readAll: boolean,
-    readonly writeAll: boolean,
-    /** Inside a prefixed zone already: `heavy_` keys below no longer change the zone. */
-    readonly zoned: boolean,
-  ) {}
-
-  /** The dotted path, for messages and copies; built on first use. */
-  get path(): string {
-    if (this.pathCache === undefined) {
-      const up = this.parent === undefined ? '' : this.parent.path
-      this.pathCache =
-        this.parent === undefined ? '' : up === '' ? String(this.key) : `${up}.${String(this.key)}`
-    }
-    return this.pathCache
-  }
-}
-
-/** How many child shapes one shape caches. */
-const KIDS = 64
-
-/**
- * One view per container per run: the run, its generation and the cached shape. The View is
- * also the Proxy's handler: its subclasses implement the traps, so a trap finds its state in
- * `this`.
- */
-export abstract class View {
-  proxy: any
-  /** The run generation this view belongs to: a view never outlives its run (SPEC §10.1). */
-  readonly gen: number
-  constructor(
-    readonly run: Run,
-    readonly shape: ViewShape,
-  ) {
-    this.gen = run.gen
-  }
-
-  get target(): any {
-    return this.shape.target
-  }
-  get node(): Node | undefined {
-    return this.shape.node
-  }
-  get kind(): Kind {
-    return this.shape.kind
-  }
-  get path(): string {
-    return this.shape.path
-  }
-  get perm(): PermNode | undefined {
-    return this.shape.perm
-  }
-  get readAll(): boolean {
-    return this.shape.readAll
-  }
-  get writeAll(): boolean {
-    return this.shape.writeAll
-  }
-  get zoned(): boolean {
-    return this.shape.zoned
-  }
-
-  /**
-   * The run, when this view may still be used: an aborted run answers with its AbortError,
-   * an ended one (or a later run reusing the Run object) with INVALID_CONTRACT.
-   */
-  live(): Run {
-    const run = this.run
-    if (run.aborted) throw run.aborted
-    if (run.closed || this.gen !== run.gen) throw errors.deadView(run.name, this.path)
-    return run
-  }
-
-  childPath(key: unknown): string {
-    return this.path === '' ? String(key) : `${this.path}.${String(key)}`
-  }
-
-  /** Throws unless the key may be read. Returns the child's permission cursor. */
-  checkRead(key: string): PermNode | undefined {
-    const p = this.perm?.children?.get(key)
-    if (!this.readAll && !this.writeAll && p === undefined) {
-      // A likely typo of a declared child gets its correction.
-      const close = this.perm?.children ? suggest(key, this.perm.children.keys()) : undefined
-      throw this.run.violate(
-        errors.illegalRead(
-          this.run.name,
-          this.childPath(key),
-          close === undefined ? undefined : this.childPath(close),
-        ),
-      )
-    }
-    return p
-  }
-
-  /** Throws unless the key may be written. `__proto__` is never a data key (SPEC §10.1). */
-  checkWrite(key: string): PermNode | undefined {
-    if (key === '__proto__')
-      throw this.run.violate(errors.protoKey(this.run.name, this.childPath(key)))
-    const p = this.perm?.children?.get(key)
-    if (!this.writeAll && !p?.output) {
-      const path = this.childPath(key)
-      throw this.run.violate(
-        this.readAll
-          ? errors.immutableInput(this.run.name, path)
-          : errors.illegalWrite(this.run.name, path),
-      )
-    }
-    this.live()
-    return p
-  }
-
-  /** Reading the container as a whole (iteration of a Map or Set) needs read access to it. */
-  checkReadAll(): void {
-    if (!this.readAll && !this.writeAll)
-      throw this.run.violate(errors.illegalRead(this.run.name, this.path))
-  }
-
-  /** Whole-container mutation (clear, sort through a Map/Set method...): needs the view itself writable. */
-  checkWriteSelf(): void {
-    if (!this.writeAll) {
-      const path = this.path
-      throw this.run.violate(
-        this.readAll
-          ? errors.immutableInput(this.run.name, path)
-          : errors.illegalWrite(this.run.name, path),
-      )
-    }
-    this.live()
-  }
-
-  isHeavy(key: unknown): boolean {
-    return !this.zoned && isHeavyKey(key)
-  }
-
-  abstract set(target: any, key: string | symbol, value: unknown): boolean
-
-  // Shared traps: a defined value is a write; prototypes and extensibility never change.
-  defineProperty(target: any, key: string | symbol, desc: PropertyDescriptor): boolean {
-    this.live()
-    if (typeof key === 'symbol' || !('value' in desc))
-      throw this.run.violate(errors.illegalWrite(this.run.name, this.childPath(String(key))))
-    return this.set(target, key, desc.value)
-  }
-
-  setPrototypeOf(): boolean {
-    this.live()
-    this.checkWriteSelf()
-    throw this.run.violate(errors.protoKey(this.run.name, this.childPath('__proto__')))
-  }
-
-  preventExtensions(): boolean {
-    this.live()
-    this.checkWriteSelf()
-    return false
-  }
-
-  /** Wraps a child value for the body: primitives as they are, containers as child views. */
-  wrap(key: unknown, value: unknown, p: PermNode | undefined, fresh: boolean): unknown {
-    if (typeof value !== 'object' || value === null) return value
-    // A container seen before in this run: its view (the common case, checked first).
-    const cached = this.run.views.get(value)
-    if (cached !== undefined) return cached.proxy
-    const shape = this.shape
-    const parentNode = shape.node
-    if (!fresh && parentNode !== undefined) {
-      // The same committed container at the same place as in an earlier run of this process.
-      const kid = shape.kids?.get(key)
-      if (
-        kid !== undefined &&
-        kid.target === value &&
-        kid.perm === p &&
-        kid.node!.parent === parentNode &&
-        kid.node!.key === key
-      )
-        return this.run.makeView(kid)
-    }
-    if (value instanceof Date) return new Date(value.getTime())
-    if (this.isHeavy(key)) return value
-    const k = kindOf(value)
-    if (k === -1) return value
-    const w = shape.writeAll || p?.output === true
-    const r = w || shape.readAll || p?.input === true
-    const node = fresh || parentNode === undefined ? undefined : nodeOf(value, parentNode, key)
-    const zoned = shape.zoned || (typeof key === 'string' && zoneOfSegment(key) !== undefined)
-    // The trie stays even below a readable path: an output may be declared deeper down.
-    const kid = new ViewShape(value, node, k, shape, key, p, r, w, zoned)
-    if (node !== undefined) {
-      const kids = (shape.kids ??= new Map())
-      if (kids.size < KIDS || kids.has(key)) kids.set(key, kid)
-    }
-    return this.run.makeView(kid)
-  }
-}
-
-/** Probed through the get trap: a view answers with itself, any other object with nothing. */
-const VIEW: unique symbol = Symbol('theus.view')
-
-/** The View behind a proxy handed to a body, if it is one. */
-export function viewBehind(value: unknown): View | undefined {
-  if (typeof value !== 'object' || value === null) return undefined
-  const v = (value as { [VIEW]?: unknown })[VIEW]
-  return v instanceof View ? v : undefined
-}
-
-/** Turns a view into the plain value it shows (for copies of what a body handed over). */
-export function unwrapView(v: object): unknown {
-  const inner = viewBehind(v)
-  if (inner === undefined) return v
-  inner.live()
-  return inner.run.contentOf(inner)
-}
-
-/**
- * Reading a view as a whole (to copy what it shows) is a read: a dead view refuses it, so a
- * view kept from another run cannot carry that run's writes (rolled back, perhaps) anywhere.
- * A run may still copy its own views once its body is over (its return value).
- */
-function readWhole(view: View, by: Run): void {
-  if (view.run === by && view.gen === by.gen && by.aborted === undefined) return
-  view.live()
-}
-
-//#region the write buffer
-
-/**
- * A buffered value for a key that the run deleted and then set again: at commit the key is
- * removed and re-added, so it moves last in iteration order, as with a plain object or Map.
- */
-export class Readded {
-  constructor(readonly value: unknown) {}
-}
-
-/** The value a buffer entry stands for (DELETED stays DELETED). */
-export function bufferedValue(b: unknown): unknown {
-  return b instanceof Readded ? b.value : b
-}
-
-/** SameValueZero, as Map keys compare (NaN is one key). */
-const sameKey = (a: unknown, b: unknown): boolean =>
-  a === b || (Number.isNaN(a as number) && Number.isNaN(b as number))
-
-/**
- * A Map for the few entries a run usually holds (its views, the containers it writes, the
- * keys it writes in one): keys and values in insertion order in two arrays, searched linearly
- * while small and indexed by a Map past 16. A Run keeps them from run to run and empties them
- * in place, where a Map per run (and `Map.clear`, which allocates a new table) cost ~200
- * bytes each.
- */
-export class SmallMap<K, V> {
-  keyList: K[] = []
-  valueList: V[] = []
-  n = 0
-  private index: Map<K, number> | undefined
-
-  get size(): number {
-    return this.n
-  }
-
-  indexOf(key: K): number {
-    if (this.index !== undefined) return this.index.get(key) ?? -1
-    const keys = this.keyList
-    for (let i = 0; i < this.n; i++) if (sameKey(keys[i], key)) return i
-    return -1
-  }
-
-  has(key: K): boolean {
-    return this.indexOf(key) >= 0
-  }
-
-  get(key: K): V | undefined {
-    const i = this.indexOf(key)
-    return i < 0 ? undefined : this.valueList[i]
-  }
-
-  set(key: K, value: V): this {
-    let i = this.indexOf(key)
-    if (i < 0) {
-      i = this.n++
-      this.keyList[i] = key
-      if (this.index !== undefined || i >= 16) {
-        this.index ??= new Map()
-        for (let j = this.index.size; j <= i; j++) this.index.set(this.keyList[j]!, j)
-      }
-    }
-    this.valueList[i] = value
-    return this
-  }
-
-  delete(key: K): boolean {
-    const i = this.indexOf(key)
-    if (i < 0) return false
-    this.keyList.splice(i, 1)
-    this.valueList.splice(i, 1)
-    this.n--
-    if (this.index !== undefined) {
-      this.index.clear()
-      for (let j = 0; j < this.n; j++) this.index.set(this.keyList[j]!, j)
-    }
-    return true
-  }
-
-  /** Empties it for another run, dropping what it held (large arrays are not kept). */
-  clear(): void {
-    if (this.n > 64) {
-      this.keyList = []
-      this.valueList = []
-    } else {
-      // A loop: `fill` is a builtin call that costs more than the few stores it makes here.
-      const keys = this.keyList
-      const values = this.valueList
-      for (let i = 0; i < this.n; i++) {
-        keys[i] = undefined as K
-        values[i] = undefined as V
-      }
-    }
-    this.n = 0
-    this.index = undefined
-  }
-}
-
-/** The buffered writes of one committed container in one run. */
-export class KeyBuf extends SmallMap<unknown, unknown> {
-  constructor(public node: Node) {
-    super()
-  }
-}
-
-/** A run's write buffers by committed container; emptied buffers are kept for the next run. */
-export class Writes extends SmallMap<Node, KeyBuf> {
-  private readonly pool: KeyBuf[] = []
-
-  /** The buffer of `node`, made (or taken from an earlier run) on the first write. */
-  of(node: Node): KeyBuf {
-    let b = this.get(node)
-    if (b === undefined) {
-      b = this.pool.pop()
-      if (b === undefined) b = new KeyBuf(node)
-      else b.node = node
-      this.set(node, b)
-    }
-    return b
-  }
-
-  override clear(): void {
-    for (let i = 0; i < this.n && this.pool.length < 8; i++) {
-      const b = this.valueList[i]!
-      b.clear()
-      this.pool.push(b)
-    }
-    super.clear()
-  }
-}
-
-/**
- * Buffers a set of `key`, keeping track of a delete earlier in the same run. `raw` is the
- * committed container (a Map when `isMap`), asked only after a delete (no closure per write).
- */
-export function bufferSet(w: KeyBuf, key: unknown, value: unknown, raw: any, isMap: boolean): void {
-  const prev = w.get(key)
-  w.set(
-    key,
-    (prev === DELETED || prev instanceof Readded) &&
-      (isMap ? (raw as Map<unknown, unknown>).has(key) : Object.hasOwn(raw, key as string))
-      ? new Readded(value)
-      : value,
-  )
-}
-
-/** Buffers a delete of `key`; a key the run itself added just leaves the buffer. */
-export function bufferDelete(w: KeyBuf, key: unknown, inRaw: boolean): void {
-  if (inRaw) w.set(key, DELETED)
-  else w.delete(key)
-}
-
-/**
- * Keys in iteration order as the run sees them: committed keys minus deleted and re-added
- * ones, then keys the run added or re-added, in the order it did so.
- */
-function* mergedKeys(
-  rawKeys: Iterable<unknown>,
-  has: (k: unknown) => boolean,
-  w: KeyBuf | undefined,
-) {
-  for (const k of rawKeys) {
-    if (w?.has(k)) {
-      const b = w.get(k)
-      if (b === DELETED || b instanceof Readded) continue
-    }
-    yield k
-  }
-  if (w !== undefined)
-    for (let i = 0; i < w.n; i++) {
-      const k = w.keyList[i]
-      const b = w.valueList[i]
-      if (b !== DELETED && (b instanceof Readded || !has(k))) yield k
-    }
-}
-
-//#endregion
+export {
+  bufferDelete,
+  bufferedValue,
+  bufferSet,
+  KeyBuf,
+  Readded,
+  SmallMap,
+  Writes,
+} from './buffer.js'
+export { SHAPE, unwrapView, View, ViewShape, viewBehind } from './views.js'
 
 export class Run {
   /** Per-key writes of committed objects and Maps. */
@@ -493,7 +56,8 @@ export class Run {
    */
   reads: unknown[] = []
   nReads = 0
-  readonly views = new SmallMap<object, View>()
+  /** The proxies of this run's views, by the container each shows. */
+  readonly views = new SmallMap<object, any>()
   /** Heavy paths the body reassigned (applied at once, never rolled back). */
   heavyWrites: { node: Node; key: unknown }[] | undefined
   violation: TheusError | undefined
@@ -570,16 +134,20 @@ export class Run {
           : kind === Kind.Array
             ? ArrayView
             : ObjectView
-    const v = new C(this, shape)
-    v.proxy = new Proxy(shape.target, v)
-    this.views.set(shape.target, v)
-    return v.proxy
+    const proxy = new Proxy(shape.target, new C(shape, this.gen))
+    // Every caller looked for a view of this container first.
+    this.views.append(shape.target, proxy)
+    return proxy
   }
 
-  /** The root view over `root` under `perm` (a run's first view); its shape is kept for the next run. */
-  rootView(root: any, node: Node, perm: PermNode | undefined, all: boolean): any {
+  /**
+   * The root view over `root` under `perm`; its shape is kept for the next run. With `layer`
+   * (`ctx.domain`, `ctx.global`), `rootView(...)[layer]` without making the root view while
+   * the body has not needed it: the same read, check and view as through the root.
+   */
+  rootView(root: any, node: Node, perm: PermNode | undefined, all: boolean, layer?: string): any {
     const cached = this.views.get(root)
-    if (cached !== undefined) return cached.proxy
+    if (cached !== undefined) return layer === undefined ? cached : cached[layer]
     let shape = this.rootShape
     if (
       shape === undefined ||
@@ -588,6 +156,7 @@ export class Run {
       shape.readAll !== all
     )
       this.rootShape = shape = new ViewShape(
+        this,
         root,
         node,
         Kind.Object,
@@ -598,7 +167,11 @@ export class Run {
         all,
         false,
       )
-    return this.makeView(shape)
+    if (layer === undefined) return this.makeView(shape)
+    // The root view's `live()`, for a ctx kept beyond its run.
+    if (this.aborted) throw this.aborted
+    if (this.closed) throw errors.deadView(this.name, '')
+    return objectGet(shape, root, layer)
   }
 
   writeBuf(node: Node): KeyBuf {
@@ -782,397 +355,3 @@ export class Run {
     }
   }
 }
-
-//#region views: the proxy traps
-
-const isProtocolKey = (key: string) => PROTOCOL_KEYS.has(key)
-
-/** A Map or Set method (or accessor) for a collection view; never `constructor` or Object's. */
-function inherited(proto: object, key: string | symbol, receiver: unknown): unknown {
-  if (typeof key === 'string' && (key === 'constructor' || !Object.hasOwn(proto, key)))
-    return undefined
-  return Reflect.get(proto, key, receiver)
-}
-
-/** Object views: per-key buffer over the committed object, or direct on a fresh one. */
-class ObjectView extends View {
-  get(target: any, key: string | symbol, receiver: unknown): unknown {
-    if (typeof key === 'symbol') {
-      if (key === VIEW) return this
-      this.live()
-      return Reflect.get(target, key, receiver)
-    }
-    const run = this.live()
-    const node = this.node
-    let value: unknown
-    let fresh = node === undefined
-    const w = node === undefined || run.writes.size === 0 ? undefined : run.writes.get(node)
-    if (w?.has(key)) {
-      value = bufferedValue(w.get(key))
-      if (value === DELETED) value = undefined
-      fresh = true
-    } else {
-      value = target[key]
-      // Own data only (SPEC §10.1): an inherited member (a function, or the `__proto__`
-      // accessor) reads as an absent key. State holds no functions, so data reads skip the
-      // own-key check.
-      if (
-        (value === undefined || typeof value === 'function' || key === '__proto__') &&
-        !Object.hasOwn(target, key)
-      ) {
-        if (isProtocolKey(key)) return undefined
-        value = undefined
-      }
-    }
-    const p = this.checkRead(key)
-    if (node !== undefined) run.read(node, key)
-    return this.wrap(key, value, p, fresh)
-  }
-
-  set(target: any, key: string | symbol, value: unknown): boolean {
-    const run = this.live()
-    if (typeof key === 'symbol')
-      throw run.violate(errors.illegalWrite(run.name, this.childPath(String(key))))
-    this.checkWrite(key)
-    if (this.isHeavy(key)) {
-      target[key] = value
-      if (this.node) (run.heavyWrites ??= []).push({ node: this.node, key })
-      return true
-    }
-    // Primitives are stored as they are: only a container or a function needs the path (the
-    // copy checks it; a message names it), so the string is not built for every write.
-    const v =
-      (typeof value === 'object' && value !== null) || typeof value === 'function'
-        ? run.adopt(value, this.childPath(key))
-        : value
-    if (this.node === undefined) target[key] = v
-    else bufferSet(run.writeBuf(this.node), key, v, target, false)
-    return true
-  }
-
-  deleteProperty(target: any, key: string | symbol): boolean {
-    this.live()
-    if (typeof key === 'symbol') return false
-    this.checkWrite(key)
-    if (this.node === undefined) return delete target[key]
-    const w = this.run.writes.get(this.node)
-    const present = w?.has(key) ? w.get(key) !== DELETED : Object.hasOwn(target, key)
-    // Deleting what is not there writes nothing.
-    if (present) bufferDelete(this.run.writeBuf(this.node), key, Object.hasOwn(target, key))
-    return true
-  }
-
-  has(target: any, key: string | symbol): boolean {
-    this.live()
-    if (typeof key === 'symbol') return key in target
-    const node = this.node
-    const w = node === undefined ? undefined : this.run.writes.get(node)
-    let present: boolean
-    if (w?.has(key)) present = w.get(key) !== DELETED
-    else present = Object.hasOwn(target, key)
-    if (!this.readAll && !this.writeAll && this.perm?.children?.get(key) === undefined) return false
-    // Absent keys count as reads too: a run that saw "no Carol" conflicts when Carol is added.
-    if (node !== undefined) this.run.read(node, key)
-    return present
-  }
-
-  ownKeys(target: any): string[] {
-    this.live()
-    const node = this.node
-    const w = node === undefined ? undefined : this.run.writes.get(node)
-    let keys =
-      w === undefined
-        ? Object.keys(target)
-        : ([
-            ...mergedKeys(Object.keys(target), (k) => Object.hasOwn(target, k as string), w),
-          ] as string[])
-    if (!this.readAll && !this.writeAll)
-      keys = keys.filter((k) => this.perm?.children?.get(k) !== undefined)
-    if (node !== undefined) this.run.read(node, SHAPE)
-    return keys
-  }
-
-  getOwnPropertyDescriptor(target: any, key: string | symbol): PropertyDescriptor | undefined {
-    this.live()
-    if (typeof key === 'symbol') return Reflect.getOwnPropertyDescriptor(target, key)
-    const w = this.node === undefined ? undefined : this.run.writes.get(this.node)
-    const buffered = w?.has(key) === true
-    if (!this.readAll && !this.writeAll && this.perm?.children?.get(key) === undefined)
-      return undefined
-    if (this.node !== undefined) this.run.read(this.node, key)
-    if (buffered ? w!.get(key) === DELETED : !Object.hasOwn(target, key)) return undefined
-    return { value: this.proxy[key], writable: true, enumerable: true, configurable: true }
-  }
-}
-
-/** Array views: reads from the run's copy once written; every write goes to the copy. */
-class ArrayView extends View {
-  /** In a traversal view (only some indices declared), undeclared indices are hidden. */
-  private hidden(key: string): boolean {
-    return (
-      !this.readAll &&
-      !this.writeAll &&
-      key !== 'length' &&
-      this.perm?.children?.get(key) === undefined
-    )
-  }
-
-  get(target: any, key: string | symbol, receiver: unknown): unknown {
-    if (key === VIEW) return this
-    const run = this.live()
-    const src = run.current(this)
-    // Array methods stay available; nothing else is inherited (not `constructor`, whose
-    // prototype is Array.prototype, nor Object.prototype's members).
-    if (typeof key === 'symbol') return Reflect.get(src, key, receiver)
-    if (!Object.hasOwn(src, key)) {
-      if (key !== 'constructor' && Object.hasOwn(Array.prototype, key))
-        return Reflect.get(src, key, receiver)
-      if (isProtocolKey(key)) return undefined
-      if (!/^\d+$/.test(key)) return undefined
-    }
-    const value = src[key]
-    if (key === 'length') {
-      if (this.node) run.read(this.node, SHAPE)
-      return value
-    }
-    const p = this.checkRead(key)
-    if (this.node !== undefined) run.read(this.node, key)
-    // In the run's copy, elements with a node are committed ones; the others are fresh.
-    const fresh =
-      this.node === undefined ||
-      (src !== target && !(typeof value === 'object' && value !== null && existingNode(value)))
-    return this.wrap(key, value, p, fresh)
-  }
-
-  set(_target: any, key: string | symbol, value: unknown): boolean {
-    const run = this.live()
-    if (typeof key === 'symbol')
-      throw run.violate(errors.illegalWrite(run.name, this.childPath(String(key))))
-    if (key === 'length') this.checkWriteSelf()
-    else this.checkWrite(key)
-    const copy = run.whole(this)
-    copy[key] = key === 'length' ? value : run.adopt(value, this.childPath(key), this)
-    return true
-  }
-
-  deleteProperty(_target: any, key: string | symbol): boolean {
-    this.live()
-    if (typeof key === 'symbol') return false
-    this.checkWrite(key)
-    delete this.run.whole(this)[key]
-    return true
-  }
-
-  has(_target: any, key: string | symbol): boolean {
-    this.live()
-    const src = this.run.current(this)
-    if (typeof key === 'string' && this.hidden(key) && Object.hasOwn(src, key)) return false
-    if (typeof key === 'symbol' || Object.hasOwn(src, key)) return key in src
-    return key !== 'constructor' && Object.hasOwn(Array.prototype, key)
-  }
-
-  ownKeys(): (string | symbol)[] {
-    this.live()
-    if (this.node) this.run.read(this.node, SHAPE)
-    const keys = Reflect.ownKeys(this.run.current(this))
-    if (this.readAll || this.writeAll) return keys
-    return keys.filter((k) => typeof k !== 'string' || !this.hidden(k))
-  }
-
-  getOwnPropertyDescriptor(_target: any, key: string | symbol): PropertyDescriptor | undefined {
-    this.live()
-    const src = this.run.current(this)
-    const d = Reflect.getOwnPropertyDescriptor(src, key)
-    if (d === undefined || typeof key === 'symbol') return d
-    // `length` is non-configurable on the target: report it as such, with the run's value.
-    if (key === 'length') return { ...d, value: src.length }
-    if (this.hidden(key)) return undefined
-    return {
-      value: this.proxy[key],
-      writable: true,
-      enumerable: d.enumerable ?? true,
-      configurable: true,
-    }
-  }
-}
-
-/** Map views: per-key buffer; the methods are replaced by guarded versions. */
-class MapView extends View {
-  private lookup(k: unknown): [present: boolean, value: unknown, fresh: boolean] {
-    const node = this.node
-    const w = node === undefined ? undefined : this.run.writes.get(node)
-    if (w?.has(k)) {
-      const b = w.get(k)
-      return b === DELETED ? [false, undefined, true] : [true, bufferedValue(b), true]
-    }
-    const raw = this.target as Map<unknown, unknown>
-    return [raw.has(k), raw.get(k), node === undefined]
-  }
-
-  *entriesOf(): Generator<[unknown, unknown]> {
-    this.live()
-    const node = this.node
-    const run = this.run
-    const raw = this.target as Map<unknown, unknown>
-    const w = node === undefined ? undefined : run.writes.get(node)
-    this.checkReadAll()
-    if (node) run.read(node, SHAPE)
-    for (const k of [...mergedKeys(raw.keys(), (x) => raw.has(x), w)]) {
-      const [, v, fresh] = this.lookup(k)
-      yield [k, this.wrap(k, v, undefined, fresh)]
-    }
-  }
-
-  get(target: any, key: string | symbol): unknown {
-    if (key === VIEW) return this
-    const run = this.live()
-    const node = this.node
-    const raw = target as Map<unknown, unknown>
-    switch (key) {
-      case 'get':
-        return (k: unknown) => {
-          this.live()
-          const p = this.checkRead(String(k))
-          if (node) run.read(node, k)
-          const [, v, fresh] = this.lookup(k)
-          return this.wrap(k, v, p, fresh)
-        }
-      case 'has':
-        return (k: unknown) => {
-          this.live()
-          this.checkRead(String(k))
-          if (node) run.read(node, k)
-          return this.lookup(k)[0]
-        }
-      case 'size': {
-        if (node) run.read(node, SHAPE)
-        const w = node === undefined ? undefined : run.writes.get(node)
-        if (!w) return raw.size
-        let n = raw.size
-        for (let i = 0; i < w.n; i++) {
-          const k = w.keyList[i]
-          if (w.valueList[i] === DELETED) {
-            if (raw.has(k)) n--
-          } else if (!raw.has(k)) n++
-        }
-        return n
-      }
-      case 'set':
-        return (k: unknown, v: unknown) => {
-          this.live()
-          this.checkWrite(String(k))
-          const adopted = this.isHeavy(k) ? v : run.adopt(v, this.childPath(k))
-          if (node === undefined) raw.set(k, adopted)
-          else bufferSet(run.writeBuf(node), k, adopted, raw, true)
-          return this.proxy
-        }
-      case 'delete':
-        return (k: unknown) => {
-          this.live()
-          this.checkWrite(String(k))
-          const had = this.lookup(k)[0]
-          if (node === undefined) raw.delete(k)
-          else if (had) bufferDelete(run.writeBuf(node), k, raw.has(k))
-          return had
-        }
-      case 'clear':
-        return () => {
-          this.live()
-          this.checkWriteSelf()
-          if (node === undefined) return raw.clear()
-          const keys = [...this.entriesOf()].map(([k]) => k)
-          const buf = run.writeBuf(node)
-          for (const k of keys) bufferDelete(buf, k, raw.has(k))
-        }
-      case 'entries':
-      case Symbol.iterator:
-        return () => this.entriesOf()
-      case 'keys':
-        return function* (this: void, view: MapView) {
-          for (const [k] of view.entriesOf()) yield k
-        }.bind(undefined, this)
-      case 'values':
-        return function* (this: void, view: MapView) {
-          for (const [, v] of view.entriesOf()) yield v
-        }.bind(undefined, this)
-      case 'forEach':
-        return (fn: (v: unknown, k: unknown, m: unknown) => void, thisArg?: unknown) => {
-          for (const [k, v] of this.entriesOf()) fn.call(thisArg, v, k, this.proxy)
-        }
-      default:
-        return inherited(Map.prototype, key, raw)
-    }
-  }
-
-  set(): boolean {
-    throw this.run.violate(errors.illegalWrite(this.run.name, this.path))
-  }
-}
-
-/** Set views: copy-on-write; object elements come out as copies. */
-class SetView extends View {
-  *valuesOf(): Generator<unknown> {
-    this.live()
-    this.checkReadAll()
-    if (this.node) this.run.read(this.node, SHAPE)
-    for (const v of this.run.current(this) as Set<unknown>)
-      yield typeof v === 'object' && v !== null ? deepCopy(v) : v
-  }
-
-  get(_target: any, key: string | symbol): unknown {
-    if (key === VIEW) return this
-    const run = this.live()
-    const cur = (): Set<unknown> => run.current(this)
-    switch (key) {
-      case 'has':
-        return (v: unknown) => {
-          this.live()
-          this.checkReadAll()
-          if (this.node) run.read(this.node, SHAPE)
-          return cur().has(v)
-        }
-      case 'size':
-        if (this.node) run.read(this.node, SHAPE)
-        return cur().size
-      case 'add':
-        return (v: unknown) => {
-          this.live()
-          this.checkWriteSelf()
-          run.whole(this).add(run.adopt(v, this.path))
-          return this.proxy
-        }
-      case 'delete':
-        return (v: unknown) => {
-          this.live()
-          this.checkWriteSelf()
-          return run.whole(this).delete(v)
-        }
-      case 'clear':
-        return () => {
-          this.live()
-          this.checkWriteSelf()
-          run.whole(this).clear()
-        }
-      case 'values':
-      case 'keys':
-      case Symbol.iterator:
-        return () => this.valuesOf()
-      case 'entries':
-        return function* (this: void, view: SetView) {
-          for (const v of view.valuesOf()) yield [v, v]
-        }.bind(undefined, this)
-      case 'forEach':
-        return (fn: (v: unknown, k: unknown, s: unknown) => void, thisArg?: unknown) => {
-          for (const v of this.valuesOf()) fn.call(thisArg, v, v, this.proxy)
-        }
-      default:
-        return inherited(Set.prototype, key, cur())
-    }
-  }
-
-  set(): boolean {
-    throw this.run.violate(errors.illegalWrite(this.run.name, this.path))
-  }
-}
-
-//#endregion

@@ -295,4 +295,42 @@ describe('bypass catalogue: writes outside the run', () => {
     expect(() => (kept.other = 5)).toThrow(expect.objectContaining({ code: 'INVALID_CONTRACT' }))
     expect(engine.state.value.domain.other).toBe(0)
   })
+
+  it('a kept ctx hands out no layer after its run, whether or not the body read it', () => {
+    const engine = new TheusEngine({ ...initial(), global: { g: 1 } })
+    let kept: any
+    engine.registerProcess(
+      process(
+        { inputs: ['global.g', 'domain.out'], outputs: ['domain.out'] },
+        function keep(ctx, args: { read?: boolean }) {
+          // Inside the run a layer is one view, the one its children hang from.
+          expect(ctx.domain).toBe(ctx.domain)
+          expect(ctx.domain.out).toBe(ctx.domain.out)
+          if (args.read) expect(ctx.global.g).toBe(1)
+          kept = ctx
+        },
+      ),
+    )
+    engine.runProcess('keep', { read: true })
+    engine.runProcess('keep')
+    // The last run did not read ctx.global: reading it now is reading through a dead root.
+    expect(() => kept.global).toThrow(expect.objectContaining({ code: 'INVALID_CONTRACT' }))
+    // It did read ctx.domain: the layer it handed out died with the run.
+    expect(() => kept.domain.out).toThrow(expect.objectContaining({ code: 'INVALID_CONTRACT' }))
+  })
+
+  it('ctx.domain after the body assigned it is the new layer, through the root', () => {
+    const engine = new TheusEngine(initial())
+    engine.registerProcess(
+      process({ inputs: ['domain'], outputs: ['domain'] }, function swap(ctx) {
+        const before = ctx.domain
+        ;(ctx as { domain: unknown }).domain = { ...initial().domain, other: 7 }
+        expect(ctx.domain).not.toBe(before)
+        expect(ctx.domain.other).toBe(7)
+        expect(ctx.domain).toBe(ctx.domain)
+      }),
+    )
+    engine.runProcess('swap')
+    expect(engine.state.value.domain.other).toBe(7)
+  })
 })

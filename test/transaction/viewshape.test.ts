@@ -104,4 +104,36 @@ describe('the reused admin run', () => {
     expect(engine.runLog.map((e) => e.process)).toEqual(['edit', 'edit', 'undo', 'redo'])
     expect(engine.runLog[2]!.patches).toEqual([{ op: 'replace', path: ['domain', 'n'], value: 1 }])
   })
+
+  it('records the read of a container reached through a cached shape (conflict check)', async () => {
+    const engine = new TheusEngine({ domain: { rec: { n: 1 }, b: 0 } })
+    let release: () => void = () => {}
+    const gate = new Promise<void>((r) => {
+      release = r
+    })
+    engine.registerProcess(
+      process(
+        { inputs: ['domain.rec'], outputs: ['domain.b'] },
+        // Synchronous when told not to wait: its Run, and the shapes cached on it, are reused.
+        function derive(ctx, args: { wait?: boolean }) {
+          const rec = ctx.domain.rec
+          if (!args.wait) return
+          return gate.then(() => {
+            ctx.domain.b = rec.n
+          })
+        },
+      ),
+    )
+    engine.registerProcess(
+      process({ outputs: ['domain.rec'] }, function replace(ctx) {
+        ctx.domain.rec = { n: 2 }
+      }),
+    )
+    engine.runProcess('derive')
+    const p = engine.runProcess('derive', { wait: true }) as unknown as Promise<void>
+    engine.runProcess('replace')
+    release()
+    await expect(p).rejects.toMatchObject({ code: 'CONFLICT' })
+    expect(engine.state.value.domain).toEqual({ rec: { n: 2 }, b: 0 })
+  })
 })
