@@ -241,6 +241,8 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   private readonly _readCommitted = (segs: readonly string[]): unknown => this._peekSnapshot(segs)
   private readonly _readDraft = (segs: readonly string[]): unknown =>
     this._peekDraft(this._gateRun!, segs)
+  /** The Commit of the last commit, kept for the next one (see `Commit`). */
+  private _spareCommit: Commit | undefined
   /** The Run of the last admin commit, kept for the next one (see `_adminRun`). */
   private _adminSpare: Run | undefined
 
@@ -765,10 +767,28 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     const writes = run.writes
     let expected = run.wholes.size
     for (let i = 0; i < writes.n; i++) expected += writes.valueList[i]!.n
-    const c = new Commit(this._seq + 1, true, run.silent, expected, this._inFlight > 0)
+    // Runs replay by re-running their process; the others (edit, undo, redo, patches) carry
+    // the patches they applied in their run-log entry, so that a log cut by runLogLimit
+    // still replays.
+    const changes = new PendingEntry(
+      label,
+      args,
+      expected,
+      logRun && (ADMIN.has(label) || !this._registry.has(label)),
+    )
+    // The engine's Commit, unless a commit is already under way (then a fresh one).
+    const c = (this._spareCommit ?? new Commit()).begin(
+      this._seq + 1,
+      true,
+      run.silent,
+      changes,
+      this._inFlight > 0,
+    )
+    this._spareCommit = undefined
     if (expected > 0) {
       // Old contents of arrays and Sets first, before any write of this commit lands.
-      const olds = run.wholes.size > 0 ? [...run.wholes.keys()].map((n) => snapshot(n, true)) : []
+      const olds =
+        run.wholes.size > 0 ? [...run.wholes.keys()].map((n) => snapshot(n, true)) : EMPTY
       // Index loops: Map iterators and their [key, value] pairs cost ~250 bytes per commit.
       for (let i = 0; i < writes.n; i++) {
         const w = writes.valueList[i]!
@@ -778,8 +798,10 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
         // Versions move at once, so that snapshots built later in this commit see the writes.
         if (any) bumpUp(node)
       }
-      let i = 0
-      for (const [node, content] of run.wholes) c.applyWhole(node, content, olds[i++])
+      if (run.wholes.size > 0) {
+        let i = 0
+        for (const [node, content] of run.wholes) c.applyWhole(node, content, olds[i++])
+      }
       // Signal fields the last commit published reset unless this commit wrote them again.
       if (c.n > 0 && this._published !== undefined) {
         c.publishing = false
@@ -787,7 +809,11 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
           if (!c.written?.has(field)) this._resetSignalField(field, c)
       }
     }
-    if (c.n === 0) {
+    const seq = c.seq
+    const fields = c.fields
+    c.end()
+    this._spareCommit = c
+    if (changes.n === 0) {
       // Nothing changed (a run that wrote nothing, or only deleted absent keys).
       if (logRun) this._records.logged({ process: label, args }, EMPTY)
       applied?.(EMPTY as Patch[], EMPTY as Patch[])
@@ -804,26 +830,18 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
         })
       return undefined
     }
-    this._seq = c.seq
+    this._seq = seq
     let published: Map<string, unknown> | undefined
-    if (c.fields !== undefined) {
+    if (fields !== undefined) {
       published = new Map()
-      for (const field of c.fields) published.set(field, this._peekSnapshot(field.split('.')))
+      for (const field of fields) published.set(field, this._peekSnapshot(field.split('.')))
     }
     this._published = published
-    // Patches are built from `changes` when first read (history, events, runLogBase).
-    const changes = c.changes
-    if (label !== 'undo' && label !== 'redo')
-      this._records.committed(new PendingEntry(label, args, changes, Date.now()))
-    // Runs replay by re-running their process; the others (edit, undo, redo, patches) carry
-    // the patches they applied, so that a log cut by runLogLimit still replays.
-    if (logRun)
-      this._records.logged(
-        ADMIN.has(label) || !this._registry.has(label)
-          ? (new PendingEntry(label, args, changes, 0, true) as unknown as RunLogEntry)
-          : { process: label, args },
-        changes,
-      )
+    // Patches are built from `changes` when first read (history, events, runLogBase); the one
+    // entry stands for both the history entry and the run-log entry.
+    changes.stamp()
+    if (label !== 'undo' && label !== 'redo') this._records.committed(changes)
+    if (logRun) this._records.logged(changes, changes)
     // A callback that takes no parameters (undo, redo) gets no lists built for it.
     if (applied !== undefined)
       if (applied.length === 0) applied(EMPTY as Patch[], EMPTY as Patch[])

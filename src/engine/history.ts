@@ -13,46 +13,70 @@ import { deepCopy, deepFreeze, isHeavyKey, Kind, kindOf } from '../transaction/t
 import { BoundedLog } from './BoundedLog.js'
 import type { HistoryEntry, Patch, RunLogEntry } from './types.js'
 
+/** `PendingEntry.at` counts from here: a small integer, which V8 holds without a box. */
+const CLOCK0 = Date.now()
+
 /**
- * A history entry as a commit leaves it: its patches are built from `changes` when a reader
- * first comes (`sealEntry` turns it into the plain frozen entry), not on every commit.
+ * One commit as it leaves the engine: its changes (it is the `Changes` record itself), and
+ * both its history entry and its run-log entry, which the two logs turn into the plain frozen
+ * entries they stand for when a reader first comes (`sealHistory`, `sealLog`). One object per
+ * commit instead of a record, a history entry and a log entry.
  */
-export class PendingEntry {
+export class PendingEntry extends Changes {
+  /** Commit time in ms since `CLOCK0`. */
+  private t: number
   constructor(
     readonly process: string,
     readonly args: unknown,
-    readonly changes: Changes,
-    readonly at: number,
-    /** A run-log entry (`{ process, args, patches }`) rather than a history entry. */
-    readonly log = false,
-  ) {}
+    expected: number,
+    /** The run-log entry carries the patches (`{ process, args, patches }`), not just the run. */
+    readonly log: boolean,
+  ) {
+    super(expected)
+    this.t = 0
+  }
+
+  /** Stamps the commit time (once the commit is applied). */
+  stamp(): void {
+    this.t = Date.now() - CLOCK0
+  }
+
+  /** Commit time, ms since the epoch (`Date.now()` when the commit was applied). */
+  get at(): number {
+    return CLOCK0 + this.t
+  }
 }
 
-/**
- * Freezes a history or run-log entry, deeply, before a reader sees it; a PendingEntry becomes
- * the plain entry it stands for, which the log keeps instead.
- */
-export function sealEntry<T extends object>(entry: T): T | undefined {
+/** The history log's seal: a PendingEntry becomes the plain `HistoryEntry` it stands for. */
+export function sealHistory<T extends object>(entry: T): T | undefined {
   if (entry instanceof PendingEntry) {
-    if (entry.log) {
-      const logged: RunLogEntry = {
-        process: entry.process,
-        args: entry.args,
-        patches: entry.changes.patches(),
-      }
-      sealEntry(logged)
-      return logged as unknown as T
-    }
     const plain: HistoryEntry = {
       process: entry.process,
       args: entry.args,
-      patches: entry.changes.patches(),
-      inversePatches: entry.changes.inverse(),
+      patches: entry.patches(),
+      inversePatches: entry.inverse(),
       at: entry.at,
     }
     sealEntry(plain)
     return plain as unknown as T
   }
+  return sealEntry(entry)
+}
+
+/** The run log's seal: a PendingEntry becomes the plain `RunLogEntry` it stands for. */
+export function sealLog<T extends object>(entry: T): T | undefined {
+  if (entry instanceof PendingEntry) {
+    const logged: RunLogEntry = entry.log
+      ? { process: entry.process, args: entry.args, patches: entry.patches() }
+      : { process: entry.process, args: entry.args }
+    sealEntry(logged)
+    return logged as unknown as T
+  }
+  return sealEntry(entry)
+}
+
+/** Freezes a plain history or run-log entry, deeply, before a reader sees it. */
+export function sealEntry<T extends object>(entry: T): T | undefined {
   if (Object.isFrozen(entry)) return undefined
   const e = entry as { patches?: Patch[]; inversePatches?: Patch[]; args?: unknown }
   if (typeof e.args === 'object' && e.args !== null) deepFreeze(e.args)
@@ -258,8 +282,8 @@ export class Records {
     private readonly runLogLimit: number,
     rootRaw: Record<string, unknown>,
   ) {
-    this.history = new BoundedLog(historyLimit, sealEntry)
-    this.runLog = new BoundedLog(runLogLimit, sealEntry)
+    this.history = new BoundedLog(historyLimit, sealHistory)
+    this.runLog = new BoundedLog(runLogLimit, sealLog)
     this.base = new RunLogBase(rootRaw, runLogLimit)
   }
 
@@ -276,9 +300,12 @@ export class Records {
     }
   }
 
-  /** Appends to the run log; `inverse` lets `runLogBase` step back over the entry. */
-  logged(entry: RunLogEntry, inverse: readonly Patch[] | Changes): void {
-    if (this.runLogLimit > 0) this.runLog.push(entry)
+  /**
+   * Appends to the run log; `inverse` lets `runLogBase` step back over the entry (a
+   * PendingEntry is both).
+   */
+  logged(entry: RunLogEntry | PendingEntry, inverse: readonly Patch[] | Changes): void {
+    if (this.runLogLimit > 0) this.runLog.push(entry as RunLogEntry)
     this.base.note(inverse)
   }
 

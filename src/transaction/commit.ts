@@ -124,23 +124,53 @@ export class Changes {
   }
 }
 
-/** The state of one commit: what it changed and the signal fields it writes. */
+/** The record of an idle Commit (never written: `begin` gives each commit its own). */
+const NO_CHANGES = new Changes(0)
+
+/**
+ * The state of one commit: what it changed and the signal fields it writes. An engine keeps
+ * one and `begin`s it for each commit (a commit never outlives the next one): besides the
+ * allocation, a Commit that survived no commit would let V8 collect its hidden class at each
+ * full GC and deoptimize every function that embedded it ("weak objects").
+ */
 export class Commit {
-  readonly changes: Changes
+  changes: Changes = NO_CHANGES
   /** Signal-zone fields this commit writes (they do not reset). */
-  written: Set<string> | undefined
+  written: Set<string> | undefined = undefined
   /** Signal-zone fields this commit publishes (written, not silent, not resets). */
-  fields: Set<string> | undefined
+  fields: Set<string> | undefined = undefined
   publishing = true
-  constructor(
-    readonly seq: number,
-    readonly freeze: boolean,
-    readonly silent: Set<string> | undefined,
-    expected = 0,
-    /** Per-key conflict stamps are written only while an async run is in flight. */
-    readonly stamp = true,
-  ) {
-    this.changes = new Changes(expected)
+  seq = 0
+  freeze = true
+  silent: Set<string> | undefined = undefined
+  /** Per-key conflict stamps are written only while an async run is in flight. */
+  stamp = true
+
+  /** Starts a commit that records into `changes` (a fresh record: history keeps it). */
+  begin(
+    seq: number,
+    freeze: boolean,
+    silent: Set<string> | undefined,
+    changes: Changes,
+    stamp: boolean,
+  ): this {
+    this.changes = changes
+    this.written = undefined
+    this.fields = undefined
+    this.publishing = true
+    this.seq = seq
+    this.freeze = freeze
+    this.silent = silent
+    this.stamp = stamp
+    return this
+  }
+
+  /** Drops what the commit referenced, so that a kept Commit holds nothing alive. */
+  end(): void {
+    this.changes = NO_CHANGES
+    this.written = undefined
+    this.fields = undefined
+    this.silent = undefined
   }
 
   /** How many changes the commit made (some buffered keys change nothing). */
