@@ -64,7 +64,14 @@ import { isThenable } from '../workflow/host.js'
 import type { CheckFlux } from '../workflow/types.js'
 import { BoundedLog } from './BoundedLog.js'
 import { EventHub } from './events.js'
-import { checkPatch, PendingEntry, Records, sealPatches, withoutSignals } from './history.js'
+import {
+  checkPatch,
+  PatchedEntry,
+  PendingEntry,
+  Records,
+  sealPatches,
+  withoutSignals,
+} from './history.js'
 import type { CheckPath, DeepReadonly, PathValue, StateOf } from './pathTypes.js'
 import {
   createTracker,
@@ -770,12 +777,10 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     // Runs replay by re-running their process; the others (edit, undo, redo, patches) carry
     // the patches they applied in their run-log entry, so that a log cut by runLogLimit
     // still replays.
-    const changes = new PendingEntry(
-      label,
-      args,
-      expected,
-      logRun && (ADMIN.has(label) || !this._registry.has(label)),
-    )
+    const changes =
+      logRun && (ADMIN.has(label) || !this._registry.has(label))
+        ? new PatchedEntry(label, args, expected)
+        : new PendingEntry(label, args, expected)
     // The engine's Commit, unless a commit is already under way (then a fresh one).
     const c = (this._spareCommit ?? new Commit()).begin(
       this._seq + 1,

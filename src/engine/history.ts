@@ -24,26 +24,40 @@ const CLOCK0 = Date.now()
  */
 export class PendingEntry extends Changes {
   /** Commit time in ms since `CLOCK0`. */
-  private t: number
+  private t = 0
   constructor(
     readonly process: string,
     readonly args: unknown,
     expected: number,
-    /** The run-log entry carries the patches (`{ process, args, patches }`), not just the run. */
-    readonly log: boolean,
   ) {
     super(expected)
-    this.t = 0
+  }
+
+  /** Whether the run-log entry carries the patches (`{ process, args, patches }`). */
+  get log(): boolean {
+    return false
   }
 
   /** Stamps the commit time (once the commit is applied). */
   stamp(): void {
-    this.t = Date.now() - CLOCK0
+    const t = Date.now() - CLOCK0
+    // An int32 is stored as a small integer; the plain difference would be a boxed number.
+    this.t = (t | 0) === t ? t | 0 : t
   }
 
   /** Commit time, ms since the epoch (`Date.now()` when the commit was applied). */
   get at(): number {
     return CLOCK0 + this.t
+  }
+}
+
+/**
+ * The entry of a commit that replays from its patches (edit, undo, redo, patches): a class of
+ * its own, so that the common entry needs no field to say which it is.
+ */
+export class PatchedEntry extends PendingEntry {
+  override get log(): boolean {
+    return true
   }
 }
 
