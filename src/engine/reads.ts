@@ -46,45 +46,75 @@ export function selectPath(
   if (resolveZone(segs) === 'heavy') {
     let ver = heavySigs.get(key)
     if (!ver) heavySigs.set(key, (ver = signal(0)))
-    s = heavySelection(ver, () => readTracked(root, segs))
-  } else s = computed(() => readTracked(root, segs))
+    const reader = new PathReader(root, segs)
+    s = heavySelection(ver, () => reader.read())
+  } else {
+    const reader = new PathReader(root, segs)
+    s = computed(() => reader.read())
+  }
   selects.set(key, s)
   return s
 }
 
-/** Reads the committed value at a path while subscribing to exactly what the path depends on. */
-function readTracked(root: Node, segs: readonly string[]): unknown {
-  let node = root
-  for (let i = 0; i < segs.length; i++) {
-    const seg = segs[i]!
-    node.keySig(seg).value
-    const v = getKey(node.raw, node.kind, seg)
-    const last = i === segs.length - 1
-    if (typeof v !== 'object' || v === null) return last ? v : undefined
-    // Fast path: a container seen before has its node already.
-    const known = existingNode(v)
-    if (known !== undefined && known.parent === node && known.key === seg && !isHeavyKey(seg)) {
-      node = known
+/**
+ * Reads the committed value at a path while subscribing to exactly what the path depends on
+ * (`read`, a select's computed). It remembers the nodes it walked through and their key
+ * signals: a re-read, after each commit that changed the path, checks each level by identity
+ * instead of looking up the node (a WeakMap) and the key signal (a Map) again.
+ */
+class PathReader {
+  /**
+   * `owners[i]`: the node that held `segs[i]` when last walked (the root first; one more at
+   * the end, the container the path names, if it does).
+   */
+  private readonly owners: (Node | undefined)[] = []
+  /** `sigs[i]`: the key signal of `segs[i]` in `owners[i]`. */
+  private readonly sigs: (Signal<number> | undefined)[] = []
+  constructor(
+    private readonly root: Node,
+    private readonly segs: readonly string[],
+  ) {}
+
+  read(): unknown {
+    const segs = this.segs
+    const owners = this.owners
+    const sigs = this.sigs
+    let node = this.root
+    for (let i = 0; i < segs.length; i++) {
+      const seg = segs[i]!
+      let sig = sigs[i]
+      if (sig === undefined || owners[i] !== node) {
+        sig = node.keySig(seg)
+        sigs[i] = sig
+        owners[i] = node
+      }
+      sig.value
+      const v = getKey(node.raw, node.kind, seg)
+      const last = i === segs.length - 1
+      if (typeof v !== 'object' || v === null) return last ? v : undefined
+      // Fast path: the container walked last time (or one seen before), still at its place.
+      let known = owners[i + 1]
+      if (known === undefined || known.raw !== v) known = existingNode(v)
+      if (known !== undefined && known.parent === node && known.key === seg && !isHeavyKey(seg)) {
+        node = known
+      } else {
+        if (v instanceof Date) return last ? new Date(v.getTime()) : undefined
+        if (isHeavyKey(seg) || kindOf(v) === -1) {
+          if (last) return v
+          return (v as Record<string, unknown>)[segs[i + 1]!] === undefined
+            ? undefined
+            : walkForeign(v, segs.slice(i + 1))
+        }
+        node = nodeOf(v as object, node, seg)
+      }
       if (last) {
+        owners[i + 1] = node
         node.deep().value
         return snapshot(node, true)
       }
-      continue
     }
-    if (v instanceof Date) return last ? new Date(v.getTime()) : undefined
-    if (isHeavyKey(seg) || kindOf(v) === -1) {
-      if (last) return v
-      return (v as Record<string, unknown>)[segs[i + 1]!] === undefined
-        ? undefined
-        : walkForeign(v, segs.slice(i + 1))
-    }
-    node = nodeOf(v as object, node, seg)
-    if (last) {
-      node.deep().value
-      return snapshot(node, true)
-    }
+    return undefined
   }
-  return undefined
 }
 
 /** The committed value at a path as a snapshot (containers) or value; undefined when missing. */
