@@ -784,7 +784,6 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     // The engine's Commit, unless a commit is already under way (then a fresh one).
     const c = (this._spareCommit ?? new Commit()).begin(
       this._seq + 1,
-      true,
       run.silent,
       changes,
       this._inFlight > 0,

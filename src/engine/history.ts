@@ -61,36 +61,26 @@ export class PatchedEntry extends PendingEntry {
   }
 }
 
-/** The history log's seal: a PendingEntry becomes the plain `HistoryEntry` it stands for. */
-export function sealHistory<T extends object>(entry: T): T | undefined {
-  if (entry instanceof PendingEntry) {
-    const plain: HistoryEntry = {
-      process: entry.process,
-      args: entry.args,
-      patches: entry.patches(),
-      inversePatches: entry.inverse(),
-      at: entry.at,
+/**
+ * The seal of the history log (`history`) or of the run log: a PendingEntry becomes the plain
+ * `HistoryEntry` or `RunLogEntry` it stands for there.
+ */
+const sealAs =
+  (history: boolean) =>
+  <T extends object>(entry: T): T | undefined => {
+    if (!(entry instanceof PendingEntry)) return sealEntry(entry)
+    const plain: Partial<HistoryEntry> = { process: entry.process, args: entry.args }
+    if (history || entry.log) plain.patches = entry.patches()
+    if (history) {
+      plain.inversePatches = entry.inverse()
+      plain.at = entry.at
     }
     sealEntry(plain)
-    return plain as unknown as T
+    return plain as T
   }
-  return sealEntry(entry)
-}
-
-/** The run log's seal: a PendingEntry becomes the plain `RunLogEntry` it stands for. */
-export function sealLog<T extends object>(entry: T): T | undefined {
-  if (entry instanceof PendingEntry) {
-    const logged: RunLogEntry = entry.log
-      ? { process: entry.process, args: entry.args, patches: entry.patches() }
-      : { process: entry.process, args: entry.args }
-    sealEntry(logged)
-    return logged as unknown as T
-  }
-  return sealEntry(entry)
-}
 
 /** Freezes a plain history or run-log entry, deeply, before a reader sees it. */
-export function sealEntry<T extends object>(entry: T): T | undefined {
+function sealEntry<T extends object>(entry: T): T | undefined {
   if (Object.isFrozen(entry)) return undefined
   const e = entry as { patches?: Patch[]; inversePatches?: Patch[]; args?: unknown }
   if (typeof e.args === 'object' && e.args !== null) deepFreeze(e.args)
@@ -296,8 +286,8 @@ export class Records {
     private readonly runLogLimit: number,
     rootRaw: Record<string, unknown>,
   ) {
-    this.history = new BoundedLog(historyLimit, sealHistory)
-    this.runLog = new BoundedLog(runLogLimit, sealLog)
+    this.history = new BoundedLog(historyLimit, sealAs(true))
+    this.runLog = new BoundedLog(runLogLimit, sealAs(false))
     this.base = new RunLogBase(rootRaw, runLogLimit)
   }
 

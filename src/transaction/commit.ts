@@ -106,9 +106,6 @@ export class Changes {
   }
 }
 
-/** The record of an idle Commit (never written: `begin` gives each commit its own). */
-const NO_CHANGES = new Changes(0)
-
 /**
  * The state of one commit: what it changed and the signal fields it writes. An engine keeps
  * one and `begin`s it for each commit (a commit never outlives the next one): besides the
@@ -116,7 +113,7 @@ const NO_CHANGES = new Changes(0)
  * full GC and deoptimize every function that embedded it ("weak objects").
  */
 export class Commit {
-  changes: Changes = NO_CHANGES
+  changes = new Changes(0)
   /** How many changes the commit made (some buffered keys change nothing). */
   n = 0
   /** Signal-zone fields this commit writes (they do not reset). */
@@ -125,26 +122,21 @@ export class Commit {
   fields: Set<string> | undefined = undefined
   publishing = true
   seq = 0
-  freeze = true
   silent: Set<string> | undefined = undefined
   /** Per-key conflict stamps are written only while an async run is in flight. */
   stamp = true
 
-  /** Starts a commit that records into `changes` (a fresh record: history keeps it). */
-  begin(
-    seq: number,
-    freeze: boolean,
-    silent: Set<string> | undefined,
-    changes: Changes,
-    stamp: boolean,
-  ): this {
+  /**
+   * Starts a commit that records into `changes` (a fresh record: history keeps it). Its
+   * snapshots are frozen.
+   */
+  begin(seq: number, silent: Set<string> | undefined, changes: Changes, stamp: boolean): this {
     this.changes = changes
     this.n = 0
     this.written = undefined
     this.fields = undefined
     this.publishing = true
     this.seq = seq
-    this.freeze = freeze
     this.silent = silent
     this.stamp = stamp
     return this
@@ -152,15 +144,11 @@ export class Commit {
 
   /**
    * Ends the commit: its record gets the length of what it recorded (a buffered key may have
-   * changed nothing), and the Commit drops what it referenced, so that it holds nothing alive.
+   * changed nothing).
    */
   end(): void {
     const rec = this.changes.rec
     if (rec.length !== this.n * SLOTS) rec.length = this.n * SLOTS
-    this.changes = NO_CHANGES
-    this.written = undefined
-    this.fields = undefined
-    this.silent = undefined
   }
 
   /** Records one change (`op` with its flags). */
@@ -190,10 +178,9 @@ export class Commit {
 
   snapOf(v: unknown, parent: Node, key: unknown): unknown {
     if (typeof v !== 'object' || v === null) return v
-    if (v instanceof Date)
-      return this.freeze ? lockDate(new Date(v.getTime())) : new Date(v.getTime())
+    if (v instanceof Date) return lockDate(new Date(v.getTime()))
     if (kindOf(v) === -1 || isHeavyKey(key)) return v
-    return snapshot(nodeOf(v, parent, key), this.freeze)
+    return snapshot(nodeOf(v, parent, key), true)
   }
 
   private noteField(field: string | undefined): boolean {
@@ -276,7 +263,7 @@ export class Commit {
     node.shapeStamp = this.seq
     bumpUp(node)
     const flags = this.noteField(node.sigField) ? RESET_INVERSE : 0
-    this.add(node.segmentsRef(), WHOLE, REPLACE | flags, snapshot(node, this.freeze), oldSnap)
+    this.add(node.segmentsRef(), WHOLE, REPLACE | flags, snapshot(node, true), oldSnap)
     if (node.parent) {
       if (this.stamp) (node.parent.stamps ??= new Map()).set(node.key, this.seq)
       const ks = node.parent.keySigs?.get(node.key)
