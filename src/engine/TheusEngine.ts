@@ -843,7 +843,6 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     this._published = published
     // Patches are built from `changes` when first read (history, events, runLogBase); the one
     // entry stands for both the history entry and the run-log entry.
-    changes.stamp()
     if (label !== 'undo' && label !== 'redo') this._records.committed(changes)
     if (logRun) this._records.logged(changes, changes)
     // A callback that takes no parameters (undo, redo) gets no lists built for it.
