@@ -665,7 +665,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
       this._cArgs = run.logged ?? args
       this._cResult = result
       this._cT0 = t0
-      this._batch(this._commitTask)
+      this._events.batch(this._commitTask)
       return result
     } catch (e) {
       throw this._fail(run, reg, args, e)
@@ -715,36 +715,6 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     this._commit(run, reg.name, args, result, this._cT0, true)
     this._notifyHeavy(reg, run)
   }
-  private _batchFn: (() => void) | undefined
-  private _batchDone = false
-  private readonly _batchBody = (): void => {
-    const fn = this._batchFn!
-    this._batchFn = undefined
-    fn()
-    this._batchDone = true
-  }
-
-  /**
-   * `EventHub.batch` for a function that returns nothing, without allocating a closure: a
-   * subscriber that throws once `fn` is done goes to `'error'`; an error of `fn` is rethrown.
-   * Re-entrant (a listener inside may run a commit of its own).
-   */
-  private _batch(fn: () => void): void {
-    const prevFn = this._batchFn
-    const prevDone = this._batchDone
-    this._batchFn = fn
-    this._batchDone = false
-    try {
-      batch(this._batchBody)
-    } catch (error) {
-      if (!this._batchDone) throw error
-      this._events.reportError({ source: 'subscriber', error })
-    } finally {
-      this._batchFn = prevFn
-      this._batchDone = prevDone
-    }
-  }
-
   private _haltedError(name: string, what = `process '${name}' was refused`): EngineHaltedError {
     return new EngineHaltedError(
       `The engine is halted after a level S interlock; ${what}. Fix the cause, then call engine.resume().`,

@@ -112,13 +112,16 @@ export function sealPatches(list: readonly Patch[]): void {
  * `reversed`: newest first (undo applies inverse patches backwards), in the same pass.
  */
 export function withoutSignals(patches: readonly Patch[], reversed = false): Patch[] {
-  // A loop, not filter(): undo and redo call this on every step.
-  const out: Patch[] = []
+  // A loop, not filter(): undo and redo call this on every step. The copy has its final size
+  // at once (a growing array reserves 17 slots).
   const n = patches.length
+  const out = new Array<Patch>(n)
+  let k = 0
   for (let i = 0; i < n; i++) {
     const p = patches[reversed ? n - 1 - i : i]!
-    if (!inSignalZone(p.path)) out.push(p)
+    if (!inSignalZone(p.path)) out[k++] = p
   }
+  out.length = k
   return out
 }
 
