@@ -314,6 +314,14 @@ export class Records {
    * PendingEntry is both).
    */
   logged(entry: RunLogEntry | PendingEntry, inverse: readonly Patch[] | Changes): void {
+    // An unbounded log keeps a run as `{ process, args }`, not its changes: nothing else holds
+    // them that long (runLogBase needs none then).
+    if (
+      this.runLogLimit === Number.POSITIVE_INFINITY &&
+      entry instanceof PendingEntry &&
+      !entry.log
+    )
+      entry = { process: entry.process, args: entry.args }
     if (this.runLogLimit > 0) this.runLog.push(entry as RunLogEntry)
     this.base.note(inverse)
   }

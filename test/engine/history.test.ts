@@ -88,8 +88,12 @@ describe('history', () => {
     // first read, in either order.
     vi.useFakeTimers()
     vi.setSystemTime(new Date('2030-01-02T03:04:05Z'))
-    for (const historyFirst of [true, false]) {
-      const { engine } = make()
+    for (const [historyFirst, runLogLimit] of [
+      [true, 1000],
+      [false, 1000],
+      [false, Number.POSITIVE_INFINITY],
+    ] as const) {
+      const { engine } = make({ runLogLimit })
       engine.runProcess('inc', { by: 2 })
       engine.edit((s) => {
         s.domain.n = 7
