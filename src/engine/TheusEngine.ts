@@ -64,7 +64,14 @@ import { isThenable } from '../workflow/host.js'
 import type { CheckFlux } from '../workflow/types.js'
 import { BoundedLog } from './BoundedLog.js'
 import { EventHub } from './events.js'
-import { checkPatch, PendingEntry, Records, sealPatches, withoutSignals } from './history.js'
+import {
+  checkPatch,
+  PatchedEntry,
+  PendingEntry,
+  Records,
+  sealPatches,
+  withoutSignals,
+} from './history.js'
 import type { CheckPath, DeepReadonly, PathValue, StateOf } from './pathTypes.js'
 import {
   createTracker,
@@ -241,6 +248,8 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   private readonly _readCommitted = (segs: readonly string[]): unknown => this._peekSnapshot(segs)
   private readonly _readDraft = (segs: readonly string[]): unknown =>
     this._peekDraft(this._gateRun!, segs)
+  /** The Commit of the last commit, kept for the next one (see `Commit`). */
+  private _spareCommit: Commit | undefined
   /** The Run of the last admin commit, kept for the next one (see `_adminRun`). */
   private _adminSpare: Run | undefined
 
@@ -682,7 +691,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
       this._cArgs = run.logged ?? args
       this._cResult = result
       this._cT0 = t0
-      this._batch(this._commitTask)
+      this._events.batch(this._commitTask)
       return result
     } catch (e) {
       throw this._fail(run, reg, args, e)
@@ -732,36 +741,6 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     this._commit(run, reg.name, args, result, this._cT0, true)
     this._notifyHeavy(reg, run)
   }
-  private _batchFn: (() => void) | undefined
-  private _batchDone = false
-  private readonly _batchBody = (): void => {
-    const fn = this._batchFn!
-    this._batchFn = undefined
-    fn()
-    this._batchDone = true
-  }
-
-  /**
-   * `EventHub.batch` for a function that returns nothing, without allocating a closure: a
-   * subscriber that throws once `fn` is done goes to `'error'`; an error of `fn` is rethrown.
-   * Re-entrant (a listener inside may run a commit of its own).
-   */
-  private _batch(fn: () => void): void {
-    const prevFn = this._batchFn
-    const prevDone = this._batchDone
-    this._batchFn = fn
-    this._batchDone = false
-    try {
-      batch(this._batchBody)
-    } catch (error) {
-      if (!this._batchDone) throw error
-      this._events.reportError({ source: 'subscriber', error })
-    } finally {
-      this._batchFn = prevFn
-      this._batchDone = prevDone
-    }
-  }
-
   private _haltedError(name: string, what = `process '${name}' was refused`): EngineHaltedError {
     return new EngineHaltedError(
       `The engine is halted after a level S interlock; ${what}. Fix the cause, then call engine.resume().`,
@@ -791,10 +770,25 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     const writes = run.writes
     let expected = run.wholes.size
     for (let i = 0; i < writes.n; i++) expected += writes.valueList[i]!.n
-    const c = new Commit(this._seq + 1, true, run.silent, expected, this._inFlight > 0)
+    // Runs replay by re-running their process; the others (edit, undo, redo, patches) carry
+    // the patches they applied in their run-log entry, so that a log cut by runLogLimit
+    // still replays.
+    const changes =
+      logRun && (ADMIN.has(label) || !this._registry.has(label))
+        ? new PatchedEntry(label, args, expected)
+        : new PendingEntry(label, args, expected)
+    // The engine's Commit, unless a commit is already under way (then a fresh one).
+    const c = (this._spareCommit ?? new Commit()).begin(
+      this._seq + 1,
+      run.silent,
+      changes,
+      this._inFlight > 0,
+    )
+    this._spareCommit = undefined
     if (expected > 0) {
       // Old contents of arrays and Sets first, before any write of this commit lands.
-      const olds = run.wholes.size > 0 ? [...run.wholes.keys()].map((n) => snapshot(n, true)) : []
+      const olds =
+        run.wholes.size > 0 ? [...run.wholes.keys()].map((n) => snapshot(n, true)) : EMPTY
       // Index loops: Map iterators and their [key, value] pairs cost ~250 bytes per commit.
       for (let i = 0; i < writes.n; i++) {
         const w = writes.valueList[i]!
@@ -804,8 +798,10 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
         // Versions move at once, so that snapshots built later in this commit see the writes.
         if (any) bumpUp(node)
       }
-      let i = 0
-      for (const [node, content] of run.wholes) c.applyWhole(node, content, olds[i++])
+      if (run.wholes.size > 0) {
+        let i = 0
+        for (const [node, content] of run.wholes) c.applyWhole(node, content, olds[i++])
+      }
       // Signal fields the last commit published reset unless this commit wrote them again.
       if (c.n > 0 && this._published !== undefined) {
         c.publishing = false
@@ -813,7 +809,11 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
           if (!c.written?.has(field)) this._resetSignalField(field, c)
       }
     }
-    if (c.n === 0) {
+    const seq = c.seq
+    const fields = c.fields
+    c.end()
+    this._spareCommit = c
+    if (changes.n === 0) {
       // Nothing changed (a run that wrote nothing, or only deleted absent keys).
       if (logRun) this._records.logged({ process: label, args }, EMPTY)
       applied?.(EMPTY as Patch[], EMPTY as Patch[])
@@ -830,26 +830,17 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
         })
       return undefined
     }
-    this._seq = c.seq
+    this._seq = seq
     let published: Map<string, unknown> | undefined
-    if (c.fields !== undefined) {
+    if (fields !== undefined) {
       published = new Map()
-      for (const field of c.fields) published.set(field, this._peekSnapshot(field.split('.')))
+      for (const field of fields) published.set(field, this._peekSnapshot(field.split('.')))
     }
     this._published = published
-    // Patches are built from `changes` when first read (history, events, runLogBase).
-    const changes = c.changes
-    if (label !== 'undo' && label !== 'redo')
-      this._records.committed(new PendingEntry(label, args, changes, Date.now()))
-    // Runs replay by re-running their process; the others (edit, undo, redo, patches) carry
-    // the patches they applied, so that a log cut by runLogLimit still replays.
-    if (logRun)
-      this._records.logged(
-        ADMIN.has(label) || !this._registry.has(label)
-          ? (new PendingEntry(label, args, changes, 0, true) as unknown as RunLogEntry)
-          : { process: label, args },
-        changes,
-      )
+    // Patches are built from `changes` when first read (history, events, runLogBase); the one
+    // entry stands for both the history entry and the run-log entry.
+    if (label !== 'undo' && label !== 'redo') this._records.committed(changes)
+    if (logRun) this._records.logged(changes, changes)
     // A callback that takes no parameters (undo, redo) gets no lists built for it.
     if (applied !== undefined)
       if (applied.length === 0) applied(EMPTY as Patch[], EMPTY as Patch[])

@@ -80,22 +80,40 @@ export class EventHub {
     }
   }
 
+  // The batch under way: its function and result wait in fields, so that a batch allocates no
+  // closure (undo, redo and every commit go through here).
+  private bFn: (() => unknown) | undefined = undefined
+  private bOut: unknown = undefined
+  private bDone = false
+  private readonly body = (): void => {
+    const fn = this.bFn!
+    this.bFn = undefined
+    this.bOut = fn()
+    this.bDone = true
+  }
+
   /**
    * Runs `fn` in one signals batch. Subscribers run when the batch ends; one that throws
    * (signals-core rethrows the first error, after running the others) does not undo what
-   * `fn` did: its error goes to `'error'`.
+   * `fn` did: its error goes to `'error'`. Re-entrant (a subscriber may commit in turn).
    */
   batch<T>(fn: () => T): T {
-    let out: T | undefined
-    let done = false
+    const prevFn = this.bFn
+    const prevOut = this.bOut
+    const prevDone = this.bDone
+    this.bFn = fn
+    this.bDone = false
+    let out: unknown
     try {
-      batch(() => {
-        out = fn()
-        done = true
-      })
+      batch(this.body)
     } catch (error) {
-      if (!done) throw error
+      if (!this.bDone) throw error
       this.reportError({ source: 'subscriber', error })
+    } finally {
+      out = this.bOut
+      this.bFn = prevFn
+      this.bOut = prevOut
+      this.bDone = prevDone
     }
     return out as T
   }

@@ -13,46 +13,74 @@ import { deepCopy, deepFreeze, isHeavyKey, Kind, kindOf } from '../transaction/t
 import { BoundedLog } from './BoundedLog.js'
 import type { HistoryEntry, Patch, RunLogEntry } from './types.js'
 
+/** `PendingEntry.at` counts from here: a small integer, which V8 holds without a box. */
+const CLOCK0 = Date.now()
+
 /**
- * A history entry as a commit leaves it: its patches are built from `changes` when a reader
- * first comes (`sealEntry` turns it into the plain frozen entry), not on every commit.
+ * One commit as it leaves the engine: its changes (it is the `Changes` record itself), and
+ * both its history entry and its run-log entry, which the two logs turn into the plain frozen
+ * entries they stand for when a reader first comes (`sealHistory`, `sealLog`). One object per
+ * commit instead of a record, a history entry and a log entry.
  */
-export class PendingEntry {
+export class PendingEntry extends Changes {
+  /** Commit time in ms since `CLOCK0`. */
+  private t = 0
   constructor(
     readonly process: string,
     readonly args: unknown,
-    readonly changes: Changes,
-    readonly at: number,
-    /** A run-log entry (`{ process, args, patches }`) rather than a history entry. */
-    readonly log = false,
-  ) {}
+    expected: number,
+  ) {
+    super(expected)
+  }
+
+  /** Whether the run-log entry carries the patches (`{ process, args, patches }`). */
+  get log(): boolean {
+    return false
+  }
+
+  /** Stamps the commit time, once the commit is applied (history entries only). */
+  stamp(): void {
+    const t = Date.now() - CLOCK0
+    // An int32 is stored as a small integer; the plain difference would be a boxed number.
+    this.t = (t | 0) === t ? t | 0 : t
+  }
+
+  /** Commit time, ms since the epoch (`Date.now()` when the commit was applied). */
+  get at(): number {
+    return CLOCK0 + this.t
+  }
 }
 
 /**
- * Freezes a history or run-log entry, deeply, before a reader sees it; a PendingEntry becomes
- * the plain entry it stands for, which the log keeps instead.
+ * The entry of a commit that replays from its patches (edit, undo, redo, patches): a class of
+ * its own, so that the common entry needs no field to say which it is.
  */
-export function sealEntry<T extends object>(entry: T): T | undefined {
-  if (entry instanceof PendingEntry) {
-    if (entry.log) {
-      const logged: RunLogEntry = {
-        process: entry.process,
-        args: entry.args,
-        patches: entry.changes.patches(),
-      }
-      sealEntry(logged)
-      return logged as unknown as T
-    }
-    const plain: HistoryEntry = {
-      process: entry.process,
-      args: entry.args,
-      patches: entry.changes.patches(),
-      inversePatches: entry.changes.inverse(),
-      at: entry.at,
+export class PatchedEntry extends PendingEntry {
+  override get log(): boolean {
+    return true
+  }
+}
+
+/**
+ * The seal of the history log (`history`) or of the run log: a PendingEntry becomes the plain
+ * `HistoryEntry` or `RunLogEntry` it stands for there.
+ */
+const sealAs =
+  (history: boolean) =>
+  <T extends object>(entry: T): T | undefined => {
+    if (!(entry instanceof PendingEntry)) return sealEntry(entry)
+    const plain: Partial<HistoryEntry> = { process: entry.process, args: entry.args }
+    if (history || entry.log) plain.patches = entry.patches()
+    if (history) {
+      plain.inversePatches = entry.inverse()
+      plain.at = entry.at
     }
     sealEntry(plain)
-    return plain as unknown as T
+    return plain as T
   }
+
+/** Freezes a plain history or run-log entry, deeply, before a reader sees it. */
+function sealEntry<T extends object>(entry: T): T | undefined {
   if (Object.isFrozen(entry)) return undefined
   const e = entry as { patches?: Patch[]; inversePatches?: Patch[]; args?: unknown }
   if (typeof e.args === 'object' && e.args !== null) deepFreeze(e.args)
@@ -84,13 +112,16 @@ export function sealPatches(list: readonly Patch[]): void {
  * `reversed`: newest first (undo applies inverse patches backwards), in the same pass.
  */
 export function withoutSignals(patches: readonly Patch[], reversed = false): Patch[] {
-  // A loop, not filter(): undo and redo call this on every step.
-  const out: Patch[] = []
+  // A loop, not filter(): undo and redo call this on every step. The copy has its final size
+  // at once (a growing array reserves 17 slots).
   const n = patches.length
+  const out = new Array<Patch>(n)
+  let k = 0
   for (let i = 0; i < n; i++) {
     const p = patches[reversed ? n - 1 - i : i]!
-    if (!inSignalZone(p.path)) out.push(p)
+    if (!inSignalZone(p.path)) out[k++] = p
   }
+  out.length = k
   return out
 }
 
@@ -258,27 +289,40 @@ export class Records {
     private readonly runLogLimit: number,
     rootRaw: Record<string, unknown>,
   ) {
-    this.history = new BoundedLog(historyLimit, sealEntry)
-    this.runLog = new BoundedLog(runLogLimit, sealEntry)
+    this.history = new BoundedLog(historyLimit, sealAs(true))
+    this.runLog = new BoundedLog(runLogLimit, sealAs(false))
     this.base = new RunLogBase(rootRaw, runLogLimit)
   }
 
   /** A new commit (not undo or redo): it enters history and clears the redo stack. */
-  committed(entry: HistoryEntry | PendingEntry): void {
+  committed(entry: PendingEntry): void {
     if (this.redo.length > 0) {
       this.redo.length = 0
       this.canRedo.value = false
     }
     if (this.historyLimit > 0) {
+      // Only a history entry shows its time: the clock is read for it alone (~60 ns).
+      entry.stamp()
       // Entries are frozen when read (BoundedLog seals them), not on this hot path.
-      this.history.push(entry as HistoryEntry)
+      this.history.push(entry as unknown as HistoryEntry)
       this.canUndo.value = true
     }
   }
 
-  /** Appends to the run log; `inverse` lets `runLogBase` step back over the entry. */
-  logged(entry: RunLogEntry, inverse: readonly Patch[] | Changes): void {
-    if (this.runLogLimit > 0) this.runLog.push(entry)
+  /**
+   * Appends to the run log; `inverse` lets `runLogBase` step back over the entry (a
+   * PendingEntry is both).
+   */
+  logged(entry: RunLogEntry | PendingEntry, inverse: readonly Patch[] | Changes): void {
+    // An unbounded log keeps a run as `{ process, args }`, not its changes: nothing else holds
+    // them that long (runLogBase needs none then).
+    if (
+      this.runLogLimit === Number.POSITIVE_INFINITY &&
+      entry instanceof PendingEntry &&
+      !entry.log
+    )
+      entry = { process: entry.process, args: entry.args }
+    if (this.runLogLimit > 0) this.runLog.push(entry as RunLogEntry)
     this.base.note(inverse)
   }
 

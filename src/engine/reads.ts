@@ -46,40 +46,52 @@ export function selectPath(
   if (resolveZone(segs) === 'heavy') {
     let ver = heavySigs.get(key)
     if (!ver) heavySigs.set(key, (ver = signal(0)))
-    s = heavySelection(ver, () => readTracked(root, segs))
-  } else s = computed(() => readTracked(root, segs))
+    const seen: unknown[] = []
+    s = heavySelection(ver, () => readTracked(root, segs, seen))
+  } else {
+    const seen: unknown[] = []
+    s = computed(() => readTracked(root, segs, seen))
+  }
   selects.set(key, s)
   return s
 }
 
-/** Reads the committed value at a path while subscribing to exactly what the path depends on. */
-function readTracked(root: Node, segs: readonly string[]): unknown {
+/**
+ * Reads the committed value at a path while subscribing to exactly what the path depends on.
+ * `seen` (one per selection) remembers the walk: at `2i` the node that held `segs[i]` (the
+ * root first, then the container the path names last, if it does), at `2i + 1` its key
+ * signal. A re-read, after each commit that changed the path, checks each level by identity
+ * instead of looking up the node (a WeakMap) and the key signal (a Map) again.
+ */
+function readTracked(root: Node, segs: readonly string[], seen: unknown[]): unknown {
   let node = root
   for (let i = 0; i < segs.length; i++) {
     const seg = segs[i]!
-    node.keySig(seg).value
+    if (seen[2 * i] !== node) {
+      seen[2 * i] = node
+      seen[2 * i + 1] = node.keySig(seg)
+    }
+    ;(seen[2 * i + 1] as Signal<number>).value
     const v = getKey(node.raw, node.kind, seg)
     const last = i === segs.length - 1
     if (typeof v !== 'object' || v === null) return last ? v : undefined
-    // Fast path: a container seen before has its node already.
-    const known = existingNode(v)
+    // Fast path: the container walked last time (or one seen before), still at its place.
+    let known = seen[2 * i + 2] as Node | undefined
+    if (known?.raw !== v) known = existingNode(v)
     if (known !== undefined && known.parent === node && known.key === seg && !isHeavyKey(seg)) {
       node = known
-      if (last) {
-        node.deep().value
-        return snapshot(node, true)
+    } else {
+      if (v instanceof Date) return last ? new Date(v.getTime()) : undefined
+      if (isHeavyKey(seg) || kindOf(v) === -1) {
+        if (last) return v
+        return (v as Record<string, unknown>)[segs[i + 1]!] === undefined
+          ? undefined
+          : walkForeign(v, segs.slice(i + 1))
       }
-      continue
+      node = nodeOf(v as object, node, seg)
     }
-    if (v instanceof Date) return last ? new Date(v.getTime()) : undefined
-    if (isHeavyKey(seg) || kindOf(v) === -1) {
-      if (last) return v
-      return (v as Record<string, unknown>)[segs[i + 1]!] === undefined
-        ? undefined
-        : walkForeign(v, segs.slice(i + 1))
-    }
-    node = nodeOf(v as object, node, seg)
     if (last) {
+      seen[2 * i + 2] = node
       node.deep().value
       return snapshot(node, true)
     }

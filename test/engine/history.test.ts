@@ -83,6 +83,57 @@ describe('history', () => {
     })
   })
 
+  it('and the run log each show their own frozen entry of one commit, with shared patches', () => {
+    // A commit records one entry for both logs; each log turns it into its plain entry when
+    // first read, in either order.
+    vi.useFakeTimers()
+    vi.setSystemTime(new Date('2030-01-02T03:04:05Z'))
+    for (const [historyFirst, runLogLimit] of [
+      [true, 1000],
+      [false, 1000],
+      [false, Number.POSITIVE_INFINITY],
+    ] as const) {
+      const { engine } = make({ runLogLimit })
+      engine.runProcess('inc', { by: 2 })
+      engine.edit((s) => {
+        s.domain.n = 7
+      })
+      engine.undo()
+      const history = historyFirst ? engine.history : undefined
+      const log = engine.runLog
+      const hist = history ?? engine.history
+      expect(hist.map((h) => h.process)).toEqual(['inc'])
+      expect(log).toEqual([
+        { process: 'inc', args: { by: 2 } },
+        {
+          process: 'edit',
+          args: undefined,
+          patches: [{ op: 'replace', path: ['domain', 'n'], value: 7 }],
+        },
+        {
+          process: 'undo',
+          args: undefined,
+          patches: [{ op: 'replace', path: ['domain', 'n'], value: 2 }],
+        },
+      ])
+      expect(Object.keys(log[0]!)).toEqual(['process', 'args'])
+      for (const e of [...hist, ...log]) {
+        expect(Object.isFrozen(e)).toBe(true)
+        if (e.args !== undefined) expect(Object.isFrozen(e.args)).toBe(true)
+      }
+      expect(hist[0]).toEqual({
+        process: 'inc',
+        args: { by: 2 },
+        patches: [{ op: 'replace', path: ['domain', 'n'], value: 2 }],
+        inversePatches: [{ op: 'replace', path: ['domain', 'n'], value: 0 }],
+        at: Date.parse('2030-01-02T03:04:05Z'),
+      })
+      expect(engine.redo()).toBe(true)
+      // The edit's entries in both logs hold the same patch list.
+      expect(engine.history[1]!.patches).toBe(engine.runLog[1]!.patches)
+    }
+  })
+
   it('holds committed runs only: not failed runs, not runs that wrote nothing', () => {
     const { engine } = make()
     engine.runProcess('inc')

@@ -379,6 +379,42 @@ describe('TheusEngine.select', () => {
     c.stop()
   })
 
+  it('follows the containers on its path after they move or are replaced, and only them', () => {
+    // A selection remembers the nodes and key signals it walked through: each re-read checks
+    // them against what the path holds now.
+    const engine = new TheusEngine(initial())
+    const id = engine.select('domain.rows.1.id')
+    const c = counter(() => id.value)
+    const swap = define(engine, { outputs: ['domain.rows'] }, (ctx) => {
+      ctx.domain.rows.reverse()
+    })
+    const setId = define(
+      engine,
+      { outputs: ['domain.rows'] },
+      (ctx, a: { i: number; v: number }) => {
+        ctx.domain.rows[a.i].id = a.v
+      },
+    )
+    expect(id.value).toBe(2)
+    swap()
+    expect(id.value).toBe(1)
+    expect(c.count()).toBe(1)
+    // The element that left index 1 no longer notifies it; the one that came does.
+    setId({ i: 0, v: 20 })
+    expect(c.count()).toBe(1)
+    setId({ i: 1, v: 10 })
+    expect(id.value).toBe(10)
+    expect(c.count()).toBe(2)
+    define(engine, { outputs: ['domain.rows'] }, (ctx) => {
+      ctx.domain.rows = [{ id: 7 }, { id: 8 }]
+    })()
+    expect(id.value).toBe(8)
+    setId({ i: 1, v: 9 })
+    expect(id.value).toBe(9)
+    expect(c.count()).toBe(4)
+    c.stop()
+  })
+
   it('follows array elements and Map entries', () => {
     const engine = new TheusEngine(initial())
     const first = engine.select('domain.list.0')
