@@ -637,7 +637,9 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
           }
           try {
             this._hold(run)
-            resolve(this._finish(run, reg, args, value, t0, opts))
+            const out = this._finish(run, reg, args, value, t0, opts)
+            if (out === FAILED) reject(this._takeFailure())
+            else resolve(out)
           } catch (e) {
             reject(e)
           } finally {
@@ -656,7 +658,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     })
   }
 
-  /** Steps 3–5: output gate, schema, commit. Throws the mapped failure after a rollback. */
+  /** Steps 3–5: output gate, schema, commit. After a rollback, returns FAILED (`_failure` holds the mapped error). */
   private _finish(
     run: Run,
     reg: Registered,
@@ -694,7 +696,8 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
       this._events.batch(this._commitTask)
       return result
     } catch (e) {
-      throw this._fail(run, reg, args, e)
+      this._failure = this._fail(run, reg, args, e)
+      return FAILED
     }
   }
 
