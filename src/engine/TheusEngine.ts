@@ -11,7 +11,7 @@
  * the run log (history.ts), events (events.ts), replay (replay.ts, loaded on demand).
  */
 import { batch, computed, type ReadonlySignal, type Signal, signal } from '@preact/signals-core'
-import { type Auditor, createAuditor } from '../audit/auditor.js'
+import { type Auditor, createAuditor, type ReadMemo } from '../audit/auditor.js'
 import { joinPath } from '../context/paths.js'
 import { checkContext, protoKeyIn } from '../context/plainData.js'
 import { zoneOfSegment } from '../context/zones.js'
@@ -239,8 +239,8 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   // holds the run whose draft it reads.
   private _gateRun: Run | undefined
   private readonly _readCommitted = (segs: readonly string[]): unknown => this._peekSnapshot(segs)
-  private readonly _readDraft = (segs: readonly string[]): unknown =>
-    this._peekDraft(this._gateRun!, segs)
+  private readonly _readDraft = (segs: readonly string[], memo?: ReadMemo): unknown =>
+    this._peekDraft(this._gateRun!, segs, memo)
   /** The Run of the last admin commit, kept for the next one (see `_adminRun`). */
   private _adminSpare: Run | undefined
 
@@ -976,16 +976,54 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     return lastSignal(this._published, name)
   }
 
-  /** The draft value at a path during a run (the output gate's read). */
-  private _peekDraft(run: Run, segs: readonly string[]): unknown {
+  /**
+   * The draft value at a path during a run (the output gate's read). With a `memo` (one per
+   * audit rule) it keeps the committed containers along the path, `chain[i]` holding
+   * `segs[i]`, and the next read checks them in place (each still its parent's child under
+   * that key) instead of walking: a few loads where the walk costs a node lookup and a type
+   * test per level. Whenever the run wrote or replaced anything on the path, or the value is a
+   * container, the walk below answers, so both ways give the same value. A chain outlives the
+   * containers it names only until the rule's next read replaces it.
+   */
+  private _peekDraft(run: Run, segs: readonly string[], memo?: ReadMemo): unknown {
+    const chain = memo?.path as Node[] | undefined
+    let stale = memo !== undefined
+    if (chain !== undefined && chain[0] === this._root) {
+      const writes = run.writes.size > 0 ? run.writes : undefined
+      const wholes = run.wholes.size > 0 ? run.wholes : undefined
+      const last = segs.length - 1
+      let node = chain[0]
+      for (let i = 0; ; i++) {
+        const seg = segs[i]!
+        const w = writes?.get(node)
+        const at = w === undefined ? -1 : w.indexOf(seg)
+        if ((at >= 0 && i < last) || (at < 0 && wholes?.has(node))) {
+          stale = false
+          break
+        }
+        const v = at >= 0 ? bufferedValue(w!.valueList[at]) : getKey(node.raw, node.kind, seg)
+        if (i === last) {
+          if (v === DELETED) return undefined
+          if (typeof v !== 'object' || v === null) return v
+          stale = false
+          break
+        }
+        const next = chain[i + 1]!
+        if (v !== next.raw || next.parent !== node || next.key !== seg) break
+        node = next
+      }
+    }
     let node: Node | undefined = this._root
     let v: unknown = this._rootRaw
     let fresh = false
+    // The containers passed, kept in `memo` when the walk reaches the last one unwritten.
+    const passed: Node[] | undefined = stale ? [] : undefined
     for (const seg of segs) {
       if (typeof v !== 'object' || v === null) return undefined
       const k = kindOf(v)
       if (k === -1) return (v as Record<string, unknown>)[seg]
       if (!fresh && node) {
+        passed?.push(node)
         const w = run.writes.get(node)
         const whole = run.wholes.get(node)
         if (w?.has(seg)) {
@@ -1000,6 +1038,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
           node = nodeOf(v, node, seg)
       } else v = getKey(v, k, seg)
     }
+    if (passed?.length === segs.length) memo!.path = passed
     if (typeof v === 'object' && v !== null && kindOf(v) !== -1) {
       if (fresh || !node) return deepCopy(v)
       return run.materialize(node)
