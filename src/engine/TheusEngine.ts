@@ -1001,15 +1001,22 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
           stale = false
           break
         }
-        const v = at >= 0 ? bufferedValue(w!.valueList[at]) : getKey(node.raw, node.kind, seg)
         if (i === last) {
+          const v = at >= 0 ? bufferedValue(w!.valueList[at]) : getKey(node.raw, node.kind, seg)
           if (v === DELETED) return undefined
           if (typeof v !== 'object' || v === null) return v
           stale = false
           break
         }
+        // Not getKey: only the kept container itself passes, and no method or prototype is one.
         const next = chain[i + 1]!
-        if (v !== next.raw || next.parent !== node || next.key !== seg) break
+        const raw = node.raw
+        if (
+          (node.kind === Kind.Map ? raw.get(seg) : raw[seg]) !== next.raw ||
+          next.parent !== node ||
+          next.key !== seg
+        )
+          break
         node = next
       }
     }
