@@ -32,9 +32,9 @@ export interface AuditHost {
  */
 export type AuditRead = (segs: readonly string[], memo: ReadMemo) => unknown
 
-/** What a reader keeps per rule between reads (see `AuditRead`); starts `undefined`. */
+/** What a reader keeps per rule between reads (see `AuditRead`); starts empty. */
 export interface ReadMemo {
-  path: unknown
+  path?: unknown
 }
 
 /** A recipe bound to one engine's counters. */
@@ -129,7 +129,7 @@ export function createAuditor(recipe: AuditRecipe | unknown, host: AuditHost): A
       lastName = process
     }
     const rules = lastRules?.[gate]
-    if (rules === undefined || rules.length === 0) return
+    if (!rules) return
     const own: object = typeof args === 'object' && args !== null ? args : {}
     let worst: Error | undefined
     let worstLevel = -1
@@ -139,7 +139,7 @@ export function createAuditor(recipe: AuditRecipe | unknown, host: AuditHost): A
       let value = Object.hasOwn(own, c.argSegs[0]!)
         ? readArgs(own, c.argSegs)
         : safeRead(read, c.segs, c.memo)
-      for (let i = 0; i < c.fns.length; i++) value = applyFunction(c.fns[i]!, value)
+      for (const fn of c.fns) value = applyFunction(fn, value)
       let passed = false
       try {
         passed = c.test(value, c.limit as never)
@@ -240,7 +240,7 @@ function compile(rules: readonly NormalizedRule[]): CompiledRule[] {
       segs: f.segs,
       argSegs: [f.argKey, ...f.segs.slice(1)],
       fns: f.fns,
-      memo: { path: undefined },
+      memo: {},
       test: TESTS[condition],
       limit: condition === 'regex' ? new RegExp(limit as string) : limit,
       count: 0,

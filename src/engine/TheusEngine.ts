@@ -239,7 +239,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   // holds the run whose draft it reads.
   private _gateRun: Run | undefined
   private readonly _readCommitted = (segs: readonly string[]): unknown => this._peekSnapshot(segs)
-  private readonly _readDraft = (segs: readonly string[], memo?: ReadMemo): unknown =>
+  private readonly _readDraft = (segs: readonly string[], memo: ReadMemo): unknown =>
     this._peekDraft(this._gateRun!, segs, memo)
   /** The Run of the last admin commit, kept for the next one (see `_adminRun`). */
   private _adminSpare: Run | undefined
@@ -978,59 +978,21 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
 
   /**
    * The draft value at a path during a run (the output gate's read). With a `memo` (one per
-   * audit rule) it keeps the committed containers along the path, `chain[i]` holding
-   * `segs[i]`, and the next read checks them in place (each still its parent's child under
-   * that key) instead of walking: a few loads where the walk costs a node lookup and a type
-   * test per level. Whenever the run wrote or replaced anything on the path, or the value is a
-   * container, the walk below answers, so both ways give the same value. A chain outlives the
-   * containers it names only until the rule's next read replaces it.
+   * audit rule) the walk keeps the committed container it reaches under each key, and the next
+   * walk takes it again while it is still its parent's child there: a load and two compares
+   * where the walk costs a type test and a node lookup per level.
    */
-  private _peekDraft(run: Run, segs: readonly string[], memo?: ReadMemo): unknown {
-    const chain = memo?.path as Node[] | undefined
-    let stale = memo !== undefined
-    if (chain !== undefined && chain[0] === this._root) {
-      const writes = run.writes.size > 0 ? run.writes : undefined
-      const wholes = run.wholes.size > 0 ? run.wholes : undefined
-      const last = segs.length - 1
-      let node = chain[0]
-      for (let i = 0; ; i++) {
-        const seg = segs[i]!
-        const w = writes?.get(node)
-        const at = w === undefined ? -1 : w.indexOf(seg)
-        if ((at >= 0 && i < last) || (at < 0 && wholes?.has(node))) {
-          stale = false
-          break
-        }
-        if (i === last) {
-          const v = at >= 0 ? bufferedValue(w!.valueList[at]) : getKey(node.raw, node.kind, seg)
-          if (v === DELETED) return undefined
-          if (typeof v !== 'object' || v === null) return v
-          stale = false
-          break
-        }
-        // Not getKey: only the kept container itself passes, and no method or prototype is one.
-        const next = chain[i + 1]!
-        const raw = node.raw
-        if (
-          (node.kind === Kind.Map ? raw.get(seg) : raw[seg]) !== next.raw ||
-          next.parent !== node ||
-          next.key !== seg
-        )
-          break
-        node = next
-      }
-    }
+  private _peekDraft(run: Run, segs: readonly string[], memo: ReadMemo): unknown {
+    const kept = memo.path as Node[] | undefined
     let node: Node | undefined = this._root
     let v: unknown = this._rootRaw
     let fresh = false
-    // The containers passed, kept in `memo` when the walk reaches the last one unwritten.
-    const passed: Node[] | undefined = stale ? [] : undefined
-    for (const seg of segs) {
+    for (let i = 0; i < segs.length; i++) {
+      const seg = segs[i]!
       if (typeof v !== 'object' || v === null) return undefined
-      const k = kindOf(v)
+      const k = node?.raw === v ? node.kind : kindOf(v)
       if (k === -1) return (v as Record<string, unknown>)[seg]
       if (!fresh && node) {
-        passed?.push(node)
         const w = run.writes.get(node)
         const whole = run.wholes.get(node)
         if (w?.has(seg)) {
@@ -1041,11 +1003,15 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
           v = Array.isArray(whole) ? whole[Number(seg)] : undefined
           fresh = v !== undefined && typeof v === 'object' && v !== null && !existingNode(v)
         } else v = getKey(v, k, seg)
-        if (!fresh && typeof v === 'object' && v !== null && kindOf(v) !== -1)
-          node = nodeOf(v, node, seg)
+        if (fresh) continue
+        const next = kept?.[i]
+        if (next?.parent === node && next.raw === v && next.key === seg) node = next
+        else if (kindOf(v) !== -1) {
+          node = nodeOf(v as object, node, seg)
+          ;((memo.path ??= []) as Node[])[i] = node
+        }
       } else v = getKey(v, k, seg)
     }
-    if (passed?.length === segs.length) memo!.path = passed
     if (typeof v === 'object' && v !== null && kindOf(v) !== -1) {
       if (fresh || !node) return deepCopy(v)
       return run.materialize(node)

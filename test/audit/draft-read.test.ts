@@ -188,6 +188,32 @@ describe('output gate draft reads', () => {
     expect(events[5]!.value).toBeUndefined()
   })
 
+  it('reads a field of a heavy object by reference, not a write of its parent under that name', () => {
+    class Point {
+      constructor(public x: number) {}
+    }
+    const engine = new TheusEngine(
+      { domain: { heavy_pt: new Point(1), x: 5 } },
+      {
+        auditRecipe: {
+          process_recipes: {
+            bump: { outputs: [{ field: 'domain.heavy_pt.x', eq: NEVER, level: 'C' }] },
+          },
+        },
+      },
+    )
+    engine.registerProcess(
+      process({ inputs: ['domain'], outputs: ['domain'] }, function bump(ctx) {
+        ctx.domain.x = 9
+      }),
+    )
+    const seen: unknown[] = []
+    engine.on('audit', (e) => seen.push(e.value))
+    engine.runProcess('bump', {})
+    engine.runProcess('bump', {})
+    expect(seen).toEqual([1, 1])
+  })
+
   it('keeps its verdicts: a passing rule stays silent run after run, a failing one reports each run', () => {
     const engine = new TheusEngine(initial(), {
       auditRecipe: {
