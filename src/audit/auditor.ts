@@ -219,13 +219,10 @@ export function createAuditor(recipe: AuditRecipe | unknown, host: AuditHost): A
     checkOutput: (process, args, read) => check(1, process, args, read),
     rulesOf(process) {
       if (!Object.hasOwn(procs, process)) return undefined
-      const rec = procs[process]!
-      return {
-        inputs: [...rec.inputs],
-        outputs: [...rec.outputs],
-        side_effects: [...rec.side_effects],
-        errors: [...rec.errors],
-      }
+      // Fresh copies of the four frozen lists (inputs, outputs, side_effects, errors).
+      return Object.fromEntries(
+        Object.entries(procs[process]!).map(([key, list]) => [key, [...list]]),
+      ) as ReturnType<Auditor['rulesOf']>
     },
   }
 }

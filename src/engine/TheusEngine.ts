@@ -994,7 +994,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
       if (k === -1) return (v as Record<string, unknown>)[seg]
       if (!fresh && node) {
         const w = run.writes.get(node)
-        const whole = run.wholes.get(node)
+        const whole = run.wholes.size ? run.wholes.get(node) : undefined
         if (w?.has(seg)) {
           v = bufferedValue(w.get(seg))
           if (v === DELETED) return undefined
