@@ -24,8 +24,18 @@ export interface AuditHost {
   emit(entry: AuditLogEntry): void
 }
 
-/** Reads a context path (already split into segments, aliases resolved). */
-export type AuditRead = (segs: readonly string[]) => unknown
+/**
+ * Reads a context path (already split into segments, aliases resolved). `memo` is a slot kept
+ * with the rule from run to run, opaque to the auditor: a reader may keep there what it worked
+ * out about the path (the engine keeps the containers along it) so that the next read is a few
+ * lookups instead of a walk.
+ */
+export type AuditRead = (segs: readonly string[], memo: ReadMemo) => unknown
+
+/** What a reader keeps per rule between reads (see `AuditRead`); starts empty. */
+export interface ReadMemo {
+  path?: unknown
+}
 
 /** A recipe bound to one engine's counters. */
 export interface Auditor {
@@ -55,6 +65,8 @@ interface CompiledRule {
   readonly argSegs: readonly string[]
   /** A computed field's functions, innermost first (`len(domain.cart)` → ['len']). */
   readonly fns: readonly FunctionName[]
+  /** The reader's slot for this rule's path; its own object, so a reader never sees the rule. */
+  readonly memo: ReadMemo
   readonly test: (value: unknown, limit: never) => boolean
   /** The operand of `test`: the rule's limit, or the compiled pattern of a `regex` rule. */
   readonly limit: unknown
@@ -107,9 +119,17 @@ export function createAuditor(recipe: AuditRecipe | unknown, host: AuditHost): A
     compiled.set(name, [compile(rec.inputs), compile(rec.outputs)])
   }
 
+  // The last process looked up, per gate: a run asks for the same name at both gates, and
+  // runs of one process come in streaks, so most checks skip the Map.
+  let lastName: string | undefined
+  let lastRules: readonly CompiledRule[][] | undefined
   const check = (gate: 0 | 1, process: string, args: object, read: AuditRead): void => {
-    const rules = compiled.get(process)?.[gate]
-    if (!rules || rules.length === 0) return
+    if (process !== lastName) {
+      lastRules = compiled.get(process)
+      lastName = process
+    }
+    const rules = lastRules?.[gate]
+    if (!rules) return
     const own: object = typeof args === 'object' && args !== null ? args : {}
     let worst: Error | undefined
     let worstLevel = -1
@@ -118,7 +138,7 @@ export function createAuditor(recipe: AuditRecipe | unknown, host: AuditHost): A
     for (const c of rules) {
       let value = Object.hasOwn(own, c.argSegs[0]!)
         ? readArgs(own, c.argSegs)
-        : safeRead(read, c.segs)
+        : safeRead(read, c.segs, c.memo)
       for (const fn of c.fns) value = applyFunction(fn, value)
       let passed = false
       try {
@@ -199,13 +219,10 @@ export function createAuditor(recipe: AuditRecipe | unknown, host: AuditHost): A
     checkOutput: (process, args, read) => check(1, process, args, read),
     rulesOf(process) {
       if (!Object.hasOwn(procs, process)) return undefined
-      const rec = procs[process]!
-      return {
-        inputs: [...rec.inputs],
-        outputs: [...rec.outputs],
-        side_effects: [...rec.side_effects],
-        errors: [...rec.errors],
-      }
+      // Fresh copies of the four frozen lists (inputs, outputs, side_effects, errors).
+      return Object.fromEntries(
+        Object.entries(procs[process]!).map(([key, list]) => [key, [...list]]),
+      ) as ReturnType<Auditor['rulesOf']>
     },
   }
 }
@@ -220,6 +237,7 @@ function compile(rules: readonly NormalizedRule[]): CompiledRule[] {
       segs: f.segs,
       argSegs: [f.argKey, ...f.segs.slice(1)],
       fns: f.fns,
+      memo: {},
       test: TESTS[condition],
       limit: condition === 'regex' ? new RegExp(limit as string) : limit,
       count: 0,
@@ -249,9 +267,9 @@ function readArgs(args: object, segs: readonly string[]): unknown {
   return cur
 }
 
-function safeRead(read: AuditRead, segs: readonly string[]): unknown {
+function safeRead(read: AuditRead, segs: readonly string[], memo: ReadMemo): unknown {
   try {
-    return read(segs)
+    return read(segs, memo)
   } catch {
     // A path that cannot be read counts as missing, which fails closed.
     return undefined

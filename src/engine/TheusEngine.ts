@@ -11,7 +11,7 @@
  * the run log (history.ts), events (events.ts), replay (replay.ts, loaded on demand).
  */
 import { batch, computed, type ReadonlySignal, type Signal, signal } from '@preact/signals-core'
-import { type Auditor, createAuditor } from '../audit/auditor.js'
+import { type Auditor, createAuditor, type ReadMemo } from '../audit/auditor.js'
 import { joinPath } from '../context/paths.js'
 import { checkContext, plainKind, protoKeyIn } from '../context/plainData.js'
 import { zoneOfSegment } from '../context/zones.js'
@@ -246,8 +246,8 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   // holds the run whose draft it reads.
   private _gateRun: Run | undefined
   private readonly _readCommitted = (segs: readonly string[]): unknown => this._peekSnapshot(segs)
-  private readonly _readDraft = (segs: readonly string[]): unknown =>
-    this._peekDraft(this._gateRun!, segs)
+  private readonly _readDraft = (segs: readonly string[], memo: ReadMemo): unknown =>
+    this._peekDraft(this._gateRun!, segs, memo)
   /** The Commit of the last commit, kept for the next one (see `Commit`). */
   private _spareCommit: Commit | undefined
   /** The Run of the last admin commit, kept for the next one (see `_adminRun`). */
@@ -996,18 +996,25 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     return lastSignal(this._published, name)
   }
 
-  /** The draft value at a path during a run (the output gate's read). */
-  private _peekDraft(run: Run, segs: readonly string[]): unknown {
+  /**
+   * The draft value at a path during a run (the output gate's read). With a `memo` (one per
+   * audit rule) the walk keeps the committed container it reaches under each key, and the next
+   * walk takes it again while it is still its parent's child there: a load and two compares
+   * where the walk costs a type test and a node lookup per level.
+   */
+  private _peekDraft(run: Run, segs: readonly string[], memo: ReadMemo): unknown {
+    const kept = memo.path as Node[] | undefined
     let node: Node | undefined = this._root
     let v: unknown = this._rootRaw
     let fresh = false
-    for (const seg of segs) {
+    for (let i = 0; i < segs.length; i++) {
+      const seg = segs[i]!
       if (typeof v !== 'object' || v === null) return undefined
-      const k = kindOf(v)
+      const k = node?.raw === v ? node.kind : kindOf(v)
       if (k === -1) return (v as Record<string, unknown>)[seg]
       if (!fresh && node) {
         const w = run.writes.get(node)
-        const whole = run.wholes.get(node)
+        const whole = run.wholes.size ? run.wholes.get(node) : undefined
         if (w?.has(seg)) {
           v = bufferedValue(w.get(seg))
           if (v === DELETED) return undefined
@@ -1016,8 +1023,13 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
           v = Array.isArray(whole) ? whole[Number(seg)] : undefined
           fresh = v !== undefined && typeof v === 'object' && v !== null && !existingNode(v)
         } else v = getKey(v, k, seg)
-        if (!fresh && typeof v === 'object' && v !== null && kindOf(v) !== -1)
-          node = nodeOf(v, node, seg)
+        if (fresh) continue
+        const next = kept?.[i]
+        if (next?.parent === node && next.raw === v && next.key === seg) node = next
+        else if (kindOf(v) !== -1) {
+          node = nodeOf(v as object, node, seg)
+          ;((memo.path ??= []) as Node[])[i] = node
+        }
       } else v = getKey(v, k, seg)
     }
     if (typeof v === 'object' && v !== null && kindOf(v) !== -1) {

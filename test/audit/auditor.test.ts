@@ -414,4 +414,25 @@ describe('createAuditor recipes', () => {
     })
     expect(auditor.rulesOf('nope')).toBeUndefined()
   })
+
+  it('rulesOf gives fresh lists of the four kinds, which the caller may change', () => {
+    const auditor = createAuditor(
+      { process_recipes: { p: { outputs: [{ field: 'v', min: 0 }], errors: ['E'] } } },
+      { emit() {} },
+    )
+    const first = auditor.rulesOf('p')!
+    expect(Object.keys(first)).toEqual(['inputs', 'outputs', 'side_effects', 'errors'])
+    expect(first).toEqual({
+      inputs: [],
+      outputs: [expect.objectContaining({ field: 'v', condition: 'min' })],
+      side_effects: [],
+      errors: ['E'],
+    })
+    first.outputs.pop()
+    first.errors.push('F')
+    expect(Object.isFrozen(first.errors)).toBe(false)
+    expect(auditor.rulesOf('p')!.outputs).toHaveLength(1)
+    expect(auditor.rulesOf('p')!.errors).toEqual(['E'])
+    expect(auditor.rulesOf('p')).not.toBe(auditor.rulesOf('p'))
+  })
 })
