@@ -188,7 +188,7 @@ export function runTransferBench(): Record<number, Result[]> {
     ]
     // immer copies the whole record per change: at 100 000 accounts a round takes seconds.
     cs.push(immer(n))
-    const res = measure(cs, { rounds: n >= 100_000 ? 7 : 15 })
+    const res = measure(cs, { rounds: 15 })
     printTable(`bank transfer, ${n.toLocaleString('en-US')} accounts`, res, 'valtio (no rollback)')
     out[n] = res
   }

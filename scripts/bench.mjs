@@ -117,7 +117,7 @@ function results() {
     L.push('## Bank transfer')
     L.push('')
     L.push(
-      'Two balances change, one subscriber reads two balances; per operation, the fastest of 15 interleaved batches of 20 ms (7 at 100 000 accounts). Ratios against valtio at the same size.',
+      'Two balances change, one subscriber reads two balances; per operation, the fastest of 15 interleaved batches of 20 ms. Ratios against valtio at the same size.',
     )
     L.push('')
     L.push(
