@@ -113,7 +113,7 @@ export function createAuditor(recipe: AuditRecipe | unknown, host: AuditHost): A
   const valid = validateAuditRecipe(recipe)
   const procs = valid.process_recipes
   // Every process's rules are compiled once, here: a run only looks its process up.
-  const compiled = new Map<string, readonly CompiledRule[][]>()
+  const compiled = new Map<string, (readonly CompiledRule[] | undefined)[]>()
   for (const name of Object.keys(procs)) {
     const rec = procs[name]!
     compiled.set(name, [compile(rec.inputs), compile(rec.outputs)])
@@ -122,7 +122,7 @@ export function createAuditor(recipe: AuditRecipe | unknown, host: AuditHost): A
   // The last process looked up, per gate: a run asks for the same name at both gates, and
   // runs of one process come in streaks, so most checks skip the Map.
   let lastName: string | undefined
-  let lastRules: readonly CompiledRule[][] | undefined
+  let lastRules: (readonly CompiledRule[] | undefined)[] | undefined
   const check = (gate: 0 | 1, process: string, args: object, read: AuditRead): void => {
     if (process !== lastName) {
       lastRules = compiled.get(process)
@@ -227,22 +227,26 @@ export function createAuditor(recipe: AuditRecipe | unknown, host: AuditHost): A
   }
 }
 
-function compile(rules: readonly NormalizedRule[]): CompiledRule[] {
-  return rules.map((rule) => {
-    // The recipe checker guarantees a parsable field; a compiled recipe is trusted code.
-    const f = parseField(rule.field) ?? { segs: [rule.field], argKey: rule.field, fns: [] }
-    const { condition, limit } = rule
-    return {
-      rule,
-      segs: f.segs,
-      argSegs: [f.argKey, ...f.segs.slice(1)],
-      fns: f.fns,
-      memo: {},
-      test: TESTS[condition],
-      limit: condition === 'regex' ? new RegExp(limit as string) : limit,
-      count: 0,
-    }
-  })
+// An empty gate compiles to nothing, so that its check returns before it looks at the args.
+function compile(rules: readonly NormalizedRule[]): CompiledRule[] | undefined {
+  return (
+    rules[0] &&
+    rules.map((rule) => {
+      // The recipe checker guarantees a parsable field; a compiled recipe is trusted code.
+      const f = parseField(rule.field) ?? { segs: [rule.field], argKey: rule.field, fns: [] }
+      const { condition, limit } = rule
+      return {
+        rule,
+        segs: f.segs,
+        argSegs: [f.argKey, ...f.segs.slice(1)],
+        fns: f.fns,
+        memo: {},
+        test: TESTS[condition],
+        limit: condition === 'regex' ? new RegExp(limit as string) : limit,
+        count: 0,
+      }
+    })
+  )
 }
 
 /** The length of a string or array, the size of a Map or Set, NaN for anything else. */

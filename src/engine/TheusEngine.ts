@@ -1022,11 +1022,20 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
         } else if (whole) {
           v = Array.isArray(whole) ? whole[Number(seg)] : undefined
           fresh = v !== undefined && typeof v === 'object' && v !== null && !existingNode(v)
-        } else v = getKey(v, k, seg)
+        } else {
+          // The kept container by a plain load, not getKey: only that container can pass, and
+          // no node holds a method or a prototype (getKey never gives one).
+          const next = kept?.[i]
+          const got = k === Kind.Map ? (v as Map<string, unknown>).get(seg) : (v as any)[seg]
+          if (next?.parent === node && next.raw === got && next.key === seg) {
+            node = next
+            v = got
+            continue
+          }
+          v = getKey(v, k, seg)
+        }
         if (fresh) continue
-        const next = kept?.[i]
-        if (next?.parent === node && next.raw === v && next.key === seg) node = next
-        else if (kindOf(v) !== -1) {
+        if (kindOf(v) !== -1) {
           node = nodeOf(v as object, node, seg)
           ;((memo.path ??= []) as Node[])[i] = node
         }
