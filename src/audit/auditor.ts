@@ -178,13 +178,13 @@ export function createAuditor(recipe: AuditRecipe | unknown, host: AuditHost): A
         : 'count'
     let shown = show(value)
     if (condition === 'min_len' || condition === 'max_len') {
-      let n = Number.NaN
+      let n: number | undefined
       try {
         n = lengthOf(value)
       } catch {
         // a revoked proxy: no length shown
       }
-      if (n >= 0) shown += ` of length ${n}`
+      if ((n as number) >= 0) shown += ` of length ${n}`
     }
     const text = `[LEVEL ${level} ${action.toUpperCase()}] process '${process}' ${gate} gate: rule '${condition}' violated on '${field}' (value ${shown}, limit ${condition === 'regex' ? `/${String(limit)}/` : show(limit)}, count ${count}/${threshold}).`
     const message = rule.message === undefined ? text : `${text} ${rule.message}`

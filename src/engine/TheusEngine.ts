@@ -1023,10 +1023,10 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
           v = Array.isArray(whole) ? whole[Number(seg)] : undefined
           fresh = v !== undefined && typeof v === 'object' && v !== null && !existingNode(v)
         } else {
-          // The kept container by a plain load, not getKey: only that container can pass, and
-          // no node holds a method or a prototype (getKey never gives one).
+          // The kept container by a plain load, not getKey: only that container can pass (no
+          // node holds a method or a prototype, which getKey never gives), and a Map never does.
           const next = kept?.[i]
-          const got = k === Kind.Map ? (v as Map<string, unknown>).get(seg) : (v as any)[seg]
+          const got = (v as any)[seg]
           if (next?.parent === node && next.raw === got && next.key === seg) {
             node = next
             v = got
