@@ -443,11 +443,7 @@ export function recipeProblems(obj: unknown): { problems: RecipeProblem[]; more:
       // not include `name` are reported once, by a member of that cycle. Each walk stops after
       // MAX_INHERITANCE steps, so checking every chain costs O(processes) in all.
       const seen = new Set([name])
-      for (
-        let cur: unknown = parent;
-        isString(cur) && has(procs, cur);
-        cur = parentOf(cur)
-      ) {
+      for (let cur: unknown = parent; isString(cur) && has(procs, cur); cur = parentOf(cur)) {
         if (cur === name) {
           add(
             path,
