@@ -83,16 +83,17 @@ const ACTION = { S: 'interlock', A: 'abort', B: 'block', C: 'warn' } as const
 // When several rules act in one gate, the most severe error wins: S, then A, then B.
 const SEVERITY = 'CBAS'
 
+const has = Object.hasOwn
 const isNumber = (v: unknown): v is number => typeof v === 'number'
 // Every test fails closed: `undefined`, NaN and values of the wrong type are violations (a
-// comparison with NaN, which `lengthOf` gives for a value without a length, is false).
+// comparison with NaN, or with the undefined `lengthOf` gives for a value without a length, is false).
 const TESTS: Readonly<Record<AuditCondition, (v: unknown, limit: never) => boolean>> = {
   min: (v, limit: number) => isNumber(v) && v >= limit,
   max: (v, limit: number) => isNumber(v) && v <= limit,
   eq: (v, limit) => v !== undefined && v === limit,
   neq: (v, limit) => v !== undefined && v !== limit,
-  min_len: (v, limit: number) => lengthOf(v) >= limit,
-  max_len: (v, limit: number) => lengthOf(v) <= limit,
+  min_len: (v, limit: number) => (lengthOf(v) as number) >= limit,
+  max_len: (v, limit: number) => (lengthOf(v) as number) <= limit,
   // No `g` or `y` flag, so `test` keeps no state between calls. The recipe checker refused
   // patterns that backtrack catastrophically; a value longer than MAX_REGEX_INPUT fails
   // without running the pattern, which bounds what any accepted pattern can cost.
@@ -136,7 +137,7 @@ export function createAuditor(recipe: AuditRecipe | unknown, host: AuditHost): A
     // Every rule is evaluated even after one acts: each violation is a finding and counts,
     // and a level S rule must still halt the engine when an earlier rule already blocks.
     for (const c of rules) {
-      let value = Object.hasOwn(own, c.argSegs[0]!)
+      let value = has(own, c.argSegs[0]!)
         ? readArgs(own, c.argSegs)
         : safeRead(read, c.segs, c.memo)
       for (const fn of c.fns) value = applyFunction(fn, value)
@@ -218,7 +219,7 @@ export function createAuditor(recipe: AuditRecipe | unknown, host: AuditHost): A
     checkInput: (process, args, read) => check(0, process, args, read),
     checkOutput: (process, args, read) => check(1, process, args, read),
     rulesOf(process) {
-      if (!Object.hasOwn(procs, process)) return undefined
+      if (!has(procs, process)) return undefined
       // Fresh copies of the four frozen lists (inputs, outputs, side_effects, errors).
       return Object.fromEntries(
         Object.entries(procs[process]!).map(([key, list]) => [key, [...list]]),
@@ -249,11 +250,13 @@ function compile(rules: readonly NormalizedRule[]): CompiledRule[] | undefined {
   )
 }
 
-/** The length of a string or array, the size of a Map or Set, NaN for anything else. */
-function lengthOf(v: unknown): number {
+/**
+ * The length of a string or array, the size of a Map or Set, undefined for anything else (which
+ * compares false with every number).
+ */
+function lengthOf(v: unknown): number | undefined {
   if (typeof v === 'string' || Array.isArray(v)) return v.length
   if (v instanceof Map || v instanceof Set) return v.size
-  return Number.NaN
 }
 
 function readArgs(args: object, segs: readonly string[]): unknown {
@@ -264,7 +267,7 @@ function readArgs(args: object, segs: readonly string[]): unknown {
     if (seg === '__proto__') return undefined
     if (cur instanceof Map) cur = cur.get(seg)
     else if (typeof cur === 'object' && cur !== null)
-      cur = Object.hasOwn(cur, seg) ? (cur as Record<string, unknown>)[seg] : undefined
+      cur = has(cur, seg) ? (cur as Record<string, unknown>)[seg] : undefined
     else if (typeof cur === 'string' && seg === 'length') cur = cur.length
     else return undefined
   }

@@ -1015,8 +1015,10 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
       if (!fresh && node) {
         const w = run.writes.get(node)
         const whole = run.wholes.size ? run.wholes.get(node) : undefined
-        if (w?.has(seg)) {
-          v = bufferedValue(w.get(seg))
+        // One scan of the key buffer (indexOf) where has + get made two.
+        const at = w?.indexOf(seg) as number
+        if (at >= 0) {
+          v = bufferedValue(w!.valueList[at])
           if (v === DELETED) return undefined
           fresh = true
         } else if (whole) {
