@@ -83,16 +83,17 @@ const ACTION = { S: 'interlock', A: 'abort', B: 'block', C: 'warn' } as const
 // When several rules act in one gate, the most severe error wins: S, then A, then B.
 const SEVERITY = 'CBAS'
 
+const has = Object.hasOwn
 const isNumber = (v: unknown): v is number => typeof v === 'number'
 // Every test fails closed: `undefined`, NaN and values of the wrong type are violations (a
-// comparison with NaN, which `lengthOf` gives for a value without a length, is false).
+// comparison with NaN, or with the undefined `lengthOf` gives for a value without a length, is false).
 const TESTS: Readonly<Record<AuditCondition, (v: unknown, limit: never) => boolean>> = {
   min: (v, limit: number) => isNumber(v) && v >= limit,
   max: (v, limit: number) => isNumber(v) && v <= limit,
   eq: (v, limit) => v !== undefined && v === limit,
   neq: (v, limit) => v !== undefined && v !== limit,
-  min_len: (v, limit: number) => lengthOf(v) >= limit,
-  max_len: (v, limit: number) => lengthOf(v) <= limit,
+  min_len: (v, limit: number) => (lengthOf(v) as number) >= limit,
+  max_len: (v, limit: number) => (lengthOf(v) as number) <= limit,
   // No `g` or `y` flag, so `test` keeps no state between calls. The recipe checker refused
   // patterns that backtrack catastrophically; a value longer than MAX_REGEX_INPUT fails
   // without running the pattern, which bounds what any accepted pattern can cost.
@@ -113,7 +114,7 @@ export function createAuditor(recipe: AuditRecipe | unknown, host: AuditHost): A
   const valid = validateAuditRecipe(recipe)
   const procs = valid.process_recipes
   // Every process's rules are compiled once, here: a run only looks its process up.
-  const compiled = new Map<string, readonly CompiledRule[][]>()
+  const compiled = new Map<string, (readonly CompiledRule[] | undefined)[]>()
   for (const name of Object.keys(procs)) {
     const rec = procs[name]!
     compiled.set(name, [compile(rec.inputs), compile(rec.outputs)])
@@ -122,7 +123,7 @@ export function createAuditor(recipe: AuditRecipe | unknown, host: AuditHost): A
   // The last process looked up, per gate: a run asks for the same name at both gates, and
   // runs of one process come in streaks, so most checks skip the Map.
   let lastName: string | undefined
-  let lastRules: readonly CompiledRule[][] | undefined
+  let lastRules: (readonly CompiledRule[] | undefined)[] | undefined
   const check = (gate: 0 | 1, process: string, args: object, read: AuditRead): void => {
     if (process !== lastName) {
       lastRules = compiled.get(process)
@@ -136,7 +137,7 @@ export function createAuditor(recipe: AuditRecipe | unknown, host: AuditHost): A
     // Every rule is evaluated even after one acts: each violation is a finding and counts,
     // and a level S rule must still halt the engine when an earlier rule already blocks.
     for (const c of rules) {
-      let value = Object.hasOwn(own, c.argSegs[0]!)
+      let value = has(own, c.argSegs[0]!)
         ? readArgs(own, c.argSegs)
         : safeRead(read, c.segs, c.memo)
       for (const fn of c.fns) value = applyFunction(fn, value)
@@ -178,13 +179,13 @@ export function createAuditor(recipe: AuditRecipe | unknown, host: AuditHost): A
         : 'count'
     let shown = show(value)
     if (condition === 'min_len' || condition === 'max_len') {
-      let n = Number.NaN
+      let n: number | undefined
       try {
         n = lengthOf(value)
       } catch {
         // a revoked proxy: no length shown
       }
-      if (n >= 0) shown += ` of length ${n}`
+      if ((n as number) >= 0) shown += ` of length ${n}`
     }
     const text = `[LEVEL ${level} ${action.toUpperCase()}] process '${process}' ${gate} gate: rule '${condition}' violated on '${field}' (value ${shown}, limit ${condition === 'regex' ? `/${String(limit)}/` : show(limit)}, count ${count}/${threshold}).`
     const message = rule.message === undefined ? text : `${text} ${rule.message}`
@@ -218,7 +219,7 @@ export function createAuditor(recipe: AuditRecipe | unknown, host: AuditHost): A
     checkInput: (process, args, read) => check(0, process, args, read),
     checkOutput: (process, args, read) => check(1, process, args, read),
     rulesOf(process) {
-      if (!Object.hasOwn(procs, process)) return undefined
+      if (!has(procs, process)) return undefined
       // Fresh copies of the four frozen lists (inputs, outputs, side_effects, errors).
       return Object.fromEntries(
         Object.entries(procs[process]!).map(([key, list]) => [key, [...list]]),
@@ -227,29 +228,35 @@ export function createAuditor(recipe: AuditRecipe | unknown, host: AuditHost): A
   }
 }
 
-function compile(rules: readonly NormalizedRule[]): CompiledRule[] {
-  return rules.map((rule) => {
-    // The recipe checker guarantees a parsable field; a compiled recipe is trusted code.
-    const f = parseField(rule.field) ?? { segs: [rule.field], argKey: rule.field, fns: [] }
-    const { condition, limit } = rule
-    return {
-      rule,
-      segs: f.segs,
-      argSegs: [f.argKey, ...f.segs.slice(1)],
-      fns: f.fns,
-      memo: {},
-      test: TESTS[condition],
-      limit: condition === 'regex' ? new RegExp(limit as string) : limit,
-      count: 0,
-    }
-  })
+// An empty gate compiles to nothing, so that its check returns before it looks at the args.
+function compile(rules: readonly NormalizedRule[]): CompiledRule[] | undefined {
+  return (
+    rules[0] &&
+    rules.map((rule) => {
+      // The recipe checker guarantees a parsable field; a compiled recipe is trusted code.
+      const f = parseField(rule.field) ?? { segs: [rule.field], argKey: rule.field, fns: [] }
+      const { condition, limit } = rule
+      return {
+        rule,
+        segs: f.segs,
+        argSegs: [f.argKey, ...f.segs.slice(1)],
+        fns: f.fns,
+        memo: {},
+        test: TESTS[condition],
+        limit: condition === 'regex' ? new RegExp(limit as string) : limit,
+        count: 0,
+      }
+    })
+  )
 }
 
-/** The length of a string or array, the size of a Map or Set, NaN for anything else. */
-function lengthOf(v: unknown): number {
+/**
+ * The length of a string or array, the size of a Map or Set, undefined for anything else (which
+ * compares false with every number).
+ */
+function lengthOf(v: unknown): number | undefined {
   if (typeof v === 'string' || Array.isArray(v)) return v.length
   if (v instanceof Map || v instanceof Set) return v.size
-  return Number.NaN
 }
 
 function readArgs(args: object, segs: readonly string[]): unknown {
@@ -260,7 +267,7 @@ function readArgs(args: object, segs: readonly string[]): unknown {
     if (seg === '__proto__') return undefined
     if (cur instanceof Map) cur = cur.get(seg)
     else if (typeof cur === 'object' && cur !== null)
-      cur = Object.hasOwn(cur, seg) ? (cur as Record<string, unknown>)[seg] : undefined
+      cur = has(cur, seg) ? (cur as Record<string, unknown>)[seg] : undefined
     else if (typeof cur === 'string' && seg === 'length') cur = cur.length
     else return undefined
   }

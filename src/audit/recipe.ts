@@ -174,7 +174,7 @@ const key = (
 const count = (name: string, min: number) => key('count', `${name} must be a number`, { min })
 const list = (kind: RecipeKeyKind, name: string) =>
   key(kind, `${name} must be a list`, { nullable: true })
-const SCALAR = 'must be a string, number, boolean or null (compared with ==='
+const SCALAR = 'must be a string, number, boolean or null (compared with ===)'
 const ROOT_HINT = 'Start the file with `process_recipes:`.'
 
 /** The keys of a rule. */
@@ -185,8 +185,8 @@ export const RULE_TABLE: Readonly<Record<keyof AuditRuleSource, RecipeKeySpec>> 
   }),
   min: key('number', 'min must be a number'),
   max: key('number', 'max must be a number'),
-  eq: key('scalar', `${SCALAR})`),
-  neq: key('scalar', `${SCALAR})`),
+  eq: key('scalar', SCALAR),
+  neq: key('scalar', SCALAR),
   min_len: count('min_len', 0),
   max_len: count('max_len', 0),
   regex: key('regex', 'regex must be a string', {
@@ -223,6 +223,7 @@ export const TOP_TABLE: Readonly<Record<keyof AuditRecipeSource, RecipeKeySpec>>
 export const NOT_A_RECIPE = 'a recipe must be a mapping with a `process_recipes` key'
 
 const isString = (v: unknown): v is string => typeof v === 'string'
+const has = Object.hasOwn
 /** Whether a value has the type its kind of key accepts (`number` and `count`: finite). */
 const TYPE_OK: Readonly<Record<RecipeKeyKind, (v: unknown) => boolean>> = {
   string: isString,
@@ -322,7 +323,7 @@ export function recipeProblems(obj: unknown): { problems: RecipeProblem[]; more:
   ) => {
     const valid = Object.keys(table)
     for (const key of Object.keys(o)) {
-      if (Object.hasOwn(table, key)) continue
+      if (has(table, key)) continue
       const near = nearest(key, valid)
       add(
         [...path, key],
@@ -335,7 +336,7 @@ export function recipeProblems(obj: unknown): { problems: RecipeProblem[]; more:
     for (const key of valid) {
       const spec = table[key]!
       const at = [...path, key]
-      if (!Object.hasOwn(o, key)) {
+      if (!has(o, key)) {
         if (spec.required)
           add(
             at,
@@ -370,8 +371,8 @@ export function recipeProblems(obj: unknown): { problems: RecipeProblem[]; more:
             // "No condition" is noise when the rule has an unknown key: that key is most likely
             // the misspelt condition, and its issue says so.
             if (
-              !AUDIT_CONDITIONS.some((c) => Object.hasOwn(item, c)) &&
-              Object.keys(item).every((k) => Object.hasOwn(RULE_TABLE, k))
+              !AUDIT_CONDITIONS.some((c) => has(item, c)) &&
+              Object.keys(item).every((k) => has(RULE_TABLE, k))
             )
               add(
                 [...ip, 'field'],
@@ -379,7 +380,7 @@ export function recipeProblems(obj: unknown): { problems: RecipeProblem[]; more:
                 `the rule on '${String(item['field'])}' has no condition`,
                 `Add one of ${AUDIT_CONDITIONS.join(', ')}.`,
               )
-            if (Object.hasOwn(item, 'threshold') && Object.hasOwn(item, 'max_threshold'))
+            if (has(item, 'threshold') && has(item, 'max_threshold'))
               add(
                 [...ip, 'threshold'],
                 'key',
@@ -412,15 +413,15 @@ export function recipeProblems(obj: unknown): { problems: RecipeProblem[]; more:
     }
     // Inheritance: `inherits` names an entry, and no chain comes back to where it started.
     const parentOf = (n: string): unknown => {
-      const r = Object.hasOwn(procs, n) ? procs[n] : undefined
-      return isMapping(r) && Object.hasOwn(r, 'inherits') ? r['inherits'] : undefined
+      const r = has(procs, n) ? procs[n] : undefined
+      return isMapping(r) && has(r, 'inherits') ? r['inherits'] : undefined
     }
     for (const name of names) {
       if (full()) break
       const parent = parentOf(name)
       if (!isString(parent)) continue
       const path = ['process_recipes', name, 'inherits']
-      if (!Object.hasOwn(procs, parent) || RESERVED_NAMES.has(parent)) {
+      if (!has(procs, parent) || RESERVED_NAMES.has(parent)) {
         const near =
           names.length <= 1000
             ? nearest(
@@ -442,11 +443,7 @@ export function recipeProblems(obj: unknown): { problems: RecipeProblem[]; more:
       // not include `name` are reported once, by a member of that cycle. Each walk stops after
       // MAX_INHERITANCE steps, so checking every chain costs O(processes) in all.
       const seen = new Set([name])
-      for (
-        let cur: unknown = parent;
-        isString(cur) && Object.hasOwn(procs, cur);
-        cur = parentOf(cur)
-      ) {
+      for (let cur: unknown = parent; isString(cur) && has(procs, cur); cur = parentOf(cur)) {
         if (cur === name) {
           add(
             path,
@@ -473,11 +470,11 @@ export function recipeProblems(obj: unknown): { problems: RecipeProblem[]; more:
   return { problems, more }
 }
 
+// Every path named starts with a key that is not empty (`process_recipes`, `name`, ...).
 function where(path: readonly (string | number)[]): string {
-  if (path.length === 0) return 'the recipe'
   let out = ''
   for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? p : `.${p}`
-  return out
+  return out || 'the recipe'
 }
 
 //#endregion

@@ -24,6 +24,7 @@
 /** A value longer than this fails a `regex` rule without running the pattern. */
 export const MAX_REGEX_INPUT = 10_000
 const MAX_DEPTH = 200
+const INF = Number.POSITIVE_INFINITY
 
 /** What the check needs of one part of the pattern. */
 interface Part {
@@ -83,19 +84,19 @@ export function regexHazard(s: string): string | undefined {
     let max = 1
     if (c === '*' || c === '+' || c === '?') {
       min = +(c === '+')
-      if (c !== '?') max = Number.POSITIVE_INFINITY
+      if (c !== '?') max = INF
       i++
     } else if (c === '{') {
       const m = /^\{(\d+)(,(\d*))?\}/.exec(s.slice(i, i + 40))
       if (m) {
         min = +m[1]!
-        max = m[2] === undefined ? min : m[3] === '' ? Number.POSITIVE_INFINITY : +m[3]!
+        max = m[2] === undefined ? min : m[3] === '' ? INF : +m[3]!
         i += m[0].length
       }
     }
     if (min < 0) return p
     if (s[i] === '?') i++ // lazy: the same backtracking, in another order
-    const unbounded = max === Number.POSITIVE_INFINITY
+    const unbounded = max === INF
     // Checked before the body, so the outermost hazard is the one reported.
     let own: string | undefined
     if (unbounded) own = p.u ? NESTED : p.b && overlap(p.b) ? OVERLAP : undefined

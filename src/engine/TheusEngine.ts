@@ -246,8 +246,62 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   // holds the run whose draft it reads.
   private _gateRun: Run | undefined
   private readonly _readCommitted = (segs: readonly string[]): unknown => this._peekSnapshot(segs)
-  private readonly _readDraft = (segs: readonly string[], memo: ReadMemo): unknown =>
-    this._peekDraft(this._gateRun!, segs, memo)
+  /**
+   * The draft value at a path during the run in `_gateRun` (the output gate's read; the walk is
+   * here rather than in a method it calls, one frame less per rule). With a `memo` (one per
+   * audit rule) the walk keeps the committed container it reaches under each key, and the next
+   * walk takes it again while it is still its parent's child there: a load and two compares
+   * where the walk costs a type test and a node lookup per level.
+   */
+  private readonly _readDraft = (segs: readonly string[], memo: ReadMemo): unknown => {
+    const run = this._gateRun!
+    const kept = memo.path as Node[] | undefined
+    let node: Node | undefined = this._root
+    let v: unknown = this._rootRaw
+    let fresh = false
+    for (let i = 0; i < segs.length; i++) {
+      const seg = segs[i]!
+      if (typeof v !== 'object' || v === null) return undefined
+      const k = node?.raw === v ? node.kind : kindOf(v)
+      if (k === -1) return (v as Record<string, unknown>)[seg]
+      if (!fresh && node) {
+        const w = run.writes.get(node)
+        const whole = run.wholes.size ? run.wholes.get(node) : undefined
+        // One scan of the key buffer (indexOf) where has + get made two.
+        const at = w?.indexOf(seg) as number
+        if (at >= 0) {
+          v = bufferedValue(w!.valueList[at])
+          if (v === DELETED) return undefined
+          fresh = true
+        } else if (whole) {
+          v = Array.isArray(whole) ? whole[Number(seg)] : undefined
+          fresh = v !== undefined && typeof v === 'object' && v !== null && !existingNode(v)
+        } else {
+          // The kept container by a plain load, not getKey: only that container can pass (no
+          // node holds a method or a prototype, which getKey never gives), and a Map never does.
+          const next = kept?.[i]
+          const got = (v as any)[seg]
+          if (next?.parent === node && next.raw === got && next.key === seg) {
+            node = next
+            v = got
+            continue
+          }
+          v = getKey(v, k, seg)
+        }
+        if (fresh) continue
+        if (kindOf(v) !== -1) {
+          node = nodeOf(v as object, node, seg)
+          ;((memo.path ??= []) as Node[])[i] = node
+        }
+      } else v = getKey(v, k, seg)
+    }
+    if (typeof v === 'object' && v !== null && kindOf(v) !== -1) {
+      if (fresh || !node) return deepCopy(v)
+      return run.materialize(node)
+    }
+    return v
+  }
+
   /** The Commit of the last commit, kept for the next one (see `Commit`). */
   private _spareCommit: Commit | undefined
   /** The Run of the last admin commit, kept for the next one (see `_adminRun`). */
@@ -994,49 +1048,6 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   /** @internal For workflows: the value the last commit published for a signal field with this key. */
   _lastSignal(name: string): unknown {
     return lastSignal(this._published, name)
-  }
-
-  /**
-   * The draft value at a path during a run (the output gate's read). With a `memo` (one per
-   * audit rule) the walk keeps the committed container it reaches under each key, and the next
-   * walk takes it again while it is still its parent's child there: a load and two compares
-   * where the walk costs a type test and a node lookup per level.
-   */
-  private _peekDraft(run: Run, segs: readonly string[], memo: ReadMemo): unknown {
-    const kept = memo.path as Node[] | undefined
-    let node: Node | undefined = this._root
-    let v: unknown = this._rootRaw
-    let fresh = false
-    for (let i = 0; i < segs.length; i++) {
-      const seg = segs[i]!
-      if (typeof v !== 'object' || v === null) return undefined
-      const k = node?.raw === v ? node.kind : kindOf(v)
-      if (k === -1) return (v as Record<string, unknown>)[seg]
-      if (!fresh && node) {
-        const w = run.writes.get(node)
-        const whole = run.wholes.size ? run.wholes.get(node) : undefined
-        if (w?.has(seg)) {
-          v = bufferedValue(w.get(seg))
-          if (v === DELETED) return undefined
-          fresh = true
-        } else if (whole) {
-          v = Array.isArray(whole) ? whole[Number(seg)] : undefined
-          fresh = v !== undefined && typeof v === 'object' && v !== null && !existingNode(v)
-        } else v = getKey(v, k, seg)
-        if (fresh) continue
-        const next = kept?.[i]
-        if (next?.parent === node && next.raw === v && next.key === seg) node = next
-        else if (kindOf(v) !== -1) {
-          node = nodeOf(v as object, node, seg)
-          ;((memo.path ??= []) as Node[])[i] = node
-        }
-      } else v = getKey(v, k, seg)
-    }
-    if (typeof v === 'object' && v !== null && kindOf(v) !== -1) {
-      if (fresh || !node) return deepCopy(v)
-      return run.materialize(node)
-    }
-    return v
   }
 
   /**

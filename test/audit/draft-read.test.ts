@@ -214,6 +214,65 @@ describe('output gate draft reads', () => {
     expect(seen).toEqual([1, 1])
   })
 
+  it('follows a kept container under a Map key named like a Map method, and under an own `constructor` key', () => {
+    // The kept path is re-checked with a plain load of the key: a Map's entries and a deleted
+    // own key (which uncovers the inherited `constructor`) must still read as getKey reads them.
+    const engine = new TheusEngine(
+      {
+        domain: {
+          m: new Map<string, { v: number }>([['get', { v: 1 }]]),
+          o: { constructor: { v: 2 } } as Record<string, { v: number } | undefined>,
+        },
+      },
+      {
+        auditRecipe: {
+          process_recipes: {
+            step: {
+              outputs: [
+                { field: 'domain.m.get.v', eq: NEVER, level: 'C' },
+                { field: 'domain.o.constructor.v', eq: NEVER, level: 'C' },
+              ],
+            },
+          },
+        },
+      },
+    )
+    engine.registerProcess(
+      process({ inputs: ['domain'], outputs: ['domain'] }, function step(ctx, a: { n: number }) {
+        const d = ctx.domain
+        if (a.n === 1) d.m.get('get')!.v = 10
+        if (a.n === 2) d.m.set('get', { v: 20 })
+        if (a.n === 3) d.o['constructor'] = { v: 30 }
+        if (a.n === 4) delete d.o['constructor']
+      }),
+    )
+    const seen: unknown[] = []
+    engine.on('audit', (e) => seen.push(e.value))
+    for (const n of [0, 0, 1, 0, 2, 0, 3, 0, 4, 0]) engine.runProcess('step', { n })
+    expect(seen).toEqual([
+      1,
+      2,
+      1,
+      2,
+      10,
+      2,
+      10,
+      2,
+      20,
+      2,
+      20,
+      2,
+      20,
+      30,
+      20,
+      30,
+      20,
+      undefined,
+      20,
+      undefined,
+    ])
+  })
+
   it('keeps its verdicts: a passing rule stays silent run after run, a failing one reports each run', () => {
     const engine = new TheusEngine(initial(), {
       auditRecipe: {
