@@ -3,6 +3,12 @@
  * is given, follows the engine through its events (never by polling), and keeps bounded lists.
  * Everything is read from the engine's public surface; all text goes through `textContent`, so
  * no state value can inject markup.
+ *
+ * Why one file over 600 lines: the panel is one closure. Its bounded records, the skeleton, the
+ * render scheduler (the dirty tabs) and each tab's renderer share that closure's state; moving
+ * the tab renderers out would pass all of it around in a context object. What stands alone is
+ * already apart: value formatting in `format.ts`, the styles in `styles.ts`, the HMR notice in
+ * `hmr.ts`.
  */
 import type {
   AuditLogEntry,
