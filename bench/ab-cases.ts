@@ -4,15 +4,10 @@
  * Bundled once per tree, so that both trees run side by side in one process.
  */
 import type { EngineOptions, TheusEngine } from 'theus'
-import { bankEngine } from './bank.js'
+import { bankEngine, LEVEL_C_RECIPE } from './bank.js'
 
 let sink = 0
 const args = { from: 'u0', to: 'u1', amount: 1 }
-const levelC = {
-  process_recipes: {
-    transfer: { outputs: [{ field: 'domain.accounts.u1', min: 0, level: 'C' as const }] },
-  },
-}
 
 function engineOf(n: number, options: EngineOptions): TheusEngine {
   return bankEngine(n, options, (sum) => {
@@ -30,7 +25,7 @@ export const cases: Record<string, (n: number) => () => void> = {
     return () => e.runProcess('transfer', args)
   },
   'level C rule': (n) => {
-    const e = engineOf(n, { runLogLimit: 1000, auditRecipe: levelC })
+    const e = engineOf(n, { runLogLimit: 1000, auditRecipe: LEVEL_C_RECIPE })
     return () => e.runProcess('transfer', args)
   },
   'rolled back': (n) => {

@@ -51,6 +51,13 @@ export const failing = defineProcess(
   },
 )
 
+/** One level C rule that passes on every transfer: the cost of checking a rule on every run. */
+export const LEVEL_C_RECIPE = {
+  process_recipes: {
+    transfer: { outputs: [{ field: 'domain.accounts.u1', min: 0, level: 'C' as const }] },
+  },
+}
+
 /**
  * An engine over `accounts(n)` with `transfer` and `failing` registered and one subscriber: an
  * effect that reads the two balances a transfer changes (through `engine.select`) and hands

@@ -3,7 +3,7 @@ import { produce } from 'immer'
 import { reaction } from 'mobx'
 import { types } from 'mobx-state-tree'
 import { proxy, subscribe } from 'valtio/vanilla'
-import { accounts, bankEngine } from './bank.js'
+import { accounts, bankEngine, LEVEL_C_RECIPE } from './bank.js'
 import { type Contender, measure, printTable, type Result } from './harness.js'
 import { report } from './report.js'
 
@@ -17,13 +17,6 @@ const recipe = {
     },
   },
 }
-/** One level C rule that passes: the cost of checking a rule on every run. */
-const recipeC = {
-  process_recipes: {
-    transfer: { outputs: [{ field: 'domain.accounts.u1', min: 0, level: 'C' }] },
-  },
-}
-
 let sink = 0
 const args = { from: 'u0', to: 'u1', amount: 1 }
 
@@ -32,7 +25,7 @@ const toSink = (sum: number): void => {
 }
 
 function theus(n: number, strict: boolean, audited: false | 'S+B' | 'C' = false): Contender {
-  const auditRecipe = audited === 'S+B' ? recipe : audited === 'C' ? recipeC : undefined
+  const auditRecipe = audited === 'S+B' ? recipe : audited === 'C' ? LEVEL_C_RECIPE : undefined
   const engine = bankEngine(
     n,
     { strictMode: strict, runLogLimit: 1000, ...(auditRecipe ? { auditRecipe } : {}) },
