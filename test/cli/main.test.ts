@@ -21,6 +21,18 @@ describe('theus (dispatch)', () => {
     const r = await run(tempDir())
     expect(r.code).toBe(1)
     expect(r.stdout).toContain('Usage: theus')
+    // SPEC §8: bad input exits non-zero with a one-line reason.
+    expect(expectOneLine(r)).toContain('missing command')
+  })
+
+  it('prints the group list and one line on stderr for a group without its command', async () => {
+    const audit = await run(tempDir(), 'audit')
+    expect(audit.code).toBe(1)
+    expect(audit.stdout).toContain('theus audit inspect --help')
+    expect(expectOneLine(audit)).toContain('audit gen-spec or audit inspect')
+    const schema = await run(tempDir(), 'schema')
+    expect(schema.stdout).toContain('theus schema code --help')
+    expect(expectOneLine(schema)).toContain('schema gen or schema code')
   })
 
   it('prints the version of the package', async () => {
