@@ -96,8 +96,16 @@ export function genSpec(io: CliIO, parsed: Parsed): number {
     )
   }
   const before = readIfExists(recipePath)
-  const text = before ?? RECIPE_HEADER
-  if (before !== undefined) loadRecipe(io, recipePath, before)
+  // A file with nothing but comments (or nothing at all) is a recipe still to be written: its
+  // comments stay and the table is added below them, as when the file is missing.
+  const blank = before !== undefined && isBlankYaml(before)
+  const text =
+    before === undefined
+      ? RECIPE_HEADER
+      : blank
+        ? `${before}${before === '' || before.endsWith('\n') ? '' : '\n'}process_recipes: {}\n`
+        : before
+  if (before !== undefined && !blank) loadRecipe(io, recipePath, before)
   const { processes, problems } = findProcesses(io, parsed)
   const doc = parseDocument(text, { schema: 'core' })
   if (doc.contents === null || doc.contents === undefined) {
@@ -150,6 +158,12 @@ export function genSpec(io: CliIO, parsed: Parsed): number {
     `${before === undefined ? 'created' : 'updated'} ${shown(io, recipePath)}: added ${added.join(', ')}\n`,
   )
   return 0
+}
+
+/** Holds no YAML value: empty, blank lines, comments, or bare document markers. */
+function isBlankYaml(text: string): boolean {
+  const doc = parseDocument(text, { schema: 'core' })
+  return doc.errors.length === 0 && (doc.contents === null || doc.contents === undefined)
 }
 
 // Inserts the new entries as text after the last existing entry of a block mapping, so every

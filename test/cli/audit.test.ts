@@ -97,6 +97,27 @@ describe('theus audit gen-spec', () => {
     expect(recipe.process_recipes).not.toHaveProperty('alsoFake')
   })
 
+  it('fills a recipe file that holds only comments (or nothing), keeping the comments', async () => {
+    for (const start of [
+      '',
+      '# Rules for the bank: written by hand.\n',
+      '# no newline at the end',
+    ]) {
+      const dir = tempDir()
+      writeFiles(dir, { ...PROCESSES, 'specs/audit_recipe.yaml': start })
+      const r = await run(dir, 'audit', 'gen-spec')
+      expect(r.code).toBe(0)
+      expect(r.stdout).toContain('updated specs/audit_recipe.yaml: added')
+      const text = readFileSync(join(dir, 'specs/audit_recipe.yaml'), 'utf8')
+      expect(text.startsWith(start)).toBe(true)
+      expect(Object.keys(parseAuditRecipe(text).process_recipes).sort()).toEqual([
+        'audit_log',
+        'increment',
+        'transfer',
+      ])
+    }
+  })
+
   it('changes nothing on a second run', async () => {
     const dir = tempDir()
     writeFiles(dir, PROCESSES)
