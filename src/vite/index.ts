@@ -125,11 +125,13 @@ export function theusPlugin(options: TheusPluginOptions = {}): Plugin {
         const at = e as TheusError & { line?: number; column?: number }
         const line = at.line ?? e.details.line
         const column = at.column ?? e.details.column
-        this.error({
+        // The typed error itself (SPEC §10.4: RecipeError or WorkflowError, as the parsers
+        // throw), carrying the id and loc that Vite's overlay and terminal show.
+        Object.assign(e, {
           id: file,
-          message: e.message,
           ...(line === undefined ? {} : { loc: { file, line, column: column ?? 1 } }),
         })
+        this.error(e)
       }
     },
   }
