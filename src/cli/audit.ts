@@ -127,7 +127,7 @@ export function genSpec(io: CliIO, parsed: Parsed): number {
   const existing = new Set(recipes.items.map((p) => String(isScalar(p.key) ? p.key.value : p.key)))
   const missing = processes.filter((p) => !existing.has(p.name))
   const added = missing.map((p) => p.name)
-  const out =
+  const appended =
     missing.length === 0
       ? text
       : appendEntries(
@@ -136,6 +136,8 @@ export function genSpec(io: CliIO, parsed: Parsed): number {
           missing.map((p) => skeleton(doc, io, p)),
           doc,
         )
+  // A file written with Windows line ends keeps them: the new lines match the old ones.
+  const out = /\r\n/.test(text) ? appended.replace(/\r?\n/g, '\r\n') : appended
   // The result must still be a valid recipe: a skeleton is never written broken.
   loadRecipe(io, recipePath, out)
   // Warnings only once nothing can fail any more: a failure stays one line.

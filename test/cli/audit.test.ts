@@ -118,6 +118,19 @@ describe('theus audit gen-spec', () => {
     }
   })
 
+  it('keeps Windows line ends (CRLF) in a recipe that has them', async () => {
+    const dir = tempDir()
+    const crlf = RECIPE.replace(/\n/g, '\r\n')
+    writeFiles(dir, { ...PROCESSES, 'specs/audit_recipe.yaml': crlf })
+    expect((await run(dir, 'audit', 'gen-spec')).code).toBe(0)
+    const text = readFileSync(join(dir, 'specs/audit_recipe.yaml'), 'utf8')
+    expect(text.startsWith(crlf.slice(0, crlf.lastIndexOf('  # end of the process recipes')))).toBe(
+      true,
+    )
+    expect(text.replace(/\r\n/g, '')).not.toContain('\n')
+    expect(Object.keys(parseAuditRecipe(text).process_recipes)).toContain('increment')
+  })
+
   it('changes nothing on a second run', async () => {
     const dir = tempDir()
     writeFiles(dir, PROCESSES)
