@@ -53,9 +53,10 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
   const help = values.help === true
   const positionals = parsed.positionals
   if (!help) {
-    if (positionals.length < spec.positionals.length) {
-      const missing = spec.positionals[positionals.length]
-      throw new CliError(`'theus ${spec.name}' needs <${missing}>; ${see}.`)
+    // An empty argument (`theus init ""`, an unset shell variable) is a missing one.
+    const blank = spec.positionals.findIndex((_, i) => (positionals[i] ?? '').trim() === '')
+    if (blank >= 0) {
+      throw new CliError(`'theus ${spec.name}' needs <${spec.positionals[blank]}>; ${see}.`)
     }
     if (positionals.length > spec.positionals.length) {
       const extra = positionals[spec.positionals.length]

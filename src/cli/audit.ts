@@ -96,8 +96,16 @@ export function genSpec(io: CliIO, parsed: Parsed): number {
     )
   }
   const before = readIfExists(recipePath)
-  const text = before ?? RECIPE_HEADER
-  if (before !== undefined) loadRecipe(io, recipePath, before)
+  // A file with nothing but comments (or nothing at all) is a recipe still to be written: its
+  // comments stay and the table is added below them, as when the file is missing.
+  const blank = before !== undefined && isBlankYaml(before)
+  const text =
+    before === undefined
+      ? RECIPE_HEADER
+      : blank
+        ? `${before}${before === '' || before.endsWith('\n') ? '' : '\n'}process_recipes: {}\n`
+        : before
+  if (before !== undefined && !blank) loadRecipe(io, recipePath, before)
   const { processes, problems } = findProcesses(io, parsed)
   const doc = parseDocument(text, { schema: 'core' })
   if (doc.contents === null || doc.contents === undefined) {
@@ -119,7 +127,7 @@ export function genSpec(io: CliIO, parsed: Parsed): number {
   const existing = new Set(recipes.items.map((p) => String(isScalar(p.key) ? p.key.value : p.key)))
   const missing = processes.filter((p) => !existing.has(p.name))
   const added = missing.map((p) => p.name)
-  const out =
+  const appended =
     missing.length === 0
       ? text
       : appendEntries(
@@ -128,6 +136,8 @@ export function genSpec(io: CliIO, parsed: Parsed): number {
           missing.map((p) => skeleton(doc, io, p)),
           doc,
         )
+  // A file written with Windows line ends keeps them: the new lines match the old ones.
+  const out = /\r\n/.test(text) ? appended.replace(/\r?\n/g, '\r\n') : appended
   // The result must still be a valid recipe: a skeleton is never written broken.
   loadRecipe(io, recipePath, out)
   // Warnings only once nothing can fail any more: a failure stays one line.
@@ -150,6 +160,12 @@ export function genSpec(io: CliIO, parsed: Parsed): number {
     `${before === undefined ? 'created' : 'updated'} ${shown(io, recipePath)}: added ${added.join(', ')}\n`,
   )
   return 0
+}
+
+/** Holds no YAML value: empty, blank lines, comments, or bare document markers. */
+function isBlankYaml(text: string): boolean {
+  const doc = parseDocument(text, { schema: 'core' })
+  return doc.errors.length === 0 && (doc.contents === null || doc.contents === undefined)
 }
 
 // Inserts the new entries as text after the last existing entry of a block mapping, so every

@@ -2,7 +2,7 @@
  * What every command shares: the streams it writes to, its one error type, and the rule that a
  * user's file is never overwritten silently.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, relative, resolve } from 'node:path'
 
 /** Where a command runs and writes; tests pass their own. */
@@ -32,9 +32,16 @@ export function shown(io: CliIO, path: string): string {
   return rel === '' ? '.' : rel.startsWith('..') ? path : rel
 }
 
-/** Reads a UTF-8 file, or `undefined` when it does not exist. */
+/**
+ * Reads a UTF-8 file, or `undefined` when it does not exist. A directory where a file is
+ * expected (`--out specs`) is the user's mistake, said in one line, not an internal failure.
+ */
 export function readIfExists(path: string): string | undefined {
-  return existsSync(path) ? readFileSync(path, 'utf8') : undefined
+  if (!existsSync(path)) return undefined
+  if (statSync(path).isDirectory()) {
+    throw new CliError(`${path} is a directory; give the path of a file.`)
+  }
+  return readFileSync(path, 'utf8')
 }
 
 /** How `writeGenerated` treated the file. */

@@ -66,7 +66,10 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     const [first, second] = argv
     if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
       io.stdout(HELP)
-      return first === undefined ? 1 : 0
+      // No command is bad input: the list helps, and stderr still says why in one line.
+      if (first === undefined)
+        throw new CliError("missing command; run 'theus --help' for the list.")
+      return 0
     }
     if (first === '-v' || first === '--version') {
       io.stdout(`${ownPackage().version}\n`)
@@ -78,7 +81,12 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     if (group !== undefined) {
       if (second === undefined || second === '-h' || second === '--help') {
         io.stdout(groupHelp(first))
-        return second === undefined ? 1 : 0
+        if (second === undefined) {
+          throw new CliError(
+            `'theus ${first}' needs a command: ${group.map((s) => `${first} ${s}`).join(' or ')}; see 'theus ${first} --help'.`,
+          )
+        }
+        return 0
       }
       if (!group.includes(second)) {
         throw new CliError(

@@ -224,7 +224,13 @@ function visit(
  * description there, and would otherwise fail deep in the YAML writer without saying where.
  * Throws a `CliError` naming the first such path.
  */
-function refuseUndescribable(value: unknown, at: string, heavy = false): void {
+function refuseUndescribable(
+  value: unknown,
+  at: string,
+  heavy = false,
+  // The containers above `value`: one seen again is a cycle, which no file can describe.
+  above = new Set<object>(),
+): void {
   const fail = (what: string): never => {
     throw new CliError(
       `the context holds ${what} at ${at}; a context schema describes data only: move it out of the context (into a process or a module constant), or replace it with data.`,
@@ -234,28 +240,41 @@ function refuseUndescribable(value: unknown, at: string, heavy = false): void {
   if (typeof value === 'symbol') fail('a symbol')
   if (typeof value !== 'object' || value === null) return
   if (value instanceof Date || value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return
+  if (above.has(value)) {
+    throw new CliError(
+      `the context holds a cycle at ${at} (an object that contains itself); a context schema describes a tree of data: break the cycle, or keep ids instead of references.`,
+    )
+  }
+  above.add(value)
   if (value instanceof Map) {
     for (const [k, v] of value)
-      refuseUndescribable(v, `${at}[${JSON.stringify(k) ?? String(k)}]`, heavy)
-    return
-  }
-  if (value instanceof Set) {
+      refuseUndescribable(v, `${at}[${JSON.stringify(k) ?? String(k)}]`, heavy, above)
+  } else if (value instanceof Set) {
     let i = 0
-    for (const v of value) refuseUndescribable(v, `${at} (set item ${i++})`, heavy)
-    return
-  }
-  if (Array.isArray(value)) {
-    for (const [i, v] of value.entries()) refuseUndescribable(v, `${at}[${i}]`, heavy)
-    return
-  }
-  const proto = Object.getPrototypeOf(value)
-  if (proto !== Object.prototype && proto !== null) {
+    for (const v of value) refuseUndescribable(v, `${at} (set item ${i++})`, heavy, above)
+  } else if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) refuseUndescribable(v, `${at}[${i}]`, heavy, above)
+  } else {
+    const proto = Object.getPrototypeOf(value)
     // The heavy zone holds any object by reference (a model, a canvas): described as unknown.
-    if (heavy) return
-    fail(`an instance of ${proto?.constructor?.name || 'a class'}`)
+    if (proto !== Object.prototype && proto !== null && !heavy)
+      fail(`an instance of ${proto?.constructor?.name || 'a class'}`)
+    if (proto === Object.prototype || proto === null) {
+      for (const [k, v] of Object.entries(value)) {
+        if (k === '__proto__') throw protoKey(`${at}.${k}`)
+        refuseUndescribable(v, `${at}.${k}`, heavy || k.startsWith('heavy_'), above)
+      }
+    }
   }
-  for (const [k, v] of Object.entries(value))
-    refuseUndescribable(v, `${at}.${k}`, heavy || k.startsWith('heavy_'))
+  above.delete(value)
+}
+
+// SPEC §10.1: `__proto__` is never a data key. Written into src/context.ts, it would set the
+// prototype of an object literal instead of holding data.
+function protoKey(at: string): CliError {
+  return new CliError(
+    `${at} is a '__proto__' key, which is never data (it would reach a prototype); rename it.`,
+  )
 }
 
 function elementOf(
@@ -425,6 +444,7 @@ export function yamlToModel(text: string, filename: string): ContextSchemaModel 
     if (!segs || (segs[0] !== 'global' && segs[0] !== 'domain') || segs.join('.') !== path) {
       bad(where, "a path is dotted and starts with 'global' or 'domain', e.g. domain.accounts")
     }
+    if (segs!.includes('__proto__')) throw protoKey(`${filename}: ${where}`)
     if (segs!.length > 1) {
       const parent = segs!.slice(0, -1).join('.')
       if (fields.get(parent)?.type !== 'object')
@@ -468,6 +488,8 @@ export function yamlToModel(text: string, filename: string): ContextSchemaModel 
       bad(`${where}.length`, 'expected a number')
     checkConstraints(raw, where, bad)
     const spec = { ...raw, zone } as unknown as FieldSpec
+    const protoAt = protoKeyIn(raw.default, `${where}.default`)
+    if (protoAt !== undefined) throw protoKey(`${filename}: ${protoAt}`)
     checkDefault(spec, where, bad)
     fields.set(path, spec)
   }
@@ -475,6 +497,19 @@ export function yamlToModel(text: string, filename: string): ContextSchemaModel 
     if (fields.get(layer)?.type !== 'object') bad(`fields.${layer}`, 'a layer has type: object')
   }
   return { fields }
+}
+
+/** Where a default value (plain data read from YAML) holds a `__proto__` key, if anywhere. */
+function protoKeyIn(v: unknown, at: string, seen = new Set<object>()): string | undefined {
+  if (typeof v !== 'object' || v === null || seen.has(v)) return undefined
+  seen.add(v)
+  for (const [k, x] of Object.entries(v)) {
+    const here = Array.isArray(v) ? `${at}[${k}]` : `${at}.${k}`
+    if (k === '__proto__' && !Array.isArray(v)) return here
+    const found = protoKeyIn(x, here, seen)
+    if (found !== undefined) return found
+  }
+  return undefined
 }
 
 /** The constraint keys a field and an element share. */

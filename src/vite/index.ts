@@ -8,7 +8,6 @@ import { existsSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Plugin, ViteDevServer } from 'vite'
-import { createFilter, type FilterPattern } from 'vite'
 import { validateAuditRecipe } from '../audit/recipe.js'
 import { TheusError } from '../errors.js'
 import { validateWorkflow } from '../workflow/definition.js'
@@ -16,6 +15,7 @@ import { validateFlux } from '../workflow/flux.js'
 import { recipeSyntaxError } from '../yaml/recipe.js'
 import { loadYaml } from '../yaml/source.js'
 import { syntaxError } from '../yaml/workflow.js'
+import { createFilter, type FilterPattern } from './filter.js'
 
 /** The kinds of YAML document the plugin compiles, told apart by their top-level key. */
 export type TheusYamlKind = 'recipe' | 'workflow' | 'flux'
@@ -125,11 +125,13 @@ export function theusPlugin(options: TheusPluginOptions = {}): Plugin {
         const at = e as TheusError & { line?: number; column?: number }
         const line = at.line ?? e.details.line
         const column = at.column ?? e.details.column
-        this.error({
+        // The typed error itself (SPEC §10.4: RecipeError or WorkflowError, as the parsers
+        // throw), carrying the id and loc that Vite's overlay and terminal show.
+        Object.assign(e, {
           id: file,
-          message: e.message,
           ...(line === undefined ? {} : { loc: { file, line, column: column ?? 1 } }),
         })
+        this.error(e)
       }
     },
   }

@@ -132,6 +132,8 @@ export function loadYaml(
       value,
       filename,
       locate(path, at = 'key') {
+        // An empty document (nothing, or only comments) has no node to point at: its start.
+        if (doc.contents === null) return { line: 1, column: 1 }
         let node: unknown = doc.contents
         let keyNode: unknown
         for (const seg of path) {

@@ -97,6 +97,40 @@ describe('theus audit gen-spec', () => {
     expect(recipe.process_recipes).not.toHaveProperty('alsoFake')
   })
 
+  it('fills a recipe file that holds only comments (or nothing), keeping the comments', async () => {
+    for (const start of [
+      '',
+      '# Rules for the bank: written by hand.\n',
+      '# no newline at the end',
+    ]) {
+      const dir = tempDir()
+      writeFiles(dir, { ...PROCESSES, 'specs/audit_recipe.yaml': start })
+      const r = await run(dir, 'audit', 'gen-spec')
+      expect(r.code).toBe(0)
+      expect(r.stdout).toContain('updated specs/audit_recipe.yaml: added')
+      const text = readFileSync(join(dir, 'specs/audit_recipe.yaml'), 'utf8')
+      expect(text.startsWith(start)).toBe(true)
+      expect(Object.keys(parseAuditRecipe(text).process_recipes).sort()).toEqual([
+        'audit_log',
+        'increment',
+        'transfer',
+      ])
+    }
+  })
+
+  it('keeps Windows line ends (CRLF) in a recipe that has them', async () => {
+    const dir = tempDir()
+    const crlf = RECIPE.replace(/\n/g, '\r\n')
+    writeFiles(dir, { ...PROCESSES, 'specs/audit_recipe.yaml': crlf })
+    expect((await run(dir, 'audit', 'gen-spec')).code).toBe(0)
+    const text = readFileSync(join(dir, 'specs/audit_recipe.yaml'), 'utf8')
+    expect(text.startsWith(crlf.slice(0, crlf.lastIndexOf('  # end of the process recipes')))).toBe(
+      true,
+    )
+    expect(text.replace(/\r\n/g, '')).not.toContain('\n')
+    expect(Object.keys(parseAuditRecipe(text).process_recipes)).toContain('increment')
+  })
+
   it('changes nothing on a second run', async () => {
     const dir = tempDir()
     writeFiles(dir, PROCESSES)

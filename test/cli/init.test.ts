@@ -136,6 +136,10 @@ describe('theus init', () => {
       'not a valid package name',
     )
     expect(expectOneLine(await run(tempDir(), 'init'))).toContain('needs <name>')
+    // An empty name would scaffold into the current directory: it is a missing one.
+    const empty = tempDir()
+    expect(expectOneLine(await run(empty, 'init', ''))).toContain('needs <name>')
+    expect(readdirSync(empty)).toEqual([])
     expect(expectOneLine(await run(tempDir(), 'init', 'a', 'b'))).toContain(
       "unexpected argument 'b'",
     )

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { expectOneLine, repoRoot, run, tempDir } from './helpers.js'
+import { expectOneLine, repoRoot, run, tempDir, writeFiles } from './helpers.js'
 
 describe('theus (dispatch)', () => {
   it('prints the command list for --help and exits 0', async () => {
@@ -21,6 +21,18 @@ describe('theus (dispatch)', () => {
     const r = await run(tempDir())
     expect(r.code).toBe(1)
     expect(r.stdout).toContain('Usage: theus')
+    // SPEC §8: bad input exits non-zero with a one-line reason.
+    expect(expectOneLine(r)).toContain('missing command')
+  })
+
+  it('prints the group list and one line on stderr for a group without its command', async () => {
+    const audit = await run(tempDir(), 'audit')
+    expect(audit.code).toBe(1)
+    expect(audit.stdout).toContain('theus audit inspect --help')
+    expect(expectOneLine(audit)).toContain('audit gen-spec or audit inspect')
+    const schema = await run(tempDir(), 'schema')
+    expect(schema.stdout).toContain('theus schema code --help')
+    expect(expectOneLine(schema)).toContain('schema gen or schema code')
   })
 
   it('prints the version of the package', async () => {
@@ -48,6 +60,24 @@ describe('theus (dispatch)', () => {
     const line = expectOneLine(await run(tempDir(), 'schema', 'gen', '--bogus'))
     expect(line).toContain("'--bogus'")
     expect(line).toContain('theus schema gen --help')
+  })
+
+  it('refuses a directory given where a file goes with one line and exit 1 (was an unexpected EISDIR, exit 2)', async () => {
+    const dir = tempDir()
+    writeFiles(dir, {
+      'ctx.mjs': 'export const initial = { domain: { n: 1 } }\n',
+      'specs/keep.txt': '',
+    })
+    for (const argv of [
+      ['schema', 'gen', '--context', 'ctx.mjs', '--out', 'specs'],
+      ['schema', 'code', '--schema', 'specs'],
+      ['audit', 'gen-spec', '--recipe', 'specs', '--processes', 'ctx.mjs'],
+      ['audit', 'inspect', 'x', '--recipe', 'specs'],
+    ]) {
+      const r = await run(dir, ...argv)
+      expect([argv.join(' '), r.code]).toEqual([argv.join(' '), 1])
+      expect(expectOneLine(r)).toContain('is a directory')
+    }
   })
 
   it('runs as a child process from the sources (node --import tsx)', () => {

@@ -242,6 +242,25 @@ describe('theus schema gen: values a schema cannot describe', () => {
     expect(line).not.toContain('Tag not resolved')
   })
 
+  it('refuses a cycle with one line naming where it closes (was a stack overflow, exit 2)', async () => {
+    const dir = tempDir()
+    writeFiles(dir, {
+      'ctx.mjs':
+        'const node = { id: 1 }\nnode.self = node\nexport const initial = { domain: { node } }\n',
+    })
+    const line = expectOneLine(await run(dir, 'schema', 'gen', '--context', 'ctx.mjs', '--dry-run'))
+    expect(line).toContain('a cycle at domain.node.self')
+  })
+
+  it('refuses a __proto__ key (SPEC §10.1), which src/context.ts would turn into a prototype', async () => {
+    const dir = tempDir()
+    writeFiles(dir, {
+      'ctx.mjs': `export const initial = JSON.parse('{"domain":{"rec":{"__proto__":{"a":1}}}}')\n`,
+    })
+    const line = expectOneLine(await run(dir, 'schema', 'gen', '--context', 'ctx.mjs', '--dry-run'))
+    expect(line).toContain("domain.rec.__proto__ is a '__proto__' key")
+  })
+
   it('describes a class instance in the heavy zone as unknown (held by reference)', async () => {
     const dir = tempDir()
     writeFiles(dir, {
@@ -301,6 +320,15 @@ describe('theus schema code', () => {
       ],
       ['version: 1\nfields:\n  local.x: { type: number }\n', "starts with 'global' or 'domain'"],
       ['version: 2\nfields: {}\n', 'version'],
+      // SPEC §10.1: `__proto__` is never a data key, as a path segment or inside a default.
+      [
+        'version: 1\nfields:\n  domain.__proto__: { type: number, default: 1 }\n',
+        "fields.domain.__proto__ is a '__proto__' key",
+      ],
+      [
+        'version: 1\nfields:\n  domain.r: { type: record, values: number, default: { __proto__: 1 } }\n',
+        "fields.domain.r.default.__proto__ is a '__proto__' key",
+      ],
       ['version: 1\nfields: [\n', 'malformed YAML'],
     ]
     for (const [text, expected] of cases) {

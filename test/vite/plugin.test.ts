@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { RecipeError, WorkflowError } from 'theus'
 import theus, { compileTheusYaml, theusPlugin } from 'theus/vite'
 import { build } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -104,6 +105,10 @@ describe('theus/vite', () => {
     expect(err).toBeInstanceOf(Error)
     expect(err.message).toContain('broken.yaml:5:9')
     expect(err.message).toContain("Did you mean 'max'?")
+    // Vite reports the plugin's own error object: the RecipeError, with its position.
+    const reported = (err as { errors?: unknown[] }).errors?.[0] ?? err
+    expect(reported).toBeInstanceOf(RecipeError)
+    expect(reported).toMatchObject({ line: 5, column: 9 })
   })
 
   it('fails the build on malformed YAML with file, line and column', async () => {
@@ -128,6 +133,8 @@ describe('theus/vite', () => {
       loc: { file: '/app/specs/audit_recipe.yaml', line: 5, column: 9 },
     })
     expect((errors[0] as { message: string }).message).toContain("unknown key 'maxx'")
+    // SPEC §10.4: the plugin throws only the parsers' typed errors.
+    expect(errors[0]).toBeInstanceOf(RecipeError)
   })
 
   it('leaves YAML files that are not Theus documents, and ?raw imports, to other plugins', () => {
@@ -205,6 +212,7 @@ describe('theus/vite', () => {
     }
     expect(() => (transform as Function).call(ctx, badWorkflow, '/app/wf.yaml')).toThrow('stop')
     expect(errors[0]?.loc?.line).toBe(3)
+    expect(errors[0]).toBeInstanceOf(WorkflowError)
     const flux = 'steps:\n  - p_init\n  - flux: while\n    do: [p_inc]\n'
     expect(() => compileTheusYaml('flux', flux, 'flux.yaml')).toThrow(/flux\.yaml:\d+:\d+/)
     expect(compileTheusYaml('flux', 'steps:\n  - p_init\n', 'f.yaml')).toEqual({

@@ -56,6 +56,8 @@ describe('parseFlux', () => {
     ['an unknown flux kind', 'steps:\n  - flux: loop\n    do: [p]\n', 'UNKNOWN_FLUX', 2, 11],
     ['an unknown key', 'steps:\n  - flux: run\n    step: [p]\n', 'UNKNOWN_KEY', 3, 5],
     ['a bad step', 'steps:\n  - p\n  - [a, b]\n', 'BAD_STEP', 3, 5],
+    ['an empty document', '', 'NOT_A_MAPPING', 1, 1],
+    ['a document of comments only', '# steps to come\n', 'NOT_A_MAPPING', 1, 1],
     // inside a double-quoted condition: the column of the offending character
     [
       'an operator typo in quotes',

@@ -66,6 +66,9 @@ describe('parseWorkflow', () => {
     ],
     ['a missing initial state', 'initial: START\nstates:\n  IDLE: {}\n', 'MISSING_INITIAL', 1, 10],
     ['a missing default IDLE', 'states:\n  READY: {}\n', 'MISSING_INITIAL', 1, 1],
+    // No initial state and no states at all: still a position, the document's start.
+    ['an empty document', '', 'NOT_A_MAPPING', 1, 1],
+    ['a document of comments only', '# the bank\n\n# to do\n', 'NOT_A_MAPPING', 1, 1],
     ['malformed YAML', 'states:\n  IDLE: [a, b\n', 'YAML_SYNTAX', 3, 1],
     ['bad indentation', 'states:\n  IDLE:\n    on: {GO: IDLE}\n   entry: x\n', 'YAML_SYNTAX', 4, 1],
     ['a duplicate key', 'states:\n  IDLE: {}\n  IDLE: {}\n', 'YAML_SYNTAX', 3, 3],
