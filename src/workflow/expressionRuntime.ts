@@ -15,16 +15,18 @@
  *   mul     := unary ( ( '*' | '/' | '%' ) unary )*
  *   unary   := ( '!' | '-' ) unary | primary
  *   primary := number | string | 'true' | 'false' | 'null' | path | call | '(' or ')'
- *   call    := ( 'len' | 'sum' | 'min' | 'max' | 'mean' | 'abs' ) '(' or ')'
+ *   call    := 'len' '(' or ')'
  *   path    := root ( '.' segment | '[' ( number | string ) ']' )*
  *   root    := 'domain' | 'global' | 'args' | 'signal'
+ *
+ * `len` is the only call (SPEC §9: "no calls but len"); `sum`, `min`, `max`, `mean` and `abs`
+ * belong to audit rules on computed values (`audit/field.ts`), not to conditions.
  *
  * Why one file over 600 lines: tokenizer, parser and evaluator share one node type and one
  * position scheme, and this module is half of the on-demand Flux chunk, which imports nothing
  * but the kit (`kit.ts`); a split would only add modules that are always loaded together.
  */
 import type { SourceIssue } from '../errors.js'
-import type { FunctionName } from './functions.js'
 import { K } from './kit.js'
 
 //#region types
@@ -40,7 +42,6 @@ export type ExpressionNode =
   | { type: 'binary'; op: BinaryOperator; left: ExpressionNode; right: ExpressionNode }
   | { type: 'logical'; op: '&&' | '||'; left: ExpressionNode; right: ExpressionNode }
   | { type: 'len'; argument: ExpressionNode }
-  | { type: 'call'; name: Exclude<FunctionName, 'len'>; argument: ExpressionNode }
 
 /** The binary operators other than `&&` and `||`. */
 export type BinaryOperator = '==' | '!=' | '<' | '<=' | '>' | '>=' | '+' | '-' | '*' | '/' | '%'
@@ -357,7 +358,7 @@ class Parser {
     const name = t.text
     if (name === 'true' || name === 'false') return { type: 'literal', value: name === 'true' }
     if (name === 'null') return { type: 'literal', value: null }
-    if (K.isFunctionName(name)) {
+    if (name === 'len') {
       if (!this.isOp('(')) this.fail(this.peek().offset, `expected '(' after ${name}`)
       this.next()
       if (++this.depth > MAX_DEPTH) this.fail(t.offset, 'the condition is nested too deeply')
@@ -365,7 +366,7 @@ class Parser {
       this.depth--
       if (this.isOp(',')) this.fail(this.peek().offset, `${name}() takes one argument`)
       this.expectOp(')', `to close ${name}(`)
-      return name === 'len' ? { type: 'len', argument } : { type: 'call', name, argument }
+      return { type: 'len', argument }
     }
     if (FORBIDDEN.has(name)) this.checkSegment(name, t.offset)
     // hasOwn, not a plain index: `ROOT_ALIASES['constructor']` would be Object itself.
@@ -379,10 +380,10 @@ class Parser {
         this.fail(
           t.offset,
           `'${name}()' is not a function`,
-          `The functions are ${K.FUNCTION_NAMES.join(', ')}.`,
+          'The only call in a condition is len(...).',
         )
       }
-      const close = K.suggest(name, [...ROOTS, 'true', 'false', 'null', ...K.FUNCTION_NAMES])
+      const close = K.suggest(name, [...ROOTS, 'true', 'false', 'null', 'len'])
       this.fail(
         t.offset,
         `unknown name '${name}'`,
@@ -425,7 +426,7 @@ class Parser {
       this.fail(
         this.peek().offset,
         'paths cannot be called',
-        `The functions are ${K.FUNCTION_NAMES.join(', ')}.`,
+        'The only call in a condition is len(...).',
       )
     if (root === 'signal' && segments.length === 0) {
       this.fail(t.offset, "'signal' needs a field name", 'Write signal.sig_name.')
@@ -513,9 +514,7 @@ function evaluate(node: ExpressionNode, scope: ExpressionScope): unknown {
     case 'path':
       return readPath(node.root, node.segments, scope)
     case 'len':
-      return K.applyFunction('len', evaluate(node.argument, scope))
-    case 'call':
-      return K.applyFunction(node.name, evaluate(node.argument, scope))
+      return K.lengthOf(evaluate(node.argument, scope))
     case 'unary': {
       const v = evaluate(node.operand, scope)
       if (node.op === '!') return !truthy(v)

@@ -6,7 +6,7 @@
 import { suggest, TheusError, WorkflowError, warnOnce } from '../errors.js'
 import { parseText } from '../textParsers.js'
 import { notADefinition } from './definition.js'
-import { applyFunction, FUNCTION_NAMES, isFunctionName, isPlainObject } from './functions.js'
+import { isPlainObject, lengthOf } from './functions.js'
 import { isThenable, maxOpsOf } from './host.js'
 import { guard, IssueCollector, isRecord, kindOf, MAX_NESTING, nearest } from './issues.js'
 import type { FluxKit } from './kit.js'
@@ -18,9 +18,7 @@ export const FLUX_KIT: FluxKit = {
   suggest,
   parseText,
   notADefinition,
-  applyFunction,
-  FUNCTION_NAMES,
-  isFunctionName,
+  lengthOf,
   isPlainObject,
   isThenable,
   maxOpsOf,

@@ -10,7 +10,7 @@
 import type { suggest, TheusError, WorkflowError, warnOnce } from '../errors.js'
 import type { parseText } from '../textParsers.js'
 import type { notADefinition } from './definition.js'
-import type { applyFunction, FUNCTION_NAMES, isFunctionName, isPlainObject } from './functions.js'
+import type { isPlainObject, lengthOf } from './functions.js'
 import type { isThenable, maxOpsOf } from './host.js'
 import type { guard, IssueCollector, isRecord, kindOf, MAX_NESTING, nearest } from './issues.js'
 
@@ -21,9 +21,7 @@ export interface FluxKit {
   suggest: typeof suggest
   parseText: typeof parseText
   notADefinition: typeof notADefinition
-  applyFunction: typeof applyFunction
-  FUNCTION_NAMES: typeof FUNCTION_NAMES
-  isFunctionName: typeof isFunctionName
+  lengthOf: typeof lengthOf
   isPlainObject: typeof isPlainObject
   isThenable: typeof isThenable
   maxOpsOf: typeof maxOpsOf
