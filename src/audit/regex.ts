@@ -9,6 +9,8 @@
  *   quantifiers, even when a literal separates them (write a bounded repetition instead);
  * - an alternation whose branches can start with the same character (`(a|a)*`, `(\w|\d)+`,
  *   `(a|ab)*`): the engine tries every way of splitting the input between the branches.
+ * Refused under a bounded quantifier that may repeat 10 times or more (`{10}`, `{1,32000}`): a
+ * part of variable length (`(.*a){20}`, `(a?){25}`), which the engine can split n^10 ways.
  * Refused under any quantifier that repeats (`*`, `+`, `{n,m}` with m > 1): a backreference.
  *
  * This is a conservative syntactic check, cheap and linear in the pattern's length; a few safe
@@ -34,6 +36,8 @@ interface Part {
   f: RegExp[]
   /** Holds a quantifier that repeats without bound. */
   u: boolean
+  /** Holds a quantifier of variable count (`?`, `{1,3}`, and the unbounded ones). */
+  v?: boolean | undefined
   /** The first hazard in it (left to right, outermost first), outside any repetition... */
   h?: string | undefined
   /** ...and under a repeating quantifier (a backreference is one only there). */
@@ -47,6 +51,7 @@ const NESTED = 'it nests unbounded quantifiers (such as `(a+)+`)'
 const OVERLAP =
   'it repeats an alternation whose branches can match the same text (such as `(a|ab)*`)'
 const BACKREF = 'it has a backreference under a quantifier'
+const REPEAT = 'it repeats a part of variable length 10 times or more'
 const ASCII = String.fromCharCode(...Array(128).keys())
 
 /** Why a pattern is refused, or `undefined` when it is accepted. */
@@ -65,12 +70,14 @@ export function regexHazard(s: string): string | undefined {
         if (seq.e) seq.f.push(...p.f)
         seq.e &&= p.e
         seq.u ||= p.u
+        seq.v ||= p.v
         seq.h ??= p.h
         seq.r ??= p.r
       }
       out.e ||= seq.e
       out.f.push(...seq.f)
       out.u ||= seq.u
+      out.v ||= seq.v
       out.h ??= seq.h
       out.r ??= seq.r
       out.b!.push(seq.f)
@@ -100,10 +107,12 @@ export function regexHazard(s: string): string | undefined {
     // Checked before the body, so the outermost hazard is the one reported.
     let own: string | undefined
     if (unbounded) own = p.u ? NESTED : p.b && overlap(p.b) ? OVERLAP : undefined
+    else if (max >= 10 && p.v) own = REPEAT
     return {
       e: min === 0 || p.e,
       f: p.f,
       u: unbounded || p.u,
+      v: min < max || p.v,
       h: own ?? (max > 1 ? p.r : p.h),
       r: own ?? p.r,
     }

@@ -36,6 +36,11 @@ describe('regex rules: catastrophic backtracking', () => {
     ['^(a)(\\1b)*$', /backreference under a quantifier/],
     ['(?<q>["\'])(\\k<q>x){2}', /backreference under a quantifier/],
     [`${'('.repeat(250)}a${')'.repeat(250)}`, /nested more than 200 levels/],
+    // A bounded repetition of a variable-length part splits the input n^count ways.
+    ['(.*a){20}', /variable length 10 times or more/],
+    ['(.*){1,32000}[bc]', /variable length 10 times or more/],
+    ['^(a?){25}a{25}$', /variable length 10 times or more/],
+    ['^(\\w{1,3}-){10}$', /variable length 10 times or more/],
   ]
   for (const [pattern, why] of refused) {
     it(`refuses ${pattern.length > 30 ? `${pattern.slice(0, 30)}…` : pattern}`, () => {
@@ -62,6 +67,9 @@ describe('regex rules: catastrophic backtracking', () => {
     '^(?:[a-z]|\\d)$',
     '\\(a+\\)+',
     '[(]a+[)]+',
+    '^.{10,100}$',
+    '^(ab){10,20}$',
+    '^(a?b){9}$',
   ]
   for (const pattern of accepted) {
     it(`accepts ${pattern}`, () => {
