@@ -156,8 +156,6 @@ function auditorFor(recipe: unknown, emit: (entry: AuditLogEntry) => void): Audi
 }
 
 const RING = 1000
-/** Labels of commits that are not runs of a process: their log entries carry patches. */
-const ADMIN = new Set(['edit', 'undo', 'redo'])
 const EMPTY: readonly Patch[] = Object.freeze([])
 /** The options of a run given none (a default `{}` would be a new object per run). */
 const NO_OPTS: RunOptions = Object.freeze({})
@@ -829,9 +827,9 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     for (let i = 0; i < writes.n; i++) expected += writes.valueList[i]!.n
     // Runs replay by re-running their process; the others (edit, undo, redo, patches) carry
     // the patches they applied in their run-log entry, so that a log cut by runLogLimit
-    // still replays.
+    // still replays. Those are the Runs without a ctx (a process may be named 'edit').
     const changes =
-      logRun && (ADMIN.has(label) || !this._registry.has(label))
+      logRun && run.ctx === undefined
         ? new PatchedEntry(label, args, expected)
         : new PendingEntry(label, args, expected)
     // The engine's Commit, unless a commit is already under way (then a fresh one).
