@@ -13,7 +13,7 @@
 import { batch, computed, type ReadonlySignal, type Signal, signal } from '@preact/signals-core'
 import { type Auditor, createAuditor, type ReadMemo } from '../audit/auditor.js'
 import { joinPath } from '../context/paths.js'
-import { checkContext, plainKind, protoKeyIn } from '../context/plainData.js'
+import { checkContext, plainKind, protoKeyIn, rootKeyError } from '../context/plainData.js'
 import { zoneOfSegment } from '../context/zones.js'
 import { GRANT_ALL, type PermNode } from '../contract/permissions.js'
 import {
@@ -39,7 +39,6 @@ import {
   errors,
   type SchemaIssue,
   SchemaViolationError,
-  suggest,
   TheusError,
 } from '../errors.js'
 import { parseText } from '../textParsers.js'
@@ -306,47 +305,19 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   private _adminSpare: Run | undefined
 
   constructor(initial: TContext, options: EngineOptions<TProcesses> = {}) {
-    if (initial === null || typeof initial !== 'object' || kindOf(initial) !== Kind.Object)
+    if (kindOf(initial) !== Kind.Object)
       throw errors.invalidContext(`expected a plain object, got ${describe(initial)}`)
     for (const key of Object.keys(initial)) {
-      if (key === 'local')
-        throw errors.invalidContext(
-          "'local' is not a context layer you can give: it is created fresh for each run. Move its keys to 'domain'",
-        )
-      if (key !== 'global' && key !== 'domain') {
-        const hint = suggest(key, ['global', 'domain'])
-        throw errors.invalidContext(
-          `unknown root key '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}; put application state under 'domain' and configuration under 'global'`,
-        )
-      }
       const layer = (initial as Record<string, unknown>)[key]
-      if (layer !== undefined && kindOf(layer) !== Kind.Object)
-        throw errors.invalidContext(`layer '${key}' must be a plain object, got ${describe(layer)}`)
+      // A missing layer defaults to {}.
+      const e = rootKeyError(key, layer === undefined ? {} : layer)
+      if (e) throw e
     }
     this._strict = options.strictMode ?? true
     checkContext(initial, this._strict)
-    const historyLimit = options.historyLimit ?? 100
-    const runLogLimit = options.runLogLimit ?? 1000
-    if (
-      typeof runLogLimit !== 'number' ||
-      !(runLogLimit >= 0) ||
-      (!Number.isInteger(runLogLimit) && runLogLimit !== Number.POSITIVE_INFINITY)
-    )
-      throw new TheusError(
-        'INVALID_ARGS',
-        `runLogLimit must be a whole number ≥ 0 or Infinity, got ${String(runLogLimit)}.`,
-      )
-    const maxOps = options.maxOps ?? 10_000
-    if (!Number.isInteger(historyLimit) || historyLimit < 0)
-      throw new TheusError(
-        'INVALID_ARGS',
-        `historyLimit must be a whole number ≥ 0, got ${String(historyLimit)}.`,
-      )
-    if (!Number.isInteger(maxOps) || maxOps < 1)
-      throw new TheusError(
-        'INVALID_ARGS',
-        `maxOps must be a whole number ≥ 1, got ${String(maxOps)}.`,
-      )
+    const historyLimit = whole('historyLimit', options.historyLimit ?? 100, 0)
+    const runLogLimit = whole('runLogLimit', options.runLogLimit ?? 1000, 0, true)
+    const maxOps = whole('maxOps', options.maxOps ?? 10_000, 1)
     this.options = Object.freeze({
       strictMode: this._strict,
       historyLimit,
@@ -1583,6 +1554,16 @@ class RunContext {
  */
 /** What `_run` and `_start` return for a failed run; `runProcess` throws `_takeFailure()`. */
 const FAILED: unique symbol = Symbol('theus.failed')
+
+/** An option that is a whole number ≥ `min` (or, when `inf`, Infinity). */
+function whole(name: string, v: unknown, min: number, inf?: boolean): number {
+  if (!(Number.isInteger(v) ? (v as number) >= min : inf && v === Number.POSITIVE_INFINITY))
+    throw new TheusError(
+      'INVALID_ARGS',
+      `${name} must be a whole number ≥ ${min}${inf ? ' or Infinity' : ''}, got ${String(v)}.`,
+    )
+  return v as number
+}
 
 function copyArgs(args: Record<string, unknown>): Record<string, unknown> {
   // Most args are a few primitives: a shallow copy is the deep one. A spread copies the
