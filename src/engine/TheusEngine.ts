@@ -1486,58 +1486,62 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
  * process's own body (views themselves die with their run).
  */
 class RunContext {
-  private _local: Record<string, any> | undefined
-  private _run: Run | undefined
-  private _root: any
-  private _domain: any
-  private _global: any
-  private _log: ProcessLog | undefined
+  // Private names (#): a body sees only the context's own members (domain, global, local, log,
+  // signal), never the engine behind it, in Object.keys(ctx), a spread or JSON.stringify.
+  #engine: TheusEngine
+  #reg: Registered
+  #local: Record<string, any> | undefined
+  #run: Run | undefined
+  #root: any
+  #domain: any
+  #global: any
+  #log: ProcessLog | undefined
   signal: AbortSignal | undefined
-  constructor(
-    private readonly _engine: TheusEngine,
-    private readonly _reg: Registered,
-  ) {}
+  constructor(engine: TheusEngine, reg: Registered) {
+    this.#engine = engine
+    this.#reg = reg
+  }
   begin(run: Run, signal: AbortSignal | undefined): void {
-    this._run = run
-    this._root = undefined
-    this._local = undefined
-    this._domain = undefined
-    this._global = undefined
+    this.#run = run
+    this.#root = undefined
+    this.#local = undefined
+    this.#domain = undefined
+    this.#global = undefined
     this.signal = signal
   }
-  private get root(): any {
-    return (this._root ??= this._engine._rootViewFor(this._run!, this._reg.perms))
+  get #rootView(): any {
+    return (this.#root ??= this.#engine._rootViewFor(this.#run!, this.#reg.perms))
   }
   /** A fresh object per run (made on first use): readable, writable, never committed. */
   get local(): Record<string, any> {
-    return (this._local ??= {})
+    return (this.#local ??= {})
   }
   get log(): ProcessLog {
-    if (this._log === undefined) {
-      const engine = this._engine
-      const name = this._reg.name
-      this._log = {
+    if (this.#log === undefined) {
+      const engine = this.#engine
+      const name = this.#reg.name
+      this.#log = {
         info: (m, f) => engine._log(name, 'info', m, f),
         warn: (m, f) => engine._log(name, 'warn', m, f),
         error: (m, f) => engine._log(name, 'error', m, f),
       }
     }
-    return this._log
+    return this.#log
   }
   // A body that only reads its layers never needs a view of the root.
   get domain(): any {
-    return (this._domain ??= this._engine._rootViewFor(this._run!, this._reg.perms, 'domain'))
+    return (this.#domain ??= this.#engine._rootViewFor(this.#run!, this.#reg.perms, 'domain'))
   }
   set domain(v: any) {
-    this.root.domain = v
-    this._domain = undefined
+    this.#rootView.domain = v
+    this.#domain = undefined
   }
   get global(): any {
-    return (this._global ??= this._engine._rootViewFor(this._run!, this._reg.perms, 'global'))
+    return (this.#global ??= this.#engine._rootViewFor(this.#run!, this.#reg.perms, 'global'))
   }
   set global(v: any) {
-    this.root.global = v
-    this._global = undefined
+    this.#rootView.global = v
+    this.#global = undefined
   }
   get domain_ctx(): any {
     return this.domain
