@@ -161,6 +161,19 @@ describe('writes to the root of the context', () => {
     })
   }
 
+  it('names what was written in the message (a deleted layer reads undefined)', () => {
+    const engine = new TheusEngine({ domain: { n: 0 } })
+    let message = ''
+    try {
+      engine.edit((s: any) => {
+        delete s.domain
+      })
+    } catch (e) {
+      message = (e as Error).message
+    }
+    expect(message).toContain("layer 'domain' must be a plain object, got undefined.")
+  })
+
   for (const strictMode of [true, false]) {
     it(`a process that sets a layer to a value that is not a plain object is INVALID_CONTEXT (strictMode ${strictMode}), even when the body swallows it`, () => {
       const engine = new TheusEngine({ domain: { n: 0 } }, { strictMode })
