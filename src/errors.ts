@@ -332,7 +332,7 @@ export const errors = {
 
 /** Describes a value for a message: its type and a short rendering. */
 export function describe(value: unknown): string {
-  if (value === null) return 'null'
+  if (value == null) return String(value)
   if (Array.isArray(value)) return 'an array'
   if (typeof value === 'string')
     return `the string '${value.length > 40 ? `${value.slice(0, 40)}…` : value}'`

@@ -2,8 +2,29 @@
  * Plain data (SPEC §10.1): `__proto__` is never a key, and outside `heavy_` the context holds
  * only primitives, plain objects, arrays, Map, Set and Date.
  */
-import { aValueOf, errors, warnOnce } from '../errors.js'
+import { aValueOf, describe, errors, suggest, type TheusError, warnOnce } from '../errors.js'
 import { classOf, isHeavyKey, Kind, kindOf } from '../transaction/tree.js'
+
+/**
+ * Why `layer` cannot stand at the root key `key`, if it cannot: the root holds the layers
+ * `global` and `domain`, each a plain object (SPEC §1). Checked at construction and on every
+ * write to the root (edit(), `ctx.domain = v`), so that no commit leaves another shape.
+ */
+export function rootKeyError(key: string, layer: unknown): TheusError | undefined {
+  if (key === 'local')
+    return errors.invalidContext(
+      "'local' is not a context layer you can give: it is created fresh for each run. Move its keys to 'domain'",
+    )
+  if (key !== 'global' && key !== 'domain') {
+    const hint = suggest(key, ['global', 'domain'])
+    return errors.invalidContext(
+      `unknown root key '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}; put application state under 'domain' and configuration under 'global'`,
+    )
+  }
+  if (kindOf(layer) !== Kind.Object)
+    return errors.invalidContext(`layer '${key}' must be a plain object, got ${describe(layer)}`)
+  return undefined
+}
 
 /** The layers of an initial context, as far as the checks are concerned. */
 interface Layers {

@@ -13,7 +13,7 @@
 import { batch, computed, type ReadonlySignal, type Signal, signal } from '@preact/signals-core'
 import { type Auditor, createAuditor, type ReadMemo } from '../audit/auditor.js'
 import { joinPath } from '../context/paths.js'
-import { checkContext, plainKind, protoKeyIn } from '../context/plainData.js'
+import { checkContext, plainKind, protoKeyIn, rootKeyError } from '../context/plainData.js'
 import { zoneOfSegment } from '../context/zones.js'
 import { GRANT_ALL, type PermNode } from '../contract/permissions.js'
 import {
@@ -39,7 +39,6 @@ import {
   errors,
   type SchemaIssue,
   SchemaViolationError,
-  suggest,
   TheusError,
 } from '../errors.js'
 import { parseText } from '../textParsers.js'
@@ -156,8 +155,6 @@ function auditorFor(recipe: unknown, emit: (entry: AuditLogEntry) => void): Audi
 }
 
 const RING = 1000
-/** Labels of commits that are not runs of a process: their log entries carry patches. */
-const ADMIN = new Set(['edit', 'undo', 'redo'])
 const EMPTY: readonly Patch[] = Object.freeze([])
 /** The options of a run given none (a default `{}` would be a new object per run). */
 const NO_OPTS: RunOptions = Object.freeze({})
@@ -308,47 +305,19 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   private _adminSpare: Run | undefined
 
   constructor(initial: TContext, options: EngineOptions<TProcesses> = {}) {
-    if (initial === null || typeof initial !== 'object' || kindOf(initial) !== Kind.Object)
+    if (kindOf(initial) !== Kind.Object)
       throw errors.invalidContext(`expected a plain object, got ${describe(initial)}`)
     for (const key of Object.keys(initial)) {
-      if (key === 'local')
-        throw errors.invalidContext(
-          "'local' is not a context layer you can give: it is created fresh for each run. Move its keys to 'domain'",
-        )
-      if (key !== 'global' && key !== 'domain') {
-        const hint = suggest(key, ['global', 'domain'])
-        throw errors.invalidContext(
-          `unknown root key '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}; put application state under 'domain' and configuration under 'global'`,
-        )
-      }
       const layer = (initial as Record<string, unknown>)[key]
-      if (layer !== undefined && kindOf(layer) !== Kind.Object)
-        throw errors.invalidContext(`layer '${key}' must be a plain object, got ${describe(layer)}`)
+      // A missing layer defaults to {}.
+      const e = rootKeyError(key, layer === undefined ? {} : layer)
+      if (e) throw e
     }
     this._strict = options.strictMode ?? true
     checkContext(initial, this._strict)
-    const historyLimit = options.historyLimit ?? 100
-    const runLogLimit = options.runLogLimit ?? 1000
-    if (
-      typeof runLogLimit !== 'number' ||
-      !(runLogLimit >= 0) ||
-      (!Number.isInteger(runLogLimit) && runLogLimit !== Number.POSITIVE_INFINITY)
-    )
-      throw new TheusError(
-        'INVALID_ARGS',
-        `runLogLimit must be a whole number ≥ 0 or Infinity, got ${String(runLogLimit)}.`,
-      )
-    const maxOps = options.maxOps ?? 10_000
-    if (!Number.isInteger(historyLimit) || historyLimit < 0)
-      throw new TheusError(
-        'INVALID_ARGS',
-        `historyLimit must be a whole number ≥ 0, got ${String(historyLimit)}.`,
-      )
-    if (!Number.isInteger(maxOps) || maxOps < 1)
-      throw new TheusError(
-        'INVALID_ARGS',
-        `maxOps must be a whole number ≥ 1, got ${String(maxOps)}.`,
-      )
+    const historyLimit = whole('historyLimit', options.historyLimit ?? 100, 0)
+    const runLogLimit = whole('runLogLimit', options.runLogLimit ?? 1000, 0, true)
+    const maxOps = whole('maxOps', options.maxOps ?? 10_000, 1)
     this.options = Object.freeze({
       strictMode: this._strict,
       historyLimit,
@@ -829,9 +798,9 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     for (let i = 0; i < writes.n; i++) expected += writes.valueList[i]!.n
     // Runs replay by re-running their process; the others (edit, undo, redo, patches) carry
     // the patches they applied in their run-log entry, so that a log cut by runLogLimit
-    // still replays.
+    // still replays. Those are the Runs without a ctx (a process may be named 'edit').
     const changes =
-      logRun && (ADMIN.has(label) || !this._registry.has(label))
+      logRun && run.ctx === undefined
         ? new PatchedEntry(label, args, expected)
         : new PendingEntry(label, args, expected)
     // The engine's Commit, unless a commit is already under way (then a fresh one).
@@ -1517,58 +1486,62 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
  * process's own body (views themselves die with their run).
  */
 class RunContext {
-  private _local: Record<string, any> | undefined
-  private _run: Run | undefined
-  private _root: any
-  private _domain: any
-  private _global: any
-  private _log: ProcessLog | undefined
+  // Private names (#): a body sees only the context's own members (domain, global, local, log,
+  // signal), never the engine behind it, in Object.keys(ctx), a spread or JSON.stringify.
+  #engine: TheusEngine
+  #reg: Registered
+  #local: Record<string, any> | undefined
+  #run: Run | undefined
+  #root: any
+  #domain: any
+  #global: any
+  #log: ProcessLog | undefined
   signal: AbortSignal | undefined
-  constructor(
-    private readonly _engine: TheusEngine,
-    private readonly _reg: Registered,
-  ) {}
+  constructor(engine: TheusEngine, reg: Registered) {
+    this.#engine = engine
+    this.#reg = reg
+  }
   begin(run: Run, signal: AbortSignal | undefined): void {
-    this._run = run
-    this._root = undefined
-    this._local = undefined
-    this._domain = undefined
-    this._global = undefined
+    this.#run = run
+    this.#root = undefined
+    this.#local = undefined
+    this.#domain = undefined
+    this.#global = undefined
     this.signal = signal
   }
-  private get root(): any {
-    return (this._root ??= this._engine._rootViewFor(this._run!, this._reg.perms))
+  get #rootView(): any {
+    return (this.#root ??= this.#engine._rootViewFor(this.#run!, this.#reg.perms))
   }
   /** A fresh object per run (made on first use): readable, writable, never committed. */
   get local(): Record<string, any> {
-    return (this._local ??= {})
+    return (this.#local ??= {})
   }
   get log(): ProcessLog {
-    if (this._log === undefined) {
-      const engine = this._engine
-      const name = this._reg.name
-      this._log = {
+    if (this.#log === undefined) {
+      const engine = this.#engine
+      const name = this.#reg.name
+      this.#log = {
         info: (m, f) => engine._log(name, 'info', m, f),
         warn: (m, f) => engine._log(name, 'warn', m, f),
         error: (m, f) => engine._log(name, 'error', m, f),
       }
     }
-    return this._log
+    return this.#log
   }
   // A body that only reads its layers never needs a view of the root.
   get domain(): any {
-    return (this._domain ??= this._engine._rootViewFor(this._run!, this._reg.perms, 'domain'))
+    return (this.#domain ??= this.#engine._rootViewFor(this.#run!, this.#reg.perms, 'domain'))
   }
   set domain(v: any) {
-    this.root.domain = v
-    this._domain = undefined
+    this.#rootView.domain = v
+    this.#domain = undefined
   }
   get global(): any {
-    return (this._global ??= this._engine._rootViewFor(this._run!, this._reg.perms, 'global'))
+    return (this.#global ??= this.#engine._rootViewFor(this.#run!, this.#reg.perms, 'global'))
   }
   set global(v: any) {
-    this.root.global = v
-    this._global = undefined
+    this.#rootView.global = v
+    this.#global = undefined
   }
   get domain_ctx(): any {
     return this.domain
@@ -1585,6 +1558,16 @@ class RunContext {
  */
 /** What `_run` and `_start` return for a failed run; `runProcess` throws `_takeFailure()`. */
 const FAILED: unique symbol = Symbol('theus.failed')
+
+/** An option that is a whole number ≥ `min` (or, when `inf`, Infinity). */
+function whole(name: string, v: unknown, min: number, inf?: boolean): number {
+  if (!(Number.isInteger(v) ? (v as number) >= min : inf && v === Number.POSITIVE_INFINITY))
+    throw new TheusError(
+      'INVALID_ARGS',
+      `${name} must be a whole number ≥ ${min}${inf ? ' or Infinity' : ''}, got ${String(v)}.`,
+    )
+  return v as number
+}
 
 function copyArgs(args: Record<string, unknown>): Record<string, unknown> {
   // Most args are a few primitives: a shallow copy is the deep one. A spread copies the

@@ -95,10 +95,15 @@ export async function replay(
   for (const [i, entry] of runLog.entries()) checkLogEntry(kit, entry, i)
   const engine = new Engine(initial as never, options as never) as unknown as Replaying
   if (Array.isArray(processes)) for (const p of processes) engine.registerProcess(p)
-  else await engine.scanAndRegister(processes as Record<string, unknown>)
+  // A module map (import.meta.glob) or a process map ({ transfer, deposit }, the shape of
+  // `options.processes`): the map is also scanned as one module, whose exports are its values.
+  else await engine.scanAndRegister({ '': processes, ...processes })
   for (const entry of runLog) {
-    if (entry.process === 'edit') engine._commitPatches(entry.patches ?? [], 'edit')
-    else if (entry.process === 'undo' || entry.process === 'redo') {
+    // A run logs { process, args } and a built-in entry its patches, so a process of the
+    // application may be named 'edit', 'undo' or 'redo'.
+    const run = entry.patches === undefined && engine._registry.has(entry.process)
+    if (!run && entry.process === 'edit') engine._commitPatches(entry.patches ?? [], 'edit')
+    else if (!run && (entry.process === 'undo' || entry.process === 'redo')) {
       // The undone (or redone) commit may lie before the log's first entry (runLogLimit):
       // then the entry's own patches say what it did.
       const undo = entry.process === 'undo'

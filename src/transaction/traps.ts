@@ -3,6 +3,7 @@
  * write), Maps (per-key buffer, guarded methods) and Sets (a copy on first write).
  */
 
+import { rootKeyError } from '../context/plainData.js'
 import { errors } from '../errors.js'
 import { bufferDelete, bufferedValue, bufferSet, mergedKeys } from './buffer.js'
 import { DELETED, deepCopy, existingNode } from './tree.js'
@@ -29,6 +30,11 @@ export class ObjectView extends View {
 
   set(target: any, key: string | symbol, value: unknown): boolean {
     const run = this.live()
+    // The root (edit()'s argument; `ctx.domain = v` writes through it) keeps its shape.
+    if (!this.shape.parent) {
+      const e = rootKeyError(String(key), value)
+      if (e) throw run.violate(e)
+    }
     if (typeof key === 'symbol')
       throw run.violate(errors.illegalWrite(run.name, this.childPath(String(key))))
     this.checkWrite(key)
@@ -50,6 +56,8 @@ export class ObjectView extends View {
   }
 
   deleteProperty(target: any, key: string | symbol): boolean {
+    // A layer is never deleted (the root check of `set` refuses undefined).
+    if (!this.shape.parent) return this.set(target, key, undefined)
     this.live()
     if (typeof key === 'symbol') return false
     this.checkWrite(key)

@@ -933,3 +933,27 @@ describe('guard: ctx', () => {
     expect(engine.logs[999]!.message).toBe('m1004')
   })
 })
+
+describe('guard: the ctx object itself', () => {
+  it('shows the body its own members only, never the engine behind it', () => {
+    const engine = new TheusEngine(base())
+    const p = define(engine, { inputs: ['domain.total'] }, (ctx) => {
+      const own = Object.keys(ctx)
+      // Anything of the engine reachable from ctx would be a way around the guard.
+      const reachable = Object.values(ctx).filter((v) => v instanceof TheusEngine)
+      return { own, reachable: reachable.length, json: JSON.parse(JSON.stringify(ctx)) }
+    })
+    const out = p.run() as { own: string[]; reachable: number; json: Record<string, unknown> }
+    expect(out.own.filter((k) => k.startsWith('_'))).toEqual([])
+    expect(out.reachable).toBe(0)
+    expect(Object.keys(out.json).filter((k) => k.startsWith('_'))).toEqual([])
+    expect(ctxKeysRun(engine)).toEqual([])
+  })
+})
+
+/** The `_`-named properties a ctx answers to (a body probing for internals by name). */
+function ctxKeysRun(engine: TheusEngine): string[] {
+  const names = ['_engine', '_reg', '_run', '_root', '_rootRaw']
+  const p = define(engine, {}, (ctx) => names.filter((n) => ctx[n] !== undefined))
+  return p.run() as string[]
+}

@@ -128,3 +128,78 @@ describe('new TheusEngine(initial)', () => {
     expect(snap.d.getTime()).toBe(1000)
   })
 })
+
+// SPEC §1: the root holds the layers `global` and `domain`, each a plain object. That holds
+// after every commit too, whatever wrote the root: edit(), or a process with 'domain' or
+// 'global' in its outputs, in either mode.
+describe('writes to the root of the context', () => {
+  const bad: [string, (root: any) => void][] = [
+    ['adds a local key', (r) => (r.local = {})],
+    ['adds another root key', (r) => (r.extra = 1)],
+    ['deletes a layer', (r) => delete r.domain],
+    ['sets a layer to a number', (r) => (r.domain = 5)],
+    ['sets a layer to null', (r) => (r.global = null)],
+    ['sets a layer to an array', (r) => (r.domain = [1])],
+    ['sets a layer to a Map', (r) => (r.domain = new Map())],
+    ['defines another root key', (r) => Object.defineProperty(r, 'x', { value: 1 })],
+  ]
+
+  for (const [what, write] of bad) {
+    it(`edit() that ${what} is INVALID_CONTEXT, and nothing changes`, () => {
+      const engine = new TheusEngine({ global: { g: 1 }, domain: { n: 0 } })
+      const before = engine.state.value
+      expect(
+        codeOf(() =>
+          engine.edit((s) => {
+            s.domain.n = 1
+            write(s)
+          }),
+        ),
+      ).toBe('INVALID_CONTEXT')
+      expect(engine.state.value).toBe(before)
+      expect(engine.history).toHaveLength(0)
+    })
+  }
+
+  it('names what was written in the message (a deleted layer reads undefined)', () => {
+    const engine = new TheusEngine({ domain: { n: 0 } })
+    let message = ''
+    try {
+      engine.edit((s: any) => {
+        delete s.domain
+      })
+    } catch (e) {
+      message = (e as Error).message
+    }
+    expect(message).toContain("layer 'domain' must be a plain object, got undefined.")
+  })
+
+  for (const strictMode of [true, false]) {
+    it(`a process that sets a layer to a value that is not a plain object is INVALID_CONTEXT (strictMode ${strictMode}), even when the body swallows it`, () => {
+      const engine = new TheusEngine({ domain: { n: 0 } }, { strictMode })
+      engine.registerProcess(
+        process({ outputs: ['domain', 'global'] }, function wipe(ctx, args: { to: unknown }) {
+          try {
+            ;(ctx as any).domain = args.to
+          } catch {}
+          return 'done'
+        }),
+      )
+      for (const to of [5, null, [1], undefined]) {
+        expect(codeOf(() => engine.runProcess('wipe', { to }))).toBe('INVALID_CONTEXT')
+        expect(engine.state.value).toEqual({ global: {}, domain: { n: 0 } })
+      }
+      expect(engine.runProcess('wipe', { to: { n: 2 } })).toBe('done')
+      expect(engine.state.value).toEqual({ global: {}, domain: { n: 2 } })
+    })
+  }
+
+  it('edit() may still replace a layer with a plain object', () => {
+    const engine = new TheusEngine({ global: { g: 1 }, domain: { n: 0 } })
+    engine.edit((s: any) => {
+      s.domain = { m: 1 }
+      s.global = Object.create(null)
+    })
+    expect(engine.state.value).toEqual({ global: {}, domain: { m: 1 } })
+  })
+})

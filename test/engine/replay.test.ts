@@ -236,6 +236,39 @@ describe('TheusEngine.replay', () => {
     expect(copy.state.value).toEqual(engine.state.value)
   })
 
+  it('takes a process map ({ transfer, deposit }, the shape of options.processes) as the processes', async () => {
+    const engine = bank()
+    engine.runProcess('transfer', { from_user: 'Alice', to_user: 'Bob', amount: 3 })
+    await engine.runProcess('deposit', { to_user: 'Bob', amount: 4 })
+    const copy = await TheusEngine.replay(bankInitial(), { transfer, deposit }, engine.runLog)
+    expect(copy.processNames).toEqual(['transfer', 'deposit'])
+    expect(copy.state.value).toEqual(engine.state.value)
+  })
+
+  it("replays a process named like a built-in entry ('edit', 'undo', 'redo') as that process", async () => {
+    // Their log entries tell them apart: a run logs { process, args }, a built-in its patches.
+    const named = (name: string) =>
+      process(
+        { name, inputs: ['domain.accounts'], outputs: ['domain.accounts'] },
+        function body(ctx, args: { who: string }) {
+          ctx.domain.accounts[args.who] = (ctx.domain.accounts[args.who] ?? 0) + 1
+        },
+      )
+    const mine = ['edit', 'undo', 'redo'].map(named)
+    const engine = new TheusEngine(bankInitial())
+    for (const p of mine) engine.registerProcess(p)
+    engine.runProcess('edit', { who: 'Ed' })
+    engine.runProcess('undo', { who: 'Una' })
+    engine.runProcess('redo', { who: 'Red' })
+    engine.edit((s) => {
+      s.domain.accounts.Zed = 9
+    })
+    engine.undo()
+    const copy = await TheusEngine.replay(bankInitial(), mine, engine.runLog)
+    expect(copy.state.value.domain.accounts).toEqual(engine.state.value.domain.accounts)
+    expect(copy.state.value.domain.accounts).toMatchObject({ Ed: 1, Una: 1, Red: 1 })
+  })
+
   it('replays a log that went through JSON (plain data)', async () => {
     const engine = bank()
     engine.runProcess('transfer', { from_user: 'Alice', to_user: 'Bob', amount: 3 })
