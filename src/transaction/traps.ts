@@ -16,12 +16,22 @@ function inherited(proto: object, key: string | symbol, receiver: unknown): unkn
   return Reflect.get(proto, key, receiver)
 }
 
+/**
+ * `String(view)` and `${view}` of an object, Map or Set view: `[object Object]`, `[object Map]`,
+ * `[object Set]`, as of the plain value. A view exposes no inherited `toString` (SPEC §10.1),
+ * which left these conversions a TypeError.
+ */
+function toPrimitive(this: object): string {
+  return Object.prototype.toString.call(this)
+}
+
 /** Object views: per-key buffer over the committed object, or direct on a fresh one. */
 export class ObjectView extends View {
   get(target: any, key: string | symbol, receiver: unknown): unknown {
     if (typeof key === 'symbol') {
       if (key === VIEW) return this
       this.live()
+      if (key === Symbol.toPrimitive) return toPrimitive
       return Reflect.get(target, key, receiver)
     }
     this.live()
@@ -294,6 +304,8 @@ export class MapView extends View {
       case 'entries':
       case Symbol.iterator:
         return () => this.entriesOf()
+      case Symbol.toPrimitive:
+        return toPrimitive
       case 'keys':
         return function* (this: void, view: MapView) {
           for (const [k] of view.entriesOf()) yield k
@@ -364,6 +376,8 @@ export class SetView extends View {
       case 'keys':
       case Symbol.iterator:
         return () => this.valuesOf()
+      case Symbol.toPrimitive:
+        return toPrimitive
       case 'entries':
         return function* (this: void, view: SetView) {
           for (const v of view.valuesOf()) yield [v, v]

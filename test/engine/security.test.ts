@@ -52,6 +52,26 @@ describe('views expose own data only', () => {
     expect(engine.runProcess('probe')).toEqual([undefined, undefined, undefined, undefined, false])
   })
 
+  it('turns object, Map and Set views into strings as their plain values would be', () => {
+    const engine = new TheusEngine({
+      domain: { o: { a: 1 }, m: new Map([['k', 1]]), s: new Set([1]), list: [1, 2] },
+    })
+    engine.registerProcess(
+      process({ inputs: ['domain'] }, function show(ctx) {
+        const d = ctx.domain as any
+        // No inherited toString on a view, yet a template literal or a concatenation works.
+        return [`${d.o}`, String(d.m), `${d.s}`, `${d.list}`, d.o.toString]
+      }),
+    )
+    expect(engine.runProcess('show')).toEqual([
+      '[object Object]',
+      '[object Map]',
+      '[object Set]',
+      '1,2',
+      undefined,
+    ])
+  })
+
   it('reads a key named like an inherited member when the container holds it', () => {
     const engine = new TheusEngine({ domain: { accounts: { constructor: 7 } as any } })
     engine.registerProcess(
