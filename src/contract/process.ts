@@ -5,7 +5,7 @@
 
 import { parsePath } from '../context/paths.js'
 import type { CheckContractPath } from '../engine/pathTypes.js'
-import { errors } from '../errors.js'
+import { errors, suggest } from '../errors.js'
 import type { TypedProcessContext } from './types.js'
 
 /** What a process declares: the paths it reads and writes, the errors it may throw. */
@@ -71,6 +71,7 @@ export interface ParsedContract {
 }
 
 const parsed = new WeakMap<object, ParsedContract>()
+const CONTRACT_KEYS = ['name', 'inputs', 'outputs', 'errors', 'sideEffects']
 
 function checkPaths(name: string, list: unknown, key: string): string[][] {
   if (list === undefined) return []
@@ -110,6 +111,15 @@ export function process<TArgs = any, TResult = unknown>(
       '<anonymous>',
       "an anonymous function has no name. Give the function a name or set 'name' in the contract.",
     )
+  // A typo (`output:`) would otherwise leave the body without the permission it meant.
+  for (const k of Object.keys(contract))
+    if (!CONTRACT_KEYS.includes(k)) {
+      const close = suggest(k, CONTRACT_KEYS)
+      throw errors.invalidContract(
+        name,
+        `unknown key '${k}' in the contract.${close ? ` Did you mean '${close}'?` : ''} The keys are ${CONTRACT_KEYS.join(', ')}.`,
+      )
+    }
   const errs = contract.errors ?? []
   if (!Array.isArray(errs) || errs.some((e) => typeof e !== 'string' || e.length === 0))
     throw errors.invalidContract(name, "'errors' must be an array of error names.")

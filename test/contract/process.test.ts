@@ -400,3 +400,25 @@ describe('TheusEngine.scanAndRegister', () => {
     expect(Array.isArray(out)).toBe(true)
   })
 })
+
+describe('contract keys', () => {
+  it('refuses an unknown key with the close one and the list', () => {
+    const bad = { output: ['domain.n'] } as unknown as Parameters<typeof process>[0]
+    expect(() => process(bad, function inc() {})).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_CONTRACT',
+        message: expect.stringMatching(
+          /unknown key 'output'.*Did you mean 'outputs'\?.*name, inputs, outputs, errors, sideEffects/,
+        ),
+      }),
+    )
+  })
+
+  it('takes every documented key', () => {
+    const def = process(
+      { name: 'p', inputs: ['domain.a'], outputs: ['domain.b'], errors: ['E'], sideEffects: ['x'] },
+      () => {},
+    )
+    expect(def.name).toBe('p')
+  })
+})
