@@ -23,12 +23,14 @@ type Engine = TheusEngine<any, any>
 
 /**
  * The refusals every admin commit shares, in this order: a disposed engine (`DISPOSED`), one
- * inside a run or another commit (`NESTED_RUN`), a halted one (`ENGINE_HALTED`).
+ * inside a run or another commit (`NESTED_RUN`), a halted one (`ENGINE_HALTED`). The messages
+ * are built only when thrown (undo and redo pass here on every call).
  */
-function admit(engine: Engine, label: string, refused = `${label}() was refused`): void {
+function admit(engine: Engine, label: string, patches = false): void {
   engine._live(label)
   if (engine._busy > 0) throw errors.nestedRun(`${label}()`)
-  if (engine._haltEvent !== undefined) throw engine._haltedError(label, refused)
+  if (engine._haltEvent !== undefined)
+    throw engine._haltedError(label, patches ? `${label} was refused` : `${label}() was refused`)
 }
 
 /** `engine.edit(fn)`: `fn` writes through the admin view; its writes commit as one. */
@@ -113,7 +115,7 @@ export function commitPatches(
   logRun: boolean,
   applied?: (patches: Patch[], inverse: Patch[]) => void,
 ): Changes | undefined {
-  admit(engine, label, `${label} was refused`)
+  admit(engine, label, true)
   return applyPatches(engine, patches, label, logRun, applied)
 }
 
