@@ -67,6 +67,7 @@ export type {
   ReduxDevToolsOptions,
 } from './engine/devtools.js'
 export { connectReduxDevTools } from './engine/devtools.js'
+export type { ContextInput, EngineOptions, StandardSchemaLike } from './engine/options.js'
 export type {
   CheckContractPath,
   CheckPath,
@@ -87,7 +88,6 @@ export type {
   PersistStorage,
   PersistZone,
 } from './engine/persist/types.js'
-export type { ContextInput, EngineOptions, StandardSchemaLike } from './engine/TheusEngine.js'
 export type {
   AuditAction,
   AuditLevel,

@@ -3,24 +3,27 @@
  * exposes the committed state as signals. The hot path (runProcess → commit) lives here and in
  * `transaction/`; see DESIGN.md for the invariants it keeps.
  *
- * Why one file over 400 lines: the run path (start, settle, commit, admin commits) reads and
- * writes the engine's private fields on every run, and keeping it in one class lets V8 inline it
- * and a profile read it in one place, as preact's signals core does. Everything else is wired
- * in from its own module, the engine keeping the public methods as delegations: the registry
- * (registry.ts), the reads (reads.ts: `select`, `toDict`, the adapters' tracker), history and
- * the run log (history.ts), events (events.ts), replay (replay.ts, loaded on demand).
+ * Why one file over 400 lines: the run path (start, settle, finish, fail, commit, and the
+ * output gate's draft reader) reads and writes the engine's fields on every run, and keeping it
+ * in one class lets V8 inline it and a profile read it in one place, as preact's signals core
+ * does. Everything else is wired in from its own module, the engine keeping the public methods
+ * as one-line delegations: the argument types and checks of the constructor (options.ts), the
+ * registry (registry.ts), the `ctx` of a body (RunContext.ts), the schema and result checks of
+ * a commit (checks.ts), the signal and heavy zones' part of a commit (zoneFields.ts), the admin
+ * commits: edit, undo, redo, patches (TheusEngine.admin.ts), the reads (reads.ts: `select`,
+ * `toDict`, the adapters' tracker), history and the run log (history.ts), events (events.ts),
+ * replay (replay.ts, loaded on demand). Members those modules use are `@internal`, so they stay
+ * out of the published types. Splitting costs the core bundle about 50 B gzipped although it
+ * is 0.4 kB smaller minified: deflate matches `this._…` runs across one class better than
+ * across modules (`node scripts/size.mjs`).
  */
-import { batch, computed, type ReadonlySignal, type Signal, signal } from '@preact/signals-core'
+import { computed, type ReadonlySignal, type Signal, signal } from '@preact/signals-core'
 import { type Auditor, createAuditor, type ReadMemo } from '../audit/auditor.js'
-import { joinPath } from '../context/paths.js'
-import { checkContext, plainKind, protoKeyIn, rootKeyError } from '../context/plainData.js'
-import { zoneOfSegment } from '../context/zones.js'
-import { GRANT_ALL, type PermNode } from '../contract/permissions.js'
+import { checkContext, plainKind, protoKeyIn } from '../context/plainData.js'
 import {
   isProcessDefinition,
   type ProcessContext,
   type ProcessDefinition,
-  type ProcessLog,
 } from '../contract/process.js'
 import type {
   ArgsOf,
@@ -37,14 +40,12 @@ import {
   describe,
   EngineHaltedError,
   errors,
-  type SchemaIssue,
-  SchemaViolationError,
   TheusError,
 } from '../errors.js'
 import { parseText } from '../textParsers.js'
-import { bumpUp, type Changes, Commit, isReset } from '../transaction/commit.js'
+import { bumpUp, type Changes, Commit } from '../transaction/commit.js'
 import { conflictsOf } from '../transaction/conflicts.js'
-import { bufferDelete, bufferedValue, bufferSet, Run, unwrapView } from '../transaction/run.js'
+import { bufferedValue, Run, unwrapView } from '../transaction/run.js'
 import {
   DELETED,
   deepCopy,
@@ -62,16 +63,26 @@ import { FLUX_KIT } from '../workflow/fluxKit.js'
 import { isThenable } from '../workflow/host.js'
 import type { CheckFlux } from '../workflow/types.js'
 import { BoundedLog } from './BoundedLog.js'
+import { checkSchema, plainResult } from './checks.js'
 import { EventHub } from './events.js'
 import {
   checkPatch,
+  copyArgs,
   PatchedEntry,
   PendingEntry,
   Records,
   sealPatches,
   withoutSignals,
 } from './history.js'
+import {
+  type ContextInput,
+  checkInitial,
+  type EngineOptions,
+  engineOptions,
+  type StandardSchemaLike,
+} from './options.js'
 import type { CheckPath, DeepReadonly, PathValue, StateOf } from './pathTypes.js'
+import { RunContext } from './RunContext.js'
 import {
   createTracker,
   lastSignal,
@@ -80,7 +91,8 @@ import {
   selectPath,
   type Tracker,
 } from './reads.js'
-import { type Registered, Registry, scanModules } from './registry.js'
+import { errorDeclared, type Registered, Registry, scanModules } from './registry.js'
+import * as admin from './TheusEngine.admin.js'
 import type {
   AuditLogEntry,
   EngineEventMap,
@@ -92,56 +104,9 @@ import type {
   RunLogEntry,
   RunOptions,
 } from './types.js'
+import { collectSignalFields, notifyHeavy, resetSignalField } from './zoneFields.js'
 
 //#region options and seams
-
-/** A Standard Schema validator (zod 4, valibot, arktype...). Only the part Theus uses. */
-export interface StandardSchemaLike {
-  readonly '~standard': {
-    readonly version: 1
-    readonly vendor: string
-    readonly validate: (value: unknown) => StandardResult | Promise<StandardResult>
-  }
-}
-type StandardResult =
-  | { readonly value: unknown; readonly issues?: undefined }
-  | {
-      readonly issues: ReadonlyArray<{
-        readonly message: string
-        readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined
-      }>
-    }
-
-/** Options of `new TheusEngine`. */
-export interface EngineOptions<TProcesses extends ProcessMap = ProcessMap> {
-  /**
-   * Processes to register, by name (`{ transfer, deposit }`): each is registered under its key,
-   * as `registerProcess(key, def)` does, and the engine's type knows their names, args and
-   * results, so `runProcess(name, args)` is checked.
-   */
-  processes?: TProcesses
-  /** Contract guard, zone policy and frozen snapshots (default true). */
-  strictMode?: boolean
-  /** An audit recipe object, or YAML text once `theus/yaml` is imported. */
-  auditRecipe?: unknown
-  /** Any Standard Schema validator, checked on every commit. */
-  schema?: StandardSchemaLike
-  /** How many commits `history` keeps (default 100). */
-  historyLimit?: number
-  /**
-   * How many entries `runLog` keeps (default 1000; `Infinity` keeps every run). The state just
-   * before the first kept entry is `engine.runLogBase`, so a capped log still replays.
-   */
-  runLogLimit?: number
-  /** Flux safety limit (default 10000). */
-  maxOps?: number
-}
-
-/** The shape of an initial context. */
-export interface ContextInput {
-  global?: Record<string, any>
-  domain?: Record<string, any>
-}
 
 /**
  * The auditor of a recipe (an object, or YAML text once `theus/yaml` is imported), checked
@@ -160,6 +125,8 @@ const EMPTY: readonly Patch[] = Object.freeze([])
 const NO_OPTS: RunOptions = Object.freeze({})
 /** Runs of every engine between their start and their applied commit (for static replay). */
 let activeRuns = 0
+/** What `_run` and `_start` return for a failed run; `runProcess` throws `_takeFailure()`. */
+const FAILED: unique symbol = Symbol('theus.failed')
 
 //#endregion
 
@@ -198,46 +165,56 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   /** Whether `redo()` has something to redo, as a signal. */
   readonly canRedo: ReadonlySignal<boolean>
 
-  private readonly _rootRaw: Record<string, any>
-  private readonly _root: Node
-  private readonly _strict: boolean
-  private _seq = 1
+  /** @internal */ readonly _rootRaw: Record<string, any>
+  /** @internal */ readonly _root: Node
+  /** @internal */ readonly _strict: boolean
+  /** @internal */ _seq = 1
   /** The registered processes by name (registry.ts). */
   private readonly _registry: Registry
   /** The name each definition was first registered under: `runProcess(def)` runs that one. */
   private readonly _defNames = new WeakMap<ProcessDefinition, string>()
-  private readonly _events = new EventHub()
+  /** @internal */ readonly _events = new EventHub()
   /**
-   * How many runs of this engine are between their start and the moment their commit is
-   * applied (body, gates, audit listeners, schema): runs, edits, undo and redo refuse with
-   * NESTED_RUN meanwhile (SPEC §10.2). Async bodies release it across their awaits.
+   * @internal How many runs of this engine are between their start and the moment their
+   * commit is applied (body, gates, audit listeners, schema): runs, edits, undo and redo refuse
+   * with NESTED_RUN meanwhile (SPEC §10.2). Async bodies release it across their awaits.
    */
-  private _busy = 0
+  _busy = 0
   /**
    * Async runs whose body has not settled yet. Only they ever read the per-key conflict stamps
    * (written after they began), so a commit writes stamps only while one is in flight: a run
    * that starts later compares with a sequence no older stamp can exceed.
    */
   private _inFlight = 0
-  /** History, redo stack, run log and its base (SPEC §3, §10.3). */
-  private readonly _records: Records
+  /** @internal History, redo stack, run log and its base (SPEC §3, §10.3). */
+  readonly _records: Records
   private readonly _auditLog = new BoundedLog<AuditLogEntry>(RING, deepFreeze)
-  private readonly _logs = new BoundedLog<LogEntry>(RING, deepFreeze)
+  /** @internal The `ctx.log` entries (RunContext.ts writes them). */
+  readonly _logs = new BoundedLog<LogEntry>(RING, deepFreeze)
   private readonly _halted = signal(false)
   /**
-   * The halt event that `resume()` lifts: set exactly while halted, so the run path tests it
-   * instead of `_halted.peek()` (which allocates a closure per call in signals-core).
+   * @internal The halt event that `resume()` lifts: set exactly while halted, so the run path
+   * tests it instead of `_halted.peek()` (which allocates a closure per call in signals-core).
    */
-  private _haltEvent: HaltEvent | undefined
+  _haltEvent: HaltEvent | undefined
   private _disposed = false
   private readonly _disposers = new Set<() => void>()
   private readonly _selects = new Map<string, ReadonlySignal<unknown>>()
-  private readonly _heavySigs = new Map<string, Signal<number>>()
+  /** @internal */ readonly _heavySigs = new Map<string, Signal<number>>()
   /** Initial values of signal-zone fields, by field path. */
   private readonly _signalInit = new Map<string, unknown>()
   /** Signal fields the last commit wrote (they reset on the next commit that writes). */
   private _published: Map<string, unknown> | undefined
   private _auditor: Auditor | undefined
+  /** The auditor's `emit`, made once: each finding joins `auditLog` and fires `'audit'`. */
+  private readonly _onAudit = (entry: AuditLogEntry): void => {
+    // The entry is a record: frozen, and its value a copy (it may be a draft's or heavy).
+    if (typeof entry.value === 'object' && entry.value !== null)
+      entry.value = deepCopy(entry.value, unwrapView)
+    deepFreeze(entry)
+    this._auditLog.push(entry)
+    this._events.emit('audit', entry)
+  }
   // The gates' readers, made once instead of a closure per run. The output gate is
   // synchronous and nothing re-enters the engine while it runs (NESTED_RUN), so one field
   // holds the run whose draft it reads.
@@ -301,40 +278,23 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
 
   /** The Commit of the last commit, kept for the next one (see `Commit`). */
   private _spareCommit: Commit | undefined
-  /** The Run of the last admin commit, kept for the next one (see `_adminRun`). */
-  private _adminSpare: Run | undefined
+  /** @internal The Run of the last admin commit, kept for the next one (admin.ts). */
+  _adminSpare: Run | undefined
 
   constructor(initial: TContext, options: EngineOptions<TProcesses> = {}) {
-    if (kindOf(initial) !== Kind.Object)
-      throw errors.invalidContext(`expected a plain object, got ${describe(initial)}`)
-    for (const key of Object.keys(initial)) {
-      const layer = (initial as Record<string, unknown>)[key]
-      // A missing layer defaults to {}.
-      const e = rootKeyError(key, layer === undefined ? {} : layer)
-      if (e) throw e
-    }
+    checkInitial(initial)
     this._strict = options.strictMode ?? true
     checkContext(initial, this._strict)
-    const historyLimit = whole('historyLimit', options.historyLimit ?? 100, 0)
-    const runLogLimit = whole('runLogLimit', options.runLogLimit ?? 1000, 0, true)
-    const maxOps = whole('maxOps', options.maxOps ?? 10_000, 1)
-    this.options = Object.freeze({
-      strictMode: this._strict,
-      historyLimit,
-      runLogLimit,
-      maxOps,
-      schema: options.schema,
-      auditRecipe: options.auditRecipe,
-    })
+    this.options = engineOptions(options, this._strict)
     this._rootRaw = {
       global: deepCopy(initial.global ?? {}) as Record<string, unknown>,
       domain: deepCopy(initial.domain ?? {}) as Record<string, unknown>,
     }
     this._root = nodeOf(this._rootRaw, undefined, undefined)
     this._registry = new Registry(this._rootRaw, this._strict, this._defNames)
-    this._records = new Records(historyLimit, runLogLimit, this._rootRaw)
-    this._collectSignalFields(this._rootRaw, '')
-    this._auditor = auditorFor(options.auditRecipe, (entry) => this._onAudit(entry))
+    this._records = new Records(this.options.historyLimit, this.options.runLogLimit, this._rootRaw)
+    collectSignalFields(this._rootRaw, '', this._signalInit)
+    this._auditor = auditorFor(options.auditRecipe, this._onAudit)
     const root = this._root
     // Frozen in both modes (SPEC §9): a mutated snapshot would disagree with the state.
     this.state = computed(() => {
@@ -412,7 +372,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
    */
   replaceAuditRecipe(recipe: unknown): void {
     this._live('replaceAuditRecipe')
-    this._auditor = auditorFor(recipe, (entry) => this._onAudit(entry))
+    this._auditor = auditorFor(recipe, this._onAudit)
   }
 
   //#endregion
@@ -583,15 +543,16 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     this._inFlight--
   }
 
-  /** Marks a run as between its start and its applied commit (NESTED_RUN meanwhile). */
-  private _hold(run: Run): void {
+  /** @internal Marks a run as between its start and its applied commit (NESTED_RUN meanwhile). */
+  _hold(run: Run): void {
     if (run.held) return
     run.held = true
     this._busy++
     activeRuns++
   }
 
-  private _release(run: Run): void {
+  /** @internal */
+  _release(run: Run): void {
     if (!run.held) return
     run.held = false
     this._busy--
@@ -767,7 +728,8 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     this._commit(run, reg.name, args, result, this._cT0, true)
     this._notifyHeavy(reg, run)
   }
-  private _haltedError(name: string, what = `process '${name}' was refused`): EngineHaltedError {
+  /** @internal */
+  _haltedError(name: string, what = `process '${name}' was refused`): EngineHaltedError {
     return new EngineHaltedError(
       `The engine is halted after a level S interlock; ${what}. Fix the cause, then call engine.resume().`,
       { details: { process: name } },
@@ -779,10 +741,10 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   //#region commit
 
   /**
-   * Applies a run's buffer to the committed tree in one batch. Cost: O(written keys × depth),
-   * plus the snapshots of replaced containers for the inverse patches.
+   * @internal Applies a run's buffer to the committed tree in one batch. Cost: O(written keys
+   * × depth), plus the snapshots of replaced containers for the inverse patches.
    */
-  private _commit(
+  _commit(
     run: Run,
     label: string,
     args: unknown,
@@ -894,97 +856,30 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   }
 
   private _resetSignalField(field: string, c: Commit): void {
-    const segs = field.split('.')
-    let node = this._root
-    for (let i = 0; i < segs.length - 1; i++) {
-      const v = getKey(node.raw, node.kind, segs[i])
-      if (kindOf(v) === -1) return
-      node = nodeOf(v as object, node, segs[i])
-    }
-    const key = segs[segs.length - 1]!
-    const init = this._signalInit.has(field) ? deepCopy(this._signalInit.get(field)) : DELETED
-    const before = c.n
-    if (c.applyKey(node, key, init)) {
-      // Marked so that undo, redo and replay apply it as a reset, without publishing it.
-      c.markResets(before)
-      bumpUp(node)
-    }
+    resetSignalField(this._root, this._signalInit, field, c)
   }
 
-  private _collectSignalFields(obj: Record<string, unknown>, prefix: string): void {
-    for (const key of Object.keys(obj)) {
-      const path = prefix ? `${prefix}.${key}` : key
-      const zone = zoneOfSegment(key)
-      if (zone === 'signal') this._signalInit.set(path, deepCopy(obj[key]))
-      else if (zone === undefined && kindOf(obj[key]) === Kind.Object)
-        this._collectSignalFields(obj[key] as Record<string, unknown>, path)
-    }
-  }
-
-  private _notifyHeavy(reg: Registered | undefined, run: Run): void {
+  /** @internal After a commit or a rollback: the heavy paths' selections (zoneFields.ts). */
+  _notifyHeavy(reg: Registered | undefined, run: Run): void {
     // A disposed engine's signals never change again.
     if (this._disposed) return
     if (run.heavyWrites === undefined && (reg === undefined || reg.heavyOutputs.length === 0))
       return
-    const paths: string[] = reg ? [...reg.heavyOutputs] : []
-    const writes = run.heavyWrites
-    run.heavyWrites = undefined
-    // One batch: a reassigned heavy path notifies its subscribers once.
-    batch(() => {
-      if (writes) {
-        const seq = ++this._seq
-        for (const { node, key } of writes) {
-          ;(node.stamps ??= new Map()).set(key, seq)
-          bumpUp(node)
-          paths.push(joinPath([node.path, String(key)].filter(Boolean)))
-        }
-      }
-      if (paths.length === 0 || this._heavySigs.size === 0) return
-      for (const [p, sig] of this._heavySigs)
-        if (paths.some((h) => p === h || p.startsWith(`${h}.`) || h.startsWith(`${p}.`)))
-          sig.value++
-    })
+    notifyHeavy(this, reg, run)
   }
 
-  private _checkSchema(run: Run, name: string): void {
+  /**
+   * @internal The schema check of a commit (checks.ts): the state the commit would make is
+   * built only when there is a schema.
+   */
+  _checkSchema(run: Run, name: string): void {
     const schema = this.options.schema
-    if (!schema) return
-    const value = run.materialize(this._root)
-    const res = schema['~standard'].validate(value)
-    if (res instanceof Promise)
-      throw new TheusError(
-        'SCHEMA_VIOLATION',
-        'The schema validated asynchronously; Theus checks schemas inside the commit, so give a synchronous schema.',
-      )
-    if (res.issues) {
-      const issues: SchemaIssue[] = res.issues.map((i) => ({
-        message: i.message,
-        path: (i.path ?? []).map((p) => {
-          const k = typeof p === 'object' && p !== null ? (p as { key: PropertyKey }).key : p
-          return typeof k === 'number' ? k : String(k)
-        }),
-      }))
-      throw new SchemaViolationError(
-        `Schema violation: the commit of '${name}' would break the context schema: ${issues
-          .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-          .join('; ')}. The run was rolled back.`,
-        issues,
-        { process: name },
-      )
-    }
+    if (schema) checkSchema(schema, run.materialize(this._root), name)
   }
 
-  /** A frozen plain copy of a body's return value, never a live view. */
-  private _plainResult(run: Run, out: unknown): unknown {
-    if (typeof out !== 'object' || out === null) return out
-    if (kindOf(out) === -1 && !(out instanceof Date)) {
-      // A view of a container counts as a container; other class instances pass as they are.
-      const copied = run.adopt(out)
-      if (copied === out) return out
-      return deepFreeze(copied)
-    }
-    const copied = run.adopt(out)
-    return deepFreeze(copied)
+  /** @internal A frozen plain copy of a body's return value, never a live view (checks.ts). */
+  _plainResult(run: Run, out: unknown): unknown {
+    return plainResult(run, out)
   }
 
   //#endregion
@@ -1007,11 +902,6 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   /** @internal The committed value at a path as a snapshot (containers) or value; undefined when missing. */
   _peekSnapshot(segs: readonly string[]): unknown {
     return peekSnapshot(this._root, segs)
-  }
-
-  /** @internal For workflows: the committed value at a path (snapshot for containers). */
-  _peek(segs: readonly string[]): unknown {
-    return this._peekSnapshot(segs)
   }
 
   /** @internal For workflows: the value the last commit published for a signal field with this key. */
@@ -1072,78 +962,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
    * engine.edit((s) => { s.domain.accounts.Carol = 10 })
    */
   edit<T>(fn: (state: StateOf<TContext>) => T): T {
-    this._live('edit')
-    if (this._busy > 0) throw errors.nestedRun('edit()')
-    if (this._haltEvent !== undefined) throw this._haltedError('edit', 'edit() was refused')
-    const t0 = performance.now()
-    const run = this._adminRun('edit')
-    const root = this._adminRoot(run)
-    this._hold(run)
-    try {
-      let out: T
-      try {
-        out = fn(root as StateOf<TContext>)
-      } catch (e) {
-        run.closed = true
-        this._release(run)
-        this._events.emit('rollback', { process: 'edit', args: undefined, error: e })
-        throw e
-      }
-      run.closed = true
-      let result: T
-      try {
-        if (isThenable(out))
-          throw new TheusError(
-            'INVALID_ARGS',
-            'edit() is synchronous: its function returned a promise. Do async work first, then call edit() with the results, or use an async process.',
-          )
-        if (run.violation) throw run.violation
-        this._checkSchema(run, 'edit')
-        if (run.violation) throw run.violation
-        if (this._haltEvent !== undefined) throw this._haltedError('edit', 'edit() was refused')
-        result = this._plainResult(run, out) as T
-      } catch (e) {
-        this._release(run)
-        this._events.batch(() => this._notifyHeavy(undefined, run))
-        this._events.emit('rollback', { process: 'edit', args: undefined, error: e })
-        throw e
-      }
-      this._events.batch(() => {
-        this._commit(run, 'edit', undefined, result, t0, true)
-        this._notifyHeavy(undefined, run)
-      })
-      return result
-    } finally {
-      this._adminDone(run)
-    }
-  }
-
-  /**
-   * A Run for edit, undo, redo and patches: the one kept from the last admin commit when it
-   * is free (its views died with it: each carries its generation), else a new one.
-   */
-  private _adminRun(label: string): Run {
-    let run = this._adminSpare
-    if (run !== undefined) {
-      this._adminSpare = undefined
-      run.reuse(this._seq)
-      run.name = label
-      return run
-    }
-    run = new Run(label, this._seq)
-    run.strict = this._strict
-    return run
-  }
-
-  /** An admin Run is done (committed or rolled back): the next admin commit may reuse it. */
-  private _adminDone(run: Run): void {
-    run.closed = true
-    this._release(run)
-    this._adminSpare = run
-  }
-
-  private _adminRoot(run: Run): any {
-    return run.rootView(this._rootRaw, this._root, undefined, true)
+    return admin.edit(this, fn)
   }
 
   /**
@@ -1157,111 +976,9 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     logRun = true,
     applied?: (patches: Patch[], inverse: Patch[]) => void,
   ): Patch[] {
-    const out = this._applyPatches(patches, label, logRun, applied)
+    const out = admin.commitPatches(this, patches, label, logRun, applied)
     return out === undefined ? [] : out.patches()
   }
-
-  /** `_commitPatches` without building the patch list it applied (undo and redo need none). */
-  private _applyPatches(
-    patches: readonly Patch[],
-    label: string,
-    logRun: boolean,
-    applied?: (patches: Patch[], inverse: Patch[]) => void,
-  ): Changes | undefined {
-    this._live(label)
-    if (this._busy > 0) throw errors.nestedRun(`${label}()`)
-    if (this._haltEvent !== undefined) throw this._haltedError(label, `${label} was refused`)
-    // The clock is read only when someone listens for durations, as for runs.
-    const t0 = this._events.listening('commit') ? performance.now() : -1
-    const run = this._adminRun(label)
-    let root: any
-    this._hold(run)
-    try {
-      for (const p of patches) {
-        checkPatch(p, label)
-        if (p.path.length === 0) continue
-        if (isReset(p)) {
-          const segs = p.path.map(String)
-          const at = segs.findIndex((seg) => zoneOfSegment(seg) === 'signal')
-          if (at >= 0) (run.silent ??= new Set()).add(segs.slice(0, at + 1).join('.'))
-        }
-        if (this._patchDirect(run, p)) continue
-        root ??= this._adminRoot(run)
-        let parent = root
-        for (let i = 0; i < p.path.length - 1; i++) {
-          const seg = p.path[i]!
-          parent = parent instanceof Map ? parent.get(seg) : parent[seg as string]
-          if (parent === null || typeof parent !== 'object')
-            throw new TheusError(
-              'INVALID_ARGS',
-              `Cannot apply a patch at '${p.path.join('.')}': '${seg}' is missing.`,
-            )
-        }
-        const key = p.path[p.path.length - 1]!
-        const isMap = parent instanceof Map
-        if (p.op === 'remove') {
-          if (isMap) parent.delete(key)
-          else if (Array.isArray(parent) && typeof key === 'number' && key < parent.length - 1)
-            parent.splice(key, 1)
-          else delete parent[key as string]
-        } else if (isMap) parent.set(key, p.value)
-        else parent[key as string] = p.value
-        if (run.violation) throw run.violation
-      }
-      run.closed = true
-      return this._events.batch(() => {
-        const out = this._commit(run, label, undefined, undefined, t0, logRun, applied)
-        this._notifyHeavy(undefined, run)
-        return out
-      })
-    } finally {
-      this._adminDone(run)
-    }
-  }
-
-  /**
-   * Buffers a patch straight into the admin run's writes, without views, when the admin view
-   * would do exactly that: a primitive (or a remove) at a key of a plain object reached through
-   * plain objects only, no zone prefix on the way and nothing the run has written above it.
-   * False for anything else (arrays, Maps, containers as values, zones, a missing parent),
-   * which goes through the view with its checks and its errors. Undo and redo of a keyed
-   * change take this path: no proxy per level, no view per container.
-   */
-  private _patchDirect(run: Run, p: Patch): boolean {
-    const path = p.path
-    const value = (p as { value?: unknown }).value
-    if (
-      p.op !== 'remove' &&
-      value !== null &&
-      (typeof value === 'object' || typeof value === 'function')
-    )
-      return false
-    let node = this._root
-    const last = path.length - 1
-    for (let i = 0; i <= last; i++) {
-      const seg = path[i]
-      if (typeof seg !== 'string' || seg === '__proto__' || zoneOfSegment(seg) !== undefined)
-        return false
-      if (i === last) break
-      if (run.writes.size > 0 && run.writes.get(node)?.has(seg) === true) return false
-      const v = getKey(node.raw, node.kind, seg)
-      if (kindOf(v) !== Kind.Object) return false
-      node = nodeOf(v as object, node, seg)
-    }
-    const key = path[last] as string
-    const raw = node.raw
-    if (p.op === 'remove') {
-      const w = run.writes.get(node)
-      const inRaw = Object.hasOwn(raw, key)
-      // Deleting what is not there writes nothing (as the view's delete).
-      if (w?.has(key) ? w.get(key) !== DELETED : inRaw) bufferDelete(run.writeBuf(node), key, inRaw)
-    } else bufferSet(run.writeBuf(node), key, value, raw, false)
-    return true
-  }
-
-  // The books move once an undo or redo is applied (so a failed one keeps its entry).
-  private readonly _undone = (): void => this._records.undone()
-  private readonly _redone = (): void => this._records.redone()
 
   /** The committed runs up to now, oldest first, with their patches (at most `historyLimit`). */
   get history(): readonly HistoryEntry[] {
@@ -1275,14 +992,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
    * engine.undo()
    */
   undo(): boolean {
-    this._live('undo')
-    if (this._busy > 0) throw errors.nestedRun('undo()')
-    if (this._haltEvent !== undefined) throw this._haltedError('undo', 'undo() was refused')
-    const entry = this._records.history.last()
-    if (!entry) return false
-    // The entry moves only once its patches are applied: a failed undo keeps it.
-    this._applyPatches(withoutSignals(entry.inversePatches, true), 'undo', true, this._undone)
-    return true
+    return admin.undo(this)
   }
 
   /**
@@ -1292,14 +1002,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
    * engine.redo()
    */
   redo(): boolean {
-    this._live('redo')
-    if (this._busy > 0) throw errors.nestedRun('redo()')
-    if (this._haltEvent !== undefined) throw this._haltedError('redo', 'redo() was refused')
-    const redo = this._records.redo
-    const entry = redo[redo.length - 1]
-    if (!entry) return false
-    this._applyPatches(withoutSignals(entry.patches), 'redo', true, this._redone)
-    return true
+    return admin.redo(this)
   }
 
   /** The replayable list of committed runs, oldest first (at most `runLogLimit`). */
@@ -1364,34 +1067,6 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   on<K extends EngineEventType>(type: K, handler: (event: EngineEventMap[K]) => void): () => void {
     this._live('on')
     return this._events.on(type, handler)
-  }
-
-  private _onAudit(entry: AuditLogEntry): void {
-    // The entry is a record: frozen, and its value a copy (it may be a draft's or heavy).
-    if (typeof entry.value === 'object' && entry.value !== null)
-      entry.value = deepCopy(entry.value, unwrapView)
-    deepFreeze(entry)
-    this._auditLog.push(entry)
-    this._events.emit('audit', entry)
-  }
-
-  /** @internal Appends a `ctx.log` entry (its fields copied: they may hold views). */
-  _log(
-    process: string,
-    level: LogEntry['level'],
-    message: string,
-    fields: Record<string, unknown> | undefined,
-  ): void {
-    this._logs.push({
-      at: Date.now(),
-      process,
-      level,
-      message: String(message),
-      fields:
-        fields === undefined
-          ? undefined
-          : (deepCopy(fields, unwrapView) as Record<string, unknown>),
-    })
   }
 
   /** The latest audit findings (at most 1000), oldest first. */
@@ -1465,133 +1140,10 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     return this._disposed
   }
 
-  private _live(what: string): void {
+  /** @internal */
+  _live(what: string): void {
     if (this._disposed) throw errors.disposed(what)
-  }
-
-  /** @internal For the run context. */
-  _rootViewFor(run: Run, perms: PermNode, layer?: string): any {
-    const all = perms === GRANT_ALL
-    return run.rootView(this._rootRaw, this._root, all ? undefined : perms, all, layer)
   }
 
   //#endregion
 }
-
-//#region helpers
-
-/**
- * The guarded `ctx` a body receives. One per Run object, reused with it: `begin` points it at
- * the new run, so a ctx kept from an earlier run hands out this run's views only to this
- * process's own body (views themselves die with their run).
- */
-class RunContext {
-  // Private names (#): a body sees only the context's own members (domain, global, local, log,
-  // signal), never the engine behind it, in Object.keys(ctx), a spread or JSON.stringify.
-  #engine: TheusEngine
-  #reg: Registered
-  #local: Record<string, any> | undefined
-  #run: Run | undefined
-  #root: any
-  #domain: any
-  #global: any
-  #log: ProcessLog | undefined
-  signal: AbortSignal | undefined
-  constructor(engine: TheusEngine, reg: Registered) {
-    this.#engine = engine
-    this.#reg = reg
-  }
-  begin(run: Run, signal: AbortSignal | undefined): void {
-    this.#run = run
-    this.#root = undefined
-    this.#local = undefined
-    this.#domain = undefined
-    this.#global = undefined
-    this.signal = signal
-  }
-  get #rootView(): any {
-    return (this.#root ??= this.#engine._rootViewFor(this.#run!, this.#reg.perms))
-  }
-  /** A fresh object per run (made on first use): readable, writable, never committed. */
-  get local(): Record<string, any> {
-    return (this.#local ??= {})
-  }
-  get log(): ProcessLog {
-    if (this.#log === undefined) {
-      const engine = this.#engine
-      const name = this.#reg.name
-      this.#log = {
-        info: (m, f) => engine._log(name, 'info', m, f),
-        warn: (m, f) => engine._log(name, 'warn', m, f),
-        error: (m, f) => engine._log(name, 'error', m, f),
-      }
-    }
-    return this.#log
-  }
-  // A body that only reads its layers never needs a view of the root.
-  get domain(): any {
-    return (this.#domain ??= this.#engine._rootViewFor(this.#run!, this.#reg.perms, 'domain'))
-  }
-  set domain(v: any) {
-    this.#rootView.domain = v
-    this.#domain = undefined
-  }
-  get global(): any {
-    return (this.#global ??= this.#engine._rootViewFor(this.#run!, this.#reg.perms, 'global'))
-  }
-  set global(v: any) {
-    this.#rootView.global = v
-    this.#global = undefined
-  }
-  get domain_ctx(): any {
-    return this.domain
-  }
-  get global_ctx(): any {
-    return this.global
-  }
-}
-
-/**
- * A deep copy of a run's args, for the log and the events: taken before the body runs, so
- * that neither the body nor the caller can rewrite history. It is frozen when first handed
- * out (an event, or a read of the log), not on every run.
- */
-/** What `_run` and `_start` return for a failed run; `runProcess` throws `_takeFailure()`. */
-const FAILED: unique symbol = Symbol('theus.failed')
-
-/** An option that is a whole number ≥ `min` (or, when `inf`, Infinity). */
-function whole(name: string, v: unknown, min: number, inf?: boolean): number {
-  if (!(Number.isInteger(v) ? (v as number) >= min : inf && v === Number.POSITIVE_INFINITY))
-    throw new TheusError(
-      'INVALID_ARGS',
-      `${name} must be a whole number ≥ ${min}${inf ? ' or Infinity' : ''}, got ${String(v)}.`,
-    )
-  return v as number
-}
-
-function copyArgs(args: Record<string, unknown>): Record<string, unknown> {
-  // Most args are a few primitives: a shallow copy is the deep one. A spread copies the
-  // object's layout at once (Object.assign sets key by key); the copy is what is checked.
-  const flat = { ...args }
-  for (const k in flat) {
-    const v = flat[k]
-    if (typeof v === 'object' && v !== null) return deepCopy(args) as Record<string, unknown>
-  }
-  return flat
-}
-
-function errorDeclared(e: unknown, declared: readonly string[]): boolean {
-  if (declared.length === 0 || e === null || typeof e !== 'object') return false
-  if (declared.includes((e as Error).name)) return true
-  for (
-    let p = Object.getPrototypeOf(e);
-    p !== null && p !== Object.prototype;
-    p = Object.getPrototypeOf(p)
-  ) {
-    const n = (p.constructor as { name?: string } | undefined)?.name
-    if (n && declared.includes(n)) return true
-  }
-  return false
-}
-
-//#endregion

@@ -326,15 +326,19 @@ export class Records {
     this.base.note(inverse)
   }
 
-  /** The last entry was undone: it moves to the redo stack. */
-  undone(): void {
+  /**
+   * The last entry was undone: it moves to the redo stack. An arrow, so that an undo hands it
+   * as is to the commit that applies it (it takes no parameters: no patch lists are built for
+   * it), and the books move only once the undo is applied.
+   */
+  readonly undone = (): void => {
     const entry = this.history.pop()
     if (entry !== undefined) this.redo.push(entry)
     this.sync()
   }
 
-  /** The last undone entry was redone: it moves back to history. */
-  redone(): void {
+  /** The last undone entry was redone: it moves back to history (an arrow, as `undone`). */
+  readonly redone = (): void => {
     const entry = this.redo.pop()
     if (entry !== undefined && this.historyLimit > 0) this.history.push(entry)
     this.sync()
@@ -364,4 +368,20 @@ export class Records {
     this.canUndo.value = this.history.length > 0
     this.canRedo.value = this.redo.length > 0
   }
+}
+
+/**
+ * A deep copy of a run's args, for the log and the events: taken before the body runs, so
+ * that neither the body nor the caller can rewrite history. It is frozen when first handed
+ * out (an event, or a read of the log), not on every run.
+ */
+export function copyArgs(args: Record<string, unknown>): Record<string, unknown> {
+  // Most args are a few primitives: a shallow copy is the deep one. A spread copies the
+  // object's layout at once (Object.assign sets key by key); the copy is what is checked.
+  const flat = { ...args }
+  for (const k in flat) {
+    const v = flat[k]
+    if (typeof v === 'object' && v !== null) return deepCopy(args) as Record<string, unknown>
+  }
+  return flat
 }

@@ -179,3 +179,21 @@ export function scanModules(
   for (const [, m] of entries) take(m)
   return names
 }
+
+/**
+ * Whether a body's error is one its process declares (the contract's `errors`, matched by
+ * name up the error's class chain); any other error is rolled back as `UNDECLARED_ERROR`.
+ */
+export function errorDeclared(e: unknown, declared: readonly string[]): boolean {
+  if (declared.length === 0 || e === null || typeof e !== 'object') return false
+  if (declared.includes((e as Error).name)) return true
+  for (
+    let p = Object.getPrototypeOf(e);
+    p !== null && p !== Object.prototype;
+    p = Object.getPrototypeOf(p)
+  ) {
+    const n = (p.constructor as { name?: string } | undefined)?.name
+    if (n && declared.includes(n)) return true
+  }
+  return false
+}

@@ -59,7 +59,7 @@ export interface Expression {
  */
 export interface ExpressionScope {
   /**
-   * Reads a committed context path such as `['domain', 'n']` (the engine's `_peek`). When
+   * Reads a committed context path such as `['domain', 'n']` (the engine's `_peekSnapshot`). When
    * given, `domain` and `global` paths go through it, so a condition costs O(path depth)
    * rather than a snapshot of a whole layer.
    */

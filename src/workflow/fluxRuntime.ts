@@ -427,7 +427,7 @@ class FluxRun {
     private readonly maxOps: number,
   ) {
     this.scope = {
-      context: (segs) => engine._peek?.(segs),
+      context: (segs) => engine._peekSnapshot?.(segs),
       args,
       signal: (name) => engine._lastSignal?.(name),
     }

@@ -17,7 +17,7 @@ export interface WorkflowHost {
   /** True while the engine refuses every change (level S interlock): sends then fail. */
   readonly halted?: boolean
   /** The committed value at a context path, read-only; `undefined` when missing. */
-  _peek?(segs: readonly string[]): unknown
+  _peekSnapshot?(segs: readonly string[]): unknown
   /** What the last commit published for the signal field with key `name`. */
   _lastSignal?(name: string): unknown
   /** Applies patches as one commit (atomic Flux undo). */

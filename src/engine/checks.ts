@@ -1,0 +1,49 @@
+/**
+ * What a commit checks of a body's work before it lands, for runs and edits alike: the state
+ * it would make against the context schema (`options.schema`, any Standard Schema validator,
+ * which must answer synchronously: it runs inside the commit), and the body's return value,
+ * which leaves as a frozen plain copy.
+ */
+import { type SchemaIssue, SchemaViolationError, TheusError } from '../errors.js'
+import type { Run } from '../transaction/run.js'
+import { deepFreeze, kindOf } from '../transaction/tree.js'
+import type { StandardSchemaLike } from './options.js'
+
+/** Throws `SCHEMA_VIOLATION` when `value`, the state the commit of `name` would make, fails. */
+export function checkSchema(schema: StandardSchemaLike, value: unknown, name: string): void {
+  const res = schema['~standard'].validate(value)
+  if (res instanceof Promise)
+    throw new TheusError(
+      'SCHEMA_VIOLATION',
+      'The schema validated asynchronously; Theus checks schemas inside the commit, so give a synchronous schema.',
+    )
+  if (res.issues) {
+    const issues: SchemaIssue[] = res.issues.map((i) => ({
+      message: i.message,
+      path: (i.path ?? []).map((p) => {
+        const k = typeof p === 'object' && p !== null ? (p as { key: PropertyKey }).key : p
+        return typeof k === 'number' ? k : String(k)
+      }),
+    }))
+    throw new SchemaViolationError(
+      `Schema violation: the commit of '${name}' would break the context schema: ${issues
+        .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+        .join('; ')}. The run was rolled back.`,
+      issues,
+      { process: name },
+    )
+  }
+}
+
+/** A frozen plain copy of a body's return value, never a live view. */
+export function plainResult(run: Run, out: unknown): unknown {
+  if (typeof out !== 'object' || out === null) return out
+  if (kindOf(out) === -1 && !(out instanceof Date)) {
+    // A view of a container counts as a container; other class instances pass as they are.
+    const copied = run.adopt(out)
+    if (copied === out) return out
+    return deepFreeze(copied)
+  }
+  const copied = run.adopt(out)
+  return deepFreeze(copied)
+}
