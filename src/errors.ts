@@ -309,6 +309,16 @@ export const errors = {
       { details: { process } },
     )
   },
+  /** `e` itself, or INVALID_ARGS when it is the RangeError of args with a cycle. */
+  argsShape(process: string, e: unknown): unknown {
+    return e instanceof RangeError
+      ? new TheusError(
+          'INVALID_ARGS',
+          `Invalid args for process '${process}': they hold a cycle or nest too deeply. Pass plain data.`,
+          { details: { process } },
+        )
+      : e
+  },
   invalidContext(reason: string): TheusError {
     return new TheusError(
       'INVALID_CONTEXT',

@@ -440,7 +440,12 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     if (reg === undefined) throw errors.notFound(String(name), [...this._registry.keys()])
     if (args === undefined || args === null) args = {}
     else if (plainKind(args) !== Kind.Object) throw errors.invalidArgs(name, args)
-    const proto = protoKeyIn(args, 'args')
+    let proto: string | undefined
+    try {
+      proto = protoKeyIn(args, 'args')
+    } catch (e) {
+      throw errors.argsShape(name, e)
+    }
     if (proto !== undefined)
       throw new TheusError(
         'INVALID_ARGS',
@@ -453,7 +458,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
         cause: opts.signal.reason,
         details: { process: name },
       })
-      this._events.emit('rollback', { process: name, args: copyArgs(args), error: err })
+      this._events.emit('rollback', { process: name, args: copyArgs(args, name), error: err })
       // An async process answers with a rejected promise, a synchronous one throws.
       if (reg.def.fn.constructor.name === 'AsyncFunction') return Promise.reject(err)
       throw err
@@ -482,7 +487,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     }
     // The log, history and events keep the args as given: neither the body nor the caller can
     // rewrite them afterwards.
-    run.logged = copyArgs(args)
+    run.logged = copyArgs(args, name)
     let pending = false
     // A failed gate or body returns FAILED after the `finally` below (runProcess throws it):
     // a throw inside it would be caught and rethrown by the `finally`, and each costs a V8 message.

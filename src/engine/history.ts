@@ -7,7 +7,7 @@
 import { signal } from '@preact/signals-core'
 import { protoKeyIn } from '../context/plainData.js'
 import { zoneOfSegment } from '../context/zones.js'
-import { describe, TheusError } from '../errors.js'
+import { describe, errors, TheusError } from '../errors.js'
 import { Changes } from '../transaction/commit.js'
 import { deepCopy, deepFreeze, isHeavyKey, Kind, kindOf } from '../transaction/tree.js'
 import { BoundedLog } from './BoundedLog.js'
@@ -375,13 +375,21 @@ export class Records {
  * that neither the body nor the caller can rewrite history. It is frozen when first handed
  * out (an event, or a read of the log), not on every run.
  */
-export function copyArgs(args: Record<string, unknown>): Record<string, unknown> {
+export function copyArgs(args: Record<string, unknown>, process: string): Record<string, unknown> {
   // Most args are a few primitives: a shallow copy is the deep one. A spread copies the
   // object's layout at once (Object.assign sets key by key); the copy is what is checked.
   const flat = { ...args }
   for (const k in flat) {
     const v = flat[k]
-    if (typeof v === 'object' && v !== null) return deepCopy(args) as Record<string, unknown>
+    if (typeof v === 'object' && v !== null) {
+      try {
+        return deepCopy(args) as Record<string, unknown>
+      } catch (e) {
+        // A cycle (or a tree deeper than the stack) overflows the copy: untrusted input gets
+        // its typed error, not a RangeError.
+        throw errors.argsShape(process, e)
+      }
+    }
   }
   return flat
 }

@@ -632,3 +632,52 @@ describe('paths read own data only outside a run too', () => {
     })
   })
 })
+
+describe('args that cannot be copied', () => {
+  const engine = () => {
+    const e = new TheusEngine({ domain: { n: 0 } })
+    e.registerProcess(
+      process({ inputs: ['domain.n'], outputs: ['domain.n'] }, function inc(ctx) {
+        ctx.domain.n++
+      }),
+    )
+    return e
+  }
+  const cyclic = (): Record<string, unknown> => {
+    const a: Record<string, unknown> = { x: 1 }
+    a.self = { back: a }
+    return a
+  }
+  const deep = (): Record<string, unknown> => {
+    const root: Record<string, unknown> = {}
+    let cur = root
+    for (let i = 0; i < 50_000; i++) cur = cur.d = {} as Record<string, unknown>
+    return root
+  }
+
+  it.each([
+    ['cyclic', cyclic],
+    ['nested past the stack', deep],
+  ])('refuses %s args with INVALID_ARGS, nothing run', (_, make) => {
+    const e = engine()
+    expect(() => e.runProcess('inc', make())).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_ARGS',
+        message: expect.stringContaining('hold a cycle or nest too deeply'),
+      }),
+    )
+    expect(e.state.value.domain.n).toBe(0)
+    expect(e.runLog).toHaveLength(0)
+    // The engine goes on.
+    e.runProcess('inc', { x: [1, { y: 2 }] })
+    expect(e.state.value.domain.n).toBe(1)
+  })
+
+  it('rejects a workflow run with them the same way', async () => {
+    const e = engine()
+    await expect(e.executeWorkflow({ steps: ['inc'] }, cyclic())).rejects.toMatchObject({
+      code: 'INVALID_ARGS',
+    })
+    expect(e.state.value.domain.n).toBe(0)
+  })
+})
