@@ -1,0 +1,349 @@
+/**
+ * The fast path of loadYaml (src/yaml/fast.ts) against the `yaml` path it stands in for:
+ * whenever it answers, the value (key order, -0, NaN, own `__proto__` keys included) and every
+ * position it locates are those of the `yaml` path; outside its subset it answers nothing, so
+ * `yaml` keeps every error and edge case.
+ */
+import fc from 'fast-check'
+import { parseAuditRecipe, parseFlux, parseWorkflow } from 'theus/yaml'
+import { afterAll, describe, expect, it } from 'vitest'
+import { loadFast } from '../../src/yaml/fast.js'
+import { loadWithYaml, loadYaml, MAX_NESTING } from '../../src/yaml/source.js'
+
+/** A canonical text of a plain value: key order, -0, NaN, prototypes and own keys all count. */
+function canon(v: unknown): string {
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v)
+  if (typeof v === 'string') return JSON.stringify(v)
+  if (v === null || typeof v === 'boolean') return String(v)
+  if (Array.isArray(v)) return `[${v.map(canon).join(',')}]`
+  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    const keys = Reflect.ownKeys(v)
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canon((v as Record<string, unknown>)[k as string])}`).join(',')}}`
+  }
+  return `<${typeof v}>`
+}
+
+function pathsOf(v: unknown, prefix: (string | number)[] = [], out: (string | number)[][] = []) {
+  out.push(prefix)
+  if (Array.isArray(v)) for (const [i, x] of v.entries()) pathsOf(x, [...prefix, i], out)
+  else if (v !== null && typeof v === 'object')
+    for (const k of Object.keys(v)) pathsOf((v as Record<string, unknown>)[k], [...prefix, k], out)
+  return out
+}
+
+let fastRuns = 0
+let fallbackRuns = 0
+
+/** Asserts that the fast path, if it answers `text`, answers as the `yaml` path does. */
+function agrees(text: string): boolean {
+  const fast = loadFast(text, MAX_NESTING)
+  if (fast === undefined) {
+    fallbackRuns++
+    return false
+  }
+  fastRuns++
+  const slow = loadWithYaml(text)
+  expect(slow.ok, JSON.stringify(text)).toBe(true)
+  if (!slow.ok) return true
+  expect(canon(fast.value), JSON.stringify(text)).toBe(canon(slow.source.value))
+  for (const path of pathsOf(slow.source.value)) {
+    for (const p of [path, [...path, 'zz'], [...path, 0], [...path, 1], [...path, 7]]) {
+      for (const at of ['key', 'value'] as const)
+        expect(fast.locate(p, at), `${JSON.stringify(text)} ${JSON.stringify(p)} ${at}`).toEqual(
+          slow.source.locate(p, at),
+        )
+    }
+    expect(fast.locate(path)).toEqual(slow.source.locate(path))
+  }
+  return true
+}
+
+//#region generated documents
+const PLAIN = [
+  'x',
+  'hello world',
+  'S1',
+  'p_init',
+  'domain.n',
+  '1',
+  '-1',
+  '+1',
+  '-0',
+  '007',
+  '0o17',
+  '0o8',
+  '0x1F',
+  '0X1F',
+  '1_000',
+  '1.5',
+  '1.',
+  '.5',
+  '-.5',
+  '1e3',
+  '1E-3',
+  '.5e+2',
+  '12345678901234567890',
+  '.inf',
+  '-.Inf',
+  '+.INF',
+  '.nan',
+  '.NaN',
+  '.NAN',
+  '-.nan',
+  'true',
+  'False',
+  'TRUE',
+  'tRue',
+  'null',
+  'Null',
+  'NULL',
+  'nUll',
+  '~',
+  "it's",
+  'a"b',
+  'http://x.y/z?q=1#f',
+  'b#c',
+  'a, b[1]{2}',
+  '-x',
+  '--x',
+  '-',
+  '.',
+  'a :b',
+  'a: b',
+  'a:',
+  'a:b',
+  '@x',
+  '`x',
+  '%x',
+  '!t x',
+  '!!str 3',
+  '&a x',
+  '*a',
+  '|',
+  '>-',
+  '?',
+  '? x',
+  ':x',
+  'é ü 中 😀',
+  'a  b',
+  'x #c',
+  '<<',
+  '=',
+  'a\tb',
+]
+const QUOTED = [
+  '"x"',
+  '"a\\"b"',
+  '"a\\\\b"',
+  '"\\n\\t\\r\\/"',
+  '"\\u0041"',
+  '"\\x41"',
+  '"\\e"',
+  '"a # b"',
+  '"a: b"',
+  "'x'",
+  "'it''s'",
+  "''",
+  '""',
+  "'#'",
+  "' padded '",
+  '"unterminated',
+  "'unterminated",
+  '"a"b',
+  '"a"#c',
+]
+const KEYS = [
+  'a',
+  'b',
+  'states',
+  'steps',
+  'on',
+  '1',
+  '01',
+  '1.0',
+  '0x10',
+  'true',
+  'null',
+  '~',
+  '.inf',
+  '__proto__',
+  'constructor',
+  'toString',
+  'a b',
+  '-k',
+  'x-y',
+  '"q k"',
+  "'s''k'",
+  '"a"',
+  '<<',
+  'a:b',
+  '?x',
+  '[k]',
+  '{k: 1}',
+  '"__proto__"',
+]
+
+type Node =
+  | { t: 's'; text: string }
+  | { t: 'm'; entries: [string, Node][]; flow: boolean }
+  | { t: 'q'; items: Node[]; flow: boolean }
+
+const scalar: fc.Arbitrary<Node> = fc
+  .oneof(
+    { weight: 6, arbitrary: fc.constantFrom(...PLAIN.slice(0, 44), ...QUOTED.slice(0, 5)) },
+    { weight: 3, arbitrary: fc.constantFrom(...PLAIN) },
+    { weight: 2, arbitrary: fc.constantFrom(...QUOTED) },
+    { weight: 1, arbitrary: fc.constant('') },
+  )
+  .map((text) => ({ t: 's', text }))
+const { node } = fc.letrec<{ node: Node }>((tie) => ({
+  node: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    scalar,
+    fc
+      .record({
+        entries: fc.array(
+          fc.tuple(
+            fc.oneof(
+              { weight: 5, arbitrary: fc.constantFrom(...KEYS.slice(0, 22)) },
+              { weight: 1, arbitrary: fc.constantFrom(...KEYS) },
+            ),
+            tie('node'),
+          ),
+          { maxLength: 4 },
+        ),
+        flow: fc.boolean(),
+      })
+      .map(({ entries, flow }) => ({ t: 'm' as const, entries, flow })),
+    fc
+      .record({ items: fc.array(tie('node'), { maxLength: 4 }), flow: fc.boolean() })
+      .map(({ items, flow }) => ({ t: 'q' as const, items, flow })),
+  ),
+}))
+
+/** Renders a tree as YAML, every style choice read from `tape`. */
+function render(root: Node, tape: number[]): string {
+  let k = 0
+  const pick = (n: number): number => (tape.length === 0 ? 0 : tape[k++ % tape.length]! % n)
+  const pad = (n: number): string => ' '.repeat(n)
+  const comment = (): string => [' # c', '', '', '', '  #x: y'][pick(5)]!
+  const flow = (n: Node): string => {
+    if (n.t === 's') return n.text
+    const sp = [' ', '', '  '][pick(3)]!
+    const sep = [', ', ',', ' , '][pick(3)]!
+    if (n.t === 'q') return `[${sp}${n.items.map(flow).join(sep)}${sp}]`
+    return `{${sp}${n.entries.map(([key, v]) => `${key}: ${flow(v)}`).join(sep)}${sp}}`
+  }
+  const inline = (n: Node): boolean =>
+    n.t === 's' || n.flow || (n.t === 'm' ? n.entries.length === 0 : n.items.length === 0)
+  // Blank lines, comments at any indent and space-only lines between entries.
+  const extras = (at: number, i: number): string[] => {
+    if (i === 0) return []
+    return [[''], [`${pad(pick(6))}# note`], [pad(at + pick(3))], [], [], []][pick(6)]!
+  }
+  // `head` ('key:' or '-') at column `at`, then the node inline or as a block below.
+  const entry = (head: string, n: Node, at: number): string[] => {
+    if (inline(n)) {
+      const text = flow(n)
+      return [`${pad(at)}${head}${text === '' ? '' : ' '}${text}${comment()}`]
+    }
+    const step = 1 + pick(4)
+    const first = `${pad(at)}${head}${comment()}`
+    if (n.t === 'm') return [first, ...mapLines(n, at + step)]
+    // A sequence under a key may sit at the key's indent.
+    const seq = n as Node & { t: 'q' }
+    return [first, ...seqLines(seq, head.endsWith(':') && pick(3) === 0 ? at : at + step)]
+  }
+  const mapLines = (n: Node & { t: 'm' }, at: number): string[] =>
+    n.entries.flatMap(([key, v], i) => [...extras(at, i), ...entry(`${key}:`, v, at)])
+  const seqLines = (n: Node & { t: 'q' }, at: number): string[] =>
+    n.items.flatMap((item, i) => {
+      const out = extras(at, i)
+      if (item.t === 'm' && !inline(item) && pick(2) === 0) {
+        // A compact mapping: `- key: v`, its other keys under the first.
+        const gap = 1 + pick(2)
+        const lines = mapLines(item, at + 1 + gap)
+        lines[0] = `${pad(at)}-${pad(gap)}${lines[0]!.slice(at + 1 + gap)}`
+        return [...out, ...lines]
+      }
+      return [...out, ...entry('-', item, at)]
+    })
+  const base = pick(2)
+  const lines = inline(root)
+    ? [`${pad(base)}${flow(root)}`]
+    : root.t === 'm'
+      ? mapLines(root, base)
+      : seqLines(root as Node & { t: 'q' }, base)
+  const head = [['---'], ['%YAML 1.2', '---'], ['# head'], ['']][pick(12)] ?? []
+  const end = ['\n...\n', '', '\n\n'][pick(12)] ?? '\n'
+  return [...head, ...lines].join(pick(6) === 0 ? '\r\n' : '\n') + end
+}
+
+const PIECES = [
+  '\t',
+  '&a ',
+  '*a',
+  '!t ',
+  '|',
+  '>',
+  '---\n',
+  '? ',
+  '# ',
+  ': ',
+  '- ',
+  '"',
+  "'",
+  '\\',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  ' ',
+  '  ',
+  '\n',
+  '\r\n',
+  '\r',
+  '#',
+  ':',
+  '\ufeff',
+  '-',
+  'x',
+]
+
+/** Some documents get one or two edits: near the subset, often just outside it. */
+const documents = fc
+  .tuple(
+    node,
+    fc.array(fc.nat(1000), { minLength: 1, maxLength: 40 }),
+    fc.array(fc.tuple(fc.nat(), fc.constantFrom(...PIECES), fc.boolean()), { maxLength: 2 }),
+    fc.nat(3),
+  )
+  .map(([tree, tape, edits, mutate]) => {
+    let text = render(tree, tape)
+    if (mutate !== 0) return text
+    for (const [at, piece, del] of edits) {
+      const i = at % (text.length + 1)
+      text = del ? text.slice(0, i) + text.slice(i + 1) : text.slice(0, i) + piece + text.slice(i)
+    }
+    return text
+  })
+//#endregion
+
+afterAll(() => {
+  console.log(`[fast yaml] ${fastRuns} documents on the fast path, ${fallbackRuns} fell back`)
+})
+
+describe('fast YAML path', () => {
+  it('answers as the yaml path does, value and positions, whenever it answers', () => {
+    const before = fastRuns
+    fc.assert(
+      fc.property(documents, (text) => {
+        agrees(text)
+      }),
+      { numRuns: Number(process.env.FAST_YAML_RUNS ?? 3000) },
+    )
+    // Not vacuous: a good share of the generated documents lies in the subset.
+    expect(fastRuns - before).toBeGreaterThan(600)
+  }, 120_000)
+})
