@@ -1,41 +1,26 @@
 /**
  * The fast path of `loadYaml`: a linear, single-pass parser for the subset of YAML that
- * recipes, workflows and Flux pipelines are written in. `yaml`'s own parser costs about a
- * second per megabyte (a generator per token, a third of it garbage collection); this one
- * reads each line once.
+ * recipes, workflows and Flux pipelines are written in (`yaml`'s own parser costs about a
+ * second per megabyte: a generator per token, a third of it garbage collection). It returns the
+ * `yaml` path's plain value and positions, or `undefined` as soon as the text leaves the subset
+ * or looks irregular: `loadYaml` then parses it with `yaml`, whose errors and edge cases stay.
  *
- * It returns the same plain value as the `yaml` path and a locator giving the same positions,
- * or `undefined` as soon as the text leaves the subset or anything looks irregular: `loadYaml`
- * then parses it with `yaml`, so every error message, position and edge case stays theirs.
- *
- * The subset: space-indented block mappings and sequences (compact `- key: v` maps included,
- * a sequence may sit at its key's indent), single-line plain scalars, single-line single- and
- * double-quoted scalars (escapes `\\ \" \/ \n \t \r` only), single-line flow collections of
- * those, comments, blank lines, CRLF line ends. Anything else falls back: tabs, other control
- * characters, anchors, aliases, tags, block scalars, multi-line scalars, document markers,
- * directives, `?` keys, `<<`, a `:` inside a plain key or a flow scalar, trailing commas,
- * empty flow values, duplicate keys, nesting as deep as `maxNesting`.
+ * The subset: space-indented block mappings and sequences (compact `- key: v` maps included, a
+ * sequence may sit at its key's indent), single-line plain and quoted scalars (escapes
+ * `\\ \" \/ \n \t \r` only), single-line flow collections of those, comments, blank lines,
+ * CRLF, one leading `---`. Anything else falls back: tabs, control characters, anchors,
+ * aliases, tags, block or multi-line scalars, other markers, directives, `?` and `<<` keys, a
+ * `:` inside a plain key or flow scalar, trailing commas, empty flow values, duplicate keys,
+ * nesting as deep as `maxNesting`.
  */
-import type { SourcePosition } from './source.js'
+import type { SourcePosition, YamlSource } from './source.js'
 
-/** A node's start offset (a scalar), or a collection with its children's positions. */
-type Pos = number | MapPos | SeqPos
-interface MapPos {
-  s: number
-  keys: string[]
-  keyAt: number[]
-  vals: Pos[]
-}
-interface SeqPos {
-  s: number
-  vals: Pos[]
-}
+/** A scalar's start offset, or a collection's with its children's (and its keys'). */
+type Pos = number | Coll
+type Coll = { s: number; vals: Pos[]; keys?: string[]; keyAt?: number[] }
 
 /** What the fast path produced: the plain value and the locator of `YamlSource`. */
-export interface FastYaml {
-  value: unknown
-  locate(path: readonly (string | number)[], at?: 'key' | 'value'): SourcePosition | undefined
-}
+export type FastYaml = Pick<YamlSource, 'value' | 'locate'>
 
 /** Thrown to leave the subset; caught once in `loadFast`. */
 const OUT = new Error('outside the fast subset')
@@ -57,21 +42,17 @@ const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/
 
 /** A plain scalar's value under the core schema, exactly as `yaml` resolves it. */
 export function resolvePlain(s: string): unknown {
+  if (!/^[-+.0-9~nNtTfF]/.test(s)) return s // what every other form starts with
   const c = s.charCodeAt(0)
-  // Every non-string form starts with one of ~ n N t T f F + - . or a digit.
-  if (!(c === 126 || c === 110 || c === 78 || c === 116 || c === 84 || c === 102 || c === 70))
-    if (!(c === 43 || c === 45 || c === 46 || (c >= 48 && c <= 57))) return s
   if (NULL.test(s)) return null
   if (BOOL.test(s)) return c === 116 || c === 84
   if (OCT.test(s)) return parseInt(s.substring(2), 8)
   if (INT.test(s)) return parseInt(s, 10)
   if (HEX.test(s)) return parseInt(s.substring(2), 16)
-  if (NAN_INF.test(s))
-    return s.slice(-3).toLowerCase() === 'nan'
-      ? Number.NaN
-      : c === 45
-        ? Number.NEGATIVE_INFINITY
-        : Number.POSITIVE_INFINITY
+  if (NAN_INF.test(s)) {
+    if (s.slice(-3).toLowerCase() === 'nan') return Number.NaN
+    return c === 45 ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY
+  }
   if (EXP.test(s) || FLOAT.test(s)) return parseFloat(s)
   return s
 }
@@ -83,19 +64,9 @@ function plainStart(s: string, p: number): boolean {
   return ch !== undefined && !'?:,[]{}#&*!|>\'"%@` \r\n'.includes(ch)
 }
 
-const ESCAPES: Record<string, string> = {
-  '\\': '\\',
-  '"': '"',
-  '/': '/',
-  n: '\n',
-  t: '\t',
-  r: '\r',
-}
+const ESC: Record<string, string> = { '\\': '\\', '"': '"', '/': '/', n: '\n', t: '\t', r: '\r' }
 
-/**
- * Parses `src` if it lies in the subset; `undefined` otherwise. Collections as deep as
- * `maxNesting` fall back too, so that the `yaml` path reports them.
- */
+/** `src` parsed if in the subset, else `undefined` (so is nesting as deep as `maxNesting`). */
 export function loadFast(src: string, maxNesting: number): FastYaml | undefined {
   const parsed = parse(src, maxNesting, false)
   if (parsed === undefined) return undefined
@@ -104,9 +75,8 @@ export function loadFast(src: string, maxNesting: number): FastYaml | undefined 
   // the time (the garbage collector copies every live node).
   let tree: Parsed | undefined
   const position = (offset: number): SourcePosition => {
-    const { starts } = parsed
-    let lo = 0
-    let hi = starts.length
+    const starts = parsed.starts
+    let [lo, hi] = [0, starts.length]
     while (lo < hi) {
       const mid = (lo + hi) >> 1
       if (starts[mid]! <= offset) lo = mid + 1
@@ -127,14 +97,13 @@ export function loadFast(src: string, maxNesting: number): FastYaml | undefined 
       let keyAt: number | undefined
       for (const seg of path) {
         keyAt = undefined
-        if (typeof node === 'object' && 'keys' in node) {
+        if (typeof node === 'object' && node.keys) {
           const k = node.keys.indexOf(String(seg))
           if (k < 0) return startOf(node)
-          keyAt = node.keyAt[k]
+          keyAt = node.keyAt![k]
           node = node.vals[k]
-        } else if (typeof node === 'object' && typeof seg === 'number') {
-          node = node.vals[seg]
-        } else return startOf(node)
+        } else if (typeof node === 'object' && typeof seg === 'number') node = node.vals[seg]
+        else return startOf(node)
       }
       if (where === 'key' && keyAt !== undefined) return position(keyAt)
       return startOf(node) ?? startOf(keyAt)
@@ -142,16 +111,18 @@ export function loadFast(src: string, maxNesting: number): FastYaml | undefined 
   }
 }
 
-interface Parsed {
-  value: unknown
-  /** The root's positions (undefined for an empty document); only when recording. */
-  root: Pos | undefined
-  /** The offset of each line's start. */
-  starts: number[]
-}
+/** The value, the root's positions when recorded (none for an empty document), line starts. */
+type Parsed = { value: unknown; root: Pos | undefined; starts: number[] }
 
-/** Shared by collections whose positions are not recorded; never written. */
-const NONE: never[] = []
+/** Records a child's position (and its key's) in its collection's. */
+function add(pos: Coll | undefined, at: Pos, key?: string, keyAt = 0): void {
+  pos?.vals.push(at)
+  if (key === undefined || !pos) return
+  pos.keys!.push(key)
+  pos.keyAt!.push(keyAt)
+}
+const coll = (s: number, map: boolean): Coll =>
+  map ? { s, vals: [], keys: [], keyAt: [] } : { s, vals: [] }
 
 /** One pass over `src`; with `rec`, the positions of every node too. */
 function parse(src: string, maxNesting: number, rec: boolean): Parsed | undefined {
@@ -179,13 +150,9 @@ function parse(src: string, maxNesting: number, rec: boolean): Parsed | undefine
       if (p === en || code(p) === 35) continue
       // Document markers and directives start at column 0. A `---` line before any content
       // (as many files begin) opens the one document; any other falls back.
-      const c = code(p)
-      if (
-        p === st &&
-        (c === 37 || ((c === 45 || c === 46) && code(p + 1) === c && code(p + 2) === c))
-      ) {
+      if (p === st && (code(p) === 37 || src.startsWith('---', p) || src.startsWith('...', p))) {
         const r = skip(p + 3)
-        if (c === 45 && !begun && (r === en || (code(r) === 35 && r > p + 3))) {
+        if (code(p) === 45 && !begun && (r === en || (code(r) === 35 && r > p + 3))) {
           begun = true
           markerEnd = r
           continue
@@ -216,7 +183,7 @@ function parse(src: string, maxNesting: number, rec: boolean): Parsed | undefine
       if (q >= en) throw OUT // multi-line or unterminated
       const c = code(q)
       if (dq && c === 92) {
-        const e = ESCAPES[src[q + 1] ?? '']
+        const e = ESC[src[q + 1] ?? '']
         if (e === undefined || q + 1 >= en) throw OUT
         out += src.slice(from, q) + e
         from = ++q + 1
@@ -232,54 +199,40 @@ function parse(src: string, maxNesting: number, rec: boolean): Parsed | undefine
     }
   }
 
-  /** The offset of the `:` if a block mapping key starts at `p`, else -1. */
-  let quotedKey = ''
+  /** The offset of the `:` if a block mapping key starts at `p` (its text in `key`), else -1. */
+  let key = ''
   function keyEnd(p: number): number {
     const c = code(p)
-    // A flow collection is never a key here: a `{a: 1}` item is a value (`{a: 1}: x` falls
-    // back in rest()).
+    // A flow collection is never a key here: `- {a: 1}` is a value (`{a: 1}: x` falls back).
     if (c === 91 || c === 123) return -1
+    let q = p
     if (c === 34 || c === 39) {
-      quotedKey = quoted(p)
-      const r = skip(qEnd)
-      return r < en && code(r) === 58 && (r + 1 === en || code(r + 1) === 32) ? r : -1
+      key = quoted(p)
+      q = skip(qEnd)
+      if (!(q < en && code(q) === 58 && (q + 1 === en || code(q + 1) === 32))) return -1
+    } else {
+      for (let colon = false; ; q++) {
+        if (q >= en || (code(q) === 35 && q > p && code(q - 1) === 32)) return -1
+        if (code(q) !== 58) continue
+        if (q + 1 < en && code(q + 1) !== 32) colon = true
+        else if (colon || !plainStart(src, p))
+          throw OUT // `a:b: c`, `? a:`
+        else break
+      }
+      let e = q
+      while (code(e - 1) === 32) e--
+      key = String(resolvePlain(src.slice(p, e)))
     }
-    let colon = false
-    for (let q = p; q < en; q++) {
-      const d = code(q)
-      if (d === 58) {
-        if (q + 1 === en || code(q + 1) === 32) {
-          if (colon || q - p > 1000) throw OUT // `a:b: c`, or near yaml's 1024-char key limit
-          return q
-        }
-        colon = true
-      } else if (d === 35 && q > p && code(q - 1) === 32) return -1
-    }
-    return -1
-  }
-
-  function keyText(p: number, colon: number): string {
-    const c = code(p)
-    if (c === 34 || c === 39) return quotedKey
-    if (!plainStart(src, p)) throw OUT
-    let e = colon
-    while (code(e - 1) === 32) e--
-    const key = String(resolvePlain(src.slice(p, e)))
-    if (key === '<<') throw OUT
-    return key
+    if (q - p > 1000 || key === '<<') throw OUT // yaml's limit is 1024; `<<` may be a merge
+    return q
   }
 
   /** A scalar or flow collection that ends its line (a block mapping value or item). */
   function inline(p: number, depth: number): unknown {
     const c = code(p)
-    if (c === 91 || c === 123) {
-      const v = flow(p, depth)
-      rest(qEnd)
-      return v
-    }
     at = p
-    if (c === 34 || c === 39) {
-      const v = quoted(p)
+    if (c === 91 || c === 123 || c === 34 || c === 39) {
+      const v = c === 34 || c === 39 ? quoted(p) : flow(p, depth)
       rest(qEnd)
       return v
     }
@@ -302,51 +255,39 @@ function parse(src: string, maxNesting: number, rec: boolean): Parsed | undefine
     const close = isSeq ? 93 : 125
     const seq: unknown[] = []
     const map: Record<string, unknown> = {}
-    const keys: string[] = rec ? [] : NONE
-    const keyAt: number[] = rec ? [] : NONE
-    const vals: Pos[] = rec ? [] : NONE
-    let key = ''
+    const pos = rec ? coll(p, !isSeq) : undefined
+    let fk: string | undefined
+    let kAt = 0
     let q = skip(p + 1)
-    if (q < en && code(q) === close) q++
-    else
-      for (;;) {
-        if (!isSeq) {
-          if (q >= en) throw OUT
-          const k = code(q) === 34 || code(q) === 39 ? quoted(q) : String(flowScalar(q))
-          if (!(qEnd + 1 < en && code(qEnd) === 58 && code(qEnd + 1) === 32)) throw OUT
-          if (Object.hasOwn(map, k) || k === '<<') throw OUT
-          key = k
-          if (rec) {
-            keys.push(k)
-            keyAt.push(q)
-          }
-          q = skip(qEnd + 1)
-        }
+    for (let more = !(q < en && code(q) === close); more; ) {
+      if (!isSeq) {
         if (q >= en) throw OUT
-        const c = code(q)
-        let value: unknown
-        if (c === 91 || c === 123) value = flow(q, depth + 1)
-        else {
-          value = c === 34 || c === 39 ? quoted(q) : flowScalar(q)
-          at = q
-        }
-        if (rec) vals.push(at)
-        if (isSeq) seq.push(value)
-        else define(map, key, value)
-        q = skip(qEnd)
-        if (q < en && code(q) === 44) {
-          q = skip(q + 1)
-          if (q >= en || code(q) === close) throw OUT // yaml takes a trailing comma; rare
-          continue
-        }
-        if (q < en && code(q) === close) {
-          q++
-          break
-        }
-        throw OUT
+        const k = code(q) === 34 || code(q) === 39 ? quoted(q) : String(flowScalar(q))
+        if (!(qEnd + 1 < en && code(qEnd) === 58 && code(qEnd + 1) === 32)) throw OUT
+        if (Object.hasOwn(map, k) || k === '<<' || qEnd - q > 1000) throw OUT
+        fk = k
+        kAt = q
+        q = skip(qEnd + 1)
       }
-    qEnd = q
-    if (rec) at = isSeq ? { s: p, vals } : { s: p, keys, keyAt, vals }
+      if (q >= en) throw OUT
+      const c = code(q)
+      let value: unknown
+      if (c === 91 || c === 123) value = flow(q, depth + 1)
+      else {
+        value = c === 34 || c === 39 ? quoted(q) : flowScalar(q)
+        at = q
+      }
+      add(pos, at, fk, kAt)
+      if (fk === undefined) seq.push(value)
+      else define(map, fk, value)
+      q = skip(qEnd)
+      const d = q < en ? code(q) : -1
+      if (d === close) more = false
+      else if (d !== 44) throw OUT
+      else if ((q = skip(q + 1)) >= en || code(q) === close) throw OUT // a trailing comma: rare
+    }
+    qEnd = q + 1
+    if (pos) at = pos
     return isSeq ? seq : map
   }
 
@@ -369,25 +310,30 @@ function parse(src: string, maxNesting: number, rec: boolean): Parsed | undefine
     li++
     const i = nextContent()
     if (i > ownInd || (inMap && i === ownInd && isItem(st + i))) {
-      if (isItem(st + i)) return seqBlock(i, depth)
-      if (keyEnd(st + i) < 0) throw OUT
-      return mapBlock(i, st + i, depth)
+      if (!isItem(st + i) && keyEnd(st + i) < 0) throw OUT // a scalar on its own line: rare
+      return content(st + i, depth)
     }
     at = emptyAt
     return null
   }
 
+  /** The node at `p`, its line's first content or after `- `: a block, or a one-line value. */
+  function content(p: number, depth: number): unknown {
+    if (isItem(p)) return seqBlock(p - st, depth)
+    if (keyEnd(p) >= 0) return mapBlock(p - st, p, depth)
+    const v = inline(p, depth)
+    li++
+    return v
+  }
+
   function mapBlock(ind: number, first: number, depth: number): unknown {
     if (depth >= maxNesting) throw OUT
     const out: Record<string, unknown> = {}
-    const keys: string[] = rec ? [] : NONE
-    const keyAt: number[] = rec ? [] : NONE
-    const vals: Pos[] = rec ? [] : NONE
+    const pos = rec ? coll(first, true) : undefined
     for (let p = first; ; ) {
       const colon = keyEnd(p)
-      if (colon < 0) throw OUT
-      const key = keyText(p, colon)
-      if (Object.hasOwn(out, key)) throw OUT
+      if (colon < 0 || Object.hasOwn(out, key)) throw OUT
+      const k = key
       const q = skip(colon + 1)
       let v: unknown
       if (q === en || code(q) === 35) v = block(ind, q, depth + 1, true)
@@ -395,44 +341,35 @@ function parse(src: string, maxNesting: number, rec: boolean): Parsed | undefine
         v = inline(q, depth + 1)
         li++
       }
-      define(out, key, v)
-      if (rec) {
-        keys.push(key)
-        keyAt.push(p)
-        vals.push(at)
-      }
+      define(out, k, v)
+      add(pos, at, k, p)
       const i = nextContent()
       if (i < ind) break
       if (i > ind) throw OUT // a continuation line, or an indent no block opened
       p = st + i
       if (isItem(p)) break // a sequence at this indent is the parent's (or an error)
     }
-    if (rec) at = { s: first, keys, keyAt, vals }
+    if (pos) at = pos
     return out
   }
 
   function seqBlock(ind: number, depth: number): unknown {
     if (depth >= maxNesting) throw OUT
     const out: unknown[] = []
-    const vals: Pos[] = rec ? [] : NONE
-    const s = st + ind
+    const pos = rec ? coll(st + ind, false) : undefined
     for (;;) {
       const q = skip(st + ind + 1)
       if (q === en || code(q) === 35) out.push(block(ind, q, depth + 1, false))
       else if (isItem(q))
         throw OUT // `- - x`
-      else if (keyEnd(q) >= 0) out.push(mapBlock(q - st, q, depth + 1))
-      else {
-        out.push(inline(q, depth + 1))
-        li++
-      }
-      if (rec) vals.push(at)
+      else out.push(content(q, depth + 1))
+      add(pos, at)
       const i = nextContent()
       if (i < ind) break
       if (i > ind) throw OUT
       if (!isItem(st + i)) break
     }
-    if (rec) at = { s, vals }
+    if (pos) at = pos
     return out
   }
 
@@ -441,13 +378,7 @@ function parse(src: string, maxNesting: number, rec: boolean): Parsed | undefine
   try {
     const i = nextContent()
     if (i >= 0) {
-      const p = st + i
-      if (isItem(p)) value = seqBlock(i, 0)
-      else if (keyEnd(p) >= 0) value = mapBlock(i, p, 0)
-      else {
-        value = inline(p, 0)
-        li++
-      }
+      value = content(st + i, 0)
       if (nextContent() >= 0) throw OUT
       root = at
     } else if (markerEnd >= 0) root = markerEnd
