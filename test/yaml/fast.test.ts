@@ -6,9 +6,16 @@
  */
 import fc from 'fast-check'
 import { parseAuditRecipe, parseFlux, parseWorkflow } from 'theus/yaml'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
+import * as yaml from 'yaml'
 import { loadFast } from '../../src/yaml/fast.js'
 import { loadWithYaml, loadYaml, MAX_NESTING } from '../../src/yaml/source.js'
+
+// Counts the `yaml` path's parses, to see which path a document took.
+vi.mock('yaml', async (original) => {
+  const mod = await original<typeof import('yaml')>()
+  return { ...mod, parseDocument: vi.fn(mod.parseDocument) }
+})
 
 /** A canonical text of a plain value: key order, -0, NaN, prototypes and own keys all count. */
 function canon(v: unknown): string {
@@ -346,4 +353,144 @@ describe('fast YAML path', () => {
     // Not vacuous: a good share of the generated documents lies in the subset.
     expect(fastRuns - before).toBeGreaterThan(600)
   }, 120_000)
+})
+
+/** The documents of scripts/parse-time.mjs, `n` items each (24 000: 1 to 2 MB). */
+function generated(kind: 'workflow' | 'recipe' | 'flux', n: number): string {
+  let text = { workflow: 'initial: S0\nstates:\n', recipe: 'process_recipes:\n', flux: 'steps:\n' }[
+    kind
+  ]
+  for (let i = 0; i < n; i++)
+    text +=
+      kind === 'workflow'
+        ? `  S${i}:\n    entry: p${i}\n    on: { GO: S${(i + 1) % n} }\n`
+        : kind === 'recipe'
+          ? `  p${i}:\n    inputs:\n      - { field: amount, max: ${i}, level: B }\n`
+          : `  - flux: if\n    condition: "domain.n < ${i} && len(args.items) > 0"\n    then: [p${i}]\n`
+  return text
+}
+
+describe('fast YAML path: the subset', () => {
+  it.each([
+    ['empty', ''],
+    ['only comments', '# a\n\n  # b\n'],
+    ['a leading ---', '---\nstates:\n  A: {}\n'],
+    ['only ---', '--- # c\n'],
+    ['a top-level scalar', '  "x" # c\n'],
+    ['a top-level flow collection', '[a, {b: 1}, [2, "3"]]'],
+    ['CRLF', 'a: 1\r\nb:\r\n  - x\r\n  -\r\n'],
+    ['an indented document', '  a: 1\n  b:\n   - 2\n'],
+    ["a sequence at its key's indent", 'a:\n- 1\n- b: 2\n  c: 3\nd: 4\n'],
+    ['compact mappings', '-   a: 1\n    b: [x]\n-  c:\n     - y\n'],
+    ['empty values', 'a:\nb: # c\nc:   \nd:\n  - \n  -\n'],
+    ['quoted keys and values', `"a b": 'it''s'\n'c' : "q\\"\\\\\\/\\n\\t\\r"\n`],
+    [
+      'URLs and hashes in plain scalars',
+      'u: http://x.y/z?q=1#f\nv: b#c # comment\nw: a, b[1]{2}\n',
+    ],
+    ['numbers keyed and valued', '1: 0o17\n1.5: 0x1F\n.inf: -.Inf\nnull: .nan\ntrue: 1e3\nx: -0\n'],
+    ['__proto__ keys', '__proto__: {polluted: 1}\nb: { __proto__: [1] }\nconstructor: x\n'],
+    ['comments at odd indents', 'a:\n# c\n    # d\n  b: 1\n      # e\n  c: 2\n'],
+  ])('%s take the fast path and agree with yaml', (_, text) => {
+    expect(agrees(text)).toBe(true)
+  })
+
+  it('own __proto__ keys, never the prototype', () => {
+    const v = loadFast('__proto__: {polluted: 1}\n', MAX_NESTING)!.value as Record<string, unknown>
+    expect(Object.getPrototypeOf(v)).toBe(Object.prototype)
+    expect(Object.hasOwn(v, '__proto__')).toBe(true)
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+  })
+
+  it('the parse-time documents take the fast path, through loadYaml and the parsers', () => {
+    const parseDocument = vi.mocked(yaml.parseDocument)
+    for (const kind of ['workflow', 'recipe', 'flux'] as const) {
+      // Small ones checked against yaml, value and positions; ~1 MB ones through the parsers.
+      expect(agrees(generated(kind, 40)), kind).toBe(true)
+      const big = generated(kind, 24_000)
+      expect(big.length).toBeGreaterThan(1_000_000)
+      parseDocument.mockClear()
+      expect(loadFast(big, MAX_NESTING), kind).toBeDefined()
+      const parse = { workflow: parseWorkflow, recipe: parseAuditRecipe, flux: parseFlux }[kind]
+      expect(() => parse(big)).not.toThrow()
+      expect(parseDocument, kind).not.toHaveBeenCalled()
+    }
+  })
+
+  it('positions of errors found by the validators come from the fast path', () => {
+    const parseDocument = vi.mocked(yaml.parseDocument)
+    parseDocument.mockClear()
+    const text = 'states:\n  A:\n    on: { GO: B }\n'
+    expect(() => parseWorkflow(text, { filename: 'w.yaml' })).toThrow(/w\.yaml:3:/)
+    expect(parseDocument).not.toHaveBeenCalled()
+  })
+})
+
+describe('fast YAML path: falls back outside the subset', () => {
+  const deep = `${'['.repeat(MAX_NESTING)}${']'.repeat(MAX_NESTING)}`
+  const deepBlock = Array.from({ length: MAX_NESTING + 1 }, (_, i) => `${' '.repeat(i)}k:`).join(
+    '\n',
+  )
+  it.each([
+    ['a tab', 'a:\tb\n'],
+    ['a tab in a value', 'a: b\tc\n'],
+    ['a control character', 'a: b\u0001\n'],
+    ['a BOM', '\ufeffa: 1\n'],
+    ['a lone CR', 'a: 1\rb: 2\n'],
+    ['a NEL', 'a: 1\u0085b: 2\n'],
+    ['an anchor', 'a: &x 1\nb: 2\n'],
+    ['an alias', 'a: 1\nb: *x\n'],
+    ['a tag', 'a: !!str 1\n'],
+    ['a literal block scalar', 'a: |\n  x\n'],
+    ['a folded block scalar', 'a: >-\n  x\n'],
+    ['a multi-line plain scalar', 'a: x\n  y\n'],
+    ['a multi-line plain item', '- x\n  y\n'],
+    ['a multi-line double-quoted scalar', 'a: "x\n  y"\n'],
+    ['a multi-line single-quoted scalar', "a: 'x\n  y'\n"],
+    ['a multi-line flow collection', 'a: [1,\n  2]\n'],
+    ['a second ---', '---\na: 1\n---\nb: 2\n'],
+    ['--- with content', '--- a: 1\n'],
+    ['...', 'a: 1\n...\n'],
+    ['a directive', '%YAML 1.2\n---\na: 1\n'],
+    ['a ? key', '? a\n: 1\n'],
+    ['a duplicate key', 'a: 1\nb: 2\na: 3\n'],
+    ['a duplicate key after conversion', '1: a\n01: b\n'],
+    ['a duplicate flow key', 'a: {x: 1, x: 2}\n'],
+    ['a << key', '<<: {a: 1}\n'],
+    ['a flow mapping as a key', '{a: 1}: x\n'],
+    ['a flow sequence as a key', '[a]: x\n'],
+    ['a key over 1000 characters', `${'k'.repeat(1100)}: 1\n`],
+    ['a : inside a plain key', 'a:b: c\n'],
+    ['a : inside a flow scalar', 'a: [x:y]\n'],
+    ['a nested mapping on one line', 'a: b: c\n'],
+    ['a sequence item beside a key', 'a: - b\n'],
+    ['a compact nested sequence', '- - a\n'],
+    ['a scalar on its own line', 'a:\n  x\n'],
+    ['a trailing comma', 'a: [1, 2, ]\n'],
+    ['an empty flow value', 'a: {b: }\n'],
+    ['an empty flow entry', 'a: [1, , 2]\n'],
+    ['a \\u escape', 'a: "\\u0041"\n'],
+    ['a \\x escape', 'a: "\\x41"\n'],
+    ['a comment glued to a quote', 'a: "x"#c\n'],
+    ['a reserved @', 'a: @x\n'],
+    ['a reserved backtick', 'a: `x\n'],
+    ['a bad indent', 'a:\n    b: 1\n  c: 2\n'],
+    ['a dedent below the document', '  a: 1\nb: 2\n'],
+    ['flow nesting as deep as the limit', `a: ${deep}\n`],
+    ['block nesting as deep as the limit', `${deepBlock} 1\n`],
+  ])('%s', (_, text) => {
+    expect(loadFast(text, MAX_NESTING)).toBeUndefined()
+    // loadYaml answers exactly as the yaml path: the same problem, or the same value.
+    const [got, want] = [loadYaml(text), loadWithYaml(text)]
+    expect(got.ok).toBe(want.ok)
+    if (!got.ok && !want.ok) expect(got.problem).toEqual(want.problem)
+    if (got.ok && want.ok) expect(canon(got.source.value)).toBe(canon(want.source.value))
+  })
+
+  it('the same documents just inside the limits take the fast path', () => {
+    const d = MAX_NESTING - 1
+    expect(agrees(`a: ${'['.repeat(d - 1)}${']'.repeat(d - 1)}\n`)).toBe(true)
+    expect(agrees(`${'k'.repeat(1000)}: 1\n`)).toBe(true)
+    expect(agrees('---\na: 1\n')).toBe(true)
+  })
 })
