@@ -41,7 +41,7 @@ const EXP = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/
 const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/
 
 /** A plain scalar's value under the core schema, exactly as `yaml` resolves it. */
-export function resolvePlain(s: string): unknown {
+function resolvePlain(s: string): unknown {
   if (!/^[-+.0-9~nNtTfF]/.test(s)) return s // what every other form starts with
   const c = s.charCodeAt(0)
   if (NULL.test(s)) return null
