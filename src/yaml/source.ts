@@ -14,6 +14,7 @@ import {
   type Node,
   parseDocument,
 } from 'yaml'
+import { loadFast } from './fast.js'
 
 /**
  * Documents longer than this (5 MB, counted in characters, decimal: 5 000 000) are refused
@@ -65,7 +66,6 @@ export function loadYaml(
   text: string,
   filename?: string,
 ): { ok: true; source: YamlSource } | { ok: false; problem: YamlSyntaxProblem } {
-  const lineCounter = new LineCounter()
   const src = String(text)
   if (src.length > MAX_DOCUMENT_BYTES) {
     return {
@@ -77,6 +77,15 @@ export function loadYaml(
       },
     }
   }
+  // Most documents lie in the subset that fast.ts reads in one pass; the rest go to `yaml`.
+  const fast = loadFast(src, MAX_NESTING)
+  if (fast) return { ok: true, source: { value: fast.value, locate: fast.locate, filename } }
+  return loadWithYaml(src, filename)
+}
+
+/** `loadYaml` by `yaml`'s parser alone (exported for the fast path's differential test). */
+export function loadWithYaml(src: string, filename?: string): ReturnType<typeof loadYaml> {
+  const lineCounter = new LineCounter()
   let doc: Document.Parsed
   try {
     doc = parseDocument(src, {
