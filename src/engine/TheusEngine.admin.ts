@@ -42,8 +42,11 @@ export function edit<T>(engine: Engine, fn: (state: any) => T): T {
   engine._hold(run)
   try {
     let out: T
+    let thenable: boolean
     try {
       out = fn(root)
+      // Asked while the run's views still answer: `fn` may return one (`s => s.domain.x`).
+      thenable = isThenable(out)
     } catch (e) {
       run.closed = true
       engine._release(run)
@@ -53,7 +56,7 @@ export function edit<T>(engine: Engine, fn: (state: any) => T): T {
     run.closed = true
     let result: T
     try {
-      if (isThenable(out))
+      if (thenable)
         throw new TheusError(
           'INVALID_ARGS',
           'edit() is synchronous: its function returned a promise. Do async work first, then call edit() with the results, or use an async process.',

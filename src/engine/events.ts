@@ -45,20 +45,33 @@ export class EventHub {
 
   /**
    * Calls the listeners of an event with its payload, deeply frozen. A listener that throws
-   * changes nothing: its error goes to `'error'` and the other listeners still run.
+   * changes nothing: its error goes to `'error'` and the other listeners still run. Inside a
+   * batch (a commit), the event waits until the batch's subscribers have run (SPEC §3.1
+   * step 5: `state` and `select()` notify, then `'commit'`, then `'signal'`).
    */
   emit<K extends EngineEventType>(type: K, event: EngineEventMap[K]): void {
-    const set = this.listeners[type]
-    if (set.size === 0) return
+    if (this.listeners[type].size === 0) return
     freezePayload(event as unknown as Record<string, unknown>)
-    for (const h of [...set]) {
+    if (this.depth > 0) {
+      this.queued.push(type, event)
+      return
+    }
+    this.deliver(type, event)
+  }
+
+  private deliver(type: EngineEventType, event: unknown): void {
+    for (const h of [...this.listeners[type]]) {
       try {
-        ;(h as (e: EngineEventMap[K]) => void)(event)
+        ;(h as (e: unknown) => void)(event)
       } catch (error) {
         this.reportError({ source: 'listener', event: type, error })
       }
     }
   }
+
+  // Events raised inside a batch, as type, payload pairs, delivered when the outermost ends.
+  private queued: unknown[] = []
+  private depth = 0
 
   /** Where the errors of listeners and subscribers go: `'error'`, or the console. */
   reportError(event: EngineErrorEvent): void {
@@ -103,6 +116,7 @@ export class EventHub {
     const prevDone = this.bDone
     this.bFn = fn
     this.bDone = false
+    this.depth++
     let out: unknown
     try {
       batch(this.body)
@@ -114,6 +128,13 @@ export class EventHub {
       this.bFn = prevFn
       this.bOut = prevOut
       this.bDone = prevDone
+      // The subscribers have run: now the events the batch raised, in order. A listener
+      // may commit in turn; its batch delivers its own events.
+      if (--this.depth === 0 && this.queued.length > 0) {
+        const q = this.queued
+        this.queued = []
+        for (let i = 0; i < q.length; i += 2) this.deliver(q[i] as EngineEventType, q[i + 1])
+      }
     }
     return out as T
   }

@@ -144,7 +144,7 @@ describe('re-entrancy: NESTED_RUN until the commit is applied', () => {
       engine.runProcess('transfer', { from: 'Alice', to: '__proto__', amount: 1 }),
     ).toThrow()
     stop()
-    expect(done).toEqual(['commit', 'subscriber', 'commit', 'signal', 'rollback'])
+    expect(done).toEqual(['subscriber', 'commit', 'commit', 'signal', 'rollback'])
     expect(engine.state.value.domain.n).toBe(1 + 100 + 1 + 10 + 1)
   })
 
@@ -165,6 +165,38 @@ describe('re-entrancy: NESTED_RUN until the commit is applied', () => {
     release()
     await p
     expect(engine.state.value.domain).toMatchObject({ n: 2, meta_last: 'slow' })
+  })
+})
+
+describe('event order of a commit (SPEC §3.1 step 5)', () => {
+  it("notifies state and select() subscribers, then 'commit', then 'signal'", () => {
+    const engine = make()
+    const order: string[] = []
+    engine.on('signal', (e) => order.push(`signal ${e.path}`))
+    engine.on('commit', (e) => order.push(`commit ${e.process}`))
+    const stopState = effect(() => {
+      engine.state.value
+      order.push('state')
+    })
+    const stopSel = engine.select('domain.sig_fraud_detected').subscribe((v) => {
+      order.push(`select ${v}`)
+    })
+    order.length = 0
+    engine.runProcess('transfer', { from: 'Bob', to: 'Alice', amount: 5 })
+    // The order among subscribers is signals-core's; all of them come before the events.
+    expect([...order.slice(0, 2)].sort()).toEqual(['select true', 'state'])
+    expect(order.slice(2)).toEqual(['commit transfer', 'signal domain.sig_fraud_detected'])
+    // A commit made by a 'commit' listener delivers its own events after its subscribers.
+    order.length = 0
+    const off = engine.on('commit', (e) => {
+      if (e.process === 'transfer') engine.edit((s: any) => (s.domain.n += 1))
+    })
+    engine.runProcess('transfer', { from: 'Alice', to: 'Bob', amount: 1 })
+    expect([...order.slice(0, 2)].sort()).toEqual(['select false', 'state'])
+    expect(order.slice(2)).toEqual(['commit transfer', 'state', 'commit edit'])
+    off()
+    stopState()
+    stopSel()
   })
 })
 
@@ -211,11 +243,12 @@ describe("listener errors: the 'error' event", () => {
     })
     expect(out).toBe('done')
     expect(second).toBe(1)
+    // Subscribers run first, then the 'commit' listeners (SPEC §3.1 step 5).
     expect(got).toEqual([
-      { source: 'listener', event: 'commit', error: boom },
       { source: 'subscriber', error: subErr },
+      { source: 'listener', event: 'commit', error: boom },
     ])
-    expect(Object.isFrozen(got[0])).toBe(true)
+    expect(Object.isFrozen(got[1])).toBe(true)
     expect(error).not.toHaveBeenCalled()
     expect(engine.state.value.domain.n).toBe(5)
     expect(engine.history).toHaveLength(1)
