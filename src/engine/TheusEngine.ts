@@ -78,6 +78,8 @@ import {
 import {
   type ContextInput,
   checkInitial,
+  checkOptions,
+  checkRunOptions,
   type EngineOptions,
   engineOptions,
   type StandardSchemaLike,
@@ -284,6 +286,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
 
   constructor(initial: TContext, options: EngineOptions<TProcesses> = {}) {
     checkInitial(initial)
+    checkOptions(options)
     this._strict = options.strictMode ?? true
     checkContext(initial, this._strict)
     this.options = engineOptions(options, this._strict)
@@ -453,6 +456,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
         `Invalid args for process '${name}': '${proto}' is a '__proto__' key, which is never data (it would reach a prototype). Refuse that input before running the process.`,
         { details: { process: name, path: proto } },
       )
+    if (opts !== NO_OPTS) checkRunOptions(name, opts)
     if (this._haltEvent !== undefined) throw this._haltedError(name)
     if (opts.signal?.aborted) {
       const err = new AbortError(`Process '${name}' was aborted before it started.`, {

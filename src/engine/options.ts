@@ -6,7 +6,7 @@
 
 import { rootKeyError } from '../context/plainData.js'
 import type { ProcessMap } from '../contract/types.js'
-import { describe, errors, TheusError } from '../errors.js'
+import { describe, errors, suggest, TheusError } from '../errors.js'
 import { Kind, kindOf } from '../transaction/tree.js'
 import type { TheusEngine } from './TheusEngine.js'
 
@@ -68,6 +68,49 @@ export function checkInitial(initial: unknown): void {
     const e = rootKeyError(key, layer === undefined ? {} : layer)
     if (e) throw e
   }
+}
+
+const OPTION_KEYS = 'processes strictMode auditRecipe schema historyLimit runLogLimit maxOps'.split(
+  ' ',
+)
+
+/**
+ * Throws `INVALID_ARGS` for options that are not an object, an unknown key (a typo such as
+ * `strictmode` would otherwise turn nothing off), a `strictMode` that is not a boolean, or
+ * a `schema` that is not a Standard Schema validator.
+ */
+export function checkOptions(options: unknown): asserts options is EngineOptions {
+  const o = options as Record<string, any>
+  const k = kindOf(o) === Kind.Object ? Object.keys(o).find((k) => !OPTION_KEYS.includes(k)) : ''
+  const close = k ? suggest(k, OPTION_KEYS) : undefined
+  const what =
+    k === ''
+      ? `expected an object, got ${describe(o)}`
+      : k !== undefined
+        ? `unknown option '${k}'${close ? `; did you mean '${close}'?` : ''}`
+        : o.strictMode !== undefined && typeof o.strictMode !== 'boolean'
+          ? `strictMode must be a boolean, got ${describe(o.strictMode)}`
+          : o.schema !== undefined && typeof o.schema?.['~standard']?.validate !== 'function'
+            ? `schema must be a Standard Schema (zod...), got ${describe(o.schema)}`
+            : undefined
+  if (what !== undefined) throw new TheusError('INVALID_ARGS', `Engine options: ${what}.`)
+}
+
+/** Throws `INVALID_ARGS` for `runProcess` options other than `{ signal?, retries? }`. */
+export function checkRunOptions(process: string, o: { signal?: any; retries?: unknown }): void {
+  const r = o?.retries
+  const what =
+    kindOf(o) !== Kind.Object
+      ? `expected { signal?, retries? }, got ${describe(o)}`
+      : r !== undefined && !(Number.isInteger(r) && (r as number) >= 0)
+        ? `retries must be a whole number ≥ 0, got ${String(r)}`
+        : o.signal !== undefined && typeof o.signal?.addEventListener !== 'function'
+          ? `signal must be an AbortSignal, got ${describe(o.signal)}`
+          : undefined
+  if (what !== undefined)
+    throw new TheusError('INVALID_ARGS', `Invalid run options for process '${process}': ${what}.`, {
+      details: { process },
+    })
 }
 
 /** `engine.options`: the limits checked (`INVALID_ARGS`), the defaults filled in, frozen. */

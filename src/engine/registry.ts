@@ -70,6 +70,11 @@ export class Registry extends Map<string, Registered> {
       )
     }
     const name = typeof nameOrDef === 'string' ? nameOrDef : def.name
+    if (name.length === 0)
+      throw errors.invalidContract(
+        '<anonymous>',
+        'the name is empty. Give a name, or pass the definition alone.',
+      )
     if (this.has(name)) {
       throw new TheusError(
         'DUPLICATE_PROCESS',

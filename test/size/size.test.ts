@@ -35,8 +35,9 @@ const CEILING = {
   // 29_656 once TheusEngine.ts became a facade over modules (issue 10: gzip finds `this._x`
   // of one class more alike than `engine._x` across modules; 0.4 kB smaller minified);
   // 29_725 when cyclic args became INVALID_ARGS instead of a RangeError; 29_816 when events
-  // raised during a commit waited for its subscribers (SPEC §3.1 step 5 order)
-  core: 29_860,
+  // raised during a commit waited for its subscribers (SPEC §3.1 step 5 order); 30_171 once
+  // the engine's options and runProcess's options were checked (typos, bad retries/signal)
+  core: 30_220,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,
