@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest'
 import { TheusEngine } from 'theus'
+import { describe, expect, it } from 'vitest'
 
 describe('edit() return value', () => {
   it('returns a frozen plain copy when fn returns a view', () => {
