@@ -35,6 +35,10 @@ export class RunContext {
   constructor(engine: Engine, reg: Registered) {
     this.#engine = engine
     this.#reg = reg
+    // A ctx is reused by later runs: a property a body added (`ctx.cache = ...`) would carry
+    // state from run to run outside the transaction. Adding one throws (a TypeError, which
+    // the error contract reports as UNDECLARED_ERROR); `ctx.local` is the per-run scratch.
+    Object.preventExtensions(this)
   }
   begin(run: Run, signal: AbortSignal | undefined): void {
     this.#run = run

@@ -1,4 +1,4 @@
-import { TheusEngine } from 'theus'
+import { ContractViolationError, process, TheusEngine } from 'theus'
 import { describe, expect, it } from 'vitest'
 
 describe('edit() return value', () => {
@@ -25,6 +25,30 @@ describe('edit() return value', () => {
         return Promise.resolve(1)
       }),
     ).toThrow(/synchronous/)
+    expect(engine.state.value.domain.n).toBe(0)
+  })
+})
+
+describe('ctx holds no state of its own between runs', () => {
+  it('refuses a property added to ctx, rolls the run back, and the next run sees nothing', () => {
+    const seen: unknown[] = []
+    const p = process({ outputs: ['domain.n'] }, function p(ctx: any) {
+      seen.push(ctx.cache)
+      ctx.domain.n += 1
+      ctx.cache = 'kept'
+    })
+    const engine = new TheusEngine({ domain: { n: 0 } }, { processes: { p } })
+    let err: any
+    try {
+      engine.runProcess('p')
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(ContractViolationError)
+    expect(err.code).toBe('UNDECLARED_ERROR')
+    expect(err.cause).toBeInstanceOf(TypeError)
+    expect(() => engine.runProcess('p')).toThrow()
+    expect(seen).toEqual([undefined, undefined])
     expect(engine.state.value.domain.n).toBe(0)
   })
 })
