@@ -16,6 +16,8 @@ interface Memo {
   /** The path's value, or the selector's raw result, that `value` stands for. */
   source: unknown
   value: unknown
+  /** The notifications seen when it was made. */
+  seen: number
 }
 
 /**
@@ -61,28 +63,46 @@ export function useTheus(
         : selectorSignal(engine, pathOrSelector as (s: unknown) => unknown),
     [engine, pathOrSelector, isPath],
   )
+  const notified = useRef(0)
   const subscribe = useCallback(
-    (onChange: () => void) => subscribeSignal(source, onChange),
+    (onChange: () => void) =>
+      subscribeSignal(source, () => {
+        notified.current++
+        onChange()
+      }),
     [source],
   )
   const memo = useRef<Memo | null>(null)
   const checked = useRef(false)
 
-  const getSnapshot = (): unknown => {
+  // React compares the memo: a new one re-renders. `server`: no development check there (SPEC
+  // §7: a server render gives no warnings).
+  const read = (server: boolean): Memo => {
     // For a selector, peek() is its cached result: recomputed only when what it read changed.
     const current = source.peek()
+    const seen = notified.current
     const m = memo.current
-    if (m !== null && m.source === current) return m.value
+    if (m !== null && m.source === current) {
+      if (m.seen === seen) return m
+      // A heavy path notifies with the same object, changed in place (SPEC §3): re-render.
+      return (memo.current = { source: current, value: current, seen })
+    }
     const eq = isEqual ?? Object.is
-    let value = current
-    if (!isPath && !checked.current) {
+    if (!isPath && !checked.current && !server) {
       checked.current = true
       const selector = pathOrSelector as (s: unknown) => unknown
-      checkSelectorStability(selector, () => runSelector(engine, selector), value, eq)
+      checkSelectorStability(selector, () => runSelector(engine, selector), current, eq)
     }
-    if (m !== null && eq(m.value, value)) value = m.value
-    memo.current = { source: current, value }
-    return value
+    if (m !== null && eq(m.value, current)) {
+      m.source = current
+      m.seen = seen
+      return m
+    }
+    return (memo.current = { source: current, value: current, seen })
   }
-  return useSyncExternalStore(subscribe, getSnapshot, getSnapshot)
+  return useSyncExternalStore(
+    subscribe,
+    () => read(false),
+    () => read(true),
+  ).value
 }

@@ -6,7 +6,12 @@ import { getCurrentScope, hasInjectionContext, inject, onScopeDispose, ssrContex
  * and Vue never disposes component scopes on the server, so a subscription would leak.
  */
 export function subscribeInScope(subscribe: () => () => void): void {
-  if (hasInjectionContext() && inject(ssrContextKey, null) !== null) return
+  if (onServer()) return
   const stop = subscribe()
   if (getCurrentScope()) onScopeDispose(stop)
+}
+
+/** True during a server render (`renderToString` of `vue/server-renderer`). */
+export function onServer(): boolean {
+  return hasInjectionContext() && inject(ssrContextKey, null) !== null
 }

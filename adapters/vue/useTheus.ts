@@ -1,6 +1,6 @@
 import { untracked } from '@preact/signals-core'
 import type { CheckPath, TheusEngine } from 'theus'
-import { computed, type ShallowRef, shallowRef } from 'vue'
+import { computed, type ShallowRef, shallowReadonly, shallowRef, triggerRef } from 'vue'
 import {
   type ContextOf,
   checkSelectorStability,
@@ -11,7 +11,7 @@ import {
   subscribeSignal,
   trackOnce,
 } from '../shared.js'
-import { subscribeInScope } from './scoped.js'
+import { onServer, subscribeInScope } from './scoped.js'
 import { useEngine } from './useEngine.js'
 
 /**
@@ -46,22 +46,21 @@ export function useTheus(
   const engine = useEngine()
   const eq = isEqual ?? Object.is
   let has = false
-  let checked = false
+  // No development check during a server render (SPEC §7: it gives no warnings).
+  let checked = onServer()
   if (typeof pathOrSelector === 'string') {
     const source = engine.select(pathOrSelector)
-    // A Vue mirror of the signal: shallowRef triggers only when the value changes.
+    // A Vue mirror of the signal, set when the value changes unless isEqual says equal.
     const mirror = shallowRef(source.peek())
     subscribeInScope(() =>
       subscribeSignal(source, () => {
-        mirror.value = source.peek()
+        const next = source.peek()
+        // A heavy path notifies with the same object, changed in place (SPEC §3).
+        if (next === mirror.value) triggerRef(mirror)
+        else if (!eq(mirror.value, next)) mirror.value = next
       }),
     )
-    return computed((previous) => {
-      const next = mirror.value
-      if (has && eq(previous, next)) return previous
-      has = true
-      return next
-    }) as Readonly<ShallowRef<unknown>>
+    return shallowReadonly(mirror) as Readonly<ShallowRef<unknown>>
   }
   const selector = pathOrSelector
   // Bumped when something the last run of the selector read changes. Each run subscribes

@@ -211,6 +211,29 @@ describe.each(modes)('SPEC §7 React ($mode)', ({ Wrapper }) => {
     expect(renders).toBeGreaterThan(0)
   })
 
+  it('useTheus(path) of a heavy path re-renders after each run that declares it (SPEC §3)', () => {
+    const engine = new TheusEngine({ domain: { heavy_buf: new Float64Array(2) } })
+    engine.registerProcess(
+      process({ outputs: ['domain.heavy_buf'] }, function fill(ctx, args: { v: number }) {
+        ctx.domain.heavy_buf[0] = args.v
+      }),
+    )
+    let renders = 0
+    const { result } = renderHook(
+      () => {
+        renders++
+        return (useTheus('domain.heavy_buf') as Float64Array)[0]
+      },
+      { wrapper: wrap(engine, Wrapper) },
+    )
+    renders = 0
+    act(() => {
+      engine.runProcess('fill', { v: 7 })
+    })
+    expect(result.current).toBe(7)
+    expect(renders).toBeGreaterThan(0)
+  })
+
   it('useWorkflow returns { state, status, send, lastError } as values', async () => {
     const engine = createBank(3)
     const wf = new WorkflowManager(engine, {

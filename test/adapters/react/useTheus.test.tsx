@@ -270,6 +270,22 @@ describe('useTheus on the server', () => {
     expect(error).not.toHaveBeenCalled()
   })
 
+  it('gives no development warning there for a selector that builds a new object', () => {
+    const engine = createBank(3)
+    const warn = vi.spyOn(console, 'warn')
+    function View() {
+      const o = useTheus((s) => ({ names: Object.keys(s.domain.accounts) }))
+      return <p>{o.names.join()}</p>
+    }
+    const html = renderToString(
+      <TheusProvider engine={engine}>
+        <View />
+      </TheusProvider>,
+    )
+    expect(html).toBe('<p>acc0,acc1,acc2</p>')
+    expect(warn).not.toHaveBeenCalled()
+  })
+
   it('renders an engine of any context type', () => {
     const engine = new TheusEngine({ domain: { n: 1 } })
     const html = renderToString(

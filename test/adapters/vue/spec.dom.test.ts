@@ -191,6 +191,29 @@ describe('SPEC §7 Vue: composables return readonly refs', () => {
     expect(value.three.value.map((e: AuditLogEntry) => e.value)).toEqual([58, 59, 60])
   })
 
+  it('useTheus(path) of a heavy path updates after each run that declares it (SPEC §3)', async () => {
+    const engine = new TheusEngine({ domain: { heavy_buf: new Float64Array(2) } })
+    engine.registerProcess(
+      process({ outputs: ['domain.heavy_buf'] }, function fill(ctx, args: { v: number }) {
+        ctx.domain.heavy_buf[0] = args.v
+      }),
+    )
+    let renders = 0
+    const View = defineComponent(() => {
+      const buf = useTheus('domain.heavy_buf')
+      return () => {
+        renders++
+        return h('p', String((buf.value as Float64Array)[0]))
+      }
+    })
+    const { container } = render(View, { global: { plugins: [createTheusPlugin(engine)] } })
+    renders = 0
+    engine.runProcess('fill', { v: 7 })
+    await nextTick()
+    expect(renders).toBe(1)
+    expect(container.textContent).toBe('7')
+  })
+
   it('unsubscribes when the component unmounts', async () => {
     const engine = createBank(3)
     const { value, unmount } = setup(engine, () => ({

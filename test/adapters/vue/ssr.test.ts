@@ -81,4 +81,18 @@ describe('theus/vue on the server: subscriptions', () => {
     expect(warn).not.toHaveBeenCalled()
     warn.mockRestore()
   })
+
+  it('gives no development warning there for a selector that builds a new object', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const engine = createBank(3)
+    const View = defineComponent(() => {
+      const v = useTheus((s: any) => ({ names: Object.keys(s.domain.accounts) }))
+      return () => h('p', v.value.names.join())
+    })
+    expect(await renderToString(createSSRApp(View).use(createTheusPlugin(engine)))).toBe(
+      '<p>acc0,acc1,acc2</p>',
+    )
+    expect(warn).not.toHaveBeenCalled()
+    warn.mockRestore()
+  })
 })
