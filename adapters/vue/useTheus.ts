@@ -45,7 +45,6 @@ export function useTheus(
 ): Readonly<ShallowRef<unknown>> {
   const engine = useEngine()
   const eq = isEqual ?? Object.is
-  let has = false
   // No development check during a server render (SPEC §7: it gives no warnings).
   let checked = onServer()
   if (typeof pathOrSelector === 'string') {
@@ -75,8 +74,11 @@ export function useTheus(
       stop?.()
     }
   })
-  // Vue 3.4+ passes the previous value: returning it unchanged triggers nothing downstream.
-  return computed((previous) => {
+  // Returning the previous value unchanged triggers nothing downstream (Vue 3.4+). It is kept
+  // here: Vue 3.3 passes no previous value to the getter.
+  let has = false
+  let last: unknown
+  return computed(() => {
     version.value
     stop?.()
     stop = undefined
@@ -93,8 +95,8 @@ export function useTheus(
       checked = true
       checkSelectorStability(selector, () => runSelector(engine, selector), next, eq)
     }
-    if (has && eq(previous, next)) return previous
+    if (has && eq(last, next)) return last
     has = true
-    return next
+    return (last = next)
   }) as Readonly<ShallowRef<unknown>>
 }
