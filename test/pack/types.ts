@@ -2,9 +2,9 @@
 // (strict, skipLibCheck off), once under NodeNext and once under Bundler resolution: the
 // published types resolve and the SPEC's samples compile as a user writes them.
 import type { ReactNode } from 'react'
-import { type ProcessDefinition, process, TheusEngine, TheusError } from 'theus'
-import { useTheus } from 'theus/react'
-import { useTheus as useTheusVue } from 'theus/vue'
+import { createProcess, type ProcessDefinition, process, TheusEngine, TheusError } from 'theus'
+import { createTheusHooks, useTheus } from 'theus/react'
+import { createTheusHooks as createVueHooks, useTheus as useTheusVue } from 'theus/vue'
 import { parseAuditRecipe } from 'theus/yaml'
 
 //#region SPEC §1–§3, verbatim
@@ -70,4 +70,47 @@ export function useAliceBalance(): number {
 }
 //#endregion
 
-export const used = [result, alice, code]
+//#region SPEC §11: the typed names, checked as a user writes them
+const bound = createProcess<typeof initial>()
+const deposit = bound(
+  { outputs: ['domain.accounts'] },
+  async function deposit(ctx, args: { user: string; amount: number }) {
+    const next = (ctx.domain.accounts[args.user] ?? 0) + args.amount
+    ctx.domain.accounts[args.user] = next
+    return next
+  },
+)
+// @ts-expect-error a path that does not exist in the context
+bound({ inputs: ['domain.acounts'] }, function misspelled() {})
+bound({ inputs: ['domain.accounts'] }, function readOnly(ctx) {
+  // @ts-expect-error a declared input is read-only
+  ctx.domain.accounts.Alice = 1
+  // @ts-expect-error an undeclared path is absent
+  ctx.domain.total_reserves
+})
+const typed = new TheusEngine(initial, { processes: { transfer, deposit } })
+const reserves: number = typed.select('domain.total_reserves').value
+// @ts-expect-error a misspelled path is a compile error, not unknown
+typed.select('domain.total_reserve')
+const deposited: Promise<number> = typed.runProcess('deposit', { user: 'Bob', amount: 1 })
+// @ts-expect-error an unknown process name
+typed.runProcess('deposits', { user: 'Bob', amount: 1 })
+// @ts-expect-error args of the wrong type
+typed.runProcess('deposit', { user: 'Bob', amount: '1' })
+const react = createTheusHooks<typeof typed>()
+const vue = createVueHooks<typeof typed>()
+export function Typed(): ReactNode {
+  const total: number = react.useTheus('domain.total_reserves')
+  // @ts-expect-error misspelled
+  react.useTheus('domain.total_reserve')
+  const { result } = react.useProcess('deposit')
+  const last: number | null = result
+  const fromVue: number = vue.useTheus('domain.total_reserves').value
+  // @ts-expect-error misspelled
+  vue.useTheus('domain.total_reserve')
+  const vueResult: number | null = vue.useProcess('deposit').result.value
+  return [total, last, fromVue, vueResult].join()
+}
+//#endregion
+
+export const used = [result, alice, code, reserves, deposited]
