@@ -3,7 +3,7 @@
  * names only, in and out of StrictMode.
  */
 import { act, cleanup, renderHook } from '@testing-library/react'
-import { type ReactNode, StrictMode } from 'react'
+import { type ReactNode, StrictMode, useEffect, useRef } from 'react'
 import { type AuditLogEntry, process, TheusEngine, TheusError, WorkflowManager } from 'theus'
 import {
   TheusProvider,
@@ -15,7 +15,7 @@ import {
 } from 'theus/react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createBank, deferred, shallowEqualArrays, ValueError } from '../bank.js'
-import { modes } from './modes.js'
+import { modes, renderWith } from './modes.js'
 
 afterEach(() => {
   cleanup()
@@ -293,5 +293,102 @@ describe('SPEC §7 React: provider and warnings', () => {
     const ours = warn.mock.calls.filter((c) => String(c[0]).includes('spec_new'))
     expect(ours).toHaveLength(1)
     expect(String(ours[0]![0]).startsWith('[theus]')).toBe(true)
+  })
+})
+
+/** A component whose mount effect calls `run(args(mount number))` and reports each outcome. */
+function RunOnMount(props: {
+  name: string
+  args: (mount: number) => Record<string, unknown> | undefined
+  onOutcome: (o: unknown) => void
+  onHandle?: (h: { run: () => Promise<unknown> }) => void
+}) {
+  const handle = useProcess(props.name)
+  const mounts = useRef(0)
+  const { run } = handle
+  props.onHandle?.(handle)
+  const { args, onOutcome } = props
+  useEffect(() => {
+    mounts.current++
+    void run(args(mounts.current)).then(onOutcome)
+  }, [run, args, onOutcome])
+  return <span>{String(handle.result)}</span>
+}
+
+describe('SPEC §7 React: each process runs once under StrictMode', () => {
+  const counter = () => {
+    const engine = new TheusEngine({ domain: { n: 0 } })
+    engine.registerProcess(
+      process({ outputs: ['domain.n'] }, function inc(ctx, args: { by?: number }) {
+        ctx.domain.n += args.by ?? 1
+        return ctx.domain.n
+      }),
+    )
+    engine.registerProcess(
+      process({ outputs: ['domain.n'] }, async function incLater(ctx) {
+        await Promise.resolve()
+        ctx.domain.n += 1
+        return ctx.domain.n
+      }),
+    )
+    return engine
+  }
+  const by5 = () => ({ by: 5 })
+  const none = () => undefined
+  const byMount = (mount: number) => ({ by: mount * 10 })
+
+  it.each(modes)(
+    'a mount effect that calls run runs the process once ($mode)',
+    async ({ Wrapper }) => {
+      const engine = counter()
+      const outcomes: unknown[] = []
+      const view = renderWith(
+        engine,
+        Wrapper,
+        <RunOnMount name="inc" args={by5} onOutcome={(o) => outcomes.push(o)} />,
+      )
+      await act(async () => {})
+      expect(engine.state.value.domain.n).toBe(5)
+      expect(engine.runLog).toHaveLength(1)
+      // Each effect call gets an outcome: StrictMode's replayed call the first one's.
+      const once = { ok: true, value: 5 }
+      expect(outcomes).toEqual(Wrapper === StrictMode ? [once, once] : [once])
+      expect(view.container.textContent).toBe('5')
+    },
+  )
+
+  it.each(modes)(
+    'an async run from a mount effect runs once; later calls each run ($mode)',
+    async ({ Wrapper }) => {
+      const engine = counter()
+      let handle: { run: () => Promise<unknown> } | undefined
+      renderWith(
+        engine,
+        Wrapper,
+        <RunOnMount
+          name="incLater"
+          args={none}
+          onOutcome={() => {}}
+          onHandle={(h) => (handle = h)}
+        />,
+      )
+      await act(async () => {
+        await new Promise((r) => setTimeout(r, 0))
+      })
+      expect(engine.state.value.domain.n).toBe(1)
+      // Outside the mount, two calls with the same args are two runs.
+      await act(async () => {
+        await handle!.run()
+        await handle!.run()
+      })
+      expect(engine.state.value.domain.n).toBe(3)
+    },
+  )
+
+  it('a replayed mount that calls run with other args runs both', async () => {
+    const engine = counter()
+    renderWith(engine, StrictMode, <RunOnMount name="inc" args={byMount} onOutcome={() => {}} />)
+    await act(async () => {})
+    expect(engine.state.value.domain.n).toBe(30)
   })
 })
