@@ -55,7 +55,8 @@ export interface Expression {
 /**
  * Where the evaluator reads path values from. `domain`, `global` and `args` return the whole
  * layer (walked with own-property reads only); `signal(name)` returns what the last commit
- * published for the signal field with key `name`.
+ * published for the signal field with key `name`. `domain`, `global` and `signal` may also be
+ * given as the plain values themselves (`{ domain: { n: 1 }, signal: { sig_go: true } }`).
  */
 export interface ExpressionScope {
   /**
@@ -64,10 +65,10 @@ export interface ExpressionScope {
    * rather than a snapshot of a whole layer.
    */
   context?: (segments: readonly string[]) => unknown
-  domain?: () => unknown
-  global?: () => unknown
+  domain?: (() => unknown) | object
+  global?: (() => unknown) | object
   args?: unknown
-  signal?: (name: string) => unknown
+  signal?: ((name: string) => unknown) | object
 }
 
 /** Where an expression stands in its file, so that syntax errors point inside it. */
@@ -485,7 +486,13 @@ export function evaluateExpression(
   expr: Expression | ExpressionNode,
   scope: ExpressionScope = {},
 ): unknown {
-  return evaluate('ast' in expr ? expr.ast : expr, scope)
+  const node = typeof expr === 'object' && expr !== null && 'ast' in expr ? expr.ast : expr
+  if (typeof node?.type !== 'string')
+    throw new K.WorkflowError(
+      'evaluateExpression expects a parsed condition: pass what parseExpression returns.',
+      [{ code: 'EXPRESSION_SYNTAX', message: 'not a parsed condition' }],
+    )
+  return evaluate(node, typeof scope === 'object' && scope !== null ? scope : {})
 }
 
 /**
@@ -606,18 +613,20 @@ function readPath(
 ): unknown {
   let value: unknown
   let i = 0
-  if (root === 'signal') {
-    value = scope.signal?.(segments[0]!)
-    i = 1
-  } else if (root === 'args') {
+  if (root === 'args') {
     value = scope.args
-  } else if (scope.context) {
+  } else if (root === 'signal' || typeof scope.context !== 'function') {
+    // A reader function, or the plain value itself.
+    value = scope[root]
+    if (typeof value === 'function' && root === 'signal') {
+      value = value(segments[0])
+      i = 1
+    } else if (typeof value === 'function') value = value()
+  } else {
     const v = scope.context([root, ...segments])
     // State holds data, never functions: a function can only be a method found on a
     // prototype by the host's walk, so it does not exist for a condition.
     return typeof v === 'function' ? undefined : v
-  } else {
-    value = scope[root]?.()
   }
   for (; i < segments.length; i++) {
     if (value === undefined || value === null) return undefined
