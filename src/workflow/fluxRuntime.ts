@@ -372,6 +372,14 @@ export async function executeFlux(
   options: FluxRunOptions = {},
 ): Promise<string[]> {
   const pipeline = toFluxDefinition(def)
+  // A typo (`atomc`) or `atomic: 'yes'` would otherwise run the pipeline without its undo.
+  const o: Record<string, unknown> | undefined = K.isRecord(options) ? options : undefined
+  const bad = o ? Object.keys(o).find((k) => k !== 'atomic') : K.kindOf(options)
+  if (bad !== undefined || (o?.atomic !== undefined && typeof o.atomic !== 'boolean'))
+    throw new K.TheusError(
+      'INVALID_ARGS',
+      `Workflow options must be { atomic?: boolean }, got ${o ? (bad ? `the key '${bad}'` : `atomic: ${K.kindOf(o.atomic)}`) : bad}.`,
+    )
   const atomic = options.atomic === true
   if (atomic && typeof engine._commitPatches !== 'function') {
     throw new K.TheusError(
