@@ -78,6 +78,11 @@ export interface ExpressionLocation {
   line?: number | undefined
   /** 1-based column of the expression's first character (default 1). */
   column?: number | undefined
+  /**
+   * Maps an offset in the expression to its place in the file, for an expression that is not
+   * written there character for character (YAML escapes, folded lines).
+   */
+  at?: ((offset: number, source: string) => { line: number; column: number }) | undefined
 }
 
 //#endregion
@@ -145,8 +150,9 @@ class Parser {
     // block scalar) is rare enough that its later lines are reported from its start.
     const before = this.src.slice(0, offset)
     const nl = before.lastIndexOf('\n')
-    const lineOut = line + (before.match(/\n/g)?.length ?? 0)
-    const column = nl < 0 ? (this.where.column ?? 1) + offset : offset - nl
+    const mapped = this.where.at?.(offset, this.src)
+    const lineOut = mapped?.line ?? line + (before.match(/\n/g)?.length ?? 0)
+    const column = mapped?.column ?? (nl < 0 ? (this.where.column ?? 1) + offset : offset - nl)
     const file = this.where.filename
     const issue: SourceIssue = { code: 'EXPRESSION_SYNTAX', message, line: lineOut, column }
     if (file !== undefined) issue.file = file
