@@ -146,8 +146,8 @@ class Parser {
 
   fail(offset: number, message: string, hint?: string): never {
     const line = this.where.line ?? 1
-    // Offsets inside a one-line expression map to columns; a multi-line condition (a YAML
-    // block scalar) is rare enough that its later lines are reported from its start.
+    // Offsets map to columns from the expression's start, unless `where.at` knows how the
+    // expression is written in its file (the Flux validator walks the YAML scalar).
     const before = this.src.slice(0, offset)
     const nl = before.lastIndexOf('\n')
     const mapped = this.where.at?.(offset, this.src)
