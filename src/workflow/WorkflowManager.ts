@@ -5,7 +5,14 @@
  */
 import { batch, type ReadonlySignal, type Signal, signal } from '@preact/signals-core'
 import { BoundedLog } from '../engine/BoundedLog.js'
-import { AuditInterlockError, EngineHaltedError, TheusError, warnOnce } from '../errors.js'
+import {
+  AuditInterlockError,
+  describe,
+  EngineHaltedError,
+  TheusError,
+  warnOnce,
+} from '../errors.js'
+import { Kind, kindOf } from '../transaction/tree.js'
 import type { WorkflowDefinition } from './definition.js'
 import { signalKey } from './definition.js'
 import { isThenable, maxOpsOf, type WorkflowHost } from './host.js'
@@ -83,6 +90,19 @@ export class WorkflowManager<
     def: CheckWorkflow<TEngine, TDef>,
     options: WorkflowManagerOptions = {},
   ) {
+    if (typeof (engine as WorkflowHost | null)?.runProcess !== 'function')
+      throw new TheusError(
+        'INVALID_ARGS',
+        `WorkflowManager needs an engine (new TheusEngine(...)), got ${describe(engine)}.`,
+      )
+    // A typo such as `historylimit` would otherwise keep the default without a word.
+    const key =
+      kindOf(options) === Kind.Object ? Object.keys(options).find((k) => k !== 'historyLimit') : ''
+    if (key !== undefined)
+      throw new TheusError(
+        'INVALID_ARGS',
+        `WorkflowManager options must be { historyLimit? }, got ${key ? `the key '${key}'` : describe(options)}.`,
+      )
     const limit = options.historyLimit ?? 1000
     if (
       typeof limit !== 'number' ||

@@ -55,7 +55,8 @@ export interface Expression {
 /**
  * Where the evaluator reads path values from. `domain`, `global` and `args` return the whole
  * layer (walked with own-property reads only); `signal(name)` returns what the last commit
- * published for the signal field with key `name`.
+ * published for the signal field with key `name`. `domain`, `global` and `signal` may also be
+ * given as the plain values themselves (`{ domain: { n: 1 }, signal: { sig_go: true } }`).
  */
 export interface ExpressionScope {
   /**
@@ -64,10 +65,10 @@ export interface ExpressionScope {
    * rather than a snapshot of a whole layer.
    */
   context?: (segments: readonly string[]) => unknown
-  domain?: () => unknown
-  global?: () => unknown
+  domain?: (() => unknown) | object
+  global?: (() => unknown) | object
   args?: unknown
-  signal?: (name: string) => unknown
+  signal?: ((name: string) => unknown) | object
 }
 
 /** Where an expression stands in its file, so that syntax errors point inside it. */
@@ -77,6 +78,11 @@ export interface ExpressionLocation {
   line?: number | undefined
   /** 1-based column of the expression's first character (default 1). */
   column?: number | undefined
+  /**
+   * Maps an offset in the expression to its place in the file, for an expression that is not
+   * written there character for character (YAML escapes, folded lines).
+   */
+  at?: ((offset: number, source: string) => { line: number; column: number }) | undefined
 }
 
 //#endregion
@@ -140,12 +146,13 @@ class Parser {
 
   fail(offset: number, message: string, hint?: string): never {
     const line = this.where.line ?? 1
-    // Offsets inside a one-line expression map to columns; a multi-line condition (a YAML
-    // block scalar) is rare enough that its later lines are reported from its start.
+    // Offsets map to columns from the expression's start, unless `where.at` knows how the
+    // expression is written in its file (the Flux validator walks the YAML scalar).
     const before = this.src.slice(0, offset)
     const nl = before.lastIndexOf('\n')
-    const lineOut = line + (before.match(/\n/g)?.length ?? 0)
-    const column = nl < 0 ? (this.where.column ?? 1) + offset : offset - nl
+    const mapped = this.where.at?.(offset, this.src)
+    const lineOut = mapped?.line ?? line + (before.match(/\n/g)?.length ?? 0)
+    const column = mapped?.column ?? (nl < 0 ? (this.where.column ?? 1) + offset : offset - nl)
     const file = this.where.filename
     const issue: SourceIssue = { code: 'EXPRESSION_SYNTAX', message, line: lineOut, column }
     if (file !== undefined) issue.file = file
@@ -485,7 +492,13 @@ export function evaluateExpression(
   expr: Expression | ExpressionNode,
   scope: ExpressionScope = {},
 ): unknown {
-  return evaluate('ast' in expr ? expr.ast : expr, scope)
+  const node = typeof expr === 'object' && expr !== null && 'ast' in expr ? expr.ast : expr
+  if (typeof node?.type !== 'string')
+    throw new K.WorkflowError(
+      'evaluateExpression expects a parsed condition: pass what parseExpression returns.',
+      [{ code: 'EXPRESSION_SYNTAX', message: 'not a parsed condition' }],
+    )
+  return evaluate(node, typeof scope === 'object' && scope !== null ? scope : {})
 }
 
 /**
@@ -606,18 +619,20 @@ function readPath(
 ): unknown {
   let value: unknown
   let i = 0
-  if (root === 'signal') {
-    value = scope.signal?.(segments[0]!)
-    i = 1
-  } else if (root === 'args') {
+  if (root === 'args') {
     value = scope.args
-  } else if (scope.context) {
+  } else if (root === 'signal' || typeof scope.context !== 'function') {
+    // A reader function, or the plain value itself.
+    value = scope[root]
+    if (typeof value === 'function' && root === 'signal') {
+      value = value(segments[0])
+      i = 1
+    } else if (typeof value === 'function') value = value()
+  } else {
     const v = scope.context([root, ...segments])
     // State holds data, never functions: a function can only be a method found on a
     // prototype by the host's walk, so it does not exist for a condition.
     return typeof v === 'function' ? undefined : v
-  } else {
-    value = scope[root]?.()
   }
   for (; i < segments.length; i++) {
     if (value === undefined || value === null) return undefined

@@ -7,6 +7,7 @@
 import type { Patch } from '../engine/types.js'
 import {
   type Expression,
+  type ExpressionLocation,
   type ExpressionScope,
   parseExpression,
   testCondition,
@@ -322,9 +323,9 @@ class Validator {
   }
 
   /** The position of a condition's first character, looking past quotes and block headers. */
-  private where(path: (string | number)[]): { filename?: string; line?: number; column?: number } {
+  private where(path: (string | number)[]): ExpressionLocation {
     const pos: Position | undefined = this.options.locate?.(path, 'value')
-    const out: { filename?: string; line?: number; column?: number } = {}
+    const out: ExpressionLocation = {}
     if (this.options.filename !== undefined) out.filename = this.options.filename
     if (!pos) return out
     let { line, column } = pos
@@ -340,6 +341,33 @@ class Validator {
     }
     out.line = line
     out.column = column
+    // Walk the scalar as written beside the parsed text: a character the scalar drops (an
+    // escape's backslash, a line break and its indentation, a doubled quote) is skipped.
+    if (this.options.text === undefined) return out
+    out.at = (offset, src) => {
+      let l = line - 1
+      let c = column - 1
+      const next = (): void => {
+        if (c < (lines[l]?.length ?? 0)) c++
+        else {
+          l++
+          c = 0
+        }
+      }
+      const skip = (want: string): void => {
+        for (let ch = lines[l]?.[c] ?? '\n'; l < lines.length && ch !== want; ) {
+          if (!/[\s\\']/.test(ch)) return
+          next()
+          ch = lines[l]?.[c] ?? '\n'
+        }
+      }
+      for (let k = 0; k < offset; k++) {
+        skip(src[k]!)
+        next()
+      }
+      if (offset < src.length) skip(src[offset]!)
+      return { line: l + 1, column: c + 1 }
+    }
     return out
   }
 }
@@ -372,6 +400,14 @@ export async function executeFlux(
   options: FluxRunOptions = {},
 ): Promise<string[]> {
   const pipeline = toFluxDefinition(def)
+  // A typo (`atomc`) or `atomic: 'yes'` would otherwise run the pipeline without its undo.
+  const o: Record<string, unknown> | undefined = K.isRecord(options) ? options : undefined
+  const bad = o ? Object.keys(o).find((k) => k !== 'atomic') : K.kindOf(options)
+  if (bad !== undefined || (o?.atomic !== undefined && typeof o.atomic !== 'boolean'))
+    throw new K.TheusError(
+      'INVALID_ARGS',
+      `Workflow options must be { atomic?: boolean }, got ${o ? (bad ? `the key '${bad}'` : `atomic: ${K.kindOf(o.atomic)}`) : bad}.`,
+    )
   const atomic = options.atomic === true
   if (atomic && typeof engine._commitPatches !== 'function') {
     throw new K.TheusError(

@@ -357,6 +357,24 @@ describe('WorkflowManager: safety', () => {
     expect(engine.state.value.domain.n).toBe(20)
   })
 
+  it('refuses a missing engine and options other than { historyLimit? } with INVALID_ARGS', () => {
+    const def = { states: { IDLE: {} } }
+    const code = (fn: () => unknown) => {
+      try {
+        fn()
+      } catch (e) {
+        return (e as TheusError).code
+      }
+    }
+    for (const engine of [null, undefined, {}, 'engine'])
+      expect(code(() => new WorkflowManager(engine as never, def))).toBe('INVALID_ARGS')
+    for (const options of [null, 5, [], { historylimit: 3 }])
+      expect(code(() => new WorkflowManager(bankEngine(), def, options as never))).toBe(
+        'INVALID_ARGS',
+      )
+    expect(new WorkflowManager(bankEngine(), def, { historyLimit: 3 }).state.value).toBe('IDLE')
+  })
+
   it('reports an unknown process as a failed chain', async () => {
     const wf = new WorkflowManager(bankEngine(), {
       states: { IDLE: { on: { GO: 'X' } }, X: { entry: 'nope', on: { EVT_CHAIN_FAIL: 'IDLE' } } },

@@ -67,6 +67,16 @@ describe('evaluateExpression', () => {
     expect(ev('global_ctx.max_n')).toBe(5)
   })
 
+  it('takes the layers and the signals as plain values too (never a TypeError)', () => {
+    const plain = { ...state, args: scope.args, signal: { sig_alarm: true } }
+    expect(ev('domain.n == 3 && global.limits.max > args.amount', plain)).toBe(true)
+    expect(ev('signal.sig_alarm', plain)).toBe(true)
+    expect(ev('signal.sig_other', plain)).toBeUndefined()
+    expect(ev('domain.n', null as never)).toBeUndefined()
+    for (const bad of [null, undefined, 5, {}, { ast: null }])
+      expect(() => evaluateExpression(bad as never)).toThrow(WorkflowError)
+  })
+
   it('returns undefined for a path that does not exist', () => {
     expect(ev('domain.missing')).toBeUndefined()
     expect(ev('domain.missing.deeper.still')).toBeUndefined()

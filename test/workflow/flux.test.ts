@@ -382,6 +382,19 @@ describe('failures: atomic and not', () => {
     expect(engine.state.value).toBe(before)
   })
 
+  it('refuses options other than { atomic?: boolean } before running anything', async () => {
+    const engine = makeEngine()
+    for (const bad of [null, 5, { atomc: true }, { atomic: 'yes' }]) {
+      await expect(
+        engine.executeWorkflow(['p_inc'], undefined, bad as never),
+      ).rejects.toMatchObject({ code: 'INVALID_ARGS' })
+    }
+    expect(engine.state.value.domain.n).toBe(0)
+    await expect(engine.executeWorkflow(['p_inc'], undefined, { atomic: false })).resolves.toEqual([
+      'p_inc',
+    ])
+  })
+
   it('rejects an unknown process with PROCESS_NOT_FOUND', async () => {
     await expect(makeEngine().executeWorkflow(['p_nope'])).rejects.toMatchObject({
       code: 'PROCESS_NOT_FOUND',

@@ -559,6 +559,14 @@ describe('SPEC §5.2 Flux', () => {
     expect(at('steps:\n  - flux: if\n    condition: "domain.n < )"\n    then: [a]\n')).toEqual([
       3, 28,
     ])
+    // also where the YAML scalar is not the condition character for character
+    const cond = (scalar: string) =>
+      at(`steps:\n  - flux: if\n    condition: ${scalar}\n    then: [a]\n`)
+    expect(cond('"\\"a\\" == $"')).toEqual([3, 26])
+    expect(cond("'domain.x == ''a'' #'")).toEqual([3, 35])
+    expect(cond('>-\n      domain.n <\n      @')).toEqual([5, 7])
+    expect(cond('|-\n      domain.n < 1 &&\n        $')).toEqual([5, 9])
+    expect(cond('domain.n < 1 &&\n      $')).toEqual([4, 7])
   })
 
   const badPipelines: [string, string, number][] = [

@@ -14,7 +14,8 @@ import {
 } from 'theus'
 import { validateFlux } from 'theus/workflow'
 import { parseAuditRecipe, parseFlux, parseWorkflow } from 'theus/yaml'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
+import { Alias } from 'yaml'
 
 function thrown(fn: () => unknown): unknown {
   try {
@@ -178,6 +179,21 @@ describe('size and time', () => {
     expect(e).toBeInstanceOf(WorkflowError)
     expect(e.issues).toHaveLength(100)
     expect(e.message).toContain('(and 4999 more problems)')
+  })
+
+  it('resolves 100 000 aliases in one pass, each to the last anchor before it', () => {
+    // yaml's Alias#resolve walks the whole document for every alias: quadratic, minutes for
+    // this document (a hang, SPEC §10.4). The parser resolves them itself in one walk.
+    const resolve = vi.spyOn(Alias.prototype, 'resolve')
+    const many = Array.from({ length: 100_000 }, () => '*p').join(', ')
+    const def = parseFlux(`name: &p p_step\nsteps: [${many}]\n`)
+    expect(def.steps).toHaveLength(100_000)
+    expect(def.steps[99_999]).toEqual({ process: 'p_step' })
+    expect(resolve).not.toHaveBeenCalled()
+    resolve.mockRestore()
+    const redefined = parseFlux('name: &p a\nsteps: [*p, {process: &p b}, *p]\n')
+    expect(redefined.steps).toEqual([{ process: 'a' }, { process: 'b' }, { process: 'b' }])
+    expect(thrown(() => parseFlux('steps: [*p]\nname: &p a\n'))).toBeInstanceOf(WorkflowError)
   })
 
   it('refuses aliases that expand past the size of the document', () => {
