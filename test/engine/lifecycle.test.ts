@@ -5,6 +5,7 @@
 import { effect } from '@preact/signals-core'
 import {
   AuditBlockError,
+  AuditInterlockError,
   type EngineErrorEvent,
   process,
   type ResumeEvent,
@@ -332,6 +333,27 @@ describe('halt is total', () => {
     expect(wf.history).toEqual([])
     expect((wf.lastError.value as TheusError).code).toBe('ENGINE_HALTED')
     expect(engine.state.value.domain.n).toBe(1)
+  })
+})
+
+describe('a level S interlock inside a workflow chain', () => {
+  it('halts the engine; the chain fail event is not processed and lastError keeps the interlock', async () => {
+    const engine = make({ auditRecipe: haltRecipe })
+    const wf = new WorkflowManager(engine, {
+      states: {
+        IDLE: { events: { GO: 'RUN' } },
+        RUN: { entry: 'inc', events: { EVT_CHAIN_DONE: 'IDLE', EVT_CHAIN_FAIL: 'RECOVER' } },
+        RECOVER: { entry: 'inc', events: { EVT_CHAIN_DONE: 'IDLE' } },
+      },
+    })
+    await wf.send('GO', { by: 10 })
+    expect(engine.halted).toBe(true)
+    expect(wf.state.value).toBe('RUN')
+    expect(wf.status.value).toBe('idle')
+    expect(wf.lastError.value).toBeInstanceOf(AuditInterlockError)
+    expect((wf.lastError.value as AuditInterlockError).level).toBe('S')
+    expect(wf.history.map((h) => h.to)).toEqual(['RUN'])
+    expect(engine.state.value.domain.n).toBe(0)
   })
 })
 
