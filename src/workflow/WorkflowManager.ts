@@ -208,7 +208,7 @@ export class WorkflowManager<
 
   /** One user event and the chain events it leads to, up to the first state with no chain. */
   private async _cascade(first: string, args: unknown): Promise<void> {
-    if (this._halted()) {
+    if (this._engine.halted === true) {
       // A halted engine refuses every change (SPEC §10.2): the event fails where it is.
       batch(() => {
         if (this._status.peek() === 'running') this._status.value = 'idle'
@@ -273,24 +273,9 @@ export class WorkflowManager<
         })
         return
       }
-      if (this._halted()) {
-        // Level S (or any failure that left the engine halted): the chain's fail event would
-        // be an event sent while halted, which fails where it is (see the top of this loop).
-        // The machine stays in the state it entered and lastError keeps the chain's error.
-        batch(() => {
-          this._status.value = 'idle'
-          this._lastError.value = error.value
-        })
-        return
-      }
       this._lastError.value = error.value
       event = this.machine.chainEvent(to, false)
     }
-  }
-
-  /** Whether the engine is halted (read anew: a chain may halt it across an await). */
-  private _halted(): boolean {
-    return this._engine.halted === true
   }
 
   /** Runs the entry processes in order; the first failure stops the chain and is returned. */

@@ -337,23 +337,36 @@ describe('halt is total', () => {
 })
 
 describe('a level S interlock inside a workflow chain', () => {
-  it('halts the engine; the chain fail event is not processed and lastError keeps the interlock', async () => {
+  const states = (failEntry?: string) => ({
+    states: {
+      IDLE: { events: { GO: 'RUN' } },
+      RUN: { entry: 'inc', events: { EVT_CHAIN_DONE: 'IDLE', EVT_CHAIN_FAIL: 'FAILED' } },
+      FAILED: failEntry ? { entry: failEntry, events: {} } : { events: { RETRY: 'RUN' } },
+    },
+  })
+
+  it('halts the engine; the chain fail event is processed (SPEC §5.1) and lastError is the interlock', async () => {
     const engine = make({ auditRecipe: haltRecipe })
-    const wf = new WorkflowManager(engine, {
-      states: {
-        IDLE: { events: { GO: 'RUN' } },
-        RUN: { entry: 'inc', events: { EVT_CHAIN_DONE: 'IDLE', EVT_CHAIN_FAIL: 'RECOVER' } },
-        RECOVER: { entry: 'inc', events: { EVT_CHAIN_DONE: 'IDLE' } },
-      },
-    })
+    const wf = new WorkflowManager(engine, states())
     await wf.send('GO', { by: 10 })
     expect(engine.halted).toBe(true)
-    expect(wf.state.value).toBe('RUN')
+    expect(wf.state.value).toBe('FAILED')
     expect(wf.status.value).toBe('idle')
     expect(wf.lastError.value).toBeInstanceOf(AuditInterlockError)
     expect((wf.lastError.value as AuditInterlockError).level).toBe('S')
-    expect(wf.history.map((h) => h.to)).toEqual(['RUN'])
     expect(engine.state.value.domain.n).toBe(0)
+    // While halted, a send fails where it is.
+    await wf.send('RETRY')
+    expect(wf.state.value).toBe('FAILED')
+    expect((wf.lastError.value as TheusError).code).toBe('ENGINE_HALTED')
+  })
+
+  it("a fail state's entry processes are refused with ENGINE_HALTED, which becomes lastError", async () => {
+    const engine = make({ auditRecipe: haltRecipe })
+    const wf = new WorkflowManager(engine, states('inc'))
+    await wf.send('GO', { by: 10 })
+    expect(wf.state.value).toBe('FAILED')
+    expect((wf.lastError.value as TheusError).code).toBe('ENGINE_HALTED')
   })
 })
 
