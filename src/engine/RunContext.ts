@@ -55,6 +55,10 @@ export class RunContext {
   get local(): Record<string, any> {
     return (this.#local ??= {})
   }
+  /** `ctx.local = { ... }` replaces this run's scratch object (never committed either). */
+  set local(v: Record<string, any>) {
+    this.#local = v
+  }
   get log(): ProcessLog {
     if (this.#log === undefined) {
       const logs = this.#engine._logs

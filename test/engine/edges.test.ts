@@ -52,3 +52,21 @@ describe('ctx holds no state of its own between runs', () => {
     expect(engine.state.value.domain.n).toBe(0)
   })
 })
+
+describe('ctx.local', () => {
+  it('is readable and writable, also as a whole, and starts empty on every run', () => {
+    const seen: unknown[] = []
+    const loc = process({ outputs: ['domain.n'] }, function loc(ctx: any) {
+      seen.push({ ...ctx.local })
+      ctx.local.a = 1
+      ctx.local = { b: 2 }
+      ctx.domain.n = ctx.local.b
+    })
+    const engine = new TheusEngine({ domain: { n: 0 } }, { processes: { loc } })
+    engine.runProcess('loc')
+    engine.runProcess('loc')
+    expect(seen).toEqual([{}, {}])
+    expect(engine.state.value.domain.n).toBe(2)
+    expect(engine.toDict()).not.toHaveProperty('local')
+  })
+})
