@@ -272,7 +272,13 @@ export const errors = {
     declared: readonly string[],
   ): ContractViolationError {
     const name = cause instanceof Error ? cause.name : typeof cause
-    const msg = cause instanceof Error ? cause.message : String(cause)
+    // String() throws for an object without a prototype: describe() names it instead.
+    const msg =
+      cause instanceof Error
+        ? cause.message
+        : typeof cause === 'object' && cause
+          ? describe(cause)
+          : String(cause)
     return new ContractViolationError(
       'UNDECLARED_ERROR',
       `Undeclared Error Violation: process '${process}' threw ${name} ('${msg}'), which is not in its declared errors [${declared.join(', ')}]. The run was rolled back. Add '${name}' to the contract's errors if it is expected.`,

@@ -70,3 +70,24 @@ describe('ctx.local', () => {
     expect(engine.toDict()).not.toHaveProperty('local')
   })
 })
+
+describe('error contract, odd thrown values', () => {
+  it('a thrown object without a prototype becomes UNDECLARED_ERROR, not a TypeError', () => {
+    const thrown = Object.create(null)
+    const p = process({ outputs: ['domain.n'] }, function odd(ctx: any) {
+      ctx.domain.n = 1
+      throw thrown
+    })
+    const engine = new TheusEngine({ domain: { n: 0 } }, { processes: { p } })
+    let err: any
+    try {
+      engine.runProcess('p')
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(ContractViolationError)
+    expect(err.code).toBe('UNDECLARED_ERROR')
+    expect(err.cause).toBe(thrown)
+    expect(engine.state.value.domain.n).toBe(0)
+  })
+})
