@@ -152,9 +152,16 @@ function applyPatches(
       if (patchDirect(engine, run, p)) continue
       root ??= adminRoot(engine, run)
       let parent = root
-      for (let i = 0; i < p.path.length - 1; i++) {
+      for (let i = 0; ; i++) {
         const seg = p.path[i]!
-        parent = parent instanceof Map ? parent.get(seg) : parent[seg as string]
+        // Only a Map takes a key that is not a string or a number (checkPatch lets them by).
+        if (!(parent instanceof Map) && typeof seg !== 'string' && typeof seg !== 'number')
+          throw new TheusError(
+            'INVALID_ARGS',
+            `Cannot apply a patch in ${label}: only a Map takes such a key.`,
+          )
+        if (i === p.path.length - 1) break
+        parent = parent instanceof Map ? parent.get(seg) : parent[seg]
         if (parent === null || typeof parent !== 'object')
           throw new TheusError(
             'INVALID_ARGS',

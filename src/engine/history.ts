@@ -147,20 +147,14 @@ export function checkPatch(p: unknown, where: string): void {
     throw badPatch(where, `op must be 'add', 'replace' or 'remove', got ${describe(op)}`)
   if (!Array.isArray(path))
     throw badPatch(where, `path must be an array of keys, got ${describe(path)}`)
-  for (let i = 0; i < path.length; i++) {
-    const s = path[i]
-    if (typeof s !== 'string' && typeof s !== 'number')
-      throw badPatch(where, `path must be an array of keys, got ${describe(path)}`)
-  }
-  for (let i = 0; i < path.length; i++)
-    if (path[i] === '__proto__')
-      throw badPatch(
-        where,
-        `the path '${path.join('.')}' names '__proto__', which is never a data key`,
-      )
-  // Only a container can hold a key (the joined path is for the message).
+  // A segment is a string or a number, or any value as a Map key (a Map keyed by objects
+  // records them as they are): the patch's container decides, when it is applied. Nothing
+  // here coerces a segment to a string (an object key may have no `toString`).
+  if (path.includes('__proto__'))
+    throw badPatch(where, `its path names '__proto__', which is never a data key`)
+  // Only a container can hold a key.
   if (typeof value !== 'object' || value === null) return
-  const proto = protoKeyIn(value, path.join('.'))
+  const proto = protoKeyIn(value, 'value')
   if (proto !== undefined)
     throw badPatch(where, `its value holds '${proto}', which is never a data key`)
 }

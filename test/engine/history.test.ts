@@ -580,3 +580,47 @@ describe('undo and redo', () => {
     expect(engine.state.value.domain.obj.a).toBe(1)
   })
 })
+
+describe('undo, redo and replay of a Map keyed by values that are not strings', () => {
+  const K = { id: 1 }
+  const start = () => ({
+    domain: {
+      m: new Map<unknown, string>([
+        [K, 'k'],
+        [true, 't'],
+      ]),
+      o: { a: 1 },
+    },
+  })
+  const put = process({ outputs: ['domain.m'] }, function put(ctx) {
+    ctx.domain.m.set(K, 'k2')
+    ctx.domain.m.delete(true)
+    ctx.domain.m.set(null, 'n')
+  })
+  const entries = (e: TheusEngine<any>) => [...e.state.value.domain.m.entries()]
+
+  it('applies the inverse patches and the patches back, keys kept as they are', async () => {
+    const engine = new TheusEngine(start(), { processes: { put } })
+    engine.runProcess('put')
+    expect(engine.undo()).toBe(true)
+    expect(entries(engine)).toEqual([
+      [K, 'k'],
+      [true, 't'],
+    ])
+    expect(engine.state.value.domain.m.get(K)).toBe('k')
+    expect(engine.redo()).toBe(true)
+    expect(engine.state.value.domain.m.get(K)).toBe('k2')
+    expect(engine.state.value.domain.m.has(true)).toBe(false)
+    const again = await TheusEngine.replay(start(), [put], engine.runLog)
+    expect(again.state.value.domain.m.get(null)).toBe('n')
+    expect(again.state.value.domain.m.get(K)).toBe('k2')
+  })
+
+  it('refuses such a key on a plain object in a replayed patch with INVALID_ARGS', async () => {
+    const log = JSON.parse(
+      '[{"process":"edit","patches":[{"op":"add","path":["domain","o",{"toString":1}],"value":2}]}]',
+    )
+    const err = await TheusEngine.replay(start(), [put], log).catch((e) => e)
+    expect(err.code).toBe('INVALID_ARGS')
+  })
+})
