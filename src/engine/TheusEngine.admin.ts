@@ -36,6 +36,8 @@ function admit(engine: Engine, label: string, patches = false): void {
 /** `engine.edit(fn)`: `fn` writes through the admin view; its writes commit as one. */
 export function edit<T>(engine: Engine, fn: (state: any) => T): T {
   admit(engine, 'edit')
+  if (typeof fn !== 'function')
+    throw new TheusError('INVALID_ARGS', `edit() expects a function, got ${typeof fn}.`)
   const t0 = performance.now()
   const run = adminRun(engine, 'edit')
   const root = adminRoot(engine, run)

@@ -27,6 +27,20 @@ describe('edit() return value', () => {
     ).toThrow(/synchronous/)
     expect(engine.state.value.domain.n).toBe(0)
   })
+  it('refuses a value that is not a function with INVALID_ARGS, before any rollback', () => {
+    const engine = new TheusEngine({ domain: { n: 0 } })
+    const rollbacks: unknown[] = []
+    engine.on('rollback', (e) => rollbacks.push(e))
+    let err: any
+    try {
+      engine.edit(5 as never)
+    } catch (e) {
+      err = e
+    }
+    expect(err.code).toBe('INVALID_ARGS')
+    expect(err.message).toMatch(/edit\(\) expects a function/)
+    expect(rollbacks).toEqual([])
+  })
 })
 
 describe('ctx holds no state of its own between runs', () => {

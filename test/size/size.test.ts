@@ -36,8 +36,10 @@ const CEILING = {
   // of one class more alike than `engine._x` across modules; 0.4 kB smaller minified);
   // 29_725 when cyclic args became INVALID_ARGS instead of a RangeError; 29_816 when events
   // raised during a commit waited for its subscribers (SPEC §3.1 step 5 order); 30_171 once
-  // the engine's options and runProcess's options were checked (typos, bad retries/signal)
-  core: 30_220,
+  // the engine's options and runProcess's options were checked (typos, bad retries/signal);
+  // 30_240 when edit() of a non-function became INVALID_ARGS instead of a raw TypeError (and
+  // undo/redo accepted Map keys that are not strings)
+  core: 30_240,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,
