@@ -340,7 +340,11 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   scanAndRegister(modules: Record<string, unknown>): string[]
   scanAndRegister(modules: Record<string, unknown>): string[] | Promise<string[]> {
     this._live('scanAndRegister')
-    return scanModules(modules, (def) => this.registerProcess(def))
+    return scanModules(
+      modules,
+      (def) => this.registerProcess(def),
+      (name) => this._registry.delete(name),
+    )
   }
 
   /** The names of the registered processes. */

@@ -156,6 +156,7 @@ export class Registry extends Map<string, Registered> {
 export function scanModules(
   modules: Record<string, unknown>,
   register: (def: ProcessDefinition) => void,
+  drop: (name: string) => void,
 ): string[] | Promise<string[]> {
   if (modules === null || typeof modules !== 'object')
     throw new TheusError(
@@ -174,14 +175,24 @@ export function scanModules(
       names.push(value.name)
     }
   }
+  // All or nothing: a refused definition (or a module that fails to load) unregisters the
+  // ones this call registered, so that the fixed map can be scanned again.
+  const undo = (e: unknown): never => {
+    for (const n of names) drop(n)
+    throw e
+  }
   if (entries.some(([, m]) => typeof m === 'function')) {
     return (async () => {
       for (const [, m] of entries)
         take(typeof m === 'function' ? await (m as () => Promise<unknown>)() : m)
       return names
-    })()
+    })().catch(undo)
   }
-  for (const [, m] of entries) take(m)
+  try {
+    for (const [, m] of entries) take(m)
+  } catch (e) {
+    undo(e)
+  }
   return names
 }
 

@@ -47,6 +47,26 @@ describe('SPEC §9 remaining edges (engine)', () => {
     expect(names).toEqual(['z', 'b', 'a', 'm'])
   })
 
+  it('scanAndRegister registers all or nothing, eager or lazy', async () => {
+    const mk = (name: string, inputs: string[] = []) => process({ name, inputs }, () => undefined)
+    const eager = new TheusEngine({ domain: {} })
+    expect(() =>
+      eager.scanAndRegister({
+        './a.ts': { a: mk('a') },
+        './b.ts': { b: mk('b', ['domain.nope']) },
+      }),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_CONTRACT' }))
+    expect(eager.processNames).toEqual([])
+    expect(eager.scanAndRegister({ './a.ts': { a: mk('a') } })).toEqual(['a'])
+    const lazy = new TheusEngine({ domain: {} })
+    const failed = lazy.scanAndRegister({
+      './a.ts': async () => ({ a: mk('a') }),
+      './b.ts': async () => ({ a: mk('a') }),
+    })
+    await expect(failed).rejects.toMatchObject({ code: 'DUPLICATE_PROCESS' })
+    expect(lazy.processNames).toEqual([])
+  })
+
   it('null as a context is INVALID_CONTEXT', () => {
     let err: unknown
     try {

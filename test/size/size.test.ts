@@ -38,8 +38,9 @@ const CEILING = {
   // raised during a commit waited for its subscribers (SPEC §3.1 step 5 order); 30_171 once
   // the engine's options and runProcess's options were checked (typos, bad retries/signal);
   // 30_240 when edit() of a non-function became INVALID_ARGS instead of a raw TypeError (and
-  // undo/redo accepted Map keys that are not strings)
-  core: 30_240,
+  // undo/redo accepted Map keys that are not strings); 30_280 when scanAndRegister became all
+  // or nothing (a refused definition left the ones before it registered)
+  core: 30_280,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,
