@@ -1,6 +1,16 @@
 import { ContractViolationError, process, TheusEngine } from 'theus'
 import { describe, expect, it } from 'vitest'
 
+/** The error `fn` throws (the test fails when it throws nothing). */
+function caught(fn: () => unknown): any {
+  try {
+    fn()
+  } catch (e) {
+    return e
+  }
+  throw new Error('expected a throw')
+}
+
 describe('edit() return value', () => {
   it('returns a frozen plain copy when fn returns a view', () => {
     const engine = new TheusEngine({
@@ -52,12 +62,7 @@ describe('ctx holds no state of its own between runs', () => {
       ctx.cache = 'kept'
     })
     const engine = new TheusEngine({ domain: { n: 0 } }, { processes: { p } })
-    let err: any
-    try {
-      engine.runProcess('p')
-    } catch (e) {
-      err = e
-    }
+    const err = caught(() => engine.runProcess('p'))
     expect(err).toBeInstanceOf(ContractViolationError)
     expect(err.code).toBe('UNDECLARED_ERROR')
     expect(err.cause).toBeInstanceOf(TypeError)
@@ -93,12 +98,7 @@ describe('error contract, odd thrown values', () => {
       throw thrown
     })
     const engine = new TheusEngine({ domain: { n: 0 } }, { processes: { p } })
-    let err: any
-    try {
-      engine.runProcess('p')
-    } catch (e) {
-      err = e
-    }
+    const err = caught(() => engine.runProcess('p'))
     expect(err).toBeInstanceOf(ContractViolationError)
     expect(err.code).toBe('UNDECLARED_ERROR')
     expect(err.cause).toBe(thrown)
