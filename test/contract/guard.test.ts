@@ -1,5 +1,6 @@
 import { type Contract, ContractViolationError, process, TheusEngine, TheusError } from 'theus'
 import { describe, expect, it } from 'vitest'
+import { caught } from '../support/caught.js'
 
 const base = () => ({
   global: { max_transfer: 10_000, mode: 'test' },
@@ -29,15 +30,6 @@ function define(engine: TheusEngine, contract: Contract, body: (ctx: any, args: 
   const name = `p${++seq}`
   engine.registerProcess(process({ ...contract, name }, body))
   return { name, run: (args?: Record<string, unknown>) => engine.runProcess(name, args) }
-}
-
-function caught(fn: () => unknown): any {
-  try {
-    fn()
-  } catch (e) {
-    return e
-  }
-  throw new Error('expected a throw')
 }
 
 /** Runs a body that must violate its contract; returns the violation and checks nothing changed. */

@@ -7,15 +7,7 @@ import {
   TheusError,
 } from 'theus'
 import { describe, expect, it } from 'vitest'
-
-function caught(fn: () => unknown): any {
-  try {
-    fn()
-  } catch (e) {
-    return e
-  }
-  throw new Error('expected a throw')
-}
+import { caught } from '../support/caught.js'
 
 const initial = () => ({
   global: { max_transfer: 10_000 },

@@ -1,15 +1,6 @@
 import { ContractViolationError, process, TheusEngine } from 'theus'
 import { describe, expect, it } from 'vitest'
-
-/** The error `fn` throws (the test fails when it throws nothing). */
-function caught(fn: () => unknown): any {
-  try {
-    fn()
-  } catch (e) {
-    return e
-  }
-  throw new Error('expected a throw')
-}
+import { caught } from '../support/caught.js'
 
 describe('edit() return value', () => {
   it('returns a frozen plain copy when fn returns a view', () => {

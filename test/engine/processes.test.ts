@@ -1,5 +1,6 @@
 import { createProcess, process, TheusEngine, TheusError } from 'theus'
 import { describe, expect, it } from 'vitest'
+import { caught } from '../support/caught.js'
 
 const initial = () => ({
   global: { max_transfer: 10_000 },
@@ -22,15 +23,6 @@ const bump = typed({ outputs: ['domain.n'] }, async function bump(ctx, args: { b
   ctx.domain.n += args.by
   return ctx.domain.n
 })
-
-function caught(fn: () => unknown): any {
-  try {
-    fn()
-  } catch (e) {
-    return e
-  }
-  throw new Error('expected a throw')
-}
 
 describe('createProcess', () => {
   it('is process() at run time: a branded definition named after its function', () => {

@@ -12,6 +12,7 @@ import {
 } from 'theus'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
+import { caught } from '../support/caught.js'
 
 const schema = z.object({
   global: z.object({ max_transfer: z.number().positive() }),
@@ -66,15 +67,6 @@ function make(s: StandardSchemaLike = schema) {
   engine.on('rollback', (e) => rollbacks.push(e))
   engine.on('commit', (e) => commits.push(e.process))
   return { engine, rollbacks, commits }
-}
-
-function caught(fn: () => unknown): any {
-  try {
-    fn()
-  } catch (e) {
-    return e
-  }
-  throw new Error('expected a throw')
 }
 
 describe('schema option', () => {

@@ -1,6 +1,7 @@
 import { effect } from '@preact/signals-core'
 import { type Contract, process, type SignalEvent, TheusEngine } from 'theus'
 import { describe, expect, it } from 'vitest'
+import { caught } from '../support/caught.js'
 
 const initial = () => ({
   global: { meta_build: 'b1' },
@@ -23,15 +24,6 @@ function define(engine: TheusEngine, contract: Contract, body: (ctx: any, args: 
   const name = `p${++seq}`
   engine.registerProcess(process({ ...contract, name }, body))
   return (args?: Record<string, unknown>) => engine.runProcess(name, args)
-}
-
-function caught(fn: () => unknown): any {
-  try {
-    fn()
-  } catch (e) {
-    return e
-  }
-  throw new Error('expected a throw')
 }
 
 describe('signal zone', () => {

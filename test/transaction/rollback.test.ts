@@ -8,6 +8,7 @@ import {
   TheusError,
 } from 'theus'
 import { describe, expect, it } from 'vitest'
+import { caught } from '../support/caught.js'
 
 const initial = () => ({
   global: { limit: 5 },
@@ -33,15 +34,6 @@ function define(engine: TheusEngine, contract: Contract, body: (ctx: any, args: 
   const name = `p${++seq}`
   engine.registerProcess(process({ ...contract, name }, body))
   return name
-}
-
-function caught(fn: () => unknown): any {
-  try {
-    fn()
-  } catch (e) {
-    return e
-  }
-  throw new Error('expected a throw')
 }
 
 class ValueError extends Error {
