@@ -18,7 +18,7 @@ import {
   Kind,
   kindOf,
   lockDate,
-  type Node,
+  Node,
   nodeOf,
   snapshot,
 } from '../transaction/tree.js'
@@ -27,6 +27,13 @@ import {
  * `engine.select(path)`: one signal per path, cached in `selects`. Heavy paths get a
  * selection that their version signal in `heavySigs` bumps after every run that declares
  * them (the commit's `_notifyHeavy`).
+ *
+ * Any other path is a computed over the place of its parent (`placeSignal`, shared by every
+ * selection under that parent) and the key signal of its last segment: two sources whatever
+ * the depth. A commit that changes one leaf notifies that leaf's key signal only; the places
+ * above it are not re-run, and a computed whose sources did not notify answers at once. A
+ * commit that replaces a container re-runs the place at its key, and the selections under
+ * it see the new container.
  */
 export function selectPath(
   root: Node,
@@ -43,60 +50,119 @@ export function selectPath(
   const key = segs.join('.')
   let s = selects.get(key)
   if (s) return s
+  const read = leafReader(root, selects, segs)
   if (resolveZone(segs) === 'heavy') {
     let ver = heavySigs.get(key)
     if (!ver) heavySigs.set(key, (ver = signal(0)))
-    const seen: unknown[] = []
-    s = heavySelection(ver, () => readTracked(root, segs, seen))
-  } else {
-    const seen: unknown[] = []
-    s = computed(() => readTracked(root, segs, seen))
-  }
+    s = heavySelection(ver, read)
+  } else s = computed(read)
   selects.set(key, s)
   return s
 }
 
 /**
- * Reads the committed value at a path while subscribing to exactly what the path depends on.
- * `seen` (one per selection) remembers the walk: at `2i` the node that held `segs[i]` (the
- * root first, then the container the path names last, if it does), at `2i + 1` its key
- * signal. A re-read, after each commit that changed the path, checks each level by identity
- * instead of looking up the node (a WeakMap) and the key signal (a Map) again.
+ * Reads the committed value at `segs` while subscribing to the place of its parent and the
+ * key signal of its last segment (a container also to its deep signal). A primitive comes
+ * back as it is, a container as its cached snapshot.
  */
-function readTracked(root: Node, segs: readonly string[], seen: unknown[]): unknown {
-  let node = root
-  for (let i = 0; i < segs.length; i++) {
-    const seg = segs[i]!
-    if (seen[2 * i] !== node) {
-      seen[2 * i] = node
-      seen[2 * i + 1] = node.keySig(seg)
+function leafReader(
+  root: Node,
+  cache: Map<string, ReadonlySignal<unknown>>,
+  segs: readonly string[],
+): () => unknown {
+  const up = placeSignal(root, cache, segs, segs.length - 1)
+  const seg = segs[segs.length - 1]!
+  const heavy = isHeavyKey(seg)
+  let last: Node | undefined
+  // The key signal read last time, and the node it belongs to (a Map lookup saved per commit).
+  let sigOf: Node | undefined
+  let sig: Signal<number> | undefined
+  return () => {
+    const at = up instanceof Node ? up : up.value
+    if (at === undefined) return undefined
+    if (at instanceof Foreign) return walkForeign(at.value, segs.slice(at.depth))
+    if (sigOf !== at) {
+      sigOf = at
+      sig = at.keySig(seg)
     }
-    ;(seen[2 * i + 1] as Signal<number>).value
-    const v = getKey(node.raw, node.kind, seg)
-    const last = i === segs.length - 1
-    if (typeof v !== 'object' || v === null) return last ? v : undefined
-    // Fast path: the container walked last time (or one seen before), still at its place.
-    let known = seen[2 * i + 2] as Node | undefined
-    if (known?.raw !== v) known = existingNode(v)
-    if (known !== undefined && known.parent === node && known.key === seg && !isHeavyKey(seg)) {
-      node = known
-    } else {
-      if (v instanceof Date) return last ? new Date(v.getTime()) : undefined
-      if (isHeavyKey(seg) || kindOf(v) === -1) {
-        if (last) return v
-        return (v as Record<string, unknown>)[segs[i + 1]!] === undefined
-          ? undefined
-          : walkForeign(v, segs.slice(i + 1))
-      }
-      node = nodeOf(v as object, node, seg)
-    }
-    if (last) {
-      seen[2 * i + 2] = node
-      node.deep().value
-      return snapshot(node, true)
-    }
+    sig!.value
+    const v = getKey(at.raw, at.kind, seg)
+    if (typeof v !== 'object' || v === null) return v
+    const node = childNode(at, seg, v, heavy, last)
+    if (node === undefined) return v instanceof Date ? new Date(v.getTime()) : v
+    last = node
+    node.deep().value
+    return snapshot(node, true)
   }
-  return undefined
+}
+
+/**
+ * What a prefix of a selected path holds: a container the engine tracks (its Node), a value
+ * it does not look inside (`heavy_`, a class instance: walked as plain own data), or nothing.
+ */
+type Place = Node | Foreign | undefined
+class Foreign {
+  constructor(
+    readonly value: unknown,
+    /** How many segments lead to it: the rest of a path is walked inside it. */
+    readonly depth: number,
+  ) {}
+}
+
+/**
+ * The place at `segs[0..depth)`: the root itself, or a computed cached in
+ * `selects` (under a key no dotted path can take) that tracks its parent's place and its own
+ * key signal. It re-runs only when that key changes, and returns the same Node while the
+ * container stays, so the selections below it are not notified.
+ */
+function placeSignal(
+  root: Node,
+  cache: Map<string, ReadonlySignal<unknown>>,
+  segs: readonly string[],
+  depth: number,
+): Node | ReadonlySignal<Place> {
+  if (depth === 0) return root
+  const key = `\0${segs.slice(0, depth).join('\0')}`
+  let s = cache.get(key) as ReadonlySignal<Place> | undefined
+  if (s === undefined) {
+    const up = placeSignal(root, cache, segs, depth - 1)
+    const seg = segs[depth - 1]!
+    const heavy = isHeavyKey(seg)
+    let last: Node | undefined
+    s = computed((): Place => {
+      const at = up instanceof Node ? up : up.value
+      // Nothing, or a foreign value the rest of the path is walked in: passed down as it is.
+      if (!(at instanceof Node)) return at
+      at.keySig(seg).value
+      const v = getKey(at.raw, at.kind, seg)
+      if (typeof v !== 'object' || v === null || v instanceof Date) return undefined
+      const node = childNode(at, seg, v, heavy, last)
+      if (node === undefined) return new Foreign(v, depth)
+      last = node
+      return node
+    })
+    cache.set(key, s)
+  }
+  return s
+}
+
+/**
+ * The node of container `v` found at `parent[seg]`, or undefined for a value the engine does
+ * not track inside (`heavy_`, a class instance, a Date). `last` is the node found there the
+ * time before: checked by identity first, the WeakMap lookup only when it moved.
+ */
+function childNode(
+  parent: Node,
+  seg: string,
+  v: object,
+  heavy: boolean,
+  last: Node | undefined,
+): Node | undefined {
+  if (heavy) return undefined
+  const known = last?.raw === v ? last : existingNode(v)
+  if (known !== undefined && known.parent === parent && known.key === seg) return known
+  if (kindOf(v) === -1) return undefined
+  return nodeOf(v, parent, seg)
 }
 
 /** The committed value at a path as a snapshot (containers) or value; undefined when missing. */

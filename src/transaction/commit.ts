@@ -262,6 +262,9 @@ export class Commit {
     }
     node.shapeStamp = this.seq
     bumpUp(node)
+    // Every tracked index (or member) may hold something else now: selections of paths
+    // through it re-read (they track the key, not the whole array).
+    if (node.keySigs !== undefined) for (const ks of node.keySigs.values()) ks.value = this.seq
     const flags = this.noteField(node.sigField) ? RESET_INVERSE : 0
     this.add(node.segmentsRef(), WHOLE, REPLACE | flags, snapshot(node, true), oldSnap)
     if (node.parent) {

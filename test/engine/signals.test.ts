@@ -380,8 +380,8 @@ describe('TheusEngine.select', () => {
   })
 
   it('follows the containers on its path after they move or are replaced, and only them', () => {
-    // A selection remembers the nodes and key signals it walked through: each re-read checks
-    // them against what the path holds now.
+    // A selection follows the place of its parent (a computed per path prefix) and its own key:
+    // a move re-runs the places whose keys it changed, and the selections below them re-read.
     const engine = new TheusEngine(initial())
     const id = engine.select('domain.rows.1.id')
     const c = counter(() => id.value)
