@@ -5,6 +5,9 @@ export type Zone = 'data' | 'signal' | 'meta' | 'heavy'
 
 /** The zone one segment's prefix names, or `undefined` for an unprefixed segment. */
 export function zoneOfSegment(seg: string): Zone | undefined {
+  // Most keys carry no prefix, and every prefix starts with s, c, m or h: one comparison.
+  const c = seg.charCodeAt(0)
+  if (c !== 115 && c !== 99 && c !== 109 && c !== 104) return undefined
   if (seg.startsWith('sig_') || seg.startsWith('cmd_')) return 'signal'
   if (seg.startsWith('meta_')) return 'meta'
   if (seg.startsWith('heavy_')) return 'heavy'

@@ -691,7 +691,10 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
       this._cArgs = run.logged ?? args
       this._cResult = result
       this._cT0 = t0
-      this._events.batch(this._commitTask)
+      // A run that wrote nothing sets no signal: no batch (signals-core allocates per batch).
+      if (run.writes.n + run.wholes.size > 0 || run.heavyWrites || reg.heavyOutputs.length > 0)
+        this._events.batch(this._commitTask)
+      else this._commitTask()
       return result
     } catch (e) {
       this._failure = this._fail(run, reg, args, e)
