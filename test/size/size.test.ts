@@ -39,8 +39,9 @@ const CEILING = {
   // the engine's options and runProcess's options were checked (typos, bad retries/signal);
   // 30_240 when edit() of a non-function became INVALID_ARGS instead of a raw TypeError (and
   // undo/redo accepted Map keys that are not strings); 30_280 when scanAndRegister became all
-  // or nothing (a refused definition left the ones before it registered)
-  core: 30_280,
+  // or nothing (a refused definition left the ones before it registered); 30_331 when a
+  // min_threshold above max_threshold became a RecipeError (it silently disabled early warnings)
+  core: 30_331,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,
