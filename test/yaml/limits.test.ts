@@ -235,6 +235,26 @@ describe('inputs that are not documents', () => {
     }
   })
 
+  it('are typed errors, saying what to pass, for parser options other than { filename? }', () => {
+    const bad = [5, null, 'a.yaml', [], { filename: 5 }, { filename: Symbol('f') }, { file: 'a' }]
+    for (const o of [...bad, hostile]) {
+      const errors = [
+        thrown(() => parseAuditRecipe('process_recipes: {}\n', o as {})),
+        thrown(() => parseWorkflow('states: { IDLE: {} }\n', o as {})),
+        thrown(() => parseFlux('steps: []\n', o as {})),
+      ]
+      expect(errors.map((e) => e?.constructor)).toEqual([RecipeError, WorkflowError, WorkflowError])
+      for (const e of errors)
+        expect((e as Error).message).toContain("Pass { filename: 'name.yaml' }")
+    }
+    // Checked before the text, whose own error names the file.
+    expect((thrown(() => parseWorkflow(42 as never, null as never)) as Error).message).toContain(
+      'options must be an object, got null',
+    )
+    for (const o of [undefined, {}, { filename: 'a.yaml' }, { filename: undefined }] as {}[])
+      expect(parseFlux('steps: []\n', o)).toEqual({ steps: [] })
+  })
+
   it('are typed errors for the object validators, hostile objects included', () => {
     const revoked = Proxy.revocable({}, {})
     revoked.revoke()
