@@ -511,7 +511,11 @@ export function validateAuditRecipe(
   obj: unknown,
   options: ValidateRecipeOptions = {},
 ): AuditRecipe {
-  const { filename, locate } = options
+  // Options that are not an object count as none; a filename that is not a string is refused
+  // (only the typed error, whatever the input: SPEC §10.4).
+  const { filename, locate } = options ?? {}
+  if (typeof (filename ?? '') !== 'string')
+    throw new RecipeError(`Recipe options: filename must be a string, got ${describe(filename)}.`)
   const file = filename === undefined ? {} : { file: filename }
   try {
     if (isAuditRecipe(obj)) return obj

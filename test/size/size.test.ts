@@ -40,8 +40,10 @@ const CEILING = {
   // 30_240 when edit() of a non-function became INVALID_ARGS instead of a raw TypeError (and
   // undo/redo accepted Map keys that are not strings); 30_280 when scanAndRegister became all
   // or nothing (a refused definition left the ones before it registered); 30_331 when a
-  // min_threshold above max_threshold became a RecipeError (it silently disabled early warnings)
-  core: 30_331,
+  // min_threshold above max_threshold became a RecipeError (it silently disabled early warnings);
+  // 30_383 when a validator's filename that is not a string became a RecipeError/WorkflowError
+  // instead of a TypeError (and null options no longer crashed), SPEC §10.4
+  core: 30_383,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,

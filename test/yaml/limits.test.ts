@@ -255,6 +255,27 @@ describe('inputs that are not documents', () => {
       expect(parseFlux('steps: []\n', o)).toEqual({ steps: [] })
   })
 
+  it('are typed errors for a validator filename that is not a string; other options are none', () => {
+    // The validators take options from code (the parsers pass a locator); in the core's size
+    // budget (SPEC §10.5) they take options that are not an object as none, and refuse a
+    // filename that is not a string instead of a TypeError (SPEC §10.4).
+    for (const f of [5, Symbol('f')]) {
+      const bad = { filename: f } as {}
+      expect(thrown(() => validateWorkflow({ states: { IDLE: {} } }, bad))).toBeInstanceOf(
+        WorkflowError,
+      )
+      expect(thrown(() => validateFlux({ steps: [] }, bad))).toBeInstanceOf(WorkflowError)
+      const e = thrown(() => validateAuditRecipe({ process_recipes: { t: 1 } }, bad))
+      expect(e).toBeInstanceOf(RecipeError)
+      expect((e as Error).message).toContain('filename must be a string, got')
+    }
+    for (const o of [5, null, 'a.yaml'] as {}[]) {
+      expect(validateWorkflow({ states: { IDLE: {} } }, o).initial).toBe('IDLE')
+      expect(validateFlux({ steps: [] }, o)).toEqual({ steps: [] })
+      expect(validateAuditRecipe({ process_recipes: {} }, o).process_recipes).toEqual({})
+    }
+  })
+
   it('are typed errors for the object validators, hostile objects included', () => {
     const revoked = Proxy.revocable({}, {})
     revoked.revoke()
