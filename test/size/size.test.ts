@@ -42,8 +42,10 @@ const CEILING = {
   // or nothing (a refused definition left the ones before it registered); 30_331 when a
   // min_threshold above max_threshold became a RecipeError (it silently disabled early warnings);
   // 30_383 when a validator's filename that is not a string became a RecipeError/WorkflowError
-  // instead of a TypeError (and null options no longer crashed), SPEC §10.4
-  core: 30_383,
+  // instead of a TypeError (and null options no longer crashed), SPEC §10.4; 30_487 when a
+  // toDict() excludeZones that is not an array of zones (a typo such as 'signals' left that
+  // zone in silently) became INVALID_ARGS with a did-you-mean
+  core: 30_487,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,
