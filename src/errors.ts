@@ -315,15 +315,13 @@ export const errors = {
       { details: { process } },
     )
   },
-  /** `e` itself, or INVALID_ARGS when it is the RangeError of args with a cycle. */
-  argsShape(process: string, e: unknown): unknown {
-    return e instanceof RangeError
-      ? new TheusError(
-          'INVALID_ARGS',
-          `Invalid args for process '${process}': they hold a cycle or nest too deeply. Pass plain data.`,
-          { details: { process } },
-        )
-      : e
+  /** Args that could not be walked or copied: a cycle (the RangeError), or a getter that threw. */
+  argsShape(process: string, e: unknown): TheusError {
+    return new TheusError(
+      'INVALID_ARGS',
+      `Invalid args for process '${process}': ${e instanceof RangeError ? 'they hold a cycle or nest too deeply' : 'reading them threw (see cause)'}. Pass plain data.`,
+      { cause: e, details: { process } },
+    )
   },
   invalidContext(reason: string): TheusError {
     return new TheusError(

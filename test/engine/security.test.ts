@@ -2,8 +2,9 @@
  * SPEC §10.1, the trust model: views expose own data only, `__proto__` is never a data key,
  * plain data outside `heavy_`, records are read-only, and a run's views die with its body.
  */
-import { process, TheusEngine, type TheusError } from 'theus'
+import { process, TheusEngine, TheusError } from 'theus'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { caught } from '../support/caught.js'
 
 afterEach(() => {
   vi.restoreAllMocks()
@@ -671,6 +672,32 @@ describe('args that cannot be copied', () => {
     // The engine goes on.
     e.runProcess('inc', { x: [1, { y: 2 }] })
     expect(e.state.value.domain.n).toBe(1)
+  })
+
+  it('refuses args whose getter throws with INVALID_ARGS, the getter error as cause, nothing run', async () => {
+    const e = engine()
+    const boom = new Error('boom')
+    const events: string[] = []
+    e.on('commit', () => events.push('commit'))
+    e.on('rollback', () => events.push('rollback'))
+    const getter = {
+      get x(): number {
+        throw boom
+      },
+    }
+    for (const args of [getter, { nested: [getter] }]) {
+      const err = caught(() => e.runProcess('inc', args))
+      expect(err).toBeInstanceOf(TheusError)
+      expect([err.code, err.cause]).toEqual(['INVALID_ARGS', boom])
+      expect(err.message).toContain("Invalid args for process 'inc': reading them threw")
+    }
+    await expect(e.executeWorkflow({ steps: ['inc'] }, getter)).rejects.toMatchObject({
+      code: 'INVALID_ARGS',
+      cause: boom,
+    })
+    expect(e.state.value.domain.n).toBe(0)
+    expect(e.runLog).toHaveLength(0)
+    expect(events).toEqual([])
   })
 
   it('rejects a workflow run with them the same way', async () => {

@@ -44,8 +44,9 @@ const CEILING = {
   // 30_383 when a validator's filename that is not a string became a RecipeError/WorkflowError
   // instead of a TypeError (and null options no longer crashed), SPEC §10.4; 30_487 when a
   // toDict() excludeZones that is not an array of zones (a typo such as 'signals' left that
-  // zone in silently) became INVALID_ARGS with a did-you-mean
-  core: 30_487,
+  // zone in silently) became INVALID_ARGS with a did-you-mean; 30_508 when args whose getter
+  // throws became INVALID_ARGS with the getter's error as cause (it passed through raw)
+  core: 30_508,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,
