@@ -315,15 +315,39 @@ export const errors = {
       { details: { process } },
     )
   },
-  /** `e` itself, or INVALID_ARGS when it is the RangeError of args with a cycle. */
-  argsShape(process: string, e: unknown): unknown {
-    return e instanceof RangeError
-      ? new TheusError(
-          'INVALID_ARGS',
-          `Invalid args for process '${process}': they hold a cycle or nest too deeply. Pass plain data.`,
-          { details: { process } },
-        )
-      : e
+  /** Args that could not be walked or copied: a cycle (the RangeError), or a getter that threw. */
+  argsShape(process: string, e: unknown): TheusError {
+    return new TheusError(
+      'INVALID_ARGS',
+      `Invalid args for process '${process}': ${e instanceof RangeError ? 'they hold a cycle or nest too deeply' : 'reading them threw (see cause)'}. Pass plain data.`,
+      { cause: e, details: { process } },
+    )
+  },
+  /** A return value that cannot be copied: it contains itself (named), or nests too deeply. */
+  resultShape(process: string, out: unknown): TheusError {
+    const on = new Set<object>()
+    const cycleIn = (v: unknown, path: string): string | undefined => {
+      if (typeof v !== 'object' || v === null) return undefined
+      if (on.has(v)) return path
+      on.add(v)
+      for (const [k, x] of v instanceof Map || v instanceof Set || Array.isArray(v)
+        ? v.entries()
+        : Object.entries(v)) {
+        const found = cycleIn(x, `${path}.${String(k)}`)
+        if (found) return found
+      }
+      on.delete(v)
+      return undefined
+    }
+    let at: string | undefined
+    // Finding the cycle may overflow the stack too, for a value that only nests very deep.
+    try {
+      at = cycleIn(out, 'result')
+    } catch {}
+    return errors.invalidContract(
+      process,
+      `its return value ${at ? `contains itself at '${at}'` : 'nests too deeply'}; return plain data without cycles (an id instead of the object).`,
+    )
   },
   invalidContext(reason: string): TheusError {
     return new TheusError(

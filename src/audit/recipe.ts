@@ -387,6 +387,17 @@ export function recipeProblems(obj: unknown): { problems: RecipeProblem[]; more:
                 '`threshold` is an alias of `max_threshold`; both are given',
                 'Keep only `max_threshold`.',
               )
+            // Early warnings are the counts from min_threshold up to max_threshold: above it,
+            // none could ever be recorded.
+            const lo = item['min_threshold']
+            const hi = item['max_threshold'] ?? item['threshold'] ?? 1
+            if (typeof lo === 'number' && typeof hi === 'number' && lo > hi)
+              add(
+                [...ip, 'min_threshold'],
+                'key',
+                `${lo} is above max_threshold ${hi}`,
+                `Write min_threshold: ${hi} or less, or raise max_threshold.`,
+              )
           }
         }
       }
@@ -500,7 +511,11 @@ export function validateAuditRecipe(
   obj: unknown,
   options: ValidateRecipeOptions = {},
 ): AuditRecipe {
-  const { filename, locate } = options
+  // Options that are not an object count as none; a filename that is not a string is refused
+  // (only the typed error, whatever the input: SPEC §10.4).
+  const { filename, locate } = options ?? {}
+  if (typeof (filename ?? '') !== 'string')
+    throw new RecipeError(`Recipe options: filename must be a string, got ${describe(filename)}.`)
   const file = filename === undefined ? {} : { file: filename }
   try {
     if (isAuditRecipe(obj)) return obj

@@ -4,9 +4,9 @@
  * which must answer synchronously: it runs inside the commit), and the body's return value,
  * which leaves as a frozen plain copy.
  */
-import { type SchemaIssue, SchemaViolationError, TheusError } from '../errors.js'
+import { errors, type SchemaIssue, SchemaViolationError, TheusError } from '../errors.js'
 import type { Run } from '../transaction/run.js'
-import { deepFreeze, kindOf } from '../transaction/tree.js'
+import { deepFreeze } from '../transaction/tree.js'
 import type { StandardSchemaLike } from './options.js'
 
 /** Throws `SCHEMA_VIOLATION` when `value`, the state the commit of `name` would make, fails. */
@@ -38,12 +38,13 @@ export function checkSchema(schema: StandardSchemaLike, value: unknown, name: st
 /** A frozen plain copy of a body's return value, never a live view. */
 export function plainResult(run: Run, out: unknown): unknown {
   if (typeof out !== 'object' || out === null) return out
-  if (kindOf(out) === -1 && !(out instanceof Date)) {
-    // A view of a container counts as a container; other class instances pass as they are.
-    const copied = run.adopt(out)
-    if (copied === out) return out
-    return deepFreeze(copied)
+  let copied: unknown
+  try {
+    copied = run.adopt(out)
+  } catch (e) {
+    // The copy overflowed the stack: a cycle, or a value nested very deep.
+    throw e instanceof RangeError ? errors.resultShape(run.name, out) : e
   }
-  const copied = run.adopt(out)
-  return deepFreeze(copied)
+  // A class instance passes as it is; containers, Dates and views of containers are copies.
+  return copied === out ? out : deepFreeze(copied)
 }

@@ -8,7 +8,7 @@
 import { computed, type ReadonlySignal, type Signal, signal } from '@preact/signals-core'
 import { parsePath } from '../context/paths.js'
 import { resolveZone, zoneOfSegment } from '../context/zones.js'
-import { TheusError } from '../errors.js'
+import { describe, suggest, TheusError } from '../errors.js'
 import {
   deepCopy,
   existingNode,
@@ -193,6 +193,8 @@ export function lastSignal(published: Map<string, unknown> | undefined, name: st
   return undefined
 }
 
+const ZONES: readonly unknown[] = ['data', 'signal', 'meta', 'heavy']
+
 /**
  * `engine.toDict(options)`: a plain copy of `rootRaw`'s layers, without the excluded zones.
  * Plain objects outside every zone are filtered here; everything else is copied by the
@@ -202,7 +204,18 @@ export function plainCopy(
   rootRaw: Record<string, any>,
   options: { excludeZones?: readonly ('data' | 'signal' | 'meta' | 'heavy')[] },
 ): Record<string, unknown> {
-  const exclude = new Set(options.excludeZones ?? ['signal', 'meta', 'heavy'])
+  const zones = options?.excludeZones ?? ['signal', 'meta', 'heavy']
+  // A zone name that is not one (a typo such as 'signals') would leave that zone in silently.
+  const list = Array.isArray(zones)
+  const bad = list ? zones.find((z) => !ZONES.includes(z)) : zones
+  if (bad !== undefined) {
+    const close = list && typeof bad === 'string' && suggest(bad, ZONES as string[])
+    throw new TheusError(
+      'INVALID_ARGS',
+      `toDict(): 'excludeZones' must be an array of zones (${ZONES.join(', ')}), got ${describe(bad)}${close ? `. Did you mean '${close}'?` : '.'}`,
+    )
+  }
+  const exclude = new Set(zones)
   const dropData = exclude.has('data')
   // `deepCopy`'s hook: a plain object above every zone prefix is filtered (arrays, Maps and
   // Sets are walked by `deepCopy`, which calls this again for what they hold). Data-zone plain

@@ -51,7 +51,7 @@ const validated = new WeakSet<object>()
  * def.states.BUSY.entry // ['work']
  */
 export function validateWorkflow(obj: unknown, options: ValidateOptions = {}): WorkflowDefinition {
-  return guard('workflow', options, () => check(obj, options))
+  return guard('workflow', options, (o) => check(obj, o))
 }
 
 function check(obj: unknown, options: ValidateOptions): WorkflowDefinition {

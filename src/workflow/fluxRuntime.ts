@@ -66,7 +66,7 @@ const conditions = new WeakMap<object, Expression>()
  * validateFlux({ steps: ['p_init', { flux: 'while', condition: 'domain.n < 3', do: ['p_inc'] }] })
  */
 export function validateFlux(obj: unknown, options: ValidateFluxOptions = {}): FluxDefinition {
-  return K.guard('pipeline', options, () => check(obj, options))
+  return K.guard('pipeline', options, (o) => check(obj, o))
 }
 
 function check(obj: unknown, options: ValidateFluxOptions): FluxDefinition {

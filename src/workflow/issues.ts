@@ -3,7 +3,13 @@
  * `WorkflowError` that points at the first. Shared by the state machine and Flux validators so
  * both word and place their errors alike.
  */
-import { type SourceIssue, suggest, type TheusErrorDetails, WorkflowError } from '../errors.js'
+import {
+  describe,
+  type SourceIssue,
+  suggest,
+  type TheusErrorDetails,
+  WorkflowError,
+} from '../errors.js'
 import { isPlainObject } from './functions.js'
 
 /** At most this many problems are listed; the rest are counted in the message. */
@@ -154,13 +160,23 @@ export function nearest(word: string, candidates: Iterable<string>): string | un
 /**
  * Runs a validator and turns anything it throws that is not a `WorkflowError` (a getter that
  * throws, a revoked proxy, a stack overflow) into one: validators throw only their typed error.
+ * Options that are not an object count as none; a `filename` that is not a string is refused.
  */
-export function guard<T>(kind: 'workflow' | 'pipeline', options: ValidateOptions, fn: () => T): T {
+export function guard<T, O extends ValidateOptions>(
+  kind: 'workflow' | 'pipeline',
+  options: O | null | undefined,
+  fn: (options: O) => T,
+): T {
+  const o = options ?? ({} as O)
+  const file = o.filename
+  if (typeof (file ?? '') !== 'string')
+    throw new WorkflowError(
+      `Invalid ${kind} options: filename must be a string, got ${describe(file)}.`,
+    )
   try {
-    return fn()
+    return fn(o)
   } catch (e) {
     if (e instanceof WorkflowError) throw e
-    const file = options.filename
     const why =
       e instanceof RangeError
         ? `it is nested more than ${MAX_NESTING} levels deep`

@@ -3,7 +3,7 @@
  * and column.
  */
 import { type FluxDefinition, validateFlux } from '../workflow/flux.js'
-import { loadYaml } from './source.js'
+import { filenameOption, loadYaml } from './source.js'
 import { notText, syntaxError } from './workflow.js'
 
 /**
@@ -14,11 +14,12 @@ import { notText, syntaxError } from './workflow.js'
  * const def = parseFlux('steps:\n  - p_init\n  - flux: while\n    condition: "domain.n < 3"\n    do: [p_inc]\n')
  */
 export function parseFlux(text: string, options: { filename?: string } = {}): FluxDefinition {
-  if (typeof text !== 'string') throw notText('parseFlux', text, options.filename)
-  const loaded = loadYaml(text, options.filename)
-  if (!loaded.ok) throw syntaxError('pipeline', loaded.problem, options.filename)
+  const filename = filenameOption('parseFlux', options)
+  if (typeof text !== 'string') throw notText('parseFlux', text, filename)
+  const loaded = loadYaml(text, filename)
+  if (!loaded.ok) throw syntaxError('pipeline', loaded.problem, filename)
   return validateFlux(loaded.source.value, {
-    filename: options.filename,
+    filename,
     locate: loaded.source.locate,
     text,
   })

@@ -5,7 +5,7 @@
 import type { AuditRecipe } from '../audit/recipe.js'
 import { validateAuditRecipe } from '../audit/recipe.js'
 import { describe, RecipeError } from '../errors.js'
-import { formatPosition, loadYaml } from './source.js'
+import { filenameOption, formatPosition, loadYaml } from './source.js'
 
 /** Options of `parseAuditRecipe`. */
 export interface ParseRecipeOptions {
@@ -21,7 +21,7 @@ export interface ParseRecipeOptions {
  * const recipe = parseAuditRecipe('process_recipes:\n  transfer:\n    inputs:\n      - { field: amount, max: 10000, level: B }\n', { filename: 'audit_recipe.yaml' })
  */
 export function parseAuditRecipe(text: string, options: ParseRecipeOptions = {}): AuditRecipe {
-  const { filename } = options
+  const filename = filenameOption('parseAuditRecipe', options)
   const fileDetails = filename === undefined ? {} : { file: filename }
   if (typeof text !== 'string') {
     throw new RecipeError(

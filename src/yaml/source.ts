@@ -15,6 +15,8 @@ import {
   parseDocument,
   visit,
 } from 'yaml'
+import { describe, RecipeError, WorkflowError } from '../errors.js'
+import { isRecord } from '../workflow/issues.js'
 import { loadFast } from './fast.js'
 
 /**
@@ -255,4 +257,32 @@ export function formatPosition(
 ): string {
   const f = filename ?? '<inline>'
   return pos ? `${f}:${pos.line}:${pos.column}` : f
+}
+
+/**
+ * The `filename` of a parser's options, which must be nothing or `{ filename?: string }`.
+ * Anything else (a number, `null`, a typo such as `{ file }`, a filename that is not a string)
+ * is the parser's own typed error, saying what to pass (SPEC §10.4: never a TypeError).
+ */
+export function filenameOption(fn: string, options: unknown): string | undefined {
+  if (options === undefined) return undefined
+  let why: string | undefined
+  let filename: unknown
+  try {
+    if (!isRecord(options)) why = `options must be an object, got ${describe(options)}`
+    else {
+      const key = Object.keys(options).find((k) => k !== 'filename')
+      filename = options['filename']
+      if (key !== undefined) why = `unknown option '${key}' (the only one is 'filename')`
+      else if (filename !== undefined && typeof filename !== 'string')
+        why = `filename must be a string, got ${describe(filename)}`
+    }
+  } catch {
+    why = 'options could not be read'
+  }
+  if (why === undefined) return filename as string | undefined
+  const recipe = fn === 'parseAuditRecipe'
+  const message = `${fn}(text, options): ${why}. Pass { filename: 'name.yaml' } or nothing.`
+  const issues = [{ code: recipe ? 'RECIPE_INVALID' : 'BAD_OPTIONS', message: why }]
+  throw recipe ? new RecipeError(message, issues) : new WorkflowError(message, issues)
 }

@@ -4,7 +4,7 @@
  */
 import { describe, WorkflowError } from '../errors.js'
 import { validateWorkflow, type WorkflowDefinition } from '../workflow/definition.js'
-import { formatPosition, loadYaml } from './source.js'
+import { filenameOption, formatPosition, loadYaml } from './source.js'
 
 /**
  * Parses and validates a state machine written in YAML. Malformed YAML, duplicate keys and
@@ -16,11 +16,12 @@ export function parseWorkflow(
   text: string,
   options: { filename?: string } = {},
 ): WorkflowDefinition {
-  if (typeof text !== 'string') throw notText('parseWorkflow', text, options.filename)
-  const loaded = loadYaml(text, options.filename)
-  if (!loaded.ok) throw syntaxError('workflow', loaded.problem, options.filename)
+  const filename = filenameOption('parseWorkflow', options)
+  if (typeof text !== 'string') throw notText('parseWorkflow', text, filename)
+  const loaded = loadYaml(text, filename)
+  if (!loaded.ok) throw syntaxError('workflow', loaded.problem, filename)
   return validateWorkflow(loaded.source.value, {
-    filename: options.filename,
+    filename,
     locate: loaded.source.locate,
   })
 }

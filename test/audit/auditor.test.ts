@@ -197,7 +197,7 @@ describe('createAuditor levels', () => {
 describe('createAuditor thresholds', () => {
   it('counts, blocks on the third violation, then starts a fresh count', () => {
     const { auditor, entries } = setup([
-      { field: 'v', max: 1, level: 'B', max_threshold: 3, min_threshold: 5 },
+      { field: 'v', max: 1, level: 'B', max_threshold: 3, min_threshold: 3 },
     ])
     expect(run(auditor, { v: 2 })).toBeUndefined()
     expect(run(auditor, { v: 2 })).toBeUndefined()

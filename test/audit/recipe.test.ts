@@ -42,6 +42,22 @@ describe('validateAuditRecipe', () => {
     expect(r.process_recipes.c!.inputs.map((x) => x.field)).toEqual(['a', 'b', 'c'])
   })
 
+  it('refuses a min_threshold above max_threshold (no early warning could ever be recorded)', () => {
+    const rule = (more: object) => ({
+      process_recipes: { t: { inputs: [{ field: 'a', max: 1, ...more }] } },
+    })
+    const e = errorOf(rule({ min_threshold: 5, max_threshold: 3 }))
+    expect(e.message).toContain('process_recipes.t.inputs[0].min_threshold: 5 is above')
+    expect(e.message).toContain('Write min_threshold: 3 or less')
+    // The alias, and the default max_threshold of 1, are compared the same way.
+    expect(errorOf(rule({ min_threshold: 3, threshold: 2 })).message).toContain('threshold 2')
+    expect(errorOf(rule({ min_threshold: 2 })).message).toContain('max_threshold 1')
+    // Equal is allowed: it is how a rule says "no early warnings".
+    expect(() => validateAuditRecipe(rule({ min_threshold: 3, max_threshold: 3 }))).not.toThrow()
+    // A min_threshold that is not a number gets its own problem only.
+    expect(errorOf(rule({ min_threshold: '5', max_threshold: 3 })).issues).toHaveLength(1)
+  })
+
   it('names the path and the hint without a locator, and positions with one', () => {
     const obj = { process_recipes: { t: { inputs: [{ field: 'a', mx: 1 }] } } }
     const plain = errorOf(obj)

@@ -2,8 +2,9 @@
  * SPEC §10.1, the trust model: views expose own data only, `__proto__` is never a data key,
  * plain data outside `heavy_`, records are read-only, and a run's views die with its body.
  */
-import { process, TheusEngine, type TheusError } from 'theus'
+import { process, TheusEngine, TheusError } from 'theus'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { caught } from '../support/caught.js'
 
 afterEach(() => {
   vi.restoreAllMocks()
@@ -671,6 +672,83 @@ describe('args that cannot be copied', () => {
     // The engine goes on.
     e.runProcess('inc', { x: [1, { y: 2 }] })
     expect(e.state.value.domain.n).toBe(1)
+  })
+
+  it('refuses args whose getter throws with INVALID_ARGS, the getter error as cause, nothing run', async () => {
+    const e = engine()
+    const boom = new Error('boom')
+    const events: string[] = []
+    e.on('commit', () => events.push('commit'))
+    e.on('rollback', () => events.push('rollback'))
+    const getter = {
+      get x(): number {
+        throw boom
+      },
+    }
+    for (const args of [getter, { nested: [getter] }]) {
+      const err = caught(() => e.runProcess('inc', args))
+      expect(err).toBeInstanceOf(TheusError)
+      expect([err.code, err.cause]).toEqual(['INVALID_ARGS', boom])
+      expect(err.message).toContain("Invalid args for process 'inc': reading them threw")
+    }
+    await expect(e.executeWorkflow({ steps: ['inc'] }, getter)).rejects.toMatchObject({
+      code: 'INVALID_ARGS',
+      cause: boom,
+    })
+    expect(e.state.value.domain.n).toBe(0)
+    expect(e.runLog).toHaveLength(0)
+    expect(events).toEqual([])
+  })
+
+  it('refuses a return value that contains itself, naming where, and rolls the run back', async () => {
+    const e = new TheusEngine({ domain: { n: 0 } })
+    const events: string[] = []
+    e.on('commit', () => events.push('commit'))
+    e.on('rollback', (r) => events.push(`rollback ${(r.error as TheusError).code}`))
+    const make = (self: 'object' | 'map') => {
+      const o: Record<string, unknown> = { list: [1, {}] }
+      const inner = (o.list as unknown[])[1] as Record<string, unknown>
+      inner.back = self === 'object' ? o : new Map([['k', o]])
+      return o
+    }
+    e.registerProcess(
+      process({ outputs: ['domain.n'] }, function cyc(ctx, args: { self: 'object' | 'map' }) {
+        ctx.domain.n = 1
+        return make(args.self)
+      }),
+    )
+    e.registerProcess(
+      process({ outputs: ['domain.n'] }, async function later(ctx) {
+        ctx.domain.n = 2
+        await Promise.resolve()
+        return make('object')
+      }),
+    )
+    const before = e.state.value
+    const err = caught(() => e.runProcess('cyc', { self: 'object' }))
+    expect(err).toBeInstanceOf(TheusError)
+    expect(err.code).toBe('INVALID_CONTRACT')
+    expect(err.message).toContain("return value contains itself at 'result.list.1.back'")
+    expect(caught(() => e.runProcess('cyc', { self: 'map' })).message).toContain(
+      "'result.list.1.back.k'",
+    )
+    await expect(e.runProcess('later')).rejects.toMatchObject({ code: 'INVALID_CONTRACT' })
+    expect(caught(() => e.edit(() => make('object'))).code).toBe('INVALID_CONTRACT')
+    expect(e.state.value).toBe(before)
+    expect(e.runLog).toHaveLength(0)
+    expect(events).toEqual(Array(4).fill('rollback INVALID_CONTRACT'))
+  })
+
+  it('refuses a return value nested past the stack, saying so', () => {
+    const e = engine()
+    e.registerProcess(
+      process({}, function deepResult() {
+        return deep()
+      }),
+    )
+    expect(caught(() => e.runProcess('deepResult')).message).toContain(
+      'return value nests too deeply',
+    )
   })
 
   it('rejects a workflow run with them the same way', async () => {

@@ -1,5 +1,5 @@
 import { effect } from '@preact/signals-core'
-import { type Contract, process, type SignalEvent, TheusEngine } from 'theus'
+import { type Contract, process, type SignalEvent, TheusEngine, TheusError } from 'theus'
 import { describe, expect, it } from 'vitest'
 import { caught } from '../support/caught.js'
 
@@ -532,6 +532,21 @@ describe('TheusEngine.toDict', () => {
     expect(onlyZones.domain.n).toBeUndefined()
     expect(onlyZones.domain.rest).toBeUndefined()
     expect(onlyZones.domain.sig_fraud_detected).toBe(false)
+  })
+
+  it('refuses excludeZones that is not an array of zones, with INVALID_ARGS and a did-you-mean', () => {
+    const engine = new TheusEngine(initial())
+    const e = caught(() => engine.toDict({ excludeZones: ['meta', 'signals'] as never }))
+    expect(e).toBeInstanceOf(TheusError)
+    expect(e.code).toBe('INVALID_ARGS')
+    expect(e.message).toContain("got the string 'signals'. Did you mean 'signal'?")
+    expect(e.message).toContain('data, signal, meta, heavy')
+    for (const bad of ['signal', 5, [7], [Symbol('z')], [Object.create(null)]]) {
+      const err = caught(() => engine.toDict({ excludeZones: bad as never }))
+      expect([err.code, err.message]).toEqual(['INVALID_ARGS', expect.stringContaining('toDict()')])
+    }
+    // Options that are not an object count as none, as an absent excludeZones does.
+    expect(engine.toDict(null as never)).toEqual(engine.toDict())
   })
 
   it('returns a plain, unfrozen copy that does not change the state', () => {

@@ -39,11 +39,21 @@ const CEILING = {
   // the engine's options and runProcess's options were checked (typos, bad retries/signal);
   // 30_240 when edit() of a non-function became INVALID_ARGS instead of a raw TypeError (and
   // undo/redo accepted Map keys that are not strings); 30_280 when scanAndRegister became all
-  // or nothing (a refused definition left the ones before it registered); 30_470 when a
-  // selection became a computed over its parent's shared place and its own key (issue 10:
-  // two signal sources whatever the depth, a strict run with a subscriber 10% faster);
-  // 30_520 when a run that wrote nothing skipped the signals batch (68 B less per such run)
-  core: 30_520,
+  // or nothing (a refused definition left the ones before it registered); 30_331 when a
+  // min_threshold above max_threshold became a RecipeError (it silently disabled early warnings);
+  // 30_383 when a validator's filename that is not a string became a RecipeError/WorkflowError
+  // instead of a TypeError (and null options no longer crashed), SPEC §10.4; 30_487 when a
+  // toDict() excludeZones that is not an array of zones (a typo such as 'signals' left that
+  // zone in silently) became INVALID_ARGS with a did-you-mean; 30_508 when args whose getter
+  // throws became INVALID_ARGS with the getter's error as cause (it passed through raw); 30_673
+  // when a cyclic return value became INVALID_CONTRACT naming where the cycle closes (it was an
+  // UNDECLARED_ERROR wrapping a RangeError); its walker is a closure inside errors.resultShape, as
+  // a module-level function renames enough of the bundle to put theus/react on top past 2 kB;
+  // then +190 B when a selection became a computed over its parent's shared place and its own
+  // key (issue 10: two signal sources whatever the depth, a strict run with a subscriber 10%
+  // faster) and +55 B when a run that wrote nothing skipped the signals batch (68 B less per
+  // such run) and unprefixed keys skipped the zone checks
+  core: 30_930,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,

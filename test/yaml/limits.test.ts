@@ -235,6 +235,47 @@ describe('inputs that are not documents', () => {
     }
   })
 
+  it('are typed errors, saying what to pass, for parser options other than { filename? }', () => {
+    const bad = [5, null, 'a.yaml', [], { filename: 5 }, { filename: Symbol('f') }, { file: 'a' }]
+    for (const o of [...bad, hostile]) {
+      const errors = [
+        thrown(() => parseAuditRecipe('process_recipes: {}\n', o as {})),
+        thrown(() => parseWorkflow('states: { IDLE: {} }\n', o as {})),
+        thrown(() => parseFlux('steps: []\n', o as {})),
+      ]
+      expect(errors.map((e) => e?.constructor)).toEqual([RecipeError, WorkflowError, WorkflowError])
+      for (const e of errors)
+        expect((e as Error).message).toContain("Pass { filename: 'name.yaml' }")
+    }
+    // Checked before the text, whose own error names the file.
+    expect((thrown(() => parseWorkflow(42 as never, null as never)) as Error).message).toContain(
+      'options must be an object, got null',
+    )
+    for (const o of [undefined, {}, { filename: 'a.yaml' }, { filename: undefined }] as {}[])
+      expect(parseFlux('steps: []\n', o)).toEqual({ steps: [] })
+  })
+
+  it('are typed errors for a validator filename that is not a string; other options are none', () => {
+    // The validators take options from code (the parsers pass a locator); in the core's size
+    // budget (SPEC §10.5) they take options that are not an object as none, and refuse a
+    // filename that is not a string instead of a TypeError (SPEC §10.4).
+    for (const f of [5, Symbol('f')]) {
+      const bad = { filename: f } as {}
+      expect(thrown(() => validateWorkflow({ states: { IDLE: {} } }, bad))).toBeInstanceOf(
+        WorkflowError,
+      )
+      expect(thrown(() => validateFlux({ steps: [] }, bad))).toBeInstanceOf(WorkflowError)
+      const e = thrown(() => validateAuditRecipe({ process_recipes: { t: 1 } }, bad))
+      expect(e).toBeInstanceOf(RecipeError)
+      expect((e as Error).message).toContain('filename must be a string, got')
+    }
+    for (const o of [5, null, 'a.yaml'] as {}[]) {
+      expect(validateWorkflow({ states: { IDLE: {} } }, o).initial).toBe('IDLE')
+      expect(validateFlux({ steps: [] }, o)).toEqual({ steps: [] })
+      expect(validateAuditRecipe({ process_recipes: {} }, o).process_recipes).toEqual({})
+    }
+  })
+
   it('are typed errors for the object validators, hostile objects included', () => {
     const revoked = Proxy.revocable({}, {})
     revoked.revoke()
