@@ -301,13 +301,16 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     this._auditor = auditorFor(options.auditRecipe, this._onAudit)
     const root = this._root
     // Frozen in both modes (SPEC §9): a mutated snapshot would disagree with the state.
-    this.state = computed(() => {
-      root.deep().value
-      return snapshot(root, true)
-    }) as ReadonlySignal<any>
-    this.haltedSignal = this._halted
-    this.canUndo = this._records.canUndo
-    this.canRedo = this._records.canRedo
+    const ev = this._events
+    this.state = ev.reporting(
+      computed(() => {
+        root.deep().value
+        return snapshot(root, true)
+      }),
+    ) as ReadonlySignal<any>
+    this.haltedSignal = ev.reporting(this._halted)
+    this.canUndo = ev.reporting(this._records.canUndo)
+    this.canRedo = ev.reporting(this._records.canRedo)
     const procs = options.processes
     if (procs !== undefined) {
       if (procs === null || typeof procs !== 'object' || Array.isArray(procs))
@@ -913,7 +916,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     path: CheckPath<TContext, P>,
   ): ReadonlySignal<DeepReadonly<PathValue<StateOf<TContext>, P>>> {
     this._live('select')
-    return selectPath(this._root, this._selects, this._heavySigs, path) as any
+    return selectPath(this._root, this._selects, this._heavySigs, path, this._events) as any
   }
 
   /** @internal The committed value at a path as a snapshot (containers) or value; undefined when missing. */

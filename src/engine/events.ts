@@ -4,7 +4,7 @@
  * subscribers go (the `'error'` event, or the console). Such errors never change a run's
  * outcome: every other listener still runs.
  */
-import { batch } from '@preact/signals-core'
+import { batch, type ReadonlySignal, Signal } from '@preact/signals-core'
 import { TheusError } from '../errors.js'
 import { deepFreeze } from '../transaction/tree.js'
 import { sealPatches } from './history.js'
@@ -91,6 +91,23 @@ export class EventHub {
         console.error("[theus] an 'error' listener threw:", e)
       }
     }
+  }
+
+  /**
+   * Gives one of the engine's signals a `subscribe` whose callback reports its own errors:
+   * signals-core runs every effect of a batch but rethrows only the first error, so without
+   * this, a second subscriber that threw in the same commit would never reach `'error'`.
+   */
+  reporting<S extends ReadonlySignal<unknown>>(sig: S): S {
+    sig.subscribe = (fn) =>
+      Signal.prototype.subscribe.call(sig, (v) => {
+        try {
+          fn(v)
+        } catch (error) {
+          this.reportError({ source: 'subscriber', error })
+        }
+      })
+    return sig
   }
 
   // The batch under way: its function and result wait in fields, so that a batch allocates no

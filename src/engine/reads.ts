@@ -22,6 +22,7 @@ import {
   nodeOf,
   snapshot,
 } from '../transaction/tree.js'
+import type { EventHub } from './events.js'
 
 /**
  * `engine.select(path)`: one signal per path, cached in `selects`. Heavy paths get a
@@ -40,6 +41,7 @@ export function selectPath(
   selects: Map<string, ReadonlySignal<unknown>>,
   heavySigs: Map<string, Signal<number>>,
   path: string,
+  hub: EventHub,
 ): ReadonlySignal<unknown> {
   const segs = parsePath(path)
   if (!segs || (segs[0] !== 'domain' && segs[0] !== 'global'))
@@ -56,7 +58,7 @@ export function selectPath(
     if (!ver) heavySigs.set(key, (ver = signal(0)))
     s = heavySelection(ver, read)
   } else s = computed(read)
-  selects.set(key, s)
+  selects.set(key, hub.reporting(s))
   return s
 }
 

@@ -258,6 +258,36 @@ describe("listener errors: the 'error' event", () => {
   })
 })
 
+describe("several throwing subscribers: one 'error' event each", () => {
+  it("reports every subscriber that threw during one commit, before 'commit'", () => {
+    const engine = make()
+    const got: unknown[] = []
+    engine.on('error', (e) => got.push(e.error))
+    engine.on('commit', () => got.push('commit'))
+    const errs = [new Error('a'), new Error('b'), new Error('c'), new Error('d')]
+    const stops = [
+      engine.select('domain.n').subscribe((n) => {
+        if (n) throw errs[0]
+      }),
+      engine.select('domain.n').subscribe((n) => {
+        if (n) throw errs[1]
+      }),
+      engine.state.subscribe((s: any) => {
+        if (s.domain.n) throw errs[2]
+      }),
+      engine.canUndo.subscribe((can) => {
+        if (can) throw errs[3]
+      }),
+    ]
+    expect(engine.runProcess('inc')).toBeUndefined()
+    expect(engine.state.value.domain.n).toBe(1)
+    expect(got).toHaveLength(5)
+    expect(new Set(got.slice(0, 4))).toEqual(new Set(errs))
+    expect(got[4]).toBe('commit')
+    for (const stop of stops) stop()
+  })
+})
+
 describe('halt is total', () => {
   const halted = () => {
     const engine = make({ auditRecipe: haltRecipe })
