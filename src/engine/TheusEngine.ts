@@ -452,8 +452,20 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     if (args === undefined || args === null) args = {}
     else if (plainKind(args) !== Kind.Object) throw errors.invalidArgs(name, args)
     let proto: string | undefined
+    // Flat args (a few primitives, the usual case) are copied once: the copy the log keeps is
+    // the one checked. Nested args are walked, and copied deeply by _start.
+    let logged: Record<string, unknown> | undefined
     try {
-      proto = protoKeyIn(args, 'args')
+      logged = { ...args }
+      for (const k in logged) {
+        const v = logged[k]
+        if (typeof v === 'object' && v !== null) {
+          logged = undefined
+          break
+        }
+      }
+      if (logged === undefined) proto = protoKeyIn(args, 'args')
+      else if (Object.hasOwn(logged, '__proto__')) proto = 'args.__proto__'
     } catch (e) {
       throw errors.argsShape(name, e)
     }
@@ -475,7 +487,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
       if (reg.def.fn.constructor.name === 'AsyncFunction') return Promise.reject(err)
       throw err
     }
-    return this._start(reg, args, opts, opts.retries ?? 0)
+    return this._start(reg, args, opts, opts.retries ?? 0, logged)
   }
 
   private _start(
@@ -483,6 +495,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     args: Record<string, unknown>,
     opts: RunOptions,
     retries: number,
+    logged?: Record<string, unknown>,
   ): unknown {
     const name = reg.name
     // A retry comes here too: a halted engine never re-runs a body.
@@ -499,7 +512,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     }
     // The log, history and events keep the args as given: neither the body nor the caller can
     // rewrite them afterwards.
-    run.logged = copyArgs(args, name)
+    run.logged = logged ?? copyArgs(args, name)
     let pending = false
     // A failed gate or body returns FAILED after the `finally` below (runProcess throws it):
     // a throw inside it would be caught and rethrown by the `finally`, and each costs a V8 message.
