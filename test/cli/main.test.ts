@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { expectOneLine, repoRoot, run, tempDir, writeFiles } from './helpers.js'
 
@@ -97,5 +97,21 @@ describe('theus (dispatch)', () => {
     })
     expect(bad.status).toBe(1)
     expect(bad.stderr.trim().split('\n')).toHaveLength(1)
+  })
+
+  it('stays quiet when the reader closes the pipe early (`theus ... | head`), with no stack trace', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', '--help'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    // Closed before the child starts, so its first write meets a closed pipe (EPIPE).
+    child.stdout.destroy()
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString()
+    })
+    const code = await new Promise((done) => child.on('close', done))
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
   })
 })
