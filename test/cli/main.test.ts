@@ -62,6 +62,13 @@ describe('theus (dispatch)', () => {
     expect(line).toContain('theus schema gen --help')
   })
 
+  it('says whether an option lacks its value or was given one it does not take', async () => {
+    const missing = expectOneLine(await run(tempDir(), 'audit', 'gen-spec', '--recipe'))
+    expect(missing).toContain("option '--recipe' of 'theus audit gen-spec' needs a value")
+    const extra = expectOneLine(await run(tempDir(), 'audit', 'gen-spec', '--dry-run=yes'))
+    expect(extra).toContain("option '--dry-run' of 'theus audit gen-spec' takes no value")
+  })
+
   it('refuses a directory given where a file goes with one line and exit 1 (was an unexpected EISDIR, exit 2)', async () => {
     const dir = tempDir()
     writeFiles(dir, {
