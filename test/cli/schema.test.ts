@@ -2,7 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { expectOneLine, linkNodeModules, run, tempDir, writeFiles } from './helpers.js'
+import { compilers } from '../../src/cli/loadModule.js'
+import { expectOneLine, linkNodeModules, repoRoot, run, tempDir, writeFiles } from './helpers.js'
 
 const ZOD_CONTEXT = `import { z } from 'zod'
 export const contextSchema = z.object({
@@ -132,6 +133,19 @@ describe('theus schema gen', () => {
     )
     expect(expectOneLine(await run(dir, 'schema', 'gen', '--context', 'b.mjs'))).toContain(
       "root key 'extra'",
+    )
+  })
+
+  it('refuses a context module with a syntax error, with its line and column, whichever compiler runs', async () => {
+    const dir = tempDir()
+    writeFiles(dir, { 'src/context.ts': 'export const initialContext = { domain: {\n' })
+    const line = expectOneLine(await run(dir, 'schema', 'gen'))
+    expect(line).toMatch(/context\.ts:2:1/)
+    // typescript's transpileModule (used when esbuild is absent) emits code for a file that
+    // does not parse; it must refuse it too rather than describe a half-read context.
+    const typescript = compilers[1]!(repoRoot)
+    await expect(typescript(join(dir, 'src/context.ts'))).rejects.toThrow(
+      /src\/context\.ts:2:1: '}' expected/,
     )
   })
 
