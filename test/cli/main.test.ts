@@ -17,6 +17,16 @@ describe('theus (dispatch)', () => {
     }
   })
 
+  it("shows a command's help for `theus help <command>`, as `--help` does", async () => {
+    const r = await run(tempDir(), 'help', 'audit', 'inspect')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toBe((await run(tempDir(), 'audit', 'inspect', '--help')).stdout)
+    expect((await run(tempDir(), 'help', 'init')).stdout).toContain('Usage: theus init <name>')
+    expect(expectOneLine(await run(tempDir(), 'help', 'deploy'))).toContain(
+      "unknown command 'deploy'",
+    )
+  })
+
   it('prints the list and exits 1 when no command is given', async () => {
     const r = await run(tempDir())
     expect(r.code).toBe(1)
