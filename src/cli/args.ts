@@ -38,12 +38,15 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
     })
   } catch (e) {
     const err = e as { code?: string; message?: string }
-    const opt = /'(-[^']*)'/.exec(err.message ?? '')?.[1]
+    // Node writes the option as '--recipe <value>' or '-r, --recipe <value>': keep the long name.
+    const opt = /'(?:-\w, )?(-[^' ]*)/.exec(err.message ?? '')?.[1]
     if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       throw new CliError(`unknown option '${opt ?? '?'}' for 'theus ${spec.name}'; ${see}.`)
     }
     if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-      throw new CliError(`option '${opt ?? '?'}' of 'theus ${spec.name}' needs a value; ${see}.`)
+      // The same code covers a flag given a value (`--dry-run=yes`) and a value left out.
+      const what = /does not take/.test(err.message ?? '') ? 'takes no value' : 'needs a value'
+      throw new CliError(`option '${opt ?? '?'}' of 'theus ${spec.name}' ${what}; ${see}.`)
     }
     throw new CliError(
       `bad arguments for 'theus ${spec.name}': ${err.message ?? String(e)}; ${see}.`,

@@ -77,6 +77,16 @@ function findProcesses(io: CliIO, parsed: Parsed): ReturnType<typeof scanFiles> 
   return scanFiles(listSources(dirs))
 }
 
+// A --processes path that does not exist is a typo to report, never an empty scan.
+function requireProcessDirs(io: CliIO, dirs: readonly string[]): void {
+  const missingDir = dirs.find((d) => !existsSync(resolve(io.cwd, d)))
+  if (missingDir !== undefined) {
+    throw new CliError(
+      `no processes at ${missingDir}; pass --processes <dir> with the folder of your process() definitions.`,
+    )
+  }
+}
+
 function loadRecipe(io: CliIO, path: string, text: string): AuditRecipe {
   try {
     return parseAuditRecipe(text, { filename: shown(io, path) })
@@ -89,12 +99,7 @@ function loadRecipe(io: CliIO, path: string, text: string): AuditRecipe {
 export function genSpec(io: CliIO, parsed: Parsed): number {
   const recipePath = resolve(io.cwd, str(parsed, 'recipe', DEFAULT_RECIPE))
   const dirs = strs(parsed, 'processes', [DEFAULT_PROCESSES])
-  const missingDir = dirs.find((d) => !existsSync(resolve(io.cwd, d)))
-  if (missingDir !== undefined) {
-    throw new CliError(
-      `no processes at ${missingDir}; pass --processes <dir> with the folder of your process() definitions.`,
-    )
-  }
+  requireProcessDirs(io, dirs)
   const before = readIfExists(recipePath)
   // A file with nothing but comments (or nothing at all) is a recipe still to be written: its
   // comments stay and the table is added below them, as when the file is missing.
@@ -243,6 +248,8 @@ interface RuleView extends NormalizedRule {
 /** Runs `theus audit inspect <process>`. */
 export function inspect(io: CliIO, parsed: Parsed): number {
   const name = parsed.positionals[0]!
+  // Without the default folder the recipe alone is shown; a folder the user named must exist.
+  if (parsed.values.processes !== undefined) requireProcessDirs(io, strs(parsed, 'processes', []))
   const recipePath = resolve(io.cwd, str(parsed, 'recipe', DEFAULT_RECIPE))
   const text = readIfExists(recipePath)
   if (text === undefined) {

@@ -6,6 +6,14 @@
 import process from 'node:process'
 import { main } from './main.js'
 
+// A reader that stops early (`theus audit inspect x --json | head -1`) closes the pipe: the
+// rest of the output has nowhere to go, which is no failure and no reason for a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e
+  })
+}
+
 process.exitCode = await main(process.argv.slice(2), {
   cwd: process.cwd(),
   stdout: (text) => process.stdout.write(text),

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { basename, dirname, join } from 'node:path'
+import { basename, dirname, join, relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { CliError } from './io.js'
 
@@ -29,29 +29,51 @@ async function importFrom(cwd: string, id: string): Promise<any> {
   return undefined
 }
 
-const compilers: ((cwd: string) => Compile)[] = [
+/** The compilers, in the order they are tried (exported for tests). */
+export const compilers: ((cwd: string) => Compile)[] = [
   (cwd) => async (file) => {
     const esbuild = await importFrom(cwd, 'esbuild')
     if (typeof esbuild?.build !== 'function') return undefined
-    const out = await esbuild.build({
-      entryPoints: [file],
-      bundle: true,
-      packages: 'external',
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      write: false,
-      logLevel: 'silent',
-    })
-    return out.outputFiles[0]?.text as string | undefined
+    try {
+      const out = await esbuild.build({
+        entryPoints: [file],
+        bundle: true,
+        packages: 'external',
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        write: false,
+        logLevel: 'silent',
+        absWorkingDir: cwd,
+      })
+      return out.outputFiles[0]?.text as string | undefined
+    } catch (e) {
+      // esbuild counts columns from 0; Theus messages count from 1, as editors do.
+      const first = (e as { errors?: { text: string; location?: any }[] }).errors?.[0]
+      const at = first?.location
+      if (first === undefined || !at) throw e
+      throw new CliError(`cannot compile ${at.file}:${at.line}:${at.column + 1}: ${first.text}`)
+    }
   },
   (cwd) => async (file) => {
     const ts = await importFrom(cwd, 'typescript')
     if (typeof ts?.transpileModule !== 'function') return undefined
-    return ts.transpileModule(readFileSync(file, 'utf8'), {
+    const out = ts.transpileModule(readFileSync(file, 'utf8'), {
       fileName: file,
+      reportDiagnostics: true,
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-    }).outputText as string
+    })
+    // transpileModule emits code even for a file that does not parse (a missing `}` closes the
+    // object early): a syntax error must stop the command, not produce a wrong schema.
+    const bad = out.diagnostics?.find((d: any) => d.category === ts.DiagnosticCategory.Error)
+    if (bad !== undefined) {
+      const at = bad.file?.getLineAndCharacterOfPosition(bad.start ?? 0)
+      const where = at ? `:${at.line + 1}:${at.character + 1}` : ''
+      throw new CliError(
+        `cannot compile ${relative(cwd, file)}${where}: ${ts.flattenDiagnosticMessageText(bad.messageText, ' ')}`,
+      )
+    }
+    return out.outputText as string
   },
   () => async (file) => {
     const mod = (await import('node:module')) as { stripTypeScriptTypes?: (code: string) => string }
@@ -71,6 +93,7 @@ export async function loadModule(file: string, cwd: string): Promise<Record<stri
       try {
         code = await make(cwd)(file)
       } catch (e) {
+        if (e instanceof CliError) throw e
         throw new CliError(`cannot compile ${basename(file)}: ${(e as Error).message}`)
       }
       if (code !== undefined) break

@@ -38,7 +38,7 @@ Commands:
   schema code                 write src/context.ts from specs/context_schema.yaml
 
 Options:
-  -h, --help       show help (also: theus <command> --help)
+  -h, --help       show help (also: theus <command> --help, theus help <command>)
   -v, --version    show the version
 
 Files a command generates are never overwritten silently: see each command's --help.
@@ -64,6 +64,9 @@ function groupHelp(group: string): string {
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   try {
     const [first, second] = argv
+    // `theus help init` is `theus init --help`, as in git and npm.
+    if (first === 'help' && second !== undefined)
+      return await main([...argv.slice(1), '--help'], io)
     if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
       io.stdout(HELP)
       // No command is bad input: the list helps, and stderr still says why in one line.

@@ -17,7 +17,7 @@
  * directions of one format, and each must agree with the others entry by entry (a test round-trips
  * them); keeping them together keeps that agreement in one place.
  */
-import { parseDocument } from 'yaml'
+import { isMap, isPair, isScalar, LineCounter, parseDocument } from 'yaml'
 import { parsePath } from '../context/paths.js'
 import { resolveZone, type Zone } from '../context/zones.js'
 import { CliError } from './io.js'
@@ -413,7 +413,8 @@ export function modelToYaml(model: ContextSchemaModel, header: string): string {
 
 /** Reads and checks a context schema file. Throws a one-line `CliError` naming the path at fault. */
 export function yamlToModel(text: string, filename: string): ContextSchemaModel {
-  const doc = parseDocument(text, { schema: 'core', uniqueKeys: true })
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, { schema: 'core', uniqueKeys: true, lineCounter })
   const err = doc.errors[0]
   if (err) {
     const at = err.linePos?.[0]
@@ -422,15 +423,43 @@ export function yamlToModel(text: string, filename: string): ContextSchemaModel 
     )
   }
   const root = doc.toJS() as { version?: unknown; fields?: unknown } | null
+  // The field being checked: its dotted path is one key of `fields`, not one key per segment.
+  let field = ''
+  // `file:line:column` of the deepest key of `where` found in the file (1-based, as in recipes).
+  const at = (where: string): string => {
+    const prefix = `fields.${field}`
+    const segs =
+      field !== '' && (where === prefix || where.startsWith(`${prefix}.`))
+        ? ['fields', field, ...where.slice(prefix.length).split('.').filter(Boolean)]
+        : where.split('.')
+    let node: unknown = doc.contents
+    let offset = 0
+    for (const seg of segs) {
+      const pair = isMap(node)
+        ? node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === seg)
+        : undefined
+      if (pair === undefined) break
+      offset = (pair.key as { range?: [number] }).range?.[0] ?? offset
+      node = pair.value
+    }
+    const { line, col } = lineCounter.linePos(offset)
+    return `${filename}:${line}:${col}`
+  }
   const bad = (path: string, what: string): never => {
-    throw new CliError(`${filename}: ${path}: ${what}`)
+    throw new CliError(`${at(path)}: ${path}: ${what}`)
   }
   if (!isPlainObject(root))
     return bad('top level', 'expected a mapping with version: 1 and fields:')
   for (const k of Object.keys(root))
     if (k !== 'version' && k !== 'fields')
       bad(k, `unknown key; the top level has version and fields`)
-  if (root.version !== 1) bad('version', `expected 1, got ${JSON.stringify(root.version)}`)
+  if (root.version !== 1)
+    bad(
+      'version',
+      root.version === undefined
+        ? 'missing; start the file with version: 1'
+        : `expected 1, got ${JSON.stringify(root.version)}`,
+    )
   if (!isPlainObject(root.fields))
     return bad('fields', 'expected a mapping of dotted paths to field specs')
   // The layers exist whether or not the file lists them, and always come first.
@@ -439,12 +468,13 @@ export function yamlToModel(text: string, filename: string): ContextSchemaModel 
     ['domain', { type: 'object', zone: 'data' }],
   ])
   for (const [path, raw] of Object.entries(root.fields)) {
+    field = path
     const segs = parsePath(path)
     const where = `fields.${path}`
     if (!segs || (segs[0] !== 'global' && segs[0] !== 'domain') || segs.join('.') !== path) {
       bad(where, "a path is dotted and starts with 'global' or 'domain', e.g. domain.accounts")
     }
-    if (segs!.includes('__proto__')) throw protoKey(`${filename}: ${where}`)
+    if (segs!.includes('__proto__')) throw protoKey(`${at(where)}: ${where}`)
     if (segs!.length > 1) {
       const parent = segs!.slice(0, -1).join('.')
       if (fields.get(parent)?.type !== 'object')
@@ -489,10 +519,11 @@ export function yamlToModel(text: string, filename: string): ContextSchemaModel 
     checkConstraints(raw, where, bad)
     const spec = { ...raw, zone } as unknown as FieldSpec
     const protoAt = protoKeyIn(raw.default, `${where}.default`)
-    if (protoAt !== undefined) throw protoKey(`${filename}: ${protoAt}`)
+    if (protoAt !== undefined) throw protoKey(`${at(protoAt)}: ${protoAt}`)
     checkDefault(spec, where, bad)
     fields.set(path, spec)
   }
+  field = ''
   for (const layer of ['global', 'domain']) {
     if (fields.get(layer)?.type !== 'object') bad(`fields.${layer}`, 'a layer has type: object')
   }

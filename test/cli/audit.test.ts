@@ -233,6 +233,16 @@ describe('theus audit inspect', () => {
     expect(expectOneLine(await run(tempDir(), 'audit', 'inspect'))).toContain('needs <process>')
   })
 
+  it('refuses a --processes path that does not exist instead of showing the recipe alone', async () => {
+    const r = await run(project(), 'audit', 'inspect', 'transfer', '--processes', 'src/procs')
+    expect(r.stdout).toBe('')
+    expect(expectOneLine(r)).toContain('no processes at src/procs')
+    // The default folder may be missing: the recipe is shown on its own.
+    const dir = tempDir()
+    writeFiles(dir, { 'specs/audit_recipe.yaml': RECIPE })
+    expect((await run(dir, 'audit', 'inspect', 'transfer')).code).toBe(0)
+  })
+
   it('never writes a file', async () => {
     const dir = project()
     writeFileSync(join(dir, 'specs/audit_recipe.yaml'), RECIPE)

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { expectOneLine, repoRoot, run, tempDir, writeFiles } from './helpers.js'
 
@@ -15,6 +15,16 @@ describe('theus (dispatch)', () => {
     ]) {
       expect(r.stdout).toContain(c)
     }
+  })
+
+  it("shows a command's help for `theus help <command>`, as `--help` does", async () => {
+    const r = await run(tempDir(), 'help', 'audit', 'inspect')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toBe((await run(tempDir(), 'audit', 'inspect', '--help')).stdout)
+    expect((await run(tempDir(), 'help', 'init')).stdout).toContain('Usage: theus init <name>')
+    expect(expectOneLine(await run(tempDir(), 'help', 'deploy'))).toContain(
+      "unknown command 'deploy'",
+    )
   })
 
   it('prints the list and exits 1 when no command is given', async () => {
@@ -62,6 +72,13 @@ describe('theus (dispatch)', () => {
     expect(line).toContain('theus schema gen --help')
   })
 
+  it('says whether an option lacks its value or was given one it does not take', async () => {
+    const missing = expectOneLine(await run(tempDir(), 'audit', 'gen-spec', '--recipe'))
+    expect(missing).toContain("option '--recipe' of 'theus audit gen-spec' needs a value")
+    const extra = expectOneLine(await run(tempDir(), 'audit', 'gen-spec', '--dry-run=yes'))
+    expect(extra).toContain("option '--dry-run' of 'theus audit gen-spec' takes no value")
+  })
+
   it('refuses a directory given where a file goes with one line and exit 1 (was an unexpected EISDIR, exit 2)', async () => {
     const dir = tempDir()
     writeFiles(dir, {
@@ -97,5 +114,21 @@ describe('theus (dispatch)', () => {
     })
     expect(bad.status).toBe(1)
     expect(bad.stderr.trim().split('\n')).toHaveLength(1)
+  })
+
+  it('stays quiet when the reader closes the pipe early (`theus ... | head`), with no stack trace', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', '--help'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    // Closed before the child starts, so its first write meets a closed pipe (EPIPE).
+    child.stdout.destroy()
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString()
+    })
+    const code = await new Promise((done) => child.on('close', done))
+    expect(stderr).toBe('')
+    expect(code).toBe(0)
   })
 })

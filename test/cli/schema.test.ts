@@ -2,7 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { expectOneLine, linkNodeModules, run, tempDir, writeFiles } from './helpers.js'
+import { compilers } from '../../src/cli/loadModule.js'
+import { expectOneLine, linkNodeModules, repoRoot, run, tempDir, writeFiles } from './helpers.js'
 
 const ZOD_CONTEXT = `import { z } from 'zod'
 export const contextSchema = z.object({
@@ -132,6 +133,19 @@ describe('theus schema gen', () => {
     )
     expect(expectOneLine(await run(dir, 'schema', 'gen', '--context', 'b.mjs'))).toContain(
       "root key 'extra'",
+    )
+  })
+
+  it('refuses a context module with a syntax error, with its line and column, whichever compiler runs', async () => {
+    const dir = tempDir()
+    writeFiles(dir, { 'src/context.ts': 'export const initialContext = { domain: {\n' })
+    const line = expectOneLine(await run(dir, 'schema', 'gen'))
+    expect(line).toMatch(/context\.ts:2:1/)
+    // typescript's transpileModule (used when esbuild is absent) emits code for a file that
+    // does not parse; it must refuse it too rather than describe a half-read context.
+    const typescript = compilers[1]!(repoRoot)
+    await expect(typescript(join(dir, 'src/context.ts'))).rejects.toThrow(
+      /src\/context\.ts:2:1: '}' expected/,
     )
   })
 
@@ -305,29 +319,39 @@ describe('theus schema code', () => {
     expect(body(again)).toBe(body(yaml))
   })
 
-  it('refuses a schema file with a mistake, with one line naming the path', async () => {
+  it('refuses a schema file with a mistake, with one line naming the path, its line and column', async () => {
     const dir = tempDir()
     const cases: [string, string][] = [
-      ['version: 1\nfields:\n  domain.x: { type: number, zone: signal }\n', 'fields.domain.x.zone'],
-      ['version: 1\nfields:\n  domain.x: { type: numbr }\n', 'fields.domain.x.type'],
+      [
+        'version: 1\nfields:\n  domain.x: { type: number, zone: signal }\n',
+        'schema.yaml:3:29: fields.domain.x.zone',
+      ],
+      [
+        'version: 1\nfields:\n  domain.x: { type: numbr }\n',
+        'schema.yaml:3:15: fields.domain.x.type',
+      ],
       [
         'version: 1\nfields:\n  domain.x: { type: number, dflt: 1 }\n',
-        'fields.domain.x.dflt: unknown key',
+        'schema.yaml:3:29: fields.domain.x.dflt: unknown key',
       ],
       [
-        'version: 1\nfields:\n  domain.x: { type: number, default: "1" }\n',
-        'does not fit type number',
+        'version: 1\nfields:\n  domain.x:\n    type: number\n    default: "1"\n',
+        'schema.yaml:5:5: fields.domain.x.default: does not fit type number',
       ],
-      ['version: 1\nfields:\n  local.x: { type: number }\n', "starts with 'global' or 'domain'"],
-      ['version: 2\nfields: {}\n', 'version'],
+      [
+        'version: 1\nfields:\n  local.x: { type: number }\n',
+        "schema.yaml:3:3: fields.local.x: a path is dotted and starts with 'global' or 'domain'",
+      ],
+      ['version: 2\nfields: {}\n', 'schema.yaml:1:1: version: expected 1, got 2'],
+      ['fields: {}\n', 'schema.yaml:1:1: version: missing; start the file with version: 1'],
       // SPEC §10.1: `__proto__` is never a data key, as a path segment or inside a default.
       [
         'version: 1\nfields:\n  domain.__proto__: { type: number, default: 1 }\n',
-        "fields.domain.__proto__ is a '__proto__' key",
+        "schema.yaml:3:3: fields.domain.__proto__ is a '__proto__' key",
       ],
       [
         'version: 1\nfields:\n  domain.r: { type: record, values: number, default: { __proto__: 1 } }\n',
-        "fields.domain.r.default.__proto__ is a '__proto__' key",
+        "schema.yaml:3:56: fields.domain.r.default.__proto__ is a '__proto__' key",
       ],
       ['version: 1\nfields: [\n', 'malformed YAML'],
     ]
