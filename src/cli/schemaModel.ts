@@ -744,13 +744,15 @@ function literalOf(spec: FieldSpec): string {
     case 'date':
       return d === null ? 'null' : `new Date(${json(d ?? new Date(0).toISOString())})`
     case 'map':
-      return `new Map(${d === undefined ? '' : json(d)})`
+      if (d === undefined) return 'new Map()'
+      // Entries `[key, value]`: the value is the element.
+      return `new Map([${(d as unknown[]).map((e) => jsLiteral(e, (i) => i === 1 && dates(spec.values))).join(', ')}])`
     case 'set':
-      return `new Set(${d === undefined ? '' : json(d)})`
+      return `new Set(${d === undefined ? '' : jsLiteral(d, () => dates(spec.items))})`
     case 'record':
-      return d === undefined ? '{}' : json(d)
+      return d === undefined ? '{}' : jsLiteral(d, () => dates(spec.values))
     case 'array':
-      return d === undefined ? '[]' : json(d)
+      return d === undefined ? '[]' : jsLiteral(d, () => dates(spec.items))
     case 'string':
       return json(d ?? '')
     case 'number':
@@ -763,14 +765,24 @@ function literalOf(spec: FieldSpec): string {
   }
 }
 
-/** A value as a JavaScript literal in the project's style: single quotes, spaced braces. */
-function jsLiteral(v: unknown): string {
+// Elements of type date are ISO strings in the file and `Date`s in the context.
+const dates = (e: ElementType | ElementSpec | undefined): boolean =>
+  (typeof e === 'object' ? e.type : e) === 'date'
+
+/**
+ * A value as a JavaScript literal in the project's style: single quotes, spaced braces.
+ * `isDate(key)` marks the direct children (elements, record values) that are dates, written
+ * `new Date('...')`.
+ */
+function jsLiteral(v: unknown, isDate?: (key: string | number) => boolean): string {
+  const child = (x: unknown, k: string | number) =>
+    isDate?.(k) && typeof x === 'string' ? `new Date(${jsLiteral(x)})` : jsLiteral(x)
   if (typeof v === 'string')
     return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`
-  if (Array.isArray(v)) return `[${v.map(jsLiteral).join(', ')}]`
+  if (Array.isArray(v)) return `[${v.map((x, i) => child(x, i)).join(', ')}]`
   if (isPlainObject(v)) {
     const entries = Object.entries(v).map(
-      ([k, x]) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : jsLiteral(k)}: ${jsLiteral(x)}`,
+      ([k, x]) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : jsLiteral(k)}: ${child(x, k)}`,
     )
     return entries.length === 0 ? '{}' : `{ ${entries.join(', ')} }`
   }

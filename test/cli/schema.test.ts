@@ -319,6 +319,41 @@ describe('theus schema code', () => {
     expect(body(again)).toBe(body(yaml))
   })
 
+  it('writes dates inside arrays, records and maps as Dates, so the module fits its own schema', async () => {
+    const dir = tempDir()
+    linkNodeModules(dir)
+    writeFiles(dir, {
+      'src/context.mjs': `import { z } from 'zod'
+export const contextSchema = z.object({
+  global: z.object({}),
+  domain: z.object({
+    days: z.array(z.date()),
+    due: z.record(z.string(), z.date()),
+    log: z.map(z.string(), z.date()),
+  }),
+})
+export const initialContext = {
+  global: {},
+  domain: {
+    days: [new Date(0)],
+    due: { rent: new Date(1000) },
+    log: new Map([['a', new Date(2000)]]),
+  },
+}
+`,
+    })
+    expect((await run(dir, 'schema', 'gen', '--context', 'src/context.mjs')).code).toBe(0)
+    expect((await run(dir, 'schema', 'code', '--out', 'src/generated.ts')).code).toBe(0)
+    const ts = readFileSync(join(dir, 'src/generated.ts'), 'utf8')
+    expect(ts).toContain("days: [new Date('1970-01-01T00:00:00.000Z')],")
+    expect(ts).toContain("due: { rent: new Date('1970-01-01T00:00:01.000Z') },")
+    expect(ts).toContain("log: new Map([['a', new Date('1970-01-01T00:00:02.000Z')]]),")
+    const { transformSync } = await import('esbuild')
+    writeFiles(dir, { 'src/generated.mjs': transformSync(ts, { loader: 'ts' }).code })
+    const mod = await import(join(dir, 'src/generated.mjs'))
+    expect(mod.contextSchema.safeParse(mod.initialContext).success).toBe(true)
+  })
+
   it('refuses a schema file with a mistake, with one line naming the path, its line and column', async () => {
     const dir = tempDir()
     const cases: [string, string][] = [
