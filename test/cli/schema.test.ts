@@ -389,6 +389,36 @@ export const initialContext = {
         "schema.yaml:3:56: fields.domain.r.default.__proto__ is a '__proto__' key",
       ],
       ['version: 1\nfields: [\n', 'malformed YAML'],
+      // The initial value must pass the zod schema written beside it (else tsc fails and the
+      // engine refuses every commit): the field's rules, then each element's.
+      [
+        'version: 1\nfields:\n  domain.n: { type: number, min: 5, default: 1 }\n',
+        'schema.yaml:3:37: fields.domain.n.default: 1 is below min 5; give a default that fits',
+      ],
+      [
+        'version: 1\nfields:\n  domain.s: { type: string, min_len: 2 }\n',
+        'fields.domain.s: has no default, so it starts as "", which is shorter than min_len 2',
+      ],
+      [
+        'version: 1\nfields:\n  domain.s: { type: string, enum: [a, b], default: c }\n',
+        'fields.domain.s.default: "c" is not one of enum ["a","b"]',
+      ],
+      [
+        'version: 1\nfields:\n  domain.s: { type: string, regex: "^a", default: b }\n',
+        'fields.domain.s.default: "b" does not match regex ^a',
+      ],
+      [
+        'version: 1\nfields:\n  domain.l: { type: array, items: number, default: [1, a] }\n',
+        'fields.domain.l.default.1: "a" does not fit type number; every element follows the field\'s items',
+      ],
+      [
+        'version: 1\nfields:\n  domain.r: { type: record, values: { type: integer, max: 9 }, default: { a: 10 } }\n',
+        'fields.domain.r.default.a: 10 is above max 9',
+      ],
+      [
+        'version: 1\nfields:\n  domain.heavy_b: { type: Float64Array, length: -1 }\n',
+        'fields.domain.heavy_b.length: expected a whole number, 0 or more',
+      ],
     ]
     for (const [text, expected] of cases) {
       writeFileSync(join(dir, 'schema.yaml'), text)
