@@ -514,8 +514,8 @@ export function yamlToModel(text: string, filename: string): ContextSchemaModel 
         bad(elWhere, expected)
       }
     }
-    if (raw.length !== undefined && typeof raw.length !== 'number')
-      bad(`${where}.length`, 'expected a number')
+    if (raw.length !== undefined && !(Number.isInteger(raw.length) && (raw.length as number) >= 0))
+      bad(`${where}.length`, 'expected a whole number, 0 or more')
     checkConstraints(raw, where, bad)
     const spec = { ...raw, zone } as unknown as FieldSpec
     const protoAt = protoKeyIn(raw.default, `${where}.default`)
@@ -569,7 +569,10 @@ function checkConstraints(
 function checkDefault(spec: FieldSpec, where: string, bad: (p: string, w: string) => never): void {
   const d = spec.default
   const at = `${where}.default`
-  if (d === undefined) return
+  if (d === undefined) {
+    checkFits(spec, where, bad)
+    return
+  }
   if (d === null && (spec.nullable || spec.type === 'null' || spec.type === 'unknown')) return
   const ok: Partial<Record<FieldType, boolean>> = {
     string: typeof d === 'string',
@@ -597,6 +600,89 @@ function checkDefault(spec: FieldSpec, where: string, bad: (p: string, w: string
         : `does not fit type ${spec.type}`,
     )
   }
+  checkFits(spec, where, bad)
+}
+
+/**
+ * The initial value `src/context.ts` will hold must pass the zod schema written beside it, or
+ * the module fails tsc and the engine refuses every commit: check it against the field's own
+ * rules (type, enum, bounds, lengths, regex) and each element against the element's.
+ */
+function checkFits(spec: FieldSpec, where: string, bad: (p: string, w: string) => never): void {
+  const d = spec.default
+  if (spec.type === 'object' || (BINARY_TYPES as readonly string[]).includes(spec.type)) return
+  if (d === undefined && spec.optional) return
+  // What literalOf writes when there is no default.
+  const implied: Partial<Record<FieldType, unknown>> = {
+    string: '',
+    number: spec.min ?? 0,
+    integer: spec.min ?? 0,
+    boolean: false,
+    date: new Date(0).toISOString(),
+    record: {},
+    array: [],
+    map: [],
+    set: [],
+  }
+  const v = d === undefined ? (implied[spec.type] ?? null) : d
+  const why = misfit(v, spec)
+  if (why !== undefined) {
+    if (d === undefined)
+      bad(
+        where,
+        `has no default, so it starts as ${show(v)}, which ${why}; add a default that fits`,
+      )
+    bad(`${where}.default`, `${show(v)} ${why}; give a default that fits`)
+  }
+  const given = spec.type === 'record' || spec.type === 'map' ? spec.values : spec.items
+  if (given === undefined || d === undefined || d === null) return
+  const el = typeof given === 'object' ? given : { type: given }
+  const elements: [string | number, unknown][] =
+    spec.type === 'record'
+      ? Object.entries(d as object)
+      : (d as unknown[]).map((x, i) => [i, spec.type === 'map' ? (x as unknown[])[1] : x])
+  for (const [k, x] of elements) {
+    const whyEl = misfit(x, el)
+    if (whyEl !== undefined)
+      bad(
+        `${where}.default.${k}`,
+        `${show(x)} ${whyEl}; every element follows the field's ${spec.type === 'record' || spec.type === 'map' ? 'values' : 'items'}`,
+      )
+  }
+}
+
+const show = (v: unknown): string => (v === undefined ? 'undefined' : JSON.stringify(v))
+
+/** Why `v` breaks the rules that zodOf writes for `c`, or undefined when it fits. */
+function misfit(v: unknown, c: ElementSpec | FieldSpec): string | undefined {
+  if (v === null && c.nullable) return undefined
+  if (c.enum !== undefined && c.enum.length > 0)
+    return c.enum.includes(v as never) ? undefined : `is not one of enum ${show(c.enum)}`
+  if (v === null)
+    return c.type === 'null' || c.type === 'unknown'
+      ? undefined
+      : 'is null, and the field is not nullable'
+  const typed: Partial<Record<FieldType, boolean>> = {
+    string: typeof v === 'string',
+    number: typeof v === 'number',
+    integer: Number.isInteger(v),
+    boolean: typeof v === 'boolean',
+    date: typeof v === 'string' && !Number.isNaN(Date.parse(v)),
+    object: isPlainObject(v),
+  }
+  if (typed[c.type] === false) return `does not fit type ${c.type}`
+  if (typeof v === 'number' && (c.type === 'number' || c.type === 'integer')) {
+    if (c.min !== undefined && v < c.min) return `is below min ${c.min}`
+    if (c.max !== undefined && v > c.max) return `is above max ${c.max}`
+  }
+  if ((typeof v === 'string' && c.type === 'string') || (Array.isArray(v) && c.type === 'array')) {
+    const len = (v as string | unknown[]).length
+    if (c.min_len !== undefined && len < c.min_len) return `is shorter than min_len ${c.min_len}`
+    if (c.max_len !== undefined && len > c.max_len) return `is longer than max_len ${c.max_len}`
+  }
+  if (typeof v === 'string' && c.type === 'string' && c.regex !== undefined)
+    if (!new RegExp(c.regex).test(v)) return `does not match regex ${c.regex}`
+  return undefined
 }
 
 //#endregion
@@ -744,13 +830,15 @@ function literalOf(spec: FieldSpec): string {
     case 'date':
       return d === null ? 'null' : `new Date(${json(d ?? new Date(0).toISOString())})`
     case 'map':
-      return `new Map(${d === undefined ? '' : json(d)})`
+      if (d === undefined) return 'new Map()'
+      // Entries `[key, value]`: the value is the element.
+      return `new Map([${(d as unknown[]).map((e) => jsLiteral(e, (i) => i === 1 && dates(spec.values))).join(', ')}])`
     case 'set':
-      return `new Set(${d === undefined ? '' : json(d)})`
+      return `new Set(${d === undefined ? '' : jsLiteral(d, () => dates(spec.items))})`
     case 'record':
-      return d === undefined ? '{}' : json(d)
+      return d === undefined ? '{}' : jsLiteral(d, () => dates(spec.values))
     case 'array':
-      return d === undefined ? '[]' : json(d)
+      return d === undefined ? '[]' : jsLiteral(d, () => dates(spec.items))
     case 'string':
       return json(d ?? '')
     case 'number':
@@ -763,14 +851,24 @@ function literalOf(spec: FieldSpec): string {
   }
 }
 
-/** A value as a JavaScript literal in the project's style: single quotes, spaced braces. */
-function jsLiteral(v: unknown): string {
+// Elements of type date are ISO strings in the file and `Date`s in the context.
+const dates = (e: ElementType | ElementSpec | undefined): boolean =>
+  (typeof e === 'object' ? e.type : e) === 'date'
+
+/**
+ * A value as a JavaScript literal in the project's style: single quotes, spaced braces.
+ * `isDate(key)` marks the direct children (elements, record values) that are dates, written
+ * `new Date('...')`.
+ */
+function jsLiteral(v: unknown, isDate?: (key: string | number) => boolean): string {
+  const child = (x: unknown, k: string | number) =>
+    isDate?.(k) && typeof x === 'string' ? `new Date(${jsLiteral(x)})` : jsLiteral(x)
   if (typeof v === 'string')
     return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`
-  if (Array.isArray(v)) return `[${v.map(jsLiteral).join(', ')}]`
+  if (Array.isArray(v)) return `[${v.map((x, i) => child(x, i)).join(', ')}]`
   if (isPlainObject(v)) {
     const entries = Object.entries(v).map(
-      ([k, x]) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : jsLiteral(k)}: ${jsLiteral(x)}`,
+      ([k, x]) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : jsLiteral(k)}: ${child(x, k)}`,
     )
     return entries.length === 0 ? '{}' : `{ ${entries.join(', ')} }`
   }

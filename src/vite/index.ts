@@ -190,6 +190,8 @@ function fileOf(id: string): string | undefined {
 // Reads the top-level keys textually, so a file with a syntax error deeper down is still
 // recognised as ours and its error reported with a position.
 function kindOf(text: string): TheusYamlKind | undefined {
+  // A byte order mark (some Windows editors write one) is not part of the first key.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
   for (const [key, kind] of KIND_KEYS) {
     if (new RegExp(`^(?:${key}|"${key}"|'${key}')\\s*:`, 'm').test(text)) return kind
   }

@@ -69,7 +69,8 @@ export function loadYaml(
   text: string,
   filename?: string,
 ): { ok: true; source: YamlSource } | { ok: false; problem: YamlSyntaxProblem } {
-  const src = String(text)
+  // A byte order mark is no character of the document: columns count from what editors show.
+  const src = String(text).replace(/^\uFEFF/, '')
   if (src.length > MAX_DOCUMENT_BYTES) {
     return {
       ok: false,

@@ -319,6 +319,41 @@ describe('theus schema code', () => {
     expect(body(again)).toBe(body(yaml))
   })
 
+  it('writes dates inside arrays, records and maps as Dates, so the module fits its own schema', async () => {
+    const dir = tempDir()
+    linkNodeModules(dir)
+    writeFiles(dir, {
+      'src/context.mjs': `import { z } from 'zod'
+export const contextSchema = z.object({
+  global: z.object({}),
+  domain: z.object({
+    days: z.array(z.date()),
+    due: z.record(z.string(), z.date()),
+    log: z.map(z.string(), z.date()),
+  }),
+})
+export const initialContext = {
+  global: {},
+  domain: {
+    days: [new Date(0)],
+    due: { rent: new Date(1000) },
+    log: new Map([['a', new Date(2000)]]),
+  },
+}
+`,
+    })
+    expect((await run(dir, 'schema', 'gen', '--context', 'src/context.mjs')).code).toBe(0)
+    expect((await run(dir, 'schema', 'code', '--out', 'src/generated.ts')).code).toBe(0)
+    const ts = readFileSync(join(dir, 'src/generated.ts'), 'utf8')
+    expect(ts).toContain("days: [new Date('1970-01-01T00:00:00.000Z')],")
+    expect(ts).toContain("due: { rent: new Date('1970-01-01T00:00:01.000Z') },")
+    expect(ts).toContain("log: new Map([['a', new Date('1970-01-01T00:00:02.000Z')]]),")
+    const { transformSync } = await import('esbuild')
+    writeFiles(dir, { 'src/generated.mjs': transformSync(ts, { loader: 'ts' }).code })
+    const mod = await import(join(dir, 'src/generated.mjs'))
+    expect(mod.contextSchema.safeParse(mod.initialContext).success).toBe(true)
+  })
+
   it('refuses a schema file with a mistake, with one line naming the path, its line and column', async () => {
     const dir = tempDir()
     const cases: [string, string][] = [
@@ -354,6 +389,36 @@ describe('theus schema code', () => {
         "schema.yaml:3:56: fields.domain.r.default.__proto__ is a '__proto__' key",
       ],
       ['version: 1\nfields: [\n', 'malformed YAML'],
+      // The initial value must pass the zod schema written beside it (else tsc fails and the
+      // engine refuses every commit): the field's rules, then each element's.
+      [
+        'version: 1\nfields:\n  domain.n: { type: number, min: 5, default: 1 }\n',
+        'schema.yaml:3:37: fields.domain.n.default: 1 is below min 5; give a default that fits',
+      ],
+      [
+        'version: 1\nfields:\n  domain.s: { type: string, min_len: 2 }\n',
+        'fields.domain.s: has no default, so it starts as "", which is shorter than min_len 2',
+      ],
+      [
+        'version: 1\nfields:\n  domain.s: { type: string, enum: [a, b], default: c }\n',
+        'fields.domain.s.default: "c" is not one of enum ["a","b"]',
+      ],
+      [
+        'version: 1\nfields:\n  domain.s: { type: string, regex: "^a", default: b }\n',
+        'fields.domain.s.default: "b" does not match regex ^a',
+      ],
+      [
+        'version: 1\nfields:\n  domain.l: { type: array, items: number, default: [1, a] }\n',
+        'fields.domain.l.default.1: "a" does not fit type number; every element follows the field\'s items',
+      ],
+      [
+        'version: 1\nfields:\n  domain.r: { type: record, values: { type: integer, max: 9 }, default: { a: 10 } }\n',
+        'fields.domain.r.default.a: 10 is above max 9',
+      ],
+      [
+        'version: 1\nfields:\n  domain.heavy_b: { type: Float64Array, length: -1 }\n',
+        'fields.domain.heavy_b.length: expected a whole number, 0 or more',
+      ],
     ]
     for (const [text, expected] of cases) {
       writeFileSync(join(dir, 'schema.yaml'), text)

@@ -144,6 +144,18 @@ describe('theus/vite', () => {
     expect(transform.call({}, RECIPE, '/app/main.ts')).toBeNull()
   })
 
+  it('compiles a file saved with a byte order mark (as some Windows editors write it)', () => {
+    const transform = theusPlugin().transform as (code: string, id: string) => { code: string }
+    for (const [text, key] of [
+      [`\uFEFF${RECIPE}`, 'process_recipes'],
+      ['\uFEFFstates:\n  IDLE: {}\n', 'states'],
+      ['\uFEFFsteps: [p]\n', 'steps'],
+    ] as const) {
+      const out = transform.call({}, text, '/app/bom.yaml')
+      expect(out?.code).toContain(`{\\"${key}\\":`)
+    }
+  })
+
   it('emits JSON.parse so that a __proto__ key stays data', () => {
     const transform = theusPlugin().transform as (code: string, id: string) => { code: string }
     const out = transform.call({}, RECIPE, '/app/r.yml')

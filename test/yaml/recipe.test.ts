@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { createAuditor, isAuditRecipe, RecipeError, TheusError } from 'theus'
 import { parseAuditRecipe } from 'theus/yaml'
 import { describe, expect, it } from 'vitest'
+import { caught } from '../support/caught.js'
 
 const GOOD = `# the bank's rules
 process_recipes:
@@ -307,6 +308,14 @@ describe('parseAuditRecipe', () => {
       })
     })
   }
+
+  it('counts columns after a byte order mark as an editor does', () => {
+    const err = caught(() =>
+      parseAuditRecipe('\uFEFFmaxx: 1\nprocess_recipes: {}\n', { filename: 'r.yaml' }),
+    )
+    expect(err).toBeInstanceOf(RecipeError)
+    expect(err.message).toContain('r.yaml:1:1:')
+  })
 
   it('lists every problem in issues, in source order', () => {
     const e = parseError(
