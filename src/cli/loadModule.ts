@@ -110,7 +110,10 @@ export async function loadModule(file: string, cwd: string): Promise<Record<stri
   try {
     return (await import(`${url}?t=${Date.now()}`)) as Record<string, unknown>
   } catch (e) {
-    throw new CliError(`cannot import ${basename(file)}: ${(e as Error).message}`)
+    // The compiled copy is gone by the time the message is read: name the source instead.
+    let message = (e as Error).message
+    if (temp !== undefined) message = message.split(temp).join(file)
+    throw new CliError(`cannot import ${basename(file)}: ${message}`)
   } finally {
     if (temp !== undefined) rmSync(temp, { force: true })
   }

@@ -114,8 +114,14 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       io.stderr(`theus: ${oneLine(e.message)}\n`)
       return 1
     }
-    // A bug or an environment failure: still one line, with the original message.
-    const err = e as { message?: string; code?: string }
+    const err = e as { message?: string; code?: string; syscall?: string }
+    // The file system refused (a file where a folder goes, permissions, a full or read-only
+    // disk): Node's message names the call and the path, and the fix is the user's.
+    if (err.syscall !== undefined && err.code !== undefined) {
+      io.stderr(`theus: ${oneLine(err.message ?? err.code)}\n`)
+      return 1
+    }
+    // A bug: still one line, with the original message.
     io.stderr(`theus: unexpected ${err.code ?? 'error'}: ${oneLine(err.message ?? String(e))}\n`)
     return 2
   }

@@ -10,7 +10,7 @@
  * read when they are arrays of string literals. Comments, strings and template literals are
  * skipped, so a commented-out process is not found.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
 /** A process found in a source file. */
@@ -38,9 +38,14 @@ const SKIPPED_FILE = /\.d\.[cm]?ts$|\.(?:test|spec)\.[cm]?[jt]sx?$/
 /** Every source file under `paths` (files or directories), sorted, `node_modules` skipped. */
 export function listSources(paths: readonly string[]): string[] {
   const out: string[] = []
+  // A folder reached twice through links (a link to a parent loops) is read once.
+  const seen = new Set<string>()
   const visit = (p: string) => {
     const s = statSync(p)
     if (s.isDirectory()) {
+      const real = realpathSync(p)
+      if (seen.has(real)) return
+      seen.add(real)
       for (const entry of readdirSync(p).sort()) {
         if (entry === 'node_modules' || entry.startsWith('.')) continue
         visit(join(p, entry))

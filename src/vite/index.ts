@@ -83,10 +83,14 @@ export function theusPlugin(options: TheusPluginOptions = {}): Plugin {
     },
     config() {
       if (options.keepNames === false) return undefined
-      return { build: { rolldownOptions: { output: { keepNames: true } } } } as Record<
-        string,
-        unknown
-      >
+      // Vite 8 minifies through Rolldown (its config hook's meta says so); Vite 5 to 7 minify
+      // with esbuild, which reads `esbuild.keepNames` and ignores `rolldownOptions`.
+      const meta = (this as { meta?: { rolldownVersion?: string } } | undefined)?.meta
+      return (
+        meta?.rolldownVersion === undefined
+          ? { esbuild: { keepNames: true } }
+          : { build: { rolldownOptions: { output: { keepNames: true } } } }
+      ) as Record<string, unknown>
     },
     transform(code, id) {
       if (hot && isProcessModule(code, id, processFilter, hmrOptions.include !== undefined))

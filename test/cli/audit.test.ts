@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseAuditRecipe } from 'theus/yaml'
 import { describe, expect, it } from 'vitest'
@@ -172,6 +172,17 @@ describe('theus audit gen-spec', () => {
   it('refuses a missing processes directory with one line', async () => {
     const line = expectOneLine(await run(tempDir(), 'audit', 'gen-spec'))
     expect(line).toContain('no processes at src/processes')
+  })
+
+  it('reads a folder reached through a link loop once (was an unexpected ELOOP, exit 2)', async () => {
+    const dir = tempDir()
+    writeFiles(dir, PROCESSES)
+    symlinkSync('..', join(dir, 'src/processes/loop'), 'dir')
+    const r = await run(dir, 'audit', 'gen-spec', '--dry-run')
+    expect(r.code).toBe(0)
+    // Each file once: no "also defined at" for the same file seen through the link.
+    expect(r.stderr).not.toContain('also defined')
+    expect(r.stdout).toContain('transfer:')
   })
 
   it('has --help', async () => {

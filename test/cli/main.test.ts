@@ -97,6 +97,14 @@ describe('theus (dispatch)', () => {
     }
   })
 
+  it('says what the file system refused in one line, exit 1 (was exit 2, "unexpected")', async () => {
+    const dir = tempDir()
+    writeFiles(dir, { afile: '' })
+    const r = await run(dir, 'init', 'afile/app')
+    expect(r.code).toBe(1)
+    expect(expectOneLine(r)).toBe(`theus: ENOTDIR: not a directory, mkdir '${dir}/afile/app'`)
+  })
+
   it('runs as a child process from the sources (node --import tsx)', () => {
     const r = spawnSync(
       process.execPath,

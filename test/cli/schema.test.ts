@@ -149,6 +149,17 @@ describe('theus schema gen', () => {
     )
   })
 
+  it('names the context module, not its compiled copy, when an import fails', async () => {
+    const dir = tempDir()
+    writeFiles(dir, {
+      'src/context.ts': "import 'no-such-package'\nexport const initialContext = { domain: {} }\n",
+    })
+    const line = expectOneLine(await run(dir, 'schema', 'gen'))
+    expect(line).toContain("Cannot find package 'no-such-package'")
+    expect(line).toContain(`imported from ${join(dir, 'src/context.ts')}`)
+    expect(line).not.toContain('.theus-')
+  })
+
   it('has --help', async () => {
     const r = await run(tempDir(), 'schema', 'gen', '--help')
     expect(r.code).toBe(0)

@@ -274,6 +274,17 @@ export const def = process({ outputs: ['domain.n'] }, function incrementCounter(
     expect(await minified(theus(), 'names-kept')).toBe('incrementCounter')
   })
 
+  it('asks the minifier of every supported Vite to keep names: Rolldown (8), esbuild (5 to 7)', () => {
+    const config = theus().config as (this: unknown) => Record<string, unknown>
+    expect(config.call({ meta: { viteVersion: '8.3.8', rolldownVersion: '1.0.0' } })).toEqual({
+      build: { rolldownOptions: { output: { keepNames: true } } },
+    })
+    // Vite 7 (Rollup, esbuild minifies) and Vite 5/6 (the config hook has no context).
+    expect(config.call({ meta: { viteVersion: '7.3.8', rollupVersion: '4.0.0' } })).toEqual({
+      esbuild: { keepNames: true },
+    })
+    expect(config.call(undefined)).toEqual({ esbuild: { keepNames: true } })
+  })
   it('leaves the minifier alone with keepNames: false (a nameless function is then refused)', async () => {
     await expect(minified(theus({ keepNames: false }), 'names-dropped')).rejects.toThrow(
       /anonymous function has no name/,
