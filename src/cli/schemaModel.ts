@@ -3,6 +3,9 @@
  * context value (refined by a zod schema's JSON Schema when there is one), how it is read back
  * and checked, and the `src/context.ts` written from it.
  *
+ * Why one file over 600 lines: inference, the reader and the writer are one format; each
+ * must agree with the others on every field type, which is easiest to see in one place.
+ *
  * Format (version 1), one entry per path, parents before children:
  *
  * ```yaml
@@ -575,11 +578,7 @@ function checkDefault(spec: FieldSpec, where: string, bad: (p: string, w: string
   }
   if (d === null && (spec.nullable || spec.type === 'null' || spec.type === 'unknown')) return
   const ok: Partial<Record<FieldType, boolean>> = {
-    string: typeof d === 'string',
-    number: typeof d === 'number',
-    integer: Number.isInteger(d),
-    boolean: typeof d === 'boolean',
-    date: typeof d === 'string' && !Number.isNaN(Date.parse(d)),
+    ...scalarFits(d),
     record: isPlainObject(d),
     array: Array.isArray(d),
     set: Array.isArray(d),
@@ -653,6 +652,17 @@ function checkFits(spec: FieldSpec, where: string, bad: (p: string, w: string) =
 
 const show = (v: unknown): string => (v === undefined ? 'undefined' : JSON.stringify(v))
 
+/** Whether a YAML value fits each scalar field type (a date is an ISO string there). */
+function scalarFits(v: unknown): Partial<Record<FieldType, boolean>> {
+  return {
+    string: typeof v === 'string',
+    number: typeof v === 'number',
+    integer: Number.isInteger(v),
+    boolean: typeof v === 'boolean',
+    date: typeof v === 'string' && !Number.isNaN(Date.parse(v)),
+  }
+}
+
 /** Why `v` breaks the rules that zodOf writes for `c`, or undefined when it fits. */
 function misfit(v: unknown, c: ElementSpec | FieldSpec): string | undefined {
   if (v === null && c.nullable) return undefined
@@ -662,14 +672,7 @@ function misfit(v: unknown, c: ElementSpec | FieldSpec): string | undefined {
     return c.type === 'null' || c.type === 'unknown'
       ? undefined
       : 'is null, and the field is not nullable'
-  const typed: Partial<Record<FieldType, boolean>> = {
-    string: typeof v === 'string',
-    number: typeof v === 'number',
-    integer: Number.isInteger(v),
-    boolean: typeof v === 'boolean',
-    date: typeof v === 'string' && !Number.isNaN(Date.parse(v)),
-    object: isPlainObject(v),
-  }
+  const typed: Partial<Record<FieldType, boolean>> = { ...scalarFits(v), object: isPlainObject(v) }
   if (typed[c.type] === false) return `does not fit type ${c.type}`
   if (typeof v === 'number' && (c.type === 'number' || c.type === 'integer')) {
     if (c.min !== undefined && v < c.min) return `is below min ${c.min}`
