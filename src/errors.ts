@@ -323,27 +323,8 @@ export const errors = {
       { cause: e, details: { process } },
     )
   },
-  /** A return value that cannot be copied: it contains itself (named), or nests too deeply. */
-  resultShape(process: string, out: unknown): TheusError {
-    const on = new Set<object>()
-    const cycleIn = (v: unknown, path: string): string | undefined => {
-      if (typeof v !== 'object' || v === null) return undefined
-      if (on.has(v)) return path
-      on.add(v)
-      for (const [k, x] of v instanceof Map || v instanceof Set || Array.isArray(v)
-        ? v.entries()
-        : Object.entries(v)) {
-        const found = cycleIn(x, `${path}.${String(k)}`)
-        if (found) return found
-      }
-      on.delete(v)
-      return undefined
-    }
-    let at: string | undefined
-    // Finding the cycle may overflow the stack too, for a value that only nests very deep.
-    try {
-      at = cycleIn(out, 'result')
-    } catch {}
+  /** A return value that cannot be copied: it contains itself at `at`, or nests too deeply. */
+  resultShape(process: string, at: string | undefined): TheusError {
     return errors.invalidContract(
       process,
       `its return value ${at ? `contains itself at '${at}'` : 'nests too deeply'}; return plain data without cycles (an id instead of the object).`,

@@ -1,7 +1,7 @@
 /**
  * `theus audit gen-spec` and `theus audit inspect`: the audit recipe seen from the command line.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import {
   isMap,
@@ -18,7 +18,7 @@ import type { AuditRecipe, NormalizedRule } from '../audit/recipe.js'
 import { suggest } from '../errors.js'
 import { parseAuditRecipe } from '../yaml/recipe.js'
 import { type CommandSpec, flag, type Parsed, str, strs } from './args.js'
-import { CliError, type CliIO, oneLine, readIfExists, shown } from './io.js'
+import { CliError, type CliIO, makeDirs, oneLine, readIfExists, shown } from './io.js'
 import { listSources, type ScannedProcess, scanFiles } from './scan.js'
 
 const DEFAULT_RECIPE = 'specs/audit_recipe.yaml'
@@ -159,7 +159,7 @@ export function genSpec(io: CliIO, parsed: Parsed): number {
     )
     return 0
   }
-  mkdirSync(dirname(recipePath), { recursive: true })
+  makeDirs(dirname(recipePath))
   writeFileSync(recipePath, out)
   io.stdout(
     `${before === undefined ? 'created' : 'updated'} ${shown(io, recipePath)}: added ${added.join(', ')}\n`,

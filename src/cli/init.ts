@@ -3,7 +3,6 @@
  */
 import {
   existsSync,
-  mkdirSync,
   readdirSync,
   readFileSync,
   realpathSync,
@@ -13,7 +12,7 @@ import {
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type CommandSpec, type Parsed, str } from './args.js'
-import { CliError, type CliIO, shown } from './io.js'
+import { CliError, type CliIO, makeDirs, shown } from './io.js'
 import { schemaHeader } from './schema.js'
 import { modelToCode, modelToYaml } from './schemaModel.js'
 import { appFiles, bankModel, type TemplateVersions } from './templates.js'
@@ -185,7 +184,7 @@ export function init(io: CliIO, parsed: Parsed): number {
   }
   for (const [rel, content] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
     const abs = join(dir, rel)
-    mkdirSync(dirname(abs), { recursive: true })
+    makeDirs(dirname(abs))
     // 'wx': never replace a file, even one that appeared while we were writing.
     writeFileSync(abs, content, { flag: 'wx' })
   }

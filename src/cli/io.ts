@@ -69,7 +69,7 @@ export function writeGenerated(
       `${shown(io, abs)} exists and differs from what '${opts.command}' would write; run again with --force to overwrite it, or --dry-run to print the new content.`,
     )
   }
-  mkdirSync(dirname(abs), { recursive: true })
+  makeDirs(dirname(abs))
   writeFileSync(abs, content)
   if (before === undefined) {
     io.stdout(`created ${shown(io, abs)}\n`)
@@ -93,4 +93,17 @@ export function lineChanges(before: string, after: string): { added: number; rem
   let removed = 0
   for (const n of count.values()) removed += n
   return { added, removed }
+}
+
+/**
+ * `mkdir -p`, one level at a time: Node's recursive `mkdirSync` loops forever where a missing
+ * parent cannot be made (under `/proc`); a plain `mkdirSync` fails there with its reason.
+ */
+export function makeDirs(dir: string): void {
+  const missing: string[] = []
+  for (let d = dir; !existsSync(d); d = dirname(d)) {
+    missing.push(d)
+    if (dirname(d) === d) break
+  }
+  for (let i = missing.length - 1; i >= 0; i--) mkdirSync(missing[i]!)
 }

@@ -416,6 +416,8 @@ export function modelToYaml(model: ContextSchemaModel, header: string): string {
 
 /** Reads and checks a context schema file. Throws a one-line `CliError` naming the path at fault. */
 export function yamlToModel(text: string, filename: string): ContextSchemaModel {
+  // A byte order mark is no column: positions count as editors show them.
+  text = text.replace(/^\uFEFF/, '')
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { schema: 'core', uniqueKeys: true, lineCounter })
   const err = doc.errors[0]

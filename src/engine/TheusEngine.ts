@@ -450,25 +450,30 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     const reg = this._registry.get(name)
     if (reg === undefined) throw errors.notFound(String(name), [...this._registry.keys()])
     if (args === undefined || args === null) args = {}
-    else if (plainKind(args) !== Kind.Object) throw errors.invalidArgs(name, args)
     let proto: string | undefined
+    let kind: Kind | -1
     // Flat args (a few primitives, the usual case) are copied once: the copy the log keeps is
     // the one checked. Nested args are walked, and copied deeply by _start.
     let logged: Record<string, unknown> | undefined
     try {
-      logged = { ...args }
-      for (const k in logged) {
-        const v = logged[k]
-        if (typeof v === 'object' && v !== null) {
-          logged = undefined
-          break
+      // Inside the try: a Proxy's traps (a revoked one) throw from the first look.
+      kind = plainKind(args)
+      if (kind === Kind.Object) {
+        logged = { ...args }
+        for (const k in logged) {
+          const v = logged[k]
+          if (typeof v === 'object' && v !== null) {
+            logged = undefined
+            break
+          }
         }
+        if (logged === undefined) proto = protoKeyIn(args, 'args')
+        else if (Object.hasOwn(logged, '__proto__')) proto = 'args.__proto__'
       }
-      if (logged === undefined) proto = protoKeyIn(args, 'args')
-      else if (Object.hasOwn(logged, '__proto__')) proto = 'args.__proto__'
     } catch (e) {
       throw errors.argsShape(name, e)
     }
+    if (kind !== Kind.Object) throw errors.invalidArgs(name, args)
     if (proto !== undefined)
       throw new TheusError(
         'INVALID_ARGS',

@@ -6,7 +6,7 @@
  */
 import { errors, type SchemaIssue, SchemaViolationError, TheusError } from '../errors.js'
 import type { Run } from '../transaction/run.js'
-import { deepFreeze } from '../transaction/tree.js'
+import { deepFreeze, isHeavyKey, kindOf } from '../transaction/tree.js'
 import type { StandardSchemaLike } from './options.js'
 
 /** Throws `SCHEMA_VIOLATION` when `value`, the state the commit of `name` would make, fails. */
@@ -43,8 +43,35 @@ export function plainResult(run: Run, out: unknown): unknown {
     copied = run.adopt(out)
   } catch (e) {
     // The copy overflowed the stack: a cycle, or a value nested very deep.
-    throw e instanceof RangeError ? errors.resultShape(run.name, out) : e
+    throw e instanceof RangeError ? errors.resultShape(run.name, cycleIn(out)) : e
   }
   // A class instance passes as it is; containers, Dates and views of containers are copies.
   return copied === out ? out : deepFreeze(copied)
+}
+
+/**
+ * Where a value the copy walks contains itself, if it does. It walks what `deepCopy` walks:
+ * plain containers, not `heavy_` values nor class instances (kept by reference).
+ */
+function cycleIn(out: unknown): string | undefined {
+  const on = new Set<object>()
+  const walk = (v: unknown, path: string): string | undefined => {
+    if (typeof v !== 'object' || v === null || kindOf(v) === -1) return undefined
+    if (on.has(v)) return path
+    on.add(v)
+    for (const [k, x] of v instanceof Map || v instanceof Set || Array.isArray(v)
+      ? v.entries()
+      : Object.entries(v)) {
+      const found = isHeavyKey(k) ? undefined : walk(x, `${path}.${String(k)}`)
+      if (found) return found
+    }
+    on.delete(v)
+    return undefined
+  }
+  // Finding the cycle may overflow the stack too, for a value that only nests very deep.
+  try {
+    return walk(out, 'result')
+  } catch {
+    return undefined
+  }
 }

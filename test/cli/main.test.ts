@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { expectOneLine, repoRoot, run, tempDir, writeFiles } from './helpers.js'
 
@@ -104,6 +105,22 @@ describe('theus (dispatch)', () => {
     expect(r.code).toBe(1)
     expect(expectOneLine(r)).toBe(`theus: ENOTDIR: not a directory, mkdir '${dir}/afile/app'`)
   })
+
+  // A child process: Node's recursive mkdir spins forever there, and would hang the suite.
+  it.runIf(existsSync('/proc/self'))(
+    'refuses a target it cannot make under /proc instead of hanging',
+    () => {
+      const r = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', 'src/cli/index.ts', 'init', '/proc/theus-none/app'],
+        { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 },
+      )
+      expect([r.signal, r.status]).toEqual([null, 1])
+      expect(r.stderr.trim()).toBe(
+        "theus: ENOENT: no such file or directory, mkdir '/proc/theus-none'",
+      )
+    },
+  )
 
   it('runs as a child process from the sources (node --import tsx)', () => {
     const r = spawnSync(

@@ -389,6 +389,12 @@ export const initialContext = {
         "schema.yaml:3:3: fields.local.x: a path is dotted and starts with 'global' or 'domain'",
       ],
       ['version: 2\nfields: {}\n', 'schema.yaml:1:1: version: expected 1, got 2'],
+      // A byte order mark is no column: line 1 counts as editors show it.
+      [
+        '\uFEFF{ version: 1, fields: { domain.x: { type: numbr } } }\n',
+        'schema.yaml:1:37: fields.domain.x.type',
+      ],
+      ['\uFEFFversion: 2\nfields: {}\n', 'schema.yaml:1:1: version: expected 1, got 2'],
       ['fields: {}\n', 'schema.yaml:1:1: version: missing; start the file with version: 1'],
       // SPEC §10.1: `__proto__` is never a data key, as a path segment or inside a default.
       [

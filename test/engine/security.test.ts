@@ -695,6 +695,26 @@ describe('args that cannot be copied', () => {
       code: 'INVALID_ARGS',
       cause: boom,
     })
+    // A Proxy whose traps throw from the first look, and a revoked one.
+    const trapped = new Proxy(
+      {},
+      {
+        getPrototypeOf() {
+          throw boom
+        },
+      },
+    )
+    const { proxy: revoked, revoke } = Proxy.revocable({}, {})
+    revoke()
+    for (const args of [trapped, revoked]) {
+      const err = caught(() => e.runProcess('inc', args))
+      expect(err).toBeInstanceOf(TheusError)
+      expect(err.code).toBe('INVALID_ARGS')
+      expect(err.cause).toBeInstanceOf(args === trapped ? Error : TypeError)
+      await expect(e.executeWorkflow({ steps: ['inc'] }, args)).rejects.toMatchObject({
+        code: 'INVALID_ARGS',
+      })
+    }
     expect(e.state.value.domain.n).toBe(0)
     expect(e.runLog).toHaveLength(0)
     expect(events).toEqual([])
@@ -705,8 +725,15 @@ describe('args that cannot be copied', () => {
     const events: string[] = []
     e.on('commit', () => events.push('commit'))
     e.on('rollback', (r) => events.push(`rollback ${(r.error as TheusError).code}`))
+    // A heavy value and a class instance are kept by reference, never walked: their own
+    // loops are not where the copy failed.
+    class Linked {
+      self: Linked = this
+    }
+    const graph: Record<string, unknown> = {}
+    graph.self = graph
     const make = (self: 'object' | 'map') => {
-      const o: Record<string, unknown> = { list: [1, {}] }
+      const o: Record<string, unknown> = { heavy_graph: graph, inst: new Linked(), list: [1, {}] }
       const inner = (o.list as unknown[])[1] as Record<string, unknown>
       inner.back = self === 'object' ? o : new Map([['k', o]])
       return o
