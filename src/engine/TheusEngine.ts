@@ -778,6 +778,32 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
 
   //#region commit
 
+  /** The end of a commit that changed nothing: logged, released, `'commit'` with no patches. */
+  private _unchanged(
+    run: Run,
+    label: string,
+    args: unknown,
+    result: unknown,
+    t0: number,
+    logRun: boolean,
+    applied?: (patches: Patch[], inverse: Patch[]) => void,
+  ): undefined {
+    if (logRun) this._records.logged({ process: label, args }, EMPTY)
+    applied?.(EMPTY as Patch[], EMPTY as Patch[])
+    // The commit is applied: listeners may start runs of their own.
+    this._release(run)
+    if (this._events.listening('commit'))
+      this._events.emit('commit', {
+        process: label,
+        args,
+        patches: EMPTY as Patch[],
+        inversePatches: EMPTY as Patch[],
+        result,
+        durationMs: t0 < 0 ? 0 : performance.now() - t0,
+      })
+    return undefined
+  }
+
   /**
    * @internal Applies a run's buffer to the committed tree in one batch. Cost: O(written keys
    * × depth), plus the snapshots of replaced containers for the inverse patches.
@@ -796,6 +822,8 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     const writes = run.writes
     let expected = run.wholes.size
     for (let i = 0; i < writes.n; i++) expected += writes.valueList[i]!.n
+    // A run that wrote nothing has nothing to apply: no record, no Commit.
+    if (expected === 0) return this._unchanged(run, label, args, result, t0, logRun, applied)
     // Runs replay by re-running their process; the others (edit, undo, redo, patches) carry
     // the patches they applied in their run-log entry, so that a log cut by runLogLimit
     // still replays. Those are the Runs without a ctx (a process may be named 'edit').
@@ -839,23 +867,8 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     const fields = c.fields
     c.end()
     this._spareCommit = c
-    if (changes.n === 0) {
-      // Nothing changed (a run that wrote nothing, or only deleted absent keys).
-      if (logRun) this._records.logged({ process: label, args }, EMPTY)
-      applied?.(EMPTY as Patch[], EMPTY as Patch[])
-      // The commit is applied: listeners may start runs of their own.
-      this._release(run)
-      if (this._events.listening('commit'))
-        this._events.emit('commit', {
-          process: label,
-          args,
-          patches: EMPTY as Patch[],
-          inversePatches: EMPTY as Patch[],
-          result,
-          durationMs: t0 < 0 ? 0 : performance.now() - t0,
-        })
-      return undefined
-    }
+    // Nothing changed: the run only deleted absent keys.
+    if (changes.n === 0) return this._unchanged(run, label, args, result, t0, logRun, applied)
     this._seq = seq
     let published: Map<string, unknown> | undefined
     if (fields !== undefined) {
