@@ -489,7 +489,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
       })
       this._events.emit('rollback', { process: name, args: copyArgs(args, name), error: err })
       // An async process answers with a rejected promise, a synchronous one throws.
-      if (reg.def.fn.constructor.name === 'AsyncFunction') return Promise.reject(err)
+      if (reg.async) return Promise.reject(err)
       throw err
     }
     return this._start(reg, args, opts, opts.retries ?? 0, logged)
@@ -541,7 +541,10 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
         const ctx = (run.ctx ??= new RunContext(this, reg)) as RunContext
         ctx.begin(run, opts.signal)
         try {
-          out = reg.def.fn(ctx as unknown as ProcessContext, args)
+          out = reg.def.fn(
+            ctx as unknown as ProcessContext,
+            reg.async ? (deepCopy(run.logged) as Record<string, unknown>) : args,
+          )
         } catch (e) {
           failed = true
           failure = this._fail(run, reg, args, e)
@@ -554,7 +557,16 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
           this._inFlight++
           // Other runs may go on while this body awaits: they are not nested in it.
           this._release(run)
-          return this._settle(run, reg, args, opts, retries, out as Promise<unknown>, t0)
+          // From here on the args are the logged copy (see `Registered.async`).
+          return this._settle(
+            run,
+            reg,
+            reg.async ? run.logged! : args,
+            opts,
+            retries,
+            out as Promise<unknown>,
+            t0,
+          )
         }
         // The body is over: its views die here, before the gates read what it wrote.
         run.closed = true
@@ -645,7 +657,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
             const failure = this._fail(run, reg, args, err)
             if (retries > 0) {
               try {
-                const out = this._start(reg, args, opts, retries - 1)
+                const out = this._start(reg, args, opts, retries - 1, reg.async ? args : undefined)
                 if (out === FAILED) reject(this._takeFailure())
                 else resolve(out)
               } catch (e) {

@@ -27,6 +27,12 @@ export interface Registered {
   heavyOutputs: string[]
   /** The last synchronous Run of this process, kept for reuse (fewer allocations per run). */
   spare: Run | undefined
+  /**
+   * An `async function` body: each attempt gets its own copy of the args as logged, so that a
+   * caller changing its args object while the body awaits reaches neither the body, the gates,
+   * a retry nor a replay.
+   */
+  async: boolean
 }
 
 /**
@@ -144,6 +150,7 @@ export class Registry extends Map<string, Registered> {
       errors: c.errors,
       heavyOutputs: c.outputs.filter((s) => resolveZone(s) === 'heavy').map((s) => s.join('.')),
       spare: undefined,
+      async: def.fn.constructor.name === 'AsyncFunction',
     }
   }
 }

@@ -662,6 +662,45 @@ describe('retries', () => {
     expect(rollbacks.map((r) => (r.error as TheusError).code)).toEqual(['CONFLICT'])
   })
 
+  it('an async body, its gates, retries and the log see the args as given, whatever the caller changes meanwhile', async () => {
+    const gates = [deferred(), deferred()]
+    const seen: unknown[] = []
+    let attempts = 0
+    const derive = process(
+      { inputs: ['domain.a'], outputs: ['domain.b'] },
+      async function derive(ctx, args: { k: number; list: number[] }) {
+        const i = attempts++
+        const v = ctx.domain.a
+        await gates[i]?.promise
+        seen.push(structuredClone(args))
+        // A body may change its own copy: the next attempt gets the args as given again.
+        args.list.push(99)
+        ctx.domain.b = v * args.k
+      },
+    )
+    const { engine } = engineWith(derive, setA)
+    const args = { k: 10, list: [1] }
+    const p = engine.runProcess('derive', args, { retries: 1 })
+    args.k = 1000
+    args.list.push(2)
+    engine.runProcess('setA', { v: 4 })
+    gates[0]!.resolve()
+    await flush()
+    args.k = 5000
+    gates[1]!.resolve()
+    await p
+    expect(seen).toEqual([
+      { k: 10, list: [1] },
+      { k: 10, list: [1] },
+    ])
+    seen.length = 0
+    expect(engine.state.value.domain).toMatchObject({ a: 4, b: 40 })
+    expect(engine.runLog.at(-1)!.args).toEqual({ k: 10, list: [1] })
+    const replayed = await TheusEngine.replay(initial(), [derive, setA], engine.runLog)
+    expect(replayed.state.value.domain).toEqual(engine.state.value.domain)
+    expect(seen).toEqual([{ k: 10, list: [1] }])
+  })
+
   it('retries exhausted: ConflictError after 1 + n attempts', async () => {
     let attempts = 0
     const derive = process(

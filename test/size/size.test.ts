@@ -56,8 +56,9 @@ const CEILING = {
   // engine's signals that threw in one commit reached 'error' (signals-core rethrows the first)
   // 31_040 when flat args were copied once, the copy checked (issue 10: one pass, not two);
   // 31_060 when hostile args proxies became INVALID_ARGS and a run that wrote nothing skipped
-  // the commit record (empty run 162 -> 108 ns)
-  core: 31_060,
+  // the commit record (empty run 162 -> 108 ns); 31_100 when async bodies got their own copy
+  // of the args as logged (a caller changing them mid-run made replays diverge)
+  core: 31_100,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,
