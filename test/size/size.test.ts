@@ -54,8 +54,10 @@ const CEILING = {
   // faster) and +55 B when a run that wrote nothing skipped the signals batch (68 B less per
   // such run) and unprefixed keys skipped the zone checks; 30_995 when each subscriber of the
   // engine's signals that threw in one commit reached 'error' (signals-core rethrows the first)
-  // 31_040 when flat args were copied once, the copy checked (issue 10: one pass, not two)
-  core: 31_040,
+  // 31_040 when flat args were copied once, the copy checked (issue 10: one pass, not two);
+  // 31_105 when workflow and pipeline errors of objects written in code named the offending
+  // key or value by its path (`steps[1].flux: …`), as recipe errors do (SPEC §9)
+  core: 31_105,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,
