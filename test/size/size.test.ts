@@ -56,8 +56,9 @@ const CEILING = {
   // engine's signals that threw in one commit reached 'error' (signals-core rethrows the first)
   // 31_040 when flat args were copied once, the copy checked (issue 10: one pass, not two);
   // 31_105 when workflow and pipeline errors of objects written in code named the offending
-  // key or value by its path (`steps[1].flux: …`), as recipe errors do (SPEC §9)
-  core: 31_105,
+  // key or value by its path (`steps[1].flux: …`), as recipe errors do (SPEC §9); 31_115 when
+  // a violation the body swallowed stayed the run's error after a throw or a conflict (SPEC §9)
+  core: 31_115,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,
