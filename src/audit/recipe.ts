@@ -19,7 +19,7 @@
  */
 import type { AuditLevel } from '../engine/types.js'
 import { describe, RecipeError, type SourceIssue } from '../errors.js'
-import { firstPosition, isRecord as isMapping, nearest } from '../workflow/issues.js'
+import { firstPosition, isRecord as isMapping, nearest, pathText } from '../workflow/issues.js'
 import { parseField } from './field.js'
 import { regexHazard } from './regex.js'
 
@@ -486,9 +486,7 @@ export function recipeProblems(obj: unknown): { problems: RecipeProblem[]; more:
 
 // Every path named starts with a key that is not empty (`process_recipes`, `name`, ...).
 function where(path: readonly (string | number)[]): string {
-  let out = ''
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? p : `.${p}`
-  return out || 'the recipe'
+  return pathText(path) || 'the recipe'
 }
 
 //#endregion

@@ -547,7 +547,8 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
           )
         } catch (e) {
           failed = true
-          failure = this._fail(run, reg, args, e)
+          // A violation the body swallowed is the run's error, whatever it threw after (§9).
+          failure = this._fail(run, reg, args, run.violation ?? e)
         }
       }
       if (!failed) {
@@ -648,7 +649,8 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
           }
           const conflicts = conflictsOf(run, this._seq)
           this._landed(run)
-          if (conflicts.length > 0) {
+          // A swallowed violation fails the run as is (in _finish): no conflict, no retry.
+          if (conflicts.length > 0 && !run.violation) {
             const err = new ConflictError(
               `Conflict: process '${reg.name}' read or wrote ${conflicts.map((p) => `'${p}'`).join(', ')}, which another commit changed while it ran. The run was rolled back${retries > 0 ? '' : '; pass { retries: n } to re-run it'}.`,
               conflicts,
@@ -683,7 +685,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
           run.closed = true
           this._landed(run)
           sig?.removeEventListener('abort', onAbort)
-          reject(this._fail(run, reg, args, e))
+          reject(this._fail(run, reg, args, run.violation ?? e))
         },
       )
     })

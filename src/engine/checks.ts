@@ -4,7 +4,7 @@
  * which must answer synchronously: it runs inside the commit), and the body's return value,
  * which leaves as a frozen plain copy.
  */
-import { errors, type SchemaIssue, SchemaViolationError, TheusError } from '../errors.js'
+import { errors, type SchemaIssue, SchemaViolationError } from '../errors.js'
 import type { Run } from '../transaction/run.js'
 import { deepFreeze, isHeavyKey, kindOf } from '../transaction/tree.js'
 import type { StandardSchemaLike } from './options.js'
@@ -12,10 +12,12 @@ import type { StandardSchemaLike } from './options.js'
 /** Throws `SCHEMA_VIOLATION` when `value`, the state the commit of `name` would make, fails. */
 export function checkSchema(schema: StandardSchemaLike, value: unknown, name: string): void {
   const res = schema['~standard'].validate(value)
+  // The code's own class, so that `instanceof SchemaViolationError` sees every SCHEMA_VIOLATION.
   if (res instanceof Promise)
-    throw new TheusError(
-      'SCHEMA_VIOLATION',
+    throw new SchemaViolationError(
       'The schema validated asynchronously; Theus checks schemas inside the commit, so give a synchronous schema.',
+      [],
+      { process: name },
     )
   if (res.issues) {
     const issues: SchemaIssue[] = res.issues.map((i) => ({

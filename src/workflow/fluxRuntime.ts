@@ -317,7 +317,7 @@ class Validator {
       return parseExpression(raw, this.where(path))
     } catch (e) {
       if (!(e instanceof K.WorkflowError)) throw e
-      this.issues.addError(e)
+      this.issues.addError(e, path)
       return undefined
     }
   }

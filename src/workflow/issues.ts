@@ -65,7 +65,9 @@ export class IssueCollector {
     }
     if (typeof hint === 'function') hint = hint()
     const pos = exact ?? this.options.locate?.(path, at)
-    const issue: SourceIssue = { code, message }
+    // Without a position (an object written in code), the message names the key or value, as
+    // recipe errors do (SPEC §9).
+    const issue: SourceIssue = { code, message: pos ? message : pathText(path, message) }
     if (this.options.filename !== undefined) issue.file = this.options.filename
     if (pos) {
       issue.line = pos.line
@@ -80,14 +82,19 @@ export class IssueCollector {
     return this.issues.length >= MAX_ISSUES
   }
 
-  /** Adds the issues of an error thrown by a nested parser (the condition language). */
-  addError(e: WorkflowError): void {
+  /**
+   * Adds the issues of an error thrown by a nested parser (the condition language) for the
+   * value at `path`; without a locator their positions are inside that value, so the message
+   * names it.
+   */
+  addError(e: WorkflowError, path: readonly (string | number)[]): void {
     for (const i of e.issues) {
       if (this.full) {
         this.more++
         continue
       }
       const copy = { ...i }
+      if (!this.options.locate) copy.message = `${pathText(path)}, column ${i.column}: ${i.message}`
       if (this.options.filename !== undefined) copy.file = this.options.filename
       this.issues.push(copy)
     }
@@ -97,15 +104,27 @@ export class IssueCollector {
     const first = this.issues[0]
     if (!first) return
     const { kind, options } = this
+    // Without a locator, a line and column are inside a condition, not in a file.
     const [at, details] = firstPosition(first, options.filename)
+    const label = options.locate ? at : options.filename
     const others = this.issues.length - 1 + this.more
     const more = others > 0 ? ` (and ${others} more problem${others > 1 ? 's' : ''})` : ''
     throw new WorkflowError(
-      `Invalid ${kind} at ${at ?? `the ${kind}`}: ${first.message}.${first.hint ? ` ${first.hint}` : ''}${more}`,
+      `Invalid ${kind}${label ? ` at ${label}` : ''}: ${first.message}.${first.hint ? ` ${first.hint}` : ''}${more}`,
       this.issues,
       details,
     )
   }
+}
+
+/**
+ * A path inside a document as written in code (`steps[0].flux`, `states.IDLE.on.GO`), before
+ * `message` when there is one to name. Shared with audit recipes.
+ */
+export function pathText(path: readonly (string | number)[], message?: string): string {
+  let out = ''
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? p : `.${p}`
+  return message === undefined ? out : out ? `${out}: ${message}` : message
 }
 
 /**

@@ -149,6 +149,8 @@ describe('SPEC §4 audit: levels and actions', () => {
     expect(engine.runProcess('transfer', { amount: 20 })).toBe('Success')
     expect(engine.state.value.domain.accounts.Bob).toBe(20)
     expect(engine.auditLog[0]).toMatchObject({ level: 'C', action: 'warn' })
+    // decision (docs/recipes.md, Levels): engine.logs holds ctx.log entries only
+    expect(engine.logs).toEqual([])
     expect(warn).not.toHaveBeenCalled()
     expect(error).not.toHaveBeenCalled()
     expect(log).not.toHaveBeenCalled()

@@ -594,6 +594,66 @@ describe('guard: swallowed violations', () => {
   })
 })
 
+describe("guard: a swallowed violation is the run's error", () => {
+  class ValueError extends Error {
+    override name = 'ValueError'
+  }
+  const probe = (ctx: any) => {
+    try {
+      ctx.domain.total = 99
+    } catch {}
+    try {
+      ctx.domain.list.push(1)
+    } catch {}
+  }
+
+  it('even when the body throws its own error afterwards, declared or not', () => {
+    for (const errs of [[], ['ValueError']]) {
+      const engine = new TheusEngine(base())
+      const rollbacks: unknown[] = []
+      engine.on('rollback', (r) => rollbacks.push(r.error))
+      const p = define(engine, { inputs: ['domain.list'], errors: errs }, (ctx) => {
+        probe(ctx)
+        throw new ValueError('after the probe')
+      })
+      const e = caught(() => p.run())
+      expect(e).toBeInstanceOf(ContractViolationError)
+      expect(e.code).toBe('ILLEGAL_WRITE')
+      expect(e.message).toContain("'domain.total'")
+      expect(rollbacks).toEqual([e])
+    }
+  })
+
+  it('in an async body too, whether it rejects or hits a conflict (no retry)', async () => {
+    const engine = new TheusEngine(base())
+    const rejects = define(engine, { inputs: ['domain.list'] }, async (ctx) => {
+      probe(ctx)
+      await null
+      throw new ValueError('after the probe')
+    })
+    await expect(rejects.run()).rejects.toMatchObject({ code: 'ILLEGAL_WRITE' })
+    let calls = 0
+    let go!: () => void
+    const gate = new Promise<void>((r) => {
+      go = r
+    })
+    const conflicted = define(engine, { inputs: ['domain.list'] }, async (ctx) => {
+      calls++
+      void ctx.domain.list[0]
+      probe(ctx)
+      await gate
+    })
+    const bump = define(engine, { outputs: ['domain.list'] }, (ctx) => {
+      ctx.domain.list[0] = 7
+    })
+    const pending = engine.runProcess(conflicted.name, undefined, { retries: 2 })
+    bump.run()
+    go()
+    await expect(pending).rejects.toMatchObject({ code: 'ILLEGAL_WRITE' })
+    expect(calls).toBe(1)
+  })
+})
+
 describe('guard: no raw object escapes', () => {
   it('hands out Date values as copies', () => {
     const engine = new TheusEngine(base())

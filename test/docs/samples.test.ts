@@ -321,6 +321,35 @@ describe('docs samples: conventions', () => {
     expect(all.map((p) => p.page)).toEqual(pages)
   })
 
+  it('every error code the sources throw has a page in docs/errors, listed in its README', () => {
+    const codes = new Set<string>()
+    const walk = (dir: string): void => {
+      for (const f of readdirSync(dir)) {
+        const p = join(dir, f)
+        if (statSync(p).isDirectory()) walk(p)
+        else if (/\.tsx?$/.test(f))
+          for (const m of readFileSync(p, 'utf8').matchAll(
+            /new (?:TheusError|ContractViolationError)\(\s*'([A-Z_]+)'|super\('([A-Z_]+)'/g,
+          ))
+            codes.add((m[1] ?? m[2])!)
+      }
+    }
+    walk(join(root, 'src'))
+    walk(join(root, 'adapters'))
+    const union = readFileSync(join(root, 'src/errors.ts'), 'utf8').match(
+      /type TheusErrorCode =([^/]*?)\n\n/,
+    )![1]!
+    for (const m of union.matchAll(/'([A-Z_]+)'/g)) codes.add(m[1]!)
+    expect(codes.size).toBeGreaterThan(20)
+    const index = readFileSync(join(docsDir, 'errors/README.md'), 'utf8')
+    const missing = [...codes].filter(
+      (c) =>
+        !statSync(join(docsDir, `errors/${c}.md`), { throwIfNoEntry: false }) ||
+        !index.includes(`(${c}.md)`),
+    )
+    expect(missing).toEqual([])
+  })
+
   it('every sample left out says why', () => {
     const skipped = sitePages(docsDir)
       .flatMap((f) => extractSamples(root, f))

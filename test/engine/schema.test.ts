@@ -235,6 +235,20 @@ describe('schema option', () => {
     expect(engine.state.value.domain.accounts.Bob).toBe(50)
   })
 
+  it('an asynchronous schema is refused with SchemaViolationError, its code, and rolls back', () => {
+    const later: StandardSchemaLike = {
+      '~standard': { version: 1, vendor: 'custom', validate: async (value) => ({ value }) },
+    }
+    const { engine, rollbacks } = make(later)
+    const before = engine.state.value
+    const e = caught(() => engine.runProcess('setBalance', { who: 'Bob', v: 5 }))
+    expect(e).toBeInstanceOf(SchemaViolationError)
+    expect(e.code).toBe('SCHEMA_VIOLATION')
+    expect(e.message).toContain('synchronous')
+    expect(engine.state.value).toBe(before)
+    expect(rollbacks).toHaveLength(1)
+  })
+
   it('is checked in non-strict mode too', () => {
     const engine = new TheusEngine(initial(), { schema, strictMode: false })
     engine.registerProcess(setBalance)

@@ -47,8 +47,8 @@ const CEILING = {
   // zone in silently) became INVALID_ARGS with a did-you-mean; 30_508 when args whose getter
   // throws became INVALID_ARGS with the getter's error as cause (it passed through raw); 30_673
   // when a cyclic return value became INVALID_CONTRACT naming where the cycle closes (it was an
-  // UNDECLARED_ERROR wrapping a RangeError); its walker is a closure inside errors.resultShape, as
-  // a module-level function renames enough of the bundle to put theus/react on top past 2 kB;
+  // UNDECLARED_ERROR wrapping a RangeError; its walker, now `cycleIn` in engine/checks.ts, once
+  // renamed enough of the bundle to put theus/react on top past 2 kB: check that row on moves);
   // then +190 B when a selection became a computed over its parent's shared place and its own
   // key (issue 10: two signal sources whatever the depth, a strict run with a subscriber 10%
   // faster) and +55 B when a run that wrote nothing skipped the signals batch (68 B less per
@@ -57,8 +57,11 @@ const CEILING = {
   // 31_040 when flat args were copied once, the copy checked (issue 10: one pass, not two);
   // 31_060 when hostile args proxies became INVALID_ARGS and a run that wrote nothing skipped
   // the commit record (empty run 162 -> 108 ns); 31_100 when async bodies got their own copy
-  // of the args as logged (a caller changing them mid-run made replays diverge)
-  core: 31_100,
+  // of the args as logged (a caller changing them mid-run made replays diverge);
+  // then +65 B when workflow and pipeline errors of objects written in code named the offending
+  // key or value by its path (`steps[1].flux: …`), as recipe errors do (SPEC §9); +10 B when
+  // a violation the body swallowed stayed the run's error after a throw or a conflict (SPEC §9)
+  core: 31_175,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,

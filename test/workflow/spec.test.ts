@@ -168,6 +168,23 @@ describe('SPEC §5.1 StateMachine', () => {
     expect(at('states:\n  IDLE:\n    entry: 5\n')).toEqual([3, 12])
   })
 
+  it('names the offending key or value of a workflow written in code, as recipe errors do', () => {
+    const message = (def: unknown) => {
+      try {
+        new StateMachine(def as never)
+      } catch (e) {
+        expect(e).toBeInstanceOf(WorkflowError)
+        return (e as WorkflowError).message
+      }
+      return ''
+    }
+    expect(message({ states: { IDLE: { on: { GO: 'NOWHERE' } } } })).toMatch(
+      /^Invalid workflow: states\.IDLE\.on\.GO: /,
+    )
+    expect(message({ states: { IDLE: { entry: ['a', 5] } } })).toContain('states.IDLE.entry[1]: ')
+    expect(message({ states: { IDLE: { entri: 'x' } } })).toContain('states.IDLE.entri: ')
+  })
+
   it('points an unknown key at the key itself', () => {
     try {
       parseWorkflow('states:\n  IDLE:\n    entri: x\n')
@@ -567,6 +584,26 @@ describe('SPEC §5.2 Flux', () => {
     expect(cond('>-\n      domain.n <\n      @')).toEqual([5, 7])
     expect(cond('|-\n      domain.n < 1 &&\n        $')).toEqual([5, 9])
     expect(cond('domain.n < 1 &&\n      $')).toEqual([4, 7])
+  })
+
+  it('names the offending step of a pipeline written in code, as recipe errors do', async () => {
+    const engine = new TheusEngine({ domain: {} })
+    engine.registerProcess(process({ name: 'a' }, () => undefined))
+    const message = async (def: unknown) => {
+      const e = await engine.executeWorkflow(def as never).catch((err: unknown) => err)
+      expect(e).toBeInstanceOf(WorkflowError)
+      return (e as WorkflowError).message
+    }
+    expect(await message({ steps: ['a', { flux: 'while', do: ['a'] }] })).toMatch(
+      /^Invalid pipeline: steps\[1\]\.flux: 'flux: while' needs 'condition:'/,
+    )
+    expect(await message({ steps: [{ flux: 'run', steps: ['a', { flux: 'loop' }] }] })).toContain(
+      'steps[0].steps[1].flux: ',
+    )
+    // inside a condition: the value's path and the column in it, not a position in a file
+    expect(
+      await message({ steps: ['a', { flux: 'if', condition: 'domain.n < )', then: ['a'] }] }),
+    ).toMatch(/^Invalid pipeline: steps\[1\]\.condition, column 12: /)
   })
 
   const badPipelines: [string, string, number][] = [
