@@ -366,7 +366,8 @@ export function notADefinition(what: string, got: unknown): WorkflowError {
 /**
  * Throws a `WorkflowError` listing every entry process of a workflow that is not among
  * `processes` (issue 14: a typo would otherwise fail only when its state is entered), with
- * "did you mean". Called by `WorkflowManager` with the engine's registered processes.
+ * "did you mean". For apps to call at start-up or in a test with `engine.processNames`;
+ * `WorkflowManager` does not (an unknown entry fails its chain with PROCESS_NOT_FOUND).
  * @example
  * checkWorkflowProcesses(validateWorkflow(def), ['transfer', 'notify'])
  */

@@ -12,7 +12,7 @@ export interface WorkflowHost {
   runProcess(name: string, args?: any, opts?: any): unknown
   on<K extends EngineEventType>(type: K, handler: (event: EngineEventMap[K]) => void): () => void
   readonly options?: { readonly maxOps?: number | undefined } | undefined
-  /** The registered processes, so that a manager can check its entry names (`checkWorkflowProcesses`). */
+  /** The registered processes (for `checkWorkflowProcesses`, which apps call themselves). */
   readonly processNames?: readonly string[]
   /** True while the engine refuses every change (level S interlock): sends then fail. */
   readonly halted?: boolean
