@@ -69,7 +69,8 @@ export function isDev(): boolean {
 /**
  * In development, runs a fresh selector a second time on the same state (`rerun`, untracked)
  * and warns once when the two results are not equal: such a selector re-renders on every
- * change of what it reads, since a new object never equals the previous one.
+ * change of what it reads, since a new object never equals the previous one. A primitive
+ * result is always stable: the selector is not run again (one call per snapshot, SPEC §7).
  */
 export function checkSelectorStability<T>(
   selector: (state: any) => T,
@@ -77,7 +78,7 @@ export function checkSelectorStability<T>(
   first: T,
   isEqual: EqualityFn<T>,
 ): void {
-  if (!isDev()) return
+  if (!isDev() || Object(first) !== first) return
   const second = untracked(rerun)
   if (isEqual(first, second)) return
   const source = String(selector).replace(/\s+/g, ' ').slice(0, 120)

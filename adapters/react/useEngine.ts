@@ -11,10 +11,10 @@ import { EngineContext } from './provider.js'
  */
 export function useEngine<TEngine extends TheusEngine<any> = TheusEngine>(): TEngine {
   const engine = useContext(EngineContext)
-  if (engine === null)
+  if (engine == null)
     throw new TheusError(
       'NO_PROVIDER',
-      'useEngine() was called outside <TheusProvider>: no engine to read. Wrap the tree that uses Theus hooks: <TheusProvider engine={engine}><App /></TheusProvider>.',
+      'useEngine() has no engine: no <TheusProvider> above, or one given none. Wrap the tree that uses Theus hooks in <TheusProvider engine={engine}>.',
     )
   return engine as TEngine
 }

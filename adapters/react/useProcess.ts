@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useRef, useState } from 'react'
+import { useCallback, useRef, useState } from 'react'
 import type { ProcessDefinition, RunOptions } from 'theus'
 import { attempt, type RunOutcome } from '../shared.js'
 import { useEngine } from './useEngine.js'
+import { useMountOnce } from './useMountOnce.js'
 
 export type { RunOutcome } from '../shared.js'
 
@@ -32,19 +33,6 @@ interface RunState {
 const INITIAL: RunState = { pending: false, error: null, result: null }
 
 /**
- * StrictMode (development) mounts a component, unmounts it and mounts it again at once, so a
- * mount effect that calls `run` calls it twice. The calls made while the component mounts are
- * kept (by args) until the task ends; the same call made again by the replayed mount gets the
- * first call's outcome instead of a second run.
- */
-interface Mount {
-  /** 1: mount effects are running in this task; 2: StrictMode's replayed mount; -1: unmounted. */
-  phase: number
-  /** Args keys and the outcomes of the calls made while mounting, alternately. */
-  kept: unknown[]
-}
-
-/**
  * Runs a process from a component, with its status as state. Errors are data: `run` resolves
  * to `{ ok: false, error }` and sets `error`. A synchronous process runs inside the `run` call
  * (no `pending` render); an async one sets `pending` until it settles. `options` (`retries`
@@ -73,52 +61,30 @@ export function useProcess(
   // Counted outside React state so that overlapping runs settle `pending` correctly.
   const inFlight = useRef(0)
 
-  const mountRef = useRef<Mount>(undefined)
-  const m = (mountRef.current ??= { phase: 0, kept: [] })
-  useEffect(() => {
-    m.phase = m.phase < 0 ? 2 : 1
-    queueMicrotask(() => {
-      m.phase = 0
-      m.kept = []
-    })
-    return () => {
-      m.phase = -1
-    }
-  }, [m])
+  // StrictMode's replayed mount effect gets the first call's outcome: each process runs once.
+  const once = useMountOnce()
 
   const run = useCallback(
-    (args?: unknown): Promise<RunOutcome<unknown>> => {
-      // While mounting: StrictMode's replayed mount gets the kept outcome of the same call.
-      let key: string | undefined
-      if (m.phase > 0)
-        try {
-          key = JSON.stringify(args) ?? ''
-        } catch {}
-      const i = key === undefined ? -1 : m.kept.indexOf(key)
-      if (m.phase > 1 && i >= 0) return m.kept.splice(i, 2)[1] as Promise<RunOutcome<unknown>>
-      const settle = (outcome: RunOutcome<unknown>, async: boolean): RunOutcome<unknown> => {
-        if (async) inFlight.current--
-        const pending = inFlight.current > 0
-        setState((s) =>
-          outcome.ok
-            ? // `run` cleared `error`; only a failure that settled since may have set it again.
-              { pending, error: async ? s.error : null, result: outcome.value }
-            : { pending, error: outcome.error, result: s.result },
-        )
-        return outcome
-      }
-      const outcome = attempt(engine, nameOrDef, args, opts.current)
-      let out: Promise<RunOutcome<unknown>>
-      if (!(outcome instanceof Promise)) out = Promise.resolve(settle(outcome, false))
-      else {
+    (args?: unknown): Promise<RunOutcome<unknown>> =>
+      once(args, () => {
+        const settle = (outcome: RunOutcome<unknown>, async: boolean): RunOutcome<unknown> => {
+          if (async) inFlight.current--
+          const pending = inFlight.current > 0
+          setState((s) =>
+            outcome.ok
+              ? // `run` cleared `error`; only a failure that settled since may have set it again.
+                { pending, error: async ? s.error : null, result: outcome.value }
+              : { pending, error: outcome.error, result: s.result },
+          )
+          return outcome
+        }
+        const outcome = attempt(engine, nameOrDef, args, opts.current)
+        if (!(outcome instanceof Promise)) return Promise.resolve(settle(outcome, false))
         inFlight.current++
         setState((s) => ({ pending: true, error: null, result: s.result }))
-        out = outcome.then((o) => settle(o, true))
-      }
-      if (m.phase === 1 && key !== undefined) m.kept.push(key, out)
-      return out
-    },
-    [engine, nameOrDef, m],
+        return outcome.then((o) => settle(o, true))
+      }),
+    [engine, nameOrDef, once],
   )
   return { run, pending: state.pending, error: state.error, result: state.result }
 }

@@ -2,6 +2,7 @@ import type { ReadonlySignal } from '@preact/signals-core'
 import { useCallback, useSyncExternalStore } from 'react'
 import type { WorkflowManager, WorkflowStatus } from 'theus'
 import { subscribeSignal } from '../shared.js'
+import { useMountOnce } from './useMountOnce.js'
 
 /** What `useWorkflow` returns: the manager's signals' current values and its `send`. */
 export interface WorkflowHandle {
@@ -22,6 +23,8 @@ function useSignalValue<T>(sig: ReadonlySignal<T>): T {
 
 /**
  * Follows a `WorkflowManager`: re-renders when its `state`, `status` or `lastError` changes.
+ * A `send` from a mount effect runs once under StrictMode, whose replayed mount gets the first
+ * call's promise.
  * @example
  * const { state, status, send } = useWorkflow(manager)
  * <button disabled={status === 'running'} onClick={() => send('CMD_TX', args)}>{state}</button>
@@ -30,6 +33,11 @@ export function useWorkflow(manager: WorkflowManager): WorkflowHandle {
   const state = useSignalValue(manager.state)
   const status = useSignalValue(manager.status)
   const lastError = useSignalValue(manager.lastError)
-  const send = useCallback((event: string, args?: unknown) => manager.send(event, args), [manager])
+  // StrictMode's replayed mount effect gets the first send's promise: the chain runs once.
+  const once = useMountOnce()
+  const send = useCallback(
+    (event: string, args?: unknown) => once([event, args], () => manager.send(event, args)),
+    [manager, once],
+  )
   return { state, status, send, lastError }
 }

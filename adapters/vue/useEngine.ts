@@ -16,10 +16,10 @@ export function useEngine<TEngine extends TheusEngine<any> = TheusEngine>(): TEn
       'useEngine() was called outside a component setup (or app.runWithContext): there is no provider to read the engine from. Call Theus composables in setup(), in a tree wrapped by a provider: app.use(createTheusPlugin(engine)) or provideTheus(engine).',
     )
   const engine = inject(ENGINE_KEY, null)
-  if (engine === null)
+  if (engine == null)
     throw new TheusError(
       'NO_PROVIDER',
-      'useEngine() found no engine: no provider above this component. Wrap the tree that uses Theus composables in a provider: install the plugin, app.use(createTheusPlugin(engine)), or call provideTheus(engine) in an ancestor setup().',
+      'useEngine() found no engine: no provider above this component, or one given none. Wrap the tree that uses Theus composables in a provider: install the plugin, app.use(createTheusPlugin(engine)), or call provideTheus(engine) in an ancestor setup().',
     )
   return engine as TEngine
 }

@@ -75,4 +75,25 @@ describe.each(modes)('TheusProvider and useEngine ($mode)', ({ Wrapper }) => {
     expect((caught as TheusError).code).toBe('NO_PROVIDER')
     expect((caught as TheusError).message).toContain('<TheusProvider engine={engine}>')
   })
+
+  it('a provider given no engine (not yet created, a circular import) throws NO_PROVIDER too', () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    let caught: unknown
+    function Probe() {
+      useTheus('domain.n')
+      return null
+    }
+    render(
+      <Wrapper>
+        <Catch onError={(e) => (caught = e)}>
+          <TheusProvider engine={undefined as never}>
+            <Probe />
+          </TheusProvider>
+        </Catch>
+      </Wrapper>,
+    )
+    expect(caught).toBeInstanceOf(TheusError)
+    expect((caught as TheusError).code).toBe('NO_PROVIDER')
+    expect((caught as TheusError).message).toContain('given none')
+  })
 })

@@ -249,6 +249,36 @@ describe('useTheus selector warning', () => {
   })
 })
 
+describe('useTheus selector calls', () => {
+  it.each(modes)(
+    'calls a selector of a primitive once per snapshot, in development too ($mode)',
+    ({ Wrapper }) => {
+      const engine = createBank(3)
+      const selector = vi.fn((s: any) => s.domain.accounts.acc0 as number)
+      function View({ label }: { label: string }) {
+        return <p data-testid="v">{`${label} ${useTheus(selector)}`}</p>
+      }
+      const view = renderWith(engine, Wrapper, <View label="a" />)
+      expect(selector).toHaveBeenCalledTimes(1)
+      // a render that is not a change of the state reuses the cached result
+      view.rerender(
+        <Wrapper>
+          <TheusProvider engine={engine}>
+            <View label="b" />
+          </TheusProvider>
+        </Wrapper>,
+      )
+      expect(screen.getByTestId('v').textContent).toBe('b 100')
+      expect(selector).toHaveBeenCalledTimes(1)
+      act(() => {
+        engine.runProcess('transfer', { from_user: 'acc0', to_user: 'acc1', amount: 1 })
+      })
+      expect(screen.getByTestId('v').textContent).toBe('b 99')
+      expect(selector).toHaveBeenCalledTimes(2)
+    },
+  )
+})
+
 describe('useTheus on the server', () => {
   it('renders the current snapshot with renderToString, without warnings', () => {
     const engine = createBank(3)

@@ -1,5 +1,6 @@
 // biome-ignore-all lint/correctness/noComponentHookFactories: each test defines its components once, over that test's engine and counters, and renders them once.
 import { act, cleanup, fireEvent, screen } from '@testing-library/react'
+import { StrictMode, useEffect } from 'react'
 import { process, TheusEngine, WorkflowManager } from 'theus'
 import { useWorkflow } from 'theus/react'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -75,5 +76,55 @@ describe.each(modes)('useWorkflow ($mode)', ({ Wrapper }) => {
     expect(handle.status).toBe('idle')
     expect(handle.lastError).toBeInstanceOf(RangeError)
     expect(handle.lastError).toBe(manager.lastError.value)
+  })
+})
+
+describe.each(modes)('useWorkflow send from a mount effect ($mode)', ({ Wrapper }) => {
+  // SPEC §7: the adapters run each process once under StrictMode, whose replayed mount calls
+  // the effect again.
+  it.each(['sync', 'async'])('runs the chain once (%s entry process)', async (kind) => {
+    const engine = new TheusEngine({ domain: { n: 0 } })
+    engine.registerProcess(
+      process(
+        { outputs: ['domain.n'] },
+        kind === 'sync'
+          ? function inc(ctx) {
+              ctx.domain.n++
+            }
+          : async function inc(ctx) {
+              await Promise.resolve()
+              ctx.domain.n++
+            },
+      ),
+    )
+    const manager = new WorkflowManager(engine, {
+      states: {
+        IDLE: { on: { GO: 'RUN' } },
+        RUN: { entry: 'inc', on: { EVT_CHAIN_DONE: 'IDLE', EVT_CHAIN_FAIL: 'IDLE' } },
+      },
+    })
+    const sent: Promise<void>[] = []
+    let send!: ReturnType<typeof useWorkflow>['send']
+    function Start() {
+      const handle = useWorkflow(manager)
+      send = handle.send
+      useEffect(() => {
+        sent.push(handle.send('GO'))
+      }, [handle.send])
+      return <p>{handle.state}</p>
+    }
+    renderWith(engine, Wrapper, <Start />)
+    await act(async () => {
+      await Promise.all(sent)
+    })
+    expect(engine.state.value.domain.n).toBe(1)
+    expect(engine.runLog).toHaveLength(1)
+    expect(sent).toHaveLength(Wrapper === StrictMode ? 2 : 1)
+    // Outside the mount, the same event sent twice is two chains.
+    await act(async () => {
+      await send('GO')
+      await send('GO')
+    })
+    expect(engine.state.value.domain.n).toBe(3)
   })
 })

@@ -50,6 +50,18 @@ describe('createTheusPlugin, provideTheus and useEngine (vue)', () => {
     expect((caught as TheusError).message).toContain('createTheusPlugin(engine)')
   })
 
+  it('a plugin given no engine (not yet created, a circular import) throws NO_PROVIDER too', () => {
+    const app = createApp(defineComponent(() => () => null)).use(
+      createTheusPlugin(undefined as never),
+    )
+    expect(() => app.runWithContext(() => useTheus('domain.n'))).toThrow(
+      expect.objectContaining({
+        code: 'NO_PROVIDER',
+        message: expect.stringContaining('given none'),
+      }),
+    )
+  })
+
   it('useEngine outside setup throws NO_PROVIDER too', () => {
     expect(() => useEngine()).toThrow(expect.objectContaining({ code: 'NO_PROVIDER' }))
   })

@@ -100,6 +100,27 @@ describe('useTheus (vue)', () => {
     expect(screen.getByTestId('v').textContent).toBe('99')
   })
 
+  it('calls a selector of a primitive once per snapshot, in development too', async () => {
+    const engine = createBank(3)
+    const selector = vi.fn((s: any) => s.domain.accounts.acc0 as number)
+    const label = ref('a')
+    const View = defineComponent(() => {
+      const v = useTheus(selector)
+      return () => h('p', { 'data-testid': 'v' }, `${label.value} ${v.value}`)
+    })
+    render(View, { global: { plugins: [createTheusPlugin(engine)] } })
+    expect(selector).toHaveBeenCalledTimes(1)
+    // a render that is not a change of the state reuses the cached result
+    label.value = 'b'
+    await nextTick()
+    expect(screen.getByTestId('v').textContent).toBe('b 100')
+    expect(selector).toHaveBeenCalledTimes(1)
+    engine.runProcess('transfer', { from_user: 'acc0', to_user: 'acc1', amount: 1 })
+    await nextTick()
+    expect(screen.getByTestId('v').textContent).toBe('b 99')
+    expect(selector).toHaveBeenCalledTimes(2)
+  })
+
   it('does not update when isEqual says equal', async () => {
     const engine = createBank(3)
     let renders = 0
