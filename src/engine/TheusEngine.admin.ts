@@ -172,12 +172,15 @@ function applyPatches(
       }
       const key = p.path[p.path.length - 1]!
       const isMap = parent instanceof Map
+      // At an array index, `add` inserts and `remove` takes the element out (immer, JSON Patch).
+      const at = Array.isArray(parent) && typeof key === 'number' ? key : -1
       if (p.op === 'remove') {
         if (isMap) parent.delete(key)
-        else if (Array.isArray(parent) && typeof key === 'number' && key < parent.length - 1)
-          parent.splice(key, 1)
-        else delete parent[key as string]
+        else if (at >= 0) {
+          if (at < parent.length) parent.splice(at, 1)
+        } else delete parent[key as string]
       } else if (isMap) parent.set(key, p.value)
+      else if (at >= 0 && p.op === 'add') parent.splice(at, 0, p.value)
       else parent[key as string] = p.value
       if (run.violation) throw run.violation
     }

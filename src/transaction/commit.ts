@@ -239,14 +239,25 @@ export class Commit {
     return true
   }
 
-  /** Installs the run's copy of an array or Set in place, keeping the node (and its children's). */
+  /**
+   * Installs the run's copy of an array or Set in place, keeping the node (and its children's).
+   * An array's patches are per index, as immer makes them: a `replace` for each index that
+   * holds another value, an `add` for each index past the old length, a `remove` (last index
+   * first) for each one past the new length. A Set, or an array written with no index changed
+   * (`a[0] = a[0]`: a write is a write), is one `replace` of the whole.
+   */
   applyWhole(node: Node, content: unknown[] | Set<unknown>, oldSnap: unknown): void {
     const raw = node.raw
+    const flags = this.noteField(node.sigField) ? RESET_INVERSE : 0
+    const from = this.n
     if (node.kind === Kind.Array) {
       const arr = content as unknown[]
+      const old = oldSnap as readonly unknown[]
+      const oldLen = old.length
+      const n = arr.length
       const seen = new Set<unknown>()
-      raw.length = arr.length
-      for (let i = 0; i < arr.length; i++) {
+      const segs = node.segmentsRef()
+      for (let i = 0; i < n; i++) {
         let el = arr[i]
         if (typeof el === 'object' && el !== null && kindOf(el) !== -1) {
           // An element placed twice is copied: the committed state stays a tree.
@@ -254,8 +265,15 @@ export class Commit {
           seen.add(el)
           if (existingNode(el as object)) nodeOf(el as object, node, String(i))
         }
-        raw[i] = el
+        if (i >= oldLen || raw[i] !== el) {
+          raw[i] = el
+          const v = this.snapOf(el, node, String(i))
+          if (i < oldLen) this.add(segs, i, REPLACE | flags, v, old[i])
+          else this.add(segs, i, ADD | flags, v, undefined)
+        }
       }
+      for (let i = oldLen - 1; i >= n; i--) this.add(segs, i, REMOVE | flags, undefined, old[i])
+      raw.length = n
     } else {
       raw.clear()
       for (const v of content as Set<unknown>) raw.add(v)
@@ -265,8 +283,8 @@ export class Commit {
     // Every tracked index (or member) may hold something else now: selections of paths
     // through it re-read (they track the key, not the whole array).
     if (node.keySigs !== undefined) for (const ks of node.keySigs.values()) ks.value = this.seq
-    const flags = this.noteField(node.sigField) ? RESET_INVERSE : 0
-    this.add(node.segmentsRef(), WHOLE, REPLACE | flags, snapshot(node, true), oldSnap)
+    if (this.n === from)
+      this.add(node.segmentsRef(), WHOLE, REPLACE | flags, snapshot(node, true), oldSnap)
     if (node.parent) {
       if (this.stamp) (node.parent.stamps ??= new Map()).set(node.key, this.seq)
       const ks = node.parent.keySigs?.get(node.key)

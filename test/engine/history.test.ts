@@ -624,3 +624,101 @@ describe('undo, redo and replay of a Map keyed by values that are not strings', 
     expect(err.code).toBe('INVALID_ARGS')
   })
 })
+
+describe('array patches are per index (SPEC §3.2: patches come from what the run wrote)', () => {
+  const arrays = () => {
+    const engine = new TheusEngine({
+      domain: { list: [1, 2, 3] as number[], rows: [{ id: 1 }, { id: 2 }] as { id: number }[] },
+    })
+    const commits: CommitEvent[] = []
+    engine.on('commit', (e) => commits.push(e))
+    return { engine, commits, last: () => commits[commits.length - 1]! }
+  }
+
+  it('an index write is one replace at that index', () => {
+    const { engine, last } = arrays()
+    engine.edit((s) => {
+      s.domain.list[1] = 20
+    })
+    expect(last().patches).toEqual([{ op: 'replace', path: ['domain', 'list', 1], value: 20 }])
+    expect(last().inversePatches).toEqual([
+      { op: 'replace', path: ['domain', 'list', 1], value: 2 },
+    ])
+  })
+
+  it('push is an add past the end, pop and splice are removes (last first); undo and redo follow', () => {
+    const { engine, last } = arrays()
+    engine.edit((s) => {
+      s.domain.list.push(4, 5)
+    })
+    expect(last().patches).toEqual([
+      { op: 'add', path: ['domain', 'list', 3], value: 4 },
+      { op: 'add', path: ['domain', 'list', 4], value: 5 },
+    ])
+    expect(last().inversePatches).toEqual([
+      { op: 'remove', path: ['domain', 'list', 3] },
+      { op: 'remove', path: ['domain', 'list', 4] },
+    ])
+    engine.edit((s) => {
+      s.domain.list.splice(0, 2)
+    })
+    expect(last().patches).toEqual([
+      { op: 'replace', path: ['domain', 'list', 0], value: 3 },
+      { op: 'replace', path: ['domain', 'list', 1], value: 4 },
+      { op: 'replace', path: ['domain', 'list', 2], value: 5 },
+      { op: 'remove', path: ['domain', 'list', 4] },
+      { op: 'remove', path: ['domain', 'list', 3] },
+    ])
+    expect(engine.state.value.domain.list).toEqual([3, 4, 5])
+    engine.undo()
+    expect(engine.state.value.domain.list).toEqual([1, 2, 3, 4, 5])
+    engine.undo()
+    expect(engine.state.value.domain.list).toEqual([1, 2, 3])
+    engine.redo()
+    engine.redo()
+    expect(engine.state.value.domain.list).toEqual([3, 4, 5])
+  })
+
+  it('a moved element is a replace whose value is its frozen snapshot; untouched ones keep identity', () => {
+    const { engine, last } = arrays()
+    const before = engine.state.value.domain.rows
+    engine.edit((s) => {
+      s.domain.rows.reverse()
+    })
+    const rows = engine.state.value.domain.rows
+    expect(rows).toEqual([{ id: 2 }, { id: 1 }])
+    expect(rows[0]).toBe(before[1])
+    expect(last().patches).toEqual([
+      { op: 'replace', path: ['domain', 'rows', 0], value: { id: 2 } },
+      { op: 'replace', path: ['domain', 'rows', 1], value: { id: 1 } },
+    ])
+    expect(Object.isFrozen(last().patches[0]!.value)).toBe(true)
+    engine.undo()
+    expect(engine.state.value.domain.rows).toEqual([{ id: 1 }, { id: 2 }])
+  })
+
+  it('a write that changes no index is still a write: one replace of the whole array', () => {
+    const { engine, last } = arrays()
+    engine.edit((s) => {
+      s.domain.list[0] = s.domain.list[0]!
+    })
+    expect(last().patches).toEqual([{ op: 'replace', path: ['domain', 'list'], value: [1, 2, 3] }])
+    expect(engine.history).toHaveLength(1)
+  })
+
+  it('the run log replays per-index patches of an edit cut from the log', async () => {
+    const engine = new TheusEngine({ domain: { list: [1, 2, 3] as number[] } }, { runLogLimit: 2 })
+    engine.edit((s) => {
+      s.domain.list.push(4)
+    })
+    engine.edit((s) => {
+      s.domain.list.splice(1, 2)
+    })
+    engine.edit((s) => {
+      s.domain.list[0] = 9
+    })
+    const replayed = await TheusEngine.replay(engine.runLogBase, [], engine.runLog)
+    expect(replayed.state.value).toEqual(engine.state.value)
+    expect(engine.state.value.domain.list).toEqual([9, 4])
+  })
+})

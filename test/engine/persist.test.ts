@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import {
   type PersistEvent,
   type PersistStorage,
@@ -367,6 +368,61 @@ describe('persist: migrate', () => {
 })
 
 describe('persist: saving', () => {
+  it('keeps the saved text equal to the state through per-index array patches (property)', async () => {
+    type Op =
+      | { t: 'push'; v: number }
+      | { t: 'pop' }
+      | { t: 'splice'; at: number; n: number }
+      | { t: 'sort' }
+      | { t: 'set'; at: number; v: number }
+      | { t: 'row'; v: number }
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({ t: fc.constant('push' as const), v: fc.integer({ min: -9, max: 9 }) }),
+      fc.record({ t: fc.constant('pop' as const) }),
+      fc.record({
+        t: fc.constant('splice' as const),
+        at: fc.nat({ max: 4 }),
+        n: fc.nat({ max: 2 }),
+      }),
+      fc.record({ t: fc.constant('sort' as const) }),
+      fc.record({
+        t: fc.constant('set' as const),
+        at: fc.nat({ max: 4 }),
+        v: fc.integer({ min: -9, max: 9 }),
+      }),
+      fc.record({ t: fc.constant('row' as const), v: fc.integer({ min: -9, max: 9 }) }),
+    )
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(op, { minLength: 1, maxLength: 3 }), { maxLength: 6 }),
+        async (batches) => {
+          const storage = new MemoryStorage()
+          const engine = new TheusEngine({
+            domain: { list: [3, 1, 2] as number[], rows: [{ v: [1] }] as { v: number[] }[] },
+          })
+          const handle = persist(engine, { storage, key: 'k', debounceMs: 0 })
+          for (const ops of batches) {
+            engine.edit((s) => {
+              const { list, rows } = s.domain
+              for (const o of ops) {
+                if (o.t === 'push') list.push(o.v)
+                else if (o.t === 'pop') list.pop()
+                else if (o.t === 'splice') list.splice(o.at, o.n)
+                else if (o.t === 'sort') list.sort((x, y) => x - y)
+                else if (o.t === 'set') list[Math.min(o.at, list.length)] = o.v
+                else rows.unshift({ v: [o.v, ...(rows[0]?.v ?? [])] })
+              }
+            })
+            await handle.flush()
+            expect(stored(storage, 'k').state.domain).toEqual(engine.state.value.domain)
+          }
+          handle.dispose()
+        },
+      ),
+      { numRuns: 60 },
+    )
+  })
+
   it('saves the data zone after a commit, as { version, state: { global, domain } }', async () => {
     const storage = new MemoryStorage()
     const engine = makeEngine()

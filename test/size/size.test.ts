@@ -60,8 +60,10 @@ const CEILING = {
   // of the args as logged (a caller changing them mid-run made replays diverge);
   // then +65 B when workflow and pipeline errors of objects written in code named the offending
   // key or value by its path (`steps[1].flux: …`), as recipe errors do (SPEC §9); +10 B when
-  // a violation the body swallowed stayed the run's error after a throw or a conflict (SPEC §9)
-  core: 31_175,
+  // a violation the body swallowed stayed the run's error after a throw or a conflict (SPEC §9);
+  // +118 B when array writes gave patches per index, as immer does (a push was one replace of
+  // the whole array), and the patch applier inserted and removed at array indices
+  core: 31_290,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,

@@ -190,7 +190,12 @@ export class TextMirror {
     const at = this.slot(node, key)
     if (p.op === 'remove') {
       if (at === undefined) return
-      if (node.kind === Kind.Array) throw new MirrorGap()
+      if (node.kind === Kind.Array) {
+        // Commits remove array elements from the end (last index first); anything else is a gap.
+        if (at !== node.list.length - 1) throw new MirrorGap()
+        node.list.pop()
+        return
+      }
       node.list[at] = undefined
       node.index!.delete(node.kind === Kind.Object ? String(key) : key)
       if (++node.holes > 32 && node.holes * 2 > node.list.length) this.compact(node)
