@@ -270,9 +270,14 @@ export class Commit {
           const v = this.snapOf(el, node, String(i))
           if (i < oldLen) this.add(segs, i, REPLACE | flags, v, old[i])
           else this.add(segs, i, ADD | flags, v, undefined)
+          // An async run that read or wrote this index conflicts (its writes are per index).
+          if (this.stamp) (node.stamps ??= new Map()).set(String(i), this.seq)
         }
       }
-      for (let i = oldLen - 1; i >= n; i--) this.add(segs, i, REMOVE | flags, undefined, old[i])
+      for (let i = oldLen - 1; i >= n; i--) {
+        this.add(segs, i, REMOVE | flags, undefined, old[i])
+        if (this.stamp) (node.stamps ??= new Map()).set(String(i), this.seq)
+      }
       raw.length = n
     } else {
       raw.clear()

@@ -5,8 +5,10 @@
  *
  * - Objects and Maps are buffered per key: changing one entry of a 100 000-entry record costs
  *   the same as of a 10-entry one.
- * - Arrays and Sets are copied on their first write in a run (O(length)); the copy is the
- *   buffer. Keyed collections that grow large belong in records or Maps.
+ * - Arrays are copied when a run reorders or resizes them or puts a container at an index
+ *   (O(length)); the copy is the buffer. A primitive at an existing index is one buffered key.
+ *   Sets are copied on their first write. Keyed collections that grow large belong in records
+ *   or Maps.
  * - Containers assigned by the body are copied on assignment (state is a tree, never a graph);
  *   the copy is owned by the run until the commit adopts it.
  * - Heavy values (`heavy_` keys) are handed out and assigned by reference, never buffered.
@@ -191,6 +193,12 @@ export class Run {
           const el = c[i]
           if (kindOf(el) !== -1) nodeOf(el as object, view.node, String(i))
         }
+        // Index writes held per key (ArrayView.set) move into the copy, which is now the buffer.
+        const w = this.writes.get(view.node)
+        if (w !== undefined) {
+          for (let j = 0; j < w.n; j++) c[+(w.keyList[j] as string)] = bufferedValue(w.valueList[j])
+          this.writes.delete(view.node)
+        }
       } else c = new Set(raw as Set<unknown>)
       this.wholes.set(view.node, c)
     }
@@ -324,11 +332,14 @@ export class Run {
         const src = this.wholes.get(node) as unknown[] | undefined
         const arr = src ?? (raw as unknown[])
         return arr.map((v, i) =>
-          child(
-            String(i),
-            v,
-            src !== undefined && typeof v === 'object' && v !== null && !existingNode(v),
-          ),
+          // Index writes held per key are primitives (ArrayView.set).
+          w?.has(String(i))
+            ? bufferedValue(w.get(String(i)))
+            : child(
+                String(i),
+                v,
+                src !== undefined && typeof v === 'object' && v !== null && !existingNode(v),
+              ),
         )
       }
       case Kind.Set: {

@@ -1,6 +1,7 @@
 /**
- * The proxy traps of each kind of view: objects (per-key buffer), arrays (a copy on first
- * write), Maps (per-key buffer, guarded methods) and Sets (a copy on first write).
+ * The proxy traps of each kind of view: objects (per-key buffer), arrays (primitives at an
+ * index per key, else a copy), Maps (per-key buffer, guarded methods) and Sets (a copy on
+ * first write).
  */
 
 import { rootKeyError } from '../context/plainData.js'
@@ -153,20 +154,44 @@ export class ArrayView extends View {
       return value
     }
     const p = checkReadIn(this.shape, key)
-    if (this.node !== undefined) run.read(this.node, key)
+    const node = this.node
+    if (node !== undefined) {
+      run.read(node, key)
+      // A primitive the run wrote at this index, held per key while it has no copy (see set).
+      if (src === target && run.writes.n > 0) {
+        const w = run.writes.get(node)
+        const at = w === undefined ? -1 : w.indexOf(key)
+        if (at >= 0) return bufferedValue(w!.valueList[at])
+      }
+    }
     // In the run's copy, elements with a node are committed ones; the others are fresh.
     const fresh =
-      this.node === undefined ||
+      node === undefined ||
       (src !== target && !(typeof value === 'object' && value !== null && existingNode(value)))
     return wrapIn(this.shape, key, value, p, fresh)
   }
 
-  set(_target: any, key: string | symbol, value: unknown): boolean {
+  set(target: any, key: string | symbol, value: unknown): boolean {
     const run = this.live()
     if (typeof key === 'symbol')
       throw run.violate(errors.illegalWrite(run.name, this.childPath(String(key))))
     if (key === 'length') this.checkWriteSelf()
     else this.checkWrite(key)
+    const node = this.node
+    // A primitive at an index the committed array has, while the run holds no copy of it: one
+    // key in the buffer, as for an object (O(1); SPEC §3.2 copies arrays a run reorders or
+    // resizes). The copy, once made, takes these writes in (Run.whole).
+    if (
+      node !== undefined &&
+      (typeof value !== 'object' || value === null) &&
+      typeof value !== 'function' &&
+      run.current(this) === target &&
+      /^(0|[1-9]\d*)$/.test(key) &&
+      +key < target.length
+    ) {
+      bufferSet(run.writeBuf(node), key, value, target, false)
+      return true
+    }
     const copy = run.whole(this)
     copy[key] = key === 'length' ? value : run.adopt(value, this.childPath(key), this)
     return true

@@ -697,13 +697,17 @@ describe('array patches are per index (SPEC §3.2: patches come from what the ru
     expect(engine.state.value.domain.rows).toEqual([{ id: 1 }, { id: 2 }])
   })
 
-  it('a write that changes no index is still a write: one replace of the whole array', () => {
+  it('an equal value is a write; a copy that changes no index is one replace of the whole array', () => {
     const { engine, last } = arrays()
     engine.edit((s) => {
       s.domain.list[0] = s.domain.list[0]!
     })
+    expect(last().patches).toEqual([{ op: 'replace', path: ['domain', 'list', 0], value: 1 }])
+    engine.edit((s) => {
+      s.domain.list.length = 3
+    })
     expect(last().patches).toEqual([{ op: 'replace', path: ['domain', 'list'], value: [1, 2, 3] }])
-    expect(engine.history).toHaveLength(1)
+    expect(engine.history).toHaveLength(2)
   })
 
   it('the run log replays per-index patches of an edit cut from the log', async () => {

@@ -62,8 +62,10 @@ const CEILING = {
   // key or value by its path (`steps[1].flux: …`), as recipe errors do (SPEC §9); +10 B when
   // a violation the body swallowed stayed the run's error after a throw or a conflict (SPEC §9);
   // +118 B when array writes gave patches per index, as immer does (a push was one replace of
-  // the whole array), and the patch applier inserted and removed at array indices
-  core: 31_290,
+  // the whole array), and the patch applier inserted and removed at array indices; +152 B when
+  // a primitive written at an index became one buffered key instead of a copy of the array
+  // (O(1) at any length, SPEC §3.2), read back by the array view, the copy and the draft
+  core: 31_440,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,
