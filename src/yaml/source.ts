@@ -89,6 +89,21 @@ export function loadYaml(
 
 /** `loadYaml` by `yaml`'s parser alone (exported for the fast path's differential test). */
 export function loadWithYaml(src: string, filename?: string): ReturnType<typeof loadYaml> {
+  // `yaml` spends seconds and hundreds of MB on a deep document before its own stack gives
+  // out (1 MB of `[` or `{`: 4 s, or out of memory): one linear scan refuses those first.
+  const deep = deepAt(src)
+  if (deep !== undefined) {
+    const before = src.slice(0, deep)
+    const line = before.split('\n').length
+    return {
+      ok: false,
+      problem: {
+        message: `the document is nested more than ${MAX_NESTING} levels deep`,
+        line,
+        column: deep - before.lastIndexOf('\n'),
+      },
+    }
+  }
   const lineCounter = new LineCounter()
   let doc: Document.Parsed
   try {
@@ -286,4 +301,57 @@ export function filenameOption(fn: string, options: unknown): string | undefined
   const message = `${fn}(text, options): ${why}. Pass { filename: 'name.yaml' } or nothing.`
   const issues = [{ code: recipe ? 'RECIPE_INVALID' : 'BAD_OPTIONS', message: why }]
   throw recipe ? new RecipeError(message, issues) : new WorkflowError(message, issues)
+}
+
+/**
+ * Where a document's nesting first passes `MAX_NESTING`, when a linear over-estimate of its
+ * depth passes twice that; otherwise `undefined`, and `toPlain` judges the parsed document. The
+ * estimate, per line: the block levels open (a stack of the columns where nodes start, compact
+ * `- - x` included) plus the flow brackets open, skipping comments and quoted scalars. It only
+ * over-counts (a plain scalar such as `a [b`), so the margin keeps valid documents out of reach.
+ */
+function deepAt(src: string): number | undefined {
+  const cols: number[] = []
+  const n = src.length
+  let flow = 0
+  let first: number | undefined
+  const deeper = (at: number): boolean => {
+    if (cols.length + flow > MAX_NESTING) first ??= at
+    return cols.length + flow > 2 * MAX_NESTING
+  }
+  for (let i = 0; i < n; i++) {
+    let p = i
+    while (src[p] === ' ') p++
+    const c = src[p]
+    if (flow === 0 && c !== undefined && !'\r\n#'.includes(c)) {
+      while (cols.length > 0 && cols[cols.length - 1]! >= p - i) cols.pop()
+      // A line that opens a flow collection is counted by its bracket.
+      if (c !== '[' && c !== '{') cols.push(p - i)
+      if (deeper(p)) return first
+      while ((src[p] === '-' || src[p] === '?') && src[p + 1] === ' ') {
+        if (deeper(p)) return first
+        for (p += 2; src[p] === ' '; ) p++
+        cols.push(p - i)
+      }
+    }
+    for (let prev = ' '; p < n && src[p] !== '\n'; prev = src[p++]!) {
+      const ch = src[p]!
+      const spaced = prev === ' ' || prev === '\t'
+      if (ch === '#' && spaced) {
+        while (p + 1 < n && src[p + 1] !== '\n') p++
+      } else if ((ch === '"' || ch === "'") && (spaced || '[{,:'.includes(prev))) {
+        // A quoted scalar, which may span lines: `''` and `\x` are escapes.
+        for (p++; p < n; p++) {
+          if (ch === '"' && src[p] === '\\') p++
+          else if (src[p] === ch && (ch === '"' || src[p + 1] !== "'")) break
+          else if (src[p] === ch) p++
+        }
+      } else if ((ch === '[' || ch === '{') && (flow > 0 || spaced)) {
+        flow++
+        if (deeper(p)) return first
+      } else if ((ch === ']' || ch === '}') && flow > 0) flow--
+    }
+    i = p
+  }
+  return undefined
 }

@@ -129,6 +129,34 @@ describe('nesting deeper than 200 levels', () => {
     expect(thrown(() => parseWorkflow(block))).toBeInstanceOf(WorkflowError)
   })
 
+  it('refuses a megabyte of nesting before yaml parses it, at the 201st level', () => {
+    // yaml took seconds and hundreds of MB on these before its stack gave out (out of memory
+    // for `{`), and then pointed wherever its stack ended.
+    const cases: [string, number][] = [
+      ['['.repeat(1_000_000), 201],
+      ['{'.repeat(1_000_000), 201],
+      ['{a: '.repeat(250_000), 801],
+      ['- '.repeat(500_000), 401],
+    ]
+    for (const [text, column] of cases) {
+      const e = thrown(() => parseWorkflow(text, { filename: 'deep.yaml' }))
+      expect(e, text.slice(0, 4)).toBeInstanceOf(WorkflowError)
+      expect((e as WorkflowError).message).toContain('deep.yaml:1:')
+      expect((e as WorkflowError).message).toContain('more than 200 levels deep')
+      expect([(e as WorkflowError).line, (e as WorkflowError).column]).toEqual([1, column])
+    }
+  })
+
+  it('does not count brackets in quoted scalars, comments or plain words', () => {
+    // An anchor keeps the document off the fast path, so yaml and the pre-scan see it.
+    const many = '['.repeat(500)
+    const text = `name: &n "${many}"\ndescription: '${many}''s'\n# ${many}\nsteps:\n  - flux: if\n    condition: "'${many}' != args.x"\n    then: [p]\n`
+    const def = parseFlux(text)
+    expect(def.name).toBe(many)
+    expect(def.description).toBe(`${many}'s`)
+    expect(def.steps).toHaveLength(1)
+  })
+
   it('is a RecipeError for an inheritance chain longer than 200', () => {
     const procs: Record<string, unknown> = { p0: {} }
     for (let i = 1; i <= 300; i++) procs[`p${i}`] = { inherits: `p${i - 1}` }
