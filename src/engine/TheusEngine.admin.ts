@@ -29,7 +29,9 @@ type Engine = TheusEngine<any, any>
 function admit(engine: Engine, label: string, patches = false): void {
   engine._live(label)
   if (engine._busy > 0) throw errors.nestedRun(`${label}()`)
-  if (engine._haltEvent !== undefined)
+  // An atomic pipeline's undo takes back its own commits, no new change: it passes a halt
+  // (a level S interlock stopping the pipeline is the failure it undoes, SPEC §5.2).
+  if (engine._haltEvent !== undefined && label !== 'flux:undo')
     throw engine._haltedError(label, patches ? `${label} was refused` : `${label}() was refused`)
 }
 

@@ -373,6 +373,23 @@ describe('failures: atomic and not', () => {
     expect(engine.state.value.domain.log).toEqual([])
   })
 
+  it('undoes the committed steps when a level S interlock halts the engine mid-pipeline', async () => {
+    const engine = makeEngine()
+    engine.replaceAuditRecipe({
+      process_recipes: { p_inc: { outputs: [{ field: 'domain.n', max: 1, level: 'S' }] } },
+    })
+    const err = await engine
+      .executeWorkflow(['p_load', 'p_inc', 'p_inc'], undefined, { atomic: true })
+      .catch((e) => e)
+    expect([err.code, err.level]).toEqual(['AUDIT_INTERLOCK', 'S'])
+    // The undo of the pipeline's own commits is no new change: it passes the halt.
+    expect(engine.state.value.domain).toMatchObject({ n: 0, items: [], log: [] })
+    expect(engine.halted).toBe(true)
+    expect(() => engine.runProcess('p_inc')).toThrow(
+      expect.objectContaining({ code: 'ENGINE_HALTED' }),
+    )
+  })
+
   it('leaves nothing to undo and changes nothing when the first step fails', async () => {
     const engine = makeEngine()
     const before = engine.state.value
