@@ -1077,7 +1077,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
 
   /**
    * The context just before the first entry of `runLog` (deeply frozen): the data and meta
-   * zones as they were, signal fields at their initial values, heavy keys left out. So
+   * zones as they were, signal fields at their initial values, heavy values by reference. So
    * `TheusEngine.replay(engine.runLogBase, processes, engine.runLog)` builds the live state.
    * @example
    * const copy = await TheusEngine.replay(engine.runLogBase, [transfer], engine.runLog)

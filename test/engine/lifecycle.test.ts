@@ -495,6 +495,26 @@ describe('runLogLimit and runLogBase (SPEC §10.3)', () => {
     expect(copy.toDict()).toEqual(engine.toDict())
   })
 
+  it('keeps heavy keys in runLogBase, by reference, so processes that declare them replay', async () => {
+    const chart = new Float64Array(3)
+    const plot = process(
+      { inputs: ['domain.n'], outputs: ['domain.heavy_chart', 'domain.n'] },
+      function plot(ctx) {
+        ctx.domain.n += 1
+        ctx.domain.heavy_chart[0] = ctx.domain.n
+      },
+    )
+    for (const runLogLimit of [2, Number.POSITIVE_INFINITY]) {
+      const engine = new TheusEngine({ domain: { n: 0, heavy_chart: chart } }, { runLogLimit })
+      engine.registerProcess(plot)
+      for (let i = 0; i < 4; i++) engine.runProcess('plot')
+      expect(engine.runLogBase.domain.heavy_chart).toBe(chart)
+      expect(Object.isFrozen(engine.runLogBase.domain)).toBe(true)
+      const copy = await TheusEngine.replay(engine.runLogBase, [plot], engine.runLog)
+      expect(copy.state.value.domain.n).toBe(engine.state.value.domain.n)
+    }
+  })
+
   it('runLogLimit Infinity keeps everything from the initial state; 0 keeps nothing', async () => {
     const all = make({ runLogLimit: Number.POSITIVE_INFINITY })
     const none = make({ runLogLimit: 0 })
