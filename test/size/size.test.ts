@@ -62,8 +62,10 @@ const CEILING = {
   // key or value by its path (`steps[1].flux: …`), as recipe errors do (SPEC §9); +10 B when
   // a violation the body swallowed stayed the run's error after a throw or a conflict (SPEC §9);
   // +118 B when array writes gave patches per index, as immer does (a push was one replace of
-  // the whole array), and the patch applier inserted and removed at array indices
-  core: 31_290,
+  // the whole array), and the patch applier inserted and removed at array indices; +10 B when
+  // undo, redo and the edits of a replayed log were schema-checked as every commit is (SPEC §3)
+  // and a sig_ key under a meta_ key stopped being published and reset (SPEC §1: first prefix)
+  core: 31_300,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,
