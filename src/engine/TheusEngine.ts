@@ -309,9 +309,12 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
         return snapshot(root, true)
       }),
     ) as ReadonlySignal<any>
-    this.haltedSignal = ev.reporting(this._halted)
-    this.canUndo = ev.reporting(this._records.canUndo)
-    this.canRedo = ev.reporting(this._records.canRedo)
+    // Computeds over the engine's own signals: written from outside, `haltedSignal` would say
+    // one thing while the run path (which tests `_haltEvent`) did another.
+    const ro = (s: Signal<boolean>) => ev.reporting(computed(() => s.value))
+    this.haltedSignal = ro(this._halted)
+    this.canUndo = ro(this._records.canUndo)
+    this.canRedo = ro(this._records.canRedo)
     const procs = options.processes
     if (procs !== undefined) {
       if (procs === null || typeof procs !== 'object' || Array.isArray(procs))

@@ -401,6 +401,18 @@ describe('a level S interlock inside a workflow chain', () => {
 })
 
 describe('canUndo and canRedo signals', () => {
+  it('haltedSignal, canUndo and canRedo are read-only: only the engine moves them', () => {
+    const engine = make()
+    for (const sig of [engine.haltedSignal, engine.canUndo, engine.canRedo])
+      expect(() => {
+        ;(sig as { value: boolean }).value = true
+      }).toThrow(TypeError)
+    expect(engine.halted).toBe(false)
+    expect([engine.canUndo.value, engine.canRedo.value]).toEqual([false, false])
+    engine.runProcess('inc')
+    expect(engine.canUndo.value).toBe(true)
+  })
+
   it('follow history and the redo stack', () => {
     const engine = make()
     const seen: [boolean, boolean][] = []
