@@ -393,7 +393,9 @@ export function suggest(word: string, candidates: Iterable<string>): string | un
     }
   }
   if (best === undefined) return undefined
-  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined
+  // A candidate that shares no letter in place (every one replaced: 'x' for 'a') is no typo.
+  // (An integer distance ≤ length / 3 is ≤ its floor: no Math.floor needed.)
+  return bestD <= Math.max(2, word.length / 3) && bestD < word.length ? best : undefined
 }
 
 const warned = new Set<string>()

@@ -186,6 +186,8 @@ function applyPatches(
       else parent[key as string] = p.value
       if (run.violation) throw run.violation
     }
+    // Checked as every commit is (SPEC §3): a replayed or synced log is untrusted input.
+    engine._checkSchema(run, label)
     run.closed = true
     return engine._events.batch(() => {
       const out = engine._commit(run, label, undefined, undefined, t0, logRun, applied)

@@ -21,6 +21,7 @@
 import { computed, type ReadonlySignal, type Signal, signal } from '@preact/signals-core'
 import { type Auditor, createAuditor, type ReadMemo } from '../audit/auditor.js'
 import { checkContext, plainKind, protoKeyIn } from '../context/plainData.js'
+import { resolveZone } from '../context/zones.js'
 import {
   isProcessDefinition,
   type ProcessContext,
@@ -308,9 +309,12 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
         return snapshot(root, true)
       }),
     ) as ReadonlySignal<any>
-    this.haltedSignal = ev.reporting(this._halted)
-    this.canUndo = ev.reporting(this._records.canUndo)
-    this.canRedo = ev.reporting(this._records.canRedo)
+    // Computeds over the engine's own signals: written from outside, `haltedSignal` would say
+    // one thing while the run path (which tests `_haltEvent`) did another.
+    const ro = (s: Signal<boolean>) => ev.reporting(computed(() => s.value))
+    this.haltedSignal = ro(this._halted)
+    this.canUndo = ro(this._records.canUndo)
+    this.canRedo = ro(this._records.canRedo)
     const procs = options.processes
     if (procs !== undefined) {
       if (procs === null || typeof procs !== 'object' || Array.isArray(procs))
@@ -887,7 +891,11 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     let published: Map<string, unknown> | undefined
     if (fields !== undefined) {
       published = new Map()
-      for (const field of fields) published.set(field, this._peekSnapshot(field.split('.')))
+      // The commit names every sig_/cmd_ key it wrote; one under a meta_ or heavy_ key is in
+      // that zone (the first prefix decides, SPEC §1): neither published nor reset.
+      for (const field of fields)
+        if (resolveZone(field) === 'signal')
+          published.set(field, this._peekSnapshot(field.split('.')))
     }
     this._published = published
     // Patches are built from `changes` when first read (history, events, runLogBase); the one
@@ -1077,7 +1085,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
 
   /**
    * The context just before the first entry of `runLog` (deeply frozen): the data and meta
-   * zones as they were, signal fields at their initial values, heavy keys left out. So
+   * zones as they were, signal fields at their initial values, heavy values by reference. So
    * `TheusEngine.replay(engine.runLogBase, processes, engine.runLog)` builds the live state.
    * @example
    * const copy = await TheusEngine.replay(engine.runLogBase, [transfer], engine.runLog)

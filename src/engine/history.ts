@@ -189,7 +189,7 @@ export class RunLogBase {
     this.ver++
   }
 
-  /** A deep-frozen copy: signal fields at their initial values, heavy keys left out. */
+  /** A deep-frozen copy: signal fields at their initial values, heavy values by reference. */
   value(current: () => Record<string, unknown>, signalInit: ReadonlyMap<string, unknown>): unknown {
     if (this.cacheVer === this.ver) return this.cache
     let root: Record<string, unknown>
@@ -209,11 +209,12 @@ export class RunLogBase {
       for (const key of Object.keys(v as object)) {
         const p = path === '' ? key : `${path}.${key}`
         const zone = zoneOfSegment(key)
-        if (zone === 'heavy') continue
         if (zone === 'signal') {
           if (signalInit.has(p)) out[key] = deepCopy(signalInit.get(p))
-        } else if (zone === 'meta') out[key] = deepCopy((v as Record<string, unknown>)[key])
-        else out[key] = copy((v as Record<string, unknown>)[key], p)
+        } else if (zone === undefined) out[key] = copy((v as Record<string, unknown>)[key], p)
+        // Meta copied; heavy by reference (deepCopy and deepFreeze leave heavy keys alone):
+        // a replayed process that declares a heavy path needs the key to register.
+        else out[key] = deepCopy((v as Record<string, unknown>)[key], undefined, zone === 'heavy')
       }
       return out
     }

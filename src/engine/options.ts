@@ -41,7 +41,7 @@ export interface EngineOptions<TProcesses extends ProcessMap = ProcessMap> {
   auditRecipe?: unknown
   /** Any Standard Schema validator, checked on every commit. */
   schema?: StandardSchemaLike
-  /** How many commits `history` keeps (default 100). */
+  /** How many commits `history` keeps (default 100; `Infinity` keeps every one). */
   historyLimit?: number
   /**
    * How many entries `runLog` keeps (default 1000; `Infinity` keeps every run). The state just
@@ -117,7 +117,7 @@ export function checkRunOptions(process: string, o: { signal?: any; retries?: un
 export function engineOptions(options: EngineOptions, strict: boolean): TheusEngine['options'] {
   return Object.freeze({
     strictMode: strict,
-    historyLimit: whole('historyLimit', options.historyLimit ?? 100, 0),
+    historyLimit: whole('historyLimit', options.historyLimit ?? 100, 0, true),
     runLogLimit: whole('runLogLimit', options.runLogLimit ?? 1000, 0, true),
     maxOps: whole('maxOps', options.maxOps ?? 10_000, 1),
     schema: options.schema,

@@ -445,4 +445,12 @@ describe('PROCESS_NOT_FOUND wording', () => {
     expect((caught as TheusError).message).toBe("Process 'x' not found in registry.")
     expect((caught as TheusError).details.hint).toMatch(/registerProcess/)
   })
+
+  it('offers no "did you mean" a name that differs in every letter (x is no typo of p1)', () => {
+    const engine = new TheusEngine({ domain: { n: 0 } })
+    engine.registerProcess(process({}, function p1() {}))
+    engine.registerProcess(process({}, function transfer() {}))
+    expect(caught(() => engine.runProcess('x')).message).toBe("Process 'x' not found in registry.")
+    expect(caught(() => engine.runProcess('tranfser')).message).toMatch(/Did you mean 'transfer'/)
+  })
 })

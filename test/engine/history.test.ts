@@ -162,6 +162,12 @@ describe('history', () => {
     expect(engine.history).toHaveLength(100)
   })
 
+  it('historyLimit Infinity keeps every commit, as runLogLimit and WorkflowManager take it', () => {
+    const { engine } = make({ historyLimit: Number.POSITIVE_INFINITY })
+    for (let i = 0; i < 105; i++) engine.runProcess('inc')
+    expect(engine.history).toHaveLength(105)
+  })
+
   it('history entries are not live: later commits do not change earlier entries', () => {
     const { engine } = make()
     engine.edit((s) => {

@@ -401,6 +401,18 @@ describe('a level S interlock inside a workflow chain', () => {
 })
 
 describe('canUndo and canRedo signals', () => {
+  it('haltedSignal, canUndo and canRedo are read-only: only the engine moves them', () => {
+    const engine = make()
+    for (const sig of [engine.haltedSignal, engine.canUndo, engine.canRedo])
+      expect(() => {
+        ;(sig as { value: boolean }).value = true
+      }).toThrow(TypeError)
+    expect(engine.halted).toBe(false)
+    expect([engine.canUndo.value, engine.canRedo.value]).toEqual([false, false])
+    engine.runProcess('inc')
+    expect(engine.canUndo.value).toBe(true)
+  })
+
   it('follow history and the redo stack', () => {
     const engine = make()
     const seen: [boolean, boolean][] = []
@@ -493,6 +505,26 @@ describe('runLogLimit and runLogBase (SPEC §10.3)', () => {
     engine.undo()
     engine.undo()
     expect(copy.toDict()).toEqual(engine.toDict())
+  })
+
+  it('keeps heavy keys in runLogBase, by reference, so processes that declare them replay', async () => {
+    const chart = new Float64Array(3)
+    const plot = process(
+      { inputs: ['domain.n'], outputs: ['domain.heavy_chart', 'domain.n'] },
+      function plot(ctx) {
+        ctx.domain.n += 1
+        ctx.domain.heavy_chart[0] = ctx.domain.n
+      },
+    )
+    for (const runLogLimit of [2, Number.POSITIVE_INFINITY]) {
+      const engine = new TheusEngine({ domain: { n: 0, heavy_chart: chart } }, { runLogLimit })
+      engine.registerProcess(plot)
+      for (let i = 0; i < 4; i++) engine.runProcess('plot')
+      expect(engine.runLogBase.domain.heavy_chart).toBe(chart)
+      expect(Object.isFrozen(engine.runLogBase.domain)).toBe(true)
+      const copy = await TheusEngine.replay(engine.runLogBase, [plot], engine.runLog)
+      expect(copy.state.value.domain.n).toBe(engine.state.value.domain.n)
+    }
   })
 
   it('runLogLimit Infinity keeps everything from the initial state; 0 keeps nothing', async () => {

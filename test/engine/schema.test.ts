@@ -1,10 +1,11 @@
 /**
  * The `schema` option (SPEC §3 options, §3.1 step 4): any Standard Schema validator, zod 4
- * included, checked on every commit, `edit()` included.
+ * included, checked on every commit: `edit()`, undo, redo and replayed edits included.
  */
 import {
   process,
   type RollbackEvent,
+  type RunLogEntry,
   SchemaViolationError,
   type StandardSchemaLike,
   TheusEngine,
@@ -272,6 +273,30 @@ describe('schema option', () => {
     expect(engine.state.value.domain.accounts.Bob).toBe(0)
     expect(engine.redo()).toBe(true)
     expect(engine.state.value.domain.accounts.Bob).toBe(4)
+  })
+
+  it('checks undo and redo too: one that would break it throws and keeps its entry', () => {
+    // The initial context is not a commit, so it may start outside the schema.
+    const engine = new TheusEngine(
+      { ...initial(), domain: { ...initial().domain, owner: '' } },
+      {
+        schema,
+      },
+    )
+    engine.edit((s) => {
+      s.domain.owner = 'Bob'
+    })
+    expect(caught(() => engine.undo())).toBeInstanceOf(SchemaViolationError)
+    expect(engine.state.value.domain.owner).toBe('Bob')
+    expect(engine.history).toHaveLength(1)
+  })
+
+  it('checks the edits of a replayed log (untrusted input)', async () => {
+    const log = [
+      { process: 'edit', patches: [{ op: 'replace', path: ['domain', 'owner'], value: '' }] },
+    ] as unknown as RunLogEntry[]
+    const err = await TheusEngine.replay(initial(), [], log, { schema }).catch((e) => e)
+    expect(err).toBeInstanceOf(SchemaViolationError)
   })
 
   it('replay passes the schema on and reproduces a valid log', async () => {

@@ -489,6 +489,20 @@ describe('meta zone', () => {
     expect(engine.select('domain.meta_last_tx').value).toBe('tx1')
   })
 
+  it('decides by its first prefix: a sig_ key inside meta_ is meta, neither published nor reset', () => {
+    const engine = new TheusEngine({ domain: { n: 0, meta_trace: { sig_last: 0 } } })
+    const signals: string[] = []
+    engine.on('signal', (e) => signals.push(e.path))
+    define(engine, { outputs: ['domain.meta_trace'] }, (ctx) => {
+      ctx.domain.meta_trace.sig_last = 7
+    })()
+    define(engine, { outputs: ['domain.n'] }, (ctx) => {
+      ctx.domain.n = 1
+    })()
+    expect(signals).toEqual([])
+    expect(engine.state.value.domain.meta_trace).toEqual({ sig_last: 7 })
+  })
+
   it('is rolled back with a failed run (only heavy is exempt)', () => {
     const engine = new TheusEngine(initial())
     const before = engine.state.value

@@ -65,8 +65,10 @@ const CEILING = {
   // the whole array), and the patch applier inserted and removed at array indices; +152 B when
   // a primitive written at an index became one buffered key instead of a copy of the array
   // (O(1) at any length, SPEC §3.2), read back by the array view, the copy and the draft;
-  // +10 B when an atomic pipeline's undo passed a level S halt (SPEC §5.2)
-  core: 31_450,
+  // +10 B when an atomic pipeline's undo passed a level S halt (SPEC §5.2); +10 B when
+  // undo, redo and the edits of a replayed log were schema-checked as every commit is (SPEC §3)
+  // and a sig_ key under a meta_ key stopped being published and reset (SPEC §1: first prefix)
+  core: 31_470,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,
