@@ -14,7 +14,7 @@ export function useEngine<TEngine extends TheusEngine<any> = TheusEngine>(): TEn
   if (engine == null)
     throw new TheusError(
       'NO_PROVIDER',
-      'useEngine() has no engine: no <TheusProvider> above, or one given none. Wrap the tree that uses Theus hooks in <TheusProvider engine={engine}>.',
+      'useEngine() has no engine: no <TheusProvider> above, or one given none. Wrap the tree in <TheusProvider engine={engine}>.',
     )
   return engine as TEngine
 }
