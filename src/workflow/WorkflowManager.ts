@@ -3,7 +3,7 @@
  * runs the entry chains, sends the chain events, queues what arrives meanwhile and exposes
  * its state as signals for views.
  */
-import { batch, type ReadonlySignal, type Signal, signal } from '@preact/signals-core'
+import { batch, computed, type ReadonlySignal, type Signal, signal } from '@preact/signals-core'
 import { BoundedLog } from '../engine/BoundedLog.js'
 import {
   AuditInterlockError,
@@ -48,6 +48,12 @@ interface Pending {
 }
 
 /**
+ * A read-only face of one of the manager's signals: written from outside, `state` or `status`
+ * would say one thing while the manager does another (a computed throws on a write).
+ */
+const ro = <T>(s: Signal<T>): ReadonlySignal<T> => computed(() => s.value)
+
+/**
  * Runs a workflow against an engine. Entering a state runs its entry processes in order with
  * the event's args; the chain then sends `EVT_CHAIN_DONE` or `EVT_CHAIN_FAIL` (or
  * `EVT_SUCCESS` / `EVT_FAIL` where the state maps those), which carries the same args on.
@@ -81,9 +87,9 @@ export class WorkflowManager<
   /** The current state; during a chain, already the state being entered. */
   readonly state: ReadonlySignal<string>
   /** `'running'` while a chain runs, `'aborted'` after a level A interlock until `reset()`. */
-  readonly status: ReadonlySignal<WorkflowStatus> = this._status
+  readonly status: ReadonlySignal<WorkflowStatus> = ro(this._status)
   /** The error thrown by the last failed chain, as thrown; `null` when the next chain starts. */
-  readonly lastError: ReadonlySignal<unknown> = this._lastError
+  readonly lastError: ReadonlySignal<unknown> = ro(this._lastError)
 
   constructor(
     engine: TEngine,
@@ -118,7 +124,7 @@ export class WorkflowManager<
     this._engine = engine
     this.machine = new StateMachine(def as WorkflowInput)
     this._state = signal(this.machine.current)
-    this.state = this._state
+    this.state = ro(this._state)
     const signals = this.machine.definition.signals
     if (Object.keys(signals).length > 0) {
       // The signal bridge: a commit that publishes a truthy `sig_x` sends the mapped event.

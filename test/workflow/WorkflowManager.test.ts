@@ -106,6 +106,19 @@ describe('WorkflowManager: the bank FSM of SPEC §5.1', () => {
     expect(engine.state.value.domain.notified).toEqual([])
   })
 
+  it('keeps state, status and lastError read-only: a write throws and changes nothing', async () => {
+    const engine = bankEngine()
+    const wf = new WorkflowManager(engine, parseWorkflow(bankYaml))
+    const signals = wf as unknown as Record<'state' | 'status' | 'lastError', { value: unknown }>
+    for (const key of ['state', 'status', 'lastError'] as const)
+      expect(() => {
+        signals[key].value = 'NOTIFY'
+      }).toThrow(TypeError)
+    expect([wf.state.value, wf.status.value, wf.lastError.value]).toEqual(['IDLE', 'idle', null])
+    await wf.send('CMD_TX', { from_user: 'Alice', to_user: 'Bob', amount: 5 })
+    expect(path(wf)).toContain('NOTIFY-EVT_CHAIN_DONE->IDLE')
+  })
+
   it('clears lastError when the next chain starts', async () => {
     const wf = new WorkflowManager(bankEngine(), parseWorkflow(bankYaml))
     await wf.send('CMD_TX', { from_user: 'Alice', to_user: 'Bob', amount: -1 })
