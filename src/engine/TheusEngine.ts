@@ -21,7 +21,6 @@
 import { computed, type ReadonlySignal, type Signal, signal } from '@preact/signals-core'
 import { type Auditor, createAuditor, type ReadMemo } from '../audit/auditor.js'
 import { checkContext, plainKind, protoKeyIn } from '../context/plainData.js'
-import { resolveZone } from '../context/zones.js'
 import {
   isProcessDefinition,
   type ProcessContext,
@@ -891,11 +890,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     let published: Map<string, unknown> | undefined
     if (fields !== undefined) {
       published = new Map()
-      // The commit names every sig_/cmd_ key it wrote; one under a meta_ or heavy_ key is in
-      // that zone (the first prefix decides, SPEC §1): neither published nor reset.
-      for (const field of fields)
-        if (resolveZone(field) === 'signal')
-          published.set(field, this._peekSnapshot(field.split('.')))
+      for (const field of fields) published.set(field, this._peekSnapshot(field.split('.')))
     }
     this._published = published
     // Patches are built from `changes` when first read (history, events, runLogBase); the one

@@ -203,9 +203,13 @@ export class Commit {
     const value = readded ? (buffered as Readded).value : buffered
     const segs = node.segmentsRef()
     const pathKey = node.kind === Kind.Array ? Number(key) : (key as string)
+    // A signal key is a field unless a prefixed segment above it set the zone (SPEC §1: the
+    // first prefix decides; `meta_trace.sig_last` is meta).
     const field =
       node.sigField ??
-      (typeof key === 'string' && zoneOfSegment(key) === 'signal'
+      (typeof key === 'string' &&
+      zoneOfSegment(key) === 'signal' &&
+      !segs.some((s) => typeof s === 'string' && zoneOfSegment(s) !== undefined)
         ? segs.length === 0
           ? key
           : `${segs.join('.')}.${key}`

@@ -501,6 +501,10 @@ describe('meta zone', () => {
     })()
     expect(signals).toEqual([])
     expect(engine.state.value.domain.meta_trace).toEqual({ sig_last: 7 })
+    // Undo restores it as meta data (a signal's undo would skip it as a reset).
+    engine.undo()
+    engine.undo()
+    expect(engine.state.value.domain).toEqual({ n: 0, meta_trace: { sig_last: 0 } })
   })
 
   it('is rolled back with a failed run (only heavy is exempt)', () => {

@@ -67,8 +67,10 @@ const CEILING = {
   // (O(1) at any length, SPEC §3.2), read back by the array view, the copy and the draft;
   // +10 B when an atomic pipeline's undo passed a level S halt (SPEC §5.2); +10 B when
   // undo, redo and the edits of a replayed log were schema-checked as every commit is (SPEC §3)
-  // and a sig_ key under a meta_ key stopped being published and reset (SPEC §1: first prefix)
-  core: 31_470,
+  // and a sig_ key under a meta_ key stopped being published and reset (SPEC §1: first prefix);
+  // +24 B when that check moved from the engine's publishing into the commit's field detection
+  // (where the cause was; it also moved theus/react on top from 1 994 to 1 979 B)
+  core: 31_480,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,
