@@ -99,9 +99,12 @@ export function checkOptions(options: unknown): asserts options is EngineOptions
 /** Throws `INVALID_ARGS` for `runProcess` options other than `{ signal?, retries? }`. */
 export function checkRunOptions(process: string, o: { signal?: any; retries?: unknown }): void {
   const r = o?.retries
+  // An unknown key (`retry`) would otherwise be ignored without a word.
+  const k =
+    kindOf(o) === Kind.Object ? Object.keys(o).find((k) => k !== 'signal' && k !== 'retries') : ''
   const what =
-    kindOf(o) !== Kind.Object
-      ? `expected { signal?, retries? }, got ${describe(o)}`
+    k !== undefined
+      ? `expected { signal?, retries? }, got ${k ? `the key '${k}'` : describe(o)}`
       : r !== undefined && !(Number.isInteger(r) && (r as number) >= 0)
         ? `retries must be a whole number ≥ 0, got ${String(r)}`
         : o.signal !== undefined && typeof o.signal?.addEventListener !== 'function'

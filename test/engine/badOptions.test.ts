@@ -73,7 +73,7 @@ describe('registerProcess names', () => {
 
 describe('runProcess options', () => {
   const make = () => new TheusEngine({ domain: { n: 0 } }, { processes: { inc } })
-  it('refuses negative or fractional retries, a signal that is not an AbortSignal, a non-object', () => {
+  it('refuses negative or fractional retries, a signal that is not an AbortSignal, a non-object, an unknown key', () => {
     const engine = make()
     for (const [opts, re] of [
       [{ retries: -1 }, /retries must be a whole number ≥ 0, got -1/],
@@ -81,6 +81,8 @@ describe('runProcess options', () => {
       [{ signal: 'stop' }, /signal must be an AbortSignal/],
       [{ signal: {} }, /signal must be an AbortSignal/],
       [42, /expected \{ signal\?, retries\? \}/],
+      // A typo would otherwise run once, without the retries asked for.
+      [{ retry: 2 }, /expected \{ signal\?, retries\? \}, got the key 'retry'/],
     ] as const) {
       const e = codeOf(() => engine.runProcess('inc', {}, opts as never))
       expect(e.code).toBe('INVALID_ARGS')
