@@ -10,9 +10,6 @@
  * `theus/yaml` or the Vite plugin, which pass a locator so that every problem points at a line
  * and column.
  *
- * Why one file over 600 lines: the tables, their checker and the normaliser are one concept,
- * the recipe's rules; split, each part would import the others' private tables.
- *
  * Why one file over 600 lines: the table, its checker and the normaliser are one concept (what a
  * recipe may say and what it means); split, each part would need the table's private shapes
  * and the positions the checker records for the normaliser's errors.

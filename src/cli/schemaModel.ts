@@ -3,9 +3,6 @@
  * context value (refined by a zod schema's JSON Schema when there is one), how it is read back
  * and checked, and the `src/context.ts` written from it.
  *
- * Why one file over 600 lines: inference, the reader and the writer are one format; each
- * must agree with the others on every field type, which is easiest to see in one place.
- *
  * Format (version 1), one entry per path, parents before children:
  *
  * ```yaml

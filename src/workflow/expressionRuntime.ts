@@ -5,9 +5,6 @@
  * static and checked at parse time, and every property read goes through `readOwn`, which
  * returns only own data properties of plain objects and arrays, and entries of Maps.
  *
- * Why one file over 600 lines: the lazy Flux chunk ships it whole (size test), and the
- * tokenizer, parser and evaluator share the node types and the safety rules above.
- *
  * Grammar, lowest precedence first (SPEC §9):
  *
  *   or      := and ( '||' and )*
