@@ -42,13 +42,29 @@ const generators = {
   ],
 }
 
+// The same recipe as JSON text (valid YAML 1.2), on one line and indented by two spaces.
+const jsonRecipe = (indent) => [
+  parseAuditRecipe,
+  (i) => ({ [`p${i}`]: { inputs: [{ field: 'amount', max: i, level: 'B' }] } }),
+  indent,
+]
+
 console.log('| document | size | parse time (best of 3) |\n|---|---:|---:|')
-for (const [name, [parse, item, head]] of Object.entries(generators)) {
+for (const [name, [parse, item, head]] of Object.entries({
+  ...generators,
+  'recipe, JSON': jsonRecipe(0),
+  'recipe, indented JSON': jsonRecipe(2),
+})) {
   for (const mb of [0.5, 1, 2]) {
-    const size = item(0, 1).length
+    const json = typeof head === 'number'
+    const size = json ? JSON.stringify(item(0), null, head).length : item(0, 1).length
     const n = Math.ceil((mb * 1_000_000) / size)
-    let text = head
-    for (let i = 0; i < n; i++) text += item(i, n)
+    let text = json ? '' : head
+    if (json) {
+      const recipes = {}
+      for (let i = 0; i < n; i++) Object.assign(recipes, item(i))
+      text = JSON.stringify({ process_recipes: recipes }, null, head)
+    } else for (let i = 0; i < n; i++) text += item(i, n)
     let best = Number.POSITIVE_INFINITY
     for (let k = 0; k < 3; k++) {
       const t0 = performance.now()

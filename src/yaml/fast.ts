@@ -64,7 +64,16 @@ function plainStart(s: string, p: number): boolean {
   return ch !== undefined && !'?:,[]{}#&*!|>\'"%@` \r\n'.includes(ch)
 }
 
-const ESC: Record<string, string> = { '\\': '\\', '"': '"', '/': '/', n: '\n', t: '\t', r: '\r' }
+const ESC: Record<string, string> = {
+  '\\': '\\',
+  '"': '"',
+  '/': '/',
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  b: '\b',
+  f: '\f',
+}
 
 /** `src` parsed if in the subset, else `undefined` (so is nesting as deep as `maxNesting`). */
 export function loadFast(src: string, maxNesting: number): FastYaml | undefined {
@@ -168,6 +177,24 @@ function parse(src: string, maxNesting: number, rec: boolean): Parsed | undefine
     while (q < en && code(q) === 32) q++
     return q
   }
+  /**
+   * Past spaces, and inside a flow collection past line ends too. A continuation line must be
+   * indented more than the block holding the collection (`flowInd`, -1 at the root), and holds
+   * no comment; anything else is left to `yaml`.
+   */
+  let flowInd = -1
+  function ws(q: number): number {
+    q = skip(q)
+    while (q >= en) {
+      if (++li >= starts.length) throw OUT
+      st = starts[li]!
+      en = li + 1 < starts.length ? starts[li + 1]! - 1 : n
+      if (en > st && code(en - 1) === 13) en--
+      q = skip(st)
+      if (q < en && (q - st <= flowInd || code(q) === 35)) throw OUT
+    }
+    return q
+  }
   const isItem = (p: number): boolean => code(p) === 45 && (p + 1 === en || code(p + 1) === 32)
   /** After a quoted scalar or a flow collection: only spaces and a comment may follow. */
   function rest(q: number): void {
@@ -183,10 +210,16 @@ function parse(src: string, maxNesting: number, rec: boolean): Parsed | undefine
       if (q >= en) throw OUT // multi-line or unterminated
       const c = code(q)
       if (dq && c === 92) {
-        const e = ESC[src[q + 1] ?? '']
-        if (e === undefined || q + 1 >= en) throw OUT
+        let e = ESC[src[q + 1] ?? '']
+        let len = 1
+        if (src[q + 1] === 'u' && /^[0-9a-fA-F]{4}$/.test(src.slice(q + 2, q + 6))) {
+          e = String.fromCharCode(parseInt(src.slice(q + 2, q + 6), 16))
+          len = 5
+        }
+        if (e === undefined || q + len >= en) throw OUT
         out += src.slice(from, q) + e
-        from = ++q + 1
+        q += len
+        from = q + 1
       } else if (dq ? c === 34 : c === 39) {
         if (!dq && q + 1 < en && code(q + 1) === 39) {
           out += src.slice(from, ++q)
@@ -248,7 +281,11 @@ function parse(src: string, maxNesting: number, rec: boolean): Parsed | undefine
     return resolvePlain(src.slice(p, last))
   }
 
-  /** A flow collection on one line, `src[p]` being `[` or `{`; sets `qEnd` past it. */
+  /**
+   * A flow collection, `src[p]` being `[` or `{`; sets `qEnd` past it. It may span lines (JSON
+   * text), its scalars may not. A quoted key may be followed by `:` and its value at once
+   * (`{"a":1}`), a plain one needs the space.
+   */
   function flow(p: number, depth: number): unknown {
     if (depth >= maxNesting) throw OUT
     const isSeq = code(p) === 91
@@ -258,18 +295,17 @@ function parse(src: string, maxNesting: number, rec: boolean): Parsed | undefine
     const pos = rec ? coll(p, !isSeq) : undefined
     let fk: string | undefined
     let kAt = 0
-    let q = skip(p + 1)
-    for (let more = !(q < en && code(q) === close); more; ) {
+    let q = ws(p + 1)
+    for (let more = code(q) !== close; more; ) {
       if (!isSeq) {
-        if (q >= en) throw OUT
-        const k = code(q) === 34 || code(q) === 39 ? quoted(q) : String(flowScalar(q))
-        if (!(qEnd + 1 < en && code(qEnd) === 58 && code(qEnd + 1) === 32)) throw OUT
+        const json = code(q) === 34 || code(q) === 39
+        const k = json ? quoted(q) : String(flowScalar(q))
+        if (!(qEnd < en && code(qEnd) === 58 && (json || code(qEnd + 1) === 32))) throw OUT
         if (Object.hasOwn(map, k) || k === '<<' || qEnd - q > 1000) throw OUT
         fk = k
         kAt = q
-        q = skip(qEnd + 1)
+        q = ws(qEnd + 1)
       }
-      if (q >= en) throw OUT
       const c = code(q)
       let value: unknown
       if (c === 91 || c === 123) value = flow(q, depth + 1)
@@ -280,11 +316,11 @@ function parse(src: string, maxNesting: number, rec: boolean): Parsed | undefine
       add(pos, at, fk, kAt)
       if (fk === undefined) seq.push(value)
       else define(map, fk, value)
-      q = skip(qEnd)
-      const d = q < en ? code(q) : -1
+      q = ws(qEnd)
+      const d = code(q)
       if (d === close) more = false
       else if (d !== 44) throw OUT
-      else if ((q = skip(q + 1)) >= en || code(q) === close) throw OUT // a trailing comma: rare
+      else if (code((q = ws(q + 1))) === close) throw OUT // a trailing comma: rare
     }
     qEnd = q + 1
     if (pos) at = pos
@@ -338,6 +374,7 @@ function parse(src: string, maxNesting: number, rec: boolean): Parsed | undefine
       let v: unknown
       if (q === en || code(q) === 35) v = block(ind, q, depth + 1, true)
       else {
+        flowInd = ind
         v = inline(q, depth + 1)
         li++
       }
@@ -362,7 +399,10 @@ function parse(src: string, maxNesting: number, rec: boolean): Parsed | undefine
       if (q === en || code(q) === 35) out.push(block(ind, q, depth + 1, false))
       else if (isItem(q))
         throw OUT // `- - x`
-      else out.push(content(q, depth + 1))
+      else {
+        flowInd = ind
+        out.push(content(q, depth + 1))
+      }
       add(pos, at)
       const i = nextContent()
       if (i < ind) break

@@ -236,10 +236,14 @@ function render(root: Node, tape: number[]): string {
   const comment = (): string => [' # c', '', '', '', '  #x: y'][pick(5)]!
   const flow = (n: Node): string => {
     if (n.t === 's') return n.text
-    const sp = [' ', '', '  '][pick(3)]!
-    const sep = [', ', ',', ' , '][pick(3)]!
+    // Line breaks inside flow collections (JSON text), indented enough or not.
+    const br = (): string => `\n${pad(pick(7))}`
+    const sp = [' ', '', '  ', br()][pick(4)]!
+    const sep = [', ', ',', ' , ', `,${br()}`, `${br()},`][pick(5)]!
     if (n.t === 'q') return `[${sp}${n.items.map(flow).join(sep)}${sp}]`
-    return `{${sp}${n.entries.map(([key, v]) => `${key}: ${flow(v)}`).join(sep)}${sp}}`
+    // A quoted key may have its value right after the colon.
+    const colon = (key: string) => (/^["']/.test(key) && pick(2) === 0 ? ':' : ': ')
+    return `{${sp}${n.entries.map(([key, v]) => `${key}${colon(key)}${flow(v)}`).join(sep)}${sp}}`
   }
   const inline = (n: Node): boolean =>
     n.t === 's' || n.flow || (n.t === 'm' ? n.entries.length === 0 : n.items.length === 0)
@@ -391,9 +395,25 @@ describe('fast YAML path: the subset', () => {
     ['numbers keyed and valued', '1: 0o17\n1.5: 0x1F\n.inf: -.Inf\nnull: .nan\ntrue: 1e3\nx: -0\n'],
     ['__proto__ keys', '__proto__: {polluted: 1}\nb: { __proto__: [1] }\nconstructor: x\n'],
     ['comments at odd indents', 'a:\n# c\n    # d\n  b: 1\n      # e\n  c: 2\n'],
+    ['a multi-line flow collection', 'a: [1,\n  2]\nb: {\n c: [\n  3 ] }\n'],
+    ['JSON escapes', 'a: "\\u0041\\u00e9\\ud83d\\ude00\\b\\f"\n'],
+    ['JSON text', JSON.stringify({ a: [1, { b: 'x', c: null }], d: true, e: -1.5e-7 })],
+    ['indented JSON text', JSON.stringify({ a: [1, { b: 'x"', c: {} }], d: [], e: 'é' }, null, 2)],
   ])('%s take the fast path and agree with yaml', (_, text) => {
     expect(agrees(text)).toBe(true)
   })
+
+  it('JSON text takes the fast path and agrees with yaml, on one line or indented', () => {
+    // Characters JSON.stringify leaves raw but the subset never takes (they fall back).
+    const outside = /[\x7f-\x9f\ufeff\u2028\u2029]/
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), fc.nat(4), (value, indent) => {
+        const text = JSON.stringify(value, null, indent)
+        expect(agrees(text) || outside.test(text), text).toBe(true)
+      }),
+      { numRuns: 400 },
+    )
+  }, 60_000)
 
   it('own __proto__ keys, never the prototype', () => {
     const v = loadFast('__proto__: {polluted: 1}\n', MAX_NESTING)!.value as Record<string, unknown>
@@ -414,6 +434,16 @@ describe('fast YAML path: the subset', () => {
       const parse = { workflow: parseWorkflow, recipe: parseAuditRecipe, flux: parseFlux }[kind]
       expect(() => parse(big)).not.toThrow()
       expect(parseDocument, kind).not.toHaveBeenCalled()
+    }
+    // The same recipe as JSON text, on one line and indented (YAML 1.2 reads JSON).
+    const recipes: Record<string, unknown> = {}
+    for (let i = 0; i < 20_000; i++) recipes[`p${i}`] = { inputs: [{ field: 'amount', max: i }] }
+    for (const indent of [0, 2]) {
+      const json = JSON.stringify({ process_recipes: recipes }, null, indent)
+      expect(json.length).toBeGreaterThan(1_000_000)
+      parseDocument.mockClear()
+      expect(Object.keys(parseAuditRecipe(json).process_recipes)).toHaveLength(20_000)
+      expect(parseDocument).not.toHaveBeenCalled()
     }
   })
 
@@ -447,7 +477,6 @@ describe('fast YAML path: falls back outside the subset', () => {
     ['a multi-line plain item', '- x\n  y\n'],
     ['a multi-line double-quoted scalar', 'a: "x\n  y"\n'],
     ['a multi-line single-quoted scalar', "a: 'x\n  y'\n"],
-    ['a multi-line flow collection', 'a: [1,\n  2]\n'],
     ['a second ---', '---\na: 1\n---\nb: 2\n'],
     ['--- with content', '--- a: 1\n'],
     ['...', 'a: 1\n...\n'],
@@ -469,7 +498,6 @@ describe('fast YAML path: falls back outside the subset', () => {
     ['a trailing comma', 'a: [1, 2, ]\n'],
     ['an empty flow value', 'a: {b: }\n'],
     ['an empty flow entry', 'a: [1, , 2]\n'],
-    ['a \\u escape', 'a: "\\u0041"\n'],
     ['a \\x escape', 'a: "\\x41"\n'],
     ['a comment glued to a quote', 'a: "x"#c\n'],
     ['a reserved @', 'a: @x\n'],
