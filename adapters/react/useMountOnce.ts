@@ -6,9 +6,10 @@ export type Once = <T>(args: unknown, call: () => Promise<T>) => Promise<T>
 /**
  * The `once` of the calling hook (the same function on every render). StrictMode (development)
  * mounts a component, unmounts it and mounts it again at once, so a mount effect that calls
- * `run` or `send` calls it twice. The calls made while the component mounts are kept (by args)
- * until the task ends; the same call made again by the replayed mount gets the first call's
- * outcome instead of running a second time.
+ * `run` or `send` calls it twice. The calls made while the component mounts (from its first
+ * render: a child's effects and layout effects run before this hook's own mount effect) are
+ * kept by args until the task of the mount ends; the same call made again by the replayed mount
+ * gets the first call's outcome instead of running a second time.
  */
 export function useMountOnce(): Once {
   const ref = useRef<[EffectCallback, Once]>(undefined)
@@ -18,8 +19,8 @@ export function useMountOnce(): Once {
 }
 
 function mountOnce(): [EffectCallback, Once] {
-  /** 1: mount effects are running in this task; 2: StrictMode's replayed mount; -1: unmounted. */
-  let phase = 0
+  /** 1: mounting, until the task of the mount ends; 2: StrictMode's replayed mount; -1: unmounted. */
+  let phase = 1
   /** Args keys and the outcomes of the calls made while mounting, alternately. */
   let kept: unknown[] = []
   return [
@@ -35,12 +36,12 @@ function mountOnce(): [EffectCallback, Once] {
     },
     (args, call) => {
       let key: string | undefined
-      if (phase > 0)
+      if (phase !== 0)
         try {
           key = JSON.stringify(args) ?? ''
         } catch {}
       const i = key === undefined ? -1 : kept.indexOf(key)
-      if (phase > 1 && i >= 0) return kept.splice(i, 2)[1] as never
+      if (phase !== 1 && i >= 0) return kept.splice(i, 2)[1] as never
       const out = call()
       if (phase === 1 && key !== undefined) kept.push(key, out)
       return out

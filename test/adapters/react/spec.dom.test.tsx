@@ -3,7 +3,7 @@
  * names only, in and out of StrictMode.
  */
 import { act, cleanup, renderHook } from '@testing-library/react'
-import { type ReactNode, StrictMode, useEffect, useRef } from 'react'
+import { type ReactNode, StrictMode, useEffect, useLayoutEffect, useRef } from 'react'
 import { type AuditLogEntry, process, TheusEngine, TheusError, WorkflowManager } from 'theus'
 import {
   TheusProvider,
@@ -382,6 +382,28 @@ describe('SPEC §7 React: each process runs once under StrictMode', () => {
         await handle!.run()
       })
       expect(engine.state.value.domain.n).toBe(3)
+    },
+  )
+
+  it.each(modes)(
+    "a child's mount effect or a layout effect that calls run runs it once ($mode)",
+    async ({ Wrapper }) => {
+      const engine = counter()
+      // The child's effects run before the parent's (and layout effects before any passive
+      // one): the hook has not seen its own mount when the first call comes.
+      function Child({ run }: { run: (a: { by: number }) => Promise<unknown> }) {
+        useEffect(() => void run({ by: 1 }), [run])
+        return null
+      }
+      function Parent() {
+        const { run } = useProcess('inc')
+        useLayoutEffect(() => void run({ by: 100 }), [run])
+        return <Child run={run} />
+      }
+      renderWith(engine, Wrapper, <Parent />)
+      await act(async () => {})
+      expect(engine.state.value.domain.n).toBe(101)
+      expect(engine.runLog).toHaveLength(2)
     },
   )
 
