@@ -134,7 +134,16 @@ export async function schemaGen(io: CliIO, parsed: Parsed): Promise<number> {
         ? `inferred from its value (${schema[0]} is not a zod 4 schema)`
         : `and its zod schema ${schema[0]}`
   }
-  const model = inferModel(context, json)
+  let model: ReturnType<typeof inferModel>
+  try {
+    model = inferModel(context, json)
+  } catch (e) {
+    // The app's own code (a getter, a proxy) failed while its context was read.
+    if (e instanceof CliError) throw e
+    throw new CliError(
+      `reading the context of ${shown(io, contextPath)} (${found[0]}) threw: ${(e as Error)?.message ?? String(e)}`,
+    )
+  }
   const header = schemaHeader(shown(io, contextPath), found[0], note)
   const text = modelToYaml(model, header)
   if (flag(parsed, 'dry-run')) {
