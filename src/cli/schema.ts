@@ -178,7 +178,7 @@ function toJsonSchema(schema: unknown): Record<string, any> | undefined {
 export function schemaCode(io: CliIO, parsed: Parsed): number {
   const schemaPath = resolve(io.cwd, str(parsed, 'schema', DEFAULT_SCHEMA))
   const out = str(parsed, 'out', DEFAULT_CONTEXT)
-  const text = readIfExists(schemaPath)
+  const text = readIfExists(schemaPath, io)
   if (text === undefined) {
     throw new CliError(
       `no context schema at ${shown(io, schemaPath)}; write one with 'theus schema gen' or pass --schema <file>.`,
