@@ -99,7 +99,12 @@ export async function schemaGen(io: CliIO, parsed: Parsed): Promise<number> {
       `no context module at ${shown(io, contextPath)}; pass --context <file> with the module that exports your initial context.`,
     )
   }
-  const mod = await loadModule(contextPath, io.cwd)
+  const loaded = await loadModule(contextPath, io.cwd)
+  // A CommonJS module (`module.exports = { initialContext }`) reaches an import as its default
+  // export: its own keys are the exports looked for.
+  const cjs = loaded.default
+  const mod =
+    isObject(cjs) && !('domain' in cjs || 'global' in cjs) ? { ...cjs, ...loaded } : loaded
   const contextName = str(parsed, 'export', '')
   const isContext = (v: unknown) => isObject(v) && ('domain' in v || 'global' in v)
   const found = pick(mod, contextName === '' ? CONTEXT_EXPORTS : [contextName], isContext)

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -100,6 +101,34 @@ describe('theus schema gen', () => {
     })
     expect(fields['domain.meta_trace'].zone).toBe('meta')
     expect(fields['domain.config']).toEqual({ type: 'object', zone: 'data' })
+  })
+
+  it('reads the exports of a CommonJS module, which Node hands over as its default export', async () => {
+    const dir = tempDir()
+    writeFiles(dir, {
+      'ctx.cjs': 'module.exports = { initialContext: { global: {}, domain: { n: 1 } } }\n',
+      'named.cjs': 'module.exports = { state: { global: {}, domain: { m: 2 } } }\n',
+    })
+    // As a child process: vitest's own module loader gives CommonJS modules named exports.
+    const cli = (...argv: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...argv], {
+        cwd: repoRoot,
+        encoding: 'utf8',
+      })
+    const r = cli('schema', 'gen', '--context', join(dir, 'ctx.cjs'), '--dry-run')
+    expect(r.stderr).toBe('')
+    expect(parse(r.stdout).fields['domain.n']).toEqual({ type: 'number', zone: 'data', default: 1 })
+    const named = cli(
+      'schema',
+      'gen',
+      '--context',
+      join(dir, 'named.cjs'),
+      '--export',
+      'state',
+      '--dry-run',
+    )
+    expect(named.stderr).toBe('')
+    expect(parse(named.stdout).fields['domain.m'].default).toBe(2)
   })
 
   it('never overwrites a different file silently: refuses, then overwrites with --force and says so', async () => {
