@@ -91,7 +91,12 @@ function loadRecipe(io: CliIO, path: string, text: string): AuditRecipe {
   try {
     return parseAuditRecipe(text, { filename: shown(io, path) })
   } catch (e) {
-    throw new CliError(oneLine((e as Error).message))
+    // `error.issues` is for code; the command shows one problem at a time.
+    const message = oneLine((e as Error).message).replace(
+      / in error\.issues\)$/,
+      ', shown once this one is fixed)',
+    )
+    throw new CliError(message)
   }
 }
 
