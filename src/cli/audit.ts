@@ -91,7 +91,12 @@ function loadRecipe(io: CliIO, path: string, text: string): AuditRecipe {
   try {
     return parseAuditRecipe(text, { filename: shown(io, path) })
   } catch (e) {
-    throw new CliError(oneLine((e as Error).message))
+    // `error.issues` is for code; the command shows one problem at a time.
+    const message = oneLine((e as Error).message).replace(
+      / in error\.issues\)$/,
+      ', shown once this one is fixed)',
+    )
+    throw new CliError(message)
   }
 }
 
@@ -100,7 +105,7 @@ export function genSpec(io: CliIO, parsed: Parsed): number {
   const recipePath = resolve(io.cwd, str(parsed, 'recipe', DEFAULT_RECIPE))
   const dirs = strs(parsed, 'processes', [DEFAULT_PROCESSES])
   requireProcessDirs(io, dirs)
-  const before = readIfExists(recipePath)
+  const before = readIfExists(recipePath, io)
   // A file with nothing but comments (or nothing at all) is a recipe still to be written: its
   // comments stay and the table is added below them, as when the file is missing.
   const blank = before !== undefined && isBlankYaml(before)
@@ -251,7 +256,7 @@ export function inspect(io: CliIO, parsed: Parsed): number {
   // Without the default folder the recipe alone is shown; a folder the user named must exist.
   if (parsed.values.processes !== undefined) requireProcessDirs(io, strs(parsed, 'processes', []))
   const recipePath = resolve(io.cwd, str(parsed, 'recipe', DEFAULT_RECIPE))
-  const text = readIfExists(recipePath)
+  const text = readIfExists(recipePath, io)
   if (text === undefined) {
     throw new CliError(
       `no audit recipe at ${shown(io, recipePath)}; create one with 'theus audit gen-spec' or pass --recipe <file>.`,

@@ -36,10 +36,10 @@ export function shown(io: CliIO, path: string): string {
  * Reads a UTF-8 file, or `undefined` when it does not exist. A directory where a file is
  * expected (`--out specs`) is the user's mistake, said in one line, not an internal failure.
  */
-export function readIfExists(path: string): string | undefined {
+export function readIfExists(path: string, io: CliIO): string | undefined {
   if (!existsSync(path)) return undefined
   if (statSync(path).isDirectory()) {
-    throw new CliError(`${path} is a directory; give the path of a file.`)
+    throw new CliError(`${shown(io, path)} is a directory; give the path of a file.`)
   }
   return readFileSync(path, 'utf8')
 }
@@ -59,7 +59,7 @@ export function writeGenerated(
   opts: { force: boolean; command: string },
 ): WriteOutcome {
   const abs = resolve(io.cwd, path)
-  const before = readIfExists(abs)
+  const before = readIfExists(abs, io)
   if (before === content) {
     io.stdout(`unchanged ${shown(io, abs)}\n`)
     return 'unchanged'

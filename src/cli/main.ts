@@ -91,6 +91,11 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
         }
         return 0
       }
+      if (second.startsWith('-')) {
+        throw new CliError(
+          `unknown option '${second}' for 'theus ${first}'; give a command first: ${group.map((s) => `${first} ${s}`).join(' or ')}.`,
+        )
+      }
       if (!group.includes(second)) {
         throw new CliError(
           `unknown command 'theus ${first} ${second}'; use one of: ${group.map((s) => `${first} ${s}`).join(', ')}.`,
@@ -101,7 +106,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     }
     const command = COMMANDS[key]
     if (command === undefined) {
-      throw new CliError(`unknown command '${first}'; run 'theus --help' for the list.`)
+      const what = first.startsWith('-') ? 'option' : 'command'
+      throw new CliError(`unknown ${what} '${first}'; run 'theus --help' for the list.`)
     }
     const parsed = parseCommand(command.spec, rest)
     if (parsed.help) {

@@ -99,7 +99,12 @@ export async function schemaGen(io: CliIO, parsed: Parsed): Promise<number> {
       `no context module at ${shown(io, contextPath)}; pass --context <file> with the module that exports your initial context.`,
     )
   }
-  const mod = await loadModule(contextPath, io.cwd)
+  const loaded = await loadModule(contextPath, io.cwd)
+  // A CommonJS module (`module.exports = { initialContext }`) reaches an import as its default
+  // export: its own keys are the exports looked for.
+  const cjs = loaded.default
+  const mod =
+    isObject(cjs) && !('domain' in cjs || 'global' in cjs) ? { ...cjs, ...loaded } : loaded
   const contextName = str(parsed, 'export', '')
   const isContext = (v: unknown) => isObject(v) && ('domain' in v || 'global' in v)
   const found = pick(mod, contextName === '' ? CONTEXT_EXPORTS : [contextName], isContext)
@@ -134,7 +139,16 @@ export async function schemaGen(io: CliIO, parsed: Parsed): Promise<number> {
         ? `inferred from its value (${schema[0]} is not a zod 4 schema)`
         : `and its zod schema ${schema[0]}`
   }
-  const model = inferModel(context, json)
+  let model: ReturnType<typeof inferModel>
+  try {
+    model = inferModel(context, json)
+  } catch (e) {
+    // The app's own code (a getter, a proxy) failed while its context was read.
+    if (e instanceof CliError) throw e
+    throw new CliError(
+      `reading the context of ${shown(io, contextPath)} (${found[0]}) threw: ${(e as Error)?.message ?? String(e)}`,
+    )
+  }
   const header = schemaHeader(shown(io, contextPath), found[0], note)
   const text = modelToYaml(model, header)
   if (flag(parsed, 'dry-run')) {
@@ -169,7 +183,7 @@ function toJsonSchema(schema: unknown): Record<string, any> | undefined {
 export function schemaCode(io: CliIO, parsed: Parsed): number {
   const schemaPath = resolve(io.cwd, str(parsed, 'schema', DEFAULT_SCHEMA))
   const out = str(parsed, 'out', DEFAULT_CONTEXT)
-  const text = readIfExists(schemaPath)
+  const text = readIfExists(schemaPath, io)
   if (text === undefined) {
     throw new CliError(
       `no context schema at ${shown(io, schemaPath)}; write one with 'theus schema gen' or pass --schema <file>.`,

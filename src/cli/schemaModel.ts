@@ -20,6 +20,7 @@
 import { isMap, isPair, isScalar, LineCounter, parseDocument } from 'yaml'
 import { parsePath } from '../context/paths.js'
 import { resolveZone, type Zone } from '../context/zones.js'
+import { loadYaml, MAX_NESTING } from '../yaml/source.js'
 import { CliError } from './io.js'
 
 /** Typed arrays and buffers: heavy values, written as `new X(length)`. */
@@ -204,6 +205,12 @@ function visit(
     const req = new Set<string>(schema?.required ?? [])
     for (const k of keys) {
       if (!Object.hasOwn(value, k)) continue
+      // Paths are dotted (and `[i]` is an index): a key holding either, or none at all, names
+      // no field of its own, and the file would not read back.
+      if (k === '' || /[.[]/.test(k))
+        throw new CliError(
+          `the key ${JSON.stringify(k)} at ${path} cannot be a path segment ('.' and '[' separate segments); rename it, or give ${path} a record schema (z.record) so its keys are data.`,
+        )
       visit(
         fields,
         `${path}.${k}`,
@@ -243,6 +250,12 @@ function refuseUndescribable(
   if (above.has(value)) {
     throw new CliError(
       `the context holds a cycle at ${at} (an object that contains itself); a context schema describes a tree of data: break the cycle, or keep ids instead of references.`,
+    )
+  }
+  // The parsers' limit (SPEC §10.4): deeper, the walks below would overflow the stack.
+  if (above.size >= MAX_NESTING) {
+    throw new CliError(
+      `the context is nested more than ${MAX_NESTING} levels deep at ${at}; flatten it.`,
     )
   }
   above.add(value)
@@ -415,16 +428,18 @@ export function modelToYaml(model: ContextSchemaModel, header: string): string {
 export function yamlToModel(text: string, filename: string): ContextSchemaModel {
   // A byte order mark is no column: positions count as editors show them.
   text = text.replace(/^\uFEFF/, '')
-  const lineCounter = new LineCounter()
-  const doc = parseDocument(text, { schema: 'core', uniqueKeys: true, lineCounter })
-  const err = doc.errors[0]
-  if (err) {
-    const at = err.linePos?.[0]
+  // Theus's own loader, as for recipes: its limits (5 MB, 200 levels, aliases that expand past
+  // the text) and its one-line messages; the document is parsed again only to point at keys.
+  const loaded = loadYaml(text)
+  if (!loaded.ok) {
+    const { line, column, message } = loaded.problem
     throw new CliError(
-      `${filename}${at ? `:${at.line}:${at.col}` : ''}: malformed YAML: ${err.message.split('\n')[0]}`,
+      `${filename}:${line}:${column}: malformed YAML: ${message}. Fix the YAML at this position.`,
     )
   }
-  const root = doc.toJS() as { version?: unknown; fields?: unknown } | null
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, { schema: 'core', lineCounter })
+  const root = loaded.source.value as { version?: unknown; fields?: unknown } | null
   // The field being checked: its dotted path is one key of `fields`, not one key per segment.
   let field = ''
   // `file:line:column` of the deepest key of `where` found in the file (1-based, as in recipes).
@@ -865,8 +880,11 @@ const dates = (e: ElementType | ElementSpec | undefined): boolean =>
 function jsLiteral(v: unknown, isDate?: (key: string | number) => boolean): string {
   const child = (x: unknown, k: string | number) =>
     isDate?.(k) && typeof x === 'string' ? `new Date(${jsLiteral(x)})` : jsLiteral(x)
+  // JSON's escapes (every line break and control character), in single quotes.
   if (typeof v === 'string')
-    return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`
+    return `'${JSON.stringify(v).slice(1, -1).replace(/\\"/g, '"').replace(/'/g, "\\'")}'`
+  // NaN, Infinity and -0 are numbers that JSON has no words for (it writes null and 0).
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v)
   if (Array.isArray(v)) return `[${v.map((x, i) => child(x, i)).join(', ')}]`
   if (isPlainObject(v)) {
     const entries = Object.entries(v).map(

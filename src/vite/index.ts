@@ -9,9 +9,10 @@ import { basename, dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Plugin, ViteDevServer } from 'vite'
 import { validateAuditRecipe } from '../audit/recipe.js'
-import { TheusError } from '../errors.js'
+import { RecipeError, TheusError, WorkflowError } from '../errors.js'
 import { validateWorkflow } from '../workflow/definition.js'
 import { validateFlux } from '../workflow/flux.js'
+import { isRecord } from '../workflow/issues.js'
 import { recipeSyntaxError } from '../yaml/recipe.js'
 import { loadYaml } from '../yaml/source.js'
 import { syntaxError } from '../yaml/workflow.js'
@@ -168,7 +169,15 @@ function compileWithForm(
 ): { data: unknown; normalized?: unknown } {
   // One parse per file: the document as written is what ships, once checked by the same
   // validators that parseAuditRecipe, parseWorkflow and parseFlux use, with the same errors.
-  const loaded = loadYaml(String(text), filename)
+  let src: string
+  try {
+    src = String(text)
+  } catch {
+    // SPEC §10.4: only the kind's typed error, whatever the input.
+    const message = `compileTheusYaml expects YAML text, got a value that cannot be read as text (${filename}).`
+    throw kind === 'recipe' ? new RecipeError(message) : new WorkflowError(message)
+  }
+  const loaded = loadYaml(src, filename)
   if (!loaded.ok) {
     throw kind === 'recipe'
       ? recipeSyntaxError(loaded.problem, filename)
@@ -181,7 +190,7 @@ function compileWithForm(
   if (kind === 'recipe')
     return { data: value, normalized: validateAuditRecipe(value, { filename, locate }) }
   if (kind === 'workflow') validateWorkflow(value, { filename, locate })
-  else validateFlux(value, { filename, locate, text: String(text) })
+  else validateFlux(value, { filename, locate, text: src })
   return { data: value }
 }
 
@@ -198,6 +207,17 @@ function kindOf(text: string): TheusYamlKind | undefined {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
   for (const [key, kind] of KIND_KEYS) {
     if (new RegExp(`^(?:${key}|"${key}"|'${key}')\\s*:`, 'm').test(text)) return kind
+  }
+  // A document in flow form (`{ "process_recipes": ... }`, JSON being YAML) has its keys inside
+  // braces: read its top level, or, when it does not parse, its first key (its error then
+  // comes from the parser, with a position, instead of from Vite reading YAML as JavaScript).
+  const flow = text.replace(/^(?:[ \t]*(?:#.*|%.*|---[ \t]*)?\r?\n)*[ \t]*/, '')
+  if (flow[0] !== '{') return undefined
+  const loaded = loadYaml(text)
+  const top = loaded.ok ? loaded.source.value : undefined
+  const first = /^\{\s*["']?(\w+)/.exec(flow)?.[1]
+  for (const [key, kind] of KIND_KEYS) {
+    if (loaded.ok ? isRecord(top) && Object.hasOwn(top, key) : first === key) return kind
   }
   return undefined
 }

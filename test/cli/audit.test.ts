@@ -169,6 +169,21 @@ describe('theus audit gen-spec', () => {
     expect(readFileSync(join(dir, 'specs/audit_recipe.yaml'), 'utf8')).toBe(bad)
   })
 
+  it("counts a recipe's other problems without pointing a command-line user at error.issues", async () => {
+    const dir = tempDir()
+    const bad = 'process_recipes:\n  a:\n    inherits: b\n  b:\n    inherits: a\n'
+    writeFiles(dir, { ...PROCESSES, 'specs/audit_recipe.yaml': bad })
+    for (const argv of [
+      ['audit', 'gen-spec'],
+      ['audit', 'inspect', 'a'],
+    ]) {
+      const line = expectOneLine(await run(dir, ...argv))
+      expect(line).toMatch(/audit_recipe\.yaml:3:\d+: .*inherits itself/)
+      expect(line).not.toContain('error.issues')
+      expect(line).toMatch(/\(1 more problem, shown once this one is fixed\)$/)
+    }
+  })
+
   it('refuses a missing processes directory with one line', async () => {
     const line = expectOneLine(await run(tempDir(), 'audit', 'gen-spec'))
     expect(line).toContain('no processes at src/processes')

@@ -73,6 +73,29 @@ describe('theus (dispatch)', () => {
     expect(line).toContain('theus schema gen --help')
   })
 
+  it('calls an unknown option before the command an option, not a command', async () => {
+    const top = await run(tempDir(), '--bogus')
+    expect(top.code).toBe(1)
+    expect(expectOneLine(top)).toBe(
+      "theus: unknown option '--bogus'; run 'theus --help' for the list.",
+    )
+    const group = await run(tempDir(), 'audit', '--bogus')
+    expect(group.code).toBe(1)
+    expect(expectOneLine(group)).toBe(
+      "theus: unknown option '--bogus' for 'theus audit'; give a command first: audit gen-spec or audit inspect.",
+    )
+  })
+
+  it('shows paths relative to the working directory in messages, as elsewhere', async () => {
+    const dir = tempDir()
+    writeFiles(dir, {
+      'ctx.mjs': 'export const initial = { domain: { n: 1 } }\n',
+      'specs/a.txt': '',
+    })
+    const r = await run(dir, 'schema', 'gen', '--context', 'ctx.mjs', '--out', 'specs')
+    expect(expectOneLine(r)).toBe('theus: specs is a directory; give the path of a file.')
+  })
+
   it('says whether an option lacks its value or was given one it does not take', async () => {
     const missing = expectOneLine(await run(tempDir(), 'audit', 'gen-spec', '--recipe'))
     expect(missing).toContain("option '--recipe' of 'theus audit gen-spec' needs a value")

@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
@@ -100,6 +101,34 @@ describe('theus schema gen', () => {
     })
     expect(fields['domain.meta_trace'].zone).toBe('meta')
     expect(fields['domain.config']).toEqual({ type: 'object', zone: 'data' })
+  })
+
+  it('reads the exports of a CommonJS module, which Node hands over as its default export', async () => {
+    const dir = tempDir()
+    writeFiles(dir, {
+      'ctx.cjs': 'module.exports = { initialContext: { global: {}, domain: { n: 1 } } }\n',
+      'named.cjs': 'module.exports = { state: { global: {}, domain: { m: 2 } } }\n',
+    })
+    // As a child process: vitest's own module loader gives CommonJS modules named exports.
+    const cli = (...argv: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...argv], {
+        cwd: repoRoot,
+        encoding: 'utf8',
+      })
+    const r = cli('schema', 'gen', '--context', join(dir, 'ctx.cjs'), '--dry-run')
+    expect(r.stderr).toBe('')
+    expect(parse(r.stdout).fields['domain.n']).toEqual({ type: 'number', zone: 'data', default: 1 })
+    const named = cli(
+      'schema',
+      'gen',
+      '--context',
+      join(dir, 'named.cjs'),
+      '--export',
+      'state',
+      '--dry-run',
+    )
+    expect(named.stderr).toBe('')
+    expect(parse(named.stdout).fields['domain.m'].default).toBe(2)
   })
 
   it('never overwrites a different file silently: refuses, then overwrites with --force and says so', async () => {
@@ -277,6 +306,52 @@ describe('theus schema gen: values a schema cannot describe', () => {
     expect(line).toContain('a cycle at domain.node.self')
   })
 
+  it('refuses a context nested past 200 levels, and one whose getter throws, with exit 1 (was exit 2, unexpected)', async () => {
+    const dir = tempDir()
+    writeFiles(dir, {
+      'deep.mjs':
+        'const root = {}\nlet at = root\nfor (let i = 0; i < 20000; i++) at = at.x = {}\nexport const initial = { domain: root }\n',
+      'getter.mjs':
+        "export const initial = { domain: { get total() { throw new Error('not ready') } } }\n",
+    })
+    const deep = await run(dir, 'schema', 'gen', '--context', 'deep.mjs', '--dry-run')
+    expect(deep.code).toBe(1)
+    expect(expectOneLine(deep)).toMatch(
+      /^theus: the context is nested more than 200 levels deep at domain(\.x)+; /,
+    )
+    const getter = await run(dir, 'schema', 'gen', '--context', 'getter.mjs', '--dry-run')
+    expect(getter.code).toBe(1)
+    expect(expectOneLine(getter)).toBe(
+      'theus: reading the context of getter.mjs (initial) threw: not ready',
+    )
+  })
+
+  it('refuses a key no dotted path can name (a.b, empty) in an object, not in a record (was a file schema code refused)', async () => {
+    const dir = tempDir()
+    linkNodeModules(dir)
+    for (const [i, key] of ['alice@example.com', '', 'a[0]'].entries()) {
+      writeFiles(dir, {
+        [`src/c${i}.mjs`]: `export const initialContext = { global: {}, domain: { accounts: { ${JSON.stringify(key)}: 1 } } }\n`,
+      })
+      const r = await run(dir, 'schema', 'gen', '--context', `src/c${i}.mjs`)
+      expect(r.code).toBe(1)
+      expect(expectOneLine(r)).toContain(
+        `the key ${JSON.stringify(key)} at domain.accounts cannot be a path segment`,
+      )
+      expect(existsSync(join(dir, 'specs/context_schema.yaml'))).toBe(false)
+    }
+    // A record's keys are data: they stay in its default, and the file reads back.
+    writeFiles(dir, {
+      'src/context.mjs': `import { z } from 'zod'
+export const contextSchema = z.object({ global: z.object({}), domain: z.object({ accounts: z.record(z.string(), z.number()) }) })
+export const initialContext = { global: {}, domain: { accounts: { 'alice@example.com': 1 } } }
+`,
+    })
+    expect((await run(dir, 'schema', 'gen', '--context', 'src/context.mjs')).code).toBe(0)
+    const code = await run(dir, 'schema', 'code', '--dry-run')
+    expect(code.stdout).toContain("accounts: { 'alice@example.com': 1 },")
+  })
+
   it('refuses a __proto__ key (SPEC §10.1), which src/context.ts would turn into a prototype', async () => {
     const dir = tempDir()
     writeFiles(dir, {
@@ -328,6 +403,34 @@ describe('theus schema code', () => {
     const again = readFileSync(join(dir, 'specs/back.yaml'), 'utf8')
     const body = (t: string) => t.slice(t.indexOf('version:'))
     expect(body(again)).toBe(body(yaml))
+  })
+
+  it('writes NaN, the infinities, -0 and line breaks in strings as they are (NaN was null, \\r broke the module)', async () => {
+    const dir = tempDir()
+    linkNodeModules(dir)
+    writeFiles(dir, {
+      'src/context.mjs': `export const initialContext = {
+  global: {},
+  domain: { n: NaN, up: Infinity, down: -Infinity, z: -0, text: 'a\\r\\nb\\u2028c"\\'\\\\', list: [NaN, 'x\\ry'] },
+}
+`,
+    })
+    expect((await run(dir, 'schema', 'gen', '--context', 'src/context.mjs')).code).toBe(0)
+    const code = await run(dir, 'schema', 'code', '--out', 'src/generated.ts')
+    expect(code.stderr).toBe('')
+    const ts = readFileSync(join(dir, 'src/generated.ts'), 'utf8')
+    const { transformSync } = await import('esbuild')
+    writeFiles(dir, { 'src/generated.mjs': transformSync(ts, { loader: 'ts' }).code })
+    const mod = await import(join(dir, 'src/generated.mjs'))
+    expect(mod.initialContext.domain).toEqual({
+      n: Number.NaN,
+      up: Number.POSITIVE_INFINITY,
+      down: Number.NEGATIVE_INFINITY,
+      z: -0,
+      text: 'a\r\nb\u2028c"\'\\',
+      list: [Number.NaN, 'x\ry'],
+    })
+    expect(Object.is(mod.initialContext.domain.z, -0)).toBe(true)
   })
 
   it('writes dates inside arrays, records and maps as Dates, so the module fits its own schema', async () => {
@@ -447,6 +550,35 @@ export const initialContext = {
     expect(expectOneLine(await run(dir, 'schema', 'code'))).toContain(
       'no context schema at specs/context_schema.yaml',
     )
+  })
+
+  it('refuses malformed YAML, an alias bomb and deep nesting with exit 1 and one clean line', async () => {
+    const dir = tempDir()
+    let bomb =
+      'version: 1\nfields:\n  domain.a:\n    type: unknown\n    default: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n'
+    for (let i = 1; i < 12; i++) {
+      const p = `*a${i - 1}`
+      bomb += `  domain.a${i}:\n    type: unknown\n    default: &a${i} [${Array(10).fill(p).join(', ')}]\n`
+    }
+    const cases: [string, RegExp][] = [
+      [
+        'version: 1\nfields:\n  global:\n    type: object\n   zone: data\n',
+        // yaml's own tail (' at line 5, column 1:') is not repeated after the position.
+        /^theus: schema\.yaml:5:\d+: malformed YAML: All mapping items must start at the same column\. Fix the YAML at this position\.$/,
+      ],
+      // Was exit 2, 'unexpected error: Excessive alias count ...'.
+      [bomb, /^theus: schema\.yaml:\d+:\d+: malformed YAML: aliases expand to more nodes/],
+      [
+        `version: 1\nfields:\n  domain.x:\n    type: unknown\n    default: ${'['.repeat(5000)}${']'.repeat(5000)}\n`,
+        /^theus: schema\.yaml:5:\d+: malformed YAML: the document is nested more than 200 levels deep/,
+      ],
+    ]
+    for (const [text, expected] of cases) {
+      writeFileSync(join(dir, 'schema.yaml'), text)
+      const r = await run(dir, 'schema', 'code', '--schema', 'schema.yaml', '--dry-run')
+      expect(expectOneLine(r)).toMatch(expected)
+      expect(r.code).toBe(1)
+    }
   })
 
   it('refuses to overwrite a different src/context.ts without --force', async () => {

@@ -156,6 +156,34 @@ describe('theus/vite', () => {
     }
   })
 
+  it('compiles a document written in flow form (JSON is YAML), which Vite would read as JavaScript', () => {
+    const transform = theusPlugin().transform as (code: string, id: string) => { code: string }
+    for (const [text, key] of [
+      ['{"process_recipes": {"t": {"inputs": [{"field": "a", "max": 1}]}}}\n', 'process_recipes'],
+      ['# the machine\n{ initial: IDLE, states: { IDLE: {} } }\n', 'states'],
+      ['---\n{steps: [p]}\n', 'steps'],
+    ] as const) {
+      const out = transform.call({}, text, '/app/flow.yaml')
+      expect(out?.code).toContain(`\\"${key}\\":`)
+    }
+    // Its mistakes are the parsers' typed errors with a position, as in block form.
+    const errors: unknown[] = []
+    const ctx = {
+      error(e: unknown): never {
+        errors.push(e)
+        throw new Error('stop')
+      },
+    }
+    const bad = theusPlugin().transform as (this: typeof ctx, code: string, id: string) => unknown
+    expect(() =>
+      bad.call(ctx, '{"process_recipes": {"t": {"inputs": [{"fild": "a"}]}}}\n', '/app/f.yaml'),
+    ).toThrow('stop')
+    expect(errors[0]).toBeInstanceOf(RecipeError)
+    expect(errors[0]).toMatchObject({ line: 1, column: 39 })
+    // A flow document without a Theus key is still someone else's.
+    expect(transform.call({}, '{ title: hi }\n', '/app/d.yaml')).toBeNull()
+  })
+
   it('emits JSON.parse so that a __proto__ key stays data', () => {
     const transform = theusPlugin().transform as (code: string, id: string) => { code: string }
     const out = transform.call({}, RECIPE, '/app/r.yml')
@@ -237,6 +265,20 @@ describe('theus/vite', () => {
       process_recipes: {},
     })
     expect(() => compileTheusYaml('recipe', BROKEN, 'r.yaml')).toThrow(/r\.yaml:5:9/)
+  })
+
+  it('compileTheusYaml throws only its typed errors, also for text that cannot be read (SPEC §10.4)', () => {
+    const hostile = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error('trap')
+        },
+      },
+    ) as unknown as string
+    expect(() => compileTheusYaml('recipe', hostile, 'r.yaml')).toThrow(RecipeError)
+    expect(() => compileTheusYaml('workflow', hostile, 'w.yaml')).toThrow(WorkflowError)
+    expect(() => compileTheusYaml('flux', hostile, 'f.yaml')).toThrow(WorkflowError)
   })
 })
 
