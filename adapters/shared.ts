@@ -3,7 +3,7 @@
  * subscription (`useSyncExternalStore` in React, a shallow ref in Vue), and the
  * development-only warning. Not a public entry: the adapters re-export the types.
  */
-import { computed, effect, type ReadonlySignal, untracked } from '@preact/signals-core'
+import type { ReadonlySignal } from '@preact/signals-core'
 import type {
   DeepReadonly,
   PathValue,
@@ -12,7 +12,7 @@ import type {
   StateOf,
   TheusEngine,
 } from 'theus'
-import { warnOnce } from 'theus'
+import { computed, effect, untracked, warnOnce } from 'theus'
 
 /** The context type of an engine type. */
 export type ContextOf<TEngine> = TEngine extends TheusEngine<infer C> ? C : never

@@ -4,6 +4,13 @@
 // First: a bundler lays the modules out in the order it meets them, and the engine's own
 // import order keeps related code together, which gzips the core app 71 B smaller (and an
 // app with persist 140 B smaller) than meeting errors.ts and the audit modules first.
+
+/**
+ * signals-core's `computed`, `effect` and `untracked`, from the copy the engine's signals come
+ * from: the adapters import them from here (they import only `theus` and their framework), and
+ * an application can follow `engine.state` or `engine.select(path)` with them.
+ */
+export { computed, effect, untracked } from '@preact/signals-core'
 export { TheusEngine } from './engine/TheusEngine.js'
 
 //#region errors

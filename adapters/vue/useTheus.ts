@@ -1,5 +1,5 @@
-import { untracked } from '@preact/signals-core'
 import type { CheckPath, TheusEngine } from 'theus'
+import { untracked } from 'theus'
 import { computed, type ShallowRef, shallowReadonly, shallowRef, triggerRef } from 'vue'
 import {
   type ContextOf,

@@ -186,6 +186,38 @@ assert.ok(copies.registerTextParser <= 1, 'dist holds at most one text-parser re
 assert.ok(copies.parseText <= 1, 'dist holds at most one parseText')
 //#endregion
 
+//#region what each entry may import (SPEC's table), following its chunks, static and dynamic
+const mayImport = {
+  theus: ['@preact/signals-core'],
+  'theus/react': ['theus', 'react', 'react/jsx-runtime'],
+  'theus/vue': ['theus', 'vue'],
+  'theus/vite': ['theus', 'yaml', 'zod', 'node:'],
+  'theus/yaml': ['theus', 'yaml', 'zod'],
+}
+// Static imports open a line in the bundler's output; a message that quotes `import 'x'` does not.
+const importRe =
+  /^(?:import|export)\b[^'"\n]*?["']([^"']+)["'];?$|\bimport\(\s*["']([^"']+)["']\s*\)/gm
+for (const [spec, allowed] of Object.entries(mayImport)) {
+  const bare = new Set()
+  const seen = new Set()
+  const visit = (file) => {
+    if (seen.has(file)) return
+    seen.add(file)
+    for (const m of readFileSync(file, 'utf8').matchAll(importRe)) {
+      const to = m[1] ?? m[2]
+      if (to.startsWith('.')) visit(join(dirname(file), to))
+      else bare.add(to)
+    }
+  }
+  visit(fileURLToPath(import.meta.resolve(spec)))
+  for (const b of bare)
+    assert.ok(
+      allowed.some((a) => (a.endsWith(':') ? b.startsWith(a) : b === a)),
+      `${spec} imports '${b}', which SPEC's entry table does not allow (${allowed.join(', ')})`,
+    )
+}
+//#endregion
+
 console.log(
   JSON.stringify({
     ok: true,
