@@ -209,20 +209,6 @@ describe('parseAuditRecipe', () => {
       'alias',
     ],
     [
-      'min_threshold above max_threshold',
-      'process_recipes:\n  t:\n    inputs:\n      - field: a\n        max: 1\n        min_threshold: 4\n        max_threshold: 3\n',
-      6,
-      9,
-      'Write min_threshold: 3 or less',
-    ],
-    [
-      'min_threshold above threshold',
-      'process_recipes:\n  t:\n    inputs:\n      - field: a\n        max: 1\n        threshold: 2\n        min_threshold: 3\n',
-      7,
-      9,
-      'above max_threshold 2',
-    ],
-    [
       'non-boolean reset_on_success',
       'process_recipes:\n  t:\n    inputs:\n      - field: a\n        max: 1\n        reset_on_success: sometimes\n',
       6,
