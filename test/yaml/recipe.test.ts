@@ -274,6 +274,13 @@ describe('parseAuditRecipe', () => {
       1,
       'malformed YAML',
     ],
+    [
+      'a backslash escape YAML does not know, in a double-quoted regex',
+      'process_recipes:\n  t:\n    inputs:\n      - field: a\n        regex: "^\\d+$"\n',
+      5,
+      18,
+      'write it in single quotes',
+    ],
     ['not a mapping', '- a\n- b\n', 1, 1, 'process_recipes'],
     ['empty document', '', 1, 1, 'process_recipes'],
   ]
