@@ -387,17 +387,6 @@ export function recipeProblems(obj: unknown): { problems: RecipeProblem[]; more:
                 '`threshold` is an alias of `max_threshold`; both are given',
                 'Keep only `max_threshold`.',
               )
-            // Early warnings are the counts from min_threshold up to max_threshold: above it,
-            // none could ever be recorded.
-            const lo = item['min_threshold']
-            const hi = item['max_threshold'] ?? item['threshold'] ?? 1
-            if (typeof lo === 'number' && typeof hi === 'number' && lo > hi)
-              add(
-                [...ip, 'min_threshold'],
-                'key',
-                `${lo} is above max_threshold ${hi}`,
-                `Write min_threshold: ${hi} or less, or raise max_threshold.`,
-              )
           }
         }
       }

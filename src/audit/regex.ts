@@ -8,7 +8,11 @@
  * - another unbounded quantifier (`(a+)+`, `(a*)*`, `(\s*,\s*\w+)*`): nested unbounded
  *   quantifiers, even when a literal separates them (write a bounded repetition instead);
  * - an alternation whose branches can start with the same character (`(a|a)*`, `(\w|\d)+`,
- *   `(a|ab)*`): the engine tries every way of splitting the input between the branches.
+ *   `(a|ab)*`): the engine tries every way of splitting the input between the branches;
+ * - a part that matches texts of two non-empty lengths and whose optional end can start it
+ *   again, or whose optional start can end it (`(aa?)+`, `(a?a)*`, `(\d{1,3},?)+`): the
+ *   engine tries every way of splitting a run of such characters between the repetitions
+ *   (`(ab?)*` and `([a-z]{1,63}\.)+` are accepted: their repetitions start and end apart).
  * Refused under a bounded quantifier that may repeat 10 times or more (`{10}`, `{1,32000}`): a
  * part of variable length (`(.*a){20}`, `(a?){25}`), which the engine can split n^10 ways.
  * Refused under any quantifier that repeats (`*`, `+`, `{n,m}` with m > 1): a backreference.
@@ -32,8 +36,17 @@ const INF = Number.POSITIVE_INFINITY
 interface Part {
   /** Can match the empty string. */
   e: boolean
-  /** The sets of characters it can start with. */
+  /** The sets of characters it can start with... */
   f: RegExp[]
+  /** ...and end with. */
+  l: RegExp[]
+  /** The shortest and longest text it matches. */
+  n: number
+  x: number
+  /** The first sets of the parts of variable count it can end with... */
+  t: RegExp[]
+  /** ...and the last sets of those it can start with. */
+  g: RegExp[]
   /** Holds a quantifier that repeats without bound. */
   u: boolean
   /** Holds a quantifier of variable count (`?`, `{1,3}`, and the unbounded ones). */
@@ -52,6 +65,7 @@ const OVERLAP =
   'it repeats an alternation whose branches can match the same text (such as `(a|ab)*`)'
 const BACKREF = 'it has a backreference under a quantifier'
 const REPEAT = 'it repeats a part of variable length 10 times or more'
+const SPLIT = 'it repeats a part that can split a text several ways (such as `(aa?)+`)'
 const ASCII = String.fromCharCode(...Array(128).keys())
 
 /** Why a pattern is refused, or `undefined` when it is accepted. */
@@ -59,15 +73,29 @@ export function regexHazard(s: string): string | undefined {
   let i = 0
   const alternation = (depth: number): Part => {
     if (depth > MAX_DEPTH) throw MAX_DEPTH
-    const out: Part = { e: false, f: [], u: false, b: [] }
+    const out: Part = part(false, [], INF, 0)
+    out.b = []
     let seq: Part | undefined
     while (seq === undefined || (i < s.length && s[i] !== ')')) {
       if (seq !== undefined) i++ // '|'
       // One branch: a sequence of quantified atoms.
-      seq = { e: true, f: [], u: false }
+      seq = part(true, [], 0, 0)
       while (i < s.length && s[i] !== ')' && s[i] !== '|') {
         const p = quantified(atom(depth))
-        if (seq.e) seq.f.push(...p.f)
+        // Each part is used once, so its lists are taken over, not copied (linear time).
+        if (seq.e) {
+          seq.f.push(...p.f)
+          seq.g.push(...p.g)
+        }
+        if (p.e) {
+          seq.l.push(...p.l)
+          seq.t.push(...p.t)
+        } else {
+          seq.l = p.l
+          seq.t = p.t
+        }
+        seq.n += p.n
+        seq.x += p.x
         seq.e &&= p.e
         seq.u ||= p.u
         seq.v ||= p.v
@@ -76,6 +104,11 @@ export function regexHazard(s: string): string | undefined {
       }
       out.e ||= seq.e
       out.f.push(...seq.f)
+      out.l.push(...seq.l)
+      out.t.push(...seq.t)
+      out.g.push(...seq.g)
+      out.n = Math.min(out.n, seq.n)
+      out.x = Math.max(out.x, seq.x)
       out.u ||= seq.u
       out.v ||= seq.v
       out.h ??= seq.h
@@ -106,13 +139,33 @@ export function regexHazard(s: string): string | undefined {
     const unbounded = max === INF
     // Checked before the body, so the outermost hazard is the one reported.
     let own: string | undefined
-    if (unbounded) own = p.u ? NESTED : p.b && overlap(p.b) ? OVERLAP : undefined
+    if (unbounded)
+      own = p.u
+        ? NESTED
+        : p.b && overlap(p.b)
+          ? OVERLAP
+          : // Texts of two lengths (not counting the empty one), and an optional end that can
+            // start the part again or an optional start that can end it: `aaa` is a|aa, aa|a...
+            Math.max(p.n, 1) < p.x && (overlap([p.t, p.f]) || overlap([p.g, p.l]))
+            ? SPLIT
+            : undefined
     else if (max >= 10 && p.v) own = REPEAT
+    const variable = min < max
+    // Repeated a variable number of times, the part is an optional start and end of its own.
+    if (variable) {
+      p.t.push(...p.f)
+      p.g.push(...p.l)
+    }
     return {
       e: min === 0 || p.e,
       f: p.f,
+      l: p.l,
+      n: p.n * min,
+      x: p.x && p.x * max,
+      t: p.t,
+      g: p.g,
       u: unbounded || p.u,
-      v: min < max || p.v,
+      v: variable || p.v,
       h: own ?? (max > 1 ? p.r : p.h),
       r: own ?? p.r,
     }
@@ -139,7 +192,7 @@ export function regexHazard(s: string): string | undefined {
       // A lookaround matches no character itself, but what it contains still backtracks.
       return look ? { ...body, e: true, b: undefined } : body
     }
-    if (c === '^' || c === '$') return { e: true, f: [], u: false }
+    if (c === '^' || c === '$') return part(true, [], 0, 0)
     if (c === '[') {
       while (i < s.length && s[i] !== ']') i += s[i] === '\\' ? 2 : 1
       i++
@@ -148,14 +201,14 @@ export function regexHazard(s: string): string | undefined {
       if ((d >= '1' && d <= '9') || (d === 'k' && s[i] === '<')) {
         if (d === 'k') i = s.indexOf('>', i) + 1 || s.length
         else while (s[i]! >= '0' && s[i]! <= '9') i++
-        return { e: true, f: [ANY], u: false, r: BACKREF }
+        return { ...part(true, [ANY], 0, INF), r: BACKREF }
       }
-      if (d === 'b' || d === 'B') return { e: true, f: [], u: false }
+      if (d === 'b' || d === 'B') return part(true, [], 0, 0)
       // A code written in hex or a control character: any character is the safe guess.
-      if (d === 'x' || d === 'u' || d === 'c') return { e: false, f: [ANY], u: false }
+      if (d === 'x' || d === 'u' || d === 'c') return part(false, [ANY], 1, 1)
     }
     // One character: a literal, an escape, `.` (the `s` flag makes it any) or a class.
-    return { e: false, f: [new RegExp(s.slice(start, i), 's')], u: false }
+    return part(false, [new RegExp(s.slice(start, i), 's')], 1, 1)
   }
 
   try {
@@ -168,11 +221,18 @@ export function regexHazard(s: string): string | undefined {
   }
 }
 
+/** A part without quantifiers inside: `f` is both its first and its last sets. */
+function part(e: boolean, f: RegExp[], n: number, x: number): Part {
+  return { e, f, l: [...f], n, x, t: [], g: [], u: false }
+}
+
 /**
  * Can two branches start with the same character? Tested on ASCII, a few other characters
  * and every character the sets' sources name (literals, range ends): linear in the branches.
  */
-function overlap(branches: readonly RegExp[][]): boolean {
+function overlap(all: readonly RegExp[][]): boolean {
+  // A branch that starts with nothing (`(|a)`, a part without an optional end) overlaps none.
+  const branches = all.filter((b) => b[0])
   if (branches.length < 2) return false
   let samples = `${ASCII}\u00e9\u4e00\u00a0`
   for (const b of branches) for (const set of b) samples += set.source

@@ -93,6 +93,7 @@ import {
   plainCopy,
   selectPath,
   type Tracker,
+  walkForeign,
 } from './reads.js'
 import { errorDeclared, type Registered, Registry, scanModules } from './registry.js'
 import * as admin from './TheusEngine.admin.js'
@@ -238,9 +239,10 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     let fresh = false
     for (let i = 0; i < segs.length; i++) {
       const seg = segs[i]!
-      if (typeof v !== 'object' || v === null) return undefined
       const k = node?.raw === v ? node.kind : kindOf(v)
-      if (k === -1) return (v as Record<string, unknown>)[seg]
+      // A primitive, or the rest of the path in a Date, a Set or a heavy object: own data only,
+      // as the input gate reads (§10.1): no `getTime`, no Set `size`.
+      if (k === -1 || k === Kind.Set) return walkForeign(v, segs.slice(i))
       if (!fresh && node) {
         const w = run.writes.get(node)
         const whole = run.wholes.size ? run.wholes.get(node) : undefined

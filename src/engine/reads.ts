@@ -297,7 +297,7 @@ export function createTracker(root: Node, selectHeavy: (path: string) => unknown
 }
 
 /** Walks own data properties only, so a path never reaches a prototype or runs a getter. */
-function walkForeign(v: unknown, segs: readonly string[]): unknown {
+export function walkForeign(v: unknown, segs: readonly string[]): unknown {
   let cur = v
   for (const s of segs) {
     if (cur === null || typeof cur !== 'object') return undefined

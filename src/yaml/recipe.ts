@@ -58,7 +58,9 @@ export function recipeSyntaxError(
   const fileDetails = filename === undefined ? {} : { file: filename }
   const hint = /unique/i.test(message)
     ? 'Each key may appear once per mapping: remove or merge the duplicate.'
-    : 'Check the indentation and quoting around this position.'
+    : /escape/i.test(message)
+      ? "In double quotes a backslash starts an escape: write it in single quotes ('^\\d+$') or double the backslash."
+      : 'Check the indentation and quoting around this position.'
   const issue = {
     code: 'RECIPE_INVALID',
     message: `malformed YAML: ${message}`,

@@ -213,6 +213,19 @@ describe('createAuditor thresholds', () => {
     ])
   })
 
+  it('logs every count below a min_threshold above max_threshold as a count, then acts (§9)', () => {
+    const { auditor, entries } = setup([
+      { field: 'v', max: 1, level: 'B', max_threshold: 3, min_threshold: 5 },
+    ])
+    for (let i = 0; i < 4; i++) run(auditor, { v: 2 })
+    expect(entries.map((e) => [e.action, e.count])).toEqual([
+      ['count', 1],
+      ['count', 2],
+      ['block', 3],
+      ['count', 1],
+    ])
+  })
+
   it('accepts threshold as an alias of max_threshold', () => {
     const { auditor } = setup([{ field: 'v', max: 1, level: 'B', threshold: 2 }])
     expect(run(auditor, { v: 2 })).toBeUndefined()

@@ -273,6 +273,47 @@ describe('output gate draft reads', () => {
     ])
   })
 
+  it('reads own data only under a Date, a Set or a heavy object, as the input gate does', () => {
+    // §10.1: a key the container does not hold as its own data is missing, never an inherited
+    // member (`getTime`, a Set's `size`, a typed array's `constructor`), at either gate; and a
+    // path goes on through a heavy object to its end (it once stopped one key in).
+    const fields = [
+      'domain.d.getTime',
+      'domain.st.size',
+      'domain.heavy_t.constructor',
+      'domain.heavy_o.a.b',
+    ]
+    const gates = { inputs: [] as object[], outputs: [] as object[] }
+    for (const field of fields) {
+      gates.inputs.push({ field, eq: NEVER })
+      gates.outputs.push({ field, eq: NEVER })
+    }
+    const engine = new TheusEngine(
+      {
+        domain: {
+          d: new Date(0),
+          st: new Set([1, 2]),
+          heavy_t: new Float64Array(2),
+          heavy_o: new (class Holder {
+            a = { b: 7 }
+          })(),
+          x: 0,
+        },
+      },
+      { auditRecipe: { process_recipes: { step: gates } } },
+    )
+    engine.registerProcess(
+      process({ inputs: [], outputs: ['domain.x'] }, function step(ctx) {
+        ctx.domain.x = 1
+      }),
+    )
+    engine.runProcess('step', {})
+    const read = (gate: string) =>
+      engine.auditLog.filter((e) => e.gate === gate).map((e) => e.value)
+    expect(read('input')).toEqual([undefined, undefined, undefined, 7])
+    expect(read('output')).toEqual(read('input'))
+  })
+
   it('keeps its verdicts: a passing rule stays silent run after run, a failing one reports each run', () => {
     const engine = new TheusEngine(initial(), {
       auditRecipe: {

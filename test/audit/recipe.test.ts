@@ -42,19 +42,18 @@ describe('validateAuditRecipe', () => {
     expect(r.process_recipes.c!.inputs.map((x) => x.field)).toEqual(['a', 'b', 'c'])
   })
 
-  it('refuses a min_threshold above max_threshold (no early warning could ever be recorded)', () => {
+  it('accepts a min_threshold above max_threshold: every count below the threshold is a count (§9)', () => {
+    // SPEC §9: "a violation whose count is below min_threshold (and below max_threshold) is
+    // logged with action 'count'": the rule's semantics cover min_threshold > max_threshold.
     const rule = (more: object) => ({
       process_recipes: { t: { inputs: [{ field: 'a', max: 1, ...more }] } },
     })
-    const e = errorOf(rule({ min_threshold: 5, max_threshold: 3 }))
-    expect(e.message).toContain('process_recipes.t.inputs[0].min_threshold: 5 is above')
-    expect(e.message).toContain('Write min_threshold: 3 or less')
-    // The alias, and the default max_threshold of 1, are compared the same way.
-    expect(errorOf(rule({ min_threshold: 3, threshold: 2 })).message).toContain('threshold 2')
-    expect(errorOf(rule({ min_threshold: 2 })).message).toContain('max_threshold 1')
-    // Equal is allowed: it is how a rule says "no early warnings".
-    expect(() => validateAuditRecipe(rule({ min_threshold: 3, max_threshold: 3 }))).not.toThrow()
-    // A min_threshold that is not a number gets its own problem only.
+    for (const more of [{ min_threshold: 5, max_threshold: 3 }, { min_threshold: 2 }])
+      expect(validateAuditRecipe(rule(more)).process_recipes.t!.inputs[0]).toMatchObject({
+        minThreshold: more.min_threshold,
+        maxThreshold: 'max_threshold' in more ? more.max_threshold : 1,
+      })
+    // A min_threshold that is not a number is still refused.
     expect(errorOf(rule({ min_threshold: '5', max_threshold: 3 })).issues).toHaveLength(1)
   })
 

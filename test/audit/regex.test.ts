@@ -41,6 +41,14 @@ describe('regex rules: catastrophic backtracking', () => {
     ['(.*){1,32000}[bc]', /variable length 10 times or more/],
     ['^(a?){25}a{25}$', /variable length 10 times or more/],
     ['^(\\w{1,3}-){10}$', /variable length 10 times or more/],
+    // An unbounded repetition of a part whose optional end can start it again (or whose optional
+    // start can end it) splits a run of the same character between repetitions 2^n ways.
+    ['^(a?a?)*$', /several ways/],
+    ['^(aa?)+$', /several ways/],
+    ['^(a?a)+$', /several ways/],
+    ['^(a{1,3})+$', /several ways/],
+    ['^(\\d{1,3},?)+$', /several ways/],
+    ['((ab){1,3})+', /several ways/],
   ]
   for (const [pattern, why] of refused) {
     it(`refuses ${pattern.length > 30 ? `${pattern.slice(0, 30)}…` : pattern}`, () => {
@@ -70,6 +78,11 @@ describe('regex rules: catastrophic backtracking', () => {
     '^.{10,100}$',
     '^(ab){10,20}$',
     '^(a?b){9}$',
+    '^([a-z0-9-]{1,63}\\.)+[a-z]{2,6}$',
+    '^(\\.[a-z]{2,6})+$',
+    '^(ab?)*$',
+    '(-[a-z]{1,20})*',
+    '^(a|bc)+$',
   ]
   for (const pattern of accepted) {
     it(`accepts ${pattern}`, () => {
