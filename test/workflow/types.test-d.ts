@@ -64,6 +64,9 @@ describe('WorkflowManager process names', () => {
       states: { IDLE: { entry: [] } },
     }
     new WorkflowManager(engine, loose)
+    // Declared apart from the call, a literal widens its names to string.
+    const declared = { states: { IDLE: { on: { GO: 'A' } }, A: { entry: 'p_inc' } } }
+    new WorkflowManager(engine, declared)
   })
 })
 
@@ -105,5 +108,9 @@ describe('executeWorkflow process names', () => {
     const names: string[] = ['p_inc']
     void engine.executeWorkflow(names)
     void engine.executeWorkflow({ steps: names })
+    const declared = {
+      steps: ['p_inc', { flux: 'while', condition: 'domain.n < 3', do: ['p_inc'] }],
+    }
+    void engine.executeWorkflow(declared)
   })
 })
