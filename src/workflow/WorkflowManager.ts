@@ -45,6 +45,8 @@ interface Pending {
   event: string
   args: unknown
   resolve: () => void
+  /** Steps already taken by the cascade that sent it (the signal bridge), toward maxOps. */
+  steps: number
 }
 
 /**
@@ -76,6 +78,8 @@ export class WorkflowManager<
   private readonly _history: BoundedLog<WorkflowTransition>
   private readonly _queue: Pending[] = []
   private _draining = false
+  // The steps of the running cascade, carried on by the events its commits bridge in.
+  private _steps = 0
   // Bumped by reset(): a cascade that started before a reset stops at its next step.
   private _epoch = 0
   private _unsubscribe: (() => void) | undefined
@@ -131,7 +135,10 @@ export class WorkflowManager<
       this._unsubscribe = engine.on('signal', ({ path, value }) => {
         if (!value) return
         const key = signalKey(path)
-        if (key !== undefined && Object.hasOwn(signals, key)) void this.send(signals[key]!)
+        // A bridged event goes on counting the cascade that sent it: a machine whose chain
+        // raises its own signal again stops at maxOps instead of looping in microtasks forever.
+        if (key !== undefined && Object.hasOwn(signals, key))
+          void this._send(signals[key]!, undefined, this._draining ? this._steps + 1 : 0)
       })
     }
   }
@@ -154,6 +161,11 @@ export class WorkflowManager<
    * `EngineHaltedError`.
    */
   send(event: string, args?: unknown): Promise<void> {
+    return this._send(event, args, 0)
+  }
+
+  /** `send`, for an event that goes on counting `steps` toward maxOps (the signal bridge). */
+  private _send(event: string, args: unknown, steps: number): Promise<void> {
     if (this._disposed) {
       warnOnce(
         `workflow-send-disposed:${this._id}`,
@@ -169,7 +181,7 @@ export class WorkflowManager<
       return Promise.resolve()
     }
     return new Promise<void>((resolve) => {
-      this._queue.push({ event, args, resolve })
+      this._queue.push({ event, args, resolve, steps })
       if (!this._draining) void this._drain()
     })
   }
@@ -199,7 +211,7 @@ export class WorkflowManager<
     try {
       for (let p = this._queue.shift(); p !== undefined; p = this._queue.shift()) {
         try {
-          await this._cascade(p.event, p.args)
+          await this._cascade(p.event, p.args, p.steps)
         } catch (e) {
           // Only a throwing signal subscriber can land here; send() still must not reject.
           this._lastError.value = e
@@ -213,7 +225,7 @@ export class WorkflowManager<
   }
 
   /** One user event and the chain events it leads to, up to the first state with no chain. */
-  private async _cascade(first: string, args: unknown): Promise<void> {
+  private async _cascade(first: string, args: unknown, start: number): Promise<void> {
     if (this._engine.halted === true) {
       // A halted engine refuses every change (SPEC §10.2): the event fails where it is.
       batch(() => {
@@ -228,7 +240,8 @@ export class WorkflowManager<
     const epoch = this._epoch
     const limit = maxOpsOf(this._engine)
     let event: string | undefined = first
-    for (let steps = 0; event !== undefined; steps++) {
+    for (let steps = start; event !== undefined; steps++) {
+      this._steps = steps
       if (this._status.peek() === 'aborted') return
       const from = this.machine.current
       const to = this.machine.target(event)

@@ -168,12 +168,13 @@ function check(obj: unknown, options: ValidateOptions): WorkflowDefinition {
             )
           } else state.entry.push(item)
         })
-      } else if (entry !== null) {
+      } else {
+        // SPEC §5.1: an entry that is not a string or list, an empty `entry:` included.
         issues.add(
           'BAD_ENTRY',
           `'${entryKey}' of state '${name}' must be a process name or a list of them, got ${kindOf(entry)}`,
           path,
-          'value',
+          entry === null ? 'key' : 'value',
           `Write \`${entryKey}: name\` or \`${entryKey}: [a, b]\`.`,
         )
       }

@@ -210,6 +210,9 @@ class Parser {
           const esc = s[i + 1]
           if (esc === undefined)
             this.fail(start, 'unterminated string', `Close the string with ${c}.`)
+          // \u0041 read as 'u0041' would be a silent misreading: only \n \t \r decode.
+          if (/\w/.test(esc) && !'ntr'.includes(esc))
+            this.fail(i, `unknown escape '\\${esc}'`, 'Write the character itself.')
           out += esc === 'n' ? '\n' : esc === 't' ? '\t' : esc === 'r' ? '\r' : esc
           i += 2
           continue

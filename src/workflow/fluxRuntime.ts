@@ -223,7 +223,7 @@ class Validator {
       const close = typeof kind === 'string' ? K.nearest(kind, FLUX_KINDS) : undefined
       this.issues.add(
         'UNKNOWN_FLUX',
-        `unknown flux kind ${K.kindOf(kind)}`,
+        `unknown flux kind: ${K.kindOf(kind)}`,
         [...path, 'flux'],
         'value',
         close ? `Did you mean '${close}'?` : 'Use if, while or run.',

@@ -54,10 +54,25 @@ export type TypedFluxSource<N extends string> =
     }
   | readonly TypedFluxStep<N>[]
 
+// The names a document's type gives its processes. `string` among them means the document was
+// parsed or built from strings (`parseWorkflow`, `validateFlux`, a `string[]`): the compiler
+// cannot know them, so nothing is checked and the engine checks them when they run.
+type NameIn<E> = E extends readonly (infer U)[] ? U : E extends string ? E : never
+type NameAt<S, K extends string> = S extends { readonly [P in K]?: infer E } ? NameIn<E> : never
+type WorkflowNames<TDef> = TDef extends { readonly states: infer S }
+  ? { [K in keyof S]: NameAt<S[K], 'entry'> | NameAt<S[K], 'process'> }[keyof S]
+  : never
+type StepName<S> = S extends string ? S : S extends { readonly process: infer P } ? P : never
+type FluxNames<TDef> = TDef extends readonly (infer S)[]
+  ? StepName<S>
+  : TDef extends { readonly steps: readonly (infer S)[] }
+    ? StepName<S>
+    : never
+
 /**
  * `TDef` itself when its process names are the engine's (or when nothing can be checked: an
- * engine without `processes`, YAML text, a parsed document typed loosely); otherwise the typed
- * shape, so the compiler points at the unknown name.
+ * engine without `processes`, YAML text, a parsed document or one typed loosely); otherwise the
+ * typed shape, so the compiler points at the unknown name.
  */
 export type CheckWorkflow<TEngine, TDef> = [KnownProcessNames<TEngine>] extends [never]
   ? TDef
@@ -66,7 +81,9 @@ export type CheckWorkflow<TEngine, TDef> = [KnownProcessNames<TEngine>] extends 
     : TDef extends { readonly states: object }
       ? TDef extends TypedWorkflowSource<KnownProcessNames<TEngine>>
         ? TDef
-        : TypedWorkflowSource<KnownProcessNames<TEngine>>
+        : string extends WorkflowNames<TDef>
+          ? TDef
+          : TypedWorkflowSource<KnownProcessNames<TEngine>>
       : TDef
 
 /** As `CheckWorkflow`, for Flux pipelines (`{ steps }` or the list of steps). */
@@ -77,5 +94,7 @@ export type CheckFlux<TNames extends string, TDef> = [TNames] extends [never]
     : TDef extends { readonly steps: readonly unknown[] } | readonly unknown[]
       ? TDef extends TypedFluxSource<TNames>
         ? TDef
-        : TypedFluxSource<TNames>
+        : string extends FluxNames<TDef>
+          ? TDef
+          : TypedFluxSource<TNames>
       : TDef

@@ -86,6 +86,7 @@ describe('validateWorkflow', () => {
       "Did you mean 'entry'?",
     ],
     ['an entry that is a number', { states: { IDLE: { entry: 3 } } }, 'BAD_ENTRY', 'process name'],
+    ['an entry that is null', { states: { IDLE: { entry: null } } }, 'BAD_ENTRY', 'got null'],
     [
       'an entry list with a mapping',
       { states: { IDLE: { entry: ['a', { b: 1 }] } } },

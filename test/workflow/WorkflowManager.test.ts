@@ -370,6 +370,31 @@ describe('WorkflowManager: safety', () => {
     expect(engine.state.value.domain.n).toBe(20)
   })
 
+  it('stops a signal bridge that feeds its own event back, instead of hanging the page', async () => {
+    const engine = new TheusEngine({ domain: { n: 0, sig_x: false } }, { maxOps: 20 })
+    engine.registerProcess(
+      process({ outputs: ['domain.n', 'domain.sig_x'] }, function raise(ctx) {
+        ctx.domain.n += 1
+        ctx.domain.sig_x = true
+      }),
+    )
+    const wf = new WorkflowManager(engine, {
+      states: {
+        IDLE: { on: { EVT_X: 'A' } },
+        A: { entry: 'raise', on: { EVT_CHAIN_DONE: 'IDLE' } },
+      },
+      signals: { sig_x: 'EVT_X' },
+    })
+    await wf.send('EVT_X')
+    // Every bridged event runs in microtasks: without the bound, this timer never fires.
+    await new Promise((r) => setTimeout(r, 0))
+    expect((wf.lastError.value as TheusError).code).toBe('FLUX_SAFETY_TRIP')
+    expect(engine.state.value.domain.n).toBeLessThanOrEqual(20)
+    // A user's own send starts a new count.
+    await wf.send('EVT_X')
+    expect(engine.state.value.domain.n).toBeGreaterThan(1)
+  })
+
   it('refuses a missing engine and options other than { historyLimit? } with INVALID_ARGS', () => {
     const def = { states: { IDLE: {} } }
     const code = (fn: () => unknown) => {

@@ -48,6 +48,8 @@ describe('evaluateExpression', () => {
     ["'a' + 'b'", 'ab'],
     ['"n=" + 3', 'n=3'],
     ["'it\\'s'", "it's"],
+    ["'a\\tb\\nc\\rd'", 'a\tb\nc\rd'],
+    ["'\\\\' + \"\\\"\" + '\\/'", '\\"/'],
   ])('computes %s with the SPEC precedence', (src, expected) => {
     expect(ev(src)).toBe(expected)
   })
@@ -233,6 +235,10 @@ describe('parseExpression: syntax errors', () => {
     ['3abc', 1, "unexpected 'a'"],
     ['1 # 2', 2, "unexpected character '#'"],
     ['len(1, 2)', 5, 'one argument'],
+    // A JavaScript escape the lexer does not decode would be read as its letter ('u0041').
+    ["'\\u0041'", 1, "unknown escape '\\u'"],
+    ['"a\\x41"', 2, "unknown escape '\\x'"],
+    ["domain['__pro\\u0074o__']", 13, "unknown escape '\\u'"],
   ])('%j fails at column %i', (src, offset, message) => {
     try {
       parseExpression(src)

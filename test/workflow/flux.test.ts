@@ -128,6 +128,12 @@ describe('validateFlux', () => {
     ['run without steps', { steps: [{ flux: 'run' }] }, 'MISSING_KEY', "needs 'steps:'"],
     ['an unknown flux kind', { steps: [{ flux: 'loop' }] }, 'UNKNOWN_FLUX', 'Use if, while or run'],
     [
+      'an unknown flux kind, named in a sentence',
+      { steps: [{ flux: 'loop' }] },
+      'UNKNOWN_FLUX',
+      "unknown flux kind: the string 'loop'",
+    ],
+    [
       'a misspelt flux kind',
       { steps: [{ flux: 'whiel', condition: 'true', do: [] }] },
       'UNKNOWN_FLUX',

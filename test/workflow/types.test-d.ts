@@ -1,6 +1,15 @@
 // biome-ignore-all lint/suspicious/noThenProperty: `then:` is the key Flux pipelines use (SPEC §5.2).
-import { createProcess, TheusEngine, WorkflowManager } from 'theus'
+import {
+  createProcess,
+  type FluxDefinition,
+  TheusEngine,
+  validateWorkflow,
+  type WorkflowDefinition,
+  WorkflowManager,
+} from 'theus'
 import { useWorkflow } from 'theus/react'
+import { validateFlux } from 'theus/workflow'
+import { parseFlux, parseWorkflow } from 'theus/yaml'
 import { describe, expectTypeOf, it } from 'vitest'
 
 const initial = { domain: { n: 0, items: [] as number[] } }
@@ -45,6 +54,20 @@ describe('WorkflowManager process names', () => {
     new WorkflowManager(engine, parsed)
     new WorkflowManager(open, { states: { IDLE: { entry: 'anything' } } })
   })
+
+  it('takes a parsed or validated document (names typed string: nothing to check)', () => {
+    new WorkflowManager(engine, parseWorkflow('states: { IDLE: { entry: p_inc } }'))
+    new WorkflowManager(engine, validateWorkflow({ states: { IDLE: {} } }))
+    const def: WorkflowDefinition = validateWorkflow({ states: { IDLE: {} } })
+    new WorkflowManager(engine, def)
+    const loose: { states: Record<string, { entry: string[] }> } = {
+      states: { IDLE: { entry: [] } },
+    }
+    new WorkflowManager(engine, loose)
+    // Declared apart from the call, a literal widens its names to string.
+    const declared = { states: { IDLE: { on: { GO: 'A' } }, A: { entry: 'p_inc' } } }
+    new WorkflowManager(engine, declared)
+  })
 })
 
 describe('executeWorkflow process names', () => {
@@ -75,5 +98,19 @@ describe('executeWorkflow process names', () => {
   it('takes YAML text and any names on an engine without processes', () => {
     void engine.executeWorkflow('steps: [anything]')
     void open.executeWorkflow({ steps: ['anything'] })
+  })
+
+  it('takes a parsed or validated pipeline (names typed string: nothing to check)', () => {
+    void engine.executeWorkflow(parseFlux('steps: [p_inc]'))
+    void engine.executeWorkflow(validateFlux({ steps: ['p_inc'] }))
+    const def: FluxDefinition = validateFlux(['p_inc'])
+    void engine.executeWorkflow(def)
+    const names: string[] = ['p_inc']
+    void engine.executeWorkflow(names)
+    void engine.executeWorkflow({ steps: names })
+    const declared = {
+      steps: ['p_inc', { flux: 'while', condition: 'domain.n < 3', do: ['p_inc'] }],
+    }
+    void engine.executeWorkflow(declared)
   })
 })

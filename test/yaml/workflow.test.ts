@@ -57,6 +57,9 @@ describe('parseWorkflow', () => {
     ['an unknown top-level key', 'states:\n  IDLE: {}\ninital: IDLE\n', 'UNKNOWN_KEY', 3, 1],
     ['an unknown state key', 'states:\n  IDLE:\n    entri: x\n', 'UNKNOWN_KEY', 3, 5],
     ['an entry that is a mapping', 'states:\n  IDLE:\n    entry: { a: 1 }\n', 'BAD_ENTRY', 3, 12],
+    // SPEC §5.1: an entry that is not a string or list. Left empty, it has no text: its key.
+    ['an empty entry', 'states:\n  IDLE:\n    entry:\n', 'BAD_ENTRY', 3, 5],
+    ['a null process', 'states:\n  IDLE:\n    process: ~\n', 'BAD_ENTRY', 3, 5],
     [
       'a bad item in an entry list',
       'states:\n  IDLE:\n    process:\n      - ok\n      - 12\n',
