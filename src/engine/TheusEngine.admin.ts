@@ -59,7 +59,6 @@ export function edit<T>(engine: Engine, fn: (state: any) => T): T {
       if (run.violation) throw run.violation
       engine._checkSchema(run, 'edit')
       if (run.violation) throw run.violation
-      if (engine._haltEvent !== undefined) throw engine._haltedError('edit', 'edit() was refused')
       result = plainResult(run, out) as T
     } catch (e) {
       failed(engine, run, 'edit', e)
@@ -221,6 +220,8 @@ function patchDirect(engine: Engine, run: Run, p: Patch): boolean {
     return false
   let node = engine._root
   const last = path.length - 1
+  // A root key (a layer) goes through the view, which keeps the root's shape (SPEC §1).
+  if (!last) return false
   for (let i = 0; i <= last; i++) {
     const seg = path[i]
     if (typeof seg !== 'string' || seg === '__proto__' || zoneOfSegment(seg) !== undefined)

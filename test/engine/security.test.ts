@@ -286,6 +286,22 @@ describe('__proto__ is never a data key', () => {
     expect(({} as any).polluted).toBeUndefined()
   })
 
+  it("a replayed patch at the root obeys edit()'s rules: no layer removed, no other root key", async () => {
+    const bad = [
+      { op: 'remove', path: ['domain'] },
+      { op: 'replace', path: ['domain'], value: 5 },
+      { op: 'replace', path: ['global'], value: null },
+      { op: 'add', path: ['foo'], value: 1 },
+      { op: 'add', path: ['local'], value: 1 },
+    ]
+    for (const patch of bad) {
+      const err = await TheusEngine.replay(bank(), [], [
+        { process: 'edit', args: undefined, patches: [patch] },
+      ] as any).catch((e: unknown) => e)
+      expect(err, JSON.stringify(patch)).toMatchObject({ code: 'INVALID_CONTEXT' })
+    }
+  })
+
   it('undo and redo can never reach a prototype (patches go through the guard)', () => {
     const engine = new TheusEngine(bank())
     engine.edit((s: any) => {
