@@ -254,6 +254,14 @@ describe('__proto__ is never a data key', () => {
   it('a replayed log entry holding it fails the replay with INVALID_ARGS', async () => {
     const bad = [
       [{ process: 'transfer', args: JSON.parse('{"__proto__": {"amount": 5}}') }],
+      JSON.parse('[{ "process": "transfer", "args": {}, "__proto__": { "polluted": 1 } }]'),
+      [
+        {
+          process: 'edit',
+          args: undefined,
+          patches: [JSON.parse('{ "op": "add", "path": ["domain", "x"], "__proto__": {} }')],
+        },
+      ],
       [
         {
           process: 'edit',
