@@ -286,12 +286,12 @@ export const errors = {
     )
   },
   notFound(name: string, known: readonly string[]): TheusError {
-    // The message is the contract's wording exactly; a likely typo adds its correction, and
-    // `details.hint` always says what to do.
+    // The message is the contract's wording exactly (SPEC §3); `details.hint` says what to
+    // do: a likely typo's correction, or how to register.
     const close = suggest(name, known)
     return new TheusError(
       'PROCESS_NOT_FOUND',
-      `Process '${name}' not found in registry.${close ? ` Did you mean '${close}'?` : ''}`,
+      `Process '${name}' not found in registry.`,
       {
         details: {
           process: name,
