@@ -93,6 +93,11 @@ export async function replay(
       'INVALID_ARGS',
       `replay expects a run log (an array of { process, args }), got ${describe(runLog)}.`,
     )
+  if (processes === null || typeof processes !== 'object')
+    throw new TheusError(
+      'INVALID_ARGS',
+      `replay expects its processes as an array, a process map or a module map, got ${describe(processes)}.`,
+    )
   for (const [i, entry] of runLog.entries()) checkLogEntry(kit, entry, i)
   const engine = new Engine(initial as never, options as never) as unknown as Replaying
   if (Array.isArray(processes)) for (const p of processes) engine.registerProcess(p)
