@@ -70,8 +70,11 @@ const CEILING = {
   // and a sig_ key under a meta_ key stopped being published and reset (SPEC §1: first prefix);
   // +24 B when that check moved from the engine's publishing into the commit's field detection
   // (where the cause was; it also moved theus/react on top from 1 994 to 1 979 B); +23 B when
-  // an unknown runProcess option (`{ retry: 2 }`) became INVALID_ARGS instead of being ignored
-  core: 31_500,
+  // an unknown runProcess option (`{ retry: 2 }`) became INVALID_ARGS instead of being ignored;
+  // 31_570 when a commit stopped applying the writes of a container that it had itself removed
+  // or replaced earlier (their patches named a path that no longer held it: undo, redo, replay
+  // and synced tabs failed on them), paid in part by edit()'s halt check that could never fire
+  core: 31_580,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,
