@@ -412,6 +412,8 @@ describe('undo and redo', () => {
       | { t: 'set'; key: string; v: number }
       | { t: 'del'; key: string }
       | { t: 'nest'; key: string; v: number }
+      | { t: 'inner'; key: string; v: number }
+      | { t: 'renest' }
       | { t: 'push'; v: number }
       | { t: 'splice'; at: number; n: number }
       | { t: 'sort' }
@@ -424,6 +426,9 @@ describe('undo and redo', () => {
       fc.record({ t: fc.constant('set' as const), key, v: fc.integer() }),
       fc.record({ t: fc.constant('del' as const), key }),
       fc.record({ t: fc.constant('nest' as const), key, v: fc.integer() }),
+      // Writes inside a child, then the child's container replaced: in any order.
+      fc.record({ t: fc.constant('inner' as const), key, v: fc.integer() }),
+      fc.record({ t: fc.constant('renest' as const) }),
       fc.record({ t: fc.constant('push' as const), v: fc.integer() }),
       fc.record({
         t: fc.constant('splice' as const),
@@ -447,6 +452,15 @@ describe('undo and redo', () => {
           break
         case 'nest':
           d.obj.nested[o.key] = { v: o.v, arr: [o.v] }
+          break
+        case 'inner':
+          if (typeof d.obj.nested[o.key] === 'object') {
+            d.obj.nested[o.key].v = o.v
+            d.obj.nested[o.key].arr.push(o.v)
+          }
+          break
+        case 'renest':
+          d.obj.nested = { a: { v: 0, arr: [] } }
           break
         case 'push':
           d.list.push(o.v)
