@@ -286,21 +286,17 @@ export const errors = {
     )
   },
   notFound(name: string, known: readonly string[]): TheusError {
-    // The message is the contract's wording exactly; a likely typo adds its correction, and
-    // `details.hint` always says what to do.
+    // The message is the contract's wording exactly (SPEC §3); `details.hint` says what to
+    // do: a likely typo's correction, or how to register.
     const close = suggest(name, known)
-    return new TheusError(
-      'PROCESS_NOT_FOUND',
-      `Process '${name}' not found in registry.${close ? ` Did you mean '${close}'?` : ''}`,
-      {
-        details: {
-          process: name,
-          hint: close
-            ? `Did you mean '${close}'?`
-            : 'Register it with engine.registerProcess() (or scanAndRegister) before running it.',
-        },
+    return new TheusError('PROCESS_NOT_FOUND', `Process '${name}' not found in registry.`, {
+      details: {
+        process: name,
+        hint: close
+          ? `Did you mean '${close}'?`
+          : 'Register it with engine.registerProcess() (or scanAndRegister) before running it.',
       },
-    )
+    })
   },
   disposed(what: string): TheusError {
     return new TheusError(

@@ -193,13 +193,12 @@ export function createProcess<TContext>(): TypedProcess<TContext> {
   return process as TypedProcess<TContext>
 }
 
-/** True for values made by `process()`. */
+/**
+ * True for values made by `process()`: known by the definitions this module made, so a copy
+ * (`{ ...def }`, which copies the brand) or an object that sets the brand is not one.
+ */
 export function isProcessDefinition(value: unknown): value is ProcessDefinition {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as Record<symbol, unknown>)[BRAND] === true
-  )
+  return parsed.has(value as object)
 }
 
 /** The parsed contract of a definition made by `process()`. */

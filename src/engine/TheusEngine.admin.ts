@@ -45,21 +45,12 @@ export function edit<T>(engine: Engine, fn: (state: any) => T): T {
   const root = adminRoot(engine, run)
   engine._hold(run)
   try {
-    let out: T
-    let thenable: boolean
-    try {
-      out = fn(root)
-      // Asked while the run's views still answer: `fn` may return one (`s => s.domain.x`).
-      thenable = isThenable(out)
-    } catch (e) {
-      run.closed = true
-      engine._release(run)
-      engine._events.emit('rollback', { process: 'edit', args: undefined, error: e })
-      throw e
-    }
-    run.closed = true
     let result: T
     try {
+      const out = fn(root)
+      // Asked while the run's views still answer: `fn` may return one (`s => s.domain.x`).
+      const thenable = isThenable(out)
+      run.closed = true
       if (thenable)
         throw new TheusError(
           'INVALID_ARGS',
@@ -68,13 +59,9 @@ export function edit<T>(engine: Engine, fn: (state: any) => T): T {
       if (run.violation) throw run.violation
       engine._checkSchema(run, 'edit')
       if (run.violation) throw run.violation
-      if (engine._haltEvent !== undefined) throw engine._haltedError('edit', 'edit() was refused')
       result = plainResult(run, out) as T
     } catch (e) {
-      engine._release(run)
-      engine._events.batch(() => engine._notifyHeavy(undefined, run))
-      engine._events.emit('rollback', { process: 'edit', args: undefined, error: e })
-      throw e
+      failed(engine, run, 'edit', e)
     }
     engine._events.batch(() => {
       engine._commit(run, 'edit', undefined, result, t0, true)
@@ -84,6 +71,19 @@ export function edit<T>(engine: Engine, fn: (state: any) => T): T {
   } finally {
     adminDone(engine, run)
   }
+}
+
+/**
+ * An admin commit failed: rolled back as a failed run is (its heavy reassignments kept and
+ * notified, SPEC §3.1), released first so that a `'rollback'` listener may commit, then
+ * `'rollback'` with the error, which is thrown.
+ */
+function failed(engine: Engine, run: Run, label: string, e: unknown): never {
+  run.closed = true
+  engine._release(run)
+  engine._events.batch(() => engine._notifyHeavy(undefined, run))
+  engine._events.emit('rollback', { process: label, args: undefined, error: e })
+  throw e
 }
 
 /**
@@ -194,6 +194,8 @@ function applyPatches(
       engine._notifyHeavy(undefined, run)
       return out
     })
+  } catch (e) {
+    failed(engine, run, label, e)
   } finally {
     adminDone(engine, run)
   }
@@ -218,6 +220,8 @@ function patchDirect(engine: Engine, run: Run, p: Patch): boolean {
     return false
   let node = engine._root
   const last = path.length - 1
+  // A root key (a layer) goes through the view, which keeps the root's shape (SPEC §1).
+  if (!last) return false
   for (let i = 0; i <= last; i++) {
     const seg = path[i]
     if (typeof seg !== 'string' || seg === '__proto__' || zoneOfSegment(seg) !== undefined)

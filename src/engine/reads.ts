@@ -91,7 +91,7 @@ function leafReader(
     const v = getKey(at.raw, at.kind, seg)
     if (typeof v !== 'object' || v === null) return v
     const node = childNode(at, seg, v, heavy, last)
-    if (node === undefined) return v instanceof Date ? new Date(v.getTime()) : v
+    if (node === undefined) return v instanceof Date ? lockDate(new Date(v.getTime())) : v
     last = node
     node.deep().value
     return snapshot(node, true)

@@ -61,11 +61,12 @@ function checkLogEntry(
       `Cannot replay ${where}: expected { process, args }, got ${describe(entry)}.`,
     )
   const e = entry as RunLogEntry
-  const proto = protoKeyIn(e.args, 'args')
+  // Anywhere in the entry: its args, its patches, the entry itself (SPEC §10.1).
+  const proto = protoKeyIn(entry, 'entry')
   if (proto !== undefined)
     throw new TheusError(
       'INVALID_ARGS',
-      `Cannot replay ${where} ('${e.process}'): its ${proto} is a '__proto__' key, which is never data. The log was tampered with or built from untrusted input.`,
+      `Cannot replay ${where} ('${e.process}'): ${proto} is a '__proto__' key, which is never data. The log was tampered with or built from untrusted input.`,
       { details: { process: e.process, path: proto } },
     )
   if (e.patches !== undefined) {
@@ -91,6 +92,11 @@ export async function replay(
     throw new TheusError(
       'INVALID_ARGS',
       `replay expects a run log (an array of { process, args }), got ${describe(runLog)}.`,
+    )
+  if (processes === null || typeof processes !== 'object')
+    throw new TheusError(
+      'INVALID_ARGS',
+      `replay expects its processes as an array, a process map or a module map, got ${describe(processes)}.`,
     )
   for (const [i, entry] of runLog.entries()) checkLogEntry(kit, entry, i)
   const engine = new Engine(initial as never, options as never) as unknown as Replaying

@@ -125,6 +125,8 @@ export class Commit {
   silent: Set<string> | undefined = undefined
   /** Per-key conflict stamps are written only while an async run is in flight. */
   stamp = true
+  /** A container left the tree in this commit: a later buffer may be inside it (`gone`). */
+  moved = false
 
   /**
    * Starts a commit that records into `changes` (a fresh record: history keeps it). Its
@@ -139,7 +141,20 @@ export class Commit {
     this.seq = seq
     this.silent = silent
     this.stamp = stamp
+    this.moved = false
     return this
+  }
+
+  /**
+   * Whether `node` left the tree earlier in this commit (its parent's buffer, applied first,
+   * deleted or replaced it or a container above it). Its writes then land nowhere: applied,
+   * they would give patches at a path that no longer holds it.
+   */
+  gone(node: Node): boolean {
+    if (this.moved)
+      for (let n = node; n.parent !== undefined; n = n.parent)
+        if (getKey(n.parent.raw, n.parent.kind, n.key) !== n.raw) return true
+    return false
   }
 
   /**
@@ -192,6 +207,7 @@ export class Commit {
 
   /** Applies one buffered key; false when it changed nothing (a delete of an absent key). */
   applyKey(node: Node, key: unknown, buffered: unknown): boolean {
+    if (this.gone(node)) return false
     const raw = node.raw
     const isMap = node.kind === Kind.Map
     // One lookup in the common case: a defined value is present.
@@ -199,6 +215,7 @@ export class Commit {
     const had = (found !== undefined && typeof found !== 'function') || hasKey(raw, node.kind, key)
     const old = had ? found : undefined
     if (buffered === DELETED && !had) return false
+    if (typeof old === 'object') this.moved = true
     const readded = buffered instanceof Readded
     const value = readded ? (buffered as Readded).value : buffered
     const segs = node.segmentsRef()
@@ -251,6 +268,7 @@ export class Commit {
    * (`a[0] = a[0]`: a write is a write), is one `replace` of the whole.
    */
   applyWhole(node: Node, content: unknown[] | Set<unknown>, oldSnap: unknown): void {
+    if (this.gone(node)) return
     const raw = node.raw
     const flags = this.noteField(node.sigField) ? RESET_INVERSE : 0
     const from = this.n

@@ -451,6 +451,10 @@ describe('PROCESS_NOT_FOUND wording', () => {
     engine.registerProcess(process({}, function p1() {}))
     engine.registerProcess(process({}, function transfer() {}))
     expect(caught(() => engine.runProcess('x')).message).toBe("Process 'x' not found in registry.")
-    expect(caught(() => engine.runProcess('tranfser')).message).toMatch(/Did you mean 'transfer'/)
+    expect(caught(() => engine.runProcess('x')).details.hint).toMatch(/registerProcess/)
+    // A typo's correction goes to details.hint: the message stays the contract's sentence.
+    const typo = caught(() => engine.runProcess('tranfser'))
+    expect(typo.message).toBe("Process 'tranfser' not found in registry.")
+    expect(typo.details.hint).toBe("Did you mean 'transfer'?")
   })
 })

@@ -412,6 +412,8 @@ describe('undo and redo', () => {
       | { t: 'set'; key: string; v: number }
       | { t: 'del'; key: string }
       | { t: 'nest'; key: string; v: number }
+      | { t: 'inner'; key: string; v: number }
+      | { t: 'renest' }
       | { t: 'push'; v: number }
       | { t: 'splice'; at: number; n: number }
       | { t: 'sort' }
@@ -424,6 +426,9 @@ describe('undo and redo', () => {
       fc.record({ t: fc.constant('set' as const), key, v: fc.integer() }),
       fc.record({ t: fc.constant('del' as const), key }),
       fc.record({ t: fc.constant('nest' as const), key, v: fc.integer() }),
+      // Writes inside a child, then the child's container replaced: in any order.
+      fc.record({ t: fc.constant('inner' as const), key, v: fc.integer() }),
+      fc.record({ t: fc.constant('renest' as const) }),
       fc.record({ t: fc.constant('push' as const), v: fc.integer() }),
       fc.record({
         t: fc.constant('splice' as const),
@@ -447,6 +452,15 @@ describe('undo and redo', () => {
           break
         case 'nest':
           d.obj.nested[o.key] = { v: o.v, arr: [o.v] }
+          break
+        case 'inner':
+          if (typeof d.obj.nested[o.key] === 'object') {
+            d.obj.nested[o.key].v = o.v
+            d.obj.nested[o.key].arr.push(o.v)
+          }
+          break
+        case 'renest':
+          d.obj.nested = { a: { v: 0, arr: [] } }
           break
         case 'push':
           d.list.push(o.v)
@@ -500,6 +514,66 @@ describe('undo and redo', () => {
       ),
       { numRuns: 150 },
     )
+  })
+
+  it('writes inside a container that the same commit then removes or replaces leave no patch behind', async () => {
+    // Another key written first makes the container's buffer apply before the child's.
+    const cases: ((d: any) => void)[] = [
+      (d) => {
+        d.m.set('y', 2)
+        d.m.get('e').x = 5
+        d.m.delete('e')
+      },
+      (d) => {
+        d.m.set('y', 2)
+        d.m.get('e').x = 5
+        d.m.set('e', { z: 1 })
+      },
+      (d) => {
+        d.obj.a = 2
+        d.obj.nested.b = 3
+        delete d.obj.nested
+      },
+      (d) => {
+        d.obj.a = 2
+        d.obj.nested.b = 3
+        d.obj.nested = { c: 1 }
+        d.obj.nested.c = 4
+      },
+      (d) => {
+        d.n = 1
+        d.obj.nested.b = 3
+        d.obj.nested.list.push(1)
+        d.obj = { fresh: true }
+      },
+      (d) => {
+        d.obj.a = 2
+        const moved = d.obj.nested
+        moved.b = 7
+        delete d.obj.nested
+        d.obj.kept = moved
+      },
+    ]
+    const start = () => {
+      const s = initial()
+      ;(s.domain as any).m = new Map([['e', { x: 1 }]])
+      s.domain.obj.nested.list = []
+      return s
+    }
+    for (const [i, change] of cases.entries()) {
+      for (const strictMode of [true, false]) {
+        const engine = new TheusEngine(start(), { strictMode })
+        const before = engine.state.value
+        engine.edit((s) => change(s.domain))
+        const after = engine.state.value
+        const copy = await TheusEngine.replay(start(), [], engine.runLog, { strictMode })
+        expect(copy.state.value, `case ${i}`).toEqual(after)
+        expect(engine.undo(), `case ${i}`).toBe(true)
+        expect(engine.state.value, `case ${i}`).toEqual(before)
+        expect(engine.redo(), `case ${i}`).toBe(true)
+        expect(engine.state.value, `case ${i}`).toEqual(after)
+      }
+    }
   })
 
   it('select() subscribers and the state signal are notified on undo and redo', () => {

@@ -149,6 +149,21 @@ describe('persist: a halted engine (SPEC §10.2)', () => {
     expect(storage.writes).toEqual([])
     expect(storage.data.get('bank')).toBe(text)
   })
+
+  it.each([
+    ['text that is not JSON', '{"version":0,'],
+    ['a payload of another version', '{"version":7,"state":{"domain":{}}}'],
+  ])('leaves %s where it is too, and calls no migrate', (_what, text) => {
+    const storage = new MemoryStorage({ bank: text })
+    const engine = haltedEngine()
+    const migrate = vi.fn(() => ({ domain: {} }))
+    const { events, onEvent } = recorder()
+    persist(engine, { storage, key: 'bank', version: 1, migrate, onEvent })
+    expect(events.map((e) => e.type === 'hydrate-failed' && e.reason)).toEqual(['halted'])
+    expect(migrate).not.toHaveBeenCalled()
+    expect([...storage.data]).toEqual([['bank', text]])
+    expect(storage.writes).toEqual([])
+  })
 })
 
 describe('persist: lifecycle', () => {

@@ -67,6 +67,18 @@ describe('SPEC §9 remaining edges (engine)', () => {
     expect(lazy.processNames).toEqual([])
   })
 
+  it('a copy of a definition is no definition: scanAndRegister skips it, registerProcess refuses it', () => {
+    const engine = new TheusEngine({ domain: { n: 0 } })
+    const copy = { ...inc, name: 'copy' }
+    const forged = { name: 'forged', contract: {}, fn() {}, [Symbol.for('theus.process')]: true }
+    expect(engine.scanAndRegister({ './a.ts': { copy, forged, inc } })).toEqual(['inc'])
+    for (const def of [copy, forged])
+      expect(() => engine.registerProcess(def as never)).toThrow(
+        expect.objectContaining({ code: 'INVALID_CONTRACT' }),
+      )
+    expect(engine.processNames).toEqual(['inc'])
+  })
+
   it('null as a context is INVALID_CONTEXT', () => {
     let err: unknown
     try {

@@ -317,6 +317,13 @@ describe('TheusEngine.replay', () => {
     await expect(pending).rejects.toMatchObject({ code: 'PROCESS_NOT_FOUND' })
   })
 
+  it('rejects with INVALID_ARGS when the processes are neither an array nor an object', async () => {
+    for (const bad of [5, 'transfer', null, undefined])
+      await expect(TheusEngine.replay(bankInitial(), bad as any, [])).rejects.toMatchObject({
+        code: 'INVALID_ARGS',
+      })
+  })
+
   it('overlapping async runs that both committed replay to the same state', async () => {
     let release!: () => void
     const gate = new Promise<void>((r) => {

@@ -291,6 +291,44 @@ describe('schema option', () => {
     expect(engine.history).toHaveLength(1)
   })
 
+  it("a refused undo or redo fires 'rollback' { process, args, error }, as a failed edit does", () => {
+    let refuse = ''
+    const picky: StandardSchemaLike = {
+      '~standard': {
+        version: 1,
+        vendor: 'test',
+        validate: (v) =>
+          (v as { domain: { owner: string } }).domain.owner === refuse
+            ? { issues: [{ message: 'refused owner' }] }
+            : { value: v },
+      },
+    }
+    const { engine, rollbacks, commits } = make(picky)
+    // After the rollback, the engine takes commits again (SPEC §10.2).
+    const later: unknown[] = []
+    const off = engine.on('rollback', () => {
+      off()
+      later.push(engine.runProcess('setBalance', { who: 'Bob', v: 1 }))
+    })
+    engine.edit((s) => {
+      s.domain.owner = 'Bob'
+    })
+    refuse = 'Alice'
+    const undoError = caught(() => engine.undo())
+    expect(undoError).toBeInstanceOf(SchemaViolationError)
+    expect(rollbacks).toEqual([{ process: 'undo', args: undefined, error: undoError }])
+    expect(later).toEqual(['set'])
+    refuse = ''
+    engine.undo()
+    engine.undo()
+    refuse = 'Bob'
+    const redoError = caught(() => engine.redo())
+    expect(redoError).toBeInstanceOf(SchemaViolationError)
+    expect(rollbacks[1]).toEqual({ process: 'redo', args: undefined, error: redoError })
+    expect(engine.state.value.domain.owner).toBe('Alice')
+    expect(commits).toEqual(['edit', 'setBalance', 'undo', 'undo'])
+  })
+
   it('checks the edits of a replayed log (untrusted input)', async () => {
     const log = [
       { process: 'edit', patches: [{ op: 'replace', path: ['domain', 'owner'], value: '' }] },

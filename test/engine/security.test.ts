@@ -254,6 +254,14 @@ describe('__proto__ is never a data key', () => {
   it('a replayed log entry holding it fails the replay with INVALID_ARGS', async () => {
     const bad = [
       [{ process: 'transfer', args: JSON.parse('{"__proto__": {"amount": 5}}') }],
+      JSON.parse('[{ "process": "transfer", "args": {}, "__proto__": { "polluted": 1 } }]'),
+      [
+        {
+          process: 'edit',
+          args: undefined,
+          patches: [JSON.parse('{ "op": "add", "path": ["domain", "x"], "__proto__": {} }')],
+        },
+      ],
       [
         {
           process: 'edit',
@@ -284,6 +292,22 @@ describe('__proto__ is never a data key', () => {
       })
     }
     expect(({} as any).polluted).toBeUndefined()
+  })
+
+  it("a replayed patch at the root obeys edit()'s rules: no layer removed, no other root key", async () => {
+    const bad = [
+      { op: 'remove', path: ['domain'] },
+      { op: 'replace', path: ['domain'], value: 5 },
+      { op: 'replace', path: ['global'], value: null },
+      { op: 'add', path: ['foo'], value: 1 },
+      { op: 'add', path: ['local'], value: 1 },
+    ]
+    for (const patch of bad) {
+      const err = await TheusEngine.replay(bank(), [], [
+        { process: 'edit', args: undefined, patches: [patch] },
+      ] as any).catch((e: unknown) => e)
+      expect(err, JSON.stringify(patch)).toMatchObject({ code: 'INVALID_CONTEXT' })
+    }
   })
 
   it('undo and redo can never reach a prototype (patches go through the guard)', () => {

@@ -224,6 +224,13 @@ describe('TheusEngine.state', () => {
     expect(engine.select('domain.d').value.getTime()).toBe(0)
   })
 
+  it("does not let select()'s Date be changed for its later readers either", () => {
+    const engine = new TheusEngine({ domain: { d: new Date(0) } })
+    const d = engine.select('domain.d')
+    expect(() => d.value.setTime(5000)).toThrow(TypeError)
+    expect(d.value.getTime()).toBe(0)
+  })
+
   it('freezes snapshots after a commit too', () => {
     const engine = new TheusEngine(initial())
     define(engine, { outputs: ['domain.accounts', 'domain.rows'] }, (ctx) => {

@@ -355,6 +355,34 @@ describe('heavy zone', () => {
     expect(engine.history).toHaveLength(0)
   })
 
+  it('keeps a heavy reassignment of a failed edit() as it does for a failed run', () => {
+    const engine = new TheusEngine(initial())
+    const before = engine.state.value
+    const seen: unknown[] = []
+    const stop = effect(() => {
+      seen.push(engine.select('domain.heavy_chart').value)
+    })
+    const events: string[] = []
+    engine.on('rollback', (e) => events.push(e.process))
+    const next = new Float64Array(3)
+    const err = new Error('fail')
+    expect(
+      caught(() =>
+        engine.edit((s) => {
+          s.domain.n = 5
+          s.domain.heavy_chart = next
+          throw err
+        }),
+      ),
+    ).toBe(err)
+    stop()
+    expect(engine.state.value.domain.heavy_chart).toBe(next)
+    expect(engine.state.value.domain.n).toBe(0)
+    expect(engine.state.value.domain.rest).toBe(before.domain.rest)
+    expect(seen).toEqual([before.domain.heavy_chart, next])
+    expect(events).toEqual(['edit'])
+  })
+
   it('notifies subscribers of a reassigned heavy path after a failed run', () => {
     const engine = new TheusEngine(initial())
     const seen: unknown[] = []

@@ -73,8 +73,11 @@ const CEILING = {
   // an unknown runProcess option (`{ retry: 2 }`) became INVALID_ARGS instead of being ignored;
   // 31_411 after a min_threshold above max_threshold was accepted again, then +272 B when the
   // regex check refused a repeated part that splits a text several ways (`^(\d{1,3},?)+$`
-  // hung a tab on 30 digits: SPEC §10.4), tracking the last sets and lengths of each part
-  core: 31_700,
+  // hung a tab on 30 digits: SPEC §10.4), tracking the last sets and lengths of each part;
+  // +71 B when a commit stopped applying the writes of a container that it had itself removed
+  // or replaced earlier (their patches named a path that no longer held it: undo, redo, replay
+  // and synced tabs failed on them), paid in part by edit()'s halt check that could never fire
+  core: 31_780,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,

@@ -105,6 +105,9 @@ export function hydrateFromStorage(
       host.emit({ type: 'hydrated', key, empty: true, migratedFrom: undefined, droppedKeys: [] })
       return
     }
+    // Before anything reads it: a halted engine leaves the stored value as it is, whatever
+    // it holds (SPEC §10.2), and runs no migrate.
+    if (engine.halted) return refuseHalted()
     if (typeof raw !== 'string')
       return fail('shape', `expected a JSON string, got ${describe(raw)}`, undefined, raw)
     let parsed: unknown
@@ -145,7 +148,6 @@ export function hydrateFromStorage(
       }
       migratedFrom = payload.version
     }
-    if (engine.halted) return refuseHalted()
     let droppedKeys: string[]
     try {
       droppedKeys = host.applying(() => applyStored(engine, state, zones))
