@@ -12,7 +12,7 @@ import { zoneOfSegment } from '../context/zones.js'
 import { errors, TheusError } from '../errors.js'
 import { type Changes, isReset } from '../transaction/commit.js'
 import { bufferDelete, bufferSet, Run } from '../transaction/run.js'
-import { DELETED, getKey, Kind, kindOf, nodeOf } from '../transaction/tree.js'
+import { DELETED, forEachSignalField, getKey, Kind, kindOf, nodeOf } from '../transaction/tree.js'
 import { isThenable } from '../workflow/host.js'
 import { plainResult } from './checks.js'
 import { checkPatch, withoutSignals } from './history.js'
@@ -151,7 +151,13 @@ function applyPatches(
       if (isReset(p)) {
         const segs = p.path.map(String)
         const at = segs.findIndex((seg) => zoneOfSegment(seg) === 'signal')
-        if (at >= 0) (run.silent ??= new Set()).add(segs.slice(0, at + 1).join('.'))
+        const silent = (run.silent ??= new Set())
+        if (at >= 0) silent.add(segs.slice(0, at + 1).join('.'))
+        else if (kindOf(p.value) === Kind.Object)
+          // A container holding signal fields, restored by an undo: a reset of each.
+          forEachSignalField(p.value as Record<string, unknown>, segs.join('.'), (f) =>
+            silent.add(f),
+          )
       }
       if (patchDirect(engine, run, p)) continue
       root ??= adminRoot(engine, run)

@@ -52,6 +52,7 @@ import {
   deepCopy,
   deepFreeze,
   existingNode,
+  forEachSignalField,
   getKey,
   Kind,
   kindOf,
@@ -108,7 +109,7 @@ import type {
   RunLogEntry,
   RunOptions,
 } from './types.js'
-import { collectSignalFields, notifyHeavy, resetSignalField } from './zoneFields.js'
+import { notifyHeavy, resetSignalField } from './zoneFields.js'
 
 //#region options and seams
 
@@ -299,7 +300,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     this._root = nodeOf(this._rootRaw, undefined, undefined)
     this._registry = new Registry(this._rootRaw, this._strict, this._defNames)
     this._records = new Records(this.options.historyLimit, this.options.runLogLimit, this._rootRaw)
-    collectSignalFields(this._rootRaw, '', this._signalInit)
+    forEachSignalField(this._rootRaw, '', (p, v) => this._signalInit.set(p, deepCopy(v)))
     this._auditor = auditorFor(options.auditRecipe, this._onAudit)
     const root = this._root
     // Frozen in both modes (SPEC §9): a mutated snapshot would disagree with the state.

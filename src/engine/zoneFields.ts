@@ -7,26 +7,10 @@
  */
 import { batch, type Signal } from '@preact/signals-core'
 import { joinPath } from '../context/paths.js'
-import { zoneOfSegment } from '../context/zones.js'
 import { bumpUp, type Commit } from '../transaction/commit.js'
 import type { Run } from '../transaction/run.js'
-import { DELETED, deepCopy, getKey, Kind, kindOf, type Node, nodeOf } from '../transaction/tree.js'
+import { DELETED, deepCopy, getKey, kindOf, type Node, nodeOf } from '../transaction/tree.js'
 import type { Registered } from './registry.js'
-
-/** Notes the initial value of every signal-zone field under `obj`, by field path. */
-export function collectSignalFields(
-  obj: Record<string, unknown>,
-  prefix: string,
-  into: Map<string, unknown>,
-): void {
-  for (const key of Object.keys(obj)) {
-    const path = prefix ? `${prefix}.${key}` : key
-    const zone = zoneOfSegment(key)
-    if (zone === 'signal') into.set(path, deepCopy(obj[key]))
-    else if (zone === undefined && kindOf(obj[key]) === Kind.Object)
-      collectSignalFields(obj[key] as Record<string, unknown>, path, into)
-  }
-}
 
 /** Puts a signal field back to its initial value (`init`), as a write of commit `c`. */
 export function resetSignalField(

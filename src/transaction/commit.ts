@@ -11,6 +11,7 @@ import {
   DELETED,
   deepCopy,
   existingNode,
+  forEachSignalField,
   getKey,
   hasKey,
   isHeavyKey,
@@ -232,7 +233,24 @@ export class Commit {
           : `${segs.join('.')}.${key}`
         : undefined)
     // The undo of a signal write is a reset.
-    const flags = this.noteField(field) ? RESET_INVERSE : 0
+    let flags = this.noteField(field) ? RESET_INVERSE : 0
+    // An unprefixed object written whole writes the signal fields it holds (SPEC §3.1); its
+    // undo is then a reset too.
+    if (
+      field === undefined &&
+      kindOf(value) === Kind.Object &&
+      typeof key === 'string' &&
+      zoneOfSegment(key) === undefined &&
+      !segs.some((s) => typeof s === 'string' && zoneOfSegment(s) !== undefined)
+    )
+      forEachSignalField(
+        value as Record<string, unknown>,
+        segs.length === 0 ? key : `${segs.join('.')}.${key}`,
+        (f) => {
+          this.noteField(f)
+          flags = RESET_INVERSE
+        },
+      )
     const seq = this.seq
     if (value === DELETED) {
       // The old value's snapshot is taken before it leaves the tree, for the inverse patch.

@@ -185,6 +185,24 @@ export function isHeavyKey(key: unknown): boolean {
 }
 
 /**
+ * Calls `fn(path, value)` for every signal-zone field under `obj`: a `sig_`/`cmd_` key reached
+ * through unprefixed plain objects only (SPEC §1: the first prefix decides).
+ */
+export function forEachSignalField(
+  obj: Record<string, unknown>,
+  prefix: string,
+  fn: (path: string, value: unknown) => void,
+): void {
+  for (const key of Object.keys(obj)) {
+    const path = prefix ? `${prefix}.${key}` : key
+    const zone = zoneOfSegment(key)
+    if (zone === 'signal') fn(path, obj[key])
+    else if (zone === undefined && kindOf(obj[key]) === Kind.Object)
+      forEachSignalField(obj[key] as Record<string, unknown>, path, fn)
+  }
+}
+
+/**
  * A deep copy into new engine-owned containers. `unwrap` turns a view into the value it shows,
  * so a body can assign what it read. Heavy keys and foreign objects stay by reference; Dates
  * are copied, since freezing a Date does not stop `setTime`.

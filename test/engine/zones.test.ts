@@ -149,6 +149,34 @@ describe('signal zone', () => {
     expect(signals.map((s) => [s.path, s.value])).toEqual([['domain.ui.sig_click', 'button']])
   })
 
+  it('writes, publishes and then resets the signal fields of a container written whole', () => {
+    const engine = new TheusEngine(initial())
+    const signals: SignalEvent[] = []
+    engine.on('signal', (e) => signals.push(e))
+    define(engine, { outputs: ['domain.ui', 'domain.rest'] }, (ctx) => {
+      ctx.domain.ui = { sig_click: 'button', label: 'b', deep: { cmd_go: 1, meta_x: { sig_no: 1 } } }
+      ctx.domain.rest = { k: 2 }
+    })()
+    // The first prefix decides: `meta_x.sig_no` is meta, neither published nor reset.
+    expect(signals.map((s) => [s.path, s.value])).toEqual([
+      ['domain.ui.sig_click', 'button'],
+      ['domain.ui.deep.cmd_go', 1],
+    ])
+    define(engine, { outputs: ['domain.n'] }, (ctx) => {
+      ctx.domain.n = 1
+    })()
+    const ui = engine.state.value.domain.ui as Record<string, any>
+    // sig_click goes back to its initial value; cmd_go, not in the initial context, is removed.
+    expect(ui).toEqual({ sig_click: '', label: 'b', deep: { meta_x: { sig_no: 1 } } })
+    expect(signals).toHaveLength(2)
+    // Undoing both restores the old container; as for any signal write, the undo is a reset,
+    // not a publication.
+    engine.undo()
+    engine.undo()
+    expect(engine.state.value.domain.ui).toEqual({ sig_click: '', label: 'a' })
+    expect(signals).toHaveLength(2)
+  })
+
   it("publishes no 'signal' event for a reset", () => {
     const engine = new TheusEngine(initial())
     define(engine, { outputs: ['domain.sig_fraud_detected'] }, (ctx) => {

@@ -76,8 +76,10 @@ const CEILING = {
   // hung a tab on 30 digits: SPEC §10.4), tracking the last sets and lengths of each part;
   // +71 B when a commit stopped applying the writes of a container that it had itself removed
   // or replaced earlier (their patches named a path that no longer held it: undo, redo, replay
-  // and synced tabs failed on them), paid in part by edit()'s halt check that could never fire
-  core: 31_780,
+  // and synced tabs failed on them), paid in part by edit()'s halt check that could never fire;
+  // +68 B when an object written whole wrote (published, then reset) the signal fields it
+  // holds, and its undo silenced them as the undo of any signal write is
+  core: 31_860,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,
