@@ -206,6 +206,25 @@ export class Commit {
     return true
   }
 
+  /** Notes the signal fields inside an object written at `segs.key`; true if it held any. */
+  private noteFieldsIn(value: unknown, key: unknown, segs: readonly unknown[]): boolean {
+    if (
+      typeof key !== 'string' ||
+      zoneOfSegment(key) !== undefined ||
+      segs.some((s) => typeof s === 'string' && zoneOfSegment(s) !== undefined)
+    )
+      return false
+    let any = false
+    forEachSignalField(
+      value as Record<string, unknown>,
+      segs.length === 0 ? key : `${segs.join('.')}.${key}`,
+      (f) => {
+        any = this.noteField(f)
+      },
+    )
+    return any
+  }
+
   /** Applies one buffered key; false when it changed nothing (a delete of an absent key). */
   applyKey(node: Node, key: unknown, buffered: unknown): boolean {
     if (this.gone(node)) return false
@@ -235,22 +254,10 @@ export class Commit {
     // The undo of a signal write is a reset.
     let flags = this.noteField(field) ? RESET_INVERSE : 0
     // An unprefixed object written whole writes the signal fields it holds (SPEC §3.1); its
-    // undo is then a reset too.
-    if (
-      field === undefined &&
-      kindOf(value) === Kind.Object &&
-      typeof key === 'string' &&
-      zoneOfSegment(key) === undefined &&
-      !segs.some((s) => typeof s === 'string' && zoneOfSegment(s) !== undefined)
-    )
-      forEachSignalField(
-        value as Record<string, unknown>,
-        segs.length === 0 ? key : `${segs.join('.')}.${key}`,
-        (f) => {
-          this.noteField(f)
-          flags = RESET_INVERSE
-        },
-      )
+    // undo is then a reset too. (In a method of its own: a closure here would make every
+    // applyKey allocate a context for `flags`.)
+    if (field === undefined && kindOf(value) === Kind.Object && this.noteFieldsIn(value, key, segs))
+      flags = RESET_INVERSE
     const seq = this.seq
     if (value === DELETED) {
       // The old value's snapshot is taken before it leaves the tree, for the inverse patch.
