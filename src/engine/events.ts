@@ -32,10 +32,12 @@ export class EventHub {
     const set = Object.hasOwn(this.listeners, type)
       ? (this.listeners[type] as Set<(e: EngineEventMap[K]) => void>)
       : undefined
-    if (!set)
+    if (!set || typeof handler !== 'function')
       throw new TheusError(
         'INVALID_ARGS',
-        `Unknown event '${String(type)}'. Events: ${Object.keys(this.listeners).join(', ')}.`,
+        set
+          ? `on('${type}') takes a function, got ${typeof handler}.`
+          : `Unknown event '${String(type)}'. Events: ${Object.keys(this.listeners).join(', ')}.`,
       )
     set.add(handler)
     return () => {

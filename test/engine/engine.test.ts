@@ -430,6 +430,17 @@ describe('TheusEngine.on', () => {
     expect(typeof engine.on('commit', () => {})).toBe('function')
     expect(caught(() => engine.on('nope' as any, () => {}))).toBeInstanceOf(TheusError)
   })
+
+  it('refuses a handler that is not a function, so later commits cannot fail on it', () => {
+    const engine = new TheusEngine(initial())
+    const e = caught(() => engine.on('commit', null as any)) as TheusError
+    expect(e.code).toBe('INVALID_ARGS')
+    expect(e.message).toMatch(/on\('commit'\) takes a function, got object/)
+    engine.edit((s) => {
+      s.domain.n = 1
+    })
+    expect(engine.state.value.domain.n).toBe(1)
+  })
 })
 
 describe('PROCESS_NOT_FOUND wording', () => {
