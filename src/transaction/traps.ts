@@ -7,7 +7,7 @@
 import { rootKeyError } from '../context/plainData.js'
 import { errors } from '../errors.js'
 import { bufferDelete, bufferedValue, bufferSet, mergedKeys } from './buffer.js'
-import { DELETED, deepCopy, existingNode } from './tree.js'
+import { DELETED, deepCopy, existingNode, frozenKey } from './tree.js'
 import { checkReadIn, isProtocolKey, objectGet, SHAPE, VIEW, View, wrapIn } from './views.js'
 
 /** A Map or Set method (or accessor) for a collection view; never `constructor` or Object's. */
@@ -304,6 +304,7 @@ export class MapView extends View {
           this.live()
           this.checkWrite(String(k))
           const adopted = this.isHeavy(k) ? v : run.adopt(v, this.childPath(k))
+          k = frozenKey(k)
           if (node === undefined) raw.set(k, adopted)
           else bufferSet(run.writeBuf(node), k, adopted, raw, true)
           return this.proxy

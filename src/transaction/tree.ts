@@ -203,6 +203,12 @@ export function forEachSignalField(
 }
 
 /**
+ * A Map's key as the state holds it: an object key is kept by identity (lookups need it), so
+ * it is frozen instead of copied, and no reader can change it under the guard (SPEC §2).
+ */
+export const frozenKey = (k: unknown): unknown => (kindOf(k) === -1 ? k : deepFreeze(k))
+
+/**
  * A deep copy into new engine-owned containers. `unwrap` turns a view into the value it shows,
  * so a body can assign what it read. Heavy keys and foreign objects stay by reference; Dates
  * are copied, since freezing a Date does not stop `setTime`.
@@ -226,7 +232,7 @@ export function deepCopy(value: unknown, unwrap?: (v: object) => unknown, heavy 
     case Kind.Map: {
       const out = new Map()
       for (const [mk, mv] of value as Map<unknown, unknown>)
-        out.set(mk, deepCopy(mv, unwrap, isHeavyKey(mk)))
+        out.set(frozenKey(mk), deepCopy(mv, unwrap, isHeavyKey(mk)))
       return out
     }
     case Kind.Set: {

@@ -810,3 +810,43 @@ describe('args that cannot be copied', () => {
     expect(e.state.value.domain.n).toBe(0)
   })
 })
+
+describe('object keys of a Map', () => {
+  // SPEC §2: no read returns a raw object whose mutation would escape the guard. A Map's object
+  // keys are kept by identity (lookups need it), so they are frozen when they enter the state.
+  it('are frozen: neither a body with input-only access nor a snapshot reader can change them', () => {
+    const key = { id: 1 }
+    const engine = new TheusEngine({ domain: { m: new Map<object, number>([[key, 1]]), n: 0 } })
+    engine.registerProcess(
+      process({ inputs: ['domain.m'], outputs: ['domain.n'] }, function poke(ctx) {
+        for (const [k] of ctx.domain.m) (k as { id: number }).id = 2
+        ctx.domain.n = 1
+      }),
+    )
+    expect(caught(() => engine.runProcess('poke'))).toBeInstanceOf(Error)
+    expect(engine.state.value.domain.n).toBe(0)
+    const [k] = [...(engine.state.value.domain.m as Map<{ id: number }, number>).keys()]
+    expect(k!.id).toBe(1)
+    expect(Object.isFrozen(k)).toBe(true)
+    expect(engine.state.value.domain.m.get(key)).toBe(1)
+  })
+
+  it('written by a body or edit() are frozen too, and still find their entry', () => {
+    const engine = new TheusEngine({ domain: { m: new Map<object, number>() } })
+    const a = { id: 'a' }
+    const b = { id: 'b', deep: { x: 1 } }
+    engine.registerProcess(
+      process({ outputs: ['domain.m'] }, function put(ctx) {
+        ctx.domain.m.set(a, 1)
+      }),
+    )
+    engine.runProcess('put')
+    engine.edit((s) => {
+      s.domain.m.set(b, 2)
+    })
+    expect(Object.isFrozen(a)).toBe(true)
+    expect(Object.isFrozen(b.deep)).toBe(true)
+    expect(engine.state.value.domain.m.get(a)).toBe(1)
+    expect(engine.state.value.domain.m.get(b)).toBe(2)
+  })
+})

@@ -79,8 +79,9 @@ const CEILING = {
   // and synced tabs failed on them), paid in part by edit()'s halt check that could never fire;
   // +68 B when an object written whole wrote (published, then reset) the signal fields it
   // holds, and its undo silenced them as the undo of any signal write is; +28 B when on()
-  // refused a handler that is not a function (it failed every later commit instead)
-  core: 31_900,
+  // refused a handler that is not a function (it failed every later commit instead); +26 B
+  // when a Map's object keys were frozen as they enter the state (SPEC §2: they were raw)
+  core: 31_940,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,
