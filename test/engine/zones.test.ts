@@ -154,7 +154,11 @@ describe('signal zone', () => {
     const signals: SignalEvent[] = []
     engine.on('signal', (e) => signals.push(e))
     define(engine, { outputs: ['domain.ui', 'domain.rest'] }, (ctx) => {
-      ctx.domain.ui = { sig_click: 'button', label: 'b', deep: { cmd_go: 1, meta_x: { sig_no: 1 } } }
+      ctx.domain.ui = {
+        sig_click: 'button',
+        label: 'b',
+        deep: { cmd_go: 1, meta_x: { sig_no: 1 } },
+      }
       ctx.domain.rest = { k: 2 }
     })()
     // The first prefix decides: `meta_x.sig_no` is meta, neither published nor reset.

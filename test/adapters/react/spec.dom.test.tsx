@@ -315,6 +315,18 @@ function RunOnMount(props: {
   return <span>{String(handle.result)}</span>
 }
 
+// The child's effects run before the parent's (and layout effects before any passive one):
+// the hook has not seen its own mount when the first call comes.
+function ChildRunsOnMount({ run }: { run: (a: { by: number }) => Promise<unknown> }) {
+  useEffect(() => void run({ by: 1 }), [run])
+  return null
+}
+function ParentRunsInLayoutEffect() {
+  const { run } = useProcess('inc')
+  useLayoutEffect(() => void run({ by: 100 }), [run])
+  return <ChildRunsOnMount run={run} />
+}
+
 describe('SPEC §7 React: each process runs once under StrictMode', () => {
   const counter = () => {
     const engine = new TheusEngine({ domain: { n: 0 } })
@@ -389,18 +401,7 @@ describe('SPEC §7 React: each process runs once under StrictMode', () => {
     "a child's mount effect or a layout effect that calls run runs it once ($mode)",
     async ({ Wrapper }) => {
       const engine = counter()
-      // The child's effects run before the parent's (and layout effects before any passive
-      // one): the hook has not seen its own mount when the first call comes.
-      function Child({ run }: { run: (a: { by: number }) => Promise<unknown> }) {
-        useEffect(() => void run({ by: 1 }), [run])
-        return null
-      }
-      function Parent() {
-        const { run } = useProcess('inc')
-        useLayoutEffect(() => void run({ by: 100 }), [run])
-        return <Child run={run} />
-      }
-      renderWith(engine, Wrapper, <Parent />)
+      renderWith(engine, Wrapper, <ParentRunsInLayoutEffect />)
       await act(async () => {})
       expect(engine.state.value.domain.n).toBe(101)
       expect(engine.runLog).toHaveLength(2)
