@@ -84,7 +84,7 @@ export function checkSelectorStability<T>(
   const source = String(selector).replace(/\s+/g, ' ').slice(0, 120)
   warnOnce(
     `unstable-selector:${source}`,
-    `useTheus(selector): the selector returned a new value for the same state (${source}): it re-renders on every change it reads. Select primitives, or pass an isEqual.`,
+    `useTheus(selector): the selector returned a new value for the same state (${source}). Select primitives, or pass an isEqual.`,
   )
 }
 

@@ -20,18 +20,22 @@ interface Memo {
   seen: number
 }
 
-/** Equal data: the same value, or plain objects or arrays of equal data (built by a selector). */
+/**
+ * Equal data: the same value, or plain objects or arrays the selector built (not frozen, unlike
+ * the snapshots, which compare by identity) holding equal data.
+ */
 function same(a: any, b: any, depth = 0): boolean {
   const keys =
     depth < 64 &&
-    (Array.isArray(a) || a?.constructor === Object) &&
-    a.constructor === b?.constructor &&
-    Object.keys(a)
+    (Array.isArray(b) || b?.constructor === Object) &&
+    !Object.isFrozen(b) &&
+    b.constructor === a?.constructor &&
+    Object.keys(b)
   return (
     Object.is(a, b) ||
     (!!keys &&
-      keys.length === Object.keys(b).length &&
-      keys.every((k) => k in b && same(a[k], b[k], depth + 1)))
+      keys.length === Object.keys(a).length &&
+      keys.every((k) => k in a && same(a[k], b[k], depth + 1)))
   )
 }
 

@@ -166,6 +166,29 @@ describe.each(modes)('useTheus ($mode)', { timeout: 120_000 }, ({ Wrapper, rende
     expect(screen.getByTestId('v').textContent).toBe('101')
   })
 
+  it('gives a selector over a prop the snapshot of the new prop, even when its data equals the previous one', () => {
+    const engine = new TheusEngine({ domain: { accounts: { a: { bal: 1 }, b: { bal: 1 } } } })
+    vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const seen: unknown[] = []
+    function View({ id }: { id: 'a' | 'b' }) {
+      seen.push(useTheus((s) => s.domain.accounts[id]))
+      seen.push(useTheus((s) => [s.domain.accounts[id]]))
+      return null
+    }
+    const ui = (id: 'a' | 'b') => (
+      <Wrapper>
+        <TheusProvider engine={engine}>
+          <View id={id} />
+        </TheusProvider>
+      </Wrapper>
+    )
+    const view = renderWith(engine, Wrapper, <View id="a" />)
+    view.rerender(ui('b'))
+    const { b } = engine.state.value.domain.accounts
+    expect(seen.at(-2)).toBe(b)
+    expect((seen.at(-1) as unknown[])[0]).toBe(b)
+  })
+
   it('does not re-render when isEqual says the selection is equal', () => {
     const engine = createBank(3)
     let bodies = 0
