@@ -84,7 +84,7 @@ export function checkSelectorStability<T>(
   const source = String(selector).replace(/\s+/g, ' ').slice(0, 120)
   warnOnce(
     `unstable-selector:${source}`,
-    `useTheus(selector): the selector returned a new value for the same state (${source}). It re-renders on every change of what it reads. Select primitives (one useTheus per value) or pass an isEqual (e.g. a shallow comparison) as the second argument.`,
+    `useTheus(selector): the selector returned a new value for the same state (${source}). Select primitives, or pass an isEqual.`,
   )
 }
 

@@ -14,7 +14,7 @@ export function useEngine<TEngine extends TheusEngine<any> = TheusEngine>(): TEn
   if (engine == null)
     throw new TheusError(
       'NO_PROVIDER',
-      'useEngine() has no engine: no <TheusProvider> above, or one given none. Wrap the tree in <TheusProvider engine={engine}>.',
+      'No <TheusProvider> above, or one given none: wrap the tree in <TheusProvider engine={engine}>.',
     )
   return engine as TEngine
 }

@@ -86,5 +86,5 @@ export function useProcess(
       }),
     [engine, nameOrDef, once],
   )
-  return { run, pending: state.pending, error: state.error, result: state.result }
+  return { run, ...state }
 }

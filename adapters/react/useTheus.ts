@@ -21,6 +21,25 @@ interface Memo {
 }
 
 /**
+ * Equal data: the same value, or plain objects or arrays the selector built (not frozen, unlike
+ * the snapshots, which compare by identity) holding equal data.
+ */
+function same(a: any, b: any, depth = 0): boolean {
+  const keys =
+    depth < 64 &&
+    (Array.isArray(b) || b?.constructor === Object) &&
+    !Object.isFrozen(b) &&
+    b.constructor === a?.constructor &&
+    Object.keys(b)
+  return (
+    Object.is(a, b) ||
+    (!!keys &&
+      keys.length === Object.keys(a).length &&
+      keys.every((k) => k in a && same(a[k], b[k], depth + 1)))
+  )
+}
+
+/**
  * Reads the context and re-renders when what it reads changes.
  *
  * - `useTheus(path)` follows `engine.select(path)`: it re-renders only when that path's value
@@ -82,18 +101,24 @@ export function useTheus(
     const current = source.peek()
     const seen = notified.current
     const m = memo.current
-    if (m !== null && m.source === current) {
-      if (m.seen === seen) return m
-      // A heavy path notifies with the same object, changed in place (SPEC §3): re-render.
-      return (memo.current = { source: current, value: current, seen })
-    }
     const eq = isEqual ?? Object.is
     if (!isPath && !checked.current && !server) {
       checked.current = true
       const selector = pathOrSelector as (s: unknown) => unknown
       checkSelectorStability(selector, () => runSelector(engine, selector), current, eq)
     }
-    if (m !== null && eq(m.value, current)) {
+    if (
+      m !== null &&
+      (m.source === current
+        ? // A heavy path notifies with the same object, changed in place (SPEC §3): re-render.
+          m.seen === seen
+        : eq(m.value, current) ||
+          // A new selector (an inline one: each render) at the same snapshot, no change
+          // notified since: a result of the same data is the cached one, so an effect that
+          // depends on it does not run again, and loop (SPEC §7). A selector over a prop still
+          // follows the prop.
+          (!isPath && m.seen === seen && same(m.value, current)))
+    ) {
       m.source = current
       m.seen = seen
       return m

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/correctness/noComponentHookFactories: each test defines its components once, over that test's engine and counters, and renders them once.
 import { act, cleanup, screen } from '@testing-library/react'
-import { StrictMode } from 'react'
+import { StrictMode, useEffect, useState } from 'react'
 import { renderToString } from 'react-dom/server'
 import { TheusEngine } from 'theus'
 import { TheusProvider, useTheus } from 'theus/react'
@@ -123,6 +123,70 @@ describe.each(modes)('useTheus ($mode)', { timeout: 120_000 }, ({ Wrapper, rende
     expect(
       warn.mock.calls.filter(([m]) => String(m).includes('useTheus(selector)')).length,
     ).toBeLessThanOrEqual(1)
+  })
+
+  it('caches an inline selector that builds a new object per snapshot: the same object on a re-render, no effect loop', () => {
+    const engine = createBank(3)
+    vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const seen: unknown[] = []
+    let bump!: () => void
+    let effects = 0
+    function View({ id }: { id: string }) {
+      const [, set] = useState(0)
+      bump = () => set((x) => x + 1)
+      // A new selector (and a new object) on every render, as an inline selector has.
+      const v = useTheus((s) => ({ a: s.domain.accounts[id] as number }))
+      seen.push(v)
+      // SPEC §7: "cached per snapshot, so a selector that builds a new object does not loop".
+      // biome-ignore lint/correctness/useExhaustiveDependencies: the effect runs when v changes, as an app's would.
+      useEffect(() => {
+        if (++effects < 50) set((x) => x + 1)
+      }, [v])
+      return <p data-testid="v">{v.a}</p>
+    }
+    const view = renderWith(engine, Wrapper, <View id="acc0" />)
+    const settled = effects
+    expect(settled).toBeLessThanOrEqual(2)
+    act(() => bump())
+    expect(seen.at(-1)).toBe(seen[0])
+    expect(effects).toBe(settled)
+    act(() => {
+      engine.runProcess('transfer', { from_user: 'acc0', to_user: 'acc1', amount: 1 })
+    })
+    expect(seen.at(-1)).toEqual({ a: 99 })
+    expect(effects).toBe(settled + 1)
+    // A selector over a prop still follows the prop.
+    view.rerender(
+      <Wrapper>
+        <TheusProvider engine={engine}>
+          <View id="acc1" />
+        </TheusProvider>
+      </Wrapper>,
+    )
+    expect(screen.getByTestId('v').textContent).toBe('101')
+  })
+
+  it('gives a selector over a prop the snapshot of the new prop, even when its data equals the previous one', () => {
+    const engine = new TheusEngine({ domain: { accounts: { a: { bal: 1 }, b: { bal: 1 } } } })
+    vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const seen: unknown[] = []
+    function View({ id }: { id: 'a' | 'b' }) {
+      seen.push(useTheus((s) => s.domain.accounts[id]))
+      seen.push(useTheus((s) => [s.domain.accounts[id]]))
+      return null
+    }
+    const ui = (id: 'a' | 'b') => (
+      <Wrapper>
+        <TheusProvider engine={engine}>
+          <View id={id} />
+        </TheusProvider>
+      </Wrapper>
+    )
+    const view = renderWith(engine, Wrapper, <View id="a" />)
+    view.rerender(ui('b'))
+    const { b } = engine.state.value.domain.accounts
+    expect(seen.at(-2)).toBe(b)
+    expect((seen.at(-1) as unknown[])[0]).toBe(b)
   })
 
   it('does not re-render when isEqual says the selection is equal', () => {
