@@ -218,9 +218,12 @@ type Walk1<
   D extends unknown[],
 > = D['length'] extends CheckDepth
   ? true
-  : R extends `${infer H}.${infer Rest}`
-    ? Step1<NonNullable<T>, H, Prefix, Rest, D>
-    : Step1<NonNullable<T>, R, Prefix, never, D>
+  : unknown extends T
+    ? // `unknown` (or `any`): nothing is known of its shape, so any path below it is accepted.
+      true
+    : R extends `${infer H}.${infer Rest}`
+      ? Step1<NonNullable<T>, H, Prefix, Rest, D>
+      : Step1<NonNullable<T>, R, Prefix, never, D>
 
 type Next<T, Prefix extends string, Rest extends string, D extends unknown[]> = [Rest] extends [
   never,

@@ -95,6 +95,13 @@ describe('state and select types', () => {
     expectTypeOf(e.state.value.domain.n).toEqualTypeOf<number>()
   })
 
+  it('accepts any path below an unknown value, whose shape the compiler cannot know', () => {
+    const e = new TheusEngine({ domain: { blob: null as unknown, n: 1 } })
+    expectTypeOf(e.select('domain.blob.x.y').value).toEqualTypeOf<unknown>()
+    // @ts-expect-error a number has nothing below it
+    e.select('domain.n.x')
+  })
+
   it('gives any layers to an untyped engine', () => {
     const engine = new TheusEngine({ domain: { n: 1 } }) as TheusEngine
     expectTypeOf(engine.state.value.domain).toBeAny()
