@@ -88,7 +88,10 @@ type ReadAllView<T, O extends string> = T extends
 /** Children declared themselves (not only below them) in outputs. */
 type ExactKeys<O extends string> = O extends `${string}.${string}` ? never : O
 
-/** The value of one child: a record's entry may be missing. */
+/**
+ * The value of one child: a record's entry may be missing, and so may a key that only some
+ * members of a union have.
+ */
 type Member<T, K extends PropertyKey> =
   IsAny<T> extends true
     ? any
@@ -96,7 +99,7 @@ type Member<T, K extends PropertyKey> =
       ? T[string & keyof T] | undefined
       : K extends keyof T
         ? T[K]
-        : never
+        : undefined
 
 /**
  * The `ctx` of a process body typed from its contract: `TInputs` and `TOutputs` are the

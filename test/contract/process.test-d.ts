@@ -194,6 +194,14 @@ describe('createProcess<Context>(): the ctx of a body', () => {
     })
   })
 
+  it('types a key that only some members of a union have as possibly undefined', () => {
+    type Status = { kind: 'idle' } | { kind: 'busy'; since: number }
+    const q = createProcess<{ domain: { status: Status } }>()
+    q({ inputs: ['domain.status.since'] }, function body(ctx) {
+      expectTypeOf(ctx.domain.status.since).toEqualTypeOf<number | undefined>()
+    })
+  })
+
   it('accepts any path below an unknown value, and types its ancestor unknown', () => {
     const q = createProcess<{ domain: { blob: unknown } }>()
     q({ inputs: ['domain.blob.x'], outputs: ['domain.blob.y.z'] }, function body(ctx) {

@@ -102,6 +102,13 @@ describe('state and select types', () => {
     e.select('domain.n.x')
   })
 
+  it('types a key that only some members of a union have as possibly undefined', () => {
+    type Status = { kind: 'idle' } | { kind: 'busy'; since: number }
+    const e = new TheusEngine({ domain: { status: { kind: 'idle' } as Status } })
+    expectTypeOf(e.select('domain.status.since').value).toEqualTypeOf<number | undefined>()
+    expectTypeOf(e.select('domain.status.kind').value).toEqualTypeOf<'idle' | 'busy'>()
+  })
+
   it('gives any layers to an untyped engine', () => {
     const engine = new TheusEngine({ domain: { n: 1 } }) as TheusEngine
     expectTypeOf(engine.state.value.domain).toBeAny()
