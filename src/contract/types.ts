@@ -32,24 +32,29 @@ export type ContractView<T, I extends string, O extends string> =
     ? '' extends I | O
       ? any
       : KeysView<T, I, O>
-    : '' extends O
-      ? T
-      : '' extends I
-        ? [O] extends [never]
-          ? DeepReadonly<T>
-          : ReadAllView<T, O>
-        : ViewOfKeys<T, I, O>
+    : unknown extends T
+      ? unknown
+      : '' extends O
+        ? T
+        : '' extends I
+          ? [O] extends [never]
+            ? DeepReadonly<T>
+            : ReadAllView<T, O>
+          : ViewOfKeys<T, I, O>
 
-/** An ancestor of declared paths: only the declared children. */
-type ViewOfKeys<T, I extends string, O extends string> = T extends
-  | ReadonlyMap<any, any>
-  | readonly any[]
-  ? // Paths into a Map or an array: the container as a whole (writable when something in it
-    // is an output; the guard still checks the exact entries at run time).
-    [O] extends [never]
-    ? DeepReadonly<T>
-    : T
-  : KeysView<T, I, O>
+/**
+ * An ancestor of declared paths: only the declared children. A `null` or `undefined` member of
+ * its union stays as it is (`profile: Profile | null` reads `null` at run time, not `{}`).
+ */
+type ViewOfKeys<T, I extends string, O extends string> = T extends null | undefined
+  ? T
+  : T extends ReadonlyMap<any, any> | readonly any[]
+    ? // Paths into a Map or an array: the container as a whole (writable when something in it
+      // is an output; the guard still checks the exact entries at run time).
+      [O] extends [never]
+      ? DeepReadonly<T>
+      : T
+    : KeysView<T, I, O>
 
 type KeysView<T, I extends string, O extends string> = Flatten<
   {
@@ -64,7 +69,11 @@ type KeysView<T, I extends string, O extends string> = Flatten<
 >
 
 /** An input ancestor with outputs below it: everything readable, the outputs writable. */
-type ReadAllView<T, O extends string> = T extends ReadonlyMap<any, any> | readonly any[]
+type ReadAllView<T, O extends string> = T extends
+  | ReadonlyMap<any, any>
+  | readonly any[]
+  | null
+  | undefined
   ? T
   : Flatten<
       {
@@ -79,7 +88,10 @@ type ReadAllView<T, O extends string> = T extends ReadonlyMap<any, any> | readon
 /** Children declared themselves (not only below them) in outputs. */
 type ExactKeys<O extends string> = O extends `${string}.${string}` ? never : O
 
-/** The value of one child: a record's entry may be missing. */
+/**
+ * The value of one child: a record's entry may be missing, and so may a key that only some
+ * members of a union have.
+ */
 type Member<T, K extends PropertyKey> =
   IsAny<T> extends true
     ? any
@@ -87,7 +99,7 @@ type Member<T, K extends PropertyKey> =
       ? T[string & keyof T] | undefined
       : K extends keyof T
         ? T[K]
-        : never
+        : undefined
 
 /**
  * The `ctx` of a process body typed from its contract: `TInputs` and `TOutputs` are the

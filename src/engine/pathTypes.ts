@@ -45,21 +45,24 @@ interface TypedLayers<TContext> {
 type Step<T, K extends string> =
   IsAny<T> extends true
     ? any
-    : T extends null | undefined
-      ? // Below a missing entry (`items.0` of an empty array) the value is missing too.
-        undefined
-      : T extends ReadonlyMap<any, infer V>
-        ? V | undefined
-        : T extends readonly (infer E)[]
-          ? K extends `${number}`
-            ? E | undefined
-            : unknown
-          : string extends keyof T
-            ? // A record (string index): any key may be missing.
-              T[string] | undefined
-            : K extends keyof T
-              ? T[K]
+    : unknown extends T
+      ? unknown
+      : T extends null | undefined
+        ? // Below a missing entry (`items.0` of an empty array) the value is missing too.
+          undefined
+        : T extends ReadonlyMap<any, infer V>
+          ? V | undefined
+          : T extends readonly (infer E)[]
+            ? K extends `${number}`
+              ? E | undefined
               : unknown
+            : string extends keyof T
+              ? // A record (string index): any key may be missing.
+                T[string] | undefined
+              : K extends keyof T
+                ? T[K]
+                : // A member of a union without that key (`{ kind: 'idle' }`): it reads undefined.
+                  undefined
 
 /** Resolves the Python-style layer aliases and `[i]` steps, as `parsePath` does at run time. */
 export type NormalizePath<P extends string> = Brackets<
@@ -218,9 +221,12 @@ type Walk1<
   D extends unknown[],
 > = D['length'] extends CheckDepth
   ? true
-  : R extends `${infer H}.${infer Rest}`
-    ? Step1<NonNullable<T>, H, Prefix, Rest, D>
-    : Step1<NonNullable<T>, R, Prefix, never, D>
+  : unknown extends T
+    ? // `unknown` (or `any`): nothing is known of its shape, so any path below it is accepted.
+      true
+    : R extends `${infer H}.${infer Rest}`
+      ? Step1<NonNullable<T>, H, Prefix, Rest, D>
+      : Step1<NonNullable<T>, R, Prefix, never, D>
 
 type Next<T, Prefix extends string, Rest extends string, D extends unknown[]> = [Rest] extends [
   never,

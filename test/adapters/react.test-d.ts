@@ -1,5 +1,5 @@
 import { createProcess, process, TheusEngine } from 'theus'
-import { createTheusHooks, useProcess, useTheus } from 'theus/react'
+import { createTheusHooks, type RunParams, useProcess, useTheus } from 'theus/react'
 import { describe, expectTypeOf, it } from 'vitest'
 
 const initial = {
@@ -123,6 +123,10 @@ describe('theus/react types', () => {
     })
     // @ts-expect-error wrong args
     void a.run({ page: 'one' })
+    // RunParams, exported with ProcessHandle (docs/types.md): the parameters of `run`.
+    expectTypeOf(h.run).parameters.toEqualTypeOf<
+      RunParams<{ from_user: string; to_user: string; amount: number }>
+    >()
   })
 
   it('lets the untyped hooks take the engine type as a type argument', () => {

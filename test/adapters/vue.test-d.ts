@@ -1,5 +1,5 @@
 import { createProcess, TheusEngine } from 'theus'
-import { createTheusHooks, useProcess, useTheus, useWorkflow } from 'theus/vue'
+import { createTheusHooks, type RunParams, useProcess, useTheus, useWorkflow } from 'theus/vue'
 import { describe, expectTypeOf, it } from 'vitest'
 import type { Ref, ShallowRef } from 'vue'
 
@@ -52,6 +52,8 @@ describe('theus/vue types', () => {
     expectTypeOf(h.pending.value).toEqualTypeOf<boolean>()
     // @ts-expect-error wrong args
     void h.run({ page: 'one' })
+    // RunParams, exported with ProcessHandle (docs/types.md): the parameters of `run`.
+    expectTypeOf(h.run).parameters.toEqualTypeOf<RunParams<{ page: number }>>()
     const wf = useWorkflow(null!)
     expectTypeOf(wf.status.value).toEqualTypeOf<'idle' | 'running' | 'aborted'>()
   })

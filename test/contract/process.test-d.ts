@@ -179,6 +179,36 @@ describe('createProcess<Context>(): the ctx of a body', () => {
     })
   })
 
+  it('keeps null and undefined on an ancestor that may hold them, as the guard reads them', () => {
+    const q = createProcess<{
+      domain: { profile: { name: string } | null; opt: { user?: { name: string } } }
+    }>()
+    q({ inputs: ['domain.profile.name'], outputs: ['domain.opt.user.name'] }, function body(ctx) {
+      expectTypeOf(ctx.domain.profile).toEqualTypeOf<{ readonly name: string } | null>()
+      expectTypeOf(ctx.domain.opt.user).toEqualTypeOf<{ name: string } | undefined>()
+      // @ts-expect-error the profile may be null
+      ctx.domain.profile.name
+    })
+    q({ inputs: ['domain.profile'], outputs: ['domain.profile.name'] }, function body(ctx) {
+      expectTypeOf(ctx.domain.profile).toEqualTypeOf<{ name: string } | null>()
+    })
+  })
+
+  it('types a key that only some members of a union have as possibly undefined', () => {
+    type Status = { kind: 'idle' } | { kind: 'busy'; since: number }
+    const q = createProcess<{ domain: { status: Status } }>()
+    q({ inputs: ['domain.status.since'] }, function body(ctx) {
+      expectTypeOf(ctx.domain.status.since).toEqualTypeOf<number | undefined>()
+    })
+  })
+
+  it('accepts any path below an unknown value, and types its ancestor unknown', () => {
+    const q = createProcess<{ domain: { blob: unknown } }>()
+    q({ inputs: ['domain.blob.x'], outputs: ['domain.blob.y.z'] }, function body(ctx) {
+      expectTypeOf(ctx.domain.blob).toBeUnknown()
+    })
+  })
+
   it('types a record entry, an alias, local, log and signal', () => {
     p(
       { inputs: ['domain_ctx.accounts.Alice'], outputs: ['domain.meta_last_tx'] },

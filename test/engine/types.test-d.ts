@@ -95,6 +95,20 @@ describe('state and select types', () => {
     expectTypeOf(e.state.value.domain.n).toEqualTypeOf<number>()
   })
 
+  it('accepts any path below an unknown value, whose shape the compiler cannot know', () => {
+    const e = new TheusEngine({ domain: { blob: null as unknown, n: 1 } })
+    expectTypeOf(e.select('domain.blob.x.y').value).toEqualTypeOf<unknown>()
+    // @ts-expect-error a number has nothing below it
+    e.select('domain.n.x')
+  })
+
+  it('types a key that only some members of a union have as possibly undefined', () => {
+    type Status = { kind: 'idle' } | { kind: 'busy'; since: number }
+    const e = new TheusEngine({ domain: { status: { kind: 'idle' } as Status } })
+    expectTypeOf(e.select('domain.status.since').value).toEqualTypeOf<number | undefined>()
+    expectTypeOf(e.select('domain.status.kind').value).toEqualTypeOf<'idle' | 'busy'>()
+  })
+
   it('gives any layers to an untyped engine', () => {
     const engine = new TheusEngine({ domain: { n: 1 } }) as TheusEngine
     expectTypeOf(engine.state.value.domain).toBeAny()

@@ -3,8 +3,12 @@
 // published types resolve and the SPEC's samples compile as a user writes them.
 import type { ReactNode } from 'react'
 import { createProcess, type ProcessDefinition, process, TheusEngine, TheusError } from 'theus'
-import { createTheusHooks, useTheus } from 'theus/react'
-import { createTheusHooks as createVueHooks, useTheus as useTheusVue } from 'theus/vue'
+import { createTheusHooks, type RunParams, useTheus } from 'theus/react'
+import {
+  createTheusHooks as createVueHooks,
+  useTheus as useTheusVue,
+  type RunParams as VueRunParams,
+} from 'theus/vue'
 import { parseAuditRecipe } from 'theus/yaml'
 
 //#region SPEC §1–§3, verbatim
@@ -113,4 +117,7 @@ export function Typed(): ReactNode {
 }
 //#endregion
 
-export const used = [result, alice, code, reserves, deposited]
+// The names docs/types.md lists as exported from the adapters.
+const runArgs: RunParams<{ user: string }> & VueRunParams<{ user: string }> = [{ user: 'Bob' }]
+
+export const used = [result, alice, code, reserves, deposited, runArgs]
