@@ -349,9 +349,11 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   scanAndRegister(modules: Record<string, unknown>): string[]
   scanAndRegister(modules: Record<string, unknown>): string[] | Promise<string[]> {
     this._live('scanAndRegister')
+    // A definition registered before (SPEC §3's sample registers `transfer`, then scans the
+    // folder that holds it) is found, not registered twice.
     return scanModules(
       modules,
-      (def) => this.registerProcess(def),
+      (def) => this._registry.get(def.name)?.def !== def && (this.registerProcess(def), true),
       (name) => this._registry.delete(name),
     )
   }

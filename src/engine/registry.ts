@@ -157,12 +157,13 @@ export class Registry extends Map<string, Registered> {
 
 /**
  * `engine.scanAndRegister`: registers every `process()` export of a module map once, through
- * `register` (the engine's `registerProcess`, so a lazy map loaded after `dispose()` refuses).
+ * `register` (the engine's `registerProcess`, so a lazy map loaded after `dispose()` refuses;
+ * it returns false for a definition already registered as it is). Returns the names found.
  * A map with lazy entries (`import.meta.glob` without `eager`) returns a promise.
  */
 export function scanModules(
   modules: Record<string, unknown>,
-  register: (def: ProcessDefinition) => void,
+  register: (def: ProcessDefinition) => boolean,
   drop: (name: string) => void,
 ): string[] | Promise<string[]> {
   if (modules === null || typeof modules !== 'object')
@@ -173,19 +174,20 @@ export function scanModules(
   const entries = Object.entries(modules)
   const seen = new Set<unknown>()
   const names: string[] = []
+  const added: string[] = []
   const take = (mod: unknown) => {
     if (mod === null || (typeof mod !== 'object' && typeof mod !== 'function')) return
     for (const value of Object.values(mod as Record<string, unknown>)) {
       if (!isProcessDefinition(value) || seen.has(value)) continue
       seen.add(value)
-      register(value)
+      if (register(value)) added.push(value.name)
       names.push(value.name)
     }
   }
   // All or nothing: a refused definition (or a module that fails to load) unregisters the
   // ones this call registered, so that the fixed map can be scanned again.
   const undo = (e: unknown): never => {
-    for (const n of names) drop(n)
+    for (const n of added) drop(n)
     throw e
   }
   if (entries.some(([, m]) => typeof m === 'function')) {

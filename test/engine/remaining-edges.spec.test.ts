@@ -67,6 +67,25 @@ describe('SPEC §9 remaining edges (engine)', () => {
     expect(lazy.processNames).toEqual([])
   })
 
+  it("scanAndRegister after registerProcess, as SPEC §3's sample does, finds the same definition again without a DUPLICATE_PROCESS", async () => {
+    const mk = (name: string) => process({ name }, () => undefined)
+    const transfer = mk('transfer')
+    const deposit = mk('deposit')
+    const engine = new TheusEngine({ domain: {} })
+    engine.registerProcess(transfer)
+    const mods = { './processes/deposit.ts': { deposit }, './processes/transfer.ts': { transfer } }
+    expect(engine.scanAndRegister(mods)).toEqual(['deposit', 'transfer'])
+    expect(engine.processNames).toEqual(['transfer', 'deposit'])
+    // Another definition under a registered name is still a duplicate, and a refused scan
+    // leaves the earlier registration in place.
+    const lazy = engine.scanAndRegister({
+      './a.ts': async () => ({ transfer }),
+      './b.ts': async () => ({ other: mk('deposit') }),
+    })
+    await expect(lazy).rejects.toMatchObject({ code: 'DUPLICATE_PROCESS' })
+    expect(engine.processNames).toEqual(['transfer', 'deposit'])
+  })
+
   it('a copy of a definition is no definition: scanAndRegister skips it, registerProcess refuses it', () => {
     const engine = new TheusEngine({ domain: { n: 0 } })
     const copy = { ...inc, name: 'copy' }
