@@ -337,11 +337,10 @@ export class Commit {
     if (node.keySigs !== undefined) for (const ks of node.keySigs.values()) ks.value = this.seq
     if (this.n === from)
       this.add(node.segmentsRef(), WHOLE, REPLACE | flags, snapshot(node, true), oldSnap)
-    if (node.parent) {
-      if (this.stamp) (node.parent.stamps ??= new Map()).set(node.key, this.seq)
-      const ks = node.parent.keySigs?.get(node.key)
-      if (ks) ks.value = this.seq
-    }
+    // No conflict stamp on the parent's key: the changed indices and the shape carry it, and
+    // a run that only passed through the array (to read one index) read nothing of it (§9).
+    const ks = node.parent?.keySigs?.get(node.key)
+    if (ks) ks.value = this.seq
   }
 }
 

@@ -585,6 +585,37 @@ describe('conflicts are judged on what the run read or wrote', () => {
     expect(engine.state.value.domain.total).toBe(0)
   })
 
+  it('a run that read one index does not conflict with a push; it does when that index changes', async () => {
+    // Passing through domain.list to reach list[0] is not a read of the list (SPEC §9).
+    for (const [mutate, conflicts] of [
+      [(l: number[]) => l.push(4), false],
+      [(l: number[]) => l.unshift(0), true],
+      [(l: number[]) => (l[0] = 7), true],
+    ] as const) {
+      const gate = deferred()
+      const first = process(
+        { inputs: ['domain.list'], outputs: ['domain.total'] },
+        async function first(ctx) {
+          const v = (ctx.domain.list as number[])[0]!
+          await gate.promise
+          ctx.domain.total = v
+        },
+      )
+      const change = process({ outputs: ['domain.list'] }, function change(ctx) {
+        mutate(ctx.domain.list as number[])
+      })
+      const { engine } = engineWith(first, change)
+      const p = engine.runProcess('first')
+      engine.runProcess('change')
+      gate.resolve()
+      if (conflicts) expect(await rejection(p), String(mutate)).toBeInstanceOf(ConflictError)
+      else {
+        await p
+        expect(engine.state.value.domain.total).toBe(1)
+      }
+    }
+  })
+
   it('a run that tested a missing key (in, Object.hasOwn) conflicts when another run adds it', async () => {
     // A user reads "is Carol there?" as a read of domain.accounts.Carol, exactly like
     // `ctx.domain.accounts.Carol ?? -1` (which does conflict): the answer it acted on is stale.
