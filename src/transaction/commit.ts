@@ -8,6 +8,7 @@ import { zoneOfSegment } from '../context/zones.js'
 import type { Patch } from '../engine/types.js'
 import { Readded } from './run.js'
 import {
+  bumpUp,
   DELETED,
   deepCopy,
   existingNode,
@@ -22,6 +23,9 @@ import {
   nodeOf,
   snapshot,
 } from './tree.js'
+
+// bumpUp lives beside the node versions it moves; the commit's importers take it from here.
+export { bumpUp }
 
 const ADD = 0
 const REPLACE = 1
@@ -341,20 +345,6 @@ export class Commit {
     // a run that only passed through the array (to read one index) read nothing of it (§9).
     const ks = node.parent?.keySigs?.get(node.key)
     if (ks) ks.value = this.seq
-  }
-}
-
-let versionCounter = 0
-
-/**
- * Marks a node and its ancestors changed: their cached snapshots are stale. Every bump takes a
- * fresh version, so a snapshot built earlier in the same commit is never mistaken for current.
- */
-export function bumpUp(node: Node): void {
-  const v = ++versionCounter
-  for (let n: Node | undefined = node; n !== undefined; n = n.parent) {
-    n.ver = v
-    if (n.deepSig) n.deepSig.value = v
   }
 }
 

@@ -31,10 +31,10 @@ export function conflictsOf(run: Run, currentSeq: number): string[] {
       // node's version moved (no lost update).
       const old = hasKey(node.raw, node.kind, key) ? getKey(node.raw, node.kind, key) : undefined
       const child = typeof old === 'object' && old !== null ? existingNode(old) : undefined
-      if ((node.stamps?.get(key) ?? 0) > since || (child !== undefined && child.ver > since))
+      if ((node.stamps?.get(key) ?? 0) > since || (child !== undefined && child.ver > run.startVer))
         out.add(joinPath([node.path, String(key)].filter(Boolean)))
     }
   }
-  for (const node of run.wholes.keys()) if (node.ver > since) out.add(node.path)
+  for (const node of run.wholes.keys()) if (node.ver > run.startVer) out.add(node.path)
   return [...out]
 }

@@ -25,6 +25,7 @@ import { bufferedValue, type KeyBuf, mergedKeys, SmallMap, Writes } from './buff
 import { ArrayView, MapView, ObjectView, SetView } from './traps.js'
 import {
   classOf,
+  currentVersion,
   deepCopy,
   existingNode,
   isHeavyKey,
@@ -85,6 +86,9 @@ export class Run {
    */
   gen = 0
 
+  /** The node version when the run began (`Node.ver` of a container changed since is above). */
+  startVer = currentVersion()
+
   constructor(
     /** The process name (or admin label: a reused admin Run takes the next one's). */
     public name: string,
@@ -98,6 +102,7 @@ export class Run {
    */
   reuse(startSeq: number): void {
     this.startSeq = startSeq
+    this.startVer = currentVersion()
     this.gen++
     if (this.writes.size > 0) this.writes.clear()
     if (this.wholes.size > 0) this.wholes.clear()

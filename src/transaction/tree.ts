@@ -16,6 +16,26 @@ export enum Kind {
 /** Marks a buffered deletion. */
 export const DELETED: unique symbol = Symbol('theus.deleted')
 
+let versionCounter = 0
+/**
+ * Node versions (`Node.ver`) come from one counter, moved by every bump (several per commit):
+ * a run notes where it stood at its start, to tell a container changed since from one changed
+ * before (the commit sequence is another counter).
+ */
+export const currentVersion = (): number => versionCounter
+
+/**
+ * Marks a node and its ancestors changed: their cached snapshots are stale. Every bump takes a
+ * fresh version, so a snapshot built earlier in the same commit is never mistaken for current.
+ */
+export function bumpUp(node: Node): void {
+  const v = ++versionCounter
+  for (let n: Node | undefined = node; n !== undefined; n = n.parent) {
+    n.ver = v
+    if (n.deepSig) n.deepSig.value = v
+  }
+}
+
 export class Node {
   /** Global commit sequence of the last change in this subtree; snapshots compare with it. */
   ver = 0

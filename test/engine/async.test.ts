@@ -380,6 +380,37 @@ describe('overlapping async runs', () => {
     }
   })
 
+  it('replacing a container, or copying an array, changed only before the run began is no conflict', async () => {
+    // Node versions move several times per commit, faster than the commit sequence: a
+    // container changed long before the run must not look changed since (it conflicted).
+    const cases: [string, (ctx: any) => void][] = [
+      ['replace', (ctx) => (ctx.domain.c = { x: 0, y: 0 })],
+      ['push', (ctx) => ctx.domain.list.push(4)],
+    ]
+    for (const [label, write] of cases) {
+      const gate = deferred()
+      const many = process(
+        { outputs: ['domain.c', 'domain.list', 'domain.accounts'] },
+        function many(ctx) {
+          ctx.domain.c.x += 1
+          ctx.domain.list[0] += 1
+          ctx.domain.accounts.Alice += 1
+        },
+      )
+      const late = process({ outputs: ['domain.c', 'domain.list'] }, async function late(ctx) {
+        await gate.promise
+        write(ctx)
+        return 'ok'
+      })
+      const { engine } = engineWith(many, late, setA)
+      for (let i = 0; i < 20; i++) engine.runProcess('many')
+      const p = engine.runProcess('late')
+      engine.runProcess('setA', { v: 5 }) // an unrelated commit meanwhile
+      gate.resolve()
+      await expect(p, label).resolves.toBe('ok')
+    }
+  })
+
   it('a sync run while async runs are pending commits at once; their conflict check sees it', async () => {
     const gate = deferred()
     const derive = process(

@@ -80,8 +80,10 @@ const CEILING = {
   // +68 B when an object written whole wrote (published, then reset) the signal fields it
   // holds, and its undo silenced them as the undo of any signal write is; +28 B when on()
   // refused a handler that is not a function (it failed every later commit instead); +26 B
-  // when a Map's object keys were frozen as they enter the state (SPEC §2: they were raw)
-  core: 31_940,
+  // when a Map's object keys were frozen as they enter the state (SPEC §2: they were raw);
+  // +31 B when a run noted the node version at its start (async runs that replaced a
+  // container changed before they began conflicted: node versions outrun the commit sequence)
+  core: 31_980,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,
