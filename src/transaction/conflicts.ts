@@ -6,6 +6,7 @@
  */
 import { joinPath } from '../context/paths.js'
 import { type Run, SHAPE } from './run.js'
+import { DEEP } from './views.js'
 import { existingNode, getKey, hasKey, type Node } from './tree.js'
 
 /** The paths a run read or wrote that a commit changed since it began (`[]` when none). */
@@ -17,6 +18,10 @@ export function conflictsOf(run: Run, currentSeq: number): string[] {
   for (let i = 0; i < run.nReads; i += 2) {
     const node = r[i] as Node
     const key = r[i + 1]
+    if (key === DEEP) {
+      if (node.ver > run.startVer) out.add(node.path)
+      continue
+    }
     const stamp = key === SHAPE ? node.shapeStamp : (node.stamps?.get(key) ?? 0)
     if (stamp > since)
       out.add(key === SHAPE ? node.path : joinPath([node.path, String(key)].filter(Boolean)))

@@ -19,6 +19,8 @@ import { DELETED, isHeavyKey, type Kind, kindOf, type Node, nodeOf } from './tre
 
 /** Recorded as the key of a read when a body enumerated a container's keys. */
 export const SHAPE: unique symbol = Symbol('theus.shape')
+/** The read key of a container a run copied whole: a commit anywhere inside it conflicts. */
+export const DEEP: unique symbol = Symbol('theus.deep')
 
 // Keys that language and tooling protocols probe on any object (await, JSON, React, test
 // matchers, Vue). Reading them on a traversal view is not reading data, so it is not a
@@ -334,6 +336,10 @@ export function unwrapView(v: object): unknown {
  * A run may still copy its own views once its body is over (its return value).
  */
 export function readWhole(view: View, by: Run): void {
-  if (view.run === by && view.gen === by.gen && by.aborted === undefined) return
+  if (view.run === by && view.gen === by.gen && by.aborted === undefined) {
+    // A copy reads everything below the view (SPEC §9: what the run actually read).
+    if (view.node !== undefined) by.read(view.node, DEEP)
+    return
+  }
   view.live()
 }

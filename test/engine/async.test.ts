@@ -411,6 +411,23 @@ describe('overlapping async runs', () => {
     }
   })
 
+  it('a run that copied a container conflicts when another run changes inside it (no stale copy)', async () => {
+    const gate = deferred()
+    const backup = process(
+      { inputs: ['domain.accounts'], outputs: ['domain.c'] },
+      async function backup(ctx) {
+        ctx.domain.c = { saved: ctx.domain.accounts }
+        await gate.promise
+      },
+    )
+    const { engine } = engineWith(backup, setBob)
+    const p = engine.runProcess('backup')
+    engine.runProcess('setBob', { v: 3 })
+    gate.resolve()
+    expect(await rejection(p)).toBeInstanceOf(ConflictError)
+    expect(engine.state.value.domain.c).toEqual({ x: 1, y: 2 })
+  })
+
   it('a sync run while async runs are pending commits at once; their conflict check sees it', async () => {
     const gate = deferred()
     const derive = process(
