@@ -353,7 +353,11 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     // folder that holds it) is found, not registered twice.
     return scanModules(
       modules,
-      (def) => this._registry.get(def.name)?.def !== def && (this.registerProcess(def), true),
+      (def) => {
+        if (this._registry.get(def.name)?.def === def) return false
+        this.registerProcess(def)
+        return true
+      },
       (name) => this._registry.delete(name),
     )
   }

@@ -6,8 +6,8 @@
  */
 import { joinPath } from '../context/paths.js'
 import { type Run, SHAPE } from './run.js'
-import { DEEP } from './views.js'
 import { existingNode, getKey, hasKey, type Node } from './tree.js'
+import { DEEP } from './views.js'
 
 /** The paths a run read or wrote that a commit changed since it began (`[]` when none). */
 export function conflictsOf(run: Run, currentSeq: number): string[] {
