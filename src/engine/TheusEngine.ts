@@ -44,10 +44,11 @@ import {
   TheusError,
 } from '../errors.js'
 import { parseText } from '../textParsers.js'
-import { bumpUp, type Changes, Commit } from '../transaction/commit.js'
+import { type Changes, Commit } from '../transaction/commit.js'
 import { conflictsOf } from '../transaction/conflicts.js'
 import { bufferedValue, Run, unwrapView } from '../transaction/run.js'
 import {
+  bumpUp,
   DELETED,
   deepCopy,
   deepFreeze,

@@ -7,9 +7,17 @@
  */
 import { batch, type Signal } from '@preact/signals-core'
 import { joinPath } from '../context/paths.js'
-import { bumpUp, type Commit } from '../transaction/commit.js'
+import type { Commit } from '../transaction/commit.js'
 import type { Run } from '../transaction/run.js'
-import { DELETED, deepCopy, getKey, kindOf, type Node, nodeOf } from '../transaction/tree.js'
+import {
+  bumpUp,
+  DELETED,
+  deepCopy,
+  getKey,
+  kindOf,
+  type Node,
+  nodeOf,
+} from '../transaction/tree.js'
 import type { Registered } from './registry.js'
 
 /** Puts a signal field back to its initial value (`init`), as a write of commit `c`. */

@@ -24,9 +24,6 @@ import {
   snapshot,
 } from './tree.js'
 
-// bumpUp lives beside the node versions it moves; the commit's importers take it from here.
-export { bumpUp }
-
 const ADD = 0
 const REPLACE = 1
 const REMOVE = 2
