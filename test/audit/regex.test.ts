@@ -49,6 +49,17 @@ describe('regex rules: catastrophic backtracking', () => {
     ['^(a{1,3})+$', /several ways/],
     ['^(\\d{1,3},?)+$', /several ways/],
     ['((ab){1,3})+', /several ways/],
+    // Long repetitions in a row that can take the same characters: k of them split a run n^k
+    // ways, times n start positions when the pattern is not anchored. Each of these ran for
+    // more than 10 s on a value of 10 000 characters (the longest a rule tests) and was accepted.
+    ['.*.*=.*', /repetitions in a row that can take the same characters/],
+    ['[a-z]{1,}[a-z]*x$', /repetitions in a row that can take the same characters/],
+    ['a+b?a+c', /repetitions in a row that can take the same characters/],
+    ['(?:a*)b*a*c', /repetitions in a row that can take the same characters/],
+    ['(\\w+)(\\w+)x', /repetitions in a row that can take the same characters/],
+    ['\\d*\\d*\\d*x', /repetitions in a row that can take the same characters/],
+    ['^.*.*.*$x', /repetitions in a row that can take the same characters/],
+    ['a{0,5000}a{0,5000}b', /repetitions in a row that can take the same characters/],
   ]
   for (const [pattern, why] of refused) {
     it(`refuses ${pattern.length > 30 ? `${pattern.slice(0, 30)}…` : pattern}`, () => {
@@ -83,6 +94,15 @@ describe('regex rules: catastrophic backtracking', () => {
     '^(ab?)*$',
     '(-[a-z]{1,20})*',
     '^(a|bc)+$',
+    // Two in a row, anchored: one start position, n^2 at most (0.1 s at 10 000 characters).
+    '^a*a*b',
+    '^\\d+\\.?\\d*$',
+    '^(\\d+)(\\d*)$',
+    // Apart: a character that must match between them, or sets that share none.
+    '.*\\.pdf$',
+    '^\\S+@\\S+\\.\\S+$',
+    '\\s*\\S+\\s*x',
+    '\\d{1,3}\\d{1,3}x',
   ]
   for (const pattern of accepted) {
     it(`accepts ${pattern}`, () => {
@@ -144,6 +164,19 @@ describe('regex rules: how the hazard is found', () => {
       else expect(e?.message).toMatch(why)
     })
   }
+})
+
+describe('regex rules: what an accepted pattern costs', () => {
+  it('runs the accepted patterns of repetitions in a row quickly on 10 000 characters', () => {
+    // Not a timing assertion: each pattern is run once on its worst inputs; a hang fails the
+    // test by its timeout, which is what the refused ones did.
+    for (const pattern of ['^a*a*b', '^(\\d+)(\\d*)$', '.*\\.pdf$', '\\s*\\S+\\s*x']) {
+      expect(refusal(pattern), pattern).toBeUndefined()
+      const re = new RegExp(pattern)
+      for (const ch of ['a', '1', ' ', '.'])
+        expect(typeof re.test(`${ch.repeat(9_999)}!`)).toBe('boolean')
+    }
+  })
 })
 
 describe('regex rules: long values', () => {
