@@ -235,6 +235,8 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
    */
   private readonly _readDraft = (segs: readonly string[], memo: ReadMemo): unknown => {
     const run = this._gateRun!
+    // `local.*`: what the body left in this run's scratch (never committed, but the run's own).
+    if (segs[0] === 'local') return walkForeign((run.ctx as RunContext)?.local, segs.slice(1))
     const kept = memo.path as Node[] | undefined
     let node: Node | undefined = this._root
     let v: unknown = this._rootRaw

@@ -123,6 +123,50 @@ describe('TheusEngine audit gates', () => {
     expect(engine.state.value.domain.accounts.Bob).toBe(1)
   })
 
+  it('reads local.* at the output gate from what the body left there, in both modes (input gate: empty)', () => {
+    // The output gate reads any path of the run's draft (SPEC §3.1 step 3); `local` is the run's
+    // own scratch. It used to read nothing there, so every output rule on local.* failed.
+    const score = process(
+      { inputs: [], outputs: ['domain.total_reserves'] },
+      function score(ctx, args: { risk: number }) {
+        ctx.local.risk = { value: args.risk, tags: ['a', 'b'] }
+        ctx.domain.total_reserves = 1
+      },
+    )
+    const recipe = {
+      process_recipes: {
+        score: {
+          inputs: [{ field: 'local.risk', eq: null, level: 'C' }],
+          outputs: [
+            { field: 'local.risk.value', max: 5, level: 'B' },
+            { field: 'local.risk.tags', max_len: 2, level: 'B' },
+          ],
+        },
+      },
+    }
+    for (const strictMode of [true, false]) {
+      const engine = new TheusEngine(initial(), { auditRecipe: recipe, strictMode })
+      engine.registerProcess(score)
+      engine.runProcess('score', { risk: 3 })
+      expect(engine.state.value.domain.total_reserves).toBe(1)
+      // The input gate runs before the body: local is the fresh empty object, so the value is missing.
+      expect(engine.auditLog.map((e) => [e.gate, e.field, e.value])).toEqual([
+        ['input', 'local.risk', undefined],
+      ])
+      expect(() => engine.runProcess('score', { risk: 9 })).toThrow(AuditBlockError)
+      expect(engine.auditLog.at(-1)).toMatchObject({ gate: 'output', value: 9, limit: 5 })
+      // The next run starts with a fresh local: nothing of the last one is read.
+      engine.registerProcess(process({ inputs: [], name: 'quiet' }, () => {}))
+      engine.replaceAuditRecipe({
+        process_recipes: {
+          quiet: { outputs: [{ field: 'local.risk.value', max: 5, level: 'C' }] },
+        },
+      })
+      engine.runProcess('quiet')
+      expect(engine.auditLog.at(-1)).toMatchObject({ process: 'quiet', value: undefined })
+    }
+  })
+
   it('keeps threshold counters per engine', () => {
     const recipe = {
       process_recipes: {
