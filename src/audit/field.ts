@@ -30,7 +30,8 @@ export function parseField(field: unknown): RuleField | undefined {
     inner = m[2]!
   }
   const path = fns.length > 0 ? inner.trim() : inner
-  if (/[()]/.test(path)) return undefined
+  // One path per function: `sum(domain.x, 2)` is no call of this form, not a key 'x, 2'.
+  if (/[()]/.test(path) || (fns[0] && path.includes(','))) return undefined
   const segs = parsePath(path)
   if (segs === undefined) return undefined
   return { segs, argKey: /^[^.[]*/.exec(path)?.[0] ?? path, fns }

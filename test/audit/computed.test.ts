@@ -109,6 +109,9 @@ describe('audit rules on computed values', () => {
       'len(domain.x',
       'len(domain..x)',
       'sum(len(domain.x), 1)',
+      // Two arguments to one function: it was read as the path to a key 'x, 2' (always missing).
+      'sum(domain.x, 2)',
+      'max(args.a,args.b)',
     ]) {
       let e: unknown
       try {
@@ -117,7 +120,15 @@ describe('audit rules on computed values', () => {
         e = err
       }
       expect(e, field).toBeInstanceOf(RecipeError)
-      expect((e as RecipeError).message).toContain('len, sum, min, max, mean, abs')
+      expect((e as RecipeError).message).toContain(
+        'len, sum, min, max, mean, abs, of one path each',
+      )
     }
+    // A plain path may still hold a comma: a record key can be any string.
+    expect(() =>
+      validateAuditRecipe({
+        process_recipes: { t: { inputs: [{ field: 'domain.pairs.a,b', max: 1 }] } },
+      }),
+    ).not.toThrow()
   })
 })
