@@ -432,9 +432,9 @@ export function yamlToModel(text: string, filename: string): ContextSchemaModel 
   // the text) and its one-line messages; the document is parsed again only to point at keys.
   const loaded = loadYaml(text)
   if (!loaded.ok) {
-    const { line, column, message } = loaded.problem
+    const { line, column, message, hint } = loaded.problem
     throw new CliError(
-      `${filename}:${line}:${column}: malformed YAML: ${message}. Fix the YAML at this position.`,
+      `${filename}:${line}:${column}: malformed YAML: ${message}. ${hint ?? 'Fix the YAML at this position.'}`,
     )
   }
   const lineCounter = new LineCounter()

@@ -5,7 +5,7 @@
 import type { AuditRecipe } from '../audit/recipe.js'
 import { validateAuditRecipe } from '../audit/recipe.js'
 import { describe, RecipeError } from '../errors.js'
-import { filenameOption, formatPosition, loadYaml } from './source.js'
+import { filenameOption, formatPosition, loadYaml, type YamlSyntaxProblem } from './source.js'
 
 /** Options of `parseAuditRecipe`. */
 export interface ParseRecipeOptions {
@@ -51,16 +51,18 @@ export function parseAuditRecipe(text: string, options: ParseRecipeOptions = {})
 
 /** A YAML syntax problem (or a limit of the loader) as a positioned `RecipeError`. */
 export function recipeSyntaxError(
-  problem: { message: string; line: number; column: number },
+  problem: YamlSyntaxProblem,
   filename: string | undefined,
 ): RecipeError {
   const { message, line, column } = problem
   const fileDetails = filename === undefined ? {} : { file: filename }
-  const hint = /unique/i.test(message)
-    ? 'Each key may appear once per mapping: remove or merge the duplicate.'
-    : /escape/i.test(message)
-      ? "In double quotes a backslash starts an escape: write it in single quotes ('^\\d+$') or double the backslash."
-      : 'Check the indentation and quoting around this position.'
+  const hint =
+    problem.hint ??
+    (/unique/i.test(message)
+      ? 'Each key may appear once per mapping: remove or merge the duplicate.'
+      : /escape/i.test(message)
+        ? "In double quotes a backslash starts an escape: write it in single quotes ('^\\d+$') or double the backslash."
+        : 'Check the indentation and quoting around this position.')
   const issue = {
     code: 'RECIPE_INVALID',
     message: `malformed YAML: ${message}`,

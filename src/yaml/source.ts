@@ -47,6 +47,31 @@ export interface YamlSyntaxProblem {
   message: string
   line: number
   column: number
+  /** What to do, when the problem is one of the loader's own limits (size, depth, aliases, documents). */
+  hint?: string
+}
+
+const ALIASES = 'aliases expand to more nodes than the document holds'
+// The loader's limits say what to do themselves: "check the indentation" does not fix them.
+const TOO_DEEP = `the document is nested more than ${MAX_NESTING} levels deep`
+const SIZE_HINT = 'Keep the file under 5 MB, or pass the object form.'
+
+/** A problem of the loader, with its hint when it is one of the limits. */
+function problemAt(
+  message: string,
+  line: number,
+  column: number,
+  hint?: string,
+): YamlSyntaxProblem {
+  // yaml's own words for a second document tell the caller to use another yaml function.
+  if (/multiple documents/.test(message)) {
+    message = 'the text holds more than one YAML document'
+    hint = 'Keep one document per file: remove the second `---`.'
+  }
+  if (/^unknown alias/.test(message)) hint = 'Define the anchor (&name) before its alias.'
+  if (message === TOO_DEEP) hint = 'Flatten it.'
+  if (message === ALIASES) hint = 'Write the repeated part out, or nest aliases less.'
+  return hint === undefined ? { message, line, column } : { message, line, column, hint }
 }
 
 /** Thrown inside the loader to stop at the first structural problem, with its offset. */
@@ -74,11 +99,12 @@ export function loadYaml(
   if (src.length > MAX_DOCUMENT_BYTES) {
     return {
       ok: false,
-      problem: {
-        message: `the document is ${(src.length / 1_000_000).toFixed(1)} MB, over the 5 MB limit (5 000 000 characters)`,
-        line: 1,
-        column: 1,
-      },
+      problem: problemAt(
+        `the document is ${(src.length / 1_000_000).toFixed(1)} MB, over the 5 MB limit (5 000 000 characters)`,
+        1,
+        1,
+        SIZE_HINT,
+      ),
     }
   }
   // Most documents lie in the subset that fast.ts reads in one pass; the rest go to `yaml`.
@@ -95,14 +121,7 @@ export function loadWithYaml(src: string, filename?: string): ReturnType<typeof 
   if (deep !== undefined) {
     const before = src.slice(0, deep)
     const line = before.split('\n').length
-    return {
-      ok: false,
-      problem: {
-        message: `the document is nested more than ${MAX_NESTING} levels deep`,
-        line,
-        column: deep - before.lastIndexOf('\n'),
-      },
-    }
+    return { ok: false, problem: problemAt(TOO_DEEP, line, deep - before.lastIndexOf('\n')) }
   }
   const lineCounter = new LineCounter()
   let doc: Document.Parsed
@@ -114,11 +133,10 @@ export function loadWithYaml(src: string, filename?: string): ReturnType<typeof 
       lineCounter,
     })
   } catch (e) {
-    const message =
-      e instanceof RangeError
-        ? `the document is nested more than ${MAX_NESTING} levels deep`
-        : messageOf(e)
-    return { ok: false, problem: { message, line: 1, column: 1 } }
+    return {
+      ok: false,
+      problem: problemAt(e instanceof RangeError ? TOO_DEEP : messageOf(e), 1, 1),
+    }
   }
   const at = (offset: number): SourcePosition => {
     const p = lineCounter.linePos(offset)
@@ -128,10 +146,11 @@ export function loadWithYaml(src: string, filename?: string): ReturnType<typeof 
   if (err) {
     const first = err.message.split('\n')[0] ?? err.message
     // yaml reports its own stack overflow on deep nesting as a syntax error: say what it is.
-    const message = /call stack/i.test(first)
-      ? `the document is nested more than ${MAX_NESTING} levels deep`
-      : first
-    return { ok: false, problem: { message, ...at(err.pos[0]) } }
+    const { line, column } = at(err.pos[0])
+    return {
+      ok: false,
+      problem: problemAt(/call stack/i.test(first) ? TOO_DEEP : first, line, column),
+    }
   }
   let value: unknown
   try {
@@ -139,17 +158,13 @@ export function loadWithYaml(src: string, filename?: string): ReturnType<typeof 
     // so a "billion laughs" document is refused instead of filling the memory.
     value = toPlain(doc.contents as Node | null, doc, 0, { left: src.length + 1000 })
   } catch (e) {
-    if (e instanceof Refused) return { ok: false, problem: { message: e.message, ...at(e.offset) } }
-    const overflow = e instanceof RangeError
+    if (e instanceof Refused) {
+      const { line, column } = at(e.offset)
+      return { ok: false, problem: problemAt(e.message, line, column) }
+    }
     return {
       ok: false,
-      problem: {
-        message: overflow
-          ? `the document is nested more than ${MAX_NESTING} levels deep`
-          : messageOf(e),
-        line: 1,
-        column: 1,
-      },
+      problem: problemAt(e instanceof RangeError ? TOO_DEEP : messageOf(e), 1, 1),
     }
   }
   const pos = (offset: number | undefined): SourcePosition | undefined =>
@@ -207,8 +222,7 @@ function toPlain(
   budget: { left: number; anchors?: Map<Node, Node | undefined> },
 ): unknown {
   if (node == null) return null
-  if (--budget.left < 0)
-    throw new Refused('aliases expand to more nodes than the document holds', startOf(node))
+  if (--budget.left < 0) throw new Refused(ALIASES, startOf(node))
   if (isAlias(node)) {
     // `node.resolve(doc)` walks the whole document for every alias (quadratic: 100 000
     // aliases took minutes); one walk in document order finds each alias's anchor, the last
@@ -229,11 +243,7 @@ function toPlain(
     return toPlain(target as Node, doc, depth, budget)
   }
   if (isMap(node) || isSeq(node)) {
-    if (depth >= MAX_NESTING)
-      throw new Refused(
-        `the document is nested more than ${MAX_NESTING} levels deep`,
-        startOf(node),
-      )
+    if (depth >= MAX_NESTING) throw new Refused(TOO_DEEP, startOf(node))
   }
   if (isMap(node)) {
     const out: Record<string, unknown> = {}

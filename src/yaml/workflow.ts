@@ -4,7 +4,7 @@
  */
 import { describe, WorkflowError } from '../errors.js'
 import { validateWorkflow, type WorkflowDefinition } from '../workflow/definition.js'
-import { filenameOption, formatPosition, loadYaml } from './source.js'
+import { filenameOption, formatPosition, loadYaml, type YamlSyntaxProblem } from './source.js'
 
 /**
  * Parses and validates a state machine written in YAML. Malformed YAML, duplicate keys and
@@ -29,18 +29,19 @@ export function parseWorkflow(
 /** A YAML syntax problem as a `WorkflowError`. */
 export function syntaxError(
   kind: 'workflow' | 'pipeline',
-  problem: { message: string; line: number; column: number },
+  problem: YamlSyntaxProblem,
   filename: string | undefined,
 ): WorkflowError {
   const { line, column } = problem
   return new WorkflowError(
-    `Invalid ${kind} at ${formatPosition(filename, { line, column })}: malformed YAML: ${problem.message}. Fix the YAML syntax at this position.`,
+    `Invalid ${kind} at ${formatPosition(filename, { line, column })}: malformed YAML: ${problem.message}. ${problem.hint ?? 'Fix the YAML syntax at this position.'}`,
     [
       {
         code: 'YAML_SYNTAX',
         message: problem.message,
         line,
         column,
+        ...(problem.hint === undefined ? {} : { hint: problem.hint }),
         ...(filename === undefined ? {} : { file: filename }),
       },
     ],

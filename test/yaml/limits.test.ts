@@ -239,6 +239,52 @@ states: { IDLE: {} }
   })
 })
 
+describe("the loader's limits say what to do", () => {
+  // Each used to end with the syntax advice ("check the indentation and quoting"), which fixes
+  // none of them, and a second document quoted yaml's own "please use YAML.parseAllDocuments()".
+  const bomb = `a: &a [x,x,x,x,x,x,x,x,x]\n${'bcdefg'
+    .split('')
+    .map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdef'[i]}`).join(',')}]`)
+    .join('\n')}\nprocess_recipes: {}\n`
+  const cases: [string, string, RegExp, RegExp][] = [
+    ['over 5 MB', `#${'x'.repeat(5_000_001)}`, /over the 5 MB limit/, /Keep the file under 5 MB/],
+    [
+      'too deep',
+      `process_recipes: ${'['.repeat(300)}${']'.repeat(300)}`,
+      /nested more than 200/,
+      /Flatten it/,
+    ],
+    [
+      'too deep (blocks)',
+      `x:\n${Array.from({ length: 210 }, (_, i) => `${' '.repeat(i + 1)}- `).join('\n')}1\n`,
+      /nested more than 200/,
+      /Flatten it/,
+    ],
+    ['an alias bomb', bomb, /aliases expand/, /Write the repeated part out/],
+    [
+      'two documents',
+      'process_recipes: {}\n---\nprocess_recipes: {}\n',
+      /more than one YAML document/,
+      /Keep one document per file/,
+    ],
+    ['an unknown alias', 'process_recipes: *nowhere\n', /nowhere/, /Define the anchor/],
+  ]
+  it.each(cases)(
+    '%s: recipe, workflow and pipeline errors carry the hint',
+    (_, text, what, hint) => {
+      for (const parse of [parseAuditRecipe, parseWorkflow, parseFlux] as const) {
+        const e = thrown(() => parse(text, { filename: 'f.yaml' })) as RecipeError | WorkflowError
+        expect(e).toBeInstanceOf(parse === parseAuditRecipe ? RecipeError : WorkflowError)
+        expect(e.message).toMatch(what)
+        expect(e.message).toMatch(hint)
+        expect(e.message).not.toMatch(/indentation|parseAllDocuments|Fix the YAML syntax/)
+        expect(e.issues[0]?.hint).toMatch(hint)
+        expect(e.file).toBe('f.yaml')
+      }
+    },
+  )
+})
+
 describe('inputs that are not documents', () => {
   const hostile = new Proxy(
     {},
