@@ -83,8 +83,13 @@ const CEILING = {
   // when a Map's object keys were frozen as they enter the state (SPEC §2: they were raw);
   // +31 B when a run noted the node version at its start (async runs that replaced a
   // container changed before they began conflicted: node versions outrun the commit sequence);
-  // +35 B when copying a container became a read of everything below it (a stale copy committed)
-  core: 32_020,
+  // +35 B when copying a container became a read of everything below it (a stale copy committed);
+  // +44 B when the output gate read `local.*` from the run's ctx.local (SPEC §3.1: it reads any
+  // path of the run; every output rule on local failed) and a computed field of two arguments
+  // (`sum(domain.x, 2)`) became a RecipeError instead of a path to a key 'x, 2'; +207 B when the
+  // regex check refused repetitions in a row that take the same characters (`.*.*=.*`,
+  // `a+b?a+c`, `(\w+)(\w+)x` ran for minutes on 10 000 characters: SPEC §10.4)
+  core: 32_260,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,
@@ -92,7 +97,9 @@ const CEILING = {
   fluxLazy: 6_500,
   persist: 6_000, // issue 10: saves keep the payload text from patches (O(changed)), and refuse untrusted payloads
   devtools: 1_000, // time travel (issue 13) took the Redux bridge from ~0.4 to ~0.9 kB
-  yaml: 48_000,
+  // +431 B (the core's +251 B, then the loader's limits with their own hint: over 5 MB, over 200
+  // levels, an alias bomb, a second document said 'check the indentation', which fixes none)
+  yaml: 48_420,
 }
 
 const rows: Row[] = await measureTheus()
