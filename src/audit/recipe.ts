@@ -280,7 +280,7 @@ export interface RecipeProblem {
 export function valueProblem(key: string, spec: RecipeKeySpec, v: unknown): string | undefined {
   const { kind } = spec
   if (kind === 'path' && parseField(v) === undefined)
-    return 'is not a valid path or computed value (write e.g. `amount`, `domain.accounts.Alice` or `len(domain.cart)`; the functions are len, sum, min, max, mean, abs)'
+    return 'is not a valid path or computed value (write e.g. `amount`, `domain.accounts.Alice` or `len(domain.cart)`; the functions are len, sum, min, max, mean, abs, of one path each)'
   if (kind === 'count') {
     const min = spec.min ?? 0
     if (!Number.isInteger(v)) return `${key} must be a whole number`
