@@ -20,7 +20,7 @@
 import { isMap, isPair, isScalar, LineCounter, parseDocument } from 'yaml'
 import { parsePath } from '../context/paths.js'
 import { resolveZone, type Zone } from '../context/zones.js'
-import { loadYaml, MAX_NESTING } from '../yaml/source.js'
+import { lineBreaks, loadYaml, MAX_NESTING } from '../yaml/source.js'
 import { CliError } from './io.js'
 
 /** Typed arrays and buffers: heavy values, written as `new X(length)`. */
@@ -427,7 +427,7 @@ export function modelToYaml(model: ContextSchemaModel, header: string): string {
 /** Reads and checks a context schema file. Throws a one-line `CliError` naming the path at fault. */
 export function yamlToModel(text: string, filename: string): ContextSchemaModel {
   // A byte order mark is no column: positions count as editors show them.
-  text = text.replace(/^\uFEFF/, '')
+  text = lineBreaks(text.replace(/^\uFEFF/, ''))
   // Theus's own loader, as for recipes: its limits (5 MB, 200 levels, aliases that expand past
   // the text) and its one-line messages; the document is parsed again only to point at keys.
   const loaded = loadYaml(text)

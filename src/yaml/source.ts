@@ -95,7 +95,7 @@ export function loadYaml(
   filename?: string,
 ): { ok: true; source: YamlSource } | { ok: false; problem: YamlSyntaxProblem } {
   // A byte order mark is no character of the document: columns count from what editors show.
-  const src = String(text).replace(/^\uFEFF/, '')
+  const src = lineBreaks(String(text).replace(/^\uFEFF/, ''))
   if (src.length > MAX_DOCUMENT_BYTES) {
     return {
       ok: false,
@@ -115,6 +115,7 @@ export function loadYaml(
 
 /** `loadYaml` by `yaml`'s parser alone (exported for the fast path's differential test). */
 export function loadWithYaml(src: string, filename?: string): ReturnType<typeof loadYaml> {
+  src = lineBreaks(src)
   // `yaml` spends seconds and hundreds of MB on a deep document before its own stack gives
   // out (1 MB of `[` or `{`: 4 s, or out of memory): one linear scan refuses those first.
   const deep = deepAt(src)
@@ -364,4 +365,12 @@ function deepAt(src: string): number | undefined {
     i = p
   }
   return undefined
+}
+
+/**
+ * A lone CR is a line break in YAML 1.2 (§5.4: CRLF, CR or LF), which `yaml` reads as none: as
+ * LF, a file saved with classic Mac line ends parses, and its lines count as editors show them.
+ */
+export function lineBreaks(src: string): string {
+  return src.replace(/\r(?!\n)/g, '\n')
 }

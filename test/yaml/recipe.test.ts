@@ -44,6 +44,17 @@ function parseError(text: string): RecipeError {
 }
 
 describe('parseAuditRecipe', () => {
+  it('reads any YAML 1.2 line break: LF, CRLF and a lone CR (classic Mac line ends)', () => {
+    // A lone CR failed as 'Nested mappings are not allowed in compact mappings' at 1:17.
+    const want = parseAuditRecipe(GOOD)
+    for (const eol of ['\r\n', '\r']) {
+      expect(parseAuditRecipe(GOOD.replaceAll('\n', eol)), JSON.stringify(eol)).toEqual(want)
+      const bad = 'process_recipes:\n  t:\n    inputs:\n      - field: a\n        maxx: 1\n'
+      const e = parseError(bad.replaceAll('\n', eol))
+      expect([e.line, e.column], JSON.stringify(eol)).toEqual([5, 9])
+    }
+  })
+
   it('parses and normalises a recipe: inheritance, split conditions, defaults', () => {
     const r = parseAuditRecipe(GOOD, { filename: 'audit_recipe.yaml' })
     expect(isAuditRecipe(r)).toBe(true)
