@@ -129,11 +129,12 @@ export class WorkflowManager<
     this.machine = new StateMachine(def as WorkflowInput)
     this._state = signal(this.machine.current)
     this.state = ro(this._state)
-    const signals = this.machine.definition.signals
-    if (Object.keys(signals).length > 0) {
+    if (Object.keys(this.machine.definition.signals).length > 0) {
       // The signal bridge: a commit that publishes a truthy `sig_x` sends the mapped event.
       this._unsubscribe = engine.on('signal', ({ path, value }) => {
         if (!value) return
+        // Read on every event: a live edit (theus/vite) replaces the machine's definition.
+        const signals = this.machine.definition.signals
         const key = signalKey(path)
         // A bridged event goes on counting the cascade that sent it: a machine whose chain
         // raises its own signal again stops at maxOps instead of looping in microtasks forever.

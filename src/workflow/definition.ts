@@ -9,6 +9,7 @@ import { zoneOfSegment } from '../context/zones.js'
 import { describe, WorkflowError } from '../errors.js'
 import { parseText } from '../textParsers.js'
 import {
+  freezeDeep,
   guard,
   IssueCollector,
   isRecord,
@@ -312,7 +313,7 @@ function check(obj: unknown, options: ValidateOptions): WorkflowDefinition {
   const def: WorkflowDefinition = { initial, states, signals }
   if (typeof doc['name'] === 'string') def.name = doc['name']
   if (typeof doc['description'] === 'string') def.description = doc['description']
-  validated.add(def)
+  validated.add(freezeDeep(def))
   if (options.filename !== undefined || options.locate) origins.set(def, [options, doc])
   return def
 }

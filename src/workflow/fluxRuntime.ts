@@ -54,6 +54,15 @@ const KEYS: Record<(typeof FLUX_KINDS)[number], readonly string[]> = {
 const TOP_KEYS = ['name', 'description', 'steps'] as const
 
 const validated = new WeakSet<object>()
+
+// freezeDeep of issues.ts, here because this on-demand chunk takes nothing from issues.ts.
+const freeze = <T>(v: T): T => {
+  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
+    for (const x of Object.values(v)) freeze(x)
+    Object.freeze(v)
+  }
+  return v
+}
 // Parsed conditions, keyed by the normalised step that holds them.
 const conditions = new WeakMap<object, Expression>()
 
@@ -124,7 +133,9 @@ function check(obj: unknown, options: ValidateFluxOptions): FluxDefinition {
   else if (Object.hasOwn(obj as object, 'steps'))
     issues.add('BAD_VALUE', `'steps' must be a list, got ${K.kindOf(rawSteps)}`, base, 'value')
   issues.throwIfAny()
-  validated.add(def)
+  // Frozen, as the state machine's: the parsed conditions are kept by step, so a step changed
+  // after validation would run the old condition or skip the checks (issues.ts, freezeDeep).
+  validated.add(freeze(def))
   return def
 }
 

@@ -143,6 +143,19 @@ export function firstPosition(
   return [`${filename ?? '<inline>'}:${line}:${column}`, details]
 }
 
+/**
+ * Freezes a validated definition all the way down (plain objects, arrays and strings only), so
+ * that what was checked is what runs: a change after validation throws at the line that makes
+ * it instead of bypassing the checks. Build a new object (`{ ...def, steps: [...] }`) to change it.
+ */
+export function freezeDeep<T>(v: T): T {
+  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
+    for (const x of Object.values(v)) freezeDeep(x)
+    Object.freeze(v)
+  }
+  return v
+}
+
 /** A plain object, as YAML mappings and object literals are (never an array). */
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return !Array.isArray(v) && isPlainObject(v)

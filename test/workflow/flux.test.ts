@@ -223,6 +223,23 @@ describe('executeFlux / engine.executeWorkflow', () => {
     expect(ran).toEqual(['p_inc', 'p_done', 'p_inc', 'p_other'])
   })
 
+  it('freezes a validated pipeline: a change after validation throws, a new object is checked again', async () => {
+    const engine = makeEngine()
+    const def = validateFlux({
+      steps: ['p_init', { flux: 'if', condition: 'domain.n > 100', then: ['p_done'] }],
+    })
+    const step = def.steps[1] as { condition: string }
+    // Before, the step ran its old parsed condition, and a pushed name crashed with a TypeError.
+    expect(() => (step.condition = 'true')).toThrow(TypeError)
+    expect(() => def.steps.push({ process: 'p_done' })).toThrow(TypeError)
+    expect(await engine.executeWorkflow(def)).toEqual(['p_init'])
+    const more = { ...def, steps: [...def.steps, 'p_final'] }
+    expect(await engine.executeWorkflow(more)).toEqual(['p_init', 'p_final'])
+    const bad = { ...def, steps: [...def.steps, { flux: 'whle', condition: 'true', do: [] }] }
+    await expect(engine.executeWorkflow(bad)).rejects.toBeInstanceOf(WorkflowError)
+    expect(Object.isFrozen(validateFlux(['a']).steps[0])).toBe(true)
+  })
+
   it('takes YAML text once theus/yaml is loaded', async () => {
     const engine = makeEngine()
     const ran = await engine.executeWorkflow(
