@@ -536,13 +536,21 @@ function evaluate(node: ExpressionNode, scope: ExpressionScope): unknown {
       if (node.op === '!') return !truthy(v)
       return typeof v === 'number' ? -v : Number.NaN
     }
-    case 'logical': {
-      const l = evaluate(node.left, scope)
-      if (node.op === '&&') return truthy(l) ? evaluate(node.right, scope) : l
-      return truthy(l) ? l : evaluate(node.right, scope)
+    default: {
+      // A chain such as 1+1+…+1 nests to the left as deep as it is long (5 000 levels fit in
+      // 10 000 characters): walk down its left side in a loop, not by recursion, so that a long
+      // condition cannot exhaust the stack (SPEC §10.4: never a RangeError).
+      const chain: (ExpressionNode & { type: 'binary' | 'logical' })[] = []
+      let n: ExpressionNode = node
+      for (; n.type === 'binary' || n.type === 'logical'; n = n.left) chain.push(n)
+      let acc = evaluate(n, scope)
+      for (let c = chain.pop(); c; c = chain.pop()) {
+        if (c.type === 'binary') acc = binary(c.op, acc, evaluate(c.right, scope))
+        // && and || short-circuit: the right side runs only when the left does not decide.
+        else if (truthy(acc) === (c.op === '&&')) acc = evaluate(c.right, scope)
+      }
+      return acc
     }
-    case 'binary':
-      return binary(node.op, evaluate(node.left, scope), evaluate(node.right, scope))
   }
 }
 

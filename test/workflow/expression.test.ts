@@ -136,6 +136,33 @@ describe('evaluateExpression', () => {
   })
 })
 
+describe('evaluateExpression: long conditions', () => {
+  it('evaluates a chain of 5 000 operators without growing the stack (no RangeError on a small one)', () => {
+    Error.stackTraceLimit = Number.POSITIVE_INFINITY
+    const depthAtLeaf = (source: string): number => {
+      let depth = 0
+      const domain = () => {
+        depth = new Error().stack!.split('\n').length
+        return { a: 1 }
+      }
+      evaluateExpression(parseExpression(source), { domain })
+      return depth
+    }
+    try {
+      for (const op of ['+', '==', '||', '&&', '<']) {
+        const long = `domain.a${` ${op} 1`.repeat(1_900)}`
+        expect(long.length).toBeLessThanOrEqual(10_000)
+        expect(depthAtLeaf(long), op).toBe(depthAtLeaf(`domain.a ${op} 1`))
+      }
+    } finally {
+      Error.stackTraceLimit = 10
+    }
+    expect(evaluateExpression(parseExpression(`1${'+1'.repeat(4_999)}`))).toBe(5_000)
+    expect(evaluateExpression(parseExpression(`0${' || 0'.repeat(1_000)} || 'x' && 2`))).toBe(2)
+    expect(evaluateExpression(parseExpression(`1 && 0 && args.missing.x`), { args: {} })).toBe(0)
+  })
+})
+
 describe('parseExpression: safety', () => {
   it.each([
     'domain.constructor',
