@@ -46,9 +46,10 @@ export const DEFAULT_INITIAL = 'IDLE'
 const validated = new WeakSet<object>()
 
 /**
- * Where a definition validated with a file name or a locator (`parseWorkflow`) came from, and
- * the document as written, so that `checkWorkflowProcesses` can point at an unknown process's
- * line and column later.
+ * Where a validated definition came from (the file name and locator `parseWorkflow` passes)
+ * and the document as written, so that `checkWorkflowProcesses` can point at an unknown
+ * process as it was written (`process:` or `entry:`, one name or a list), line and column
+ * included.
  */
 const origins = new WeakMap<object, [ValidateOptions, unknown]>()
 
@@ -314,7 +315,7 @@ function check(obj: unknown, options: ValidateOptions): WorkflowDefinition {
   if (typeof doc['name'] === 'string') def.name = doc['name']
   if (typeof doc['description'] === 'string') def.description = doc['description']
   validated.add(freezeDeep(def))
-  if (options.filename !== undefined || options.locate) origins.set(def, [options, doc])
+  origins.set(def, [options, doc])
   return def
 }
 

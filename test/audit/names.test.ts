@@ -135,6 +135,11 @@ describe('checkWorkflowProcesses', () => {
     const unknown = (def: unknown, names: unknown = ['a']) =>
       thrown(() => checkWorkflowProcesses(def as never, names as never))
     expect(unknown({ states: { IDLE: { process: 'a' } } })).toBeUndefined()
+    expect(unknown({ states: { IDLE: { process: 'b' } } })).toMatchObject({
+      message: expect.stringMatching(
+        /^Invalid workflow: states\.IDLE\.process: state 'IDLE' runs 'b'/,
+      ),
+    })
     expect(unknown({ states: { IDLE: { entry: 'b' } } })).toMatchObject({
       issues: [{ code: 'UNKNOWN_PROCESS' }],
     })
