@@ -106,6 +106,18 @@ describe('validateFlux', () => {
     expect(validateFlux(def)).toBe(def)
   })
 
+  it('names a missing pipeline or value plainly, and cuts a long string short', async () => {
+    const engine = makeEngine()
+    // Was "got undefined undefined", and a whole document pasted into the message.
+    await expect(engine.executeWorkflow(undefined as never)).rejects.toThrow(/, got undefined\.$/)
+    expect(() => validateFlux({ steps: [{ flux: 'x'.repeat(5_000) }] })).toThrow(
+      /unknown flux kind: the string 'x{40}…'/,
+    )
+    expect(() => validateFlux({ steps: [{ process: new Map() }] })).toThrow(
+      /'process' must be a process name, got an object of class Map/,
+    )
+  })
+
   it.each<[string, unknown, string, string]>([
     [
       'while without condition',
