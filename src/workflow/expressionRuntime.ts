@@ -150,7 +150,8 @@ class Parser {
     // expression is written in its file (the Flux validator walks the YAML scalar).
     const before = this.src.slice(0, offset)
     const nl = before.lastIndexOf('\n')
-    const mapped = this.where.at?.(offset, this.src)
+    const map = this.where.at
+    const mapped = typeof map === 'function' ? map(offset, this.src) : undefined
     const lineOut = mapped?.line ?? line + (before.match(/\n/g)?.length ?? 0)
     const column = mapped?.column ?? (nl < 0 ? (this.where.column ?? 1) + offset : offset - nl)
     const file = this.where.filename
@@ -480,7 +481,8 @@ export function parseExpression(source: string, where: ExpressionLocation = {}):
       [{ code: 'EXPRESSION_SYNTAX', message: 'a condition must be a string' }],
     )
   }
-  const ast = new Parser(source, where).parse()
+  // Options that are not an object count as none (null was a TypeError, SPEC §10.4).
+  const ast = new Parser(source, K.isRecord(where) ? where : {}).parse()
   return { source, ast }
 }
 

@@ -163,6 +163,20 @@ describe('evaluateExpression: long conditions', () => {
   })
 })
 
+describe('parseExpression: options', () => {
+  it('takes options that are not an object as none; a bad location is still a WorkflowError, never a TypeError', () => {
+    for (const o of [null, 5, 'x', []])
+      expect(() => parseExpression('1 +', o as never)).toThrow(
+        /^Invalid condition at <condition>:1:4:/,
+      )
+    for (const o of [{ filename: 5 }, { line: 'x' }, { column: null }, { at: 1 }])
+      expect(() => parseExpression('1 +', o as never)).toThrow(WorkflowError)
+    expect(() => parseExpression('1 +', { filename: 'a.yaml', line: 3, column: 9 })).toThrow(
+      /^Invalid condition at a\.yaml:3:12:/,
+    )
+  })
+})
+
 describe('parseExpression: safety', () => {
   it.each([
     'domain.constructor',
