@@ -1027,7 +1027,8 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     args?: Record<string, unknown>,
     options: FluxRunOptions = {},
   ): Promise<string[]> {
-    this._live('executeWorkflow')
+    // A promise-returning call reports through its promise, so `.catch()` sees DISPOSED too.
+    if (this._disposed) return Promise.reject(errors.disposed('executeWorkflow'))
     return import('../workflow/fluxRuntime.js').then((m) => {
       m.installKit(FLUX_KIT)
       return m.executeFlux(this, def as FluxInput, args, options)

@@ -285,18 +285,13 @@ function refresh(manager: WorkflowManager): void {
   }
 }
 
-// The manager's machine reads its definition on every step: updating it in place keeps the
-// current state, the history and the signal bridge (which holds `definition.signals`).
+// The manager's machine and its signal bridge read the definition on every step: replacing it
+// (a validated definition is frozen) keeps the current state and the history.
 function swap(manager: WorkflowManager, next: StateMachine['definition']): true | string {
   const state = manager.state.peek()
   if (!Object.hasOwn(next.states, state))
     return `The manager is in state '${state}', which the new workflow no longer has: it keeps the previous definition. Reload the page to start it afresh.`
-  const def = manager.definition as unknown as Record<string, unknown>
-  const signals = def.signals as Record<string, string>
-  for (const k of Object.keys(signals)) delete signals[k]
-  Object.assign(signals, next.signals)
-  for (const k of Object.keys(def)) if (k !== 'signals' && !(k in next)) delete def[k]
-  for (const [k, v] of Object.entries(next)) if (k !== 'signals') def[k] = v
+  ;(manager.machine as { definition: StateMachine['definition'] }).definition = next
   return true
 }
 

@@ -3,13 +3,7 @@
  * promises, so tests and the inspector can step a machine by hand; `WorkflowManager` drives
  * one of these and runs the entry processes it returns.
  */
-import { parseText } from '../textParsers.js'
-import {
-  notADefinition,
-  validateWorkflow,
-  type WorkflowDefinition,
-  type WorkflowState,
-} from './definition.js'
+import { toWorkflowDefinition, type WorkflowDefinition, type WorkflowState } from './definition.js'
 
 /** The events a chain sends when its entry processes are done. */
 export const CHAIN_EVENTS = {
@@ -21,13 +15,6 @@ export const CHAIN_EVENTS = {
 
 /** A workflow as accepted by `StateMachine` and `WorkflowManager`: an object or YAML text. */
 export type WorkflowInput = WorkflowDefinition | Record<string, unknown> | string
-
-/** Turns any accepted workflow input into a validated definition. */
-export function toWorkflowDefinition(def: WorkflowInput): WorkflowDefinition {
-  if (typeof def === 'string') return validateWorkflow(parseText('workflow', def))
-  if (typeof def !== 'object' || def === null) throw notADefinition('workflow', def)
-  return validateWorkflow(def)
-}
 
 /**
  * A pure state machine over a validated workflow.

@@ -129,11 +129,12 @@ export class WorkflowManager<
     this.machine = new StateMachine(def as WorkflowInput)
     this._state = signal(this.machine.current)
     this.state = ro(this._state)
-    const signals = this.machine.definition.signals
-    if (Object.keys(signals).length > 0) {
+    if (Object.keys(this.machine.definition.signals).length > 0) {
       // The signal bridge: a commit that publishes a truthy `sig_x` sends the mapped event.
       this._unsubscribe = engine.on('signal', ({ path, value }) => {
         if (!value) return
+        // Read on every event: a live edit (theus/vite) replaces the machine's definition.
+        const signals = this.machine.definition.signals
         const key = signalKey(path)
         // A bridged event goes on counting the cascade that sent it: a machine whose chain
         // raises its own signal again stops at maxOps instead of looping in microtasks forever.
@@ -191,7 +192,7 @@ export class WorkflowManager<
     this._epoch++
     this.machine.reset()
     for (const p of this._queue.splice(0)) p.resolve()
-    batch(() => {
+    this._set(() => {
       this._state.value = this.machine.current
       this._status.value = 'idle'
       this._lastError.value = null
@@ -213,8 +214,8 @@ export class WorkflowManager<
         try {
           await this._cascade(p.event, p.args, p.steps)
         } catch (e) {
-          // Only a throwing signal subscriber can land here; send() still must not reject.
-          this._lastError.value = e
+          // Not expected (subscriber errors are reported by _set); send() still must not reject.
+          this._set(() => (this._lastError.value = e))
         } finally {
           p.resolve()
         }
@@ -228,7 +229,7 @@ export class WorkflowManager<
   private async _cascade(first: string, args: unknown, start: number): Promise<void> {
     if (this._engine.halted === true) {
       // A halted engine refuses every change (SPEC §10.2): the event fails where it is.
-      batch(() => {
+      this._set(() => {
         if (this._status.peek() === 'running') this._status.value = 'idle'
         this._lastError.value = new EngineHaltedError(
           `The engine is halted after a level S interlock; the workflow event '${first}' was refused in state '${this.machine.current}'. Call engine.resume() once the cause is fixed, then send it again.`,
@@ -247,12 +248,12 @@ export class WorkflowManager<
       const to = this.machine.target(event)
       if (to === undefined) {
         // An event the state does not handle: nothing moves. It ends a cascade too.
-        if (this._status.peek() === 'running') this._status.value = 'idle'
+        if (this._status.peek() === 'running') this._set(() => (this._status.value = 'idle'))
         return
       }
       if (steps >= limit) {
         // A state whose chain event leads back into a chain forever: stop like Flux does.
-        batch(() => {
+        this._set(() => {
           this._status.value = 'idle'
           this._lastError.value = new TheusError(
             'FLUX_SAFETY_TRIP',
@@ -264,13 +265,13 @@ export class WorkflowManager<
       const entry = this.machine.trigger(event)
       this._history.push({ from, event, to, at: Date.now() })
       if (entry.length === 0) {
-        batch(() => {
+        this._set(() => {
           this._state.value = to
           this._status.value = 'idle'
         })
         return
       }
-      batch(() => {
+      this._set(() => {
         this._state.value = to
         this._status.value = 'running'
         this._lastError.value = null
@@ -286,14 +287,31 @@ export class WorkflowManager<
         // nothing queued runs until reset().
         for (const p of this._queue.splice(0)) p.resolve()
         this._aborts++
-        batch(() => {
+        this._set(() => {
           this._status.value = 'aborted'
           this._lastError.value = error.value
         })
         return
       }
-      this._lastError.value = error.value
+      this._set(() => {
+        this._lastError.value = error.value
+      })
       event = this.machine.chainEvent(to, false)
+    }
+  }
+
+  /**
+   * Sets the manager's signals in one batch. A subscriber or effect that throws changes
+   * nothing here (SPEC §10.2): the cascade goes on and the error goes to the engine's
+   * `'error'` event, or to the console when the engine has none.
+   */
+  private _set(fn: () => void): void {
+    try {
+      batch(fn)
+    } catch (error) {
+      const event = { source: 'subscriber', error } as const
+      if (this._engine._events) this._engine._events.reportError(event)
+      else console.error('[theus] a workflow subscriber threw (it changed nothing):', error)
     }
   }
 

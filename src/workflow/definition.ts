@@ -6,12 +6,15 @@
 
 import { parsePath } from '../context/paths.js'
 import { zoneOfSegment } from '../context/zones.js'
-import { WorkflowError } from '../errors.js'
+import { describe, WorkflowError } from '../errors.js'
+import { parseText } from '../textParsers.js'
+import { deepFreeze } from '../transaction/plain.js'
 import {
   guard,
   IssueCollector,
   isRecord,
   kindOf,
+  type Locator,
   nearest,
   setOwn,
   type ValidateOptions,
@@ -41,6 +44,14 @@ const ENTRY_ALIASES = ['entry', 'process'] as const
 export const DEFAULT_INITIAL = 'IDLE'
 
 const validated = new WeakSet<object>()
+
+/**
+ * Where a validated definition came from (the file name and locator `parseWorkflow` passes)
+ * and the document as written, so that `checkWorkflowProcesses` can point at an unknown
+ * process as it was written (`process:` or `entry:`, one name or a list), line and column
+ * included.
+ */
+const origins = new WeakMap<object, [ValidateOptions, unknown]>()
 
 /**
  * Validates a state machine document (the parsed YAML, or an object written in code) and
@@ -303,8 +314,18 @@ function check(obj: unknown, options: ValidateOptions): WorkflowDefinition {
   const def: WorkflowDefinition = { initial, states, signals }
   if (typeof doc['name'] === 'string') def.name = doc['name']
   if (typeof doc['description'] === 'string') def.description = doc['description']
-  validated.add(def)
+  // Frozen, so that what was checked is what runs: a change after validation throws where it
+  // is made (build a new object, `{ ...def, states }`, to change it).
+  validated.add(deepFreeze(def))
+  origins.set(def, [options, doc])
   return def
+}
+
+/** Turns any accepted workflow input (an object, or YAML text) into a validated definition. */
+export function toWorkflowDefinition(def: unknown): WorkflowDefinition {
+  if (typeof def === 'string') return validateWorkflow(parseText('workflow', def))
+  if (typeof def !== 'object' || def === null) throw notADefinition('workflow', def)
+  return validateWorkflow(def)
 }
 
 /**
@@ -369,33 +390,55 @@ export function notADefinition(what: string, got: unknown): WorkflowError {
  * `processes` (issue 14: a typo would otherwise fail only when its state is entered), with
  * "did you mean". For apps to call at start-up or in a test with `engine.processNames`;
  * `WorkflowManager` does not (an unknown entry fails its chain with PROCESS_NOT_FOUND).
+ * Takes the workflow in any form `StateMachine` takes; one from `parseWorkflow` is placed at
+ * its file, line and column.
  * @example
- * checkWorkflowProcesses(validateWorkflow(def), ['transfer', 'notify'])
+ * checkWorkflowProcesses(parseWorkflow(text, { filename: 'workflow.yaml' }), engine.processNames)
  */
 export function checkWorkflowProcesses(
-  def: WorkflowDefinition,
+  def: WorkflowDefinition | Record<string, unknown> | string,
   processes: Iterable<string>,
   options: ValidateOptions = {},
 ): void {
-  const names = [...processes]
-  const known = new Set(names)
-  const issues = new IssueCollector('workflow', options)
-  for (const [state, { entry }] of Object.entries(def.states)) {
-    entry.forEach((name, i) => {
-      if (known.has(name)) return
-      issues.add(
-        'UNKNOWN_PROCESS',
-        `state '${state}' runs '${name}', which is not a registered process`,
-        ['states', state, 'entry', i],
-        'value',
-        () => {
-          const close = nearest(name, names)
-          return close
-            ? `Did you mean '${close}'?`
-            : `Register it before creating the manager, or use one of: ${listed(names) || '(none registered)'}.`
-        },
+  guard('workflow', options, (o) => {
+    const d = toWorkflowDefinition(def)
+    // A definition from parseWorkflow points into its file unless the caller says otherwise.
+    const [from, doc] = origins.get(d) ?? [{}, {}]
+    const states = (doc as { states?: Record<string, Record<string, unknown> | null> }).states
+    const iterable =
+      typeof processes !== 'string' &&
+      typeof (processes as { [Symbol.iterator]?: unknown } | null)?.[Symbol.iterator] === 'function'
+    const names: unknown[] = iterable ? [...processes] : [undefined]
+    if (names.some((n) => typeof n !== 'string'))
+      throw new WorkflowError(
+        `checkWorkflowProcesses needs the registered process names (engine.processNames), got ${describe(processes)}.`,
       )
+    const known = new Set(names as string[])
+    const issues = new IssueCollector('workflow', {
+      filename: o.filename ?? from.filename,
+      locate: o.locate ?? from.locate,
     })
-  }
-  issues.throwIfAny()
+    for (const [state, { entry }] of Object.entries(d.states)) {
+      // The entry as written: `entry:` or `process:`, one name or a list.
+      const raw = states?.[state]
+      const key = raw && Object.hasOwn(raw, 'process') ? 'process' : 'entry'
+      const one = typeof raw?.[key] === 'string'
+      entry.forEach((name, i) => {
+        if (known.has(name)) return
+        issues.add(
+          'UNKNOWN_PROCESS',
+          `state '${state}' runs '${name}', which is not a registered process`,
+          one ? ['states', state, key] : ['states', state, key, i],
+          'value',
+          () => {
+            const close = nearest(name, names as string[])
+            return close
+              ? `Did you mean '${close}'?`
+              : `Register it before creating the manager, or use one of: ${listed(names as string[]) || '(none registered)'}.`
+          },
+        )
+      })
+    }
+    issues.throwIfAny()
+  })
 }

@@ -150,7 +150,8 @@ class Parser {
     // expression is written in its file (the Flux validator walks the YAML scalar).
     const before = this.src.slice(0, offset)
     const nl = before.lastIndexOf('\n')
-    const mapped = this.where.at?.(offset, this.src)
+    const map = this.where.at
+    const mapped = typeof map === 'function' ? map(offset, this.src) : undefined
     const lineOut = mapped?.line ?? line + (before.match(/\n/g)?.length ?? 0)
     const column = mapped?.column ?? (nl < 0 ? (this.where.column ?? 1) + offset : offset - nl)
     const file = this.where.filename
@@ -480,7 +481,8 @@ export function parseExpression(source: string, where: ExpressionLocation = {}):
       [{ code: 'EXPRESSION_SYNTAX', message: 'a condition must be a string' }],
     )
   }
-  const ast = new Parser(source, where).parse()
+  // Options that are not an object count as none (null was a TypeError, SPEC §10.4).
+  const ast = new Parser(source, K.isRecord(where) ? where : {}).parse()
   return { source, ast }
 }
 
@@ -536,13 +538,21 @@ function evaluate(node: ExpressionNode, scope: ExpressionScope): unknown {
       if (node.op === '!') return !truthy(v)
       return typeof v === 'number' ? -v : Number.NaN
     }
-    case 'logical': {
-      const l = evaluate(node.left, scope)
-      if (node.op === '&&') return truthy(l) ? evaluate(node.right, scope) : l
-      return truthy(l) ? l : evaluate(node.right, scope)
+    default: {
+      // A chain such as 1+1+…+1 nests to the left as deep as it is long (5 000 levels fit in
+      // 10 000 characters): walk down its left side in a loop, not by recursion, so that a long
+      // condition cannot exhaust the stack (SPEC §10.4: never a RangeError).
+      const chain: (ExpressionNode & { type: 'binary' | 'logical' })[] = []
+      let n: ExpressionNode = node
+      for (; n.type === 'binary' || n.type === 'logical'; n = n.left) chain.push(n)
+      let acc = evaluate(n, scope)
+      for (let c = chain.pop(); c; c = chain.pop()) {
+        if (c.type === 'binary') acc = binary(c.op, acc, evaluate(c.right, scope))
+        // && and || short-circuit: the right side runs only when the left does not decide.
+        else if (truthy(acc) === (c.op === '&&')) acc = evaluate(c.right, scope)
+      }
+      return acc
     }
-    case 'binary':
-      return binary(node.op, evaluate(node.left, scope), evaluate(node.right, scope))
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { suggest, TheusError, WorkflowError, warnOnce } from '../errors.js'
 import { parseText } from '../textParsers.js'
+import { deepFreeze } from '../transaction/plain.js'
 import { notADefinition } from './definition.js'
 import { isPlainObject, lengthOf } from './functions.js'
 import { isThenable, maxOpsOf } from './host.js'
@@ -17,6 +18,7 @@ export const FLUX_KIT: FluxKit = {
   warnOnce,
   suggest,
   parseText,
+  deepFreeze,
   notADefinition,
   lengthOf,
   isPlainObject,

@@ -124,7 +124,9 @@ function check(obj: unknown, options: ValidateFluxOptions): FluxDefinition {
   else if (Object.hasOwn(obj as object, 'steps'))
     issues.add('BAD_VALUE', `'steps' must be a list, got ${K.kindOf(rawSteps)}`, base, 'value')
   issues.throwIfAny()
-  validated.add(def)
+  // Frozen, as the state machine's: the parsed conditions are kept by step, so a step changed
+  // after validation would run the old condition or skip the checks.
+  validated.add(K.deepFreeze(def))
   return def
 }
 

@@ -2,7 +2,7 @@
  * What the workflow layer needs from an engine. Typed structurally so that workflows depend on
  * a few members of `TheusEngine`, not on its module (and tests may drive a small fake).
  */
-import type { EngineEventMap, EngineEventType, Patch } from '../engine/types.js'
+import type { EngineErrorEvent, EngineEventMap, EngineEventType, Patch } from '../engine/types.js'
 
 /**
  * The engine members workflows use. `TheusEngine` provides all of them; the `_`-prefixed ones
@@ -20,6 +20,8 @@ export interface WorkflowHost {
   _peekSnapshot?(segs: readonly string[]): unknown
   /** What the last commit published for the signal field with key `name`. */
   _lastSignal?(name: string): unknown
+  /** Where the errors of subscribers go (`'error'`, or the console). */
+  readonly _events?: { reportError(event: EngineErrorEvent): void }
   /** Applies patches as one commit (atomic Flux undo). */
   _commitPatches?(patches: Patch[], label: string): void
 }

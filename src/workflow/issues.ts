@@ -153,13 +153,9 @@ export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true })
 }
 
-/** Describes a value's kind for a message. */
+/** Describes a value's kind for a message (`undefined`, `number 5`, a long string cut short). */
 export function kindOf(v: unknown): string {
-  if (v === null) return 'null'
-  if (Array.isArray(v)) return 'a list'
-  if (isRecord(v)) return 'a mapping'
-  if (typeof v === 'string') return `the string '${v}'`
-  return `${typeof v} ${String(v)}`
+  return Array.isArray(v) ? 'a list' : isRecord(v) ? 'a mapping' : describe(v)
 }
 
 /**

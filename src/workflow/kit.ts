@@ -9,6 +9,7 @@
  */
 import type { suggest, TheusError, WorkflowError, warnOnce } from '../errors.js'
 import type { parseText } from '../textParsers.js'
+import type { deepFreeze } from '../transaction/plain.js'
 import type { notADefinition } from './definition.js'
 import type { isPlainObject, lengthOf } from './functions.js'
 import type { isThenable, maxOpsOf } from './host.js'
@@ -20,6 +21,7 @@ export interface FluxKit {
   warnOnce: typeof warnOnce
   suggest: typeof suggest
   parseText: typeof parseText
+  deepFreeze: typeof deepFreeze
   notADefinition: typeof notADefinition
   lengthOf: typeof lengthOf
   isPlainObject: typeof isPlainObject

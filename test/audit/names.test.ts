@@ -114,4 +114,47 @@ describe('checkWorkflowProcesses', () => {
     ) as WorkflowError
     expect([e.file, e.line, e.column]).toEqual(['wf.yaml', 3, 12])
   })
+
+  it('places an unknown process of a parsed file at its line and column, whichever key or form', () => {
+    const text =
+      'states:\n  IDLE:\n    on: { GO: A, GO2: B }\n  A:\n    process: tranfser\n  B:\n    entry: [transfer, notfy]\n'
+    const e = thrown(() =>
+      checkWorkflowProcesses(parseWorkflow(text, { filename: 'wf.yaml' }), ['transfer', 'notify']),
+    ) as WorkflowError
+    expect(e).toBeInstanceOf(WorkflowError)
+    expect(e.message).toMatch(
+      /^Invalid workflow at wf\.yaml:5:14: .*'tranfser'.*Did you mean 'transfer'\?/,
+    )
+    expect(e.issues.map((i) => [i.line, i.column, i.hint])).toEqual([
+      [5, 14, "Did you mean 'transfer'?"],
+      [7, 23, "Did you mean 'notify'?"],
+    ])
+  })
+
+  it('takes the workflow as written (aliases, one name, YAML text) and refuses bad input with a WorkflowError', () => {
+    const unknown = (def: unknown, names: unknown = ['a']) =>
+      thrown(() => checkWorkflowProcesses(def as never, names as never))
+    expect(unknown({ states: { IDLE: { process: 'a' } } })).toBeUndefined()
+    expect(unknown({ states: { IDLE: { process: 'b' } } })).toMatchObject({
+      message: expect.stringMatching(
+        /^Invalid workflow: states\.IDLE\.process: state 'IDLE' runs 'b'/,
+      ),
+    })
+    expect(unknown({ states: { IDLE: { entry: 'b' } } })).toMatchObject({
+      issues: [{ code: 'UNKNOWN_PROCESS' }],
+    })
+    expect(unknown('states:\n  IDLE:\n    entry: b\n')).toMatchObject({
+      line: 3,
+      issues: [{ code: 'UNKNOWN_PROCESS' }],
+    })
+    for (const [def, names] of [
+      [null, ['a']],
+      [5, ['a']],
+      [{ states: { IDLE: { entry: 5 } } }, ['a']],
+      [{ states: { IDLE: {} } }, null],
+      [{ states: { IDLE: {} } }, 'a'],
+      [{ states: { IDLE: {} } }, [5]],
+    ])
+      expect(unknown(def, names)).toBeInstanceOf(WorkflowError)
+  })
 })

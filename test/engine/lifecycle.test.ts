@@ -452,6 +452,20 @@ describe('dispose', () => {
     expect(n.value).toBe(0)
     expect(events).toEqual([])
   })
+
+  it('executeWorkflow on a disposed engine rejects with DISPOSED (a promise-returning call never throws)', async () => {
+    const engine = make()
+    engine.dispose()
+    let thrown: unknown
+    let pending: Promise<string[]> | undefined
+    try {
+      pending = engine.executeWorkflow({ steps: ['inc'] })
+    } catch (e) {
+      thrown = e
+    }
+    expect(thrown).toBeUndefined()
+    await expect(pending).rejects.toMatchObject({ code: 'DISPOSED' })
+  })
 })
 
 describe('runLogLimit and runLogBase (SPEC §10.3)', () => {

@@ -40,6 +40,21 @@ describe('validateWorkflow', () => {
     expect(def.description).toBe('d')
   })
 
+  it('freezes its output: a change after validation throws instead of bypassing the checks', () => {
+    const def = validateWorkflow(bank)
+    // Before, a target changed to an undefined state was entered, and a string entry ran
+    // one process per letter.
+    expect(() => (def.states['IDLE']!.events['CMD_TX'] = 'NOWHERE')).toThrow(TypeError)
+    expect(() => ((def.states['NOTIFY'] as { entry: unknown }).entry = 'notify')).toThrow(TypeError)
+    expect(() => (def.signals['sig_x'] = 'CMD_TX')).toThrow(TypeError)
+    const m = new StateMachine(def)
+    expect(m.trigger('CMD_TX')).toEqual(['transfer'])
+    expect(Object.isFrozen(m.definition)).toBe(true)
+    // A new object built from it is checked again.
+    const edited = { ...def, states: { ...def.states, IDLE: { events: { CMD_TX: 'NOWHERE' } } } }
+    expect(() => new StateMachine(edited)).toThrow(WorkflowError)
+  })
+
   it('accepts its own output again (the Vite plugin ships it as JSON)', () => {
     const def = validateWorkflow(bank)
     expect(validateWorkflow(JSON.parse(JSON.stringify(def)))).toEqual(def)

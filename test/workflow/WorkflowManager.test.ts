@@ -254,6 +254,40 @@ describe('WorkflowManager: the bank FSM of SPEC §5.1', () => {
   })
 })
 
+it("keeps running a cascade whose state, status or lastError subscriber throws: the error goes to 'error' (SPEC §10.2)", async () => {
+  const engine = bankEngine()
+  const errors: unknown[] = []
+  engine.on('error', (e) => errors.push(e.error))
+  const wf = new WorkflowManager(engine, parseWorkflow(bankYaml))
+  const stops = [
+    effect(() => {
+      if (wf.state.value === 'PROCESSING') throw new Error('state view broke')
+    }),
+    effect(() => {
+      if (wf.lastError.value !== null) throw new Error('error view broke')
+    }),
+  ]
+  await wf.send('CMD_TX', { from_user: 'Alice', to_user: 'Bob', amount: 10 })
+  expect(path(wf)).toEqual([
+    'IDLE-CMD_TX->PROCESSING',
+    'PROCESSING-EVT_SUCCESS->NOTIFY',
+    'NOTIFY-EVT_CHAIN_DONE->IDLE',
+  ])
+  expect(engine.state.value.domain.notified).toEqual(['Bob'])
+  expect(wf.status.value).toBe('idle')
+  expect(wf.lastError.value).toBeNull()
+  await wf.send('CMD_TX', { from_user: 'Alice', to_user: 'Bob', amount: -1 })
+  expect(wf.state.value).toBe('IDLE')
+  expect(wf.lastError.value).toBeInstanceOf(ValueError)
+  wf.reset()
+  for (const stop of stops) stop()
+  expect((errors as Error[]).map((e) => e.message)).toEqual([
+    'state view broke',
+    'state view broke',
+    'error view broke',
+  ])
+})
+
 describe('WorkflowManager: level A interlock', () => {
   const recipe = {
     process_recipes: {

@@ -136,6 +136,47 @@ describe('evaluateExpression', () => {
   })
 })
 
+describe('evaluateExpression: long conditions', () => {
+  it('evaluates a chain of 5 000 operators without growing the stack (no RangeError on a small one)', () => {
+    Error.stackTraceLimit = Number.POSITIVE_INFINITY
+    const depthAtLeaf = (source: string): number => {
+      let depth = 0
+      const domain = () => {
+        depth = new Error().stack!.split('\n').length
+        return { a: 1 }
+      }
+      evaluateExpression(parseExpression(source), { domain })
+      return depth
+    }
+    try {
+      for (const op of ['+', '==', '||', '&&', '<']) {
+        const long = `domain.a${` ${op} 1`.repeat(1_900)}`
+        expect(long.length).toBeLessThanOrEqual(10_000)
+        expect(depthAtLeaf(long), op).toBe(depthAtLeaf(`domain.a ${op} 1`))
+      }
+    } finally {
+      Error.stackTraceLimit = 10
+    }
+    expect(evaluateExpression(parseExpression(`1${'+1'.repeat(4_999)}`))).toBe(5_000)
+    expect(evaluateExpression(parseExpression(`0${' || 0'.repeat(1_000)} || 'x' && 2`))).toBe(2)
+    expect(evaluateExpression(parseExpression(`1 && 0 && args.missing.x`), { args: {} })).toBe(0)
+  })
+})
+
+describe('parseExpression: options', () => {
+  it('takes options that are not an object as none; a bad location is still a WorkflowError, never a TypeError', () => {
+    for (const o of [null, 5, 'x', []])
+      expect(() => parseExpression('1 +', o as never)).toThrow(
+        /^Invalid condition at <condition>:1:4:/,
+      )
+    for (const o of [{ filename: 5 }, { line: 'x' }, { column: null }, { at: 1 }])
+      expect(() => parseExpression('1 +', o as never)).toThrow(WorkflowError)
+    expect(() => parseExpression('1 +', { filename: 'a.yaml', line: 3, column: 9 })).toThrow(
+      /^Invalid condition at a\.yaml:3:12:/,
+    )
+  })
+})
+
 describe('parseExpression: safety', () => {
   it.each([
     'domain.constructor',

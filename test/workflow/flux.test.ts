@@ -106,6 +106,18 @@ describe('validateFlux', () => {
     expect(validateFlux(def)).toBe(def)
   })
 
+  it('names a missing pipeline or value plainly, and cuts a long string short', async () => {
+    const engine = makeEngine()
+    // Was "got undefined undefined", and a whole document pasted into the message.
+    await expect(engine.executeWorkflow(undefined as never)).rejects.toThrow(/, got undefined\.$/)
+    expect(() => validateFlux({ steps: [{ flux: 'x'.repeat(5_000) }] })).toThrow(
+      /unknown flux kind: the string 'x{40}…'/,
+    )
+    expect(() => validateFlux({ steps: [{ process: new Map() }] })).toThrow(
+      /'process' must be a process name, got an object of class Map/,
+    )
+  })
+
   it.each<[string, unknown, string, string]>([
     [
       'while without condition',
@@ -221,6 +233,23 @@ describe('executeFlux / engine.executeWorkflow', () => {
       ],
     })
     expect(ran).toEqual(['p_inc', 'p_done', 'p_inc', 'p_other'])
+  })
+
+  it('freezes a validated pipeline: a change after validation throws, a new object is checked again', async () => {
+    const engine = makeEngine()
+    const def = validateFlux({
+      steps: ['p_init', { flux: 'if', condition: 'domain.n > 100', then: ['p_done'] }],
+    })
+    const step = def.steps[1] as { condition: string }
+    // Before, the step ran its old parsed condition, and a pushed name crashed with a TypeError.
+    expect(() => (step.condition = 'true')).toThrow(TypeError)
+    expect(() => def.steps.push({ process: 'p_done' })).toThrow(TypeError)
+    expect(await engine.executeWorkflow(def)).toEqual(['p_init'])
+    const more = { ...def, steps: [...def.steps, 'p_final'] }
+    expect(await engine.executeWorkflow(more)).toEqual(['p_init', 'p_final'])
+    const bad = { ...def, steps: [...def.steps, { flux: 'whle', condition: 'true', do: [] }] }
+    await expect(engine.executeWorkflow(bad)).rejects.toBeInstanceOf(WorkflowError)
+    expect(Object.isFrozen(validateFlux(['a']).steps[0])).toBe(true)
   })
 
   it('takes YAML text once theus/yaml is loaded', async () => {

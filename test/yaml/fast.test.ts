@@ -422,6 +422,8 @@ describe('fast YAML path: the subset', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
   })
 
+  // Parses several 1 MB documents: a 60 s cap rather than vitest's 5 s, which a machine loaded
+  // by parallel runs can pass (this failed so while other suites ran).
   it('the parse-time documents take the fast path, through loadYaml and the parsers', () => {
     const parseDocument = vi.mocked(yaml.parseDocument)
     for (const kind of ['workflow', 'recipe', 'flux'] as const) {
@@ -445,7 +447,7 @@ describe('fast YAML path: the subset', () => {
       expect(Object.keys(parseAuditRecipe(json).process_recipes)).toHaveLength(20_000)
       expect(parseDocument).not.toHaveBeenCalled()
     }
-  })
+  }, 60_000)
 
   it('positions of errors found by the validators come from the fast path', () => {
     const parseDocument = vi.mocked(yaml.parseDocument)
