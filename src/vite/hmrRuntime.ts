@@ -274,6 +274,28 @@ export function acceptWorkflow(
   }
 }
 
+/**
+ * A pipeline file's version (`steps:`): the first version's object, which its importers hold,
+ * takes the new version's content in place; `executeWorkflow` reads it at each call, so the next
+ * run follows the edit and runs in flight keep the steps they started with.
+ */
+export function acceptFlux(
+  hot: { data?: Record<string, unknown> } | undefined,
+  file: string,
+  next: Record<string, unknown>,
+): Record<string, unknown> {
+  const data = hot?.data
+  const first = data?.theusFlux as Record<string, unknown> | undefined
+  if (data === undefined || first === undefined || first === next) {
+    if (data !== undefined) data.theusFlux = next
+    return next
+  }
+  for (const k of Object.keys(first)) delete first[k]
+  Object.assign(first, next)
+  notify('workflow', undefined, `Live edit: pipeline ${basename(file)} updated; state kept.`)
+  return first
+}
+
 // A manager that never sent an event was not seen at edit time: it takes the latest
 // definition of its file on first use.
 function refresh(manager: WorkflowManager): void {

@@ -119,10 +119,11 @@ export function theusPlugin(options: TheusPluginOptions = {}): Plugin {
             ? `/* @__PURE__ */ ${json(data)}`
             : `/* @__PURE__ */ Object.defineProperty(${json(data)}, Symbol.for('theus.compiledRecipe'), { value: ${json(normalized)} })`
         return {
-          code:
-            hot && (kind === 'recipe' || kind === 'workflow')
-              ? yamlHmr(kind, file, value)
-              : `export default ${value}\n`,
+          code: hot
+            ? kind === 'flux'
+              ? fluxHmr(file, value)
+              : yamlHmr(kind, file, value)
+            : `export default ${value}\n`,
           map: { mappings: '' },
         }
       } catch (e) {
@@ -281,6 +282,19 @@ function yamlHmr(kind: 'recipe' | 'workflow', file: string, json: string): strin
     `    if (mod) __theus_accept(import.meta.hot, ${JSON.stringify(file)}, __theus_data, mod.default)`,
     '  })',
     '}',
+    '',
+  ].join('\n')
+}
+
+// A pipeline is read by executeWorkflow at each call: the object its importers hold (the first
+// version's, kept in hot.data) takes each new version's steps in place, so an edit needs no
+// reload of its importers (the page, and its state, in most apps).
+function fluxHmr(file: string, json: string): string {
+  return [
+    `import { acceptFlux as __theus_accept } from ${JSON.stringify(HMR_RUNTIME_ID)}`,
+    `const __theus_data = __theus_accept(import.meta.hot, ${JSON.stringify(file)}, ${json})`,
+    'export default __theus_data',
+    'if (import.meta.hot) import.meta.hot.accept()',
     '',
   ].join('\n')
 }

@@ -5,6 +5,7 @@
 import { process, TheusEngine, WorkflowManager } from 'theus'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
+  acceptFlux,
   acceptProcesses,
   acceptRecipe,
   acceptWorkflow,
@@ -216,5 +217,29 @@ describe('acceptWorkflow', () => {
     )
     await manager.send('STOP')
     expect(manager.state.value).toBe('IDLE')
+  })
+})
+
+describe('acceptFlux', () => {
+  it('gives the first version to importers and updates it in place on each edit', async () => {
+    quiet()
+    const engine = engineWith(
+      bumpBy(1),
+      process({ outputs: ['domain.n'] }, function ten(ctx: { domain: { n: number } }) {
+        ctx.domain.n += 10
+      }),
+    )
+    const h = { data: {} as Record<string, unknown> }
+    const v1 = acceptFlux(h, '/app/flux.yaml', { steps: ['bump'] })
+    expect(await engine.executeWorkflow(v1)).toEqual(['bump'])
+    const v2 = acceptFlux(h, '/app/flux.yaml', { name: 'tens', steps: ['ten', 'ten'] })
+    expect(v2).toBe(v1)
+    expect(await engine.executeWorkflow(v1)).toEqual(['ten', 'ten'])
+    acceptFlux(h, '/app/flux.yaml', { steps: ['bump'] })
+    expect(v1).toEqual({ steps: ['bump'] })
+    expect(engine.state.value.domain.n).toBe(21)
+    // Without a hot context (a build), the module's own object.
+    const own = { steps: ['bump'] }
+    expect(acceptFlux(undefined, '/app/flux.yaml', own)).toBe(own)
   })
 })
