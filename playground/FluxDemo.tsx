@@ -2,8 +2,9 @@
  * The Flux demo: `workflows/interest.yaml`, a `steps:` pipeline with a `while` loop and an `if`,
  * run with `engine.executeWorkflow`; shows the list of processes it ran.
  */
-import { type ReactNode, useState } from 'react'
+import { type ReactNode, useEffect, useReducer, useState } from 'react'
 import type { FluxInput, FluxStep } from 'theus'
+import { HMR_EVENT } from 'theus/devtools'
 import { useEngine, useTheus } from 'theus/react'
 import { validateFlux } from 'theus/workflow'
 import { ErrorView } from './ErrorView'
@@ -45,7 +46,14 @@ export function FluxDemo({ pipeline }: { pipeline: FluxInput }): ReactNode {
   const [user, setUser] = useState('Alice')
   const [running, setRunning] = useState(false)
   const [outcome, setOutcome] = useState<Outcome | null>(null)
-  const [steps] = useState(() => outline(validateFlux(pipeline).steps).join('\n'))
+  // A live edit of the YAML (vite dev) changes the pipeline object in place: the steps shown
+  // follow it, as the next run does.
+  const [, edited] = useReducer((n: number) => n + 1, 0)
+  useEffect(() => {
+    addEventListener(HMR_EVENT, edited)
+    return () => removeEventListener(HMR_EVENT, edited)
+  }, [])
+  const steps = outline(validateFlux(pipeline).steps).join('\n')
   const onRun = async () => {
     setRunning(true)
     try {
