@@ -2,14 +2,14 @@
  * The Flux demo: `workflows/interest.yaml`, a `steps:` pipeline with a `while` loop and an `if`,
  * run with `engine.executeWorkflow`; shows the list of processes it ran.
  */
-import { type ReactNode, useEffect, useReducer, useState } from 'react'
+import { type ReactNode, useState } from 'react'
 import type { FluxInput, FluxStep } from 'theus'
-import { HMR_EVENT } from 'theus/devtools'
 import { useEngine, useTheus } from 'theus/react'
 import { validateFlux } from 'theus/workflow'
 import { ErrorView } from './ErrorView'
 import { AccountSelect } from './fields'
 import { formatMoney } from './format'
+import { useLiveEdits } from './liveEdits'
 
 /** One line per step, the way the YAML reads. */
 function outline(steps: readonly FluxStep[], indent = ''): string[] {
@@ -48,11 +48,7 @@ export function FluxDemo({ pipeline }: { pipeline: FluxInput }): ReactNode {
   const [outcome, setOutcome] = useState<Outcome | null>(null)
   // A live edit of the YAML (vite dev) changes the pipeline object in place: the steps shown
   // follow it, as the next run does.
-  const [, edited] = useReducer((n: number) => n + 1, 0)
-  useEffect(() => {
-    addEventListener(HMR_EVENT, edited)
-    return () => removeEventListener(HMR_EVENT, edited)
-  }, [])
+  useLiveEdits()
   const steps = outline(validateFlux(pipeline).steps).join('\n')
   const onRun = async () => {
     setRunning(true)
