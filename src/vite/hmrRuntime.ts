@@ -35,6 +35,8 @@ interface Registry {
   recipes: WeakMap<TheusEngine, unknown>
   /** Per workflow file: the normalized definitions it had (JSON), and its latest one. */
   workflows: Map<string, { stale: Set<string>; latest: unknown }>
+  /** Each definition a live edit replaced, and the one that replaced it. */
+  newer: WeakMap<object, ProcessDefinition>
 }
 
 const KEY = Symbol.for('theus.hmr.registry')
@@ -47,6 +49,7 @@ function registry(): Registry {
     managers: new Set(),
     recipes: new WeakMap(),
     workflows: new Map(),
+    newer: new WeakMap(),
   })
   // Wrapped once per class: a second copy of the runtime (or of theus) wraps its own classes.
   const engineProto = TheusEngine.prototype as TheusEngine & { [WRAPPED]?: true }
@@ -64,6 +67,12 @@ function registry(): Registry {
       ...args: Parameters<TheusEngine['registerProcess']>
     ) {
       remember(this)
+      // An engine built after a live edit, from its importer's exports of before the edit
+      // (a factory, a reset): it gets the definitions that replaced them.
+      const i = args.length > 1 ? 1 : 0
+      let def = args[i] as object
+      while (reg.newer.has(def)) def = reg.newer.get(def)!
+      args[i] = def as never
       return register.apply(this, args)
     }
     // An engine given its processes another way is found at its first run.
@@ -174,6 +183,7 @@ export function acceptProcesses(
       if (old === def) continue
       try {
         engine.replaceProcess(name, def)
+        registry().newer.set(old!, def)
         // Every export is a new object; the notice names those whose body or contract changed.
         if (
           String(old!.fn) !== String(def.fn) ||

@@ -51,6 +51,26 @@ describe('acceptProcesses', () => {
     expect(h.invalidate).not.toHaveBeenCalled()
   })
 
+  it('an engine built after the edit from the exports of before (a factory) gets the new bodies', () => {
+    quiet()
+    const v1 = bumpBy(1)
+    engineWith(v1)
+    const v2 = bumpBy(100)
+    acceptProcesses(hot(), '/app/factory.ts', { bump: v2 })
+    acceptProcesses(hot(), '/app/factory.ts', { bump: bumpBy(1000) })
+    // The importer still holds v1: its module was replaced in place, the importer not re-run.
+    const made = [
+      engineWith(v1),
+      new TheusEngine({ domain: { n: 0 } }, { processes: { bump: v1 } }),
+      new TheusEngine({ domain: { n: 0 } }),
+    ]
+    made[2]!.scanAndRegister({ './factory.ts': { bump: v1 } })
+    for (const engine of made) {
+      engine.runProcess('bump')
+      expect(engine.state.value.domain.n).toBe(1000)
+    }
+  })
+
   it('announces the swap to the devtools panel with a theus:hmr event', () => {
     quiet()
     const engine = engineWith(bumpBy(1))
