@@ -37,6 +37,8 @@ interface Registry {
   workflows: Map<string, { stale: Set<string>; latest: unknown }>
   /** Each definition a live edit replaced, and the one that replaced it. */
   newer: WeakMap<object, ProcessDefinition>
+  /** Each recipe object a live edit replaced, and the next version. */
+  newerRecipes: WeakMap<object, unknown>
 }
 
 const KEY = Symbol.for('theus.hmr.registry')
@@ -50,6 +52,7 @@ function registry(): Registry {
     recipes: new WeakMap(),
     workflows: new Map(),
     newer: new WeakMap(),
+    newerRecipes: new WeakMap(),
   })
   // Wrapped once per class: a second copy of the runtime (or of theus) wraps its own classes.
   const engineProto = TheusEngine.prototype as TheusEngine & { [WRAPPED]?: true }
@@ -60,6 +63,17 @@ function registry(): Registry {
       if (seen.has(e)) return
       seen.add(e)
       reg.engines.add(new WeakRef(e))
+      // An engine built after a recipe edit from its importer's object of before (a factory,
+      // a reset) takes the latest version.
+      let recipe = e.options.auditRecipe as unknown
+      while (isObject(recipe) && reg.newerRecipes.has(recipe)) recipe = reg.newerRecipes.get(recipe)
+      if (recipe === e.options.auditRecipe) return
+      try {
+        e.replaceAuditRecipe(recipe as never)
+        reg.recipes.set(e, recipe)
+      } catch {
+        // Refused at edit time already, in Vite's overlay: this engine keeps its recipe too.
+      }
     }
     const register = engineProto.registerProcess
     engineProto.registerProcess = function registerProcess(
@@ -232,6 +246,7 @@ export function acceptRecipe(
   next: unknown,
 ): void {
   const reg = registry()
+  if (isObject(previous)) reg.newerRecipes.set(previous, next)
   for (const engine of live(reg.engines)) {
     const current = reg.recipes.has(engine) ? reg.recipes.get(engine) : engine.options.auditRecipe
     if (current !== previous) continue
@@ -330,6 +345,10 @@ function swap(manager: WorkflowManager, next: StateMachine['definition']): true 
   for (const k of Object.keys(def)) if (k !== 'signals' && !(k in next)) delete def[k]
   for (const [k, v] of Object.entries(next)) if (k !== 'signals') def[k] = v
   return true
+}
+
+function isObject(v: unknown): v is object {
+  return typeof v === 'object' && v !== null
 }
 
 function basename(file: string): string {

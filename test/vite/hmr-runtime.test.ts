@@ -170,6 +170,25 @@ describe('acceptRecipe', () => {
     expect(() => engine.runProcess('bump')).toThrow()
   })
 
+  it('an engine built after the edits from the recipe of before (a factory) gets the latest', () => {
+    quiet()
+    const v1 = recipe(0)
+    const v2 = recipe(0)
+    acceptRecipe(hot(), '/app/specs/factory.yaml', v1, v2)
+    acceptRecipe(hot(), '/app/specs/factory.yaml', v2, recipe(10))
+    // The importer still holds v1: the recipe module was replaced in place, the importer not re-run.
+    const engine = new TheusEngine({ domain: { n: 0 } }, { auditRecipe: v1 })
+    engine.registerProcess(bumpBy(1))
+    engine.runProcess('bump')
+    expect(engine.state.value.domain.n).toBe(1)
+    const byKey = new TheusEngine(
+      { domain: { n: 0 } },
+      { auditRecipe: v1, processes: { bump: bumpBy(1) } },
+    )
+    byKey.runProcess('bump')
+    expect(byKey.state.value.domain.n).toBe(1)
+  })
+
   it('reports a recipe the engine refuses, and keeps the previous one', () => {
     quiet()
     const v1 = recipe(0)
