@@ -9,6 +9,7 @@ import { validateFlux } from 'theus/workflow'
 import { ErrorView } from './ErrorView'
 import { AccountSelect } from './fields'
 import { formatMoney } from './format'
+import { useLiveEdits } from './liveEdits'
 
 /** One line per step, the way the YAML reads. */
 function outline(steps: readonly FluxStep[], indent = ''): string[] {
@@ -45,7 +46,10 @@ export function FluxDemo({ pipeline }: { pipeline: FluxInput }): ReactNode {
   const [user, setUser] = useState('Alice')
   const [running, setRunning] = useState(false)
   const [outcome, setOutcome] = useState<Outcome | null>(null)
-  const [steps] = useState(() => outline(validateFlux(pipeline).steps).join('\n'))
+  // A live edit of the YAML (vite dev) changes the pipeline object in place: the steps shown
+  // follow it, as the next run does.
+  useLiveEdits()
+  const steps = outline(validateFlux(pipeline).steps).join('\n')
   const onRun = async () => {
     setRunning(true)
     try {

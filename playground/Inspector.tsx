@@ -7,6 +7,7 @@ import { type ReactNode, useEffect, useState } from 'react'
 import type { EngineEventMap, EngineEventType } from 'theus'
 import { useAuditLog, useEngine, useTheus } from 'theus/react'
 import { errorData, formatPatch, formatValue } from './format'
+import { useLiveEdits } from './liveEdits'
 
 const LIMIT = 8
 
@@ -143,6 +144,8 @@ function Signals(): ReactNode {
 
 function Processes(): ReactNode {
   const engine = useEngine()
+  // A live edit replaces a contract without a commit.
+  useLiveEdits()
   return (
     <details>
       <summary>Processes ({engine.processNames.length})</summary>

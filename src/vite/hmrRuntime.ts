@@ -35,6 +35,10 @@ interface Registry {
   recipes: WeakMap<TheusEngine, unknown>
   /** Per workflow file: the normalized definitions it had (JSON), and its latest one. */
   workflows: Map<string, { stale: Set<string>; latest: unknown }>
+  /** Each definition a live edit replaced, and the one that replaced it. */
+  newer: WeakMap<object, ProcessDefinition>
+  /** Each recipe object a live edit replaced, and the next version. */
+  newerRecipes: WeakMap<object, unknown>
 }
 
 const KEY = Symbol.for('theus.hmr.registry')
@@ -47,6 +51,8 @@ function registry(): Registry {
     managers: new Set(),
     recipes: new WeakMap(),
     workflows: new Map(),
+    newer: new WeakMap(),
+    newerRecipes: new WeakMap(),
   })
   // Wrapped once per class: a second copy of the runtime (or of theus) wraps its own classes.
   const engineProto = TheusEngine.prototype as TheusEngine & { [WRAPPED]?: true }
@@ -57,6 +63,17 @@ function registry(): Registry {
       if (seen.has(e)) return
       seen.add(e)
       reg.engines.add(new WeakRef(e))
+      // An engine built after a recipe edit from its importer's object of before (a factory,
+      // a reset) takes the latest version.
+      let recipe = e.options.auditRecipe as unknown
+      while (isObject(recipe) && reg.newerRecipes.has(recipe)) recipe = reg.newerRecipes.get(recipe)
+      if (recipe === e.options.auditRecipe) return
+      try {
+        e.replaceAuditRecipe(recipe as never)
+        reg.recipes.set(e, recipe)
+      } catch {
+        // Refused at edit time already, in Vite's overlay: this engine keeps its recipe too.
+      }
     }
     const register = engineProto.registerProcess
     engineProto.registerProcess = function registerProcess(
@@ -64,6 +81,12 @@ function registry(): Registry {
       ...args: Parameters<TheusEngine['registerProcess']>
     ) {
       remember(this)
+      // An engine built after a live edit, from its importer's exports of before the edit
+      // (a factory, a reset): it gets the definitions that replaced them.
+      const i = args.length > 1 ? 1 : 0
+      let def = args[i] as object
+      while (reg.newer.has(def)) def = reg.newer.get(def)!
+      args[i] = def as never
       return register.apply(this, args)
     }
     // An engine given its processes another way is found at its first run.
@@ -174,6 +197,7 @@ export function acceptProcesses(
       if (old === def) continue
       try {
         engine.replaceProcess(name, def)
+        registry().newer.set(old!, def)
         // Every export is a new object; the notice names those whose body or contract changed.
         if (
           String(old!.fn) !== String(def.fn) ||
@@ -222,6 +246,7 @@ export function acceptRecipe(
   next: unknown,
 ): void {
   const reg = registry()
+  if (isObject(previous)) reg.newerRecipes.set(previous, next)
   for (const engine of live(reg.engines)) {
     const current = reg.recipes.has(engine) ? reg.recipes.get(engine) : engine.options.auditRecipe
     if (current !== previous) continue
@@ -274,6 +299,28 @@ export function acceptWorkflow(
   }
 }
 
+/**
+ * A pipeline file's version (`steps:`): the first version's object, which its importers hold,
+ * takes the new version's content in place; `executeWorkflow` reads it at each call, so the next
+ * run follows the edit and runs in flight keep the steps they started with.
+ */
+export function acceptFlux(
+  hot: { data?: Record<string, unknown> } | undefined,
+  file: string,
+  next: Record<string, unknown>,
+): Record<string, unknown> {
+  const data = hot?.data
+  const first = data?.theusFlux as Record<string, unknown> | undefined
+  if (data === undefined || first === undefined || first === next) {
+    if (data !== undefined) data.theusFlux = next
+    return next
+  }
+  for (const k of Object.keys(first)) delete first[k]
+  Object.assign(first, next)
+  notify('workflow', undefined, `Live edit: pipeline ${basename(file)} updated; state kept.`)
+  return first
+}
+
 // A manager that never sent an event was not seen at edit time: it takes the latest
 // definition of its file on first use.
 function refresh(manager: WorkflowManager): void {
@@ -293,6 +340,10 @@ function swap(manager: WorkflowManager, next: StateMachine['definition']): true 
     return `The manager is in state '${state}', which the new workflow no longer has: it keeps the previous definition. Reload the page to start it afresh.`
   ;(manager.machine as { definition: StateMachine['definition'] }).definition = next
   return true
+}
+
+function isObject(v: unknown): v is object {
+  return typeof v === 'object' && v !== null
 }
 
 function basename(file: string): string {

@@ -75,6 +75,7 @@ export function theusPlugin(options: TheusPluginOptions = {}): Plugin {
     enforce: 'pre',
     configResolved(config) {
       hot = options.hmr !== false && config.command === 'serve' && !config.isProduction
+      if (options.keepNames !== false) keepProcessNames(config.plugins)
     },
     resolveId(id) {
       return hot && id === HMR_RUNTIME_ID ? runtimeFile() : null
@@ -119,10 +120,11 @@ export function theusPlugin(options: TheusPluginOptions = {}): Plugin {
             ? `/* @__PURE__ */ ${json(data)}`
             : `/* @__PURE__ */ Object.defineProperty(${json(data)}, Symbol.for('theus.compiledRecipe'), { value: ${json(normalized)} })`
         return {
-          code:
-            hot && (kind === 'recipe' || kind === 'workflow')
-              ? yamlHmr(kind, file, value)
-              : `export default ${value}\n`,
+          code: hot
+            ? kind === 'flux'
+              ? fluxHmr(file, value)
+              : yamlHmr(kind, file, value)
+            : `export default ${value}\n`,
           map: { mappings: '' },
         }
       } catch (e) {
@@ -140,6 +142,34 @@ export function theusPlugin(options: TheusPluginOptions = {}): Plugin {
       }
     },
   }
+}
+
+/**
+ * Vite 5 to 7 transform TypeScript and JSX with esbuild, keepNames forced off (dev, build, and
+ * vitest up to 3), and esbuild renames a function whose name a binding around it also has:
+ * `const transfer = process({…}, function transfer(…) {…})` came out as `function transfer2`,
+ * registered as 'transfer2'. In a process module, such a name (one the source does not spell)
+ * gets its own name back, padded with spaces so that the source map's columns still hold.
+ */
+function keepProcessNames(plugins: readonly Plugin[] | undefined): void {
+  const esbuild = plugins?.find((p) => p.name === 'vite:esbuild')
+  const transform = esbuild?.transform
+  if (typeof transform !== 'function') return
+  esbuild!.transform = async function (this: unknown, code: string, ...rest: unknown[]) {
+    const out = await (transform as (...a: unknown[]) => unknown).call(this, code, ...rest)
+    const text = typeof out === 'string' ? out : (out as { code?: unknown } | null)?.code
+    if (typeof text !== 'string' || !PROCESS_CALL.test(code)) return out
+    let fixed = text
+    for (const [, name] of code.matchAll(/\bfunction\s*\*?\s*([A-Za-z_$][\w$]*)\s*\(/g)) {
+      const numbered = new RegExp(`(?<![\\w$])${name!.replace(/\$/g, '\\$')}\\d+(?![\\w$])`, 'g')
+      // The source's own step2 stays, and so does step22, which esbuild may make of it.
+      const own = code.match(numbered) ?? []
+      fixed = fixed.replace(numbered, (m) =>
+        own.some((o) => m.startsWith(o)) ? m : name!.padEnd(m.length),
+      )
+    }
+    return typeof out === 'string' ? fixed : { ...(out as object), code: fixed }
+  } as NonNullable<Plugin['transform']>
 }
 
 /** The Theus Vite plugin (the default export of `theus/vite`). See `theusPlugin`. */
@@ -281,6 +311,19 @@ function yamlHmr(kind: 'recipe' | 'workflow', file: string, json: string): strin
     `    if (mod) __theus_accept(import.meta.hot, ${JSON.stringify(file)}, __theus_data, mod.default)`,
     '  })',
     '}',
+    '',
+  ].join('\n')
+}
+
+// A pipeline is read by executeWorkflow at each call: the object its importers hold (the first
+// version's, kept in hot.data) takes each new version's steps in place, so an edit needs no
+// reload of its importers (the page, and its state, in most apps).
+function fluxHmr(file: string, json: string): string {
+  return [
+    `import { acceptFlux as __theus_accept } from ${JSON.stringify(HMR_RUNTIME_ID)}`,
+    `const __theus_data = __theus_accept(import.meta.hot, ${JSON.stringify(file)}, ${json})`,
+    'export default __theus_data',
+    'if (import.meta.hot) import.meta.hot.accept()',
     '',
   ].join('\n')
 }

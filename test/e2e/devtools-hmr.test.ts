@@ -47,6 +47,7 @@ const FILES: Record<string, string> = {
 <html><body>
 <output id="n"></output> <button id="bump">bump</button> <output id="error"></output>
 <output id="wf"></output> <button id="go">GO</button> <button id="pause">PAUSE</button>
+<button id="flux">flux</button> <output id="ran"></output>
 <div id="devtools"></div>
 <script type="module" src="/main.ts"></script>
 </body></html>
@@ -55,13 +56,19 @@ const FILES: Record<string, string> = {
 import * as processes from './processes'
 import auditRecipe from './audit_recipe.yaml'
 import workflow from './workflow.yaml'
+export { default as pipeline } from './pipeline.yaml'
 
 export const engine = new TheusEngine({ domain: { n: 0 } }, { auditRecipe })
 engine.scanAndRegister({ './processes.ts': processes })
 export const machine = new WorkflowManager(engine, workflow)
 `,
   'main.ts': `import { mountTheusDevtools } from 'theus/devtools'
-import { engine, machine } from './engine'
+import { engine, machine, pipeline } from './engine'
+
+const ran = document.getElementById('ran')!
+document.getElementById('flux')!.addEventListener('click', async () => {
+  ran.textContent = (await engine.executeWorkflow(pipeline)).join(',')
+})
 
 mountTheusDevtools(engine, document.getElementById('devtools')!, { workflows: { machine } })
 
@@ -85,6 +92,7 @@ document.getElementById('bump')!.addEventListener('click', () => {
   'processes.ts': processes('ctx.domain.n += 1'),
   'audit_recipe.yaml': recipe(1000),
   'workflow.yaml': workflow('STOP: IDLE'),
+  'pipeline.yaml': 'steps:\n  - bump\n',
 }
 
 let tmp = ''
@@ -203,6 +211,21 @@ describe('live editing with theus/vite', () => {
     await page.click('#pause')
     await page.locator('#wf', { hasText: 'PAUSED' }).waitFor()
     expect(await page.evaluate(() => (window as { __kept?: boolean }).__kept)).toBe(true)
+    expect(pageErrors).toEqual([])
+  })
+
+  it('editing a Flux pipeline changes the next run, without reloading the page', async () => {
+    // The recipe test left a limit of 0 on bump.
+    await edit('audit_recipe.yaml', recipe(1000), 'audit recipe replaced')
+    await page.click('#flux')
+    await page.locator('#ran', { hasText: 'bump' }).waitFor()
+    const before = Number(await page.textContent('#n'))
+    await edit('pipeline.yaml', 'steps:\n  - bump\n  - bump\n', 'pipeline pipeline.yaml updated')
+    await page.click('#flux')
+    await page.locator('#ran', { hasText: 'bump,bump' }).waitFor()
+    // Before, Vite updated the pipeline's importers: here, as in most apps, a page reload.
+    expect(await page.evaluate(() => (window as { __kept?: boolean }).__kept)).toBe(true)
+    expect(Number(await page.textContent('#n'))).toBe(before + 2)
     expect(pageErrors).toEqual([])
   })
 })

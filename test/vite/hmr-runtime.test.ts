@@ -5,6 +5,7 @@
 import { process, TheusEngine, WorkflowManager } from 'theus'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
+  acceptFlux,
   acceptProcesses,
   acceptRecipe,
   acceptWorkflow,
@@ -48,6 +49,26 @@ describe('acceptProcesses', () => {
     expect(b.state.value.domain.n).toBe(100)
     expect(h.send).not.toHaveBeenCalled()
     expect(h.invalidate).not.toHaveBeenCalled()
+  })
+
+  it('an engine built after the edit from the exports of before (a factory) gets the new bodies', () => {
+    quiet()
+    const v1 = bumpBy(1)
+    engineWith(v1)
+    const v2 = bumpBy(100)
+    acceptProcesses(hot(), '/app/factory.ts', { bump: v2 })
+    acceptProcesses(hot(), '/app/factory.ts', { bump: bumpBy(1000) })
+    // The importer still holds v1: its module was replaced in place, the importer not re-run.
+    const made = [
+      engineWith(v1),
+      new TheusEngine({ domain: { n: 0 } }, { processes: { bump: v1 } }),
+      new TheusEngine({ domain: { n: 0 } }),
+    ]
+    made[2]!.scanAndRegister({ './factory.ts': { bump: v1 } })
+    for (const engine of made) {
+      engine.runProcess('bump')
+      expect(engine.state.value.domain.n).toBe(1000)
+    }
   })
 
   it('announces the swap to the devtools panel with a theus:hmr event', () => {
@@ -149,6 +170,25 @@ describe('acceptRecipe', () => {
     expect(() => engine.runProcess('bump')).toThrow()
   })
 
+  it('an engine built after the edits from the recipe of before (a factory) gets the latest', () => {
+    quiet()
+    const v1 = recipe(0)
+    const v2 = recipe(0)
+    acceptRecipe(hot(), '/app/specs/factory.yaml', v1, v2)
+    acceptRecipe(hot(), '/app/specs/factory.yaml', v2, recipe(10))
+    // The importer still holds v1: the recipe module was replaced in place, the importer not re-run.
+    const engine = new TheusEngine({ domain: { n: 0 } }, { auditRecipe: v1 })
+    engine.registerProcess(bumpBy(1))
+    engine.runProcess('bump')
+    expect(engine.state.value.domain.n).toBe(1)
+    const byKey = new TheusEngine(
+      { domain: { n: 0 } },
+      { auditRecipe: v1, processes: { bump: bumpBy(1) } },
+    )
+    byKey.runProcess('bump')
+    expect(byKey.state.value.domain.n).toBe(1)
+  })
+
   it('reports a recipe the engine refuses, and keeps the previous one', () => {
     quiet()
     const v1 = recipe(0)
@@ -216,5 +256,29 @@ describe('acceptWorkflow', () => {
     )
     await manager.send('STOP')
     expect(manager.state.value).toBe('IDLE')
+  })
+})
+
+describe('acceptFlux', () => {
+  it('gives the first version to importers and updates it in place on each edit', async () => {
+    quiet()
+    const engine = engineWith(
+      bumpBy(1),
+      process({ outputs: ['domain.n'] }, function ten(ctx: { domain: { n: number } }) {
+        ctx.domain.n += 10
+      }),
+    )
+    const h = { data: {} as Record<string, unknown> }
+    const v1 = acceptFlux(h, '/app/flux.yaml', { steps: ['bump'] })
+    expect(await engine.executeWorkflow(v1)).toEqual(['bump'])
+    const v2 = acceptFlux(h, '/app/flux.yaml', { name: 'tens', steps: ['ten', 'ten'] })
+    expect(v2).toBe(v1)
+    expect(await engine.executeWorkflow(v1)).toEqual(['ten', 'ten'])
+    acceptFlux(h, '/app/flux.yaml', { steps: ['bump'] })
+    expect(v1).toEqual({ steps: ['bump'] })
+    expect(engine.state.value.domain.n).toBe(21)
+    // Without a hot context (a build), the module's own object.
+    const own = { steps: ['bump'] }
+    expect(acceptFlux(undefined, '/app/flux.yaml', own)).toBe(own)
   })
 })

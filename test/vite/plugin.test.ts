@@ -327,6 +327,67 @@ export const def = process({ outputs: ['domain.n'] }, function incrementCounter(
     })
     expect(config.call(undefined)).toEqual({ esbuild: { keepNames: true } })
   })
+  it('gives back the names esbuild renames in process modules (Vite 5 to 7: dev, build, vitest 3)', async () => {
+    // Vite 5 to 7's own TypeScript transform: esbuild with keepNames forced off. It renames a
+    // function named as a binding around it: registered as 'transfer2' before.
+    const { transform } = await import('esbuild')
+    const viteEsbuild = {
+      name: 'vite:esbuild',
+      transform: async (code: string, id: string) => {
+        const out = await transform(code, { loader: 'ts', sourcefile: id, keepNames: false })
+        return { code: out.code, map: { mappings: '' } }
+      },
+    }
+    const plugin = theus()
+    ;(plugin.configResolved as (c: unknown) => void)({
+      command: 'serve',
+      isProduction: false,
+      plugins: [plugin, viteEsbuild],
+    })
+    const source = `import { process } from 'theus'
+export class ValueError extends Error {}
+const ten = 10
+export const transfer = process({ outputs: ['domain.n'] }, function transfer(ctx: any) {
+  ctx.domain.n += ten
+})
+export function step2() { return transfer }
+export const step = process({ outputs: ['domain.n'] }, function step(ctx: any) { ctx.domain.n = step2 === step2 ? 1 : 0 })
+`
+    const out = (await viteEsbuild.transform(source, '/app/src/processes.ts')) as { code: string }
+    expect(out.code).toContain('function transfer ')
+    expect(out.code).not.toContain('transfer2')
+    // A name the source spells with digits (step2) is left as it is; esbuild's step3 is step.
+    expect(out.code).toContain('function step2(')
+    expect(out.code).toContain('function step ')
+    // Columns hold: each line is as long as esbuild made it.
+    const raw = await transform(source, { loader: 'ts', keepNames: false })
+    expect(out.code.split('\n').map((l) => l.length)).toEqual(
+      raw.code.split('\n').map((l) => l.length),
+    )
+    // Other modules are left as they are.
+    expect(
+      (await viteEsbuild.transform(
+        'const f = 1; export const g = () => function f() {}',
+        '/app/x.ts',
+      )) as { code: string },
+    ).toEqual({
+      code: (
+        await transform('const f = 1; export const g = () => function f() {}', { loader: 'ts' })
+      ).code,
+      map: { mappings: '' },
+    })
+    const file = join(dir, 'renamed.mjs')
+    await writeFile(
+      file,
+      out.code
+        .replace("from 'theus'", `from ${JSON.stringify(processSource)}`)
+        .replace('from "theus"', `from ${JSON.stringify(processSource)}`),
+    )
+    const mod = await import(pathToFileURL(file).href)
+    expect(mod.transfer.name).toBe('transfer')
+    expect(mod.step.name).toBe('step')
+  })
+
   it('leaves the minifier alone with keepNames: false (a nameless function is then refused)', async () => {
     await expect(minified(theus({ keepNames: false }), 'names-dropped')).rejects.toThrow(
       /anonymous function has no name/,
