@@ -452,6 +452,60 @@ describe('dispose', () => {
     expect(n.value).toBe(0)
     expect(events).toEqual([])
   })
+
+  it('a run or an edit that disposes the engine does not commit: its signals never change', () => {
+    for (const strictMode of [true, false]) {
+      const engine = new TheusEngine(initial(), { strictMode })
+      const before = engine.state.value
+      let notified = 0
+      engine.state.subscribe(() => notified++)
+      notified = 0
+      engine.registerProcess(
+        process({ outputs: ['domain.n'] }, function disposer(ctx) {
+          ctx.domain.n = 5
+          engine.dispose()
+          return 'r'
+        }),
+      )
+      // It committed after dispose(): n became 5 and the subscriber ran.
+      expect(codeOf(() => engine.runProcess('disposer'))).toBe('DISPOSED')
+      expect(engine.state.value).toBe(before)
+      expect(notified).toBe(0)
+      const other = new TheusEngine(initial(), { strictMode })
+      const was = other.state.value
+      expect(
+        codeOf(() =>
+          other.edit((d) => {
+            d.domain.n = 5
+            other.dispose()
+          }),
+        ),
+      ).toBe('DISPOSED')
+      expect(other.state.value).toBe(was)
+    }
+  })
+
+  it('a schema check that disposes the engine fails the run with DISPOSED', () => {
+    let engine: TheusEngine<any> | undefined
+    const schema = {
+      '~standard': {
+        version: 1 as const,
+        vendor: 't',
+        validate: (value: unknown) => {
+          engine?.dispose()
+          return { value }
+        },
+      },
+    }
+    engine = new TheusEngine(initial(), { schema })
+    engine.registerProcess(
+      process({ outputs: ['domain.n'] }, function inc(ctx) {
+        ctx.domain.n = 1
+      }),
+    )
+    expect(codeOf(() => engine?.runProcess('inc'))).toBe('DISPOSED')
+    expect(engine.state.value.domain.n).toBe(0)
+  })
 })
 
 describe('runLogLimit and runLogBase (SPEC §10.3)', () => {
