@@ -86,7 +86,9 @@ const CEILING = {
   // +35 B when copying a container became a read of everything below it (a stale copy committed)
   // 32_150 (+130 B measured) when bad input to public names became typed errors that say what
   // to do: resolveZone(5) was a raw TypeError, toDict({ exclude }) and process({ sideEffects:
-  // 'x' }) passed silently, process({ name: 5 }) blamed an anonymous function
+  // 'x' }) passed silently, process({ name: 5 }) blamed an anonymous function; then +17 B when
+  // a run or edit that disposed the engine failed with DISPOSED (it committed after dispose)
+  // and +9 B when deleting a missing key became a read (the run now conflicts when it is added)
   core: 32_150,
   coreSpec: 12_000,
   react: 2_000,
