@@ -199,6 +199,43 @@ describe('event order of a commit (SPEC §3.1 step 5)', () => {
     stopState()
     stopSel()
   })
+
+  it("a commit made by a 'commit' listener fires its events after the rest of the first commit's", () => {
+    const engine = make()
+    const order: string[] = []
+    engine.on('commit', (e) => {
+      order.push(`commit ${e.process}`)
+      if (e.process === 'transfer') engine.edit((s: any) => (s.domain.n += 1))
+    })
+    engine.on('signal', (e) => order.push(`signal ${e.process} ${e.path}`))
+    engine.on('rollback', (e) => order.push(`rollback ${e.process}`))
+    engine.runProcess('transfer', { from: 'Bob', to: 'Alice', amount: 5 })
+    // The edit's commit came between the transfer's 'commit' and its 'signal' (which then
+    // arrived when the edit had already reset the signal).
+    expect(order).toEqual([
+      'commit transfer',
+      'signal transfer domain.sig_fraud_detected',
+      'commit edit',
+    ])
+    // A rollback raised by a listener waits its turn too.
+    order.length = 0
+    engine.on('commit', (e) => {
+      if (e.process === 'transfer') {
+        try {
+          engine.edit(() => {
+            throw new Error('no')
+          })
+        } catch {}
+      }
+    })
+    engine.runProcess('transfer', { from: 'Bob', to: 'Alice', amount: 5 })
+    expect(order).toEqual([
+      'commit transfer',
+      'signal transfer domain.sig_fraud_detected',
+      'commit edit',
+      'rollback edit',
+    ])
+  })
 })
 
 describe("listener errors: the 'error' event", () => {
