@@ -1,3 +1,4 @@
+import { describe, TheusError } from '../errors.js'
 import { parsePath } from './paths.js'
 
 /** The zone of a path, decided by the first segment (from the root) that carries a prefix. */
@@ -21,6 +22,11 @@ export function zoneOfSegment(seg: string): Zone | undefined {
  */
 export function resolveZone(path: string | readonly string[]): Zone {
   const segs = typeof path === 'string' ? (parsePath(path) ?? [path]) : path
+  if (!Array.isArray(segs) || segs.some((s) => typeof s !== 'string'))
+    throw new TheusError(
+      'INVALID_ARGS',
+      `resolveZone() takes a dotted path, got ${describe(path)}.`,
+    )
   for (const s of segs) {
     const z = zoneOfSegment(s)
     if (z) return z

@@ -5,7 +5,7 @@
 
 import { parsePath } from '../context/paths.js'
 import type { CheckContractPath } from '../engine/pathTypes.js'
-import { errors, suggest } from '../errors.js'
+import { describe, errors, suggest } from '../errors.js'
 import type { TypedProcessContext } from './types.js'
 
 /** What a process declares: the paths it reads and writes, the errors it may throw. */
@@ -108,8 +108,10 @@ export function process<TArgs = any, TResult = unknown>(
     throw errors.invalidContract(String(name || '<anonymous>'), 'the body must be a function.')
   if (typeof name !== 'string' || name.length === 0)
     throw errors.invalidContract(
-      '<anonymous>',
-      "an anonymous function has no name. Give the function a name or set 'name' in the contract.",
+      fallback || '<anonymous>',
+      contract.name === undefined
+        ? "an anonymous function has no name. Give the function a name or set 'name' in the contract."
+        : `'name' must be a non-empty string, got ${describe(contract.name)}.`,
     )
   // A typo (`output:`) would otherwise leave the body without the permission it meant.
   for (const k of Object.keys(contract))
@@ -121,8 +123,13 @@ export function process<TArgs = any, TResult = unknown>(
       )
     }
   const errs = contract.errors ?? []
-  if (!Array.isArray(errs) || errs.some((e) => typeof e !== 'string' || e.length === 0))
-    throw errors.invalidContract(name, "'errors' must be an array of error names.")
+  // sideEffects is informational, but a string there is a typo all the same.
+  for (const [k, list] of [
+    ['errors', errs],
+    ['sideEffects', contract.sideEffects ?? []],
+  ] as const)
+    if (!Array.isArray(list) || list.some((e) => typeof e !== 'string' || e.length === 0))
+      throw errors.invalidContract(name, `'${k}' must be an array of names (non-empty strings).`)
   const p: ParsedContract = {
     inputs: checkPaths(name, contract.inputs, 'inputs'),
     outputs: checkPaths(name, contract.outputs, 'outputs'),

@@ -59,6 +59,7 @@ export function edit<T>(engine: Engine, fn: (state: any) => T): T {
       if (run.violation) throw run.violation
       engine._checkSchema(run, 'edit')
       if (run.violation) throw run.violation
+      if (engine.disposed) throw errors.disposed('committing edit()')
       result = plainResult(run, out) as T
     } catch (e) {
       failed(engine, run, 'edit', e)

@@ -735,6 +735,8 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
       // A violation recorded while the gates ran (a kept view written by a listener) fails it.
       if (run.violation) throw run.violation
       if (this._haltEvent !== undefined) throw this._haltedError(reg.name)
+      // dispose() from the body, a gate's listener or the schema: its signals never change again.
+      if (this._disposed) throw errors.disposed('committing a run')
       // One signals batch without a closure per run: the commit's inputs wait in fields.
       this._cRun = run
       this._cReg = reg

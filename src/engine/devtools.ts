@@ -9,7 +9,7 @@
  * changes only through processes and `edit()`.
  */
 import type { Zone } from '../context/zones.js'
-import { warnOnce } from '../errors.js'
+import { describe, TheusError, warnOnce } from '../errors.js'
 import type { TheusEngine } from './TheusEngine.js'
 import type { HistoryEntry } from './types.js'
 
@@ -57,6 +57,17 @@ export function connectReduxDevTools(
   engine: TheusEngine<any>,
   options: ReduxDevToolsOptions = {},
 ): () => void {
+  // Checked even without the extension: a wrong call should fail in every browser, not only
+  // in the ones that have it installed.
+  const k =
+    options === null || typeof options !== 'object'
+      ? ''
+      : Object.keys(options).find((k) => !['name', 'excludeZones', 'timeTravel'].includes(k))
+  if (typeof engine?.on !== 'function' || k !== undefined)
+    throw new TheusError(
+      'INVALID_ARGS',
+      `connectReduxDevTools(engine, { name?, excludeZones?, timeTravel? }) got ${k === undefined ? `${describe(engine)} as the engine` : k ? `the option '${k}'` : describe(options)}.`,
+    )
   const ext = (globalThis as { __REDUX_DEVTOOLS_EXTENSION__?: ReduxDevToolsExtension })
     .__REDUX_DEVTOOLS_EXTENSION__
   if (ext === undefined || ext === null || typeof ext.connect !== 'function') return () => {}

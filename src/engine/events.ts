@@ -54,7 +54,7 @@ export class EventHub {
   emit<K extends EngineEventType>(type: K, event: EngineEventMap[K]): void {
     if (this.listeners[type].size === 0) return
     freezePayload(event as unknown as Record<string, unknown>)
-    if (this.depth > 0) {
+    if (this.depth > 0 || this.draining) {
       this.queued.push(type, event)
       return
     }
@@ -74,6 +74,9 @@ export class EventHub {
   // Events raised inside a batch, as type, payload pairs, delivered when the outermost ends.
   private queued: unknown[] = []
   private depth = 0
+  // Delivering the queue: a listener's own commit queues its events after the ones still due
+  // (one commit's 'commit' and 'signal' events stay together, SPEC §3.1 step 5).
+  private draining = false
 
   /** Where the errors of listeners and subscribers go: `'error'`, or the console. */
   reportError(event: EngineErrorEvent): void {
@@ -149,10 +152,15 @@ export class EventHub {
       this.bDone = prevDone
       // The subscribers have run: now the events the batch raised, in order. A listener
       // may commit in turn; its batch delivers its own events.
-      if (--this.depth === 0 && this.queued.length > 0) {
+      if (--this.depth === 0 && this.queued.length > 0 && !this.draining) {
         const q = this.queued
-        this.queued = []
-        for (let i = 0; i < q.length; i += 2) this.deliver(q[i] as EngineEventType, q[i + 1])
+        this.draining = true
+        try {
+          for (let i = 0; i < q.length; i += 2) this.deliver(q[i] as EngineEventType, q[i + 1])
+        } finally {
+          this.queued = []
+          this.draining = false
+        }
       }
     }
     return out as T

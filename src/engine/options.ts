@@ -133,7 +133,7 @@ function whole(name: string, v: unknown, min: number, inf?: boolean): number {
   if (!(Number.isInteger(v) ? (v as number) >= min : inf && v === Number.POSITIVE_INFINITY))
     throw new TheusError(
       'INVALID_ARGS',
-      `${name} must be a whole number ≥ ${min}${inf ? ' or Infinity' : ''}, got ${String(v)}.`,
+      `Engine options: ${name} must be a whole number ≥ ${min}${inf ? ' or Infinity' : ''}, got ${describe(v)}.`,
     )
   return v as number
 }

@@ -206,6 +206,16 @@ export function plainCopy(
   rootRaw: Record<string, any>,
   options: { excludeZones?: readonly ('data' | 'signal' | 'meta' | 'heavy')[] },
 ): Record<string, unknown> {
+  // Only `{ excludeZones? }`: a typo (`exclude`) would otherwise copy the default zones silently.
+  const k =
+    options == null || kindOf(options) === Kind.Object
+      ? Object.keys(options ?? {}).find((k) => k !== 'excludeZones')
+      : ''
+  if (k !== undefined)
+    throw new TheusError(
+      'INVALID_ARGS',
+      `toDict(): expected { excludeZones? }, got ${k ? `the key '${k}'` : describe(options)}.`,
+    )
   const zones = options?.excludeZones ?? ['signal', 'meta', 'heavy']
   // A zone name that is not one (a typo such as 'signals') would leave that zone in silently.
   const list = Array.isArray(zones)

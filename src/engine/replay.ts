@@ -29,7 +29,7 @@ export interface ReplayKit {
 /** The engine's members replay drives (some are internal). */
 interface Replaying {
   readonly _records: Records
-  readonly _registry: Map<string, unknown>
+  readonly _registry: Map<string, { def?: unknown } | undefined>
   readonly processNames: string[]
   registerProcess(def: ProcessDefinition): void
   scanAndRegister(modules: Record<string, unknown>): unknown
@@ -100,7 +100,13 @@ export async function replay(
     )
   for (const [i, entry] of runLog.entries()) checkLogEntry(kit, entry, i)
   const engine = new Engine(initial as never, options as never) as unknown as Replaying
-  if (Array.isArray(processes)) for (const p of processes) engine.registerProcess(p)
+  if (Array.isArray(processes)) {
+    // A definition that `options.processes` registered already (the options the live engine
+    // was built with) is found, not registered twice, as scanAndRegister does.
+    for (const p of processes)
+      if ((engine._registry.get(p?.name) ?? {}).def !== p || p === undefined)
+        engine.registerProcess(p)
+  }
   // A module map (import.meta.glob) or a process map ({ transfer, deposit }, the shape of
   // `options.processes`): the map is also scanned as one module, whose exports are its values.
   else await engine.scanAndRegister({ '': processes, ...processes })

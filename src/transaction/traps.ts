@@ -75,8 +75,10 @@ export class ObjectView extends View {
     if (this.node === undefined) return delete target[key]
     const w = this.run.writes.get(this.node)
     const present = w?.has(key) ? w.get(key) !== DELETED : Object.hasOwn(target, key)
-    // Deleting what is not there writes nothing.
+    // Deleting what is not there writes nothing, but it saw the key absent: a read, so that
+    // the run conflicts when another commit adds the key meanwhile (replay would delete it).
     if (present) bufferDelete(this.run.writeBuf(this.node), key, Object.hasOwn(target, key))
+    else this.run.read(this.node, key)
     return true
   }
 
@@ -314,6 +316,8 @@ export class MapView extends View {
           this.live()
           this.checkWrite(String(k))
           const had = this.lookup(k)[0]
+          // It returns whether the key was there: a read, as `has` is.
+          if (node) run.read(node, k)
           if (node === undefined) raw.delete(k)
           else if (had) bufferDelete(run.writeBuf(node), k, raw.has(k))
           return had

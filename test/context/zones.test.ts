@@ -1,4 +1,4 @@
-import { resolveZone } from 'theus'
+import { resolveZone, TheusError } from 'theus'
 import { describe, expect, it } from 'vitest'
 
 describe('resolveZone', () => {
@@ -43,5 +43,20 @@ describe('resolveZone', () => {
     expect(resolveZone('domain.signal')).toBe('data')
     expect(resolveZone('domain.metadata')).toBe('data')
     expect(resolveZone('domain.heavy')).toBe('data')
+  })
+
+  it('refuses a path that is neither a string nor segments with INVALID_ARGS, not a TypeError', () => {
+    for (const bad of [5, null, undefined, {}, [1]]) {
+      let err: unknown
+      try {
+        resolveZone(bad as never)
+      } catch (e) {
+        err = e
+      }
+      expect(err).toBeInstanceOf(TheusError)
+      expect((err as TheusError).code).toBe('INVALID_ARGS')
+      expect((err as TheusError).message).toMatch(/resolveZone\(\) takes a dotted path/)
+    }
+    expect(resolveZone(['domain', 'meta_x'])).toBe('meta')
   })
 })

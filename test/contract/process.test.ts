@@ -57,6 +57,27 @@ describe('process', () => {
     expect(process({ name: 'anon' }, (() => () => {})()).name).toBe('anon')
   })
 
+  it('says that a contract name that is not a non-empty string is the problem, not the function', () => {
+    for (const bad of [5, '', true]) {
+      const e = caught(() => process({ name: bad as any }, function named() {}))
+      expect(e.code).toBe('INVALID_CONTRACT')
+      expect(e.message).toContain("'name' must be a non-empty string")
+      expect(e.message).not.toContain('anonymous')
+      expect(e.details.process).toBe('named')
+    }
+  })
+
+  it('throws INVALID_CONTRACT for sideEffects that is not an array of names', () => {
+    for (const bad of ['fetch', [5], ['']]) {
+      const e = caught(() => process({ sideEffects: bad as any }, function p() {}))
+      expect(e.code).toBe('INVALID_CONTRACT')
+      expect(e.message).toContain("'sideEffects' must be an array of names")
+    }
+    expect(process({ sideEffects: ['network'] }, function p() {}).contract.sideEffects).toEqual([
+      'network',
+    ])
+  })
+
   it('throws INVALID_CONTRACT for a path that is not a string', () => {
     for (const bad of [42, null, undefined, {}, ['domain']]) {
       const e = caught(() => process({ inputs: [bad as any] }, function p() {}))

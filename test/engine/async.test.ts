@@ -691,6 +691,38 @@ describe('conflicts are judged on what the run read or wrote', () => {
     }
   })
 
+  it('a run that deleted a missing key (record or Map) conflicts when another run adds it: replay agrees', async () => {
+    // The delete wrote nothing, so it committed and the added key stayed; replayed in commit
+    // order (add, then delete) the delete removed it: a state the live engine never had.
+    for (const strictMode of [true, false]) {
+      for (const where of ['record', 'map'] as const) {
+        const init = () => ({ domain: { r: { a: 1 } as Record<string, number>, m: new Map() } })
+        const drop = process(
+          { outputs: ['domain.r', 'domain.m'] },
+          async function drop(ctx, args: { k: string }) {
+            if (where === 'record') delete ctx.domain.r[args.k]
+            else ctx.domain.m.delete(args.k)
+            await Promise.resolve()
+          },
+        )
+        const add = process(
+          { outputs: ['domain.r', 'domain.m'] },
+          function add(ctx, args: { k: string }) {
+            ctx.domain.r[args.k] = 6
+            ctx.domain.m.set(args.k, 6)
+          },
+        )
+        const engine = new TheusEngine(init(), { strictMode, processes: { drop, add } })
+        const p = engine.runProcess('drop', { k: 'k2' })
+        engine.runProcess('add', { k: 'k2' })
+        const e = await rejection(p)
+        expect(e, `${where} strict=${strictMode}`).toBeInstanceOf(ConflictError)
+        const copy = await TheusEngine.replay(init(), [drop, add], engine.runLog, { strictMode })
+        expect(copy.toDict()).toEqual(engine.toDict())
+      }
+    }
+  })
+
   it('a run that read one key does not conflict when another key of the record is added', async () => {
     const gate = deferred()
     const readAlice = process(

@@ -41,6 +41,19 @@ describe('engine options', () => {
       codeOf(() => new TheusEngine({ domain: {} }, { schema: { parse() {} } } as never)).message,
     ).toMatch(/Standard Schema/)
   })
+  it('says where a bad limit is and what type it got: a string is not the number it reads as', () => {
+    const e = codeOf(() => new TheusEngine({ domain: {} }, { historyLimit: '10' } as never))
+    expect([e.code, e.message]).toEqual([
+      'INVALID_ARGS',
+      "Engine options: historyLimit must be a whole number ≥ 0 or Infinity, got the string '10'.",
+    ])
+    expect(codeOf(() => new TheusEngine({ domain: {} }, { maxOps: 0 })).message).toBe(
+      'Engine options: maxOps must be a whole number ≥ 1, got number 0.',
+    )
+    expect(codeOf(() => new TheusEngine({ domain: {} }, { runLogLimit: -1 })).message).toMatch(
+      /^Engine options: runLogLimit must be/,
+    )
+  })
   it('takes every documented option', () => {
     const engine = new TheusEngine(
       { domain: { n: 0 } },

@@ -63,6 +63,26 @@ describe('connectReduxDevTools', () => {
     expect(engine.state.value.domain.accounts.Alice).toBe(11)
   })
 
+  it('refuses a non-engine or an unknown option with INVALID_ARGS, with or without the extension', () => {
+    for (const present of [false, true]) {
+      if (present) g.__REDUX_DEVTOOLS_EXTENSION__ = fakeExtension().ext
+      for (const bad of [undefined, null, {}, 5]) {
+        // With the extension, a non-engine was a raw TypeError; without it, silently nothing.
+        expect(() => connectReduxDevTools(bad as never)).toThrow(
+          expect.objectContaining({
+            code: 'INVALID_ARGS',
+            message: expect.stringMatching(/^connectReduxDevTools\(engine, .* as the engine\.$/),
+          }),
+        )
+      }
+      const engine = makeEngine()
+      expect(() => connectReduxDevTools(engine, { timetravel: false } as never)).toThrow(
+        "got the option 'timetravel'",
+      )
+      expect(() => connectReduxDevTools(engine, 'bank' as never)).toThrow("got the string 'bank'")
+    }
+  })
+
   it('connects under a name and starts from the state as toDict() gives it', () => {
     const fake = fakeExtension()
     g.__REDUX_DEVTOOLS_EXTENSION__ = fake.ext

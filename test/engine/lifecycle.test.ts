@@ -199,6 +199,43 @@ describe('event order of a commit (SPEC §3.1 step 5)', () => {
     stopState()
     stopSel()
   })
+
+  it("a commit made by a 'commit' listener fires its events after the rest of the first commit's", () => {
+    const engine = make()
+    const order: string[] = []
+    engine.on('commit', (e) => {
+      order.push(`commit ${e.process}`)
+      if (e.process === 'transfer') engine.edit((s: any) => (s.domain.n += 1))
+    })
+    engine.on('signal', (e) => order.push(`signal ${e.process} ${e.path}`))
+    engine.on('rollback', (e) => order.push(`rollback ${e.process}`))
+    engine.runProcess('transfer', { from: 'Bob', to: 'Alice', amount: 5 })
+    // The edit's commit came between the transfer's 'commit' and its 'signal' (which then
+    // arrived when the edit had already reset the signal).
+    expect(order).toEqual([
+      'commit transfer',
+      'signal transfer domain.sig_fraud_detected',
+      'commit edit',
+    ])
+    // A rollback raised by a listener waits its turn too.
+    order.length = 0
+    engine.on('commit', (e) => {
+      if (e.process === 'transfer') {
+        try {
+          engine.edit(() => {
+            throw new Error('no')
+          })
+        } catch {}
+      }
+    })
+    engine.runProcess('transfer', { from: 'Bob', to: 'Alice', amount: 5 })
+    expect(order).toEqual([
+      'commit transfer',
+      'signal transfer domain.sig_fraud_detected',
+      'commit edit',
+      'rollback edit',
+    ])
+  })
 })
 
 describe("listener errors: the 'error' event", () => {
@@ -465,6 +502,60 @@ describe('dispose', () => {
     }
     expect(thrown).toBeUndefined()
     await expect(pending).rejects.toMatchObject({ code: 'DISPOSED' })
+  })
+
+  it('a run or an edit that disposes the engine does not commit: its signals never change', () => {
+    for (const strictMode of [true, false]) {
+      const engine = new TheusEngine(initial(), { strictMode })
+      const before = engine.state.value
+      let notified = 0
+      engine.state.subscribe(() => notified++)
+      notified = 0
+      engine.registerProcess(
+        process({ outputs: ['domain.n'] }, function disposer(ctx) {
+          ctx.domain.n = 5
+          engine.dispose()
+          return 'r'
+        }),
+      )
+      // It committed after dispose(): n became 5 and the subscriber ran.
+      expect(codeOf(() => engine.runProcess('disposer'))).toBe('DISPOSED')
+      expect(engine.state.value).toBe(before)
+      expect(notified).toBe(0)
+      const other = new TheusEngine(initial(), { strictMode })
+      const was = other.state.value
+      expect(
+        codeOf(() =>
+          other.edit((d) => {
+            d.domain.n = 5
+            other.dispose()
+          }),
+        ),
+      ).toBe('DISPOSED')
+      expect(other.state.value).toBe(was)
+    }
+  })
+
+  it('a schema check that disposes the engine fails the run with DISPOSED', () => {
+    let engine: TheusEngine<any> | undefined
+    const schema = {
+      '~standard': {
+        version: 1 as const,
+        vendor: 't',
+        validate: (value: unknown) => {
+          engine?.dispose()
+          return { value }
+        },
+      },
+    }
+    engine = new TheusEngine(initial(), { schema })
+    engine.registerProcess(
+      process({ outputs: ['domain.n'] }, function inc(ctx) {
+        ctx.domain.n = 1
+      }),
+    )
+    expect(codeOf(() => engine?.runProcess('inc'))).toBe('DISPOSED')
+    expect(engine.state.value.domain.n).toBe(0)
   })
 })
 

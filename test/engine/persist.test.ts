@@ -694,6 +694,7 @@ describe('persist: handle', () => {
     ['the signal zone', { key: 'k', storage: new MemoryStorage(), zones: ['signal'] }],
     ['an unknown zone', { key: 'k', storage: new MemoryStorage(), zones: ['dta'] }],
     ['a negative debounce', { key: 'k', storage: new MemoryStorage(), debounceMs: -1 }],
+    ['an unknown option', { key: 'k', storage: new MemoryStorage(), zone: ['meta'] }],
   ])('refuses bad options (%s) with PERSIST_INVALID', (_label, options) => {
     expect(() => persist(makeEngine(), options as any)).toThrow(
       expect.objectContaining({
@@ -701,5 +702,55 @@ describe('persist: handle', () => {
         message: expect.stringMatching(/^persist\(\): /),
       }),
     )
+  })
+})
+
+describe('persist() misuse', () => {
+  it('names a typo in its options and the close one, instead of saving other zones silently', () => {
+    const e = (() => {
+      try {
+        persist(makeEngine(), { key: 'k', storage: new MemoryStorage(), zone: ['meta'] } as never)
+      } catch (err) {
+        return err as TheusError
+      }
+    })()
+    expect(e?.message).toBe(
+      "persist(): unknown option 'zone'. Did you mean 'zones'? Options: storage, key, version, migrate, zones, debounceMs, onEvent.",
+    )
+  })
+
+  it('refuses something other than an engine with PERSIST_INVALID, not a TypeError', () => {
+    for (const bad of [undefined, null, {}, 5]) {
+      expect(() => persist(bad as never, { storage: new MemoryStorage(), key: 'k' })).toThrow(
+        expect.objectContaining({
+          code: 'PERSIST_INVALID',
+          message: expect.stringMatching(/^persist\(\): expected a TheusEngine/),
+        }),
+      )
+    }
+  })
+
+  it('refuses to hydrate from inside a run (NESTED_RUN), and leaves a good payload where it is', () => {
+    const payload = JSON.stringify({ version: 0, state: { domain: { accounts: { Alice: 7 } } } })
+    const storage = new MemoryStorage({ bank: payload })
+    const engine = makeEngine()
+    let code: string | undefined
+    engine.registerProcess(
+      process({ outputs: ['domain.meta_last_tx'] }, function startPersist(ctx) {
+        try {
+          persist(engine, { storage, key: 'bank' })
+        } catch (e) {
+          code = (e as TheusError).code
+        }
+        ctx.domain.meta_last_tx = 'x'
+      }),
+    )
+    engine.runProcess('startPersist')
+    expect(code).toBe('NESTED_RUN')
+    expect(storage.getItem('bank')).toBe(payload)
+    expect([...storage.data.keys()]).toEqual(['bank'])
+    // Called once the run is over, it hydrates.
+    persist(engine, { storage, key: 'bank' })
+    expect(engine.state.value.domain.accounts.Alice).toBe(7)
   })
 })

@@ -307,6 +307,24 @@ describe('TheusEngine.replay', () => {
     expect(copy.state.value).toEqual(engine.state.value)
   })
 
+  it('takes the options the live engine was built with, processes included', async () => {
+    const options = { processes: { transfer, deposit, balance }, historyLimit: 5 }
+    const engine = new TheusEngine(bankInitial(), options)
+    engine.runProcess('transfer', { from_user: 'Alice', to_user: 'Bob', amount: 3 })
+    // The same definitions in both places were DUPLICATE_PROCESS.
+    const copy = await TheusEngine.replay(bankInitial(), processes, engine.runLog, options)
+    expect(copy.state.value).toEqual(engine.state.value)
+    const other = process({ inputs: ['domain.accounts'] }, function balance() {
+      return 0
+    })
+    await expect(
+      TheusEngine.replay(bankInitial(), [other], engine.runLog, options),
+    ).rejects.toMatchObject({ code: 'DUPLICATE_PROCESS' })
+    await expect(
+      TheusEngine.replay(bankInitial(), [undefined as never], engine.runLog),
+    ).rejects.toMatchObject({ code: 'INVALID_CONTRACT' })
+  })
+
   it('rejects (does not throw synchronously) on a process it does not know', async () => {
     const engine = bank()
     engine.runProcess('transfer', { from_user: 'Alice', to_user: 'Bob', amount: 3 })

@@ -623,8 +623,24 @@ describe('TheusEngine.toDict', () => {
       const err = caught(() => engine.toDict({ excludeZones: bad as never }))
       expect([err.code, err.message]).toEqual(['INVALID_ARGS', expect.stringContaining('toDict()')])
     }
-    // Options that are not an object count as none, as an absent excludeZones does.
+    // null counts as no options, as an absent excludeZones does.
     expect(engine.toDict(null as never)).toEqual(engine.toDict())
+  })
+
+  it('refuses toDict options that are not { excludeZones? }: a typo would copy the default zones', () => {
+    const engine = new TheusEngine(initial())
+    const typo = caught(() => engine.toDict({ exclude: ['data'] } as never))
+    expect([typo.code, typo.message]).toEqual([
+      'INVALID_ARGS',
+      "toDict(): expected { excludeZones? }, got the key 'exclude'.",
+    ])
+    for (const bad of [5, 'signal', ['meta']]) {
+      const err = caught(() => engine.toDict(bad as never))
+      expect([err.code, err.message]).toEqual([
+        'INVALID_ARGS',
+        expect.stringContaining('toDict(): expected { excludeZones? }, got'),
+      ])
+    }
   })
 
   it('returns a plain, unfrozen copy that does not change the state', () => {

@@ -88,8 +88,16 @@ const CEILING = {
   // path of the run; every output rule on local failed) and a computed field of two arguments
   // (`sum(domain.x, 2)`) became a RecipeError instead of a path to a key 'x, 2'; +207 B when the
   // regex check refused repetitions in a row that take the same characters (`.*.*=.*`,
-  // `a+b?a+c`, `(\w+)(\w+)x` ran for minutes on 10 000 characters: SPEC §10.4)
-  core: 32_260,
+  // `a+b?a+c`, `(\w+)(\w+)x` ran for minutes on 10 000 characters: SPEC §10.4);
+  // +130 B when bad input to public names became typed errors that say what to do:
+  // resolveZone(5) was a raw TypeError, toDict({ exclude }) and process({ sideEffects: 'x' })
+  // passed silently, process({ name: 5 }) blamed an anonymous function; +17 B when a run or edit
+  // that disposed the engine failed with DISPOSED (it committed after dispose); +9 B when
+  // deleting a missing key became a read (the run now conflicts when it is added); +26 B when a
+  // commit made by a 'commit' listener queued its events after the rest of the first commit's
+  // (its 'commit' came between the first's 'commit' and 'signal'); +11 B when the Flux kit took
+  // the engine's one deepFreeze for validated pipelines
+  core: 32_440,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,

@@ -72,6 +72,19 @@ function buffered(
   for (const [k, last] of lastMap) if (start.mp.has(k) || last === 'set') map.add(k)
   return { rec, map, arr }
 }
+/** The record keys a run deleted while they were absent from its view: reads of the key. */
+function deletedAbsent(start: Model, ops: readonly Op[]): Set<string> {
+  const present = new Set(Object.keys(start.r))
+  const out = new Set<string>()
+  for (const op of ops) {
+    if (op.t === 'set') present.add(op.k)
+    else if (op.t === 'del') {
+      if (!present.has(op.k)) out.add(op.k)
+      present.delete(op.k)
+    }
+  }
+  return out
+}
 const wrote = (start: Model, ops: readonly Op[]) => {
   const b = buffered(start, ops)
   return b.arr || b.rec.size > 0 || b.map.size > 0
@@ -346,9 +359,10 @@ async function check(steps: Step[], runLogLimit: number): Promise<void> {
       openB()
       const okB = await pb
       const aWrote = expectA ? buffered(start, a.ops).rec : new Set<string>()
-      // B's body runs once its gate opens, after A's commit: it buffers against that state.
-      const bKeys = buffered(model, b.ops).rec
-      const conflict = [...bKeys].some((k) => aWrote.has(k))
+      // B's body runs once its gate opens, after A's commit: it buffers against that state,
+      // and a key it deleted while absent is a read of that key (it saw A's change).
+      const bKeys = [...buffered(model, b.ops).rec, ...deletedAbsent(model, b.ops)]
+      const conflict = bKeys.some((k) => aWrote.has(k))
       const nextB = applyOps(model, b.ops)
       if (faultFails(b, true)) expect(okB, `${label} (B)`).not.toBe(true)
       else if (conflict) expect(okB, `${label} (B)`).toBe('CONFLICT')

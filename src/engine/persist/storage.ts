@@ -2,7 +2,7 @@
  * What `persist()` is given and how it talks to its storage: the options, checked up front
  * (`PERSIST_INVALID`); storage calls that may be sync or async (`settle`); backup keys.
  */
-import { describe, errors, TheusError } from '../../errors.js'
+import { describe, errors, suggest, TheusError } from '../../errors.js'
 import { isThenable } from '../../workflow/host.js'
 import type { TheusEngine } from '../TheusEngine.js'
 import type { MaybePromise, PersistOptions, PersistStorage, PersistZone } from './types.js'
@@ -11,6 +11,7 @@ import type { MaybePromise, PersistOptions, PersistStorage, PersistZone } from '
 const DEBOUNCE_MS = 100
 
 const ZONES: readonly PersistZone[] = ['data', 'meta', 'heavy']
+const KEYS = 'storage key version migrate zones debounceMs onEvent'.split(' ')
 
 /** The options of one handle, checked, with their defaults. */
 export interface CheckedOptions {
@@ -29,9 +30,21 @@ function invalid(message: string): TheusError {
 
 /** Checks `persist()`'s options (`PERSIST_INVALID`, `DISPOSED`) and fills in the defaults. */
 export function checkOptions(engine: TheusEngine<any>, options: PersistOptions): CheckedOptions {
-  if (engine?.disposed === true) throw errors.disposed('persist()')
+  if (typeof engine?.on !== 'function')
+    throw invalid(`expected a TheusEngine as its first argument, got ${describe(engine)}.`)
+  if (engine.disposed) throw errors.disposed('persist()')
+  // Hydration is an edit(): inside a run it would fail, and move a good payload to a backup key.
+  if (engine._busy > 0) throw errors.nestedRun('persist()')
   if (options === null || typeof options !== 'object')
     throw invalid(`expected an options object { storage, key }, got ${describe(options)}.`)
+  // A typo (`zone:`, `debounce:`) would otherwise save something else than meant, silently.
+  const k = Object.keys(options).find((k) => !KEYS.includes(k))
+  if (k !== undefined) {
+    const close = suggest(k, KEYS)
+    throw invalid(
+      `unknown option '${k}'.${close ? ` Did you mean '${close}'?` : ''} Options: ${KEYS.join(', ')}.`,
+    )
+  }
   const { storage, key } = options
   if (
     storage === null ||
