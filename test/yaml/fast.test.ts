@@ -404,14 +404,16 @@ describe('fast YAML path: the subset', () => {
   })
 
   it('JSON text takes the fast path and agrees with yaml, on one line or indented', () => {
-    // Characters JSON.stringify leaves raw but the subset never takes (they fall back).
-    const outside = /[\x7f-\x9f\ufeff\u2028\u2029]/
+    // Characters JSON.stringify leaves raw but the subset never takes, and a `<<` key (a merge
+    // key in some YAML, left to yaml): those fall back.
+    const outside = /[\x7f-\x9f\ufeff\u2028\u2029]|"<<":/
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 4 }), fc.nat(4), (value, indent) => {
         const text = JSON.stringify(value, null, indent)
         expect(agrees(text) || outside.test(text), text).toBe(true)
       }),
-      { numRuns: 400 },
+      // The first one failed a seed (-182654540): the fast path declines a `<<` key.
+      { numRuns: 400, examples: [[[{ '': { '<<': false } }, 0], 0]] },
     )
   }, 60_000)
 
