@@ -23,6 +23,7 @@ import { listSources, type ScannedProcess, scanFiles } from './scan.js'
 
 const DEFAULT_RECIPE = 'specs/audit_recipe.yaml'
 const DEFAULT_PROCESSES = 'src/processes'
+const RESERVED_NAMES = ['__proto__', 'constructor', 'prototype']
 
 /** `theus audit gen-spec`. */
 export const genSpecCommand: CommandSpec = {
@@ -116,7 +117,21 @@ export function genSpec(io: CliIO, parsed: Parsed): number {
         ? `${before}${before === '' || before.endsWith('\n') ? '' : '\n'}process_recipes: {}\n`
         : before
   if (before !== undefined && !blank) loadRecipe(io, recipePath, before)
-  const { processes, problems } = findProcesses(io, parsed)
+  const found = findProcesses(io, parsed)
+  const { problems } = found
+  // A recipe cannot name these (RecipeError): skip them with a warning at their source, rather
+  // than fail on a line of the file this command was about to write.
+  const processes = found.processes.filter((p) => {
+    const reserved = RESERVED_NAMES.includes(p.name)
+    if (reserved) {
+      problems.push({
+        file: p.file,
+        line: p.line,
+        message: `'${p.name}' cannot have an audit recipe (a reserved name); rename the process`,
+      })
+    }
+    return !reserved
+  })
   const doc = parseDocument(text, { schema: 'core' })
   if (doc.contents === null || doc.contents === undefined) {
     doc.contents = doc.createNode({}) as never
@@ -303,7 +318,11 @@ export function inspect(io: CliIO, parsed: Parsed): number {
   const lines: string[] = []
   if (rules === undefined) {
     lines.push(`${name}: no recipe in ${view.recipe}; the process runs without audit rules.`)
-    lines.push(`  add a skeleton with: theus audit gen-spec`)
+    lines.push(
+      RESERVED_NAMES.includes(name)
+        ? `  a recipe cannot name '${name}' (a reserved name): rename the process to give it rules`
+        : `  add a skeleton with: theus audit gen-spec`,
+    )
   } else {
     lines.push(`${name} (${view.recipe})`)
     if (view.inherits !== null) lines.push(`  inherits: ${view.inherits}`)

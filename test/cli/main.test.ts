@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { expectOneLine, repoRoot, run, tempDir, writeFiles } from './helpers.js'
 
@@ -101,6 +101,27 @@ describe('theus (dispatch)', () => {
     expect(missing).toContain("option '--recipe' of 'theus audit gen-spec' needs a value")
     const extra = expectOneLine(await run(tempDir(), 'audit', 'gen-spec', '--dry-run=yes'))
     expect(extra).toContain("option '--dry-run' of 'theus audit gen-spec' takes no value")
+  })
+
+  it('calls an empty option value a missing one, not the working directory (--out= wrote to ., --processes "" scanned the project)', async () => {
+    const dir = tempDir()
+    writeFiles(dir, { 'ctx.mjs': 'export const initial = { domain: { n: 1 } }\n' })
+    for (const [argv, option, command] of [
+      [['schema', 'gen', '--context', 'ctx.mjs', '--out='], 'out', 'schema gen'],
+      [['audit', 'gen-spec', '--processes', ''], 'processes', 'audit gen-spec'],
+      [
+        ['audit', 'gen-spec', '--processes', 'ctx.mjs', '--processes', ' '],
+        'processes',
+        'audit gen-spec',
+      ],
+      [['audit', 'inspect', 'x', '--recipe', ''], 'recipe', 'audit inspect'],
+      [['init', 'a', '--theus='], 'theus', 'init'],
+    ] as const) {
+      expect(expectOneLine(await run(dir, ...argv))).toBe(
+        `theus: option '--${option}' of 'theus ${command}' needs a value; see 'theus ${command} --help'.`,
+      )
+    }
+    expect(readdirSync(dir)).toEqual(['ctx.mjs'])
   })
 
   it('refuses a directory given where a file goes with one line and exit 1 (was an unexpected EISDIR, exit 2)', async () => {

@@ -581,6 +581,56 @@ export const initialContext = {
     }
   })
 
+  it('treats a file that differs only by Windows line ends or a BOM as unchanged, and keeps them with --force (was refused as different)', async () => {
+    const dir = tempDir()
+    writeFiles(dir, {
+      'specs/context_schema.yaml':
+        'version: 1\nfields:\n  domain.n: { type: integer, default: 3 }\n',
+    })
+    expect((await run(dir, 'schema', 'code')).code).toBe(0)
+    const file = join(dir, 'src/context.ts')
+    const lf = readFileSync(file, 'utf8')
+    // As git's autocrlf checks it out on Windows, and as some editors save it.
+    writeFileSync(file, `\uFEFF${lf.replace(/\n/g, '\r\n')}`)
+    const again = await run(dir, 'schema', 'code')
+    expect(again.stderr).toBe('')
+    expect(again.stdout).toContain('unchanged src/context.ts')
+    writeFiles(dir, {
+      'specs/context_schema.yaml':
+        'version: 1\nfields:\n  domain.n: { type: integer, default: 4 }\n',
+    })
+    expect((await run(dir, 'schema', 'code', '--force')).stdout).toContain('overwrote')
+    const forced = readFileSync(file, 'utf8')
+    expect(forced.startsWith('\uFEFF')).toBe(true)
+    expect(forced.replace(/\r\n/g, '').includes('\n')).toBe(false)
+    // schema gen, the same rule: its CRLF output file is unchanged.
+    writeFiles(dir, { 'ctx.mjs': 'export const initial = { domain: { n: 1 } }\n' })
+    expect((await run(dir, 'schema', 'gen', '--context', 'ctx.mjs', '--out', 'o.yaml')).code).toBe(
+      0,
+    )
+    const out = join(dir, 'o.yaml')
+    writeFileSync(out, readFileSync(out, 'utf8').replace(/\n/g, '\r\n'))
+    const gen = await run(dir, 'schema', 'gen', '--context', 'ctx.mjs', '--out', 'o.yaml')
+    expect(gen.stderr).toBe('')
+    expect(gen.stdout).toContain('unchanged o.yaml')
+  })
+
+  it('refuses a schema file that is not UTF-8 text with one line (Latin-1, UTF-16)', async () => {
+    const dir = tempDir()
+    writeFileSync(
+      join(dir, 'latin1.yaml'),
+      Buffer.from(
+        '# r\xe9sum\xe9\nversion: 1\nfields:\n  domain.n: { type: integer, default: 3 }\n',
+        'latin1',
+      ),
+    )
+    writeFileSync(join(dir, 'utf16.yaml'), Buffer.from('\uFEFFversion: 1\n', 'utf16le'))
+    for (const f of ['latin1.yaml', 'utf16.yaml']) {
+      const line = expectOneLine(await run(dir, 'schema', 'code', '--schema', f, '--dry-run'))
+      expect(line).toBe(`theus: ${f} is not UTF-8 text; save it as UTF-8 and run again.`)
+    }
+  })
+
   it('refuses to overwrite a different src/context.ts without --force', async () => {
     const dir = tempDir()
     writeFiles(dir, {
