@@ -101,6 +101,13 @@ function loadRecipe(io: CliIO, path: string, text: string): AuditRecipe {
   }
 }
 
+// The recipe was checked by Theus's own loader (duplicate keys included) before this parse,
+// which only edits it or reads positions. yaml's own duplicate-key check compares every key with
+// every other: minutes for a recipe of a few MB (SPEC §10.4 wants linear time).
+function yamlDocument(text: string): ReturnType<typeof parseDocument> {
+  return parseDocument(text, { schema: 'core', uniqueKeys: false })
+}
+
 /** Runs `theus audit gen-spec`. */
 export function genSpec(io: CliIO, parsed: Parsed): number {
   const recipePath = resolve(io.cwd, str(parsed, 'recipe', DEFAULT_RECIPE))
@@ -132,7 +139,7 @@ export function genSpec(io: CliIO, parsed: Parsed): number {
     }
     return !reserved
   })
-  const doc = parseDocument(text, { schema: 'core' })
+  const doc = yamlDocument(text)
   if (doc.contents === null || doc.contents === undefined) {
     doc.contents = doc.createNode({}) as never
   }
@@ -189,7 +196,7 @@ export function genSpec(io: CliIO, parsed: Parsed): number {
 
 /** Holds no YAML value: empty, blank lines, comments, or bare document markers. */
 function isBlankYaml(text: string): boolean {
-  const doc = parseDocument(text, { schema: 'core' })
+  const doc = yamlDocument(text)
   return doc.errors.length === 0 && (doc.contents === null || doc.contents === undefined)
 }
 
@@ -372,7 +379,7 @@ function formatRule(r: RuleView, self: string): string {
 // `inherits` of every entry, read from the text (the normalised recipe has it resolved away).
 function parentsOf(text: string): Map<string, string> {
   const out = new Map<string, string>()
-  const value = parseDocument(text, { schema: 'core' }).toJS() as {
+  const value = yamlDocument(text).toJS() as {
     process_recipes?: Record<string, { inherits?: unknown } | null> | null
   } | null
   for (const [k, v] of Object.entries(value?.process_recipes ?? {})) {

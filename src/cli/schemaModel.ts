@@ -438,7 +438,8 @@ export function yamlToModel(text: string, filename: string): ContextSchemaModel 
     )
   }
   const lineCounter = new LineCounter()
-  const doc = parseDocument(text, { schema: 'core', lineCounter })
+  // Duplicate keys were found by loadYaml, in one pass; yaml's own check is quadratic.
+  const doc = parseDocument(text, { schema: 'core', lineCounter, uniqueKeys: false })
   const root = loaded.source.value as { version?: unknown; fields?: unknown } | null
   // The field being checked: its dotted path is one key of `fields`, not one key per segment.
   let field = ''
