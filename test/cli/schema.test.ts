@@ -185,6 +185,8 @@ describe('theus schema gen', () => {
     })
     const line = expectOneLine(await run(dir, 'schema', 'gen'))
     expect(line).toContain("Cannot find package 'no-such-package'")
+    // The path as given (relative to the working directory), as other messages show it.
+    expect(line).toMatch(/^theus: cannot import src\/context\.ts: /)
     expect(line).toContain(`imported from ${join(dir, 'src/context.ts')}`)
     expect(line).not.toContain('.theus-')
   })
@@ -304,6 +306,40 @@ describe('theus schema gen: values a schema cannot describe', () => {
     })
     const line = expectOneLine(await run(dir, 'schema', 'gen', '--context', 'ctx.mjs', '--dry-run'))
     expect(line).toContain('a cycle at domain.node.self')
+  })
+
+  it('describes objects made with Object.create(null) as objects (SPEC §10.1 plain data; their content was lost)', async () => {
+    const dir = tempDir()
+    writeFiles(dir, {
+      'ctx.mjs':
+        'const bare = (o) => Object.assign(Object.create(null), o)\nexport const initial = { domain: { o: bare({ a: 1 }), list: [bare({ b: 2 })], r: { x: bare({}) } } }\n',
+    })
+    const r = await run(dir, 'schema', 'gen', '--context', 'ctx.mjs', '--out', 's.yaml')
+    expect(r.code).toBe(0)
+    const { fields } = parse(readFileSync(join(dir, 's.yaml'), 'utf8'))
+    expect(fields['domain.o']).toEqual({ type: 'object', zone: 'data' })
+    expect(fields['domain.o.a']).toEqual({ type: 'number', zone: 'data', default: 1 })
+    expect(fields['domain.list']).toMatchObject({ items: 'object', default: [{ b: 2 }] })
+    expect(fields['domain.r.x']).toEqual({ type: 'object', zone: 'data' })
+    const code = await run(dir, 'schema', 'code', '--schema', 's.yaml', '--dry-run')
+    expect(code.stdout).toContain('o: {\n      a: 1,\n    },')
+    expect(code.stdout).toContain('list: [{ b: 2 }],')
+  })
+
+  it('refuses a bigint with one line naming its path (it was written as a rounded number)', async () => {
+    const dir = tempDir()
+    writeFiles(dir, {
+      'ctx.mjs': 'export const initial = { domain: { a: { b: [1, 2n ** 64n] } } }\n',
+      'heavy.mjs': 'export const initial = { domain: { heavy_n: 5n } }\n',
+    })
+    expect(
+      expectOneLine(await run(dir, 'schema', 'gen', '--context', 'ctx.mjs', '--dry-run')),
+    ).toBe(
+      'theus: the context holds a bigint (18446744073709551616n) at domain.a.b[1], which the context schema file cannot describe; store it as a string or a number.',
+    )
+    expect(
+      expectOneLine(await run(dir, 'schema', 'gen', '--context', 'heavy.mjs', '--dry-run')),
+    ).toContain('a bigint (5n) at domain.heavy_n')
   })
 
   it('refuses a context nested past 200 levels, and one whose getter throws, with exit 1 (was exit 2, unexpected)', async () => {
