@@ -94,16 +94,18 @@ export function scanSource(
   const code = maskNonCode(text)
   const processes: ScannedProcess[] = []
   const problems: ScanProblem[] = []
-  const call = /(?<![\w$.])(?:process|defineProcess)\s*(?:<[^()]*?>)?\s*\(\s*\{/g
+  const call = /(?<![\p{ID_Continue}$.])(?:process|defineProcess)\s*(?:<[^()]*?>)?\s*\(\s*\{/gu
   for (let m = call.exec(code); m !== null; m = call.exec(code)) {
     const open = m.index + m[0].length - 1
     const close = matchBrace(code, open)
     if (close < 0) continue
     const line = lineOf(text, m.index)
     const props = topLevelProps(code, text, open, close)
-    const after = /^\s*,\s*(?:async\s+)?function\s*\*?\s*([A-Za-z_$][\w$]*)/.exec(
-      code.slice(close + 1),
-    )
+    // JavaScript names may be Unicode (function überweisung), as the engine reads them.
+    const after =
+      /^\s*,\s*(?:async\s+)?function\s*\*?\s*([\p{ID_Start}_$][\p{ID_Continue}$\u200c\u200d]*)/u.exec(
+        code.slice(close + 1),
+      )
     const name = stringLiteral(props.get('name')) ?? after?.[1]
     if (name === undefined) {
       problems.push({

@@ -183,6 +183,21 @@ export const c = process({ name: 'a: b', outputs: ['domain.x'] }, (ctx) => {})
     expect(inspected.stdout).not.toContain('gen-spec')
   })
 
+  it('reads Unicode function names, as the engine names the process (they were skipped as unnamed)', async () => {
+    const dir = tempDir()
+    writeFiles(dir, {
+      'src/processes/u.ts': `import { process } from 'theus'
+export const a = process({ outputs: ['domain.x'] }, function überweisung(ctx) {})
+export const b = process({ outputs: ['domain.x'] }, async function 转账(ctx) {})
+`,
+    })
+    const r = await run(dir, 'audit', 'gen-spec')
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toContain('added überweisung, 转账')
+    const inspected = await run(dir, 'audit', 'inspect', '转账')
+    expect(inspected.stdout).toContain('contract (src/processes/u.ts:3)')
+  })
+
   it('changes nothing on a second run', async () => {
     const dir = tempDir()
     writeFiles(dir, PROCESSES)
