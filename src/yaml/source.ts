@@ -128,9 +128,12 @@ export function loadWithYaml(src: string, filename?: string): ReturnType<typeof 
   if (err) {
     const first = err.message.split('\n')[0] ?? err.message
     // yaml reports its own stack overflow on deep nesting as a syntax error: say what it is.
+    // Nor does a user have yaml's API to call for a second document (---).
     const message = /call stack/i.test(first)
       ? `the document is nested more than ${MAX_NESTING} levels deep`
-      : first
+      : err.code === 'MULTIPLE_DOCS'
+        ? 'a second document starts here: one per file'
+        : first
     return { ok: false, problem: { message, ...at(err.pos[0]) } }
   }
   let value: unknown

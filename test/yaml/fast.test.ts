@@ -422,6 +422,7 @@ describe('fast YAML path: the subset', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
   })
 
+  // Five ~1 MB documents, most read twice: past vitest's 5 s default on a loaded machine.
   it('the parse-time documents take the fast path, through loadYaml and the parsers', () => {
     const parseDocument = vi.mocked(yaml.parseDocument)
     for (const kind of ['workflow', 'recipe', 'flux'] as const) {
@@ -445,7 +446,7 @@ describe('fast YAML path: the subset', () => {
       expect(Object.keys(parseAuditRecipe(json).process_recipes)).toHaveLength(20_000)
       expect(parseDocument).not.toHaveBeenCalled()
     }
-  })
+  }, 60_000)
 
   it('positions of errors found by the validators come from the fast path', () => {
     const parseDocument = vi.mocked(yaml.parseDocument)
