@@ -159,7 +159,7 @@ export function genSpec(io: CliIO, parsed: Parsed): number {
   const existing = new Set(recipes.items.map((p) => String(isScalar(p.key) ? p.key.value : p.key)))
   const missing = processes.filter((p) => !existing.has(p.name))
   const added = missing.map((p) => p.name)
-  const appended =
+  const out =
     missing.length === 0
       ? text
       : appendEntries(
@@ -167,9 +167,9 @@ export function genSpec(io: CliIO, parsed: Parsed): number {
           recipes,
           missing.map((p) => skeleton(doc, io, p)),
           doc,
+          // A file written with Windows line ends keeps them: the new lines match the old ones.
+          /\r\n/.test(text) ? '\r\n' : '\n',
         )
-  // A file written with Windows line ends keeps them: the new lines match the old ones.
-  const out = /\r\n/.test(text) ? appended.replace(/\r?\n/g, '\r\n') : appended
   // The result must still be a valid recipe: a skeleton is never written broken.
   loadRecipe(io, recipePath, out)
   // Warnings only once nothing can fail any more: a failure stays one line.
@@ -208,13 +208,14 @@ function appendEntries(
   recipes: YAMLMap<unknown, unknown>,
   pairs: Pair[],
   doc: ReturnType<typeof parseDocument>,
+  eol: string,
 ): string {
   const first = recipes.items[0]?.key as { range?: [number, number, number] } | undefined
   const end = recipes.range?.[1]
   if (recipes.flow || first?.range === undefined || end === undefined) {
     recipes.flow = false
     for (const pair of pairs) recipes.items.push(pair as Pair<unknown, unknown>)
-    return doc.toString({ lineWidth: 0, flowCollectionPadding: false })
+    return doc.toString({ lineWidth: 0, flowCollectionPadding: false }).replace(/\r?\n/g, eol)
   }
   const lineStart = text.lastIndexOf('\n', first.range[0] - 1) + 1
   const indent = ' '.repeat(first.range[0] - lineStart)
@@ -227,7 +228,7 @@ function appendEntries(
     .toString({ lineWidth: 0, flowCollectionPadding: false })
     .split('\n')
     .map((l) => (l === '' ? l : indent + l))
-    .join('\n')
+    .join(eol)
   let at: number
   if (end > 0 && text[end - 1] === '\n') at = end
   else {
@@ -235,7 +236,8 @@ function appendEntries(
     at = nl < 0 ? text.length : nl + 1
   }
   const head = text.slice(0, at)
-  return `${head}${head.endsWith('\n') ? '' : '\n'}${block}${text.slice(at)}`
+  // Only the inserted lines take `eol`: a file with mixed line ends keeps every existing byte.
+  return `${head}${head.endsWith('\n') ? '' : eol}${block}${text.slice(at)}`
 }
 
 const RECIPE_HEADER = `# Audit recipe: the rules each process's input and output gates check (theus docs/recipes.md).

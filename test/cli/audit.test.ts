@@ -198,6 +198,23 @@ export const b = process({ outputs: ['domain.x'] }, async function 转账(ctx) {
     expect(inspected.stdout).toContain('contract (src/processes/u.ts:3)')
   })
 
+  it('keeps every byte of a file with mixed line ends; only the added lines take CRLF (its LF lines became CRLF)', async () => {
+    const dir = tempDir()
+    const mixed = RECIPE.replace(/\n/g, '\r\n').replace(
+      'keep this comment.\r\n',
+      'keep this comment.\n',
+    )
+    writeFiles(dir, { ...PROCESSES, 'specs/audit_recipe.yaml': mixed })
+    expect((await run(dir, 'audit', 'gen-spec')).code).toBe(0)
+    const text = readFileSync(join(dir, 'specs/audit_recipe.yaml'), 'utf8')
+    const end = mixed.lastIndexOf('  # end of the process recipes')
+    expect(text.startsWith(mixed.slice(0, end))).toBe(true)
+    expect(text.endsWith(mixed.slice(end))).toBe(true)
+    expect(text.slice(end, text.length - (mixed.length - end)).replace(/\r\n/g, '')).not.toContain(
+      '\n',
+    )
+  })
+
   it('changes nothing on a second run', async () => {
     const dir = tempDir()
     writeFiles(dir, PROCESSES)
