@@ -215,6 +215,26 @@ export const b = process({ outputs: ['domain.x'] }, async function 转账(ctx) {
     )
   })
 
+  it('reads past regular expression literals and nested template literals (a /`/ hid every process after it)', async () => {
+    const dir = tempDir()
+    writeFiles(dir, {
+      'src/processes/r.tsx': `import { process } from 'theus'
+const QUOTE = /['"{]/g
+const half = 10 / 2 // a division; it's a comment
+export const first = process({ outputs: ['domain.x'] }, function first(ctx) {
+  return \`a \${\`b \${"}"} c\`} d\`
+})
+const strip = (x: string) => x.replace(/\`/g, '').replace(/[/{]/, '')
+export const second = process({ outputs: ['domain.y'] }, function second(ctx) {})
+const view = <p>{half}</p>
+export const third = process({ outputs: ['domain.z'] }, function third(ctx) {})
+`,
+    })
+    const r = await run(dir, 'audit', 'gen-spec')
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toContain('added first, second, third')
+  })
+
   it('changes nothing on a second run', async () => {
     const dir = tempDir()
     writeFiles(dir, PROCESSES)
