@@ -56,6 +56,13 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
   const help = values.help === true
   const positionals = parsed.positionals
   if (!help) {
+    // An empty value (`--out=`, `--recipe ""`, an unset shell variable) is a missing one, not
+    // the working directory.
+    for (const [key, v] of Object.entries(values)) {
+      if ([v].flat().some((x) => typeof x === 'string' && x.trim() === '')) {
+        throw new CliError(`option '--${key}' of 'theus ${spec.name}' needs a value; ${see}.`)
+      }
+    }
     // An empty argument (`theus init ""`, an unset shell variable) is a missing one.
     const blank = spec.positionals.findIndex((_, i) => (positionals[i] ?? '').trim() === '')
     if (blank >= 0) {

@@ -23,6 +23,7 @@ import { listSources, type ScannedProcess, scanFiles } from './scan.js'
 
 const DEFAULT_RECIPE = 'specs/audit_recipe.yaml'
 const DEFAULT_PROCESSES = 'src/processes'
+const RESERVED_NAMES = ['__proto__', 'constructor', 'prototype']
 
 /** `theus audit gen-spec`. */
 export const genSpecCommand: CommandSpec = {
@@ -100,6 +101,13 @@ function loadRecipe(io: CliIO, path: string, text: string): AuditRecipe {
   }
 }
 
+// The recipe was checked by Theus's own loader (duplicate keys included) before this parse,
+// which only edits it or reads positions. yaml's own duplicate-key check compares every key with
+// every other: minutes for a recipe of a few MB (SPEC §10.4 wants linear time).
+function yamlDocument(text: string): ReturnType<typeof parseDocument> {
+  return parseDocument(text, { schema: 'core', uniqueKeys: false })
+}
+
 /** Runs `theus audit gen-spec`. */
 export function genSpec(io: CliIO, parsed: Parsed): number {
   const recipePath = resolve(io.cwd, str(parsed, 'recipe', DEFAULT_RECIPE))
@@ -116,8 +124,22 @@ export function genSpec(io: CliIO, parsed: Parsed): number {
         ? `${before}${before === '' || before.endsWith('\n') ? '' : '\n'}process_recipes: {}\n`
         : before
   if (before !== undefined && !blank) loadRecipe(io, recipePath, before)
-  const { processes, problems } = findProcesses(io, parsed)
-  const doc = parseDocument(text, { schema: 'core' })
+  const found = findProcesses(io, parsed)
+  const { problems } = found
+  // A recipe cannot name these (RecipeError): skip them with a warning at their source, rather
+  // than fail on a line of the file this command was about to write.
+  const processes = found.processes.filter((p) => {
+    const reserved = RESERVED_NAMES.includes(p.name)
+    if (reserved) {
+      problems.push({
+        file: p.file,
+        line: p.line,
+        message: `'${p.name}' cannot have an audit recipe (a reserved name); rename the process`,
+      })
+    }
+    return !reserved
+  })
+  const doc = yamlDocument(text)
   if (doc.contents === null || doc.contents === undefined) {
     doc.contents = doc.createNode({}) as never
   }
@@ -137,7 +159,7 @@ export function genSpec(io: CliIO, parsed: Parsed): number {
   const existing = new Set(recipes.items.map((p) => String(isScalar(p.key) ? p.key.value : p.key)))
   const missing = processes.filter((p) => !existing.has(p.name))
   const added = missing.map((p) => p.name)
-  const appended =
+  const out =
     missing.length === 0
       ? text
       : appendEntries(
@@ -145,9 +167,9 @@ export function genSpec(io: CliIO, parsed: Parsed): number {
           recipes,
           missing.map((p) => skeleton(doc, io, p)),
           doc,
+          // A file written with Windows line ends keeps them: the new lines match the old ones.
+          /\r\n/.test(text) ? '\r\n' : '\n',
         )
-  // A file written with Windows line ends keeps them: the new lines match the old ones.
-  const out = /\r\n/.test(text) ? appended.replace(/\r?\n/g, '\r\n') : appended
   // The result must still be a valid recipe: a skeleton is never written broken.
   loadRecipe(io, recipePath, out)
   // Warnings only once nothing can fail any more: a failure stays one line.
@@ -174,7 +196,7 @@ export function genSpec(io: CliIO, parsed: Parsed): number {
 
 /** Holds no YAML value: empty, blank lines, comments, or bare document markers. */
 function isBlankYaml(text: string): boolean {
-  const doc = parseDocument(text, { schema: 'core' })
+  const doc = yamlDocument(text)
   return doc.errors.length === 0 && (doc.contents === null || doc.contents === undefined)
 }
 
@@ -186,13 +208,14 @@ function appendEntries(
   recipes: YAMLMap<unknown, unknown>,
   pairs: Pair[],
   doc: ReturnType<typeof parseDocument>,
+  eol: string,
 ): string {
   const first = recipes.items[0]?.key as { range?: [number, number, number] } | undefined
   const end = recipes.range?.[1]
   if (recipes.flow || first?.range === undefined || end === undefined) {
     recipes.flow = false
     for (const pair of pairs) recipes.items.push(pair as Pair<unknown, unknown>)
-    return doc.toString({ lineWidth: 0, flowCollectionPadding: false })
+    return doc.toString({ lineWidth: 0, flowCollectionPadding: false }).replace(/\r?\n/g, eol)
   }
   const lineStart = text.lastIndexOf('\n', first.range[0] - 1) + 1
   const indent = ' '.repeat(first.range[0] - lineStart)
@@ -205,7 +228,7 @@ function appendEntries(
     .toString({ lineWidth: 0, flowCollectionPadding: false })
     .split('\n')
     .map((l) => (l === '' ? l : indent + l))
-    .join('\n')
+    .join(eol)
   let at: number
   if (end > 0 && text[end - 1] === '\n') at = end
   else {
@@ -213,7 +236,8 @@ function appendEntries(
     at = nl < 0 ? text.length : nl + 1
   }
   const head = text.slice(0, at)
-  return `${head}${head.endsWith('\n') ? '' : '\n'}${block}${text.slice(at)}`
+  // Only the inserted lines take `eol`: a file with mixed line ends keeps every existing byte.
+  return `${head}${head.endsWith('\n') ? '' : eol}${block}${text.slice(at)}`
 }
 
 const RECIPE_HEADER = `# Audit recipe: the rules each process's input and output gates check (theus docs/recipes.md).
@@ -303,7 +327,11 @@ export function inspect(io: CliIO, parsed: Parsed): number {
   const lines: string[] = []
   if (rules === undefined) {
     lines.push(`${name}: no recipe in ${view.recipe}; the process runs without audit rules.`)
-    lines.push(`  add a skeleton with: theus audit gen-spec`)
+    lines.push(
+      RESERVED_NAMES.includes(name)
+        ? `  a recipe cannot name '${name}' (a reserved name): rename the process to give it rules`
+        : `  add a skeleton with: theus audit gen-spec`,
+    )
   } else {
     lines.push(`${name} (${view.recipe})`)
     if (view.inherits !== null) lines.push(`  inherits: ${view.inherits}`)
@@ -353,7 +381,7 @@ function formatRule(r: RuleView, self: string): string {
 // `inherits` of every entry, read from the text (the normalised recipe has it resolved away).
 function parentsOf(text: string): Map<string, string> {
   const out = new Map<string, string>()
-  const value = parseDocument(text, { schema: 'core' }).toJS() as {
+  const value = yamlDocument(text).toJS() as {
     process_recipes?: Record<string, { inherits?: unknown } | null> | null
   } | null
   for (const [k, v] of Object.entries(value?.process_recipes ?? {})) {

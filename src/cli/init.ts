@@ -147,6 +147,16 @@ function versions(theus: string): TemplateVersions {
   }
 }
 
+/**
+ * A path as the user can paste it after `cd`: as it is when it is plain, else in double quotes
+ * (bash, zsh, cmd and PowerShell all read those), or single quotes when it holds `"`, `$` or a
+ * backtick.
+ */
+export function shellQuoted(path: string): string {
+  if (/^[\w./\\:-]+$/.test(path)) return path
+  return /["$`]/.test(path) ? `'${path.replace(/'/g, `'\\''`)}'` : `"${path}"`
+}
+
 /** Runs `theus init <name>`. */
 export function init(io: CliIO, parsed: Parsed): number {
   const target = parsed.positionals[0]!
@@ -192,7 +202,7 @@ export function init(io: CliIO, parsed: Parsed): number {
   io.stdout(`created ${cd} (${Object.keys(files).length} files), with "theus": "${theus}"
 
 next:
-  cd ${cd}
+  cd ${shellQuoted(cd)}
   npm install
   npm run dev
 `)

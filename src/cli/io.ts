@@ -35,13 +35,24 @@ export function shown(io: CliIO, path: string): string {
 /**
  * Reads a UTF-8 file, or `undefined` when it does not exist. A directory where a file is
  * expected (`--out specs`) is the user's mistake, said in one line, not an internal failure.
+ * So is a file that is not UTF-8 text (Latin-1, UTF-16): decoding it would replace its bytes,
+ * and a command that writes the file back would corrupt it. `lenient` reads such a file
+ * anyway, for a target that is only compared with new content. A BOM is kept as `\uFEFF`.
  */
-export function readIfExists(path: string, io: CliIO): string | undefined {
+export function readIfExists(path: string, io: CliIO, lenient = false): string | undefined {
   if (!existsSync(path)) return undefined
   if (statSync(path).isDirectory()) {
     throw new CliError(`${shown(io, path)} is a directory; give the path of a file.`)
   }
-  return readFileSync(path, 'utf8')
+  const bytes = readFileSync(path)
+  if (lenient) return bytes.toString('utf8')
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)
+    if (!text.includes('\0')) return text
+  } catch {
+    // not UTF-8: said below
+  }
+  throw new CliError(`${shown(io, path)} is not UTF-8 text; save it as UTF-8 and run again.`)
 }
 
 /** How `writeGenerated` treated the file. */
@@ -59,8 +70,12 @@ export function writeGenerated(
   opts: { force: boolean; command: string },
 ): WriteOutcome {
   const abs = resolve(io.cwd, path)
-  const before = readIfExists(abs, io)
-  if (before === content) {
+  const before = readIfExists(abs, io, true)
+  // A file checked out with Windows line ends (git's autocrlf) or saved with a BOM keeps them:
+  // the same content in another line-end style is not a difference to refuse.
+  let text = before?.includes('\r\n') ? content.replace(/\r?\n/g, '\r\n') : content
+  if (before?.startsWith('\uFEFF') && !text.startsWith('\uFEFF')) text = `\uFEFF${text}`
+  if (before === text) {
     io.stdout(`unchanged ${shown(io, abs)}\n`)
     return 'unchanged'
   }
@@ -70,12 +85,12 @@ export function writeGenerated(
     )
   }
   makeDirs(dirname(abs))
-  writeFileSync(abs, content)
+  writeFileSync(abs, text)
   if (before === undefined) {
     io.stdout(`created ${shown(io, abs)}\n`)
     return 'created'
   }
-  const { added, removed } = lineChanges(before, content)
+  const { added, removed } = lineChanges(before, text)
   io.stdout(`overwrote ${shown(io, abs)} (+${added} -${removed} lines)\n`)
   return 'overwritten'
 }

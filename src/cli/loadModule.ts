@@ -10,9 +10,9 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { basename, dirname, join, relative } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { CliError } from './io.js'
+import { CliError, type CliIO, shown } from './io.js'
 
 type Compile = (file: string) => Promise<string | undefined>
 
@@ -70,7 +70,7 @@ export const compilers: ((cwd: string) => Compile)[] = [
       const at = bad.file?.getLineAndCharacterOfPosition(bad.start ?? 0)
       const where = at ? `:${at.line + 1}:${at.character + 1}` : ''
       throw new CliError(
-        `cannot compile ${relative(cwd, file)}${where}: ${ts.flattenDiagnosticMessageText(bad.messageText, ' ')}`,
+        `cannot compile ${shown({ cwd } as CliIO, file)}${where}: ${ts.flattenDiagnosticMessageText(bad.messageText, ' ')}`,
       )
     }
     return out.outputText as string
@@ -94,13 +94,15 @@ export async function loadModule(file: string, cwd: string): Promise<Record<stri
         code = await make(cwd)(file)
       } catch (e) {
         if (e instanceof CliError) throw e
-        throw new CliError(`cannot compile ${basename(file)}: ${(e as Error).message}`)
+        throw new CliError(
+          `cannot compile ${shown({ cwd } as CliIO, file)}: ${(e as Error).message}`,
+        )
       }
       if (code !== undefined) break
     }
     if (code === undefined) {
       throw new CliError(
-        `cannot compile ${basename(file)}: no TypeScript compiler found; install esbuild or typescript in the project (npm i -D typescript).`,
+        `cannot compile ${shown({ cwd } as CliIO, file)}: no TypeScript compiler found; install esbuild or typescript in the project (npm i -D typescript).`,
       )
     }
     temp = join(dirname(file), `.theus-${basename(file)}-${randomBytes(4).toString('hex')}.mjs`)
@@ -113,7 +115,7 @@ export async function loadModule(file: string, cwd: string): Promise<Record<stri
     // The compiled copy is gone by the time the message is read: name the source instead.
     let message = (e as Error).message
     if (temp !== undefined) message = message.split(temp).join(file)
-    throw new CliError(`cannot import ${basename(file)}: ${message}`)
+    throw new CliError(`cannot import ${shown({ cwd } as CliIO, file)}: ${message}`)
   } finally {
     if (temp !== undefined) rmSync(temp, { force: true })
   }

@@ -94,16 +94,18 @@ export function scanSource(
   const code = maskNonCode(text)
   const processes: ScannedProcess[] = []
   const problems: ScanProblem[] = []
-  const call = /(?<![\w$.])(?:process|defineProcess)\s*(?:<[^()]*?>)?\s*\(\s*\{/g
+  const call = /(?<![\p{ID_Continue}$.])(?:process|defineProcess)\s*(?:<[^()]*?>)?\s*\(\s*\{/gu
   for (let m = call.exec(code); m !== null; m = call.exec(code)) {
     const open = m.index + m[0].length - 1
     const close = matchBrace(code, open)
     if (close < 0) continue
     const line = lineOf(text, m.index)
     const props = topLevelProps(code, text, open, close)
-    const after = /^\s*,\s*(?:async\s+)?function\s*\*?\s*([A-Za-z_$][\w$]*)/.exec(
-      code.slice(close + 1),
-    )
+    // JavaScript names may be Unicode (function überweisung), as the engine reads them.
+    const after =
+      /^\s*,\s*(?:async\s+)?function\s*\*?\s*([\p{ID_Start}_$][\p{ID_Continue}$\u200c\u200d]*)/u.exec(
+        code.slice(close + 1),
+      )
     const name = stringLiteral(props.get('name')) ?? after?.[1]
     if (name === undefined) {
       problems.push({
@@ -127,40 +129,99 @@ export function scanSource(
   return { processes, problems }
 }
 
-// Replaces the contents of comments, strings and template literals with spaces (newlines kept),
-// so that braces and keywords inside them never count and offsets still match the text.
+// Replaces the contents of comments, strings, template literals and regular expression
+// literals with spaces (newlines kept), so that braces, quotes and keywords inside them never
+// count and offsets still match the text.
 function maskNonCode(text: string): string {
   const out = text.split('')
   const blank = (from: number, to: number) => {
     for (let k = from; k < to; k++) if (out[k] !== '\n') out[k] = ' '
   }
-  let i = 0
-  while (i < text.length) {
-    const c = text[i]
-    const next = text[i + 1]
-    if (c === '/' && next === '/') {
-      const end = text.indexOf('\n', i)
-      const stop = end < 0 ? text.length : end
-      blank(i, stop)
-      i = stop
-    } else if (c === '/' && next === '*') {
-      const end = text.indexOf('*/', i + 2)
-      const stop = end < 0 ? text.length : end + 2
-      blank(i, stop)
-      i = stop
-    } else if (c === '"' || c === "'" || c === '`') {
-      let j = i + 1
-      while (j < text.length && text[j] !== c) {
-        if (text[j] === '\\') j++
-        else if (c !== '`' && text[j] === '\n') break
-        j++
+  // The end of the code that starts at `i`: the text's end, or (inside `${...}`) the `}` that
+  // closes it. Returns the index of that `}` (or text.length).
+  const code = (i: number, inTemplate: boolean): number => {
+    let depth = 0
+    // A `/` starts a regular expression where a value is expected: after an operator, an
+    // opening bracket, a comma, or a keyword such as return; after a name or `)` it divides.
+    let valueExpected = true
+    while (i < text.length) {
+      const c = text[i]!
+      const next = text[i + 1]
+      if (c === '/' && next === '/') {
+        const nl = text.indexOf('\n', i)
+        const stop = nl < 0 ? text.length : nl
+        blank(i, stop)
+        i = stop
+        continue
       }
-      blank(i + 1, Math.min(j, text.length))
-      i = j + 1
-    } else {
+      if (c === '/' && next === '*') {
+        const close = text.indexOf('*/', i + 2)
+        const stop = close < 0 ? text.length : close + 2
+        blank(i, stop)
+        i = stop
+        continue
+      }
+      if (c === '"' || c === "'") {
+        let j = i + 1
+        while (j < text.length && text[j] !== c && text[j] !== '\n') j += text[j] === '\\' ? 2 : 1
+        blank(i + 1, Math.min(j, text.length))
+        i = j + 1
+        valueExpected = false
+        continue
+      }
+      if (c === '`') {
+        i = template(i)
+        valueExpected = false
+        continue
+      }
+      if (c === '/' && valueExpected) {
+        let j = i + 1
+        let inClass = false
+        while (j < text.length && text[j] !== '\n' && (inClass || text[j] !== '/')) {
+          if (text[j] === '\\') j++
+          else if (text[j] === '[') inClass = true
+          else if (text[j] === ']') inClass = false
+          j++
+        }
+        blank(i + 1, Math.min(j, text.length))
+        i = j + 1
+        valueExpected = false
+        continue
+      }
+      if (c === '{') depth++
+      else if (c === '}') {
+        if (inTemplate && depth === 0) return i
+        depth--
+      }
+      if (/[\p{ID_Continue}$]/u.test(c)) {
+        const word = /^[\p{ID_Continue}$\u200c\u200d]+/u.exec(text.slice(i, i + 64))![0]
+        valueExpected =
+          /^(return|typeof|instanceof|in|of|new|delete|void|throw|case|do|else|yield|await)$/.test(
+            word,
+          )
+        i += word.length
+        continue
+      }
+      // `</` closes a JSX element: not a regular expression either.
+      if (!/\s/.test(c)) valueExpected = !')]}<'.includes(c)
       i++
     }
+    return text.length
   }
+  // A template literal from its opening backtick: its text is blanked, and so is the code of
+  // its `${...}` parts (which may hold strings and templates of their own). Returns the index
+  // after its closing backtick.
+  const template = (open: number): number => {
+    let i = open + 1
+    while (i < text.length && text[i] !== '`') {
+      if (text[i] === '\\') i += 2
+      else if (text[i] === '$' && text[i + 1] === '{') i = code(i + 2, true) + 1
+      else i++
+    }
+    blank(open + 1, Math.min(i, text.length))
+    return i + 1
+  }
+  code(0, false)
   return out.join('')
 }
 

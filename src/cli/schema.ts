@@ -30,7 +30,8 @@ export const schemaGenCommand: CommandSpec = {
     force: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
   },
-  help: `Usage: theus schema gen [--context <file>] [--out <file>] [--force] [--dry-run]
+  help: `Usage: theus schema gen [--context <file>] [--out <file>] [--export <name>]
+                        [--schema-export <name>] [--force] [--dry-run]
 
 Writes the context schema file from the app's initial context, and from its zod schema when
 the module exports one (types, record vs object, integers, bounds, enums, descriptions). One

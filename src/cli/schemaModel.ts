@@ -147,8 +147,9 @@ const FIELD_KEYS = [
 
 type JsonSchema = Record<string, any>
 
+// SPEC §10.1: a plain object's prototype is Object.prototype or null (Object.create(null)).
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype
+  typeof v === 'object' && v !== null && [Object.prototype, null].includes(Object.getPrototypeOf(v))
 
 /**
  * Builds the model of a context value; `json` is the JSON Schema of its zod schema (or
@@ -245,6 +246,12 @@ function refuseUndescribable(
   }
   if (typeof value === 'function') fail(`a function${value.name ? ` (${value.name})` : ''}`)
   if (typeof value === 'symbol') fail('a symbol')
+  // The file has no bigint type: written as a number it would come back a number, rounded.
+  if (typeof value === 'bigint') {
+    throw new CliError(
+      `the context holds a bigint (${value}n) at ${at}, which the context schema file cannot describe; store it as a string or a number.`,
+    )
+  }
   if (typeof value !== 'object' || value === null) return
   if (value instanceof Date || value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return
   if (above.has(value)) {
@@ -438,7 +445,8 @@ export function yamlToModel(text: string, filename: string): ContextSchemaModel 
     )
   }
   const lineCounter = new LineCounter()
-  const doc = parseDocument(text, { schema: 'core', lineCounter })
+  // Duplicate keys were found by loadYaml, in one pass; yaml's own check is quadratic.
+  const doc = parseDocument(text, { schema: 'core', lineCounter, uniqueKeys: false })
   const root = loaded.source.value as { version?: unknown; fields?: unknown } | null
   // The field being checked: its dotted path is one key of `fields`, not one key per segment.
   let field = ''

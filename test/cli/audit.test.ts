@@ -131,6 +131,110 @@ describe('theus audit gen-spec', () => {
     expect(Object.keys(parseAuditRecipe(text).process_recipes)).toContain('increment')
   })
 
+  it('refuses a recipe that is not UTF-8 text and leaves it byte for byte (a Latin-1 é became U+FFFD)', async () => {
+    const dir = tempDir()
+    const latin1 = Buffer.from(`# r\xe9sum\xe9 des r\xe8gles\n${RECIPE}`, 'latin1')
+    const utf16 = Buffer.from(`\uFEFF${RECIPE}`, 'utf16le')
+    for (const [name, bytes] of [
+      ['latin1.yaml', latin1],
+      ['utf16.yaml', utf16],
+    ] as const) {
+      writeFiles(dir, PROCESSES)
+      writeFileSync(join(dir, name), bytes)
+      const r = await run(dir, 'audit', 'gen-spec', '--recipe', name)
+      expect(expectOneLine(r)).toBe(
+        `theus: ${name} is not UTF-8 text; save it as UTF-8 and run again.`,
+      )
+      expect(readFileSync(join(dir, name)).equals(bytes)).toBe(true)
+      const inspected = await run(dir, 'audit', 'inspect', 'transfer', '--recipe', name)
+      expect(expectOneLine(inspected)).toContain('is not UTF-8 text')
+    }
+  })
+
+  it('keeps a UTF-8 BOM at the start of the recipe', async () => {
+    const dir = tempDir()
+    writeFiles(dir, { ...PROCESSES, 'specs/audit_recipe.yaml': `\uFEFF${RECIPE}` })
+    expect((await run(dir, 'audit', 'gen-spec')).code).toBe(0)
+    const text = readFileSync(join(dir, 'specs/audit_recipe.yaml'), 'utf8')
+    expect(text.startsWith(`\uFEFF${RECIPE.slice(0, 40)}`)).toBe(true)
+    expect(Object.keys(parseAuditRecipe(text).process_recipes)).toContain('increment')
+  })
+
+  it('skips a process whose name a recipe cannot hold, with a warning at its source (was a failure at a line of the unwritten recipe)', async () => {
+    const dir = tempDir()
+    writeFiles(dir, {
+      'src/processes/odd.ts': `import { process } from 'theus'
+export const a = process({ name: 'constructor', outputs: ['domain.x'] }, (ctx) => {})
+export const b = process({ outputs: ['domain.x'] }, function toString(ctx) {})
+export const c = process({ name: 'a: b', outputs: ['domain.x'] }, (ctx) => {})
+`,
+    })
+    const r = await run(dir, 'audit', 'gen-spec')
+    expect(r.code).toBe(0)
+    expect(r.stderr).toBe(
+      "warning: src/processes/odd.ts:2: 'constructor' cannot have an audit recipe (a reserved name); rename the process\n",
+    )
+    expect(r.stdout).toContain('added toString, a: b')
+    const text = readFileSync(join(dir, 'specs/audit_recipe.yaml'), 'utf8')
+    expect(Object.keys(parseAuditRecipe(text).process_recipes)).toEqual(['toString', 'a: b'])
+    const inspected = await run(dir, 'audit', 'inspect', 'constructor')
+    expect(inspected.code).toBe(0)
+    expect(inspected.stdout).toContain("a recipe cannot name 'constructor'")
+    expect(inspected.stdout).not.toContain('gen-spec')
+  })
+
+  it('reads Unicode function names, as the engine names the process (they were skipped as unnamed)', async () => {
+    const dir = tempDir()
+    writeFiles(dir, {
+      'src/processes/u.ts': `import { process } from 'theus'
+export const a = process({ outputs: ['domain.x'] }, function überweisung(ctx) {})
+export const b = process({ outputs: ['domain.x'] }, async function 转账(ctx) {})
+`,
+    })
+    const r = await run(dir, 'audit', 'gen-spec')
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toContain('added überweisung, 转账')
+    const inspected = await run(dir, 'audit', 'inspect', '转账')
+    expect(inspected.stdout).toContain('contract (src/processes/u.ts:3)')
+  })
+
+  it('keeps every byte of a file with mixed line ends; only the added lines take CRLF (its LF lines became CRLF)', async () => {
+    const dir = tempDir()
+    const mixed = RECIPE.replace(/\n/g, '\r\n').replace(
+      'keep this comment.\r\n',
+      'keep this comment.\n',
+    )
+    writeFiles(dir, { ...PROCESSES, 'specs/audit_recipe.yaml': mixed })
+    expect((await run(dir, 'audit', 'gen-spec')).code).toBe(0)
+    const text = readFileSync(join(dir, 'specs/audit_recipe.yaml'), 'utf8')
+    const end = mixed.lastIndexOf('  # end of the process recipes')
+    expect(text.startsWith(mixed.slice(0, end))).toBe(true)
+    expect(text.endsWith(mixed.slice(end))).toBe(true)
+    expect(text.slice(end, text.length - (mixed.length - end)).replace(/\r\n/g, '')).not.toContain(
+      '\n',
+    )
+  })
+
+  it('reads past regular expression literals and nested template literals (a /`/ hid every process after it)', async () => {
+    const dir = tempDir()
+    writeFiles(dir, {
+      'src/processes/r.tsx': `import { process } from 'theus'
+const QUOTE = /['"{]/g
+const half = 10 / 2 // a division; it's a comment
+export const first = process({ outputs: ['domain.x'] }, function first(ctx) {
+  return \`a \${\`b \${"}"} c\`} d\`
+})
+const strip = (x: string) => x.replace(/\`/g, '').replace(/[/{]/, '')
+export const second = process({ outputs: ['domain.y'] }, function second(ctx) {})
+const view = <p>{half}</p>
+export const third = process({ outputs: ['domain.z'] }, function third(ctx) {})
+`,
+    })
+    const r = await run(dir, 'audit', 'gen-spec')
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toContain('added first, second, third')
+  })
+
   it('changes nothing on a second run', async () => {
     const dir = tempDir()
     writeFiles(dir, PROCESSES)

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { AuditBlockError, TheusEngine, WorkflowManager } from 'theus'
 import { parseAuditRecipe, parseWorkflow } from 'theus/yaml'
 import { describe, expect, it } from 'vitest'
-import { detectTheusSpec } from '../../src/cli/init.js'
+import { detectTheusSpec, shellQuoted } from '../../src/cli/init.js'
 import { expectOneLine, linkNodeModules, repoRoot, run, tempDir, writeFiles } from './helpers.js'
 
 const FILES = [
@@ -183,8 +183,20 @@ describe('theus init: the theus dependency', () => {
     expect(line).toContain('missing.tgz does not exist')
     expect(existsSync(join(cwd, 'a'))).toBe(false)
     expect(expectOneLine(await run(cwd, 'init', 'b', '--theus', ' '))).toContain(
-      '--theus needs a value',
+      "option '--theus' of 'theus init' needs a value",
     )
+  })
+
+  it('quotes a path with spaces in the next steps, so `cd` can be pasted as it is', async () => {
+    const cwd = tempDir()
+    const r = await run(cwd, 'init', 'my apps/bank')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('\n  cd "my apps/bank"\n')
+    expect(existsSync(join(cwd, 'my apps/bank/src/context.ts'))).toBe(true)
+    expect(shellQuoted('my-app')).toBe('my-app')
+    expect(shellQuoted('C:\\Users\\me\\my-app')).toBe('C:\\Users\\me\\my-app')
+    expect(shellQuoted('a "b"/app')).toBe(`'a "b"/app'`)
+    expect(shellQuoted("it's $HOME/app")).toBe(`'it'\\''s $HOME/app'`)
   })
 
   describe('detectTheusSpec', () => {

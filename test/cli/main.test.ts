@@ -1,7 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { describe, expect, it } from 'vitest'
+import { existsSync, readdirSync } from 'node:fs'
+import { describe, expect, it, vi } from 'vitest'
+import * as yaml from 'yaml'
 import { expectOneLine, repoRoot, run, tempDir, writeFiles } from './helpers.js'
+
+// Records the options of every yaml parseDocument call the commands make (it still parses).
+vi.mock('yaml', async (original) => {
+  const real = await original<typeof import('yaml')>()
+  return { ...real, parseDocument: vi.fn(real.parseDocument) }
+})
 
 describe('theus (dispatch)', () => {
   it('prints the command list for --help and exits 0', async () => {
@@ -102,6 +109,56 @@ describe('theus (dispatch)', () => {
     const extra = expectOneLine(await run(tempDir(), 'audit', 'gen-spec', '--dry-run=yes'))
     expect(extra).toContain("option '--dry-run' of 'theus audit gen-spec' takes no value")
   })
+
+  it('calls an empty option value a missing one, not the working directory (--out= wrote to ., --processes "" scanned the project)', async () => {
+    const dir = tempDir()
+    writeFiles(dir, { 'ctx.mjs': 'export const initial = { domain: { n: 1 } }\n' })
+    for (const [argv, option, command] of [
+      [['schema', 'gen', '--context', 'ctx.mjs', '--out='], 'out', 'schema gen'],
+      [['audit', 'gen-spec', '--processes', ''], 'processes', 'audit gen-spec'],
+      [
+        ['audit', 'gen-spec', '--processes', 'ctx.mjs', '--processes', ' '],
+        'processes',
+        'audit gen-spec',
+      ],
+      [['audit', 'inspect', 'x', '--recipe', ''], 'recipe', 'audit inspect'],
+      [['init', 'a', '--theus='], 'theus', 'init'],
+    ] as const) {
+      expect(expectOneLine(await run(dir, ...argv))).toBe(
+        `theus: option '--${option}' of 'theus ${command}' needs a value; see 'theus ${command} --help'.`,
+      )
+    }
+    expect(readdirSync(dir)).toEqual(['ctx.mjs'])
+  })
+
+  it('parses large recipes and schema files in linear time: no yaml duplicate-key pass (quadratic, minutes for a 3 MB recipe)', async () => {
+    const dir = tempDir()
+    let recipe = 'process_recipes:\n'
+    for (let i = 0; i < 5_000; i++) recipe += `  p${i}:\n    inputs: [{ field: n, min: ${i} }]\n`
+    let schema = 'version: 1\nfields:\n  domain.o:\n    type: object\n'
+    for (let i = 0; i < 3_000; i++) schema += `  domain.o.k${i}: { type: integer, default: ${i} }\n`
+    writeFiles(dir, {
+      'specs/audit_recipe.yaml': recipe,
+      'specs/context_schema.yaml': schema,
+      'src/processes/q.ts':
+        "export const q = process({ outputs: ['domain.n'] }, function q(ctx) {})\n",
+    })
+    const parseDocument = vi.mocked(yaml.parseDocument)
+    parseDocument.mockClear()
+    const inspected = await run(dir, 'audit', 'inspect', 'p4999')
+    expect(inspected.stdout).toContain('n min 4999, level C')
+    const added = await run(dir, 'audit', 'gen-spec')
+    expect(added.stdout).toContain('added q')
+    expect((await run(dir, 'schema', 'code')).stdout).toContain('created src/context.ts')
+    // Duplicate keys are Theus's loader's to find, in one pass, before these parses.
+    const big = parseDocument.mock.calls.filter(([text]) => text.length > 100_000)
+    expect(big.length).toBeGreaterThanOrEqual(3)
+    for (const [, options] of big) expect(options).toMatchObject({ uniqueKeys: false })
+    writeFiles(dir, { 'dup.yaml': `${recipe}  p7:\n    inputs: []\n` })
+    expect(expectOneLine(await run(dir, 'audit', 'gen-spec', '--recipe', 'dup.yaml'))).toContain(
+      'dup.yaml:10002:3',
+    )
+  }, 60_000)
 
   it('refuses a directory given where a file goes with one line and exit 1 (was an unexpected EISDIR, exit 2)', async () => {
     const dir = tempDir()

@@ -185,6 +185,8 @@ describe('theus schema gen', () => {
     })
     const line = expectOneLine(await run(dir, 'schema', 'gen'))
     expect(line).toContain("Cannot find package 'no-such-package'")
+    // The path as given (relative to the working directory), as other messages show it.
+    expect(line).toMatch(/^theus: cannot import src\/context\.ts: /)
     expect(line).toContain(`imported from ${join(dir, 'src/context.ts')}`)
     expect(line).not.toContain('.theus-')
   })
@@ -304,6 +306,40 @@ describe('theus schema gen: values a schema cannot describe', () => {
     })
     const line = expectOneLine(await run(dir, 'schema', 'gen', '--context', 'ctx.mjs', '--dry-run'))
     expect(line).toContain('a cycle at domain.node.self')
+  })
+
+  it('describes objects made with Object.create(null) as objects (SPEC §10.1 plain data; their content was lost)', async () => {
+    const dir = tempDir()
+    writeFiles(dir, {
+      'ctx.mjs':
+        'const bare = (o) => Object.assign(Object.create(null), o)\nexport const initial = { domain: { o: bare({ a: 1 }), list: [bare({ b: 2 })], r: { x: bare({}) } } }\n',
+    })
+    const r = await run(dir, 'schema', 'gen', '--context', 'ctx.mjs', '--out', 's.yaml')
+    expect(r.code).toBe(0)
+    const { fields } = parse(readFileSync(join(dir, 's.yaml'), 'utf8'))
+    expect(fields['domain.o']).toEqual({ type: 'object', zone: 'data' })
+    expect(fields['domain.o.a']).toEqual({ type: 'number', zone: 'data', default: 1 })
+    expect(fields['domain.list']).toMatchObject({ items: 'object', default: [{ b: 2 }] })
+    expect(fields['domain.r.x']).toEqual({ type: 'object', zone: 'data' })
+    const code = await run(dir, 'schema', 'code', '--schema', 's.yaml', '--dry-run')
+    expect(code.stdout).toContain('o: {\n      a: 1,\n    },')
+    expect(code.stdout).toContain('list: [{ b: 2 }],')
+  })
+
+  it('refuses a bigint with one line naming its path (it was written as a rounded number)', async () => {
+    const dir = tempDir()
+    writeFiles(dir, {
+      'ctx.mjs': 'export const initial = { domain: { a: { b: [1, 2n ** 64n] } } }\n',
+      'heavy.mjs': 'export const initial = { domain: { heavy_n: 5n } }\n',
+    })
+    expect(
+      expectOneLine(await run(dir, 'schema', 'gen', '--context', 'ctx.mjs', '--dry-run')),
+    ).toBe(
+      'theus: the context holds a bigint (18446744073709551616n) at domain.a.b[1], which the context schema file cannot describe; store it as a string or a number.',
+    )
+    expect(
+      expectOneLine(await run(dir, 'schema', 'gen', '--context', 'heavy.mjs', '--dry-run')),
+    ).toContain('a bigint (5n) at domain.heavy_n')
   })
 
   it('refuses a context nested past 200 levels, and one whose getter throws, with exit 1 (was exit 2, unexpected)', async () => {
@@ -578,6 +614,56 @@ export const initialContext = {
       const r = await run(dir, 'schema', 'code', '--schema', 'schema.yaml', '--dry-run')
       expect(expectOneLine(r)).toMatch(expected)
       expect(r.code).toBe(1)
+    }
+  })
+
+  it('treats a file that differs only by Windows line ends or a BOM as unchanged, and keeps them with --force (was refused as different)', async () => {
+    const dir = tempDir()
+    writeFiles(dir, {
+      'specs/context_schema.yaml':
+        'version: 1\nfields:\n  domain.n: { type: integer, default: 3 }\n',
+    })
+    expect((await run(dir, 'schema', 'code')).code).toBe(0)
+    const file = join(dir, 'src/context.ts')
+    const lf = readFileSync(file, 'utf8')
+    // As git's autocrlf checks it out on Windows, and as some editors save it.
+    writeFileSync(file, `\uFEFF${lf.replace(/\n/g, '\r\n')}`)
+    const again = await run(dir, 'schema', 'code')
+    expect(again.stderr).toBe('')
+    expect(again.stdout).toContain('unchanged src/context.ts')
+    writeFiles(dir, {
+      'specs/context_schema.yaml':
+        'version: 1\nfields:\n  domain.n: { type: integer, default: 4 }\n',
+    })
+    expect((await run(dir, 'schema', 'code', '--force')).stdout).toContain('overwrote')
+    const forced = readFileSync(file, 'utf8')
+    expect(forced.startsWith('\uFEFF')).toBe(true)
+    expect(forced.replace(/\r\n/g, '').includes('\n')).toBe(false)
+    // schema gen, the same rule: its CRLF output file is unchanged.
+    writeFiles(dir, { 'ctx.mjs': 'export const initial = { domain: { n: 1 } }\n' })
+    expect((await run(dir, 'schema', 'gen', '--context', 'ctx.mjs', '--out', 'o.yaml')).code).toBe(
+      0,
+    )
+    const out = join(dir, 'o.yaml')
+    writeFileSync(out, readFileSync(out, 'utf8').replace(/\n/g, '\r\n'))
+    const gen = await run(dir, 'schema', 'gen', '--context', 'ctx.mjs', '--out', 'o.yaml')
+    expect(gen.stderr).toBe('')
+    expect(gen.stdout).toContain('unchanged o.yaml')
+  })
+
+  it('refuses a schema file that is not UTF-8 text with one line (Latin-1, UTF-16)', async () => {
+    const dir = tempDir()
+    writeFileSync(
+      join(dir, 'latin1.yaml'),
+      Buffer.from(
+        '# r\xe9sum\xe9\nversion: 1\nfields:\n  domain.n: { type: integer, default: 3 }\n',
+        'latin1',
+      ),
+    )
+    writeFileSync(join(dir, 'utf16.yaml'), Buffer.from('\uFEFFversion: 1\n', 'utf16le'))
+    for (const f of ['latin1.yaml', 'utf16.yaml']) {
+      const line = expectOneLine(await run(dir, 'schema', 'code', '--schema', f, '--dry-run'))
+      expect(line).toBe(`theus: ${f} is not UTF-8 text; save it as UTF-8 and run again.`)
     }
   })
 

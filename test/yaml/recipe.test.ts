@@ -292,6 +292,13 @@ describe('parseAuditRecipe', () => {
       18,
       'write it in single quotes',
     ],
+    [
+      "a second document (yaml's message told to call YAML.parseAllDocuments())",
+      'process_recipes: {}\n---\nx: 1\n',
+      2,
+      1,
+      'more than one YAML document',
+    ],
     ['not a mapping', '- a\n- b\n', 1, 1, 'process_recipes'],
     ['empty document', '', 1, 1, 'process_recipes'],
   ]
