@@ -30,7 +30,8 @@ export function useAuditLog(limit = 50): readonly AuditLogEntry[] {
     const c = cache.current
     if (c !== null && c.last === last && c.length === log.length && c.limit === limit)
       return c.entries
-    const n = Math.max(0, Math.floor(limit))
+    // A limit below 1, or not a number (NaN from an empty input), shows none.
+    const n = limit > 0 ? Math.floor(limit) : 0
     const entries = n === 0 || log.length === 0 ? EMPTY : Object.freeze(log.slice(-n))
     cache.current = { last, length: log.length, limit, entries }
     return entries

@@ -14,7 +14,8 @@ const EMPTY: readonly AuditLogEntry[] = Object.freeze([])
  */
 export function useAuditLog(limit = 50): Readonly<ShallowRef<readonly AuditLogEntry[]>> {
   const engine = useEngine()
-  const n = Math.max(0, Math.floor(limit))
+  // A limit below 1, or not a number (NaN from an empty input), shows none.
+  const n = limit > 0 ? Math.floor(limit) : 0
   // `auditLog` is a ring buffer the engine mutates in place: copy it once per event.
   const latest = (): readonly AuditLogEntry[] =>
     n === 0 || engine.auditLog.length === 0 ? EMPTY : Object.freeze(engine.auditLog.slice(-n))

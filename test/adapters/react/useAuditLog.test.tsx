@@ -64,6 +64,27 @@ describe.each(modes)('useAuditLog ($mode)', ({ Wrapper, renders }) => {
     expect(bodies).toBe(0)
   })
 
+  it('a limit that is not a number shows none, as below 1 (it showed all, a new array per read)', () => {
+    const engine = auditedBank()
+    for (const amount of [60, 70])
+      engine.runProcess('transfer', { from_user: 'a', to_user: 'b', amount })
+    let seen: readonly AuditLogEntry[] | undefined
+    let bodies = 0
+    function Log() {
+      bodies++
+      seen = useAuditLog(Number.NaN)
+      return null
+    }
+    renderWith(engine, Wrapper, <Log />)
+    expect(seen).toEqual([])
+    bodies = 0
+    act(() => {
+      engine.runProcess('transfer', { from_user: 'a', to_user: 'b', amount: 80 })
+    })
+    expect(seen).toEqual([])
+    expect(bodies).toBe(0)
+  })
+
   it('defaults to the latest 50 and starts from what is already logged', () => {
     const engine = auditedBank()
     for (let i = 0; i < 60; i++)

@@ -191,6 +191,18 @@ describe('SPEC §7 Vue: composables return readonly refs', () => {
     expect(value.three.value.map((e: AuditLogEntry) => e.value)).toEqual([58, 59, 60])
   })
 
+  it('useAuditLog with a limit that is not a number shows none, as below 1 (it showed all)', () => {
+    const engine = new TheusEngine(
+      { domain: { n: 0 } },
+      { auditRecipe: { process_recipes: { p: { inputs: [{ field: 'v', max: 0 }] } } } },
+    )
+    engine.registerProcess(process({ name: 'p' }, () => undefined))
+    for (let v = 1; v <= 3; v++) engine.runProcess('p', { v })
+    const { value } = setup(engine, () => ({ nan: useAuditLog(Number.NaN), neg: useAuditLog(-2) }))
+    expect(value.nan.value).toEqual([])
+    expect(value.neg.value).toEqual([])
+  })
+
   it('useTheus(path) of a heavy path updates after each run that declares it (SPEC §3)', async () => {
     const engine = new TheusEngine({ domain: { heavy_buf: new Float64Array(2) } })
     engine.registerProcess(
