@@ -10,6 +10,7 @@
  */
 import type { Zone } from '../context/zones.js'
 import { describe, TheusError, warnOnce } from '../errors.js'
+import { strayKey } from './options.js'
 import type { TheusEngine } from './TheusEngine.js'
 import type { HistoryEntry } from './types.js'
 
@@ -59,10 +60,7 @@ export function connectReduxDevTools(
 ): () => void {
   // Checked even without the extension: a wrong call should fail in every browser, not only
   // in the ones that have it installed.
-  const k =
-    options === null || typeof options !== 'object'
-      ? ''
-      : Object.keys(options).find((k) => !['name', 'excludeZones', 'timeTravel'].includes(k))
+  const k = strayKey(options, ['name', 'excludeZones', 'timeTravel'])
   if (typeof engine?.on !== 'function' || k !== undefined)
     throw new TheusError(
       'INVALID_ARGS',

@@ -75,13 +75,22 @@ const OPTION_KEYS = 'processes strictMode auditRecipe schema historyLimit runLog
 )
 
 /**
+ * The first key of an options object that is not in `allowed` (a typo such as `exclude` would
+ * otherwise be ignored without a word); `''` when `o` is not a plain object; `undefined` when
+ * every key is known.
+ */
+export function strayKey(o: unknown, allowed: readonly string[]): string | undefined {
+  return kindOf(o) === Kind.Object ? Object.keys(o as object).find((k) => !allowed.includes(k)) : ''
+}
+
+/**
  * Throws `INVALID_ARGS` for options that are not an object, an unknown key (a typo such as
  * `strictmode` would otherwise turn nothing off), a `strictMode` that is not a boolean, or
  * a `schema` that is not a Standard Schema validator.
  */
 export function checkOptions(options: unknown): asserts options is EngineOptions {
   const o = options as Record<string, any>
-  const k = kindOf(o) === Kind.Object ? Object.keys(o).find((k) => !OPTION_KEYS.includes(k)) : ''
+  const k = strayKey(o, OPTION_KEYS)
   const close = k ? suggest(k, OPTION_KEYS) : undefined
   const what =
     k === ''
@@ -96,12 +105,12 @@ export function checkOptions(options: unknown): asserts options is EngineOptions
   if (what !== undefined) throw new TheusError('INVALID_ARGS', `Engine options: ${what}.`)
 }
 
+const RUN_KEYS = ['signal', 'retries']
+
 /** Throws `INVALID_ARGS` for `runProcess` options other than `{ signal?, retries? }`. */
 export function checkRunOptions(process: string, o: { signal?: any; retries?: unknown }): void {
   const r = o?.retries
-  // An unknown key (`retry`) would otherwise be ignored without a word.
-  const k =
-    kindOf(o) === Kind.Object ? Object.keys(o).find((k) => k !== 'signal' && k !== 'retries') : ''
+  const k = strayKey(o, RUN_KEYS)
   const what =
     k !== undefined
       ? `expected { signal?, retries? }, got ${k ? `the key '${k}'` : describe(o)}`

@@ -23,6 +23,7 @@ import {
   snapshot,
 } from '../transaction/tree.js'
 import type { EventHub } from './events.js'
+import { strayKey } from './options.js'
 
 /**
  * `engine.select(path)`: one signal per path, cached in `selects`. Heavy paths get a
@@ -207,10 +208,7 @@ export function plainCopy(
   options: { excludeZones?: readonly ('data' | 'signal' | 'meta' | 'heavy')[] },
 ): Record<string, unknown> {
   // Only `{ excludeZones? }`: a typo (`exclude`) would otherwise copy the default zones silently.
-  const k =
-    options == null || kindOf(options) === Kind.Object
-      ? Object.keys(options ?? {}).find((k) => k !== 'excludeZones')
-      : ''
+  const k = options == null ? undefined : strayKey(options, ['excludeZones'])
   if (k !== undefined)
     throw new TheusError(
       'INVALID_ARGS',

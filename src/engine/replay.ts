@@ -104,8 +104,7 @@ export async function replay(
     // A definition that `options.processes` registered already (the options the live engine
     // was built with) is found, not registered twice, as scanAndRegister does.
     for (const p of processes)
-      if ((engine._registry.get(p?.name) ?? {}).def !== p || p === undefined)
-        engine.registerProcess(p)
+      if (p == null || engine._registry.get(p.name)?.def !== p) engine.registerProcess(p)
   }
   // A module map (import.meta.glob) or a process map ({ transfer, deposit }, the shape of
   // `options.processes`): the map is also scanned as one module, whose exports are its values.

@@ -4,6 +4,7 @@
  */
 import { describe, errors, suggest, TheusError } from '../../errors.js'
 import { isThenable } from '../../workflow/host.js'
+import { strayKey } from '../options.js'
 import type { TheusEngine } from '../TheusEngine.js'
 import type { MaybePromise, PersistOptions, PersistStorage, PersistZone } from './types.js'
 
@@ -35,10 +36,10 @@ export function checkOptions(engine: TheusEngine<any>, options: PersistOptions):
   if (engine.disposed) throw errors.disposed('persist()')
   // Hydration is an edit(): inside a run it would fail, and move a good payload to a backup key.
   if (engine._busy > 0) throw errors.nestedRun('persist()')
-  if (options === null || typeof options !== 'object')
-    throw invalid(`expected an options object { storage, key }, got ${describe(options)}.`)
   // A typo (`zone:`, `debounce:`) would otherwise save something else than meant, silently.
-  const k = Object.keys(options).find((k) => !KEYS.includes(k))
+  const k = strayKey(options, KEYS)
+  if (k === '')
+    throw invalid(`expected an options object { storage, key }, got ${describe(options)}.`)
   if (k !== undefined) {
     const close = suggest(k, KEYS)
     throw invalid(
