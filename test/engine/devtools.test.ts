@@ -80,6 +80,10 @@ describe('connectReduxDevTools', () => {
         "got the option 'timetravel'",
       )
       expect(() => connectReduxDevTools(engine, 'bank' as never)).toThrow("got the string 'bank'")
+      // An array is no options object (it was taken as one with no keys).
+      expect(() => connectReduxDevTools(engine, [] as never)).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGS' }),
+      )
     }
   })
 

@@ -695,6 +695,7 @@ describe('persist: handle', () => {
     ['an unknown zone', { key: 'k', storage: new MemoryStorage(), zones: ['dta'] }],
     ['a negative debounce', { key: 'k', storage: new MemoryStorage(), debounceMs: -1 }],
     ['an unknown option', { key: 'k', storage: new MemoryStorage(), zone: ['meta'] }],
+    ['an array for options', []],
   ])('refuses bad options (%s) with PERSIST_INVALID', (_label, options) => {
     expect(() => persist(makeEngine(), options as any)).toThrow(
       expect.objectContaining({
