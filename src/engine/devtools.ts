@@ -11,6 +11,7 @@
 import type { Zone } from '../context/zones.js'
 import { describe, TheusError, warnOnce } from '../errors.js'
 import { strayKey } from './options.js'
+import { checkExcludeZones } from './reads.js'
 import type { TheusEngine } from './TheusEngine.js'
 import type { HistoryEntry } from './types.js'
 
@@ -66,6 +67,8 @@ export function connectReduxDevTools(
       'INVALID_ARGS',
       `connectReduxDevTools(engine, { name?, excludeZones?, timeTravel? }) got ${k === undefined ? `${describe(engine)} as the engine` : k ? `the option '${k}'` : describe(options)}.`,
     )
+  if (options.excludeZones !== undefined)
+    checkExcludeZones(options.excludeZones, 'connectReduxDevTools()')
   const ext = (globalThis as { __REDUX_DEVTOOLS_EXTENSION__?: ReduxDevToolsExtension })
     .__REDUX_DEVTOOLS_EXTENSION__
   if (ext === undefined || ext === null || typeof ext.connect !== 'function') return () => {}

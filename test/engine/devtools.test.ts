@@ -84,6 +84,13 @@ describe('connectReduxDevTools', () => {
       expect(() => connectReduxDevTools(engine, [] as never)).toThrow(
         expect.objectContaining({ code: 'INVALID_ARGS' }),
       )
+      // A misspelt zone is refused as toDict() refuses it; without the extension it passed.
+      expect(() => connectReduxDevTools(engine, { excludeZones: ['signals'] as never })).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_ARGS',
+          message: expect.stringMatching(/^connectReduxDevTools\(\): .*Did you mean 'signal'\?$/),
+        }),
+      )
     }
   })
 
