@@ -770,6 +770,19 @@ describe('persist() misuse', () => {
     )
   })
 
+  it('says that zones must be an array when given one zone as a string', () => {
+    expect(() =>
+      persist(makeEngine(), { key: 'k', storage: new MemoryStorage(), zones: 'meta' as never }),
+    ).toThrow(
+      // It read the string letter by letter: "unknown zone the string 'm'".
+      expect.objectContaining({
+        code: 'PERSIST_INVALID',
+        message:
+          "persist(): 'zones' must be an array such as ['data', 'meta'], got the string 'meta'.",
+      }),
+    )
+  })
+
   it('refuses something other than an engine with PERSIST_INVALID, not a TypeError', () => {
     for (const bad of [undefined, null, {}, 5]) {
       expect(() => persist(bad as never, { storage: new MemoryStorage(), key: 'k' })).toThrow(
