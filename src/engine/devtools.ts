@@ -11,6 +11,7 @@
 import type { Zone } from '../context/zones.js'
 import { describe, TheusError, warnOnce } from '../errors.js'
 import { strayKey } from './options.js'
+import { checkExcludeZones } from './reads.js'
 import type { TheusEngine } from './TheusEngine.js'
 import type { HistoryEntry } from './types.js'
 
@@ -66,6 +67,8 @@ export function connectReduxDevTools(
       'INVALID_ARGS',
       `connectReduxDevTools(engine, { name?, excludeZones?, timeTravel? }) got ${k === undefined ? `${describe(engine)} as the engine` : k ? `the option '${k}'` : describe(options)}.`,
     )
+  if (options.excludeZones !== undefined)
+    checkExcludeZones(options.excludeZones, 'connectReduxDevTools()')
   const ext = (globalThis as { __REDUX_DEVTOOLS_EXTENSION__?: ReduxDevToolsExtension })
     .__REDUX_DEVTOOLS_EXTENSION__
   if (ext === undefined || ext === null || typeof ext.connect !== 'function') return () => {}
@@ -96,14 +99,27 @@ export function connectReduxDevTools(
   // dropping old entries does not shift it.
   let marks: (HistoryEntry | null)[] = []
   const here = (): HistoryEntry | null => engine.history.at(-1) ?? null
+  // `null` marks the point below every history entry. It stops being a point undo can reach
+  // once `historyLimit` drops an entry above it (or, at 0, keeps none): undoing everything
+  // then lands on a later state, which a jump must not pass off as the one the monitor shows.
+  let bottom: HistoryEntry | undefined
+  let lost = false
   const start = () => {
     marks = [here()]
+    bottom = engine.history[0]
+    lost = false
     devtools.init(read())
   }
   start()
   let paused = false
   let jumping = false
   const offCommit = engine.on('commit', (e) => {
+    // Only a drop changes a kept bottom entry; an empty history after a change (not an undo)
+    // is historyLimit 0.
+    const b = engine.history[0]
+    if (b ? bottom !== undefined && b !== bottom : e.patches.length > 0 && e.process !== 'undo')
+      lost = true
+    bottom = b
     // The undo/redo commits of a jump are the monitor's own doing: it already shows them.
     if (paused || jumping) return
     marks.push(here())
@@ -115,7 +131,7 @@ export function connectReduxDevTools(
   // limit dropped it.
   const jump = (id: number): boolean => {
     const target = marks[id]
-    if (target === undefined || engine.disposed) return false
+    if (target === undefined || (target === null && lost) || engine.disposed) return false
     const hist = engine.history
     jumping = true
     let redone = 0
@@ -141,6 +157,17 @@ export function connectReduxDevTools(
     }
   }
 
+  /** A jump, or (unreachable) a warning and the monitor restarted from the current state. */
+  const go = (id: number): boolean => {
+    if (jump(id)) return true
+    warnOnce(
+      'redux-devtools-unreachable',
+      'Redux DevTools: that action is no longer reachable through undo/redo (a later commit cleared the redo stack, or historyLimit dropped it). The monitor restarts from the current state.',
+    )
+    start()
+    return false
+  }
+
   const offMessages = devtools.subscribe?.((message) => {
     if (message?.type !== 'DISPATCH' || engine.disposed) return
     const payload = (message.payload ?? {}) as {
@@ -162,18 +189,12 @@ export function connectReduxDevTools(
         if (!timeTravel) return
         const id = payload.actionId ?? payload.index
         if (typeof id !== 'number') return
-        if (!jump(id)) {
-          warnOnce(
-            'redux-devtools-unreachable',
-            'Redux DevTools: that action is no longer reachable through undo/redo (a later commit cleared the redo stack, or historyLimit dropped it). The monitor restarts from the current state.',
-          )
-          start()
-        }
+        go(id)
         return
       }
       // "Revert" goes back to the last "Commit" (or the connection), through undo/redo.
       case 'ROLLBACK':
-        if (timeTravel && jump(0)) start()
+        if (timeTravel && go(0)) start()
         return
       // "Reset" would restart the app from its initial state: Theus has no such operation
       // besides undoing everything, which the slider does. The monitor restarts from the

@@ -199,6 +199,22 @@ export function lastSignal(published: Map<string, unknown> | undefined, name: st
 const ZONES: readonly unknown[] = ['data', 'signal', 'meta', 'heavy']
 
 /**
+ * Refuses an `excludeZones` that is not an array of zones (`INVALID_ARGS`): a typo such as
+ * 'signals' would leave that zone in silently. `where` names the caller in the message.
+ */
+export function checkExcludeZones(zones: unknown, where: string): void {
+  const list = Array.isArray(zones)
+  const bad = list ? zones.find((z) => !ZONES.includes(z)) : zones
+  if (bad !== undefined) {
+    const close = list && typeof bad === 'string' && suggest(bad, ZONES as string[])
+    throw new TheusError(
+      'INVALID_ARGS',
+      `${where}: 'excludeZones' must be an array of zones (${ZONES.join(', ')}), got ${describe(bad)}${close ? `. Did you mean '${close}'?` : '.'}`,
+    )
+  }
+}
+
+/**
  * `engine.toDict(options)`: a plain copy of `rootRaw`'s layers, without the excluded zones.
  * Plain objects outside every zone are filtered here; everything else is copied by the
  * commit's `deepCopy` (a `heavy_` key held by reference, as everywhere in the engine).
@@ -215,16 +231,7 @@ export function plainCopy(
       `toDict(): expected { excludeZones? }, got ${k ? `the key '${k}'` : describe(options)}.`,
     )
   const zones = options?.excludeZones ?? ['signal', 'meta', 'heavy']
-  // A zone name that is not one (a typo such as 'signals') would leave that zone in silently.
-  const list = Array.isArray(zones)
-  const bad = list ? zones.find((z) => !ZONES.includes(z)) : zones
-  if (bad !== undefined) {
-    const close = list && typeof bad === 'string' && suggest(bad, ZONES as string[])
-    throw new TheusError(
-      'INVALID_ARGS',
-      `toDict(): 'excludeZones' must be an array of zones (${ZONES.join(', ')}), got ${describe(bad)}${close ? `. Did you mean '${close}'?` : '.'}`,
-    )
-  }
+  checkExcludeZones(zones, 'toDict()')
   const exclude = new Set(zones)
   const dropData = exclude.has('data')
   // `deepCopy`'s hook: a plain object above every zone prefix is filtered (arrays, Maps and

@@ -102,10 +102,18 @@ export function theusPlugin(options: TheusPluginOptions = {}): Plugin {
       const kind = kindOf(code)
       if (kind === undefined) {
         if (!explicit) return null
-        this.error({
-          id: file,
-          message: `${file} is not a Theus document: its top level has none of process_recipes, states, steps. Narrow the plugin's \`include\` option, or add the missing key.`,
-        })
+        // A typed error like every other the plugin reports (SPEC §10.4), with a position.
+        const loc = { file, line: 1, column: 1 }
+        this.error(
+          Object.assign(
+            new RecipeError(
+              `Invalid Theus document at ${file}:1:1: its top level has none of process_recipes, states, steps. Narrow the plugin's \`include\` option, or add the missing key.`,
+              [],
+              loc,
+            ),
+            { id: file, loc },
+          ),
+        )
       }
       try {
         const { data, normalized } = compileWithForm(kind, code, file)

@@ -13,14 +13,17 @@ const deposit = process(
   },
 )
 
-function makeEngine() {
-  const engine = new TheusEngine({
-    domain: {
-      accounts: { Alice: 10 } as Record<string, number>,
-      meta_seen: 0,
-      heavy_buf: new Uint8Array(1),
+function makeEngine(options: { historyLimit?: number } = {}) {
+  const engine = new TheusEngine(
+    {
+      domain: {
+        accounts: { Alice: 10 } as Record<string, number>,
+        meta_seen: 0,
+        heavy_buf: new Uint8Array(1),
+      },
     },
-  })
+    options,
+  )
   engine.registerProcess(deposit)
   return engine
 }
@@ -83,6 +86,13 @@ describe('connectReduxDevTools', () => {
       // An array is no options object (it was taken as one with no keys).
       expect(() => connectReduxDevTools(engine, [] as never)).toThrow(
         expect.objectContaining({ code: 'INVALID_ARGS' }),
+      )
+      // A misspelt zone is refused as toDict() refuses it; without the extension it passed.
+      expect(() => connectReduxDevTools(engine, { excludeZones: ['signals'] as never })).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_ARGS',
+          message: expect.stringMatching(/^connectReduxDevTools\(\): .*Did you mean 'signal'\?$/),
+        }),
       )
     }
   })
@@ -220,6 +230,29 @@ describe('connectReduxDevTools', () => {
       domain: { accounts: { Alice: 16 } },
     })
     expect(warn).toHaveBeenCalled()
+    warn.mockRestore()
+  })
+
+  it('refuses a jump to the start once historyLimit dropped an entry above it (undo cannot reach it)', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    for (const historyLimit of [2, 0]) {
+      for (const payload of [{ type: 'JUMP_TO_ACTION', actionId: 0 }, { type: 'ROLLBACK' }]) {
+        const fake = fakeExtension()
+        g.__REDUX_DEVTOOLS_EXTENSION__ = fake.ext
+        const engine = makeEngine({ historyLimit })
+        connectReduxDevTools(engine)
+        for (const amount of [1, 2, 3, 4]) engine.runProcess('deposit', { user: 'Alice', amount })
+        const before = engine.state.value
+        fake.message({ type: 'DISPATCH', payload })
+        // It undid the two kept entries (Alice 13) and reported success: the monitor showed
+        // Alice 10, a state the engine was not in.
+        expect(engine.state.value).toBe(before)
+        expect(fake.connection.init).toHaveBeenLastCalledWith({
+          global: {},
+          domain: { accounts: { Alice: 20 } },
+        })
+      }
+    }
     warn.mockRestore()
   })
 

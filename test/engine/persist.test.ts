@@ -345,6 +345,21 @@ describe('persist: migrate', () => {
     })
   })
 
+  it('stores the upgraded payload at once, before any debounce window ends', () => {
+    const storage = new MemoryStorage({ bank: payload({ domain: { balances: { Alice: 3 } } }, 1) })
+    persist(makeEngine(), {
+      storage,
+      key: 'bank',
+      version: 2,
+      migrate: (old: any) => ({ domain: { accounts: old.domain.balances } }),
+    })
+    // Written during persist() (a sync storage): it waited 100 ms, lost if the page closed.
+    expect(stored(storage, 'bank')).toMatchObject({
+      version: 2,
+      state: { domain: { accounts: { Alice: 3 } } },
+    })
+  })
+
   it('does not call migrate when the stored version matches', () => {
     const storage = new MemoryStorage({ bank: payload({ domain: { accounts: { Alice: 3 } } }, 2) })
     const migrate = vi.fn((s: any) => s)
@@ -522,6 +537,41 @@ describe('persist: saving', () => {
     persist(next, { storage, key: 'bank', zones: ['data', 'meta'] })
     expect(next.state.value.domain.meta_last_tx).toBe('Bob+2')
     expect(next.state.value.domain.accounts.Bob).toBe(2)
+  })
+
+  it('without the data zone, saves and restores only the zones given', async () => {
+    const storage = new MemoryStorage()
+    const engine = makeEngine()
+    const handle = persist(engine, { storage, key: 'bank', zones: ['meta'], debounceMs: 0 })
+    engine.runProcess('deposit', { user: 'Bob', amount: 2 })
+    await handle.flush()
+    // The data zone was saved as well (the text mirror kept whole data values).
+    expect(stored(storage, 'bank').state).toEqual({
+      global: {},
+      domain: { profile: { meta_seen: 3 }, meta_last_tx: 'Bob+2' },
+    })
+    // A data-zone object replaced as a whole may hold meta keys: it is saved.
+    engine.edit((s) => {
+      s.domain.profile = { name: 'x', meta_seen: 4 }
+    })
+    await handle.flush()
+    expect(stored(storage, 'bank').state.domain.profile).toEqual({ meta_seen: 4 })
+    storage.data.set(
+      'bank',
+      payload({
+        domain: {
+          accounts: { Eve: 1 },
+          profile: { name: 'forged', meta_seen: 9 },
+          meta_last_tx: 'm',
+        },
+      }),
+    )
+    const next = makeEngine()
+    persist(next, { storage, key: 'bank', zones: ['meta'] })
+    // Hydration applied the data keys too: only the persisted zones may change.
+    expect(next.state.value.domain.accounts).toEqual({ Alice: 1000, Bob: 0 })
+    expect(next.state.value.domain.profile).toEqual({ name: 'bank', meta_seen: 9 })
+    expect(next.state.value.domain.meta_last_tx).toBe('m')
   })
 
   it('round-trips Map, Set, Date, typed arrays, bigint, undefined, NaN and objects with a $t key', async () => {
@@ -717,6 +767,19 @@ describe('persist() misuse', () => {
     })()
     expect(e?.message).toBe(
       "persist(): unknown option 'zone'. Did you mean 'zones'? Options: storage, key, version, migrate, zones, debounceMs, onEvent.",
+    )
+  })
+
+  it('says that zones must be an array when given one zone as a string', () => {
+    expect(() =>
+      persist(makeEngine(), { key: 'k', storage: new MemoryStorage(), zones: 'meta' as never }),
+    ).toThrow(
+      // It read the string letter by letter: "unknown zone the string 'm'".
+      expect.objectContaining({
+        code: 'PERSIST_INVALID',
+        message:
+          "persist(): 'zones' must be an array such as ['data', 'meta'], got the string 'meta'.",
+      }),
     )
   })
 

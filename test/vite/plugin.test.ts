@@ -137,6 +137,29 @@ describe('theus/vite', () => {
     expect(errors[0]).toBeInstanceOf(RecipeError)
   })
 
+  it('fails a file that include names but is no Theus document with a RecipeError and its position', () => {
+    const errors: unknown[] = []
+    const ctx = {
+      error(e: unknown): never {
+        errors.push(e)
+        throw new Error('stop')
+      },
+    }
+    const transform = theusPlugin({ include: '**/*.yaml' }).transform as (
+      this: typeof ctx,
+      code: string,
+      id: string,
+    ) => unknown
+    expect(() => transform.call(ctx, 'title: hello\n', '/app/data.yaml')).toThrow('stop')
+    // It was a plain object, which Vite turned into an Error: no typed error, no position.
+    expect(errors[0]).toBeInstanceOf(RecipeError)
+    expect(errors[0]).toMatchObject({
+      id: '/app/data.yaml',
+      loc: { file: '/app/data.yaml', line: 1, column: 1 },
+      message: expect.stringMatching(/^Invalid Theus document at \/app\/data\.yaml:1:1: /),
+    })
+  })
+
   it('leaves YAML files that are not Theus documents, and ?raw imports, to other plugins', () => {
     const transform = theusPlugin().transform as (code: string, id: string) => unknown
     expect(transform.call({}, 'title: hello\n', '/app/data.yaml')).toBeNull()

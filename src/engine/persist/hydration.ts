@@ -289,6 +289,16 @@ function applyStored(
         zoneOfSegment(ck) !== undefined,
       )
   }
+  /** Without 'data': only the saved zones' keys inside data objects change, at any depth. */
+  const graft = (view: any, stored: Record<string, unknown>, cur: unknown): void => {
+    if (!isPlainObject(cur)) return
+    for (const k of Object.keys(stored)) {
+      const z = zoneOfSegment(k)
+      if (z === undefined) {
+        if (isPlainObject(stored[k])) graft(view[k], stored[k], cur[k])
+      } else if (zones.has(z as PersistZone)) view[k] = stored[k]
+    }
+  }
   engine.edit((root: any) => {
     for (const layer of ['global', 'domain'] as const) {
       const stored = state[layer]
@@ -301,6 +311,10 @@ function applyStored(
         }
         if (keeps(k, false)) continue
         const inZone = zoneOfSegment(k) !== undefined
+        if (!inZone && !zones.has('data')) {
+          if (isPlainObject(stored[k])) graft(root[layer][k], stored[k], cur[k])
+          continue
+        }
         put(root[layer], k, strip(stored[k], inZone), cur[k], inZone)
       }
     }

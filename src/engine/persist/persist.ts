@@ -42,9 +42,11 @@ export function persist(engine: TheusEngine<any>, options: PersistOptions): Pers
   const opts = checkOptions(engine, options)
   const { storage, key, version, zones, debounceMs, onEvent } = opts
   const savesEveryCommit = zones.has('heavy') // in-place heavy changes leave no patches
+  const data = zones.has('data')
   const writer = payloadWriter(zones, version)
   // Heavy values change in place without patches: a handle that saves them re-reads the state.
-  const mirror = savesEveryCommit ? undefined : new TextMirror(writer, zones)
+  // The mirror keeps whole data-zone values: a handle without 'data' encodes from the snapshot.
+  const mirror = savesEveryCommit || !data ? undefined : new TextMirror(writer, zones)
 
   /** 'hydrating' until the stored value is applied or refused; saves wait for it. */
   let phase: 'hydrating' | 'live' | 'disposed' = 'hydrating'
@@ -58,6 +60,8 @@ export function persist(engine: TheusEngine<any>, options: PersistOptions): Pers
   let writing: Promise<void> | undefined
   let again = false
   let selfCommit = false
+  /** Hydration migrated the payload: it is written as soon as the handle goes live. */
+  let upgraded = false
 
   const emit = (event: PersistEvent): void => {
     if (onEvent) {
@@ -82,7 +86,15 @@ export function persist(engine: TheusEngine<any>, options: PersistOptions): Pers
     if (mirror) for (const p of e.patches) mirror.apply(p)
     if (
       !savesEveryCommit &&
-      !e.patches.some((p) => p.path.length > 1 && zones.has(patchZone(p.path) as PersistZone))
+      !e.patches.some((p) => {
+        const z = patchZone(p.path)
+        // Without 'data', a data-zone container replaced or removed may hold saved zones' keys.
+        return (
+          p.path.length > 1 &&
+          (zones.has(z as PersistZone) ||
+            (!data && z === 'data' && (p.op === 'remove' || typeof p.value === 'object')))
+        )
+      })
     )
       return
     dirty = true
@@ -213,12 +225,15 @@ export function persist(engine: TheusEngine<any>, options: PersistOptions): Pers
     },
     migrated: () => {
       dirty = true
+      upgraded = true
     },
   })
 
   const goLive = (): void => {
     if (phase === 'hydrating') phase = 'live'
-    schedule()
+    // The docs' "saved at once": the next start needs no migration, even if the page closes now.
+    if (upgraded && phase === 'live') write()
+    else schedule()
   }
   let ready: Promise<void>
   if (isThenable(loaded)) ready = Promise.resolve(loaded).then(goLive, goLive)

@@ -67,7 +67,11 @@ export function checkOptions(engine: TheusEngine<any>, options: PersistOptions):
       `'migrate' must be a function (oldState, oldVersion) => newState, got ${describe(options.migrate)}.`,
     )
   const zones = new Set<PersistZone>()
-  for (const z of options.zones ?? ['data']) {
+  const list = options.zones ?? ['data']
+  // A string would be read letter by letter ('zones: "meta"' said: unknown zone 'm').
+  if (!Array.isArray(list))
+    throw invalid(`'zones' must be an array such as ['data', 'meta'], got ${describe(list)}.`)
+  for (const z of list) {
     if (!ZONES.includes(z))
       throw invalid(
         z === ('signal' as unknown)
