@@ -83,14 +83,16 @@ export function useTheus(
     stop?.()
     stop = undefined
     let next: unknown
-    if (live)
-      [next, stop] = trackOnce(
+    let failed: { e: unknown } | undefined
+    if (live) {
+      ;[next, stop, failed] = trackOnce(
         () => runSelector(engine, selector),
         () => {
           version.value++
         },
       )
-    else next = untracked(() => runSelector(engine, selector))
+      if (failed) throw failed.e
+    } else next = untracked(() => runSelector(engine, selector))
     if (!checked) {
       checked = true
       checkSelectorStability(selector, () => runSelector(engine, selector), next, eq)
