@@ -229,6 +229,30 @@ describe('useTheus (vue)', () => {
     expect(errors).toEqual([])
   })
 
+  it('renders once a selector that threw on the first render stops throwing', async () => {
+    const engine = createBank(3)
+    const caught: unknown[] = []
+    const Bad = defineComponent(() => {
+      const v = useTheus((s) => {
+        if (s.domain.accounts.acc0 === 100) throw new Error('not yet')
+        return s.domain.accounts.acc0 as number
+      })
+      return () => h('p', { 'data-testid': 'v' }, String(v.value))
+    })
+    const Parent = defineComponent(() => {
+      onErrorCaptured((e) => {
+        caught.push(e)
+        return false
+      })
+      return () => h('div', { 'data-testid': 'root' }, [h(Bad)])
+    })
+    render(Parent, { global: { plugins: [createTheusPlugin(engine)] } })
+    expect(caught.map((e) => (e as Error).message)).toEqual(['not yet'])
+    engine.runProcess('transfer', { from_user: 'acc0', to_user: 'acc1', amount: 1 })
+    await nextTick()
+    expect(screen.getByTestId('v').textContent).toBe('99')
+  })
+
   it('reads the engine given by provideTheus in an ancestor', () => {
     const engine = createBank(2)
     const Child = defineComponent(() => {
