@@ -45,7 +45,11 @@ export type EqualityFn<T> = (a: T, b: T) => boolean
 export function subscribeSignal(sig: ReadonlySignal<unknown>, onChange: () => void): () => void {
   let first = true
   return effect(() => {
-    sig.value
+    // A selector's computed that throws stays subscribed; the reader's next read rethrows the
+    // error where the view handles it (an error boundary), instead of a stale value forever.
+    try {
+      sig.value
+    } catch {}
     if (first) {
       first = false
       return
@@ -256,21 +260,30 @@ export function selectorSignal(
 
 /**
  * Runs `fn` tracked, once: the first time something it read changes, `onChange` runs
- * (untracked) and the subscription ends. Returns `fn`'s result and the function that ends the
- * subscription earlier.
+ * (untracked) and the subscription ends. Returns `fn`'s result, the function that ends the
+ * subscription earlier, and what `fn` threw: a throw keeps the subscription to what `fn` read
+ * before it, so a view recovers when that changes.
  */
-export function trackOnce<T>(fn: () => T, onChange: () => void): [T, () => void] {
+export function trackOnce<T>(
+  fn: () => T,
+  onChange: () => void,
+): [T, () => void, { e: unknown } | undefined] {
   let out!: T
+  let failed: { e: unknown } | undefined
   let first = true
   const stop = effect(() => {
     if (first) {
       first = false
-      out = fn()
+      try {
+        out = fn()
+      } catch (e) {
+        failed = { e }
+      }
       return
     }
     untracked(onChange)
   })
-  return [out, stop]
+  return [out, stop, failed]
 }
 
 //#endregion

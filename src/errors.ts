@@ -29,6 +29,7 @@ export type TheusErrorCode =
   | 'WORKFLOW_INVALID'
   | 'ABORTED'
   | 'PERSIST_INVALID'
+  | 'UNAUTHORIZED'
 
 /** Where an error points: any of a process, a path, a file position. */
 export interface TheusErrorDetails {

@@ -21,7 +21,7 @@ export function useMountOnce(): Once {
 function mountOnce(): [EffectCallback, Once] {
   /** 1: mounting, until the task of the mount ends; 2: StrictMode's replayed mount; -1: unmounted. */
   let phase = 1
-  /** Args keys and the outcomes of the calls made while mounting, alternately. */
+  /** Args keys (JSON; `undefined` for no args, or args JSON cannot write) and the outcomes of the calls made while mounting, alternately. */
   let kept: unknown[] = []
   return [
     () => {
@@ -36,14 +36,19 @@ function mountOnce(): [EffectCallback, Once] {
     },
     (args, call) => {
       let key: string | undefined
-      if (phase !== 0)
-        try {
-          key = JSON.stringify(args) ?? ''
-        } catch {}
-      const i = key === undefined ? -1 : kept.indexOf(key)
-      if (phase !== 1 && i >= 0) return kept.splice(i, 2)[1] as never
+      try {
+        key = JSON.stringify(args)
+      } catch {}
+      // The same call, by args; in the replayed mount effects (phase 2), else the next call kept,
+      // in order: a mount effect that builds its args afresh (an id from crypto.randomUUID(), a
+      // Date.now()) makes other args the second time. Not in phase -1: an unmount's cleanup
+      // calls there, and its call is a new one.
+      const i = kept.indexOf(key)
+      if (kept.length && (i >= 0 ? phase !== 1 : phase > 1))
+        // biome-ignore lint/complexity/useMathMinMax: 5 bytes less gzipped than Math.max (the 2 kB budget)
+        return kept.splice(i < 0 ? 0 : i, 2)[1] as never
       const out = call()
-      if (phase === 1 && key !== undefined) kept.push(key, out)
+      if (phase === 1) kept.push(key, out)
       return out
     },
   ]

@@ -1,6 +1,6 @@
 import type { AuditLogEntry } from 'theus'
 import { type ShallowRef, shallowReadonly, shallowRef } from 'vue'
-import { subscribeInScope } from './scoped.js'
+import { onServer, serverRef, subscribeInScope } from './scoped.js'
 import { useEngine } from './useEngine.js'
 
 const EMPTY: readonly AuditLogEntry[] = Object.freeze([])
@@ -19,6 +19,7 @@ export function useAuditLog(limit = 50): Readonly<ShallowRef<readonly AuditLogEn
   // `auditLog` is a ring buffer the engine mutates in place: copy it once per event.
   const latest = (): readonly AuditLogEntry[] =>
     n === 0 || engine.auditLog.length === 0 ? EMPTY : Object.freeze(engine.auditLog.slice(-n))
+  if (onServer()) return serverRef(latest)
   const entries = shallowRef(latest())
   subscribeInScope(() =>
     engine.on('audit', () => {

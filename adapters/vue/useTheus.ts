@@ -11,7 +11,7 @@ import {
   subscribeSignal,
   trackOnce,
 } from '../shared.js'
-import { onServer, subscribeInScope } from './scoped.js'
+import { onServer, serverRef, subscribeInScope } from './scoped.js'
 import { useEngine } from './useEngine.js'
 
 /**
@@ -45,10 +45,10 @@ export function useTheus(
 ): Readonly<ShallowRef<unknown>> {
   const engine = useEngine()
   const eq = isEqual ?? Object.is
-  // No development check during a server render (SPEC §7: it gives no warnings).
-  let checked = onServer()
+  const server = onServer()
   if (typeof pathOrSelector === 'string') {
     const source = engine.select(pathOrSelector)
+    if (server) return serverRef(() => source.peek())
     // A Vue mirror of the signal, set when the value changes unless isEqual says equal.
     const mirror = shallowRef(source.peek())
     subscribeInScope(() =>
@@ -62,6 +62,10 @@ export function useTheus(
     return shallowReadonly(mirror) as Readonly<ShallowRef<unknown>>
   }
   const selector = pathOrSelector
+  // On the server the selector runs at each read of the ref (a render reads it once), with no
+  // development check (SPEC §7: a server render gives no warnings).
+  if (server) return serverRef(() => runSelector(engine, selector))
+  let checked = false
   // Bumped when something the last run of the selector read changes. Each run subscribes
   // afresh (trackOnce) to what it read this time; Vue tracks the refs it reads (props) itself.
   const version = shallowRef(0)
@@ -83,14 +87,16 @@ export function useTheus(
     stop?.()
     stop = undefined
     let next: unknown
-    if (live)
-      [next, stop] = trackOnce(
+    let failed: { e: unknown } | undefined
+    if (live) {
+      ;[next, stop, failed] = trackOnce(
         () => runSelector(engine, selector),
         () => {
           version.value++
         },
       )
-    else next = untracked(() => runSelector(engine, selector))
+      if (failed) throw failed.e
+    } else next = untracked(() => runSelector(engine, selector))
     if (!checked) {
       checked = true
       checkSelectorStability(selector, () => runSelector(engine, selector), next, eq)

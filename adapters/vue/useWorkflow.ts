@@ -2,7 +2,7 @@ import type { ReadonlySignal } from '@preact/signals-core'
 import type { WorkflowManager, WorkflowStatus } from 'theus'
 import { type ShallowRef, shallowReadonly, shallowRef } from 'vue'
 import { subscribeSignal } from '../shared.js'
-import { subscribeInScope } from './scoped.js'
+import { onServer, serverRef, subscribeInScope } from './scoped.js'
 
 /** What `useWorkflow` returns: readonly refs of the manager's signals, and its `send`. */
 export interface WorkflowHandle {
@@ -16,6 +16,7 @@ export interface WorkflowHandle {
 }
 
 function useSignalRef<T>(sig: ReadonlySignal<T>): Readonly<ShallowRef<T>> {
+  if (onServer()) return serverRef(() => sig.peek())
   const r = shallowRef(sig.peek())
   subscribeInScope(() =>
     subscribeSignal(sig, () => {

@@ -350,6 +350,17 @@ describe('docs samples: conventions', () => {
     expect(missing).toEqual([])
   })
 
+  it('every page in docs/errors is a code of the TheusErrorCode union', () => {
+    const union = readFileSync(join(root, 'src/errors.ts'), 'utf8').match(
+      /type TheusErrorCode =([^/]*?)\n\n/,
+    )![1]!
+    const listed = new Set([...union.matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]))
+    const pages = readdirSync(join(docsDir, 'errors'))
+      .filter((f) => f !== 'README.md')
+      .map((f) => f.replace(/\.md$/, ''))
+    expect(pages.filter((c) => !listed.has(c))).toEqual([])
+  })
+
   it('every sample left out says why', () => {
     const skipped = sitePages(docsDir)
       .flatMap((f) => extractSamples(root, f))

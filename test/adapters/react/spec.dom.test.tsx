@@ -327,6 +327,16 @@ function ParentRunsInLayoutEffect() {
   return <ChildRunsOnMount run={run} />
 }
 
+// A mount effect whose cleanup runs the process too (a save on unmount).
+function SaveOnUnmount() {
+  const { run } = useProcess('inc')
+  useEffect(() => {
+    void run({ by: 1 })
+    return () => void run({ by: 100 })
+  }, [run])
+  return null
+}
+
 describe('SPEC §7 React: each process runs once under StrictMode', () => {
   const counter = () => {
     const engine = new TheusEngine({ domain: { n: 0 } })
@@ -408,10 +418,46 @@ describe('SPEC §7 React: each process runs once under StrictMode', () => {
     },
   )
 
-  it('a replayed mount that calls run with other args runs both', async () => {
+  it('a replayed mount that calls run with other args (a mount counter, a fresh id) runs once', async () => {
     const engine = counter()
-    renderWith(engine, StrictMode, <RunOnMount name="inc" args={byMount} onOutcome={() => {}} />)
+    const outcomes: unknown[] = []
+    renderWith(
+      engine,
+      StrictMode,
+      <RunOnMount name="inc" args={byMount} onOutcome={(o) => outcomes.push(o)} />,
+    )
     await act(async () => {})
-    expect(engine.state.value.domain.n).toBe(30)
+    // It ran both (n 30): a mount effect that builds its args afresh ran twice.
+    expect(engine.state.value.domain.n).toBe(10)
+    expect(outcomes).toEqual([
+      { ok: true, value: 10 },
+      { ok: true, value: 10 },
+    ])
+    const ids: unknown[] = []
+    const logged = new TheusEngine({ domain: { ids: [] as string[] } })
+    logged.registerProcess(
+      process({ outputs: ['domain.ids'] }, function log(ctx, args: { id: string }) {
+        ctx.domain.ids.push(args.id)
+      }),
+    )
+    const fresh = () => ({ id: crypto.randomUUID() })
+    renderWith(
+      logged,
+      StrictMode,
+      <RunOnMount name="log" args={fresh} onOutcome={(o) => ids.push(o)} />,
+    )
+    await act(async () => {})
+    expect(logged.state.value.domain.ids).toHaveLength(1)
+    expect(ids).toHaveLength(2)
+  })
+
+  it('an unmount that calls run with other args runs it', async () => {
+    const engine = counter()
+    const view = renderWith(engine, StrictMode, <SaveOnUnmount />)
+    await act(async () => {})
+    // StrictMode's simulated unmount runs the cleanup's call; the replayed mount's is the first.
+    expect(engine.state.value.domain.n).toBe(101)
+    view.unmount()
+    expect(engine.state.value.domain.n).toBe(201)
   })
 })

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/correctness/noComponentHookFactories: each test defines its components once, over that test's engine and counters, and renders them once.
 import { act, cleanup, screen } from '@testing-library/react'
-import { StrictMode, useEffect, useState } from 'react'
+import { Component, type ReactNode, StrictMode, useEffect, useState } from 'react'
 import { renderToString } from 'react-dom/server'
 import { TheusEngine } from 'theus'
 import { TheusProvider, useTheus } from 'theus/react'
@@ -339,6 +339,61 @@ describe('useTheus selector calls', () => {
       })
       expect(screen.getByTestId('v').textContent).toBe('b 99')
       expect(selector).toHaveBeenCalledTimes(2)
+    },
+  )
+})
+
+class Boundary extends Component<{ children: ReactNode }, { error: unknown }> {
+  override state = { error: null as unknown }
+  static getDerivedStateFromError(error: unknown) {
+    return { error }
+  }
+  override render() {
+    return this.state.error ? (
+      <p data-testid="caught">{(this.state.error as Error).message}</p>
+    ) : (
+      this.props.children
+    )
+  }
+}
+
+describe('useTheus with a selector that throws', () => {
+  it.each(modes)(
+    'hands an error thrown after a commit to the error boundary; the run commits and other views update ($mode)',
+    ({ Wrapper }) => {
+      const engine = createBank(3)
+      vi.spyOn(console, 'error').mockImplementation(() => {})
+      const errors: unknown[] = []
+      engine.on('error', (e) => errors.push(e))
+      function Bad() {
+        const v = useTheus((s) => {
+          if (s.domain.accounts.acc0 < 100) throw new Error('overdrawn view')
+          return s.domain.accounts.acc0 as number
+        })
+        return <i>{v}</i>
+      }
+      function Good() {
+        return <b data-testid="good">{useTheus('domain.accounts.acc0') as number}</b>
+      }
+      renderWith(
+        engine,
+        Wrapper,
+        <>
+          <Boundary>
+            <Bad />
+          </Boundary>
+          <Good />
+        </>,
+      )
+      let result: unknown
+      act(() => {
+        result = engine.runProcess('transfer', { from_user: 'acc0', to_user: 'acc1', amount: 1 })
+      })
+      expect(result).toBe('Success')
+      // It stayed at the stale '100', the error swallowed by the subscription's effect.
+      expect(screen.getByTestId('caught').textContent).toBe('overdrawn view')
+      expect(screen.getByTestId('good').textContent).toBe('99')
+      expect(errors).toEqual([])
     },
   )
 })

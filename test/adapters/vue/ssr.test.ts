@@ -1,6 +1,7 @@
-import { createTheusPlugin, useAuditLog, useTheus } from 'theus/vue'
+import { process, TheusEngine, WorkflowManager } from 'theus'
+import { createTheusPlugin, useAuditLog, useTheus, useWorkflow } from 'theus/vue'
 import { describe, expect, it, vi } from 'vitest'
-import { createSSRApp, defineComponent, h } from 'vue'
+import { createSSRApp, defineComponent, h, onServerPrefetch } from 'vue'
 import { renderToString } from 'vue/server-renderer'
 import { createBank } from '../bank.js'
 
@@ -94,5 +95,44 @@ describe('theus/vue on the server: subscriptions', () => {
     )
     expect(warn).not.toHaveBeenCalled()
     warn.mockRestore()
+  })
+
+  it('renders the state of the render, after onServerPrefetch changed it', async () => {
+    const load = process(
+      { name: 'load', outputs: ['domain.items'] },
+      async function load(ctx: any) {
+        await Promise.resolve()
+        ctx.domain.items = ['a', 'b']
+      },
+    )
+    const engine = new TheusEngine(
+      { domain: { items: [] as string[] } },
+      {
+        processes: { load },
+        auditRecipe: {
+          process_recipes: { load: { outputs: [{ field: 'domain.items', max_len: 1 }] } },
+        },
+      },
+    )
+    const manager = new WorkflowManager(engine, {
+      states: { IDLE: { on: { LOAD: 'READY' } }, READY: { entry: 'load' } },
+    })
+    const View = defineComponent(() => {
+      const items = useTheus('domain.items')
+      const count = useTheus((s) => s.domain.items.length)
+      const flow = useWorkflow(manager)
+      const findings = useAuditLog()
+      const before = count.value // read in setup, before the prefetch
+      onServerPrefetch(() => flow.send('LOAD'))
+      return () =>
+        h(
+          'p',
+          `${items.value.join()} ${count.value} ${flow.state.value} ${findings.value.length} ${before}`,
+        )
+    })
+    // Each showed the state of the setup: ' 0 IDLE 0 0'.
+    expect(await renderToString(createSSRApp(View).use(createTheusPlugin(engine)))).toBe(
+      '<p>a,b 2 READY 1 0</p>',
+    )
   })
 })

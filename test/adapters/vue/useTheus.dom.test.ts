@@ -1,7 +1,7 @@
 import { cleanup, render, screen } from '@testing-library/vue'
 import { createTheusPlugin, provideTheus, useTheus } from 'theus/vue'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { defineComponent, h, isReadonly, isRef, nextTick, ref } from 'vue'
+import { defineComponent, h, isReadonly, isRef, nextTick, onErrorCaptured, ref } from 'vue'
 import { createBank, shallowEqualArrays } from '../bank.js'
 
 afterEach(() => {
@@ -197,6 +197,60 @@ describe('useTheus (vue)', () => {
     const warned = warn.mock.calls.filter(([m]) => String(m).includes('vueWarnTestOnly'))
     expect(warned).toHaveLength(1)
     expect(String(warned[0]?.[0])).toMatch(/^\[theus\] useTheus\(selector\)/)
+  })
+
+  it('hands a selector error after a commit to errorCaptured, and shows the value again once the selector stops throwing', async () => {
+    const engine = createBank(3)
+    const errors: unknown[] = []
+    engine.on('error', (e) => errors.push(e))
+    const caught: unknown[] = []
+    const Bad = defineComponent(() => {
+      const v = useTheus((s) => {
+        if (s.domain.accounts.acc0 === 99) throw new Error('overdrawn view')
+        return s.domain.accounts.acc0 as number
+      })
+      return () => h('p', { 'data-testid': 'v' }, String(v.value))
+    })
+    const Parent = defineComponent(() => {
+      onErrorCaptured((e) => {
+        caught.push(e)
+        return false
+      })
+      return () => h(Bad)
+    })
+    render(Parent, { global: { plugins: [createTheusPlugin(engine)] } })
+    engine.runProcess('transfer', { from_user: 'acc0', to_user: 'acc1', amount: 1 })
+    await nextTick()
+    expect(caught.map((e) => (e as Error).message)).toEqual(['overdrawn view'])
+    engine.runProcess('transfer', { from_user: 'acc0', to_user: 'acc1', amount: 1 })
+    await nextTick()
+    // The throw ended the selector's subscription: the view kept its value of before, for good.
+    expect(screen.getByTestId('v').textContent).toBe('98')
+    expect(errors).toEqual([])
+  })
+
+  it('renders once a selector that threw on the first render stops throwing', async () => {
+    const engine = createBank(3)
+    const caught: unknown[] = []
+    const Bad = defineComponent(() => {
+      const v = useTheus((s) => {
+        if (s.domain.accounts.acc0 === 100) throw new Error('not yet')
+        return s.domain.accounts.acc0 as number
+      })
+      return () => h('p', { 'data-testid': 'v' }, String(v.value))
+    })
+    const Parent = defineComponent(() => {
+      onErrorCaptured((e) => {
+        caught.push(e)
+        return false
+      })
+      return () => h('div', { 'data-testid': 'root' }, [h(Bad)])
+    })
+    render(Parent, { global: { plugins: [createTheusPlugin(engine)] } })
+    expect(caught.map((e) => (e as Error).message)).toEqual(['not yet'])
+    engine.runProcess('transfer', { from_user: 'acc0', to_user: 'acc1', amount: 1 })
+    await nextTick()
+    expect(screen.getByTestId('v').textContent).toBe('99')
   })
 
   it('reads the engine given by provideTheus in an ancestor', () => {
