@@ -434,6 +434,33 @@ describe('failures: atomic and not', () => {
     expect(engine.state.value).toBe(before)
   })
 
+  it("undoes only its own steps' commits, not a run of the same process that committed meanwhile", async () => {
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    const engine = new TheusEngine({ domain: { acc: {} as Record<string, number> } })
+    engine.registerProcess(
+      process({ outputs: ['domain.acc'] }, async function put(ctx: any, args: any) {
+        if (args.wait) await gate
+        ctx.domain.acc[args.k] = 1
+      }),
+    )
+    engine.registerProcess(
+      process({}, function fail() {
+        throw new StepError('no')
+      }),
+    )
+    // The pipeline's `put` is in flight while another `put` (the user's, then a second
+    // pipeline's) commits: those are not the failing pipeline's to undo.
+    const failing = engine
+      .executeWorkflow(['put', 'fail'], { k: 'a', wait: true }, { atomic: true })
+      .catch((e) => e)
+    await engine.runProcess('put', { k: 'b' })
+    await engine.executeWorkflow(['put'], { k: 'c' }, { atomic: true })
+    release()
+    expect((await failing).code).toBe('UNDECLARED_ERROR')
+    expect(engine.state.value.domain.acc).toEqual({ b: 1, c: 1 })
+  })
+
   it('refuses options other than { atomic?: boolean } before running anything', async () => {
     const engine = makeEngine()
     for (const bad of [null, 5, { atomc: true }, { atomic: 'yes' }]) {
