@@ -2,8 +2,8 @@
  * Imports an app's module (its `src/context.ts`) from the command line. JavaScript is imported
  * as it is. TypeScript is compiled with the first compiler found, looked up from the app's
  * directory first: esbuild (bundles the module's relative imports; packages stay imports),
- * then typescript's `transpileModule`, then Node's own `stripTypeScriptTypes` (Node 22.13+);
- * the last two compile the one file, so its relative imports must be JavaScript. The compiled
+ * then typescript's `transpileModule` (typescript 6 and older), then Vite 8's `transformWithOxc`,
+ * then Node's own `stripTypeScriptTypes` (Node 22.13+); the last three compile the one file, so its relative imports must be JavaScript. The compiled
  * file is written beside the source under a dot-name, so its imports resolve as the source's
  * would, and removed at once.
  */
@@ -12,6 +12,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { basename, dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { stripVTControlCharacters } from 'node:util'
 import { CliError, type CliIO, shown } from './io.js'
 
 type Compile = (file: string) => Promise<string | undefined>
@@ -75,6 +76,28 @@ export const compilers: ((cwd: string) => Compile)[] = [
     }
     return out.outputText as string
   },
+  // Vite 8's own compiler (oxc): a Vite app without esbuild or a typescript that transpiles
+  // (typescript 7 has no transpileModule, and is what `npm i -D typescript` installs).
+  (cwd) => async (file) => {
+    const vite = await importFrom(cwd, 'vite')
+    if (typeof vite?.transformWithOxc !== 'function') return undefined
+    try {
+      const out = await vite.transformWithOxc(readFileSync(file, 'utf8'), file, { lang: 'ts' })
+      return out.code as string
+    } catch (e) {
+      // Lines from 1, columns from 0, as Rollup has them.
+      const at = (e as { errors?: { message?: string; loc?: any }[] }).errors?.[0]
+      if (!at?.loc) throw e
+      // Its first line, without colours (Vite adds them on a terminal) or the [CODE] tag.
+      const text = stripVTControlCharacters(String(at.message).split('\n')[0]!).replace(
+        /^\[\w+\] /,
+        '',
+      )
+      throw new CliError(
+        `cannot compile ${shown({ cwd } as CliIO, file)}:${at.loc.line}:${at.loc.column + 1}: ${text}`,
+      )
+    }
+  },
   () => async (file) => {
     const mod = (await import('node:module')) as { stripTypeScriptTypes?: (code: string) => string }
     if (typeof mod.stripTypeScriptTypes !== 'function') return undefined
@@ -102,7 +125,7 @@ export async function loadModule(file: string, cwd: string): Promise<Record<stri
     }
     if (code === undefined) {
       throw new CliError(
-        `cannot compile ${shown({ cwd } as CliIO, file)}: no TypeScript compiler found; install esbuild or typescript in the project (npm i -D typescript).`,
+        `cannot compile ${shown({ cwd } as CliIO, file)}: no TypeScript compiler found; install esbuild in the project (npm i -D esbuild), or typescript 6 or older (typescript 7 has no transpileModule).`,
       )
     }
     temp = join(dirname(file), `.theus-${basename(file)}-${randomBytes(4).toString('hex')}.mjs`)

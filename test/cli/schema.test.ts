@@ -178,6 +178,23 @@ describe('theus schema gen', () => {
     )
   })
 
+  it("compiles with Vite 8's oxc when the project has neither esbuild nor a typescript that transpiles", async () => {
+    // `npm i -D typescript` installs typescript 7, which has no transpileModule: a Vite app
+    // with it (and no esbuild, which Vite 8 no longer brings) had no compiler at all.
+    const dir = tempDir()
+    writeFiles(dir, {
+      'ok.ts': 'type N = number\nexport const initialContext = { domain: { n: 1 as N } }\n',
+      'bad.ts': 'export const initialContext = { domain: {\n',
+    })
+    const oxc = compilers[2]!(repoRoot)
+    const code = await oxc(join(dir, 'ok.ts'))
+    expect(code).toContain('export const initialContext')
+    expect(code).not.toContain('type N')
+    await expect(oxc(join(dir, 'bad.ts'))).rejects.toThrow(
+      /bad\.ts:2:1: Expected `}` but found `EOF`$/,
+    )
+  })
+
   it('names the context module, not its compiled copy, when an import fails', async () => {
     const dir = tempDir()
     writeFiles(dir, {
