@@ -429,6 +429,39 @@ describe('WorkflowManager: safety', () => {
     expect(engine.state.value.domain.n).toBeGreaterThan(1)
   })
 
+  it('stops an entry process or a commit listener that sends its own event back, instead of hanging the page', async () => {
+    for (const from of ['body', 'listener'] as const) {
+      let wf!: WorkflowManager
+      let sent = 0
+      const engine = new TheusEngine({ domain: { n: 0 } }, { maxOps: 20 })
+      engine.registerProcess(
+        process({ outputs: ['domain.n'] }, function again(ctx) {
+          ctx.domain.n += 1
+          if (from === 'body' && ++sent < 200) void wf.send('AGAIN')
+        }),
+      )
+      // (The test's own bound, 200 sends, keeps a regression from hanging the test run.)
+      if (from === 'listener') engine.on('commit', () => void (++sent < 200 && wf.send('AGAIN')))
+      wf = new WorkflowManager(engine, {
+        states: {
+          IDLE: { on: { AGAIN: 'LOOP' } },
+          LOOP: { entry: 'again', on: { AGAIN: 'LOOP' } },
+        },
+      })
+      await wf.send('AGAIN')
+      // Each event is a cascade of its own, run in microtasks: unbounded, no timer ever fires.
+      await new Promise((r) => setTimeout(r, 0))
+      expect((wf.lastError.value as TheusError).code).toBe('FLUX_SAFETY_TRIP')
+      expect(engine.state.value.domain.n).toBe(20)
+      expect(wf.status.value).toBe('idle')
+      // A send after the manager went idle starts a new count.
+      wf.reset()
+      await wf.send('AGAIN')
+      await new Promise((r) => setTimeout(r, 0))
+      expect(engine.state.value.domain.n).toBe(40)
+    }
+  })
+
   it('refuses a missing engine and options other than { historyLimit? } with INVALID_ARGS', () => {
     const def = { states: { IDLE: {} } }
     const code = (fn: () => unknown) => {
