@@ -195,6 +195,31 @@ describe('theus schema gen', () => {
     )
   })
 
+  it("compiles with typescript 7's tsc, which has no transpileModule, when it is the project's only compiler", async () => {
+    // A stand-in for typescript 7: a package without a JavaScript API whose bin is a real tsc.
+    const dir = tempDir()
+    const realTsc = join(repoRoot, 'node_modules/typescript/lib/tsc.js')
+    writeFiles(dir, {
+      'node_modules/typescript/package.json': JSON.stringify({
+        name: 'typescript',
+        version: '7.0.0',
+        main: 'version.cjs',
+        bin: { tsc: './bin/tsc' },
+      }),
+      'node_modules/typescript/version.cjs': "module.exports = { version: '7.0.0' }\n",
+      'node_modules/typescript/bin/tsc': `require(${JSON.stringify(realTsc)})\n`,
+      'ok.ts':
+        'type N = number\nenum E { A }\nexport const initialContext = { domain: { n: 1 as N, e: E.A } }\n',
+      'bad.ts': 'export const initialContext = { domain: {\n',
+    })
+    expect(await compilers[1]!(dir)(join(dir, 'ok.ts'))).toBeUndefined()
+    const tsc = compilers[3]!(dir)
+    const code = await tsc(join(dir, 'ok.ts'))
+    expect(code).toContain('export const initialContext')
+    expect(code).not.toContain('type N')
+    await expect(tsc(join(dir, 'bad.ts'))).rejects.toThrow(/bad\.ts:2:1: '}' expected\.$/)
+  })
+
   it('names the context module, not its compiled copy, when an import fails', async () => {
     const dir = tempDir()
     writeFiles(dir, {
