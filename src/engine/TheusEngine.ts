@@ -1035,6 +1035,12 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   ): Promise<string[]> {
     // A promise-returning call reports through its promise, so `.catch()` sees DISPOSED too.
     if (this._disposed) return Promise.reject(errors.disposed('executeWorkflow'))
+    // The args of the call: a caller reusing its object while a step awaits changes nothing.
+    try {
+      args = deepCopy(args) as typeof args
+    } catch {
+      // A cycle or a revoked proxy: the first step refuses it with INVALID_ARGS.
+    }
     return import('../workflow/fluxRuntime.js').then((m) => {
       m.installKit(FLUX_KIT)
       return m.executeFlux(this, def as FluxInput, args, options)

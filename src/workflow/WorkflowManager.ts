@@ -12,7 +12,7 @@ import {
   TheusError,
   warnOnce,
 } from '../errors.js'
-import { Kind, kindOf } from '../transaction/tree.js'
+import { deepCopy, Kind, kindOf } from '../transaction/tree.js'
 import type { WorkflowDefinition } from './definition.js'
 import { signalKey } from './definition.js'
 import { isThenable, maxOpsOf, type WorkflowHost } from './host.js'
@@ -176,6 +176,13 @@ export class WorkflowManager<
         `send('${event}') was ignored: the workflow is aborted after a level A audit interlock (see lastError). Call reset() to start again; until then every send() is ignored (this warning shows once per abort).`,
       )
       return Promise.resolve()
+    }
+    // The event's args are those of the moment it is sent: a queued event runs later, and a
+    // caller that reuses its object meanwhile must not change what the chain receives.
+    try {
+      args = deepCopy(args)
+    } catch {
+      // A cycle or a revoked proxy: the chain's processes refuse it with INVALID_ARGS.
     }
     return new Promise<void>((resolve) => {
       this._queue.push({ event, args, resolve, steps })

@@ -98,8 +98,9 @@ const CEILING = {
   // (its 'commit' came between the first's 'commit' and 'signal'); +11 B when the Flux kit took
   // the engine's one deepFreeze for validated pipelines; +38 B when a run could be handed a
   // callback for its own commit (an internal symbol option): an atomic pipeline undid every
-  // commit of its step's process name, a concurrent run's of the same process included
-  core: 32_470,
+  // commit of its step's process name, a concurrent run's of the same process included; +8 B
+  // when executeWorkflow copied its args (a caller reusing the object changed later steps)
+  core: 32_480,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,

@@ -288,6 +288,37 @@ it("keeps running a cascade whose state, status or lastError subscriber throws: 
   ])
 })
 
+it('runs a queued event with its args as they were when it was sent', async () => {
+  let release!: () => void
+  const gate = new Promise<void>((r) => (release = r))
+  const engine = new TheusEngine({ domain: { got: [] as number[] } })
+  engine.registerProcess(
+    process({}, async function slow() {
+      await gate
+    }),
+  )
+  engine.registerProcess(
+    process({ outputs: ['domain.got'] }, function rec(ctx: any, args: any) {
+      ctx.domain.got = [...ctx.domain.got, args.amount]
+    }),
+  )
+  const wf = new WorkflowManager(engine, {
+    states: {
+      IDLE: { on: { SLOW: 'S', GO: 'R' } },
+      S: { entry: 'slow', on: { EVT_CHAIN_DONE: 'IDLE' } },
+      R: { entry: 'rec', on: { EVT_CHAIN_DONE: 'R2' } },
+      R2: { entry: 'rec' },
+    },
+  })
+  void wf.send('SLOW')
+  const args = { amount: 1 }
+  const sent = wf.send('GO', args) // queued behind the running chain
+  args.amount = 999 // the caller reuses its object
+  release()
+  await sent
+  expect(engine.state.value.domain.got).toEqual([1, 1])
+})
+
 describe('WorkflowManager: level A interlock', () => {
   const recipe = {
     process_recipes: {

@@ -324,6 +324,43 @@ describe('executeFlux / engine.executeWorkflow', () => {
   })
 })
 
+describe('the args of a pipeline', () => {
+  it('are those of the call: a caller reusing its object while a step awaits changes nothing', async () => {
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    const engine = new TheusEngine({ domain: { got: [] as number[] } })
+    engine.registerProcess(
+      process({}, async function wait() {
+        await gate
+      }),
+    )
+    engine.registerProcess(
+      process({ outputs: ['domain.got'] }, function rec(ctx: any, args: any) {
+        ctx.domain.got = [...ctx.domain.got, args.n]
+      }),
+    )
+    const args = { n: 1 }
+    const done = engine.executeWorkflow(
+      ['rec', 'wait', { flux: 'if', condition: 'args.n == 1', then: ['rec'] }],
+      args,
+    )
+    await new Promise((r) => setTimeout(r, 0))
+    args.n = 999
+    release()
+    expect(await done).toEqual(['rec', 'wait', 'rec'])
+    expect(engine.state.value.domain.got).toEqual([1, 1])
+  })
+
+  it('that cannot be copied (a cycle) fail the first step with INVALID_ARGS, not a RangeError', async () => {
+    const engine = makeEngine()
+    const args: Record<string, unknown> = {}
+    args.self = args
+    await expect(engine.executeWorkflow(['p_inc'], args)).rejects.toMatchObject({
+      code: 'INVALID_ARGS',
+    })
+  })
+})
+
 describe('the maxOps safety trip', () => {
   it('throws FLUX_SAFETY_TRIP for a loop that never ends, even with do: []', async () => {
     const engine = makeEngine({ maxOps: 50 })
