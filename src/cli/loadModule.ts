@@ -125,7 +125,7 @@ export const compilers: ((cwd: string) => Compile)[] = [
         [tsc, '--ignoreConfig', '--noCheck', '--noResolve', '--pretty', 'false', '--module', 'esnext', '--target', 'es2022', '--outDir', out, file],
         { encoding: 'utf8' },
       )
-      const js = join(out, basename(file).replace(/\.[cm]?tsx?$/, '.js'))
+      const js = join(out, basename(file).replace(/\.([cm]?)tsx?$/, '.$1js'))
       if (r.status === 0 && existsSync(js)) return readFileSync(js, 'utf8')
       // `file.ts(2,1): error TS1005: '}' expected.`, lines and columns from 1.
       const m = /\((\d+),(\d+)\): error TS\d+: (.*)/.exec(`${r.stdout}${r.stderr}`)

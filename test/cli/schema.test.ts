@@ -218,6 +218,9 @@ describe('theus schema gen', () => {
     expect(code).toContain('export const initialContext')
     expect(code).not.toContain('type N')
     await expect(tsc(join(dir, 'bad.ts'))).rejects.toThrow(/bad\.ts:2:1: '}' expected\.$/)
+    // tsc names its output after the source's kind: c.mts gives c.mjs.
+    writeFiles(dir, { 'c.mts': 'export const initialContext: object = { domain: {} }\n' })
+    expect(await tsc(join(dir, 'c.mts'))).toContain('export const initialContext = {')
   })
 
   it('names the context module, not its compiled copy, when an import fails', async () => {
