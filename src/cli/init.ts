@@ -202,8 +202,7 @@ export function init(io: CliIO, parsed: Parsed): number {
   io.stdout(`created ${cd} (${Object.keys(files).length} files), with "theus": "${theus}"
 
 next:
-  cd ${shellQuoted(cd)}
-  npm install
+${cd === '.' ? '' : `  cd ${shellQuoted(cd)}\n`}  npm install
   npm run dev
 `)
   return 0

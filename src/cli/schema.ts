@@ -37,8 +37,8 @@ Writes the context schema file from the app's initial context, and from its zod 
 the module exports one (types, record vs object, integers, bounds, enums, descriptions). One
 entry per path: type, zone, default and constraints (see docs/cli.md).
 
-The context module is imported (TypeScript is compiled with esbuild or typescript from the
-project). It exports the initial context as initialContext (or initial, context, default)
+The context module is imported (TypeScript is compiled with esbuild, typescript or Vite 8
+from the project). It exports the initial context as initialContext (or initial, context, default)
 and may export the zod schema as contextSchema (or schema).
 
 Options:

@@ -63,7 +63,7 @@ import {
 } from '../transaction/tree.js'
 import type { FluxInput, FluxRunOptions } from '../workflow/flux.js'
 import { FLUX_KIT } from '../workflow/fluxKit.js'
-import { isThenable } from '../workflow/host.js'
+import { isThenable, ON_COMMIT } from '../workflow/host.js'
 import type { CheckFlux } from '../workflow/types.js'
 import { BoundedLog } from './BoundedLog.js'
 import { checkSchema, plainResult } from './checks.js'
@@ -129,6 +129,8 @@ const RING = 1000
 const EMPTY: readonly Patch[] = Object.freeze([])
 /** The options of a run given none (a default `{}` would be a new object per run). */
 const NO_OPTS: RunOptions = Object.freeze({})
+/** A callback given a commit's patches and inverse patches once it is applied. */
+type Applied = (patches: Patch[], inverse: Patch[]) => void
 /** Runs of every engine between their start and their applied commit (for static replay). */
 let activeRuns = 0
 /** What `_run` and `_start` return for a failed run; `runProcess` throws `_takeFailure()`. */
@@ -743,6 +745,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
       this._cArgs = run.logged ?? args
       this._cResult = result
       this._cT0 = t0
+      this._cHook = (opts as { [ON_COMMIT]?: Applied })[ON_COMMIT]
       // A run that wrote nothing sets no signal: no batch (signals-core allocates per batch).
       if (run.writes.n + run.wholes.size > 0 || run.heavyWrites || reg.heavyOutputs.length > 0)
         this._events.batch(this._commitTask)
@@ -785,6 +788,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   private _cArgs: unknown
   private _cResult: unknown
   private _cT0 = -1
+  private _cHook: Applied | undefined
   private readonly _commitTask = (): void => {
     const run = this._cRun!
     const reg = this._cReg!
@@ -794,7 +798,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
     this._cReg = undefined
     this._cArgs = undefined
     this._cResult = undefined
-    this._commit(run, reg.name, args, result, this._cT0, true)
+    this._commit(run, reg.name, args, result, this._cT0, true, this._cHook)
     this._notifyHeavy(reg, run)
   }
   /** @internal */
@@ -1031,6 +1035,12 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   ): Promise<string[]> {
     // A promise-returning call reports through its promise, so `.catch()` sees DISPOSED too.
     if (this._disposed) return Promise.reject(errors.disposed('executeWorkflow'))
+    // The args of the call: a caller reusing its object while a step awaits changes nothing.
+    try {
+      args = deepCopy(args) as typeof args
+    } catch {
+      // A cycle or a revoked proxy: the first step refuses it with INVALID_ARGS.
+    }
     return import('../workflow/fluxRuntime.js').then((m) => {
       m.installKit(FLUX_KIT)
       return m.executeFlux(this, def as FluxInput, args, options)

@@ -5,12 +5,12 @@
  * file fails the build (and shows in Vite's error overlay) with its file, line and column.
  */
 import { existsSync } from 'node:fs'
-import { basename, dirname, resolve } from 'node:path'
+import { basename, dirname, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Plugin, ViteDevServer } from 'vite'
 import { validateAuditRecipe } from '../audit/recipe.js'
 import { RecipeError, TheusError, WorkflowError } from '../errors.js'
-import { validateWorkflow } from '../workflow/definition.js'
+import { ORIGIN, validateWorkflow, type WorkflowOrigin } from '../workflow/definition.js'
 import { validateFlux } from '../workflow/flux.js'
 import { isRecord } from '../workflow/issues.js'
 import { recipeSyntaxError } from '../yaml/recipe.js'
@@ -69,11 +69,13 @@ export function theusPlugin(options: TheusPluginOptions = {}): Plugin {
   const hmrOptions = typeof options.hmr === 'object' ? options.hmr : {}
   const processFilter = createFilter(hmrOptions.include ?? SCRIPT_FILE, hmrOptions.exclude)
   let hot = false
+  let root = process.cwd()
   return {
     name: 'theus',
     // Before vite's own transforms, which would try to read YAML as JavaScript.
     enforce: 'pre',
     configResolved(config) {
+      root = config.root
       hot = options.hmr !== false && config.command === 'serve' && !config.isProduction
       if (options.keepNames !== false) keepProcessNames(config.plugins)
     },
@@ -117,6 +119,10 @@ export function theusPlugin(options: TheusPluginOptions = {}): Plugin {
       }
       try {
         const { data, normalized } = compileWithForm(kind, code, file)
+        // A workflow keeps where its entry process names are (see ORIGIN), under the path
+        // from the project's root: a build ships no absolute path of the machine it ran on.
+        const origin = (data as Record<symbol, WorkflowOrigin | undefined>)[ORIGIN]
+        if (origin) origin.file = relative(root, file).replaceAll('\\', '/')
         // JSON.parse rather than an object literal: in a literal, a `__proto__` key would set the
         // prototype; JSON.parse makes it a plain own key, as the YAML loader does.
         const json = (v: unknown) => `JSON.parse(${JSON.stringify(JSON.stringify(v))})`
@@ -124,9 +130,11 @@ export function theusPlugin(options: TheusPluginOptions = {}): Plugin {
         // symbol key (COMPILED_RECIPE) that no data can hold: the core adopts it as is
         // instead of checking the recipe a second time in the browser.
         const value =
-          normalized === undefined
-            ? `/* @__PURE__ */ ${json(data)}`
-            : `/* @__PURE__ */ Object.defineProperty(${json(data)}, Symbol.for('theus.compiledRecipe'), { value: ${json(normalized)} })`
+          normalized !== undefined
+            ? `/* @__PURE__ */ Object.defineProperty(${json(data)}, Symbol.for('theus.compiledRecipe'), { value: ${json(normalized)} })`
+            : origin
+              ? `/* @__PURE__ */ Object.defineProperty(${json(data)}, Symbol.for('theus.origin'), { value: ${json(origin)} })`
+              : `/* @__PURE__ */ ${json(data)}`
         return {
           code: hot
             ? kind === 'flux'
@@ -227,8 +235,27 @@ function compileWithForm(
   // form.
   if (kind === 'recipe')
     return { data: value, normalized: validateAuditRecipe(value, { filename, locate }) }
-  if (kind === 'workflow') validateWorkflow(value, { filename, locate })
-  else validateFlux(value, { filename, locate, text: src })
+  if (kind === 'workflow') {
+    validateWorkflow(value, { filename, locate })
+    // Where each entry process name is: checkWorkflowProcesses points at an unknown one with
+    // file, line and column, as it does for parseWorkflow's definitions.
+    const at: Record<string, [number, number]> = {}
+    const states = (value as { states: Record<string, Record<string, unknown> | null> }).states
+    for (const [state, raw] of Object.entries(states)) {
+      const key = raw && Object.hasOwn(raw, 'process') ? 'process' : 'entry'
+      const entry = raw?.[key]
+      const paths =
+        typeof entry === 'string' ? [[]] : Array.isArray(entry) ? entry.map((_, i) => [i]) : []
+      for (const tail of paths) {
+        const path = ['states', state, key, ...tail]
+        const pos = locate(path, 'value')
+        if (pos) at[path.join('\0')] = [pos.line, pos.column]
+      }
+    }
+    // (A machine without entry processes has nothing to point at, and ships as plain JSON.)
+    if (Object.keys(at).length > 0)
+      Object.defineProperty(value, ORIGIN, { value: { file: filename, at } })
+  } else validateFlux(value, { filename, locate, text: src })
   return { data: value }
 }
 

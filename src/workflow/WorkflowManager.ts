@@ -12,7 +12,7 @@ import {
   TheusError,
   warnOnce,
 } from '../errors.js'
-import { Kind, kindOf } from '../transaction/tree.js'
+import { deepCopy, Kind, kindOf } from '../transaction/tree.js'
 import type { WorkflowDefinition } from './definition.js'
 import { signalKey } from './definition.js'
 import { isThenable, maxOpsOf, type WorkflowHost } from './host.js'
@@ -45,7 +45,7 @@ interface Pending {
   event: string
   args: unknown
   resolve: () => void
-  /** Steps already taken by the cascade that sent it (the signal bridge), toward maxOps. */
+  /** Steps already taken by the cascade it was sent during (0 when none ran), toward maxOps. */
   steps: number
 }
 
@@ -136,10 +136,7 @@ export class WorkflowManager<
         // Read on every event: a live edit (theus/vite) replaces the machine's definition.
         const signals = this.machine.definition.signals
         const key = signalKey(path)
-        // A bridged event goes on counting the cascade that sent it: a machine whose chain
-        // raises its own signal again stops at maxOps instead of looping in microtasks forever.
-        if (key !== undefined && Object.hasOwn(signals, key))
-          void this._send(signals[key]!, undefined, this._draining ? this._steps + 1 : 0)
+        if (key !== undefined && Object.hasOwn(signals, key)) void this.send(signals[key]!)
       })
     }
   }
@@ -162,11 +159,10 @@ export class WorkflowManager<
    * `EngineHaltedError`.
    */
   send(event: string, args?: unknown): Promise<void> {
-    return this._send(event, args, 0)
-  }
-
-  /** `send`, for an event that goes on counting `steps` toward maxOps (the signal bridge). */
-  private _send(event: string, args: unknown, steps: number): Promise<void> {
+    // An event sent while a cascade runs (by a process, a listener, the signal bridge) goes on
+    // counting that cascade's steps: a chain that sends the event leading back into itself
+    // stops at maxOps instead of looping in microtasks forever (no timer would ever run).
+    const steps = this._draining ? this._steps + 1 : 0
     if (this._disposed) {
       warnOnce(
         `workflow-send-disposed:${this._id}`,
@@ -180,6 +176,13 @@ export class WorkflowManager<
         `send('${event}') was ignored: the workflow is aborted after a level A audit interlock (see lastError). Call reset() to start again; until then every send() is ignored (this warning shows once per abort).`,
       )
       return Promise.resolve()
+    }
+    // The event's args are those of the moment it is sent: a queued event runs later, and a
+    // caller that reuses its object meanwhile must not change what the chain receives.
+    try {
+      args = deepCopy(args)
+    } catch {
+      // A cycle or a revoked proxy: the chain's processes refuse it with INVALID_ARGS.
     }
     return new Promise<void>((resolve) => {
       this._queue.push({ event, args, resolve, steps })

@@ -54,6 +54,17 @@ const validated = new WeakSet<object>()
 const origins = new WeakMap<object, [ValidateOptions, unknown]>()
 
 /**
+ * Where the entry process names of a workflow compiled by `theus/vite` are (`at`: the path
+ * joined by NUL → `[line, column]`): JSON data has no locator, and this symbol key, which no
+ * data can hold, carries the part `checkWorkflowProcesses` needs.
+ */
+export const ORIGIN: unique symbol = Symbol.for('theus.origin') as never
+export interface WorkflowOrigin {
+  file: string
+  at: Record<string, [number, number]>
+}
+
+/**
  * Validates a state machine document (the parsed YAML, or an object written in code) and
  * returns its normalised form. Every problem is collected; the `WorkflowError` points at the
  * first (file, line, column, and a hint) and lists all in `issues`.
@@ -317,7 +328,19 @@ function check(obj: unknown, options: ValidateOptions): WorkflowDefinition {
   // Frozen, so that what was checked is what runs: a change after validation throws where it
   // is made (build a new object, `{ ...def, states }`, to change it).
   validated.add(deepFreeze(def))
-  origins.set(def, [options, doc])
+  const o = doc[ORIGIN as never] as WorkflowOrigin | undefined
+  origins.set(def, [
+    o && !options.locate
+      ? {
+          filename: options.filename ?? o.file,
+          locate: (path) => {
+            const p = o.at[path.join('\0')]
+            return p && { line: p[0], column: p[1] }
+          },
+        }
+      : options,
+    doc,
+  ])
   return def
 }
 

@@ -417,18 +417,7 @@ export async function executeFlux(
       'atomic: true needs an engine that can commit patches (TheusEngine). Run the pipeline with engine.executeWorkflow().',
     )
   }
-  const run = new FluxRun(engine, args, K.maxOpsOf(engine))
-  const unsubscribe = atomic
-    ? engine.on('commit', (e) => {
-        if (
-          run.inFlight !== undefined &&
-          e.process === run.inFlight &&
-          e.inversePatches.length > 0
-        ) {
-          run.undo.push(e.inversePatches)
-        }
-      })
-    : undefined
+  const run = new FluxRun(engine, args, K.maxOpsOf(engine), atomic)
   try {
     await run.steps(pipeline.steps)
     return run.ran
@@ -447,15 +436,15 @@ export async function executeFlux(
       }
     }
     throw error
-  } finally {
-    unsubscribe?.()
   }
 }
 
 class FluxRun {
   readonly ran: string[] = []
   readonly undo: Patch[][] = []
-  inFlight: string | undefined
+  // Each step's own commit hands its inverse patches here (an internal run option): a commit
+  // of the same process by another run meanwhile is not this pipeline's to undo.
+  private readonly opts: object | undefined
   private ops = 0
   private readonly scope: ExpressionScope
 
@@ -463,7 +452,15 @@ class FluxRun {
     private readonly engine: WorkflowHost,
     private readonly args: unknown,
     private readonly maxOps: number,
+    atomic: boolean,
   ) {
+    this.opts = atomic
+      ? {
+          [Symbol.for('theus.onCommit')]: (_: Patch[], inverse: Patch[]) => {
+            if (inverse.length > 0) this.undo.push(inverse)
+          },
+        }
+      : undefined
     this.scope = {
       context: (segs) => engine._peekSnapshot?.(segs),
       args,
@@ -496,13 +493,8 @@ class FluxRun {
   private async step(step: FluxStep): Promise<void> {
     if ('process' in step) {
       this.count(`step '${step.process}'`)
-      this.inFlight = step.process
-      try {
-        const r = this.engine.runProcess(step.process, this.args)
-        if (K.isThenable(r)) await r
-      } finally {
-        this.inFlight = undefined
-      }
+      const r = this.engine.runProcess(step.process, this.args, this.opts)
+      if (K.isThenable(r)) await r
       this.ran.push(step.process)
       return
     }

@@ -26,6 +26,15 @@ export interface WorkflowHost {
   _commitPatches?(patches: Patch[], label: string): void
 }
 
+/**
+ * An internal run option (a symbol, so `runProcess`'s check of option keys never sees it): a
+ * callback the engine calls with the patches and inverse patches of that run's own commit. An
+ * atomic pipeline undoes exactly its steps' commits with it, not those of another run of the
+ * same process that committed meanwhile. A registered symbol: the on-demand Flux runtime
+ * imports nothing but its kit (kit.ts) and names it `Symbol.for('theus.onCommit')` itself.
+ */
+export const ON_COMMIT: unique symbol = Symbol.for('theus.onCommit')
+
 /** The Flux safety limit when the engine sets none (SPEC §3). */
 export const DEFAULT_MAX_OPS = 10_000
 

@@ -187,6 +187,16 @@ describe('theus init: the theus dependency', () => {
     )
   })
 
+  it('says no `cd .` in the next steps when it scaffolds into the working directory', async () => {
+    const cwd = join(tempDir(), 'here')
+    mkdirSync(cwd)
+    const r = await run(cwd, 'init', '.')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('created . (')
+    expect(r.stdout).toContain('next:\n  npm install\n')
+    expect(r.stdout).not.toContain('cd .')
+  })
+
   it('quotes a path with spaces in the next steps, so `cd` can be pasted as it is', async () => {
     const cwd = tempDir()
     const r = await run(cwd, 'init', 'my apps/bank')

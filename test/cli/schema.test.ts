@@ -178,6 +178,51 @@ describe('theus schema gen', () => {
     )
   })
 
+  it("compiles with Vite 8's oxc when the project has neither esbuild nor a typescript that transpiles", async () => {
+    // `npm i -D typescript` installs typescript 7, which has no transpileModule: a Vite app
+    // with it (and no esbuild, which Vite 8 no longer brings) had no compiler at all.
+    const dir = tempDir()
+    writeFiles(dir, {
+      'ok.ts': 'type N = number\nexport const initialContext = { domain: { n: 1 as N } }\n',
+      'bad.ts': 'export const initialContext = { domain: {\n',
+    })
+    const oxc = compilers[2]!(repoRoot)
+    const code = await oxc(join(dir, 'ok.ts'))
+    expect(code).toContain('export const initialContext')
+    expect(code).not.toContain('type N')
+    await expect(oxc(join(dir, 'bad.ts'))).rejects.toThrow(
+      /bad\.ts:2:1: Expected `}` but found `EOF`$/,
+    )
+  })
+
+  it("compiles with typescript 7's tsc, which has no transpileModule, when it is the project's only compiler", async () => {
+    // A stand-in for typescript 7: a package without a JavaScript API whose bin is a real tsc.
+    const dir = tempDir()
+    const realTsc = join(repoRoot, 'node_modules/typescript/lib/tsc.js')
+    writeFiles(dir, {
+      'node_modules/typescript/package.json': JSON.stringify({
+        name: 'typescript',
+        version: '7.0.0',
+        main: 'version.cjs',
+        bin: { tsc: './bin/tsc' },
+      }),
+      'node_modules/typescript/version.cjs': "module.exports = { version: '7.0.0' }\n",
+      'node_modules/typescript/bin/tsc': `require(${JSON.stringify(realTsc)})\n`,
+      'ok.ts':
+        'type N = number\nenum E { A }\nexport const initialContext = { domain: { n: 1 as N, e: E.A } }\n',
+      'bad.ts': 'export const initialContext = { domain: {\n',
+    })
+    expect(await compilers[1]!(dir)(join(dir, 'ok.ts'))).toBeUndefined()
+    const tsc = compilers[3]!(dir)
+    const code = await tsc(join(dir, 'ok.ts'))
+    expect(code).toContain('export const initialContext')
+    expect(code).not.toContain('type N')
+    await expect(tsc(join(dir, 'bad.ts'))).rejects.toThrow(/bad\.ts:2:1: '}' expected\.$/)
+    // tsc names its output after the source's kind: c.mts gives c.mjs.
+    writeFiles(dir, { 'c.mts': 'export const initialContext: object = { domain: {} }\n' })
+    expect(await tsc(join(dir, 'c.mts'))).toContain('export const initialContext = {')
+  })
+
   it('names the context module, not its compiled copy, when an import fails', async () => {
     const dir = tempDir()
     writeFiles(dir, {

@@ -96,8 +96,11 @@ const CEILING = {
   // deleting a missing key became a read (the run now conflicts when it is added); +26 B when a
   // commit made by a 'commit' listener queued its events after the rest of the first commit's
   // (its 'commit' came between the first's 'commit' and 'signal'); +11 B when the Flux kit took
-  // the engine's one deepFreeze for validated pipelines
-  core: 32_440,
+  // the engine's one deepFreeze for validated pipelines; +38 B when a run could be handed a
+  // callback for its own commit (an internal symbol option): an atomic pipeline undid every
+  // commit of its step's process name, a concurrent run's of the same process included; +8 B
+  // when executeWorkflow copied its args (a caller reusing the object changed later steps)
+  core: 32_480,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,
@@ -112,8 +115,11 @@ const CEILING = {
   // +23 B when a lone CR became a line break, as YAML 1.2 has it (a Mac-saved file failed);
   // +50 B: a validated workflow or pipeline is frozen, so a change after validation cannot
   // bypass the checks (a stale condition ran, a target to no state was entered); +258 B when
-  // that freeze became the engine's one deepFreeze (tree.ts, which this entry did not carry)
-  yaml: 48_780,
+  // that freeze became the engine's one deepFreeze (tree.ts, which this entry did not carry);
+  // +10 B: the core's commit callback for atomic pipelines (above); +62 B when a workflow
+  // compiled by theus/vite kept where its entry process names are, so checkWorkflowProcesses
+  // points at file:line:col as it does for parseWorkflow's definitions
+  yaml: 48_860,
 }
 
 const rows: Row[] = await measureTheus()

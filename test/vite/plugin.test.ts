@@ -2,8 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { RecipeError, WorkflowError } from 'theus'
+import { checkWorkflowProcesses, RecipeError, WorkflowError } from 'theus'
 import theus, { compileTheusYaml, theusPlugin } from 'theus/vite'
+import { parseWorkflow } from 'theus/yaml'
 import { build } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -109,6 +110,35 @@ describe('theus/vite', () => {
     const reported = (err as { errors?: unknown[] }).errors?.[0] ?? err
     expect(reported).toBeInstanceOf(RecipeError)
     expect(reported).toMatchObject({ line: 5, column: 9 })
+  })
+
+  it('keeps where entry process names are: checkWorkflowProcesses points at the same file:line:col as for parseWorkflow', async () => {
+    const text =
+      'states:\n  IDLE:\n    on: { GO: A }\n  A:\n    entry: [notify, trasfer]\n  B:\n    process: nope\n'
+    await writeFile(join(dir, 'wf.yaml'), text)
+    await writeFile(join(dir, 'wf.js'), `import wf from './wf.yaml'\nexport default wf\n`)
+    await buildApp('wf.js', 'out-wf')
+    const built = (await import(pathToFileURL(join(dir, 'out-wf', 'app.mjs')).href)).default
+    const message = (def: unknown) => {
+      try {
+        checkWorkflowProcesses(def as never, ['notify', 'transfer'])
+      } catch (e) {
+        return [
+          (e as WorkflowError).message,
+          (e as WorkflowError).issues.map((i) => [i.file, i.line, i.column]),
+        ]
+      }
+      return undefined
+    }
+    const expected = message(parseWorkflow(text, { filename: 'wf.yaml' }))
+    expect(expected?.[1]).toEqual([
+      ['wf.yaml', 5, 21],
+      ['wf.yaml', 7, 14],
+    ])
+    // The bundle names the file from the project's root, and ships no absolute path.
+    expect(message(built)).toEqual(expected)
+    expect(message(compileTheusYaml('workflow', text, 'wf.yaml'))).toEqual(expected)
+    expect(built[Symbol.for('theus.origin')].file).toBe('wf.yaml')
   })
 
   it('fails the build on malformed YAML with file, line and column', async () => {

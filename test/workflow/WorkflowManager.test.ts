@@ -288,6 +288,37 @@ it("keeps running a cascade whose state, status or lastError subscriber throws: 
   ])
 })
 
+it('runs a queued event with its args as they were when it was sent', async () => {
+  let release!: () => void
+  const gate = new Promise<void>((r) => (release = r))
+  const engine = new TheusEngine({ domain: { got: [] as number[] } })
+  engine.registerProcess(
+    process({}, async function slow() {
+      await gate
+    }),
+  )
+  engine.registerProcess(
+    process({ outputs: ['domain.got'] }, function rec(ctx: any, args: any) {
+      ctx.domain.got = [...ctx.domain.got, args.amount]
+    }),
+  )
+  const wf = new WorkflowManager(engine, {
+    states: {
+      IDLE: { on: { SLOW: 'S', GO: 'R' } },
+      S: { entry: 'slow', on: { EVT_CHAIN_DONE: 'IDLE' } },
+      R: { entry: 'rec', on: { EVT_CHAIN_DONE: 'R2' } },
+      R2: { entry: 'rec' },
+    },
+  })
+  void wf.send('SLOW')
+  const args = { amount: 1 }
+  const sent = wf.send('GO', args) // queued behind the running chain
+  args.amount = 999 // the caller reuses its object
+  release()
+  await sent
+  expect(engine.state.value.domain.got).toEqual([1, 1])
+})
+
 describe('WorkflowManager: level A interlock', () => {
   const recipe = {
     process_recipes: {
@@ -427,6 +458,39 @@ describe('WorkflowManager: safety', () => {
     // A user's own send starts a new count.
     await wf.send('EVT_X')
     expect(engine.state.value.domain.n).toBeGreaterThan(1)
+  })
+
+  it('stops an entry process or a commit listener that sends its own event back, instead of hanging the page', async () => {
+    for (const from of ['body', 'listener'] as const) {
+      let wf!: WorkflowManager
+      let sent = 0
+      const engine = new TheusEngine({ domain: { n: 0 } }, { maxOps: 20 })
+      engine.registerProcess(
+        process({ outputs: ['domain.n'] }, function again(ctx) {
+          ctx.domain.n += 1
+          if (from === 'body' && ++sent < 200) void wf.send('AGAIN')
+        }),
+      )
+      // (The test's own bound, 200 sends, keeps a regression from hanging the test run.)
+      if (from === 'listener') engine.on('commit', () => void (++sent < 200 && wf.send('AGAIN')))
+      wf = new WorkflowManager(engine, {
+        states: {
+          IDLE: { on: { AGAIN: 'LOOP' } },
+          LOOP: { entry: 'again', on: { AGAIN: 'LOOP' } },
+        },
+      })
+      await wf.send('AGAIN')
+      // Each event is a cascade of its own, run in microtasks: unbounded, no timer ever fires.
+      await new Promise((r) => setTimeout(r, 0))
+      expect((wf.lastError.value as TheusError).code).toBe('FLUX_SAFETY_TRIP')
+      expect(engine.state.value.domain.n).toBe(20)
+      expect(wf.status.value).toBe('idle')
+      // A send after the manager went idle starts a new count.
+      wf.reset()
+      await wf.send('AGAIN')
+      await new Promise((r) => setTimeout(r, 0))
+      expect(engine.state.value.domain.n).toBe(40)
+    }
   })
 
   it('refuses a missing engine and options other than { historyLimit? } with INVALID_ARGS', () => {

@@ -324,6 +324,43 @@ describe('executeFlux / engine.executeWorkflow', () => {
   })
 })
 
+describe('the args of a pipeline', () => {
+  it('are those of the call: a caller reusing its object while a step awaits changes nothing', async () => {
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    const engine = new TheusEngine({ domain: { got: [] as number[] } })
+    engine.registerProcess(
+      process({}, async function wait() {
+        await gate
+      }),
+    )
+    engine.registerProcess(
+      process({ outputs: ['domain.got'] }, function rec(ctx: any, args: any) {
+        ctx.domain.got = [...ctx.domain.got, args.n]
+      }),
+    )
+    const args = { n: 1 }
+    const done = engine.executeWorkflow(
+      ['rec', 'wait', { flux: 'if', condition: 'args.n == 1', then: ['rec'] }],
+      args,
+    )
+    await new Promise((r) => setTimeout(r, 0))
+    args.n = 999
+    release()
+    expect(await done).toEqual(['rec', 'wait', 'rec'])
+    expect(engine.state.value.domain.got).toEqual([1, 1])
+  })
+
+  it('that cannot be copied (a cycle) fail the first step with INVALID_ARGS, not a RangeError', async () => {
+    const engine = makeEngine()
+    const args: Record<string, unknown> = {}
+    args.self = args
+    await expect(engine.executeWorkflow(['p_inc'], args)).rejects.toMatchObject({
+      code: 'INVALID_ARGS',
+    })
+  })
+})
+
 describe('the maxOps safety trip', () => {
   it('throws FLUX_SAFETY_TRIP for a loop that never ends, even with do: []', async () => {
     const engine = makeEngine({ maxOps: 50 })
@@ -432,6 +469,33 @@ describe('failures: atomic and not', () => {
       engine.executeWorkflow(['p_fail'], undefined, { atomic: true }),
     ).rejects.toBeInstanceOf(StepError)
     expect(engine.state.value).toBe(before)
+  })
+
+  it("undoes only its own steps' commits, not a run of the same process that committed meanwhile", async () => {
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    const engine = new TheusEngine({ domain: { acc: {} as Record<string, number> } })
+    engine.registerProcess(
+      process({ outputs: ['domain.acc'] }, async function put(ctx: any, args: any) {
+        if (args.wait) await gate
+        ctx.domain.acc[args.k] = 1
+      }),
+    )
+    engine.registerProcess(
+      process({}, function fail() {
+        throw new StepError('no')
+      }),
+    )
+    // The pipeline's `put` is in flight while another `put` (the user's, then a second
+    // pipeline's) commits: those are not the failing pipeline's to undo.
+    const failing = engine
+      .executeWorkflow(['put', 'fail'], { k: 'a', wait: true }, { atomic: true })
+      .catch((e) => e)
+    await engine.runProcess('put', { k: 'b' })
+    await engine.executeWorkflow(['put'], { k: 'c' }, { atomic: true })
+    release()
+    expect((await failing).code).toBe('UNDECLARED_ERROR')
+    expect(engine.state.value.domain.acc).toEqual({ b: 1, c: 1 })
   })
 
   it('refuses options other than { atomic?: boolean } before running anything', async () => {
