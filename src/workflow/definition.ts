@@ -14,7 +14,6 @@ import {
   IssueCollector,
   isRecord,
   kindOf,
-  type Locator,
   nearest,
   setOwn,
   type ValidateOptions,
