@@ -141,7 +141,9 @@ class Validator {
 
   /** A list of steps; a single name is accepted where a list is expected (`then: p_done`). */
   list(raw: unknown, path: (string | number)[], key?: string): FluxStep[] {
-    if (this.depth >= K.MAX_NESTING) {
+    // `depth` counts the blocks around this list (0 for the top `steps`): 200 nested blocks
+    // pass and the 201st is refused, as 200 levels of YAML, conditions and `inherits` do.
+    if (this.depth > K.MAX_NESTING) {
       this.issues.add(
         'TOO_DEEP',
         `the pipeline nests flux blocks more than ${K.MAX_NESTING} levels deep`,
