@@ -336,7 +336,9 @@ export function recipeProblems(obj: unknown): { problems: RecipeProblem[]; more:
     for (const key of valid) {
       const spec = table[key]!
       const at = [...path, key]
-      if (!has(o, key)) {
+      const v = o[key]
+      // A key set to `undefined` is absent, as the optional properties of the types allow.
+      if (v === undefined) {
         if (spec.required)
           add(
             at,
@@ -346,7 +348,6 @@ export function recipeProblems(obj: unknown): { problems: RecipeProblem[]; more:
           )
         continue
       }
-      const v = o[key]
       if (v === null && spec.nullable) continue
       const problem = TYPE_OK[spec.kind](v)
         ? valueProblem(key, spec, v)
@@ -371,7 +372,7 @@ export function recipeProblems(obj: unknown): { problems: RecipeProblem[]; more:
             // "No condition" is noise when the rule has an unknown key: that key is most likely
             // the misspelt condition, and its issue says so.
             if (
-              !AUDIT_CONDITIONS.some((c) => has(item, c)) &&
+              AUDIT_CONDITIONS.every((c) => item[c] === undefined) &&
               Object.keys(item).every((k) => has(RULE_TABLE, k))
             )
               add(
@@ -380,7 +381,7 @@ export function recipeProblems(obj: unknown): { problems: RecipeProblem[]; more:
                 `the rule on '${String(item['field'])}' has no condition`,
                 `Add one of ${AUDIT_CONDITIONS.join(', ')}.`,
               )
-            if (has(item, 'threshold') && has(item, 'max_threshold'))
+            if (item['threshold'] !== undefined && item['max_threshold'] !== undefined)
               add(
                 [...ip, 'threshold'],
                 'key',
@@ -636,12 +637,12 @@ function splitRules(rules: readonly AuditRuleSource[] | null | undefined): Norma
   const out: NormalizedRule[] = []
   for (const r of rules ?? []) {
     // The key order the author wrote is the order the conditions are checked in.
-    for (const key of Object.keys(r)) {
-      if (!(AUDIT_CONDITIONS as readonly string[]).includes(key)) continue
+    for (const [key, limit] of Object.entries(r)) {
+      if (limit === undefined || !(AUDIT_CONDITIONS as readonly string[]).includes(key)) continue
       const rule: NormalizedRule = {
         field: r.field,
         condition: key as AuditCondition,
-        limit: r[key as AuditCondition] as AuditScalar,
+        limit: limit as AuditScalar,
         level: r.level ?? 'C',
         minThreshold: r.min_threshold ?? 0,
         maxThreshold: r.max_threshold ?? r.threshold ?? 1,

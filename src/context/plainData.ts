@@ -87,7 +87,10 @@ export function protoKeyIn(v: unknown, path: string, seen?: Set<object>): string
   if (s.has(v)) return undefined
   s.add(v)
   // A Map key `__proto__` is the path itself (an object's was found above).
-  return eachChild(v, k, path, (x, p, key) => (key === '__proto__' ? p : protoKeyIn(x, p, s)))
+  // An object used as a Map key is data too: it is checked as values are.
+  return eachChild(v, k, path, (x, p, key) =>
+    key === '__proto__' ? p : (protoKeyIn(key, p, s) ?? protoKeyIn(x, p, s)),
+  )
 }
 
 /**
@@ -97,9 +100,11 @@ export function protoKeyIn(v: unknown, path: string, seen?: Set<object>): string
 export function checkContext(initial: Layers, strict: boolean): void {
   const seen = new Set<object>()
   const walk = (v: unknown, path: string, key?: unknown): undefined => {
-    if (key === '__proto__')
+    // A Map key that is an object holding one counts too (the state would not load once saved).
+    const proto = key === '__proto__' ? path : protoKeyIn(key, path)
+    if (proto)
       throw errors.invalidContext(
-        `'${path}' is a '__proto__' key, which is never data (it would reach a prototype); rename it`,
+        `'${proto}' is a '__proto__' key, which is never data (it would reach a prototype); rename it`,
       )
     if (isHeavyKey(key)) return
     if (typeof v !== 'object' || v === null) {

@@ -133,6 +133,13 @@ const NO_OPTS: RunOptions = Object.freeze({})
 type Applied = (patches: Patch[], inverse: Patch[]) => void
 /** Runs of every engine between their start and their applied commit (for static replay). */
 let activeRuns = 0
+
+/** The AbortError of a run whose signal aborted after its body started. */
+const aborted = (name: string, sig: AbortSignal): AbortError =>
+  new AbortError(`Process '${name}' was aborted before its commit; nothing of it was kept.`, {
+    cause: sig.reason,
+    details: { process: name },
+  })
 /** What `_run` and `_start` return for a failed run; `runProcess` throws `_takeFailure()`. */
 const FAILED: unique symbol = Symbol('theus.failed')
 
@@ -639,13 +646,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
       const onAbort = () => {
         if (done) return
         done = true
-        const err = new AbortError(
-          `Process '${reg.name}' was aborted before its commit; nothing of it was kept.`,
-          {
-            cause: sig?.reason,
-            details: { process: reg.name },
-          },
-        )
+        const err = aborted(reg.name, sig!)
         run.aborted = err
         this._landed(run)
         reject(this._fail(run, reg, args, err))
@@ -719,14 +720,8 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
   ): unknown {
     try {
       if (run.violation) throw run.violation
-      if (opts.signal?.aborted)
-        throw new AbortError(
-          `Process '${reg.name}' was aborted before its commit; nothing of it was kept.`,
-          {
-            cause: opts.signal.reason,
-            details: { process: reg.name },
-          },
-        )
+      const sig = opts.signal
+      if (sig?.aborted) throw aborted(reg.name, sig)
       if (this._haltEvent !== undefined) throw this._haltedError(reg.name)
       const result = this._plainResult(run, out)
       if (this._auditor) {
@@ -734,8 +729,10 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
         this._auditor.checkOutput(reg.name, args, this._readDraft)
       }
       this._checkSchema(run, reg.name)
-      // A violation recorded while the gates ran (a kept view written by a listener) fails it.
+      // A violation recorded while the gates ran (a kept view written by a listener) fails it,
+      // as does an abort from an 'audit' listener: the commit has not happened yet.
       if (run.violation) throw run.violation
+      if (sig?.aborted) throw aborted(reg.name, sig)
       if (this._haltEvent !== undefined) throw this._haltedError(reg.name)
       // dispose() from the body, a gate's listener or the schema: its signals never change again.
       if (this._disposed) throw errors.disposed('committing a run')

@@ -150,7 +150,8 @@ export function checkPatch(p: unknown, where: string): void {
   // A segment is a string or a number, or any value as a Map key (a Map keyed by objects
   // records them as they are): the patch's container decides, when it is applied. Nothing
   // here coerces a segment to a string (an object key may have no `toString`).
-  if (path.includes('__proto__'))
+  // A segment may be an object (a Map key): one holding `__proto__` is refused as the key is.
+  if (path.some((seg) => seg === '__proto__' || protoKeyIn(seg, 'key')))
     throw badPatch(where, `its path names '__proto__', which is never a data key`)
   // Only a container can hold a key.
   if (typeof value !== 'object' || value === null) return

@@ -31,6 +31,8 @@ interface Replaying {
   readonly _records: Records
   readonly _registry: Map<string, { def?: unknown } | undefined>
   readonly processNames: string[]
+  readonly _auditor: { readonly recipe: unknown } | undefined
+  replaceAuditRecipe(recipe: unknown): void
   registerProcess(def: ProcessDefinition): void
   scanAndRegister(modules: Record<string, unknown>): unknown
   runProcess(name: string, args: Record<string, unknown>): unknown
@@ -109,6 +111,11 @@ export async function replay(
   // A module map (import.meta.glob) or a process map ({ transfer, deposit }, the shape of
   // `options.processes`): the map is also scanned as one module, whose exports are its values.
   else await engine.scanAndRegister({ '': processes, ...processes })
+  // Each logged run passed its gates when it ran, but the refused runs whose violations moved
+  // the counters are not in the log: each replayed run is judged with fresh counters (a
+  // replaced auditor), so a rule with a threshold above 1 cannot block a run that committed.
+  const recipe = engine._auditor?.recipe
+  const fresh = () => recipe && engine.replaceAuditRecipe(recipe)
   for (const entry of runLog) {
     // A run logs { process, args } and a built-in entry its patches, so a process of the
     // application may be named 'edit', 'undo' or 'redo'.
@@ -127,11 +134,13 @@ export async function replay(
         engine._commitPatches(withoutSignals(entry.patches), entry.process, true, (p, inv) =>
           records.replayed(undo, p, inv),
         )
-    } else if (engine._registry.has(entry.process))
+    } else if (engine._registry.has(entry.process)) {
+      fresh()
       // The logged args are frozen; the body gets a copy it may scribble on, as the original did.
       await engine.runProcess(entry.process, deepCopy(entry.args ?? {}) as Record<string, unknown>)
-    else if (Array.isArray(entry.patches)) engine._commitPatches(entry.patches, entry.process)
+    } else if (Array.isArray(entry.patches)) engine._commitPatches(entry.patches, entry.process)
     else throw errors.notFound(entry.process, engine.processNames)
   }
+  fresh()
   return engine
 }

@@ -139,6 +139,19 @@ export function connectTheusServer(
 
   /** Re-runs the pending runs on the current state (their optimistic effects were taken off). */
   const replay = () => {
+    // The pending runs passed the gates when they first ran, and counted there: re-run, they are
+    // judged with fresh counters (as TheusEngine.replay does), then the live ones come back, so a
+    // rebase never adds to a threshold (a count of 1 of 2 became a block on every rebase).
+    const host = engine as unknown as { _auditor?: { recipe: unknown } }
+    const live = host._auditor
+    if (live) engine.replaceAuditRecipe(live.recipe)
+    try {
+      rerun()
+    } finally {
+      if (live) host._auditor = live
+    }
+  }
+  const rerun = () => {
     for (const p of pending) {
       // An async body would commit later, outside this rebase: it waits for the server.
       if (isAsync(p.process)) continue

@@ -17,7 +17,7 @@
  *   and die when the body ends: each carries its run's generation (SPEC §10.1).
  */
 
-import { warnForeign } from '../context/plainData.js'
+import { protoKeyIn, warnForeign } from '../context/plainData.js'
 import type { PermNode } from '../contract/permissions.js'
 import type { TheusError } from '../errors.js'
 import { errors } from '../errors.js'
@@ -276,8 +276,8 @@ export class Run {
       case Kind.Map: {
         const m = new Map()
         for (const [mk, mv] of value as Map<unknown, unknown>) {
-          if (mk === '__proto__')
-            throw this.violate(errors.protoKey(this.name, `${path}.__proto__`))
+          const proto = mk === '__proto__' ? `${path}.__proto__` : protoKeyIn(mk, path)
+          if (proto) throw this.violate(errors.protoKey(this.name, proto))
           m.set(mk, isHeavyKey(mk) ? mv : this.copyIn(mv, `${path}.${String(mk)}`, seen))
         }
         out = m

@@ -4,7 +4,7 @@
  * first write).
  */
 
-import { rootKeyError } from '../context/plainData.js'
+import { protoKeyIn, rootKeyError } from '../context/plainData.js'
 import { errors } from '../errors.js'
 import { bufferDelete, bufferedValue, bufferSet, mergedKeys } from './buffer.js'
 import { DELETED, deepCopy, existingNode, frozenKey } from './tree.js'
@@ -305,6 +305,9 @@ export class MapView extends View {
         return (k: unknown, v: unknown) => {
           this.live()
           this.checkWrite(String(k))
+          // An object key holding `__proto__` is refused as such a key is (SPEC §10.1).
+          const proto = protoKeyIn(k, this.childPath(k))
+          if (proto) throw run.violate(errors.protoKey(run.name, proto))
           const adopted = this.isHeavy(k) ? v : run.adopt(v, this.childPath(k))
           k = frozenKey(k)
           if (node === undefined) raw.set(k, adopted)

@@ -186,7 +186,11 @@ export class WorkflowManager<
     }
     return new Promise<void>((resolve) => {
       this._queue.push({ event, args, resolve, steps })
-      if (!this._draining) void this._drain()
+      // Sent while a run holds the engine (from an 'audit' listener, or a body): its chain would
+      // be refused with NESTED_RUN, so it starts once that run is over, as executeWorkflow does.
+      if (this._draining) return
+      if (this._engine._busy) queueMicrotask(() => this._draining || void this._drain())
+      else void this._drain()
     })
   }
 

@@ -10,6 +10,7 @@ import { describe, WorkflowError } from '../errors.js'
 import { parseText } from '../textParsers.js'
 import { deepFreeze } from '../transaction/plain.js'
 import {
+  defined,
   guard,
   IssueCollector,
   isRecord,
@@ -89,7 +90,7 @@ function check(obj: unknown, options: ValidateOptions): WorkflowDefinition {
     )
     issues.throwIfAny()
   }
-  const doc = obj as Record<string, unknown>
+  const doc = defined(obj as Record<string, unknown>)
 
   for (const key of Object.keys(doc)) {
     if (!(TOP_KEYS as readonly string[]).includes(key)) unknownKey(issues, key, [key], TOP_KEYS)
@@ -136,7 +137,8 @@ function check(obj: unknown, options: ValidateOptions): WorkflowDefinition {
   const eventsKeyOf = new Map<string, string | undefined>()
 
   for (const name of stateNames) {
-    const raw = stateDefs[name]
+    const given = stateDefs[name]
+    const raw = isRecord(given) ? defined(given) : given
     const state: WorkflowState = { entry: [], events: {} }
     setOwn(states, name, state)
     // A bare `DONE:` is a final state with nothing to do.
@@ -204,7 +206,9 @@ function check(obj: unknown, options: ValidateOptions): WorkflowDefinition {
     const eventsKey = pickAlias(issues, raw, EVENT_ALIASES, ['states', name])
     eventsKeyOf.set(name, eventsKey)
     if (eventsKey !== undefined) {
-      const events = raw[eventsKey]
+      const events = isRecord(raw[eventsKey])
+        ? defined(raw[eventsKey] as Record<string, unknown>)
+        : raw[eventsKey]
       if (isRecord(events)) {
         for (const ev of Object.keys(events)) {
           const target = events[ev]
@@ -274,7 +278,7 @@ function check(obj: unknown, options: ValidateOptions): WorkflowDefinition {
   // signals: the signal bridge
   const signals: Record<string, string> = {}
   if (Object.hasOwn(doc, 'signals')) {
-    const raw = doc['signals']
+    const raw = isRecord(doc['signals']) ? defined(doc['signals']) : doc['signals']
     if (isRecord(raw)) {
       const handled = new Set(stateNames.flatMap((s) => Object.keys(states[s]!.events)))
       for (const key of Object.keys(raw)) {

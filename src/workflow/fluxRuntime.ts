@@ -69,8 +69,10 @@ export function validateFlux(obj: unknown, options: ValidateFluxOptions = {}): F
   return K.guard('pipeline', options, (o) => check(obj, o))
 }
 
-function check(obj: unknown, options: ValidateFluxOptions): FluxDefinition {
-  if (typeof obj === 'object' && obj !== null && validated.has(obj)) return obj as FluxDefinition
+function check(given: unknown, options: ValidateFluxOptions): FluxDefinition {
+  if (typeof given === 'object' && given !== null && validated.has(given))
+    return given as FluxDefinition
+  const obj: unknown = K.isRecord(given) ? defined(given) : given
   const issues = new K.IssueCollector('pipeline', options)
   let rawSteps: unknown
   let base: (string | number)[]
@@ -130,6 +132,18 @@ function check(obj: unknown, options: ValidateFluxOptions): FluxDefinition {
   return def
 }
 
+/**
+ * A mapping without its keys set to `undefined`: such a key is absent, as the optional
+ * properties of the types allow (YAML has no `undefined`). The mapping itself when it has none.
+ * (definition.ts has the same; the kit would bring it into the core.)
+ */
+function defined(o: Record<string, unknown>): Record<string, unknown> {
+  const keys = Object.keys(o)
+  if (keys.every((k) => o[k] !== undefined)) return o
+  // Object.fromEntries defines own properties: an own `__proto__` key stays data.
+  return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]))
+}
+
 class Validator {
   constructor(
     private readonly issues: IssueCollector,
@@ -141,7 +155,9 @@ class Validator {
 
   /** A list of steps; a single name is accepted where a list is expected (`then: p_done`). */
   list(raw: unknown, path: (string | number)[], key?: string): FluxStep[] {
-    if (this.depth >= K.MAX_NESTING) {
+    // `depth` counts the blocks around this list (0 for the top `steps`): 200 nested blocks
+    // pass and the 201st is refused, as 200 levels of YAML, conditions and `inherits` do.
+    if (this.depth > K.MAX_NESTING) {
       this.issues.add(
         'TOO_DEEP',
         `the pipeline nests flux blocks more than ${K.MAX_NESTING} levels deep`,
@@ -195,6 +211,11 @@ class Validator {
       )
       return undefined
     }
+    return this.mapping(defined(raw), path)
+  }
+
+  /** A step written as a mapping: `process:` or a flux block. */
+  private mapping(raw: Record<string, unknown>, path: (string | number)[]): FluxStep | undefined {
     if (!Object.hasOwn(raw, 'flux')) {
       if (!Object.hasOwn(raw, 'process')) {
         const close = K.nearest(Object.keys(raw)[0] ?? '', ['process', 'flux'])

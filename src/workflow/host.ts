@@ -14,6 +14,8 @@ export interface WorkflowHost {
   readonly options?: { readonly maxOps?: number | undefined } | undefined
   /** The registered processes (for `checkWorkflowProcesses`, which apps call themselves). */
   readonly processNames?: readonly string[]
+  /** Above 0 while a run, an edit or an undo holds the engine (NESTED_RUN for new runs). */
+  readonly _busy?: number
   /** True while the engine refuses every change (level S interlock): sends then fail. */
   readonly halted?: boolean
   /** The committed value at a context path, read-only; `undefined` when missing. */

@@ -148,6 +148,17 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
   return !Array.isArray(v) && isPlainObject(v)
 }
 
+/**
+ * A mapping without its keys set to `undefined`: such a key is absent, as the optional
+ * properties of the types allow (YAML has no `undefined`). The mapping itself when it has none.
+ */
+export function defined(o: Record<string, unknown>): Record<string, unknown> {
+  const keys = Object.keys(o)
+  if (keys.every((k) => o[k] !== undefined)) return o
+  // Object.fromEntries defines own properties: an own `__proto__` key stays data.
+  return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]))
+}
+
 /** Sets an own property, so that keys such as `__proto__` stay data. */
 export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true })

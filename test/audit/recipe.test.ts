@@ -76,6 +76,44 @@ describe('validateAuditRecipe', () => {
     expect(seen).toContainEqual([['process_recipes', 't', 'inputs', 0, 'mx'], 'key'])
   })
 
+  it('reads a key set to undefined as absent, as the optional properties of its type allow', () => {
+    const plain = validateAuditRecipe({
+      process_recipes: { base: {}, p: { inherits: 'base', inputs: [{ field: 'v', max: 1 }] } },
+    })
+    const withUndefined = validateAuditRecipe({
+      name: undefined,
+      process_recipes: {
+        base: { inputs: undefined, outputs: undefined, side_effects: undefined, errors: undefined },
+        p: {
+          inherits: 'base',
+          inputs: [
+            {
+              field: 'v',
+              max: 1,
+              min: undefined,
+              eq: undefined,
+              regex: undefined,
+              level: undefined,
+              threshold: undefined,
+              max_threshold: undefined,
+              min_threshold: undefined,
+              reset_on_success: undefined,
+              message: undefined,
+            },
+          ],
+        },
+      },
+    })
+    expect(withUndefined.process_recipes).toEqual(plain.process_recipes)
+    expect(
+      errorOf({ process_recipes: { p: { inputs: [{ field: 'v', max: undefined }] } } }).message,
+    ).toContain('has no condition')
+    expect(
+      errorOf({ process_recipes: { p: { inputs: [{ field: undefined, max: 1 }] } } }).message,
+    ).toContain('it is missing')
+    expect(errorOf({ process_recipes: undefined }).message).toContain('missing')
+  })
+
   it('rejects non-finite numbers', () => {
     expect(() =>
       validateAuditRecipe({

@@ -975,6 +975,38 @@ describe('abort', () => {
     expect(rollbacks).toEqual([])
   })
 
+  it("an abort from an 'audit' listener at the output gate rolls the run back, as at the input gate", async () => {
+    for (const gate of ['inputs', 'outputs'] as const) {
+      const auditRecipe = {
+        process_recipes: {
+          quick: { [gate]: [{ field: gate === 'inputs' ? 'v' : 'domain.a', max: 0 }] },
+          setA: { [gate]: [{ field: gate === 'inputs' ? 'v' : 'domain.a', max: 0 }] },
+        },
+      }
+      const quick = process({ outputs: ['domain.a'] }, async function quick(ctx) {
+        await Promise.resolve()
+        ctx.domain.a = 42
+      })
+      const engine = new TheusEngine(initial(), { auditRecipe })
+      engine.registerProcess(quick)
+      engine.registerProcess(setA)
+      let ac = new AbortController()
+      engine.on('audit', () => ac.abort('stop'))
+      const before = engine.state.value
+      await expect(
+        engine.runProcess('quick', { v: 1 }, { signal: ac.signal }),
+      ).rejects.toMatchObject({
+        name: 'AbortError',
+        code: 'ABORTED',
+        cause: 'stop',
+      })
+      ac = new AbortController()
+      expect(() => engine.runProcess('setA', { v: 1 }, { signal: ac.signal })).toThrow(AbortError)
+      expect(engine.state.value).toBe(before)
+      expect(engine.history).toHaveLength(0)
+    }
+  })
+
   it('an already-aborted signal rejects without running the body', async () => {
     let ran = 0
     const quick = process({ outputs: ['domain.a'] }, async function quick(ctx) {

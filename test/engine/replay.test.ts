@@ -2,7 +2,7 @@
  * runLog and TheusEngine.replay (SPEC §3 table, §9 "edit, history, replay").
  */
 import fc from 'fast-check'
-import { process, type RunLogEntry, TheusEngine, TheusError } from 'theus'
+import { AuditBlockError, process, type RunLogEntry, TheusEngine, TheusError } from 'theus'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 
 class ValueError extends Error {
@@ -323,6 +323,36 @@ describe('TheusEngine.replay', () => {
     await expect(
       TheusEngine.replay(bankInitial(), [undefined as never], engine.runLog),
     ).rejects.toMatchObject({ code: 'INVALID_CONTRACT' })
+  })
+
+  it('replays with the same recipe: a refused run moved a counter the log does not hold', async () => {
+    // max_threshold 3: 6 and 7 count (1, 2), 8 blocks (3 of 3, not logged), 9 counts 1 again.
+    const auditRecipe = {
+      process_recipes: { put: { inputs: [{ field: 'v', max: 5, level: 'B', max_threshold: 3 }] } },
+    }
+    const put = process({ inputs: [], outputs: ['domain.n'] }, function put(ctx, a: { v: number }) {
+      ctx.domain.n = a.v
+    })
+    const initial = () => ({ global: {}, domain: { n: 0 } })
+    const engine = new TheusEngine(initial(), { auditRecipe, processes: { put } })
+    for (const v of [6, 7, 8, 9]) {
+      try {
+        engine.runProcess('put', { v })
+      } catch {}
+    }
+    expect(engine.runLog.map((r) => r.args)).toEqual([{ v: 6 }, { v: 7 }, { v: 9 }])
+    const copy = await TheusEngine.replay(initial(), [put], engine.runLog, { auditRecipe })
+    expect(copy.state.value).toEqual(engine.state.value)
+    // The copy's counters start afresh after the replay: two more violations still pass.
+    copy.runProcess('put', { v: 10 })
+    copy.runProcess('put', { v: 11 })
+    expect(() => copy.runProcess('put', { v: 12 })).toThrow(AuditBlockError)
+    // A logged run that no threshold could have let through is still refused (a tampered log).
+    const tampered = [{ process: 'put', args: { v: 6 } }]
+    const strict = { process_recipes: { put: { inputs: [{ field: 'v', max: 5, level: 'B' }] } } }
+    await expect(
+      TheusEngine.replay(initial(), [put], tampered, { auditRecipe: strict }),
+    ).rejects.toThrow(AuditBlockError)
   })
 
   it('rejects (does not throw synchronously) on a process it does not know', async () => {

@@ -241,6 +241,36 @@ describe('__proto__ is never a data key', () => {
     ).toBe('INVALID_ARGS')
   })
 
+  it('is refused inside an object used as a Map key: context, write, args, replayed patch', async () => {
+    // Such a key was kept, saved by persist(), and then the save was refused at the next load.
+    const evil = () => JSON.parse('{"id":1,"deep":{"__proto__":{"polluted":1}}}') as object
+    expect(code(() => new TheusEngine({ domain: { m: new Map([[evil(), 1]]) } }))).toBe(
+      'INVALID_CONTEXT',
+    )
+    const engine = new TheusEngine({ domain: { m: new Map<object, unknown>(), out: {} as any } })
+    engine.registerProcess(
+      process({ outputs: ['domain.m', 'domain.out'] }, function put(ctx, args: { how: string }) {
+        if (args.how === 'set') ctx.domain.m.set(evil(), 1)
+        else ctx.domain.out.v = new Map([[evil(), 1]])
+      }),
+    )
+    const before = engine.state.value
+    expect(code(() => engine.runProcess('put', { how: 'set' }))).toBe('ILLEGAL_WRITE')
+    expect(code(() => engine.runProcess('put', { how: 'value' }))).toBe('ILLEGAL_WRITE')
+    expect(code(() => engine.edit((s) => s.domain.m.set(evil(), 1)))).toBe('ILLEGAL_WRITE')
+    expect(engine.state.value).toBe(before)
+    expect(code(() => engine.runProcess('put', { how: 'set', m: new Map([[evil(), 1]]) }))).toBe(
+      'INVALID_ARGS',
+    )
+    const log = [
+      { process: 'edit', patches: [{ op: 'add', path: ['domain', 'm', evil()], value: 1 }] },
+    ]
+    await expect(
+      TheusEngine.replay({ domain: { m: new Map(), out: {} } }, [], log as never),
+    ).rejects.toMatchObject({ code: 'INVALID_ARGS' })
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+  })
+
   it('args holding it are INVALID_ARGS before anything runs', () => {
     const engine = new TheusEngine(bank())
     engine.registerProcess(transfer)

@@ -99,15 +99,25 @@ const CEILING = {
   // the engine's one deepFreeze for validated pipelines; +38 B when a run could be handed a
   // callback for its own commit (an internal symbol option): an atomic pipeline undid every
   // commit of its step's process name, a concurrent run's of the same process included; +8 B
-  // when executeWorkflow copied its args (a caller reusing the object changed later steps)
-  core: 32_480,
+  // when executeWorkflow copied its args (a caller reusing the object changed later steps);
+  // +25 B when an abort from an 'audit' listener at the output gate rolled the run back (it
+  // committed: SPEC §3.1, aborting before the commit), its AbortError made by one helper for
+  // the three places that raise it; +56 B when an object used as a Map key and holding
+  // `__proto__` was refused as such a key is, in the context, a write, args and a replayed
+  // patch (SPEC §10.1: persist() saved it and then refused its own save at the next load)
+  core: 32_570,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,
-  stateMachine: 3_600,
+  // WorkflowManager 3 476 → 3 671 B in one round: events sent inside a cascade carry its step
+  // count (a chain that sent its own way back looped forever, below maxOps), send() copies its
+  // args at the call, and a send from an 'audit' listener or a synchronous body starts its chain
+  // in a microtask (it was refused with NESTED_RUN and took the fail event)
+  stateMachine: 3_680,
   // +20 B (6 515 measured): parseExpression takes options that are not an object, or an `at`
   // that is not a function, as none instead of failing with a TypeError (SPEC §10.4)
-  fluxLazy: 6_520,
+  // +38 B when a pipeline key set to undefined became absent, as in recipes (it was refused)
+  fluxLazy: 6_560,
   persist: 6_000, // issue 10: saves keep the payload text from patches (O(changed)), and refuse untrusted payloads
   devtools: 1_000, // time travel (issue 13) took the Redux bridge from ~0.4 to ~0.9 kB
   // +431 B (the core's +251 B, then the loader's limits with their own hint: over 5 MB, over 200
@@ -118,8 +128,10 @@ const CEILING = {
   // that freeze became the engine's one deepFreeze (tree.ts, which this entry did not carry);
   // +10 B: the core's commit callback for atomic pipelines (above); +62 B when a workflow
   // compiled by theus/vite kept where its entry process names are, so checkWorkflowProcesses
-  // points at file:line:col as it does for parseWorkflow's definitions
-  yaml: 48_860,
+  // points at file:line:col as it does for parseWorkflow's definitions; +111 B when workflow
+  // and pipeline keys set to undefined became absent in the object form (the validators
+  // theus/yaml bundles; recipes did so already)
+  yaml: 48_970,
 }
 
 const rows: Row[] = await measureTheus()

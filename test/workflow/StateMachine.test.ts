@@ -224,3 +224,26 @@ describe('StateMachine', () => {
     expect(m.current).toBe('IDLE')
   })
 })
+
+describe('keys set to undefined in the object form', () => {
+  it('are absent, as the optional properties of the types allow (YAML has no undefined)', () => {
+    const plain = validateWorkflow({
+      states: { IDLE: { on: { GO: 'B' } }, B: { entry: 'p' } },
+      signals: { sig_go: 'GO' },
+    })
+    const withUndefined = validateWorkflow({
+      name: undefined,
+      description: undefined,
+      initial: undefined,
+      start_state: undefined,
+      states: {
+        IDLE: { on: { GO: 'B', STOP: undefined }, entry: undefined, description: undefined },
+        B: { entry: 'p', process: undefined, events: undefined },
+      },
+      signals: { sig_go: 'GO', sig_stop: undefined },
+    } as never)
+    expect(withUndefined).toEqual(plain)
+    // Still refused: a key that is not undefined, and a missing `states`.
+    expect(() => validateWorkflow({ states: undefined } as never)).toThrow(WorkflowError)
+  })
+})

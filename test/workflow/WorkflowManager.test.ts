@@ -243,6 +243,36 @@ describe('WorkflowManager: the bank FSM of SPEC §5.1', () => {
     expect(path(wf)).toEqual(['IDLE-GO->A', 'A-EVT_CHAIN_DONE->IDLE', 'IDLE-NEXT->C'])
   })
 
+  it("starts a chain sent from an 'audit' listener or a body once the run is over (no NESTED_RUN)", async () => {
+    const recipe = { process_recipes: { kick: { inputs: [{ field: 'v', max: 0, level: 'C' }] } } }
+    for (const from of ['audit', 'body'] as const) {
+      const engine = bankEngine(recipe)
+      const wf = new WorkflowManager(engine, {
+        states: {
+          IDLE: { on: { ALERT: 'ALERTING' } },
+          ALERTING: { entry: 'notify', on: { EVT_CHAIN_DONE: 'IDLE', EVT_CHAIN_FAIL: 'FAILED' } },
+          FAILED: {},
+        },
+      })
+      let sent: Promise<void> | undefined
+      engine.registerProcess(
+        process({ outputs: ['domain.notified'] }, function kick(ctx, _args: { v: number }) {
+          if (from === 'body') sent = wf.send('ALERT', { to_user: 'ops', amount: 0 })
+          ctx.domain.notified.push('kick')
+        }),
+      )
+      if (from === 'audit')
+        engine.on('audit', () => {
+          sent = wf.send('ALERT', { to_user: 'ops', amount: 0 })
+        })
+      engine.runProcess('kick', { v: 1 })
+      await sent
+      expect(wf.lastError.value).toBeNull()
+      expect(path(wf)).toEqual(['IDLE-ALERT->ALERTING', 'ALERTING-EVT_CHAIN_DONE->IDLE'])
+      expect(engine.state.value.domain.notified).toHaveLength(2)
+    }
+  })
+
   it('resets to the initial state, clears lastError and the queue, and sets idle', async () => {
     const wf = new WorkflowManager(bankEngine(), parseWorkflow(bankYaml))
     await wf.send('CMD_TX', { from_user: 'Alice', to_user: 'Bob', amount: -5 })

@@ -525,3 +525,24 @@ describe('failures: atomic and not', () => {
     expect(engine.state.value.domain.n).toBe(0)
   })
 })
+
+describe('keys set to undefined in the object form', () => {
+  it('are absent, as the optional properties of the types allow (YAML has no undefined)', () => {
+    const plain = validateFlux({
+      steps: ['p', { process: 'p' }, { flux: 'if', condition: 'true', then: ['p'] }],
+    })
+    const withUndefined = validateFlux({
+      name: undefined,
+      description: undefined,
+      steps: [
+        'p',
+        { process: 'p', flux: undefined },
+        { flux: 'if', condition: 'true', then: ['p'], else: undefined },
+      ],
+    } as never)
+    expect(withUndefined).toEqual(plain)
+    expect(() =>
+      validateFlux({ steps: [{ flux: 'while', condition: 'true', do: undefined }] } as never),
+    ).toThrow(WorkflowError)
+  })
+})

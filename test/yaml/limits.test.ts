@@ -104,6 +104,13 @@ describe('nesting deeper than 200 levels', () => {
     expect((e as WorkflowError).message).toContain('more than 200 levels deep')
   })
 
+  it('accepts 200 nested run blocks and refuses 201, as the other parsers count levels', () => {
+    expect(validateFlux(nestedRun(200)).steps).toHaveLength(1)
+    const e = thrown(() => validateFlux(nestedRun(201)))
+    expect(e).toBeInstanceOf(WorkflowError)
+    expect((e as WorkflowError).message).toContain('more than 200 levels deep')
+  })
+
   it('accepts and runs 150 nested run blocks', async () => {
     const def = validateFlux(nestedRun(150))
     const engine = new TheusEngine({ domain: { n: 0 } })
