@@ -4,7 +4,7 @@
  * Nothing else imports this module statically, or bundlers would load it at start.
  */
 import type { protoKeyIn } from '../context/plainData.js'
-import type { ProcessDefinition } from '../contract/process.js'
+import type { isProcessDefinition, ProcessDefinition } from '../contract/process.js'
 import type { describe, errors, TheusError } from '../errors.js'
 import type { deepCopy } from '../transaction/tree.js'
 import type { checkPatch, Records, withoutSignals } from './history.js'
@@ -24,6 +24,7 @@ export interface ReplayKit {
   deepCopy: typeof deepCopy
   checkPatch: typeof checkPatch
   withoutSignals: typeof withoutSignals
+  isProcessDefinition: typeof isProcessDefinition
 }
 
 /** The engine's members replay drives (some are internal). */
@@ -31,7 +32,7 @@ interface Replaying {
   readonly _records: Records
   readonly _registry: Map<string, { def?: unknown } | undefined>
   readonly processNames: string[]
-  registerProcess(def: ProcessDefinition): void
+  registerProcess(nameOrDef: string | ProcessDefinition, def?: ProcessDefinition): void
   scanAndRegister(modules: Record<string, unknown>): unknown
   runProcess(name: string, args: Record<string, unknown>): unknown
   undo(): boolean
@@ -87,7 +88,8 @@ export async function replay(
   runLog: readonly RunLogEntry[],
   options: unknown,
 ): Promise<unknown> {
-  const { Engine, TheusError, errors, describe, deepCopy, withoutSignals } = kit
+  const { Engine, TheusError, errors, describe, deepCopy, withoutSignals, isProcessDefinition } =
+    kit
   if (!Array.isArray(runLog))
     throw new TheusError(
       'INVALID_ARGS',
@@ -106,9 +108,18 @@ export async function replay(
     for (const p of processes)
       if (p == null || engine._registry.get(p.name)?.def !== p) engine.registerProcess(p)
   }
-  // A module map (import.meta.glob) or a process map ({ transfer, deposit }, the shape of
-  // `options.processes`): the map is also scanned as one module, whose exports are its values.
-  else await engine.scanAndRegister({ '': processes, ...processes })
+  // A process map ({ transfer, deposit }, the shape of `options.processes`) registers each
+  // definition under its key, as `options.processes` does, so that a log of the engine built
+  // with `{ alias: def }` names processes the copy knows; other values are modules to scan
+  // (import.meta.glob).
+  else {
+    const modules: Record<string, unknown> = {}
+    for (const [key, value] of Object.entries(processes)) {
+      if (!isProcessDefinition(value)) modules[key] = value
+      else if (engine._registry.get(key)?.def !== value) engine.registerProcess(key, value)
+    }
+    await engine.scanAndRegister(modules)
+  }
   for (const entry of runLog) {
     // A run logs { process, args } and a built-in entry its patches, so a process of the
     // application may be named 'edit', 'undo' or 'redo'.

@@ -262,6 +262,9 @@ export class MapView extends View {
     this.checkReadAll()
     if (node) run.read(node, SHAPE)
     for (const k of [...mergedKeys(raw.keys(), (x) => raw.has(x), w)]) {
+      // Each value iterated is read, as `get` reads it: a run that summed a Map conflicts when
+      // one of its values changes (the shape stamp only sees keys added or deleted).
+      if (node) run.read(node, k)
       const [, v, fresh] = this.lookup(k)
       yield [k, wrapIn(this.shape, k, v, undefined, fresh)]
     }
