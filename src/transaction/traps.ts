@@ -380,7 +380,8 @@ export class SetView extends View {
         return (v: unknown) => {
           this.live()
           this.checkReadAll()
-          if (this.node) run.read(this.node, SHAPE)
+          // A read of that member only: a commit that adds another one is no conflict.
+          if (this.node) run.read(this.node, v)
           return cur().has(v)
         }
       case 'size':

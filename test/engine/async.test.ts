@@ -633,6 +633,42 @@ describe('conflicts are judged on what the run read or wrote', () => {
     expect(engine.state.value.domain.total).toBe(0)
   })
 
+  it("a run that asked a Set's has(v) conflicts only when v comes or goes", async () => {
+    // Set.has reads one member, not the whole Set: adding another member is a disjoint change.
+    for (const [change, conflicts] of [
+      [(s: Set<number>) => s.add(3), false],
+      [(s: Set<number>) => s.delete(2), false],
+      [(s: Set<number>) => s.delete(1), true],
+    ] as const) {
+      const gate = deferred()
+      const check = process(
+        { inputs: ['domain.s'], outputs: ['domain.total'] },
+        async function check(ctx) {
+          const has = ctx.domain.s.has(1)
+          await gate.promise
+          ctx.domain.total = has ? 1 : 2
+        },
+      )
+      const mutate = process({ outputs: ['domain.s'] }, function mutate(ctx) {
+        change(ctx.domain.s)
+      })
+      const engine = new TheusEngine({ domain: { s: new Set([1, 2]), total: 0 } })
+      engine.registerProcess(check)
+      engine.registerProcess(mutate)
+      const p = engine.runProcess('check')
+      engine.runProcess('mutate')
+      gate.resolve()
+      if (!conflicts) {
+        await p
+        expect(engine.state.value.domain.total, String(change)).toBe(1)
+      } else {
+        const e = await rejection(p)
+        expect(e, String(change)).toBeInstanceOf(ConflictError)
+        expect((e as ConflictError).paths).toEqual(['domain.s'])
+      }
+    }
+  })
+
   it('a run that iterated a Map conflicts when one of its values changes', async () => {
     // The Map's shape stamp moves only on added or deleted keys; each value iterated is a read.
     const iterations: [string, (m: Map<string, number>) => number][] = [

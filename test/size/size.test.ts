@@ -98,8 +98,9 @@ const CEILING = {
   // (its 'commit' came between the first's 'commit' and 'signal'); +11 B when the Flux kit took
   // the engine's one deepFreeze for validated pipelines; +20 B when iterating a Map became a read
   // of each value (a run that summed a Map missed the conflict) and replay's process map
-  // registered each definition under its key, as options.processes does (its log was unreplayable)
-  core: 32_460,
+  // registered each definition under its key, as options.processes does (its log was unreplayable);
+  // +24 B when Set.has(v) became a read of that member only (adding another one conflicted)
+  core: 32_490,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,
