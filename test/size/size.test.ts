@@ -99,8 +99,10 @@ const CEILING = {
   // the engine's one deepFreeze for validated pipelines; +20 B when iterating a Map became a read
   // of each value (a run that summed a Map missed the conflict) and replay's process map
   // registered each definition under its key, as options.processes does (its log was unreplayable);
-  // +24 B when Set.has(v) became a read of that member only (adding another one conflicted)
-  core: 32_490,
+  // +24 B when Set.has(v) became a read of that member only (adding another one conflicted);
+  // +40 B when signal fields' initial values were noted through arrays and Maps too (a reset
+  // deleted a field of an array element, or dropped a Map entry, instead of restoring it)
+  core: 32_530,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,
