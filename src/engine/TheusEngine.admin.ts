@@ -154,7 +154,7 @@ function applyPatches(
         const at = segs.findIndex((seg) => zoneOfSegment(seg) === 'signal')
         const silent = (run.silent ??= new Set())
         if (at >= 0) silent.add(segs.slice(0, at + 1).join('.'))
-        else if (kindOf(p.value) !== -1)
+        else if (kindOf(p.value) === Kind.Object)
           // A container holding signal fields, restored by an undo: a reset of each.
           forEachSignalField(p.value as Record<string, unknown>, segs.join('.'), (f) =>
             silent.add(f),

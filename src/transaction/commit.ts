@@ -257,7 +257,7 @@ export class Commit {
     // An unprefixed object written whole writes the signal fields it holds (SPEC §3.1); its
     // undo is then a reset too. (In a method of its own: a closure here would make every
     // applyKey allocate a context for `flags`.)
-    if (field === undefined && kindOf(value) !== -1 && this.noteFieldsIn(value, key, segs))
+    if (field === undefined && kindOf(value) === Kind.Object && this.noteFieldsIn(value, key, segs))
       flags = RESET_INVERSE
     const seq = this.seq
     if (value === DELETED) {
@@ -307,22 +307,17 @@ export class Commit {
       const segs = node.segmentsRef()
       for (let i = 0; i < n; i++) {
         let el = arr[i]
-        let fresh = false
         if (typeof el === 'object' && el !== null && kindOf(el) !== -1) {
           // An element placed twice is copied: the committed state stays a tree.
           if (seen.has(el)) el = deepCopy(el)
           seen.add(el)
           if (existingNode(el as object)) nodeOf(el as object, node, String(i))
-          else fresh = true
         }
         if (i >= oldLen || raw[i] !== el) {
           raw[i] = el
           const v = this.snapOf(el, node, String(i))
-          // A new element writes the signal fields it holds, as an object written whole does
-          // (a pushed `{ sig_x }` was neither published nor reset); a moved one writes none.
-          const f = fresh && this.noteFieldsIn(el, String(i), segs) ? RESET_INVERSE : flags
-          if (i < oldLen) this.add(segs, i, REPLACE | f, v, old[i])
-          else this.add(segs, i, ADD | f, v, undefined)
+          if (i < oldLen) this.add(segs, i, REPLACE | flags, v, old[i])
+          else this.add(segs, i, ADD | flags, v, undefined)
           // An async run that read or wrote this index conflicts (its writes are per index).
           if (this.stamp) (node.stamps ??= new Map()).set(String(i), this.seq)
         }

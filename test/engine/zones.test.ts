@@ -297,28 +297,6 @@ describe('signal zone', () => {
     expect((engine.state.value.domain.rest as any).sig_new).toBeUndefined()
   })
 
-  it('writes, publishes and then resets the signal fields of a new array element, or of an array written whole', () => {
-    // A pushed `{ sig_x }` was neither published nor reset: only objects written at a key
-    // noted the fields they held.
-    const engine = new TheusEngine({
-      domain: { rows: [] as { sig_hit?: number }[], n: 0, box: {} as any },
-    })
-    const events: string[] = []
-    engine.on('signal', (e) => events.push(`${e.path}=${e.value}`))
-    define(engine, { outputs: ['domain.rows', 'domain.box'] }, (ctx) => {
-      ctx.domain.rows.push({ sig_hit: 7 })
-      ctx.domain.box.list = [{ sig_hit: 1 }]
-    })()
-    expect(events.sort()).toEqual(['domain.box.list.0.sig_hit=1', 'domain.rows.0.sig_hit=7'])
-    define(engine, { outputs: ['domain.n'] }, (ctx) => {
-      ctx.domain.n = 1
-    })()
-    // Not there initially: the reset removes them, as for any signal field added later.
-    expect(engine.state.value.domain.rows).toEqual([{}])
-    expect(engine.state.value.domain.box).toEqual({ list: [{}] })
-    expect(events).toHaveLength(2)
-  })
-
   it('resets a signal field in an array element or a Map entry to its initial value', () => {
     // Their initial values were noted through plain objects only: the reset deleted the key
     // (the element lost its field, the Map its entry).

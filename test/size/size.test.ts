@@ -101,9 +101,8 @@ const CEILING = {
   // registered each definition under its key, as options.processes does (its log was unreplayable);
   // +24 B when Set.has(v) became a read of that member only (adding another one conflicted);
   // +40 B when signal fields' initial values were noted through arrays and Maps too (a reset
-  // deleted a field of an array element, or dropped a Map entry, instead of restoring it);
-  // +28 B when a new array element (or an array written whole) wrote the signal fields it holds
-  core: 32_560,
+  // deleted a field of an array element, or dropped a Map entry, instead of restoring it)
+  core: 32_530,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,
