@@ -1141,6 +1141,7 @@ export class TheusEngine<TContext extends ContextInput = any, TProcesses extends
       deepCopy,
       checkPatch,
       withoutSignals,
+      isProcessDefinition,
     }
     return replay(kit, initial, processes, runLog, options) as Promise<TheusEngine<T>>
   }

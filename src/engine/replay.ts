@@ -4,7 +4,7 @@
  * Nothing else imports this module statically, or bundlers would load it at start.
  */
 import type { protoKeyIn } from '../context/plainData.js'
-import type { ProcessDefinition } from '../contract/process.js'
+import type { isProcessDefinition, ProcessDefinition } from '../contract/process.js'
 import type { describe, errors, TheusError } from '../errors.js'
 import type { deepCopy } from '../transaction/tree.js'
 import type { checkPatch, Records, withoutSignals } from './history.js'
@@ -24,6 +24,7 @@ export interface ReplayKit {
   deepCopy: typeof deepCopy
   checkPatch: typeof checkPatch
   withoutSignals: typeof withoutSignals
+  isProcessDefinition: typeof isProcessDefinition
 }
 
 /** The engine's members replay drives (some are internal). */
@@ -33,7 +34,7 @@ interface Replaying {
   readonly processNames: string[]
   readonly _auditor: { readonly recipe: unknown } | undefined
   replaceAuditRecipe(recipe: unknown): void
-  registerProcess(def: ProcessDefinition): void
+  registerProcess(nameOrDef: string | ProcessDefinition, def?: ProcessDefinition): void
   scanAndRegister(modules: Record<string, unknown>): unknown
   runProcess(name: string, args: Record<string, unknown>): unknown
   undo(): boolean
@@ -89,7 +90,8 @@ export async function replay(
   runLog: readonly RunLogEntry[],
   options: unknown,
 ): Promise<unknown> {
-  const { Engine, TheusError, errors, describe, deepCopy, withoutSignals } = kit
+  const { Engine, TheusError, errors, describe, deepCopy, withoutSignals, isProcessDefinition } =
+    kit
   if (!Array.isArray(runLog))
     throw new TheusError(
       'INVALID_ARGS',
@@ -108,9 +110,18 @@ export async function replay(
     for (const p of processes)
       if (p == null || engine._registry.get(p.name)?.def !== p) engine.registerProcess(p)
   }
-  // A module map (import.meta.glob) or a process map ({ transfer, deposit }, the shape of
-  // `options.processes`): the map is also scanned as one module, whose exports are its values.
-  else await engine.scanAndRegister({ '': processes, ...processes })
+  // A process map ({ transfer, deposit }, the shape of `options.processes`) registers each
+  // definition under its key, as `options.processes` does, so that a log of the engine built
+  // with `{ alias: def }` names processes the copy knows; other values are modules to scan
+  // (import.meta.glob).
+  else {
+    const modules: Record<string, unknown> = {}
+    for (const [key, value] of Object.entries(processes)) {
+      if (!isProcessDefinition(value)) modules[key] = value
+      else if (engine._registry.get(key)?.def !== value) engine.registerProcess(key, value)
+    }
+    await engine.scanAndRegister(modules)
+  }
   // Each logged run passed its gates when it ran, but the refused runs whose violations moved
   // the counters are not in the log: each replayed run is judged with fresh counters (a
   // replaced auditor), so a rule with a threshold above 1 cannot block a run that committed.

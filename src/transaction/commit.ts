@@ -328,8 +328,15 @@ export class Commit {
       }
       raw.length = n
     } else {
+      const set = content as Set<unknown>
+      // An async run that asked `has(v)` conflicts only when v came or went (SPEC §9).
+      if (this.stamp) {
+        const st = (node.stamps ??= new Map())
+        for (const v of raw) if (!set.has(v)) st.set(v, this.seq)
+        for (const v of set) if (!raw.has(v)) st.set(v, this.seq)
+      }
       raw.clear()
-      for (const v of content as Set<unknown>) raw.add(v)
+      for (const v of set) raw.add(v)
     }
     node.shapeStamp = this.seq
     bumpUp(node)

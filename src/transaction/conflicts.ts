@@ -5,6 +5,7 @@
  * containers by their node's version. Cost: O(what the run touched).
  */
 import { joinPath } from '../context/paths.js'
+import { Kind } from './plain.js'
 import { type Run, SHAPE } from './run.js'
 import { existingNode, getKey, hasKey, type Node } from './tree.js'
 import { DEEP } from './views.js'
@@ -23,8 +24,13 @@ export function conflictsOf(run: Run, currentSeq: number): string[] {
       continue
     }
     const stamp = key === SHAPE ? node.shapeStamp : (node.stamps?.get(key) ?? 0)
+    // A Set's members have no paths of their own: the Set's path names them.
     if (stamp > since)
-      out.add(key === SHAPE ? node.path : joinPath([node.path, String(key)].filter(Boolean)))
+      out.add(
+        key === SHAPE || node.kind === Kind.Set
+          ? node.path
+          : joinPath([node.path, String(key)].filter(Boolean)),
+      )
   }
   const writes = run.writes
   for (let i = 0; i < writes.n; i++) {

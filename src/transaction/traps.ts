@@ -262,6 +262,9 @@ export class MapView extends View {
     this.checkReadAll()
     if (node) run.read(node, SHAPE)
     for (const k of [...mergedKeys(raw.keys(), (x) => raw.has(x), w)]) {
+      // Each value iterated is read, as `get` reads it: a run that summed a Map conflicts when
+      // one of its values changes (the shape stamp only sees keys added or deleted).
+      if (node) run.read(node, k)
       const [, v, fresh] = this.lookup(k)
       yield [k, wrapIn(this.shape, k, v, undefined, fresh)]
     }
@@ -380,7 +383,8 @@ export class SetView extends View {
         return (v: unknown) => {
           this.live()
           this.checkReadAll()
-          if (this.node) run.read(this.node, SHAPE)
+          // A read of that member only: a commit that adds another one is no conflict.
+          if (this.node) run.read(this.node, v)
           return cur().has(v)
         }
       case 'size':

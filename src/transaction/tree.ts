@@ -176,19 +176,37 @@ export function hasKey(raw: any, kind: Kind, key: unknown): boolean {
 
 /**
  * Calls `fn(path, value)` for every signal-zone field under `obj`: a `sig_`/`cmd_` key reached
- * through unprefixed plain objects only (SPEC §1: the first prefix decides).
+ * through unprefixed plain objects, array elements and Map entries (SPEC §1: the first prefix
+ * decides). Through arrays and Maps too: a field there noted nowhere reset to nothing (its
+ * key deleted, a Map entry dropped) instead of to its initial value.
  */
 export function forEachSignalField(
-  obj: Record<string, unknown>,
+  obj: unknown,
   prefix: string,
   fn: (path: string, value: unknown) => void,
 ): void {
-  for (const key of Object.keys(obj)) {
+  const k = kindOf(obj)
+  if (k === Kind.Array) {
+    // Indices carry no prefix: only the containers among the elements are walked.
+    const a = obj as unknown[]
+    for (let i = 0; i < a.length; i++)
+      if (typeof a[i] === 'object' && a[i] !== null)
+        forEachSignalField(a[i], prefix ? `${prefix}.${i}` : `${i}`, fn)
+    return
+  }
+  const entries: Iterable<[unknown, unknown]> =
+    k === Kind.Map
+      ? (obj as Map<unknown, unknown>)
+      : k === Kind.Object
+        ? Object.entries(obj as object)
+        : []
+  for (const [key, v] of entries) {
+    if (typeof key !== 'string') continue
     const path = prefix ? `${prefix}.${key}` : key
     const zone = zoneOfSegment(key)
-    if (zone === 'signal') fn(path, obj[key])
-    else if (zone === undefined && kindOf(obj[key]) === Kind.Object)
-      forEachSignalField(obj[key] as Record<string, unknown>, path, fn)
+    if (zone === 'signal') fn(path, v)
+    else if (zone === undefined && typeof v === 'object' && v !== null)
+      forEachSignalField(v, path, fn)
   }
 }
 

@@ -633,6 +633,92 @@ describe('conflicts are judged on what the run read or wrote', () => {
     expect(engine.state.value.domain.total).toBe(0)
   })
 
+  it("a run that asked a Set's has(v) conflicts only when v comes or goes", async () => {
+    // Set.has reads one member, not the whole Set: adding another member is a disjoint change.
+    for (const [change, conflicts] of [
+      [(s: Set<number>) => s.add(3), false],
+      [(s: Set<number>) => s.delete(2), false],
+      [(s: Set<number>) => s.delete(1), true],
+    ] as const) {
+      const gate = deferred()
+      const check = process(
+        { inputs: ['domain.s'], outputs: ['domain.total'] },
+        async function check(ctx) {
+          const has = ctx.domain.s.has(1)
+          await gate.promise
+          ctx.domain.total = has ? 1 : 2
+        },
+      )
+      const mutate = process({ outputs: ['domain.s'] }, function mutate(ctx) {
+        change(ctx.domain.s)
+      })
+      const engine = new TheusEngine({ domain: { s: new Set([1, 2]), total: 0 } })
+      engine.registerProcess(check)
+      engine.registerProcess(mutate)
+      const p = engine.runProcess('check')
+      engine.runProcess('mutate')
+      gate.resolve()
+      if (!conflicts) {
+        await p
+        expect(engine.state.value.domain.total, String(change)).toBe(1)
+      } else {
+        const e = await rejection(p)
+        expect(e, String(change)).toBeInstanceOf(ConflictError)
+        expect((e as ConflictError).paths).toEqual(['domain.s'])
+      }
+    }
+  })
+
+  it('a run that iterated a Map conflicts when one of its values changes', async () => {
+    // The Map's shape stamp moves only on added or deleted keys; each value iterated is a read.
+    const iterations: [string, (m: Map<string, number>) => number][] = [
+      ['for...of', (m) => [...m].reduce((t, [, v]) => t + v, 0)],
+      ['values()', (m) => [...m.values()].reduce((t, v) => t + v, 0)],
+      ['entries()', (m) => [...m.entries()].length],
+      [
+        'forEach',
+        (m) => {
+          let t = 0
+          m.forEach((v) => {
+            t += v
+          })
+          return t
+        },
+      ],
+    ]
+    for (const [how, read] of iterations) {
+      const gate = deferred()
+      const sumMap = process(
+        { inputs: ['domain.m'], outputs: ['domain.total'] },
+        async function sumMap(ctx) {
+          const t = read(ctx.domain.m)
+          await gate.promise
+          ctx.domain.total = t
+        },
+      )
+      const setK = process({ outputs: ['domain.m'] }, function setK(ctx) {
+        ctx.domain.m.set('k', 7)
+      })
+      const engine = new TheusEngine({
+        domain: {
+          m: new Map([
+            ['k', 1],
+            ['j', 2],
+          ]),
+          total: 0,
+        },
+      })
+      engine.registerProcess(sumMap)
+      engine.registerProcess(setK)
+      const p = engine.runProcess('sumMap')
+      engine.runProcess('setK')
+      gate.resolve()
+      const e = await rejection(p)
+      expect(e, how).toBeInstanceOf(ConflictError)
+      expect(engine.state.value.domain.total, how).toBe(0)
+    }
+  })
+
   it('a run that read one index does not conflict with a push; it does when that index changes', async () => {
     // Passing through domain.list to reach list[0] is not a read of the list (SPEC §9).
     for (const [mutate, conflicts] of [

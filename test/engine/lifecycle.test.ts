@@ -591,6 +591,37 @@ describe('runLogLimit and runLogBase (SPEC §10.3)', () => {
     expect(engine.runLogBase.domain.sig_fraud_detected).toBe(false)
   })
 
+  it('replay(runLogBase) agrees on signal fields in array elements and Map entries', async () => {
+    // Their resets restore the initial value of their path; pushed elements' fields are not
+    // noted (an index path would not survive the base). Checked across every zone.
+    const hit = process(
+      { outputs: ['domain.rows', 'domain.flags'] },
+      function hit(ctx, args: { push?: boolean; first?: boolean }) {
+        if (args.push) ctx.domain.rows.push({ sig_hit: 5 })
+        else if (args.first) ctx.domain.rows.unshift({ sig_hit: 1 })
+        else ctx.domain.rows[0].sig_hit = 2
+        ctx.domain.flags.set('sig_on', true)
+      },
+    )
+    const bump = process({ outputs: ['domain.n'] }, function bump(ctx) {
+      ctx.domain.n++
+    })
+    for (const args of [{}, { push: true }, { first: true }]) {
+      for (const second of ['hit', 'bump'] as const) {
+        const engine = new TheusEngine(
+          { domain: { rows: [{ sig_hit: 0 }], flags: new Map([['sig_on', false]]), n: 0 } },
+          { runLogLimit: 1, processes: { hit, bump } },
+        )
+        engine.runProcess('hit', args)
+        engine.runProcess(second, args)
+        const copy = await TheusEngine.replay(engine.runLogBase, [hit, bump], engine.runLog)
+        expect(copy.toDict({ excludeZones: [] }), JSON.stringify([args, second])).toEqual(
+          engine.toDict({ excludeZones: [] }),
+        )
+      }
+    }
+  })
+
   it('replays undo and redo of commits that lie before the log, then of ones inside it (fuzz find)', async () => {
     const engine = make({ runLogLimit: 5 })
     engine.runProcess('transfer', { from: 'Alice', to: 'Bob', amount: 1 }) // A

@@ -245,6 +245,16 @@ describe('TheusEngine.replay', () => {
     expect(copy.state.value).toEqual(engine.state.value)
   })
 
+  it('a process map registers each definition under its key, as options.processes does', async () => {
+    // The live engine logs the key ('send'); replay with the same map must know that name.
+    const engine = new TheusEngine(bankInitial(), { processes: { send: transfer } })
+    engine.runProcess('send', { from_user: 'Alice', to_user: 'Bob', amount: 3 })
+    expect(engine.runLog.map((e) => e.process)).toEqual(['send'])
+    const copy = await TheusEngine.replay(bankInitial(), { send: transfer }, engine.runLog)
+    expect(copy.processNames).toEqual(['send'])
+    expect(copy.state.value).toEqual(engine.state.value)
+  })
+
   it("replays a process named like a built-in entry ('edit', 'undo', 'redo') as that process", async () => {
     // Their log entries tell them apart: a run logs { process, args }, a built-in its patches.
     const named = (name: string) =>

@@ -296,6 +296,27 @@ describe('signal zone', () => {
     })()
     expect((engine.state.value.domain.rest as any).sig_new).toBeUndefined()
   })
+
+  it('resets a signal field in an array element or a Map entry to its initial value', () => {
+    // Their initial values were noted through plain objects only: the reset deleted the key
+    // (the element lost its field, the Map its entry).
+    const engine = new TheusEngine({
+      domain: { rows: [{ sig_hit: 0 }], flags: new Map([['sig_on', false]]), n: 0 },
+    })
+    const events: string[] = []
+    engine.on('signal', (e) => events.push(`${e.path}=${e.value}`))
+    define(engine, { outputs: ['domain.rows', 'domain.flags'] }, (ctx) => {
+      ctx.domain.rows[0].sig_hit = 5
+      ctx.domain.flags.set('sig_on', true)
+    })()
+    expect(events).toEqual(['domain.rows.0.sig_hit=5', 'domain.flags.sig_on=true'])
+    define(engine, { outputs: ['domain.n'] }, (ctx) => {
+      ctx.domain.n = 1
+    })()
+    expect(engine.state.value.domain.rows).toEqual([{ sig_hit: 0 }])
+    expect([...engine.state.value.domain.flags]).toEqual([['sig_on', false]])
+    expect(events).toHaveLength(2)
+  })
 })
 
 describe('heavy zone', () => {

@@ -104,16 +104,23 @@ const CEILING = {
   // committed: SPEC §3.1, aborting before the commit), its AbortError made by one helper for
   // the three places that raise it; +56 B when an object used as a Map key and holding
   // `__proto__` was refused as such a key is, in the context, a write, args and a replayed
-  // patch (SPEC §10.1: persist() saved it and then refused its own save at the next load)
-  core: 32_570,
+  // patch (SPEC §10.1: persist() saved it and then refused its own save at the next load);
+  // +20 B when iterating a Map became a read of each value (a run that summed a Map missed the
+  // conflict) and replay's process map registered each definition under its key, as
+  // options.processes does (its log was unreplayable);
+  // +24 B when Set.has(v) became a read of that member only (adding another one conflicted);
+  // +40 B when signal fields' initial values were noted through arrays and Maps too (a reset
+  // deleted a field of an array element, or dropped a Map entry, instead of restoring it)
+  core: 32_680,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,
   // WorkflowManager 3 476 → 3 671 B in one round: events sent inside a cascade carry its step
   // count (a chain that sent its own way back looped forever, below maxOps), send() copies its
   // args at the call, and a send from an 'audit' listener or a synchronous body starts its chain
-  // in a microtask (it was refused with NESTED_RUN and took the fail event)
-  stateMachine: 3_680,
+  // in a microtask (it was refused with NESTED_RUN and took the fail event); 3 683 B once the
+  // core's conflict reads of Map and Set members were in (conf-run4)
+  stateMachine: 3_690,
   // +20 B (6 515 measured): parseExpression takes options that are not an object, or an `at`
   // that is not a function, as none instead of failing with a TypeError (SPEC §10.4)
   // +38 B when a pipeline key set to undefined became absent, as in recipes (it was refused)
