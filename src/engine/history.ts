@@ -151,8 +151,9 @@ export function checkPatch(p: unknown, where: string): void {
   // records them as they are): the patch's container decides, when it is applied. Nothing
   // here coerces a segment to a string (an object key may have no `toString`).
   // A segment may be an object (a Map key): one holding `__proto__` is refused as the key is.
-  if (path.some((seg) => seg === '__proto__' || protoKeyIn(seg, 'key')))
-    throw badPatch(where, `its path names '__proto__', which is never a data key`)
+  for (let i = 0; i < path.length; i++)
+    if (path[i] === '__proto__' || protoKeyIn(path[i], 'key') !== undefined)
+      throw badPatch(where, `its path names '__proto__', which is never a data key`)
   // Only a container can hold a key.
   if (typeof value !== 'object' || value === null) return
   const proto = protoKeyIn(value, 'value')

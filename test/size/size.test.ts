@@ -110,8 +110,10 @@ const CEILING = {
   // options.processes does (its log was unreplayable);
   // +24 B when Set.has(v) became a read of that member only (adding another one conflicted);
   // +40 B when signal fields' initial values were noted through arrays and Maps too (a reset
-  // deleted a field of an array element, or dropped a Map entry, instead of restoring it)
-  core: 32_680,
+  // deleted a field of an array element, or dropped a Map entry, instead of restoring it); +4 B
+  // when checkPatch's path check went back to an index loop (a closure per patch made undo/redo
+  // 21% slower and 132 B heavier per commit, `npm run bench:ab -- --cases undo/redo`)
+  core: 32_690,
   coreSpec: 12_000,
   react: 2_000,
   vue: 2_000,
