@@ -199,14 +199,12 @@ describe('useTheus (vue)', () => {
     expect(String(warned[0]?.[0])).toMatch(/^\[theus\] useTheus\(selector\)/)
   })
 
-  it('hands a selector error after a commit to errorCaptured, and shows the value again once the selector stops throwing', async () => {
-    const engine = createBank(3)
-    const errors: unknown[] = []
-    engine.on('error', (e) => errors.push(e))
+  /** Renders a selector of acc0 that throws at `bad`, under a parent whose errorCaptured keeps the errors. */
+  function renderThrowingAt(engine: ReturnType<typeof createBank>, bad: number, message: string) {
     const caught: unknown[] = []
     const Bad = defineComponent(() => {
       const v = useTheus((s) => {
-        if (s.domain.accounts.acc0 === 99) throw new Error('overdrawn view')
+        if (s.domain.accounts.acc0 === bad) throw new Error(message)
         return s.domain.accounts.acc0 as number
       })
       return () => h('p', { 'data-testid': 'v' }, String(v.value))
@@ -216,38 +214,31 @@ describe('useTheus (vue)', () => {
         caught.push(e)
         return false
       })
-      return () => h(Bad)
+      return () => h('div', [h(Bad)])
     })
     render(Parent, { global: { plugins: [createTheusPlugin(engine)] } })
+    return () => caught.map((e) => (e as Error).message)
+  }
+
+  it('hands a selector error after a commit to errorCaptured, and shows the value again once the selector stops throwing', async () => {
+    const engine = createBank(3)
+    const errors: unknown[] = []
+    engine.on('error', (e) => errors.push(e))
+    const caught = renderThrowingAt(engine, 99, 'overdrawn view')
     engine.runProcess('transfer', { from_user: 'acc0', to_user: 'acc1', amount: 1 })
     await nextTick()
-    expect(caught.map((e) => (e as Error).message)).toEqual(['overdrawn view'])
+    expect(caught()).toEqual(['overdrawn view'])
     engine.runProcess('transfer', { from_user: 'acc0', to_user: 'acc1', amount: 1 })
     await nextTick()
-    // The throw ended the selector's subscription: the view kept its value of before, for good.
+    // The selector still follows the state after its throw: the next commit shows again.
     expect(screen.getByTestId('v').textContent).toBe('98')
     expect(errors).toEqual([])
   })
 
   it('renders once a selector that threw on the first render stops throwing', async () => {
     const engine = createBank(3)
-    const caught: unknown[] = []
-    const Bad = defineComponent(() => {
-      const v = useTheus((s) => {
-        if (s.domain.accounts.acc0 === 100) throw new Error('not yet')
-        return s.domain.accounts.acc0 as number
-      })
-      return () => h('p', { 'data-testid': 'v' }, String(v.value))
-    })
-    const Parent = defineComponent(() => {
-      onErrorCaptured((e) => {
-        caught.push(e)
-        return false
-      })
-      return () => h('div', { 'data-testid': 'root' }, [h(Bad)])
-    })
-    render(Parent, { global: { plugins: [createTheusPlugin(engine)] } })
-    expect(caught.map((e) => (e as Error).message)).toEqual(['not yet'])
+    const caught = renderThrowingAt(engine, 100, 'not yet')
+    expect(caught()).toEqual(['not yet'])
     engine.runProcess('transfer', { from_user: 'acc0', to_user: 'acc1', amount: 1 })
     await nextTick()
     expect(screen.getByTestId('v').textContent).toBe('99')
