@@ -308,8 +308,9 @@ export class MapView extends View {
         return (k: unknown, v: unknown) => {
           this.live()
           this.checkWrite(String(k))
-          // An object key holding `__proto__` is refused as such a key is (SPEC §10.1).
-          const proto = protoKeyIn(k, this.childPath(k))
+          // An object key holding `__proto__` is refused as such a key is (SPEC §10.1). Its path
+          // is built only for an object key: a string key would pay for a string per set.
+          const proto = typeof k === 'object' && k !== null && protoKeyIn(k, this.childPath(k))
           if (proto) throw run.violate(errors.protoKey(run.name, proto))
           const adopted = this.isHeavy(k) ? v : run.adopt(v, this.childPath(k))
           k = frozenKey(k)
